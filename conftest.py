@@ -1,0 +1,49 @@
+"""Test set-up shared by every app: environment first, then the cast.
+
+The cast (conventions, habit 9): alice owns an organisation, bob edits for her, charlie is a
+stranger who owns another organisation.
+"""
+
+import pytest
+
+from groundswell import testing
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def alice(db):
+    return testing.make_user("alice@example.org", "Alice Owner")
+
+
+@pytest.fixture
+def org(alice):
+    return testing.make_organisation(alice, name="Alice's Campaigners", slug="alices")
+
+
+@pytest.fixture
+def bob(org):
+    user = testing.make_user("bob@example.org", "Bob Editor")
+    testing.add_member(org, user, "editor")
+    return user
+
+
+@pytest.fixture
+def charlie(db):
+    user = testing.make_user("charlie@example.org", "Charlie Stranger")
+    testing.make_organisation(user, name="Charlie's Club", slug="charlies")
+    return user
+
+
+@pytest.fixture
+def owner(org, alice):
+    return testing.membership(alice, org)
+
+
+@pytest.fixture
+def editor(org, bob):
+    return testing.membership(bob, org)

@@ -1,0 +1,68 @@
+"""Who may see and change what. Every staff view goes through here (conventions, habit 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from .models import Membership
+
+PERMISSION_MESSAGES = {
+    "content.write": _("Your role can read campaigns and stories but not change them."),
+    "content.approve": _("Only an owner of this organisation can approve stories."),
+    "members.manage": _("Only an owner can manage members and invitations."),
+    "audit.read": _("Only an owner can read the audit log."),
+    "organisation.edit": _("Only an owner can change the organisation's settings."),
+}
+
+
+def access_membership(user: Any, org_slug: str, *, permission: str | None = None) -> Membership:
+    """The user's membership of the organisation, or 404 when they are not a member.
+
+    A stranger must not learn that an organisation's staff pages exist, so non-members get
+    404 rather than 403. A member whose role lacks `permission` gets 403 with the reason.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    membership = (
+        Membership.objects.select_related("organisation", "user")
+        .filter(user=user, organisation__slug=org_slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    if permission is not None and not membership.can(permission):
+        raise PermissionDenied(PERMISSION_MESSAGES[permission])
+    return membership
+
+
+def require(membership: Membership, permission: str) -> None:
+    if not membership.can(permission):
+        raise PermissionDenied(PERMISSION_MESSAGES[permission])
+
+
+StaffView = Callable[..., HttpResponse]
+
+
+def staff_view(permission: str | None = None) -> Callable[[StaffView], StaffView]:
+    """Decorate a view taking `(request, membership, ...)`; the URL carries `org`."""
+
+    def decorate(view: StaffView) -> StaffView:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = access_membership(request.user, org, permission=permission)
+            if request.session.get("org") != org:
+                request.session["org"] = org
+            request.membership = membership  # type: ignore[attr-defined]
+            return view(request, membership, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

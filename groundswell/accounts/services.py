@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groundswell.audit.services import diff, record
+from groundswell.notifications.services import queue_email
+
+from .access import require
+from .models import Invitation, Membership, Organisation, Role, User, hash_token
+
+ORGANISATION_FIELDS = ("name", "summary", "website", "approval_required")
+
+
+@transaction.atomic
+def create_organisation(*, name: str, slug: str, owner: User, **fields: Any) -> Organisation:
+    organisation = Organisation(name=name, slug=slug, **fields)
+    organisation.full_clean()
+    organisation.save()
+    membership = Membership.objects.create(
+        user=owner, organisation=organisation, role=Role.OWNER
+    )
+    record(
+        organisation=organisation,
+        actor=owner,
+        action="organisation.create",
+        target=organisation,
+        summary=_("Created the organisation %(name)s") % {"name": name},
+    )
+    record(
+        organisation=organisation,
+        actor=owner,
+        action="member.add",
+        target=membership,
+        summary=_("%(email)s joined as owner") % {"email": owner.email},
+    )
+    return organisation
+
+
+@transaction.atomic
+def update_organisation(membership: Membership, data: dict[str, Any]) -> Organisation:
+    require(membership, "organisation.edit")
+    organisation = membership.organisation
+    before = {field: getattr(organisation, field) for field in ORGANISATION_FIELDS}
+    for field in ORGANISATION_FIELDS:
+        if field in data:
+            setattr(organisation, field, data[field])
+    organisation.full_clean()
+    after = {field: getattr(organisation, field) for field in ORGANISATION_FIELDS}
+    changes = diff(before, after)
+    if changes:
+        organisation.save(update_fields=list(changes))
+        record(
+            organisation=organisation,
+            actor=membership.user,
+            action="organisation.update",
+            target=organisation,
+            summary=_("Changed settings: %(fields)s") % {"fields": ", ".join(changes)},
+            changes=changes,
+        )
+    return organisation
+
+
+@transaction.atomic
+def invite_member(membership: Membership, *, email: str, role: str) -> Invitation:
+    """Create an invitation and queue its email. The token exists only in that email."""
+    require(membership, "members.manage")
+    organisation = membership.organisation
+    email = User.objects.normalize_email(email).lower()
+    if Membership.objects.filter(organisation=organisation, user__email=email).exists():
+        raise ValidationError(_("%(email)s is already a member.") % {"email": email})
+    Invitation.objects.pending().filter(organisation=organisation, email=email).update(
+        revoked_at=timezone.now()
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=membership.user,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
+    )
+    link = settings.SITE_URL + reverse("accounts:invitation", args=[token])
+    context = {"invitation": invitation, "link": link, "inviter": membership.user}
+    queue_email(
+        to=email,
+        subject=_("You are invited to join %(org)s on Groundswell") % {"org": organisation.name},
+        body=render_to_string("accounts/email/invitation.txt", context),
+    )
+    record(
+        organisation=organisation,
+        actor=membership.user,
+        action="invitation.create",
+        target=invitation,
+        summary=_("Invited %(email)s as %(role)s") % {"email": email, "role": role},
+    )
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    invitation = (
+        Invitation.objects.select_related("organisation")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    return invitation if invitation and invitation.is_usable() else None
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    if invitation.email != user.email:
+        raise PermissionDenied(
+            _("This invitation was sent to another address. Sign in as %(email)s to accept it.")
+            % {"email": invitation.email}
+        )
+    # Claim the invitation with a conditional update so a double click cannot use it twice.
+    claimed = Invitation.objects.pending().filter(pk=invitation.pk).update(
+        accepted_at=timezone.now(), accepted_by=user
+    )
+    if not claimed:
+        raise ValidationError(_("This invitation has already been used or withdrawn."))
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                user=user, organisation=invitation.organisation, role=invitation.role
+            )
+    except IntegrityError:
+        membership = Membership.objects.get(user=user, organisation=invitation.organisation)
+        return membership
+    record(
+        organisation=invitation.organisation,
+        actor=user,
+        action="member.add",
+        target=membership,
+        summary=_("%(email)s accepted an invitation as %(role)s")
+        % {"email": user.email, "role": invitation.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def revoke_invitation(membership: Membership, invitation: Invitation) -> None:
+    require(membership, "members.manage")
+    updated = Invitation.objects.pending().filter(pk=invitation.pk).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        record(
+            organisation=membership.organisation,
+            actor=membership.user,
+            action="invitation.revoke",
+            target=invitation,
+            summary=_("Withdrew the invitation to %(email)s") % {"email": invitation.email},
+        )
+
+
+def _keep_an_owner(target: Membership, new_role: str | None) -> None:
+    if target.role != Role.OWNER or new_role == Role.OWNER:
+        return
+    owners = Membership.objects.select_for_update().filter(
+        organisation=target.organisation, role=Role.OWNER
+    )
+    if owners.count() <= 1:
+        raise ValidationError(_("An organisation needs at least one owner."))
+
+
+@transaction.atomic
+def change_role(membership: Membership, target: Membership, role: str) -> Membership:
+    require(membership, "members.manage")
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."))
+    if target.role == role:
+        return target
+    _keep_an_owner(target, role)
+    old = target.role
+    target.role = role
+    target.save(update_fields=["role"])
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="member.role",
+        target=target,
+        summary=_("%(email)s is now %(role)s") % {"email": target.user.email, "role": role},
+        changes={"role": [old, role]},
+    )
+    return target
+
+
+@transaction.atomic
+def remove_member(membership: Membership, target: Membership) -> None:
+    require(membership, "members.manage")
+    _keep_an_owner(target, None)
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="member.remove",
+        target=target,
+        summary=_("Removed %(email)s") % {"email": target.user.email},
+    )
+    target.delete()

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from groundswell.accounts.models import validate_slug_not_reserved
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    LIVE = "live", _("Live")
+    CLOSED = "closed", _("Closed")
+    WON = "won", _("Won")
+
+
+PUBLIC_STATUSES = (CampaignStatus.LIVE, CampaignStatus.CLOSED, CampaignStatus.WON)
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def for_organisation(self, organisation: object) -> CampaignQuerySet:
+        return self.filter(organisation=organisation)
+
+    def public(self) -> CampaignQuerySet:
+        return self.filter(status__in=PUBLIC_STATUSES).select_related("organisation")
+
+    def live(self) -> CampaignQuerySet:
+        return self.filter(status=CampaignStatus.LIVE).select_related("organisation")
+
+
+def cover_path(instance: Campaign, filename: str) -> str:
+    return f"campaigns/{instance.organisation_id}/{filename}"
+
+
+class Campaign(models.Model):
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="campaigns"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("address name"), max_length=80, validators=[validate_slug_not_reserved]
+    )
+    summary = models.TextField(_("summary"), max_length=1000, blank=True)
+    change_sought = models.TextField(
+        _("the change it seeks"),
+        max_length=2000,
+        blank=True,
+        help_text=_("What will be different when this campaign wins?"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    cover = models.FileField(upload_to=cover_path, blank=True)
+    cover_small = models.FileField(upload_to=cover_path, blank=True)
+    cover_alt = models.CharField(_("cover image description"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"], name="campaign_slug_unique_per_org"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def cover_url(self) -> str:
+        return self.cover.url if self.cover else ""
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:detail", args=[self.organisation.slug, self.slug])

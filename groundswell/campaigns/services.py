@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from groundswell.accounts.access import require
+from groundswell.accounts.models import Membership
+from groundswell.audit.services import diff, record
+from groundswell.lib.images import ProcessedImage
+
+from .models import Campaign
+
+FIELDS = (
+    "title", "slug", "summary", "change_sought", "status",
+    "starts_on", "ends_on", "languages", "cover_alt",
+)  # fmt: skip
+
+
+def _snapshot(campaign: Campaign) -> dict[str, Any]:
+    return {field: getattr(campaign, field) for field in FIELDS}
+
+
+def _save(campaign: Campaign, cover: ProcessedImage | None, update_fields: list[str] | None) -> (
+    None
+):
+    if cover is not None:
+        campaign.cover.save(cover.large.name or "cover.jpg", cover.large, save=False)
+        campaign.cover_small.save(cover.small.name or "cover-small.jpg", cover.small, save=False)
+        if update_fields is not None:
+            update_fields += ["cover", "cover_small"]
+    try:
+        with transaction.atomic():
+            campaign.save(update_fields=update_fields)
+    except IntegrityError:
+        raise ValidationError(
+            {"slug": _("That address name is already used in this organisation.")}
+        ) from None
+
+
+@transaction.atomic
+def create_campaign(
+    membership: Membership, data: dict[str, Any], *, cover: ProcessedImage | None = None
+) -> Campaign:
+    require(membership, "content.write")
+    campaign = Campaign(organisation=membership.organisation)
+    for field in FIELDS:
+        if field in data:
+            setattr(campaign, field, data[field])
+    _save(campaign, cover, None)
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="campaign.create",
+        target=campaign,
+        summary=_("Created the campaign “%(title)s”") % {"title": campaign.title},
+    )
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(
+    membership: Membership,
+    campaign: Campaign,
+    data: dict[str, Any],
+    *,
+    cover: ProcessedImage | None = None,
+) -> Campaign:
+    require(membership, "content.write")
+    before = _snapshot(campaign)
+    for field in FIELDS:
+        if field in data:
+            setattr(campaign, field, data[field])
+    changes = diff(before, _snapshot(campaign))
+    if not changes and cover is None:
+        return campaign
+    _save(campaign, cover, [*changes, "updated_at"])
+    summary = _("Edited the campaign “%(title)s”: %(fields)s") % {
+        "title": campaign.title,
+        "fields": ", ".join([*changes, *(["cover"] if cover else [])]),
+    }
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="campaign.update",
+        target=campaign,
+        summary=summary,
+        changes=changes,
+    )
+    return campaign

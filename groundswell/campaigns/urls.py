@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("staff/<slug:org>/campaigns/", views.staff_list, name="staff_list"),
+    path("staff/<slug:org>/campaigns/new/", views.staff_new, name="staff_new"),
+    path("staff/<slug:org>/campaigns/<int:campaign_id>/", views.staff_edit, name="staff_edit"),
+    path(
+        "staff/<slug:org>/campaigns/<int:campaign_id>/preview/",
+        views.staff_preview,
+        name="staff_preview",
+    ),
+    path("o/<slug:org_slug>/campaigns/<slug:slug>/", views.detail, name="detail"),
+]

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from groundswell.accounts.access import require, staff_view
+from groundswell.accounts.models import Membership, Organisation
+from groundswell.stories.models import Story
+
+from . import services
+from .access import access_campaign, public_campaign
+from .forms import CampaignForm
+from .models import Campaign, CampaignStatus
+
+
+@staff_view()
+def staff_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    campaigns = Campaign.objects.for_organisation(membership.organisation)
+    status = request.GET.get("status", "")
+    if status in CampaignStatus.values:
+        campaigns = campaigns.filter(status=status)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        campaigns = campaigns.filter(Q(title__icontains=query) | Q(summary__icontains=query))
+    context = {
+        "campaigns": campaigns.order_by("-updated_at"),
+        "statuses": CampaignStatus.choices,
+        "status": status,
+        "q": query,
+    }
+    return render(request, "campaigns/staff_list.html", context)
+
+
+def _edit(request: HttpRequest, membership: Membership, campaign: Campaign | None) -> HttpResponse:
+    form = CampaignForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=campaign,
+        organisation=membership.organisation,
+    )
+    if request.method == "POST":
+        require(membership, "content.write")
+        if form.is_valid():
+            data = form.cleaned_data
+            cover = data.pop("cover_upload", None)
+            try:
+                if campaign is None:
+                    campaign = services.create_campaign(membership, data, cover=cover)
+                    messages.success(request, _("Campaign created."))
+                else:
+                    services.update_campaign(membership, campaign, data, cover=cover)
+                    messages.success(request, _("Campaign saved."))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("campaigns:staff_edit", org=membership.organisation.slug,
+                                campaign_id=campaign.pk)
+        if campaign is not None:
+            campaign.refresh_from_db()
+    return render(request, "campaigns/staff_edit.html", {"form": form, "campaign": campaign})
+
+
+@staff_view()
+def staff_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    require(membership, "content.write")
+    return _edit(request, membership, None)
+
+
+@staff_view()
+def staff_edit(request: HttpRequest, membership: Membership, campaign_id: int) -> HttpResponse:
+    return _edit(request, membership, access_campaign(membership, campaign_id))
+
+
+@staff_view()
+def staff_preview(request: HttpRequest, membership: Membership, campaign_id: int) -> HttpResponse:
+    campaign = access_campaign(membership, campaign_id)
+    return _render_public(request, campaign, preview=True)
+
+
+def _render_public(request: HttpRequest, campaign: Campaign, *, preview: bool) -> HttpResponse:
+    stories = Story.objects.published().filter(campaign=campaign)[:20]
+    return render(
+        request,
+        "campaigns/detail.html",
+        {
+            "organisation": campaign.organisation,
+            "campaign": campaign,
+            "stories": stories,
+            "preview": preview,
+        },
+    )
+
+
+def detail(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
+    get_object_or_404(Organisation, slug=org_slug)
+    return _render_public(request, public_campaign(org_slug, slug), preview=False)

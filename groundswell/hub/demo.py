@@ -1,0 +1,187 @@
+"""Fictional demo content: organisations, people, campaigns and stories with images.
+
+Every name, address and event here is invented. Email addresses use example.org, which
+is reserved for documentation and never delivers mail.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import secrets
+from datetime import date, timedelta
+
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from groundswell.accounts.models import Membership, Organisation, Role, User
+from groundswell.accounts.services import create_organisation
+from groundswell.campaigns.services import create_campaign
+from groundswell.lib.images import process_image
+from groundswell.stories.services import add_image, change_state, create_story
+
+PALETTES = [
+    ((11, 95, 174), (120, 200, 240)),
+    ((29, 107, 53), (190, 230, 150)),
+    ((161, 20, 27), (250, 190, 120)),
+    ((90, 40, 140), (230, 180, 240)),
+    ((0, 110, 110), (250, 230, 140)),
+]
+
+CAMPAIGNS = [
+    (
+        "warm-homes",
+        "Warm Homes This Winter",
+        "No family in Riverside should choose between heating and eating.",
+        "The council funds draught-proofing for every home on the Eastbank estate by March.",
+    ),
+    (
+        "open-pantry",
+        "Open Pantry Saturdays",
+        "Volunteers keep the pantry open every Saturday morning.",
+        "Forty regular volunteers and a second van, so the pantry never closes early.",
+    ),
+    (
+        "green-route",
+        "A Safe Green Route to School",
+        "Children deserve a safe walk to Millbrook Primary.",
+        "A 20 mph zone and a crossing on Orchard Lane before the next school year.",
+    ),
+]
+
+STORY_SEEDS = [
+    ("Maya's kitchen, one cold Tuesday", "warm-homes"),
+    ("What a draught-proofed door changed for the Okafors", "warm-homes"),
+    ("Fifty households visited in one afternoon", "warm-homes"),
+    ("Why we asked the council to act before March", "warm-homes"),
+    ("The Saturday crew: who opens the pantry doors", "open-pantry"),
+    ("A van, a map and 312 parcels", "open-pantry"),
+    ("Grandad Tomasz and the tomato seedlings", "open-pantry"),
+    ("How to volunteer for one morning a month", "open-pantry"),
+    ("Counting cars on Orchard Lane at 8.15", "green-route"),
+    ("The children drew the crossing they want", "green-route"),
+    ("Parents walk the route with a councillor", "green-route"),
+    ("Thank you: 1,200 neighbours signed in a week", None),
+]
+
+BODY = """Every week someone walks through our door with a story we did not expect.
+
+This one began with a phone call on a cold morning. **{title}** is what happened next,
+told with permission and with the names changed.
+
+## What we saw
+
+- Neighbours helping neighbours, often without being asked
+- Small fixes that made a big difference
+- People who want to do more, if someone shows them how
+
+> "I did not know anyone would come. Then three people came." — a volunteer
+
+## What you can do
+
+Read more about the campaign, share this story with a friend, and come along on a Saturday.
+"""
+
+
+def make_picture(seed: int, label: str) -> io.BytesIO:
+    rng = random.Random(seed)  # noqa: S311 - decoration, not security
+    dark, light = PALETTES[seed % len(PALETTES)]
+    image = Image.new("RGB", (1280, 720), light)
+    draw = ImageDraw.Draw(image)
+    for step in range(0, 720, 8):
+        mix = step / 720
+        colour = tuple(int(light[i] * (1 - mix) + dark[i] * mix) for i in range(3))
+        draw.rectangle([0, step, 1280, step + 8], fill=colour)
+    for _ in range(6):
+        x, y, r = rng.randint(0, 1280), rng.randint(0, 720), rng.randint(40, 180)
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=6)
+    draw.rectangle([40, 600, 1240, 690], fill=(255, 255, 255))
+    draw.text((60, 625), label[:80], fill=dark, font_size=36)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    buffer.seek(0)
+    return buffer
+
+
+def _user(email: str, name: str, password: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password, name=name)
+    return user
+
+
+@transaction.atomic
+def seed(password: str | None = None) -> tuple[str, str]:
+    """Create the demo data; return (owner email, password)."""
+    password = password or secrets.token_urlsafe(9)
+    alice = _user("alice@example.org", "Alice Demo (owner)", password)
+    bob = _user("bob@example.org", "Bob Demo (editor)", password)
+    dana = _user("dana@example.org", "Dana Demo (analyst)", password)
+
+    pantry = create_organisation(
+        name="Riverside Community Pantry (demo)",
+        slug="riverside-pantry",
+        owner=alice,
+        summary="A fictional food pantry and neighbourhood network, made up for this demo.",
+        approval_required=True,
+    )
+    owner = Membership.objects.get(user=alice, organisation=pantry)
+    Membership.objects.create(user=bob, organisation=pantry, role=Role.EDITOR)
+    Membership.objects.create(user=dana, organisation=pantry, role=Role.ANALYST)
+    editor = Membership.objects.get(user=bob, organisation=pantry)
+
+    campaigns = {}
+    for index, (slug, title, summary, change) in enumerate(CAMPAIGNS):
+        processed = process_image(make_picture(index + 100, title), name="cover")
+        campaigns[slug] = create_campaign(
+            owner,
+            {
+                "title": title,
+                "slug": slug,
+                "summary": summary,
+                "change_sought": change,
+                "status": "live",
+                "starts_on": date.today() - timedelta(days=30 * (index + 1)),
+                "languages": ["en"],
+                "cover_alt": f"An abstract poster for the campaign {title}",
+            },
+            cover=processed,
+        )
+
+    for index, (title, campaign_slug) in enumerate(STORY_SEEDS):
+        author = editor if index % 2 else owner
+        story = create_story(
+            author,
+            {
+                "title": title,
+                "slug": f"story-{index + 1}",
+                "summary": f"A short, fictional story from the demo: {title.lower()}.",
+                "body": BODY.format(title=title),
+                "language": "en",
+                "campaign": campaigns.get(campaign_slug) if campaign_slug else None,
+            },
+        )
+        add_image(
+            author,
+            story,
+            process_image(make_picture(index, title), name="story"),
+            alt_text=f"An illustration for “{title}”: coloured circles on a gradient",
+        )
+        if index < 9:
+            change_state(owner, story, "publish")
+        elif index < 11:
+            change_state(editor, story, "submit")
+
+    watch = create_organisation(
+        name="Northgate Neighbourhood Watch (demo)",
+        slug="northgate-watch",
+        owner=bob,
+        summary="A fictional neighbourhood team that needs approval before anything goes out.",
+        approval_required=True,
+    )
+    Membership.objects.create(user=alice, organisation=watch, role=Role.EDITOR)
+    return alice.email, password
+
+
+def is_empty() -> bool:
+    return not Organisation.objects.exists()

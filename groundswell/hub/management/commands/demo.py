@@ -1,0 +1,76 @@
+"""`make demo`: migrate, seed fictional data once, then run the web server and the worker."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from groundswell.hub import demo
+
+from .serve import default_workers, granian_command
+
+
+class Command(BaseCommand):
+    help = "Run the demo site: migrate, seed demo data if empty, serve with a worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--seed-only", action="store_true", help="Seed and exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        credentials = settings.DATA_DIR / "demo-login.txt"
+        if demo.is_empty():
+            self.stdout.write("Creating the fictional demo organisations…")
+            email, password = demo.seed()
+            credentials.write_text(f"{email}\n{password}\n")
+            credentials.chmod(0o600)
+        if options["seed_only"]:
+            return
+        settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        env = {
+            **os.environ,
+            "EMAIL_BACKEND": os.environ.get(
+                "EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+            ),
+        }
+        manage = [sys.executable, "-m", "groundswell"]
+        worker = subprocess.Popen([*manage, "worker"], env=env)
+        web = subprocess.Popen(
+            granian_command(options["host"], options["port"], default_workers()), env=env
+        )
+        url = f"http://{options['host']}:{options['port']}/"
+        lines = [
+            "",
+            f"Groundswell demo is running at {url}",
+            f"Staff sign-in: {url}accounts/login/",
+        ]
+        if credentials.exists():
+            email, password = credentials.read_text().split()[:2]
+            lines.append(f"  email: {email}   password: {password}")
+            lines.append("  (bob@example.org and dana@example.org use the same password)")
+        lines.append(f"Emails are written to {settings.EMAIL_FILE_PATH_DEFAULT}")
+        lines.append("Press Ctrl-C to stop.")
+        self.stdout.write("\n".join(lines))
+        try:
+            while web.poll() is None and worker.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for process in (web, worker):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in (web, worker):
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -1,0 +1,19 @@
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+
+@register.filter
+def absolute(path: str) -> str:
+    """An absolute URL on this site, for link previews and feeds."""
+    if not path:
+        return ""
+    return path if "://" in path else settings.SITE_URL + path
+
+
+@register.filter
+def rtl(code: str) -> bool:
+    from groundswell.lib.languages import is_rtl
+
+    return is_rtl(code)

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from groundswell.accounts.models import Organisation
+from groundswell.campaigns.models import Campaign
+from groundswell.stories.models import Story
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    organisations = Organisation.objects.order_by("name")
+    return render(request, "hub/index.html", {"organisations": organisations})
+
+
+def organisation(request: HttpRequest, org_slug: str) -> HttpResponse:
+    found = get_object_or_404(Organisation, slug=org_slug)
+    stories = Story.objects.published().filter(organisation=found)
+    page = Paginator(stories, 12).get_page(request.GET.get("page"))
+    context = {
+        "organisation": found,
+        "campaigns": Campaign.objects.live().filter(organisation=found),
+        "page": page,
+    }
+    return render(request, "hub/organisation.html", context)
+
+
+def robots(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", "Disallow: /staff/", "Disallow: /accounts/", "Disallow: /admin/",
+             f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -1,0 +1,128 @@
+"""The one outbound HTTP client. Feeds, link cards, federation and webhooks all use it.
+
+Every request has a timeout, our User-Agent and a size limit, and is refused before any
+connection is made when the host resolves to a private, loopback, link-local or otherwise
+non-public address (unless settings allow it: tests allow loopback). Redirects are
+followed by hand so that every hop is checked the same way.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from django.conf import settings
+
+USER_AGENT = "Groundswell/0.1 (+https://groundswell.invalid/bot)"
+MAX_REDIRECTS = 5
+
+
+class FetchError(Exception):
+    """The fetch failed; the message is safe to show to staff."""
+
+
+class BlockedAddress(FetchError):
+    """The URL points at an address we never fetch from."""
+
+
+@dataclass
+class Response:
+    url: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""
+
+    @property
+    def text(self) -> str:
+        charset = "utf-8"
+        content_type = self.headers.get("content-type", "")
+        if "charset=" in content_type:
+            charset = content_type.split("charset=")[-1].split(";")[0].strip() or "utf-8"
+        try:
+            return self.content.decode(charset, errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
+
+
+def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return settings.HTTP_ALLOW_LOOPBACK or settings.HTTP_ALLOW_PRIVATE_ADDRESSES
+    if (
+        address.is_private
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+        or not address.is_global
+    ):
+        return settings.HTTP_ALLOW_PRIVATE_ADDRESSES
+    return True
+
+
+def check_url(url: str) -> None:
+    """Raise FetchError unless `url` is http(s) and every address of its host is allowed.
+
+    There is a window between this check and the connection in which DNS could change
+    (rebinding); the redirect checks and short timeouts keep that window small.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise FetchError("only http and https addresses can be fetched")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchError("the address has an invalid port") from None
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise FetchError("the host name does not resolve") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not _address_allowed(address):
+            raise BlockedAddress("the address is private or local and is never fetched")
+
+
+def get(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+) -> Response:
+    """GET `url` with every safety check; raise FetchError on any failure."""
+    limit = max_bytes or settings.HTTP_MAX_BYTES
+    request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    with httpx.Client(
+        timeout=timeout or settings.HTTP_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+    ) as client:
+        for _hop in range(MAX_REDIRECTS + 1):
+            check_url(url)
+            try:
+                with client.stream("GET", url, headers=request_headers) as reply:
+                    if reply.is_redirect and "location" in reply.headers:
+                        url = urljoin(url, reply.headers["location"])
+                        continue
+                    declared = reply.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > limit:
+                        raise FetchError("the response is larger than allowed")
+                    body = bytearray()
+                    for chunk in reply.iter_bytes():
+                        body += chunk
+                        if len(body) > limit:
+                            raise FetchError("the response is larger than allowed")
+                    return Response(
+                        url=url,
+                        status=reply.status_code,
+                        headers={k.lower(): v for k, v in reply.headers.items()},
+                        content=bytes(body),
+                    )
+            except httpx.TimeoutException:
+                raise FetchError("the server took too long to answer") from None
+            except httpx.HTTPError as error:
+                raise FetchError(f"the request failed ({type(error).__name__})") from None
+    raise FetchError("too many redirects")

@@ -1,0 +1,10 @@
+from .tasks import send_email
+
+
+def queue_email(*, to: str, subject: str, body: str) -> None:
+    """Queue an email; it is never sent inside the request that asked for it.
+
+    With the database task backend the queued row commits with the caller's transaction,
+    so an email is queued exactly when the change that caused it is stored.
+    """
+    send_email.enqueue(to=[to], subject=" ".join(subject.split()), body=body)

@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groundswell.accounts.access import require
+from groundswell.accounts.models import Membership
+from groundswell.audit.services import diff, record
+from groundswell.lib.html import render_markdown
+from groundswell.lib.images import ProcessedImage
+
+from .models import LinkCard, LinkCardStatus, Story, StoryImage, StoryRevision
+from .workflow import State, find_transition
+
+CONTENT_FIELDS = ("title", "summary", "body", "link_url")
+FIELDS = (*CONTENT_FIELDS, "slug", "language", "campaign")
+
+
+def _snapshot(story: Story) -> dict[str, Any]:
+    values = {field: getattr(story, field) for field in FIELDS if field != "campaign"}
+    values["campaign"] = story.campaign_id
+    return values
+
+
+def _keep_revision(story: Story, membership: Membership) -> None:
+    story.revision += 1
+    StoryRevision.objects.create(
+        story=story,
+        number=story.revision,
+        title=story.title,
+        summary=story.summary,
+        body=story.body,
+        link_url=story.link_url,
+        edited_by=membership.user,
+    )
+
+
+def _attach_link_card(story: Story) -> None:
+    """Point the story at a card for its link, reusing one already fetched, else queue one."""
+    if not story.link_url:
+        story.link_card = None
+        return
+    card = (
+        LinkCard.objects.filter(organisation=story.organisation, url=story.link_url)
+        .exclude(status=LinkCardStatus.FAILED)
+        .first()
+    )
+    if card is None:
+        card = LinkCard.objects.create(organisation=story.organisation, url=story.link_url)
+        from .tasks import fetch_link_card
+
+        fetch_link_card.enqueue(card.pk)
+    story.link_card = card
+
+
+def _check_campaign(membership: Membership, data: dict[str, Any]) -> None:
+    campaign = data.get("campaign")
+    if campaign is not None and campaign.organisation_id != membership.organisation_id:
+        raise ValidationError({"campaign": _("Choose one of your organisation's campaigns.")})
+
+
+def _save(story: Story, update_fields: list[str] | None = None) -> None:
+    try:
+        with transaction.atomic():
+            story.save(update_fields=update_fields)
+    except IntegrityError:
+        raise ValidationError(
+            {"slug": _("That address name is already used in this organisation.")}
+        ) from None
+
+
+@transaction.atomic
+def create_story(membership: Membership, data: dict[str, Any]) -> Story:
+    require(membership, "content.write")
+    _check_campaign(membership, data)
+    story = Story(organisation=membership.organisation, author=membership.user)
+    for field in FIELDS:
+        if field in data:
+            setattr(story, field, data[field])
+    story.body_html = render_markdown(story.body)
+    _attach_link_card(story)
+    _save(story)
+    _keep_revision(story, membership)
+    story.save(update_fields=["revision"])
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="story.create",
+        target=story,
+        summary=_("Wrote the story “%(title)s”") % {"title": story.title},
+    )
+    return story
+
+
+@transaction.atomic
+def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> Story:
+    """Save an edit as a new revision.
+
+    Approval belongs to the content that was approved: when someone who may not approve
+    edits a story that is in review or approved, it goes back to draft; such a person
+    cannot change a published story at all in an organisation that requires approval.
+    """
+    require(membership, "content.write")
+    _check_campaign(membership, data)
+    story = Story.objects.select_for_update().get(pk=story.pk)
+    before = _snapshot(story)
+    for field in FIELDS:
+        if field in data:
+            setattr(story, field, data[field])
+    changes = diff(before, _snapshot(story))
+    if not changes:
+        return story
+    update_fields = [*changes, "updated_at"]
+    content_changed = any(field in changes for field in CONTENT_FIELDS)
+    if content_changed and not membership.can("content.approve"):
+        if story.state == State.PUBLISHED:
+            raise PermissionDenied(
+                _("This story is published and changes need an owner's approval. "
+                  "Unpublish it and submit it again, or ask an owner to edit it.")
+            )
+        if story.state in (State.IN_REVIEW, State.APPROVED):
+            story.state = State.DRAFT
+            story.review_note = _("Edited after it was submitted; submit it again.")
+            update_fields += ["state", "review_note"]
+    if "body" in changes:
+        story.body_html = render_markdown(story.body)
+        update_fields.append("body_html")
+    if "link_url" in changes:
+        _attach_link_card(story)
+        update_fields.append("link_card")
+    if content_changed:
+        _keep_revision(story, membership)
+        update_fields.append("revision")
+    _save(story, update_fields)
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="story.update",
+        target=story,
+        summary=_("Edited “%(title)s”: %(fields)s")
+        % {"title": story.title, "fields": ", ".join(changes)},
+        changes=changes,
+    )
+    return story
+
+
+@transaction.atomic
+def change_state(membership: Membership, story: Story, action: str, *, note: str = "") -> Story:
+    """Move a story along the workflow, or explain why it cannot move."""
+    transition = find_transition(action, story.state)
+    if transition is None:
+        raise ValidationError(
+            _("A story that is %(state)s cannot be sent to “%(action)s”.")
+            % {"state": story.get_state_display().lower(), "action": action}
+        )
+    require(membership, transition.permission)
+    now = timezone.now()
+    updates: dict[str, Any] = {"state": transition.target, "updated_at": now}
+    if transition.target == State.IN_REVIEW:
+        updates.update(submitted_at=now, review_note="")
+    if transition.target == State.DRAFT:
+        updates.update(review_note=note[:500], approved_revision=None)
+    if transition.target == State.APPROVED or (
+        transition.target == State.PUBLISHED and story.approved_revision != story.revision
+    ):
+        updates.update(
+            approved_by=membership.user, approved_at=now, approved_revision=story.revision
+        )
+    if transition.target == State.PUBLISHED and story.published_at is None:
+        updates["published_at"] = now
+    # Conditional update: if someone else moved the story meanwhile, nothing happens here.
+    moved = Story.objects.filter(pk=story.pk, state=story.state).update(**updates)
+    if not moved:
+        raise ValidationError(_("Someone else changed this story just now; look again."))
+    old_state = story.state
+    for key, value in updates.items():
+        setattr(story, key, value)
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action=f"story.{transition.name}",
+        target=story,
+        summary=_("%(action)s: “%(title)s”") % {"action": transition.label, "title": story.title},
+        changes={"state": [old_state, transition.target], **({"note": ["", note]} if note else {})},
+    )
+    return story
+
+
+@transaction.atomic
+def add_image(
+    membership: Membership, story: Story, processed: ProcessedImage, *, alt_text: str
+) -> StoryImage:
+    require(membership, "content.write")
+    if not alt_text.strip():
+        raise ValidationError(_("Describe the image for people who cannot see it."))
+    image = StoryImage(
+        organisation=membership.organisation,
+        story=story,
+        width=processed.width,
+        height=processed.height,
+        alt_text=alt_text.strip(),
+        uploaded_by=membership.user,
+    )
+    image.image.save(processed.large.name or "image.jpg", processed.large, save=False)
+    image.small.save(processed.small.name or "image-small.jpg", processed.small, save=False)
+    image.save()
+    if story.cover_id is None:
+        story.cover = image
+        story.save(update_fields=["cover", "updated_at"])
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="story.image_add",
+        target=story,
+        summary=_("Added an image to “%(title)s”") % {"title": story.title},
+    )
+    return image
+
+
+@transaction.atomic
+def remove_image(membership: Membership, story: Story, image: StoryImage) -> None:
+    require(membership, "content.write")
+    if story.cover_id == image.pk:
+        story.cover = story.images.exclude(pk=image.pk).first()
+        story.save(update_fields=["cover", "updated_at"])
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="story.image_remove",
+        target=story,
+        summary=_("Removed an image from “%(title)s”") % {"title": story.title},
+    )
+    image.delete()
+
+
+@transaction.atomic
+def set_cover(membership: Membership, story: Story, image: StoryImage) -> None:
+    require(membership, "content.write")
+    story.cover = image
+    story.save(update_fields=["cover", "updated_at"])
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="story.cover",
+        target=story,
+        summary=_("Chose a new cover image for “%(title)s”") % {"title": story.title},
+    )

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import io
+import logging
+
+from django.core.exceptions import ValidationError
+from django.tasks import task
+from django.utils import timezone
+
+from groundswell.lib import http
+from groundswell.lib.html import read_page_metadata
+from groundswell.lib.images import process_image
+
+from .models import LinkCard, LinkCardStatus
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def fetch_link_card(card_id: int) -> None:
+    """Fetch a link's title and image through our one client; idempotent per card."""
+    card = LinkCard.objects.filter(pk=card_id, status=LinkCardStatus.PENDING).first()
+    if card is None:
+        return
+    try:
+        page = http.get(card.url, headers={"Accept": "text/html"}, max_bytes=2_000_000)
+        if page.status >= 400:
+            raise http.FetchError(f"the page answered {page.status}")
+        meta = read_page_metadata(page.text, page.url)
+    except http.BlockedAddress as error:
+        _finish(card, LinkCardStatus.REFUSED, error=str(error))
+        return
+    except http.FetchError as error:
+        _finish(card, LinkCardStatus.FAILED, error=str(error))
+        return
+    card.title = meta["title"]
+    card.description = meta["description"]
+    card.site_name = meta["site_name"]
+    if meta["image_url"]:
+        # The card image is copied to our server: readers never load a third-party image.
+        try:
+            picture = http.get(meta["image_url"], max_bytes=5_000_000)
+            processed = process_image(io.BytesIO(picture.content), name="card")
+            card.image.save(processed.small.name or "card.jpg", processed.small, save=False)
+        except (http.FetchError, ValidationError) as error:
+            logger.info("link card %s: image skipped (%s)", card.pk, error)
+    _finish(card, LinkCardStatus.READY)
+
+
+def _finish(card: LinkCard, status: str, *, error: str = "") -> None:
+    card.status = status
+    card.error = error[:300]
+    card.fetched_at = timezone.now()
+    card.save()

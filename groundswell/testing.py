@@ -1,0 +1,58 @@
+"""Small `make_*` helpers for tests. Only test code imports this module."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.accounts.services import create_organisation
+from groundswell.campaigns.models import Campaign
+from groundswell.campaigns.services import create_campaign
+from groundswell.stories.models import Story
+from groundswell.stories.services import create_story
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(email: str, name: str) -> User:
+    return User.objects.create_user(email, PASSWORD, name=name)
+
+
+def make_organisation(owner: User, *, name: str, slug: str, **fields: Any) -> Organisation:
+    return create_organisation(name=name, slug=slug, owner=owner, **fields)
+
+
+def add_member(organisation: Organisation, user: User, role: str) -> Membership:
+    return Membership.objects.create(organisation=organisation, user=user, role=role)
+
+
+def membership(user: User, organisation: Organisation) -> Membership:
+    return Membership.objects.select_related("organisation", "user").get(
+        user=user, organisation=organisation
+    )
+
+
+def make_campaign(member: Membership, **fields: Any) -> Campaign:
+    data = {"title": "Clean Rivers Now", "slug": "clean-rivers", "status": "live", **fields}
+    return create_campaign(member, data)
+
+
+def make_story(member: Membership, **fields: Any) -> Story:
+    data = {
+        "title": "The river at dawn",
+        "slug": "river-at-dawn",
+        "summary": "What we saw on the bank.",
+        "body": "We walked the **whole** bank.",
+        "language": "en",
+        **fields,
+    }
+    return create_story(member, data)
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (800, 500)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(buffer, fmt)
+    return buffer.getvalue()

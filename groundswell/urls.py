@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("groundswell.accounts.urls")),
+    path("", include("groundswell.campaigns.urls")),
+    path("", include("groundswell.stories.urls")),
+    path("", include("groundswell.audit.urls")),
+    path("", include("groundswell.notifications.urls")),
+    path("", include("groundswell.hub.urls")),
+]

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Create .venv with Python >= 3.12 and install Groundswell with its development tools.
+# With --browser, also make sure Debian's chromium is present (installed when run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {
+    local candidate
+    for candidate in "${PYTHON:-}" python3.12 python3.13 python3 \
+        "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+            command -v "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+    python=$(find_python) || {
+        echo "Groundswell needs Python 3.12 or newer (Django 6.1); none was found." >&2
+        echo "Install python3.12 (or set PYTHON=/path/to/python3.12) and run this again." >&2
+        exit 1
+    }
+    echo "Creating .venv with $python ($("$python" --version))"
+    rm -rf .venv
+    "$python" -m venv .venv
+fi
+
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "Installing Groundswell and its tools into .venv …"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".[dev]"
+    touch "$stamp"
+fi
+
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "Installing Debian's chromium for the browser tests …"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "Browser tests need /usr/bin/chromium: run 'sudo apt-get install chromium'." >&2
+        exit 1
+    fi
+fi
