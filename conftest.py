@@ -47,3 +47,11 @@ def owner(org, alice):
 @pytest.fixture
 def editor(org, bob):
     return testing.membership(bob, org)
+
+
+@pytest.fixture
+def web_server():
+    """A real HTTP server on 127.0.0.1 answering from `routes` {path: (status, headers, body)}."""
+    server = testing.LocalWebServer()
+    yield server
+    server.stop()

@@ -56,3 +56,40 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (800, 500)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (30, 120, 200)).save(buffer, fmt)
     return buffer.getvalue()
+
+
+class LocalWebServer:
+    """A tiny threaded HTTP server on 127.0.0.1 for tests of the outbound client."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.requests: list[str] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                owner.requests.append(self.path)
+                status, headers, body = owner.routes.get(self.path, (404, {}, b"not here"))
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -14,5 +14,8 @@ def staff(request: HttpRequest) -> dict[str, Any]:
 
         return list(Membership.objects.for_user(request.user))
 
-    return {"membership": membership, "organisation": membership.organisation,
-            "my_memberships": memberships}
+    return {
+        "membership": membership,
+        "organisation": membership.organisation,
+        "my_memberships": memberships,
+    }

@@ -39,9 +39,7 @@ class SignupForm(forms.Form):
 
     name = forms.CharField(label=_("Your name"), max_length=150)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(
-        label=_("Password again"), widget=forms.PasswordInput, strip=False
-    )
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -162,6 +162,9 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.role})"
+
     def is_usable(self) -> bool:
         return (
             self.accepted_at is None

@@ -26,9 +26,7 @@ def create_organisation(*, name: str, slug: str, owner: User, **fields: Any) -> 
     organisation = Organisation(name=name, slug=slug, **fields)
     organisation.full_clean()
     organisation.save()
-    membership = Membership.objects.create(
-        user=owner, organisation=organisation, role=Role.OWNER
-    )
+    membership = Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
     record(
         organisation=organisation,
         actor=owner,
@@ -49,7 +47,8 @@ def create_organisation(*, name: str, slug: str, owner: User, **fields: Any) -> 
 @transaction.atomic
 def update_organisation(membership: Membership, data: dict[str, Any]) -> Organisation:
     require(membership, "organisation.edit")
-    organisation = membership.organisation
+    # Re-read the row: a bound ModelForm has already written its data onto the instance.
+    organisation = Organisation.objects.select_for_update().get(pk=membership.organisation_id)
     before = {field: getattr(organisation, field) for field in ORGANISATION_FIELDS}
     for field in ORGANISATION_FIELDS:
         if field in data:
@@ -124,8 +123,10 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
             % {"email": invitation.email}
         )
     # Claim the invitation with a conditional update so a double click cannot use it twice.
-    claimed = Invitation.objects.pending().filter(pk=invitation.pk).update(
-        accepted_at=timezone.now(), accepted_by=user
+    claimed = (
+        Invitation.objects.pending()
+        .filter(pk=invitation.pk)
+        .update(accepted_at=timezone.now(), accepted_by=user)
     )
     if not claimed:
         raise ValidationError(_("This invitation has already been used or withdrawn."))
@@ -151,8 +152,8 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
 @transaction.atomic
 def revoke_invitation(membership: Membership, invitation: Invitation) -> None:
     require(membership, "members.manage")
-    updated = Invitation.objects.pending().filter(pk=invitation.pk).update(
-        revoked_at=timezone.now()
+    updated = (
+        Invitation.objects.pending().filter(pk=invitation.pk).update(revoked_at=timezone.now())
     )
     if updated:
         record(

@@ -173,9 +173,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             except (PermissionDenied, ValidationError) as error:
                 messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
                 return redirect("accounts:invitation", token=token)
-            messages.success(
-                request, _("Welcome to %(org)s.") % {"org": found.organisation.name}
-            )
+            messages.success(request, _("Welcome to %(org)s.") % {"org": found.organisation.name})
             return redirect("accounts:dashboard", org=found.organisation.slug)
         return render(request, "accounts/invitation.html", {"invitation": found})
     if User.objects.filter(email=found.email).exists():
@@ -199,6 +197,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 def switch(request: HttpRequest) -> HttpResponse:
     """The no-JavaScript organisation switcher posts here."""
     slug = request.POST.get("org", "") if request.method == "POST" else ""
-    if not Membership.objects.filter(user=request.user, organisation__slug=slug).exists():
+    user = request.user
+    if not Membership.objects.filter(user_id=user.pk or 0, organisation__slug=slug).exists():
         raise Http404
     return redirect("accounts:dashboard", org=slug)

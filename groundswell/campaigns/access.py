@@ -8,9 +8,9 @@ from groundswell.accounts.models import Membership
 from .models import Campaign
 
 
-def access_campaign(membership: Membership, campaign_id: int, *, for_edit: bool = False) -> (
-    Campaign
-):
+def access_campaign(
+    membership: Membership, campaign_id: int, *, for_edit: bool = False
+) -> Campaign:
     """A campaign of the member's organisation; 404 for any other organisation's."""
     if for_edit:
         require(membership, "content.write")

@@ -78,6 +78,9 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:detail", args=[self.organisation.slug, self.slug])
+
     @property
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES
@@ -85,6 +88,3 @@ class Campaign(models.Model):
     @property
     def cover_url(self) -> str:
         return self.cover.url if self.cover else ""
-
-    def get_absolute_url(self) -> str:
-        return reverse("campaigns:detail", args=[self.organisation.slug, self.slug])

@@ -23,9 +23,9 @@ def _snapshot(campaign: Campaign) -> dict[str, Any]:
     return {field: getattr(campaign, field) for field in FIELDS}
 
 
-def _save(campaign: Campaign, cover: ProcessedImage | None, update_fields: list[str] | None) -> (
-    None
-):
+def _save(
+    campaign: Campaign, cover: ProcessedImage | None, update_fields: list[str] | None
+) -> None:
     if cover is not None:
         campaign.cover.save(cover.large.name or "cover.jpg", cover.large, save=False)
         campaign.cover_small.save(cover.small.name or "cover-small.jpg", cover.small, save=False)
@@ -69,6 +69,8 @@ def update_campaign(
     cover: ProcessedImage | None = None,
 ) -> Campaign:
     require(membership, "content.write")
+    # Re-read the row: a bound ModelForm has already written its data onto `campaign`.
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     before = _snapshot(campaign)
     for field in FIELDS:
         if field in data:

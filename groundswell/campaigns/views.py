@@ -57,8 +57,11 @@ def _edit(request: HttpRequest, membership: Membership, campaign: Campaign | Non
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                return redirect("campaigns:staff_edit", org=membership.organisation.slug,
-                                campaign_id=campaign.pk)
+                return redirect(
+                    "campaigns:staff_edit",
+                    org=membership.organisation.slug,
+                    campaign_id=campaign.pk,
+                )
         if campaign is not None:
             campaign.refresh_from_db()
     return render(request, "campaigns/staff_edit.html", {"form": form, "campaign": campaign})

@@ -9,7 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, SyndicationFeed
 
 from groundswell.accounts.models import Organisation
 from groundswell.campaigns.access import public_campaign
@@ -53,7 +53,7 @@ def feed_path(organisation: Organisation, campaign: Campaign | None, kind: str) 
 
 
 class StoryFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
     kind = "rss"
 
     def get_object(  # type: ignore[override]
@@ -106,7 +106,7 @@ class StoryFeed(Feed):
     def item_enclosures(self, item: Story) -> list[Enclosure]:
         if item.cover is None:
             return []
-        mime = "image/webp" if item.cover.image.name.endswith(".webp") else "image/jpeg"
+        mime = "image/webp" if str(item.cover.image.name).endswith(".webp") else "image/jpeg"
         return [Enclosure(absolute(item.cover.image.url), str(item.cover.image.size), mime)]
 
 
@@ -115,9 +115,9 @@ class AtomStoryFeed(StoryFeed):
     kind = "atom"
 
 
-def json_feed(request: HttpRequest, org_slug: str, campaign_slug: str | None = None) -> (
-    JsonResponse
-):
+def json_feed(
+    request: HttpRequest, org_slug: str, campaign_slug: str | None = None
+) -> JsonResponse:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
     organisation, campaign = feed_source(org_slug, campaign_slug)
     items = []

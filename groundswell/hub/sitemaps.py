@@ -38,5 +38,8 @@ class StorySitemap(Sitemap):
         return item.updated_at
 
 
-SITEMAPS = {"organisations": OrganisationSitemap, "campaigns": CampaignSitemap,
-            "stories": StorySitemap}
+SITEMAPS = {
+    "organisations": OrganisationSitemap,
+    "campaigns": CampaignSitemap,
+    "stories": StorySitemap,
+}

@@ -27,6 +27,11 @@ def organisation(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def robots(request: HttpRequest) -> HttpResponse:
-    lines = ["User-agent: *", "Disallow: /staff/", "Disallow: /accounts/", "Disallow: /admin/",
-             f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}"]
+    lines = [
+        "User-agent: *",
+        "Disallow: /staff/",
+        "Disallow: /accounts/",
+        "Disallow: /admin/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -23,7 +23,7 @@ class ImageUploadField(forms.FileField):
         return process_image(upload, size=upload.size, name="image")
 
 
-def unique_slug_error(form: forms.Form, queryset: Any, slug: str, exclude_pk: Any) -> None:
+def unique_slug_error(form: forms.BaseForm, queryset: Any, slug: str, exclude_pk: Any) -> None:
     if queryset.filter(slug=slug).exclude(pk=exclude_pk).exists():
         form.add_error(
             "slug",

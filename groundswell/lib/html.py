@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from html import escape
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin
 
 import nh3
@@ -12,6 +14,19 @@ from markdown_it import MarkdownIt
 # Raw HTML in Markdown is off: writers get Markdown, not a way to inject markup.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _markdown.enable(["table", "strikethrough"])
+_default_image = _markdown.renderer.rules["image"]  # type: ignore[attr-defined]
+
+
+def _render_image(renderer: Any, tokens: Any, index: int, options: Any, env: Any) -> str:
+    # Images only from our own media: a third-party image would tell another site who reads
+    # us. Anything else is shown as its description, in brackets.
+    token = tokens[index]
+    if str(token.attrGet("src") or "").startswith(settings.MEDIA_URL):
+        return str(_default_image(tokens, index, options, env))
+    return escape(f"[{token.content}]") if token.content else ""
+
+
+_markdown.add_render_rule("image", _render_image)
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "hr", "i",
@@ -22,7 +37,6 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "a
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-    # Images only from our own media: a third-party image would tell another site who reads us.
     if tag == "img" and attribute == "src" and not value.startswith(settings.MEDIA_URL):
         return None
     return value

@@ -9,6 +9,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -38,9 +39,9 @@ def _encode(image: Image.Image, width: int, name: str) -> ContentFile:
     return ContentFile(buffer.getvalue(), name=f"{name}.jpg")
 
 
-def process_image(upload: IO[bytes], *, size: int | None = None, name: str = "image") -> (
-    ProcessedImage
-):
+def process_image(
+    upload: IO[bytes], *, size: int | None = None, name: str = "image"
+) -> ProcessedImage:
     """Validate an upload and return re-encoded large and small versions.
 
     Re-encoding drops EXIF (location!) and anything that is not pixels. Raises
@@ -49,13 +50,13 @@ def process_image(upload: IO[bytes], *, size: int | None = None, name: str = "im
     limit = settings.MAX_IMAGE_UPLOAD_BYTES
     if size is not None and size > limit:
         raise ValidationError(
-            _("The image is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": round(size / 1_048_576, 1), "limit": round(limit / 1_048_576, 1)}
+            _("The image is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
         )
     Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
     try:
         upload.seek(0)
-        image = Image.open(upload)
+        image: Image.Image = Image.open(upload)
         if image.format not in ACCEPTED_FORMATS:
             raise ValidationError(
                 _("Upload a JPEG, PNG, WebP or GIF image (this file is %(format)s).")

@@ -117,7 +117,9 @@ class Story(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "stories"
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "slug"], name="story_slug_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organisation", "slug"], name="story_slug_unique_per_org"
+            )
         ]
         indexes = [models.Index(fields=["organisation", "state", "-published_at"])]
 
@@ -147,6 +149,9 @@ class StoryRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["story", "number"], name="one_revision_number")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (revision {self.number})"
 
 
 class StoryImage(models.Model):

@@ -119,8 +119,10 @@ def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> 
     if content_changed and not membership.can("content.approve"):
         if story.state == State.PUBLISHED:
             raise PermissionDenied(
-                _("This story is published and changes need an owner's approval. "
-                  "Unpublish it and submit it again, or ask an owner to edit it.")
+                _(
+                    "This story is published and changes need an owner's approval. "
+                    "Unpublish it and submit it again, or ask an owner to edit it."
+                )
             )
         if story.state in (State.IN_REVIEW, State.APPROVED):
             story.state = State.DRAFT

@@ -12,7 +12,9 @@ urlpatterns = [
     path(base, views.staff_edit, name="staff_edit"),
     path(base + "state/", views.staff_transition, name="staff_transition"),
     path(base + "images/", views.staff_image_add, name="staff_image_add"),
-    path(base + "images/<int:image_id>/remove/", views.staff_image_remove, name="staff_image_remove"),
+    path(
+        base + "images/<int:image_id>/remove/", views.staff_image_remove, name="staff_image_remove"
+    ),
     path(base + "images/<int:image_id>/cover/", views.staff_image_cover, name="staff_image_cover"),
     path(base + "revisions/", views.staff_revisions, name="staff_revisions"),
     path(base + "preview/", views.staff_preview, name="staff_preview"),

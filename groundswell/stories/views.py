@@ -31,7 +31,7 @@ def staff_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     if campaign.isdigit():
         stories = stories.filter(campaign_id=int(campaign))
     if request.GET.get("mine"):
-        stories = stories.filter(author=request.user)
+        stories = stories.filter(author_id=request.user.pk)
     query = request.GET.get("q", "").strip()[:100]
     if query:
         stories = stories.filter(Q(title__icontains=query) | Q(summary__icontains=query))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class State(models.TextChoices):
@@ -29,7 +30,7 @@ class State(models.TextChoices):
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
+    label: StrOrPromise
     sources: frozenset[str]
     target: str
     permission: str
@@ -73,8 +74,11 @@ def available(source: str, can: object) -> list[Transition]:
     seen: set[str] = set()
     result = []
     for transition in TRANSITIONS:
-        if source in transition.sources and transition.name not in seen:
-            if can(transition.permission):  # type: ignore[operator]
-                result.append(transition)
-                seen.add(transition.name)
+        if (
+            source in transition.sources
+            and transition.name not in seen
+            and can(transition.permission)  # type: ignore[operator]
+        ):
+            result.append(transition)
+            seen.add(transition.name)
     return result

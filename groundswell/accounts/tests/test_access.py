@@ -44,7 +44,10 @@ def test_a_stranger_cannot_reach_objects_of_another_org_through_their_own_org(
 ):
     campaign, story = content
     client.force_login(charlie)
-    assert client.get(reverse("campaigns:staff_edit", args=["charlies", campaign.pk])).status_code == 404
+    assert (
+        client.get(reverse("campaigns:staff_edit", args=["charlies", campaign.pk])).status_code
+        == 404
+    )
     assert client.get(reverse("stories:staff_edit", args=["charlies", story.pk])).status_code == 404
     response = client.post(
         reverse("stories:staff_transition", args=["charlies", story.pk]), {"action": "publish"}

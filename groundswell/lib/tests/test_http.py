@@ -1,0 +1,64 @@
+import gzip
+
+import pytest
+
+from groundswell.lib import http
+
+
+def test_it_fetches_from_a_loopback_server_when_tests_allow_it(web_server):
+    web_server.routes["/hello"] = (200, {"Content-Type": "text/plain"}, b"hi")
+    response = http.get(web_server.url("/hello"))
+    assert (response.status, response.content) == (200, b"hi")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.1.2.3/",
+        "http://172.16.0.1/",
+        "http://192.168.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://[fd00::1]/",
+        "http://0.0.0.0/",
+        "http://100.64.0.1/",
+    ],
+)
+def test_private_and_special_addresses_are_refused_before_connecting(url):
+    with pytest.raises(http.BlockedAddress):
+        http.get(url)
+
+
+def test_loopback_is_refused_unless_allowed(web_server, settings):
+    settings.HTTP_ALLOW_LOOPBACK = False
+    with pytest.raises(http.BlockedAddress):
+        http.get(web_server.url("/"))
+    assert web_server.requests == []
+
+
+def test_a_redirect_to_a_private_address_is_refused(web_server):
+    web_server.routes["/go"] = (302, {"Location": "http://10.0.0.1/secret"}, b"")
+    with pytest.raises(http.BlockedAddress):
+        http.get(web_server.url("/go"))
+
+
+def test_redirects_are_followed_a_few_times_only(web_server):
+    web_server.routes["/loop"] = (302, {"Location": "/loop"}, b"")
+    with pytest.raises(http.FetchError, match="too many redirects"):
+        http.get(web_server.url("/loop"))
+
+
+def test_bodies_over_the_limit_are_refused_even_when_compressed(web_server):
+    web_server.routes["/big"] = (200, {}, b"x" * 5000)
+    with pytest.raises(http.FetchError, match="larger than allowed"):
+        http.get(web_server.url("/big"), max_bytes=1000)
+    bomb = gzip.compress(b"0" * 2_000_000)
+    web_server.routes["/bomb"] = (200, {"Content-Encoding": "gzip"}, bomb)
+    with pytest.raises(http.FetchError, match="larger than allowed"):
+        http.get(web_server.url("/bomb"), max_bytes=100_000)
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "http://"])
+def test_only_http_urls_are_fetched(url):
+    with pytest.raises(http.FetchError):
+        http.get(url)
