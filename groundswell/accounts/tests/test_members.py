@@ -135,6 +135,18 @@ def test_password_reset_mail_goes_through_the_queue_and_the_link_works(client, a
     assert client.login(email="alice@example.org", password="a new long passphrase")
 
 
+def test_signing_in_through_the_form_leads_to_the_staff_area(client, alice, org):
+    response = client.post(
+        reverse("accounts:login"), {"username": "alice@example.org", "password": testing.PASSWORD}
+    )
+    assert response["Location"] == reverse("accounts:staff_home")
+    assert client.get(response["Location"])["Location"] == reverse(
+        "accounts:dashboard", args=[org.slug]
+    )
+    response = client.post(reverse("accounts:logout"))
+    assert response["Location"] == reverse("hub:index")
+
+
 def test_sign_in_with_a_wrong_password_says_so(client, alice):
     response = client.post(
         reverse("accounts:login"), {"username": "alice@example.org", "password": "wrong"}
