@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
-from django.views.static import serve
 
 from . import feeds, views
 from .sitemaps import SITEMAPS
@@ -11,9 +9,9 @@ app_name = "hub"
 campaign = "o/<slug:org_slug>/campaigns/<slug:campaign_slug>/"
 urlpatterns = [
     path("", views.index, name="index"),
-    # Uploaded media. `serve` (granian) answers /media/ itself before Django sees it; this
-    # route is what the test server and `runserver` use.
-    re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
+    # Uploaded media. Under `serve`, granian answers /media/ before Django sees it; this
+    # route serves it for `runserver` and the test client.
+    re_path(r"^media/(?P<path>.+)$", views.media, name="media"),
     path("robots.txt", views.robots, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("o/<slug:org_slug>/", views.organisation, name="organisation"),

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.static import serve
 
 from groundswell.accounts.models import Organisation
 from groundswell.campaigns.models import Campaign
@@ -35,3 +37,8 @@ def robots(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    # MEDIA_ROOT is read per request (tests change it), not when the URLs load.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -96,6 +96,36 @@ def create_story(membership: Membership, data: dict[str, Any]) -> Story:
     return story
 
 
+def _withdraw_approval(membership: Membership, story: Story) -> list[str]:
+    """Approval belongs to the content approved: an edit by a non-approver withdraws it.
+
+    Returns the fields changed on `story` (not saved here). Text and images alike count.
+    """
+    if membership.can("content.approve"):
+        return []
+    if story.state == State.PUBLISHED:
+        raise PermissionDenied(
+            _(
+                "This story is published and changes need an owner's approval. "
+                "Unpublish it and submit it again, or ask an owner to edit it."
+            )
+        )
+    if story.state in (State.IN_REVIEW, State.APPROVED):
+        story.state = State.DRAFT
+        story.review_note = _("Edited after it was submitted; submit it again.")
+        return ["state", "review_note"]
+    return []
+
+
+def _image_change(membership: Membership, story: Story) -> Story:
+    require(membership, "content.write")
+    story = Story.objects.select_for_update().get(pk=story.pk)
+    changed = _withdraw_approval(membership, story)
+    if changed:
+        story.save(update_fields=[*changed, "updated_at"])
+    return story
+
+
 @transaction.atomic
 def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> Story:
     """Save an edit as a new revision.
@@ -116,18 +146,8 @@ def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> 
         return story
     update_fields = [*changes, "updated_at"]
     content_changed = any(field in changes for field in CONTENT_FIELDS)
-    if content_changed and not membership.can("content.approve"):
-        if story.state == State.PUBLISHED:
-            raise PermissionDenied(
-                _(
-                    "This story is published and changes need an owner's approval. "
-                    "Unpublish it and submit it again, or ask an owner to edit it."
-                )
-            )
-        if story.state in (State.IN_REVIEW, State.APPROVED):
-            story.state = State.DRAFT
-            story.review_note = _("Edited after it was submitted; submit it again.")
-            update_fields += ["state", "review_note"]
+    if content_changed:
+        update_fields += _withdraw_approval(membership, story)
     if "body" in changes:
         story.body_html = render_markdown(story.body)
         update_fields.append("body_html")
@@ -196,9 +216,9 @@ def change_state(membership: Membership, story: Story, action: str, *, note: str
 def add_image(
     membership: Membership, story: Story, processed: ProcessedImage, *, alt_text: str
 ) -> StoryImage:
-    require(membership, "content.write")
     if not alt_text.strip():
         raise ValidationError(_("Describe the image for people who cannot see it."))
+    story = _image_change(membership, story)
     image = StoryImage(
         organisation=membership.organisation,
         story=story,
@@ -225,7 +245,7 @@ def add_image(
 
 @transaction.atomic
 def remove_image(membership: Membership, story: Story, image: StoryImage) -> None:
-    require(membership, "content.write")
+    story = _image_change(membership, story)
     if story.cover_id == image.pk:
         story.cover = story.images.exclude(pk=image.pk).first()
         story.save(update_fields=["cover", "updated_at"])
@@ -241,7 +261,7 @@ def remove_image(membership: Membership, story: Story, image: StoryImage) -> Non
 
 @transaction.atomic
 def set_cover(membership: Membership, story: Story, image: StoryImage) -> None:
-    require(membership, "content.write")
+    story = _image_change(membership, story)
     story.cover = image
     story.save(update_fields=["cover", "updated_at"])
     record(

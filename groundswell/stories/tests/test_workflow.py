@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -137,3 +139,27 @@ def test_a_stale_transition_is_refused(org, owner):
     change_state(owner, story, "submit")
     with pytest.raises(ValidationError, match="Someone else changed this story"):
         change_state(owner, stale, "submit")
+
+
+def test_image_changes_by_an_editor_withdraw_approval_like_text_changes(strict, owner, bob):
+    from groundswell.lib.images import process_image
+    from groundswell.stories.services import add_image, set_cover
+
+    editor = testing.membership(bob, strict)
+    story = testing.make_story(editor)
+    first = add_image(editor, story, process_image(io.BytesIO(testing.image_bytes())), alt_text="a")
+    change_state(editor, story, "submit")
+    change_state(owner, story, "approve")
+    add_image(editor, story, process_image(io.BytesIO(testing.image_bytes())), alt_text="b")
+    story.refresh_from_db()
+    assert story.state == State.DRAFT
+    change_state(owner, story, "publish")
+    with pytest.raises(PermissionDenied, match="changes need an owner's approval"):
+        add_image(editor, story, process_image(io.BytesIO(testing.image_bytes())), alt_text="c")
+    second = story.images.exclude(pk=first.pk).get()
+    with pytest.raises(PermissionDenied):
+        set_cover(editor, story, second)
+    story.refresh_from_db()
+    assert story.state == State.PUBLISHED
+    assert story.cover == first
+    assert story.images.count() == 2
