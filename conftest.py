@@ -55,3 +55,23 @@ def web_server():
     server = testing.LocalWebServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1; Django's mailer is pointed at it for the test."""
+    server = testing.LocalSMTPServer()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 10},
+        }
+    }
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def petition(owner):
+    campaign = testing.make_campaign(owner)
+    return testing.make_petition(owner, campaign)

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.contrib.humanize",
     "django_tasks_db",
     "groundswell.accounts",
     "groundswell.audit",
@@ -95,6 +96,9 @@ INSTALLED_APPS = [
     "groundswell.stories",
     "groundswell.hub",
     "groundswell.notifications",
+    "groundswell.supporters",
+    "groundswell.actions",
+    "groundswell.referrals",
 ]
 
 MIDDLEWARE = [

@@ -93,3 +93,58 @@ class LocalWebServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class LocalSMTPServer:
+    """aiosmtpd on 127.0.0.1: tests read the messages a real SMTP exchange delivered."""
+
+    def __init__(self) -> None:
+        import email
+        import email.policy
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[email.message.EmailMessage] = []
+        owner = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                owner.messages.append(message)  # type: ignore[arg-type]
+                return "250 Message accepted"
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def bodies(self) -> list[str]:
+        return [message.get_body(("plain",)).get_content() for message in self.messages]  # type: ignore[union-attr]
+
+    def links(self, path_fragment: str) -> list[str]:
+        import re
+
+        found = []
+        for body in self.bodies():
+            found += re.findall(r"https?://\S*" + re.escape(path_fragment) + r"\S*", body)
+        return found
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def make_petition(member: Membership, campaign: Campaign, **fields: Any) -> Any:
+    from groundswell.actions.services import create_petition
+
+    data = {
+        "campaign": campaign,
+        "title": "Stop the sewage",
+        "ask": "Stop dumping sewage in the river by 2030.",
+        "target_name": "Pat Minister",
+        "target_role": "Minister for Water",
+        "goal": 1000,
+        **fields,
+    }
+    return create_petition(member, data)

@@ -9,5 +9,8 @@ urlpatterns = [
     path("", include("groundswell.stories.urls")),
     path("", include("groundswell.audit.urls")),
     path("", include("groundswell.notifications.urls")),
+    path("", include("groundswell.actions.urls")),
+    path("", include("groundswell.supporters.urls")),
+    path("", include("groundswell.referrals.urls")),
     path("", include("groundswell.hub.urls")),
 ]

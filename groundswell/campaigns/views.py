@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership, Organisation
+from groundswell.actions.forms import SignForm
+from groundswell.actions.models import Petition
+from groundswell.actions.views import petition_block, referral_initial, remember_referral
 from groundswell.stories.models import Story
 
 from . import services
@@ -86,16 +89,23 @@ def staff_preview(request: HttpRequest, membership: Membership, campaign_id: int
 
 def _render_public(request: HttpRequest, campaign: Campaign, *, preview: bool) -> HttpResponse:
     stories = Story.objects.published().filter(campaign=campaign)[:20]
-    return render(
+    initial = referral_initial(request)
+    petitions = [
+        petition_block(petition, SignForm(initial=initial, petition=petition))
+        for petition in Petition.objects.public().filter(campaign=campaign)
+    ]
+    response = render(
         request,
         "campaigns/detail.html",
         {
             "organisation": campaign.organisation,
             "campaign": campaign,
             "stories": stories,
+            "petitions": petitions,
             "preview": preview,
         },
     )
+    return remember_referral(request, response)
 
 
 def detail(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:

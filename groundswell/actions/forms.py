@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from groundswell.campaigns.models import Campaign
+from groundswell.lib.countries import current_country_choices
+from groundswell.lib.emails import clean_email
+
+from .models import Petition
+
+
+class SignForm(forms.Form):
+    """The sign form; which optional fields appear depends on the petition."""
+
+    given_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        error_messages={"required": _("Enter your first name.")},
+    )
+    family_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    email = forms.CharField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+        help_text=_("We send you a link to confirm your signature."),
+        error_messages={
+            "required": _("Enter your email address."),
+            "max_length": _("That email address is too long."),
+        },
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+    comment = forms.CharField(
+        label=_("Why are you signing? (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree"),
+        error_messages={"required": _("Tick this box to sign: we cannot count you otherwise.")},
+    )
+    wants_updates = forms.BooleanField(label=_("Keep me updated"), required=False)
+    ref = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    ch = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
+    ws = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, petition: Petition, **kwargs: Any) -> None:
+        kwargs["auto_id"] = f"p{petition.pk}-%s"  # two petitions on one page: unique ids
+        super().__init__(*args, **kwargs)
+        self.petition = petition
+        self.fields["given_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["consent"].label = petition.consent_wording.text
+        self.fields["wants_updates"].label = petition.updates_wording.text
+        if petition.collect_country:
+            country = self.fields["country"]
+            assert isinstance(country, forms.ChoiceField)
+            country.choices = [("", _("Choose…")), *current_country_choices()]
+        else:
+            del self.fields["country"]
+        if not petition.collect_postcode:
+            del self.fields["postcode"]
+        else:
+            self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
+        if not petition.collect_comment:
+            del self.fields["comment"]
+
+    def clean_email(self) -> str:
+        return clean_email(self.cleaned_data.get("email", ""))
+
+    def clean_given_name(self) -> str:
+        name = " ".join(self.cleaned_data["given_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter your first name."))
+        return name
+
+
+class PetitionForm(forms.ModelForm):
+    consent_text = forms.CharField(
+        label=_("Consent wording shown to signers"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("Changing it creates a new version; each signature keeps the words it saw."),
+    )
+    updates_text = forms.CharField(
+        label=_("Wording of the 'keep me updated' box"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+    class Meta:
+        model = Petition
+        fields = [
+            "campaign", "title", "ask", "target_name", "target_role", "target_email", "goal",
+            "deadline", "collect_country", "collect_postcode", "collect_comment", "status",
+        ]  # fmt: skip
+        widgets = {
+            "ask": forms.Textarea(attrs={"rows": 5}),
+            "deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        }
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        campaign_field = self.fields["campaign"]
+        campaign_field.queryset = Campaign.objects.for_organisation(organisation)  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.fields["consent_text"].initial = self.instance.consent_wording.text
+            self.fields["updates_text"].initial = self.instance.updates_wording.text
+        else:
+            from .services import DEFAULT_CONSENT, DEFAULT_UPDATES
+
+            self.fields["consent_text"].initial = DEFAULT_CONSENT
+            self.fields["updates_text"].initial = DEFAULT_UPDATES
+
+    def clean_goal(self) -> int:
+        goal = self.cleaned_data["goal"]
+        if goal < 1 or goal > 100_000_000:
+            raise forms.ValidationError(_("Set a goal between 1 and 100,000,000."))
+        return goal
+
+
+class UpdateForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=10_000
+    )

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MILESTONE_STEPS = (1, 2.5, 5)
+
+
+def next_milestone(count: int) -> int:
+    """100 → 250 → 500 → 1,000 → 2,500 → …: the first milestone above `count`."""
+    scale = 100
+    while True:
+        for step in MILESTONE_STEPS:
+            milestone = int(step * scale)
+            if milestone > count:
+                return milestone
+        scale *= 10
+
+
+class PetitionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    DELIVERED = "delivered", _("Delivered")
+    WON = "won", _("Won")
+
+
+class PetitionQuerySet(models.QuerySet["Petition"]):
+    def for_organisation(self, organisation: object) -> PetitionQuerySet:
+        return self.filter(organisation=organisation)
+
+    def public(self) -> PetitionQuerySet:
+        return self.filter(campaign__status__in=("live", "closed", "won")).select_related(
+            "organisation", "campaign", "tally", "consent_wording", "updates_wording"
+        )
+
+
+class Petition(models.Model):
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="petitions"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="petitions"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    ask = models.TextField(_("what we ask"), max_length=5000)
+    target_name = models.CharField(_("decision-maker"), max_length=200)
+    target_role = models.CharField(_("their role"), max_length=200, blank=True)
+    target_email = models.EmailField(_("their email"), blank=True)
+    goal = models.PositiveIntegerField(_("goal"), default=1000)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    collect_country = models.BooleanField(_("ask for country"), default=False)
+    collect_postcode = models.BooleanField(_("ask for postcode"), default=False)
+    collect_comment = models.BooleanField(_("ask for a comment"), default=False)
+    consent_wording = models.ForeignKey(
+        "supporters.ConsentWording", on_delete=models.PROTECT, related_name="+"
+    )
+    updates_wording = models.ForeignKey(
+        "supporters.ConsentWording", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=PetitionStatus.choices, default=PetitionStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("actions:petition", args=[self.organisation.slug, self.pk])
+
+    @property
+    def accepting_signatures(self) -> bool:
+        if self.status != PetitionStatus.OPEN:
+            return False
+        return self.deadline is None or self.deadline > timezone.now()
+
+
+class SignatureState(models.TextChoices):
+    PENDING = "pending", _("Waiting for email confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+class Signature(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
+    supporter = models.ForeignKey(
+        "supporters.Supporter", on_delete=models.CASCADE, related_name="signatures"
+    )
+    state = models.CharField(
+        max_length=10, choices=SignatureState.choices, default=SignatureState.PENDING
+    )
+    comment = models.CharField(max_length=500, blank=True)
+    wording = models.ForeignKey("supporters.ConsentWording", on_delete=models.PROTECT)
+    wants_updates = models.BooleanField(default=False)
+    # Who brought this person, and how: OSDI referrer_data (source, referrer, website, url).
+    referred_by = models.ForeignKey(
+        "supporters.Supporter",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referred_signatures",
+    )
+    referrer_data = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=40, blank=True)
+    confirmation_sends = models.PositiveSmallIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "supporter"], name="one_signature_each")
+        ]
+        indexes = [models.Index(fields=["petition", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.supporter_id} on {self.petition_id} ({self.state})"
+
+
+class PetitionTally(models.Model):
+    """Counts recomputed in batches by a task; pages read this, never COUNT(*) per request."""
+
+    petition = models.OneToOneField(Petition, on_delete=models.CASCADE, related_name="tally")
+    confirmed = models.PositiveIntegerField(default=0)
+    pending = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: {self.confirmed} confirmed, {self.pending} pending"
+
+
+class PetitionUpdate(models.Model):
+    """News from staff, emailed to confirmed signers who agreed to hear more."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="updates")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), max_length=10_000)
+    author = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,297 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groundswell.accounts.access import require
+from groundswell.accounts.models import Membership
+from groundswell.audit.services import diff, record
+from groundswell.lib.emails import normalise_email
+from groundswell.referrals.models import ShareToken
+from groundswell.supporters import services as supporters
+from groundswell.supporters.models import ConsentWording, Purpose, Supporter
+
+from .models import Petition, PetitionTally, PetitionUpdate, Signature, SignatureState
+
+# A second signature re-sends the confirmation, but only this many times in all.
+MAX_CONFIRMATION_SENDS = 3
+
+DEFAULT_CONSENT = _(
+    "I sign this petition. My name, and my country or postcode if I give them, will be "
+    "delivered to the decision-maker. My email address stays with the organisation."
+)
+DEFAULT_UPDATES = _("Keep me updated about this campaign and the organisation's work by email.")
+
+
+@dataclass
+class SignatureRequest:
+    """What a person sent, from the web form or the OSDI helper: already validated."""
+
+    email: str
+    given_name: str
+    family_name: str = ""
+    country: str = ""
+    postcode: str = ""
+    comment: str = ""
+    wants_updates: bool = False
+    referral_token: str = ""
+    referrer_data: dict[str, str] = field(default_factory=dict)
+    source_url: str = ""
+
+
+@dataclass
+class SignatureResult:
+    signature: Signature
+    share_token: ShareToken
+    created: bool
+
+
+def _referrer(petition: Petition, token: str, supporter: Supporter) -> Supporter | None:
+    """The supporter whose share link brought this person, if the token is for this petition."""
+    if not token:
+        return None
+    share = ShareToken.objects.select_related("supporter").filter(token=token[:32]).first()
+    if share is None or share.petition_id != petition.pk or share.supporter_id == supporter.pk:
+        return None
+    return share.supporter
+
+
+def sign_petition(petition: Petition, request: SignatureRequest) -> SignatureResult:
+    """Record one signature and queue its confirmation email.
+
+    Signing twice is not an error: the person sees the same thank-you, and a pending
+    signature gets its confirmation email again, up to MAX_CONFIRMATION_SENDS in all.
+    """
+    if not petition.accepting_signatures:
+        raise ValidationError(_("This petition is closed and no longer takes signatures."))
+    from .tasks import send_confirmation
+
+    with transaction.atomic():
+        supporter = supporters.find_or_create_supporter(
+            petition.organisation,
+            email=request.email,
+            email_key=normalise_email(request.email),
+            given_name=request.given_name[:100],
+            family_name=request.family_name[:100],
+            country=request.country[:2].upper(),
+            postcode=request.postcode[:20],
+        )
+        referrer = _referrer(petition, request.referral_token, supporter)
+        referrer_data = {
+            "source": request.referrer_data.get("source", "")[:40],
+            "referrer": request.referrer_data.get("referrer", "")[:64],
+            "website": request.referrer_data.get("website", "")[:200],
+            "url": request.referrer_data.get("url", "")[:2000],
+        }
+        try:
+            with transaction.atomic():
+                signature = Signature.objects.create(
+                    petition=petition,
+                    supporter=supporter,
+                    comment=request.comment[:500],
+                    wording=petition.consent_wording,
+                    wants_updates=request.wants_updates,
+                    referred_by=referrer,
+                    referrer_data={k: v for k, v in referrer_data.items() if v},
+                    channel=referrer_data["source"],
+                    confirmation_sends=1,
+                    last_sent_at=timezone.now(),
+                )
+        except IntegrityError:
+            signature = Signature.objects.get(petition=petition, supporter=supporter)
+            created = False
+        else:
+            created = True
+        share, _share_created = ShareToken.objects.get_or_create(
+            supporter=supporter, petition=petition
+        )
+        if created:
+            supporters.record_consent(
+                supporter,
+                purpose=Purpose.PETITION,
+                wording=petition.consent_wording,
+                granted=True,
+                petition=petition,
+                source_url=request.source_url,
+                channel=referrer_data["source"],
+            )
+            supporters.record_consent(
+                supporter,
+                purpose=Purpose.UPDATES,
+                wording=petition.updates_wording,
+                granted=request.wants_updates,
+                petition=petition,
+                source_url=request.source_url,
+                channel=referrer_data["source"],
+            )
+            send_confirmation.enqueue(signature.pk)
+        elif signature.state == SignatureState.PENDING:
+            # Claim one of the few re-sends with a conditional update (two quick
+            # resubmissions must not both send).
+            claimed = Signature.objects.filter(
+                pk=signature.pk, confirmation_sends__lt=MAX_CONFIRMATION_SENDS
+            ).update(
+                confirmation_sends=signature.confirmation_sends + 1, last_sent_at=timezone.now()
+            )
+            if claimed:
+                send_confirmation.enqueue(signature.pk)
+    return SignatureResult(signature=signature, share_token=share, created=created)
+
+
+def confirm_signature(signature_id: int) -> Signature | None:
+    """Mark the signature confirmed (idempotent); None if it no longer exists."""
+    signature = (
+        Signature.objects.select_related("petition__organisation", "supporter")
+        .filter(pk=signature_id)
+        .first()
+    )
+    if signature is None:
+        return None
+    with transaction.atomic():
+        moved = Signature.objects.filter(pk=signature.pk, state=SignatureState.PENDING).update(
+            state=SignatureState.CONFIRMED, confirmed_at=timezone.now()
+        )
+        if moved:
+            supporters.confirm_consents(signature.supporter, signature.petition)
+            signature.refresh_from_db()
+    return signature
+
+
+def recount(petition_id: int) -> PetitionTally:
+    """Recompute one petition's confirmed and pending counts (batch work, never per request)."""
+    counts = Signature.objects.filter(petition_id=petition_id).aggregate(
+        confirmed=Count("id", filter=Q(state=SignatureState.CONFIRMED)),
+        pending=Count("id", filter=Q(state=SignatureState.PENDING)),
+    )
+    tally, _created = PetitionTally.objects.update_or_create(
+        petition_id=petition_id,
+        defaults={
+            "confirmed": counts["confirmed"],
+            "pending": counts["pending"],
+            "computed_at": timezone.now(),
+        },
+    )
+    return tally
+
+
+def petitions_needing_recount() -> list[int]:
+    """Petitions whose signatures changed since their tally was computed (or never counted)."""
+    stale = Petition.objects.filter(
+        Q(tally__isnull=True) | Q(signatures__updated_at__gt=F("tally__computed_at"))
+    )
+    return list(stale.values_list("pk", flat=True).distinct())
+
+
+# --- Staff writes --------------------------------------------------------------------------
+
+PETITION_FIELDS = (
+    "title", "ask", "target_name", "target_role", "target_email", "goal", "deadline",
+    "collect_country", "collect_postcode", "collect_comment", "status", "campaign",
+)  # fmt: skip
+
+
+def _wording(organisation: Any, text: str, current: ConsentWording | None) -> ConsentWording:
+    """Reuse the current wording if unchanged; otherwise a new version (old ones stay)."""
+    text = " ".join(text.split())
+    if current is not None and current.text == text:
+        return current
+    return ConsentWording.objects.create(organisation=organisation, text=text)
+
+
+@transaction.atomic
+def create_petition(membership: Membership, data: dict[str, Any]) -> Petition:
+    require(membership, "content.write")
+    organisation = membership.organisation
+    if data["campaign"].organisation_id != organisation.pk:
+        raise ValidationError({"campaign": _("Choose one of your organisation's campaigns.")})
+    petition = Petition(organisation=organisation)
+    for name in PETITION_FIELDS:
+        if name in data:
+            setattr(petition, name, data[name])
+    petition.consent_wording = _wording(
+        organisation, data.get("consent_text") or str(DEFAULT_CONSENT), None
+    )
+    petition.updates_wording = _wording(
+        organisation, data.get("updates_text") or str(DEFAULT_UPDATES), None
+    )
+    petition.save()
+    PetitionTally.objects.create(petition=petition)
+    record(
+        organisation=organisation,
+        actor=membership.user,
+        action="petition.create",
+        target=petition,
+        summary=_("Created the petition “%(title)s”") % {"title": petition.title},
+    )
+    return petition
+
+
+@transaction.atomic
+def update_petition(membership: Membership, petition: Petition, data: dict[str, Any]) -> Petition:
+    require(membership, "content.write")
+    petition = Petition.objects.select_for_update().get(pk=petition.pk)
+    organisation = membership.organisation
+    if "campaign" in data and data["campaign"].organisation_id != organisation.pk:
+        raise ValidationError({"campaign": _("Choose one of your organisation's campaigns.")})
+
+    def snapshot() -> dict[str, Any]:
+        values = {name: getattr(petition, name) for name in PETITION_FIELDS if name != "campaign"}
+        values["campaign"] = petition.campaign_id
+        values["consent_wording"] = petition.consent_wording_id
+        values["updates_wording"] = petition.updates_wording_id
+        return values
+
+    before = snapshot()
+    for name in PETITION_FIELDS:
+        if name in data:
+            setattr(petition, name, data[name])
+    if data.get("consent_text"):
+        petition.consent_wording = _wording(
+            organisation, data["consent_text"], petition.consent_wording
+        )
+    if data.get("updates_text"):
+        petition.updates_wording = _wording(
+            organisation, data["updates_text"], petition.updates_wording
+        )
+    changes = diff(before, snapshot())
+    if changes:
+        petition.save()
+        record(
+            organisation=organisation,
+            actor=membership.user,
+            action="petition.update",
+            target=petition,
+            summary=_("Edited the petition “%(title)s”: %(fields)s")
+            % {"title": petition.title, "fields": ", ".join(changes)},
+            changes=changes,
+        )
+    return petition
+
+
+@transaction.atomic
+def post_update(
+    membership: Membership, petition: Petition, *, subject: str, body: str
+) -> PetitionUpdate:
+    """Store an update and queue it to confirmed signers who want to hear more."""
+    require(membership, "content.write")
+    update = PetitionUpdate.objects.create(
+        petition=petition, subject=subject, body=body, author=membership.user
+    )
+    from .tasks import send_update
+
+    send_update.enqueue(update.pk)
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="petition.update_sent",
+        target=petition,
+        summary=_("Sent the update “%(subject)s” to signers of “%(title)s”")
+        % {"subject": subject, "title": petition.title},
+    )
+    return update

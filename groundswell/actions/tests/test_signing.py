@@ -1,0 +1,169 @@
+import pytest
+from django.urls import reverse
+
+from groundswell.actions.models import Signature, SignatureState
+from groundswell.actions.services import recount
+from groundswell.supporters.models import Consent, Supporter
+
+
+def sign_url(petition):
+    return reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
+
+
+def form(**overrides):
+    data = {
+        "given_name": "Asha",
+        "family_name": "Verma",
+        "email": "asha@example.net",
+        "consent": "on",
+        "wants_updates": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_signing_stores_one_pending_signature_with_consents_and_emails_a_link(
+    client, petition, smtp_server
+):
+    response = client.post(sign_url(petition), form())
+    assert response.status_code == 302
+    assert "/thanks/" in response["Location"]
+    signature = Signature.objects.get()
+    assert signature.state == SignatureState.PENDING
+    assert signature.supporter.email_key == "asha@example.net"
+    consents = Consent.objects.filter(supporter=signature.supporter)
+    assert sorted(consents.values_list("purpose", "granted")) == [
+        ("petition", True),
+        ("updates", True),
+    ]
+    assert all(
+        c.wording_id in (petition.consent_wording_id, petition.updates_wording_id) for c in consents
+    )
+    assert len(smtp_server.messages) == 1
+    message = smtp_server.messages[0]
+    assert message["To"] == "asha@example.net"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    [confirm] = smtp_server.links("/confirm/")
+    page = client.get(confirm.replace("http://127.0.0.1:8000", ""))
+    assert page.status_code == 200
+    assert "Your signature is confirmed" in page.content.decode()
+    signature.refresh_from_db()
+    assert signature.state == SignatureState.CONFIRMED
+    assert not consents.filter(granted=True, confirmed_at__isnull=True).exists()
+    tally = recount(petition.pk)
+    assert (tally.confirmed, tally.pending) == (1, 0)
+
+
+def test_a_second_signature_is_not_an_error_and_resends_only_a_few_times(
+    client, petition, smtp_server
+):
+    for attempt in range(5):
+        response = client.post(sign_url(petition), form(email="A.S.H.A+petition@GoogleMail.com"))
+        assert response.status_code == 302, attempt
+    assert Signature.objects.count() == 1
+    assert Supporter.objects.get().email_key == "asha@gmail.com"
+    assert len(smtp_server.messages) == 3
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("", "Enter your email address."),
+        ("not-an-email", "exactly one @"),
+        ("a@b@c.org", "exactly one @"),
+        ("asha@localhost", "needs a dot"),
+        ("asha@mailinator.com", "use an address you keep"),
+        ("x" * 250 + "@example.org", "too long"),
+    ],
+)
+def test_bad_emails_get_a_clear_message_and_keep_what_was_typed(client, petition, email, message):
+    response = client.post(sign_url(petition), form(email=email, given_name="Kept Name"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert 'value="Kept Name"' in html
+    assert not Signature.objects.exists()
+
+
+def test_missing_consent_is_refused(client, petition):
+    response = client.post(sign_url(petition), form(consent=None))
+    assert "Tick this box to sign" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_absurdly_long_fields_are_refused(client, petition):
+    response = client.post(sign_url(petition), form(given_name="A" * 5000))
+    assert response.status_code == 400
+    assert "at most 100 characters" in response.content.decode()
+
+
+def test_unicode_domains_are_folded_for_deduplication(client, petition):
+    client.post(sign_url(petition), form(email="asha@bücher.example"))
+    client.post(sign_url(petition), form(email="ASHA@xn--bcher-kva.example"))
+    assert Signature.objects.count() == 1
+
+
+def test_a_closed_petition_takes_no_signatures(client, petition, owner):
+    from groundswell.actions.services import update_petition
+
+    update_petition(owner, petition, {"status": "closed"})
+    response = client.post(sign_url(petition), form())
+    assert response.status_code == 400
+    assert "This petition is closed" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_a_burst_from_one_address_is_rate_limited(client, petition, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    statuses = [
+        client.post(sign_url(petition), form(email=f"p{n}@example.net")).status_code
+        for n in range(25)
+    ]
+    assert statuses.count(302) == 20
+    last = client.post(sign_url(petition), form(email="late@example.net"))
+    assert last.status_code == 429
+    assert "Too many signatures from your connection" in last.content.decode()
+    assert Signature.objects.count() == 20
+    cache.clear()
+
+
+def test_forged_and_expired_confirmation_links_are_refused(client, petition, smtp_server):
+    from datetime import timedelta
+
+    from django.core import signing
+
+    client.post(sign_url(petition), form())
+    assert client.get("/confirm/forged-token/").status_code == 400
+    signature = Signature.objects.get()
+    old = signing.TimestampSigner(salt="groundswell.confirm")
+    token = signing.dumps(signature.pk, salt="groundswell.confirm", compress=False)
+    # A token signed long ago: craft it with the timestamp of 30 days back.
+    import time
+
+    real_time = time.time
+    try:
+        time.time = lambda: real_time() - timedelta(days=30).total_seconds()
+        token = signing.dumps(signature.pk, salt="groundswell.confirm", compress=False)
+    finally:
+        time.time = real_time
+    response = client.get(f"/confirm/{token}/")
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+    signature.refresh_from_db()
+    assert signature.state == SignatureState.PENDING
+    del old
+
+
+def test_the_campaign_page_shows_the_form_and_separate_counts(client, petition):
+    Signature.objects.all().delete()
+    for n in range(3):
+        client.post(sign_url(petition), form(email=f"s{n}@example.net"))
+    Signature.objects.filter(supporter__email="s0@example.net").update(state="confirmed")
+    recount(petition.pk)
+    html = client.get(petition.campaign.get_absolute_url()).content.decode()
+    assert "<strong>1</strong> confirmed signatures" in html
+    assert "2 waiting for email confirmation" in html
+    assert 'max="1000" value="1"' in html
+    assert f'action="{sign_url(petition)}"' in html

@@ -1,0 +1,111 @@
+"""Who brought whom: the evangelist ranking and each supporter's own impact.
+
+A signature's parent is the signature of the supporter whose link brought it, on the same
+petition. A supporter's reach is everything below their signatures: the people they brought
+directly, the people those brought, and so on. Only confirmed signatures count; pending ones
+still pass credit along the chain, since the person may confirm later.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+
+from groundswell.actions.models import Signature, SignatureState
+from groundswell.supporters.models import Supporter
+
+
+@dataclass
+class Reach:
+    supporter_id: int
+    direct: int = 0
+    downstream: int = 0  # every confirmed signature below, the direct ones included
+    new_supporters: int = 0
+    channels: Counter[str] = field(default_factory=Counter)
+
+
+def compute_reach(
+    signatures: Iterable[tuple[int, int, int, int | None, str, bool, bool]],
+) -> dict[int, Reach]:
+    """Rank from rows (id, petition, supporter, referrer, channel, confirmed, first_action).
+
+    Iterative and linear in the number of signatures, so deep chains cannot overflow a stack.
+    """
+    by_key: dict[tuple[int, int], int] = {}
+    rows = list(signatures)
+    for sig_id, petition_id, supporter_id, _ref, _ch, _ok, _first in rows:
+        by_key[(petition_id, supporter_id)] = sig_id
+    children: dict[int, list[int]] = defaultdict(list)
+    info: dict[int, tuple[int, str, bool, bool]] = {}
+    roots = []
+    for sig_id, petition_id, supporter_id, referrer, channel, confirmed, first in rows:
+        info[sig_id] = (supporter_id, channel, confirmed, first)
+        parent = by_key.get((petition_id, referrer)) if referrer else None
+        if parent is not None and parent != sig_id:
+            children[parent].append(sig_id)
+        else:
+            roots.append(sig_id)
+    # Post-order over each tree: count confirmed signatures below every node.
+    below: dict[int, int] = {}
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                below[node] = sum(below[c] + (1 if info[c][2] else 0) for c in children[node])
+                continue
+            stack.append((node, True))
+            stack.extend((child, False) for child in children[node])
+    reach: dict[int, Reach] = {}
+    for sig_id, (supporter_id, _channel, _confirmed, _first) in info.items():
+        entry = reach.setdefault(supporter_id, Reach(supporter_id))
+        entry.downstream += below.get(sig_id, 0)
+        for child in children[sig_id]:
+            _child_supporter, child_channel, child_confirmed, child_first = info[child]
+            if child_confirmed:
+                entry.direct += 1
+                entry.channels[child_channel or "web"] += 1
+                if child_first:
+                    entry.new_supporters += 1
+    return reach
+
+
+def reach_for(signatures: Any) -> dict[int, Reach]:
+    """Reach over a Signature queryset (one petition, a campaign, or a whole organisation)."""
+    # "New" means this signature is the first the person ever gave this organisation.
+    first_signature = (
+        Signature.objects.filter(supporter=OuterRef("supporter")).order_by("id").values("id")[:1]
+    )
+    rows = signatures.annotate(first_id=Subquery(first_signature)).values_list(
+        "id", "petition_id", "supporter_id", "referred_by_id", "channel", "state", "first_id"
+    )
+    prepared = [
+        (sig_id, petition_id, supporter_id, referrer, channel,
+         state == SignatureState.CONFIRMED, sig_id == first_id)
+        for sig_id, petition_id, supporter_id, referrer, channel, state, first_id in rows
+    ]  # fmt: skip
+    return compute_reach(prepared)
+
+
+@dataclass
+class Evangelist:
+    supporter: Supporter
+    reach: Reach
+
+
+def ranking(signatures: Any, *, limit: int = 100) -> list[Evangelist]:
+    reach = reach_for(signatures)
+    top = sorted(
+        (r for r in reach.values() if r.downstream > 0),
+        key=lambda r: (-r.downstream, -r.direct, r.supporter_id),
+    )[:limit]
+    supporters = Supporter.objects.in_bulk([r.supporter_id for r in top])
+    return [Evangelist(supporters[r.supporter_id], r) for r in top if r.supporter_id in supporters]
+
+
+def organisation_signatures(organisation: Any) -> Any:
+    return Signature.objects.filter(petition__organisation=organisation)

@@ -1,0 +1,60 @@
+"""Share buttons: one personal link per supporter and petition, tagged per channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+CHANNELS = (
+    "whatsapp", "telegram", "facebook", "x", "mastodon", "bluesky", "linkedin", "email", "copy",
+)  # fmt: skip
+
+
+@dataclass
+class ShareButton:
+    channel: str
+    label: str
+    url: str
+
+
+def personal_link(petition: object, token: str, channel: str) -> str:
+    path = petition.get_absolute_url()  # type: ignore[attr-defined]
+    return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
+
+
+def share_links(petition: object, token: str) -> dict[str, object]:
+    title = str(petition.title)  # type: ignore[attr-defined]
+    text = _("I just signed “%(title)s”. Will you sign too?") % {"title": title}
+
+    def link(channel: str) -> str:
+        return personal_link(petition, token, channel)
+
+    buttons = [
+        ShareButton("whatsapp", "WhatsApp",
+                    "https://wa.me/?text=" + quote(f"{text} {link('whatsapp')}")),
+        ShareButton("telegram", "Telegram", "https://t.me/share/url?"
+                    + urlencode({"url": link("telegram"), "text": text})),
+        ShareButton("facebook", "Facebook", "https://www.facebook.com/sharer/sharer.php?"
+                    + urlencode({"u": link("facebook")})),
+        ShareButton("x", "X", "https://x.com/intent/post?"
+                    + urlencode({"text": text, "url": link("x")})),
+        ShareButton("bluesky", "Bluesky", "https://bsky.app/intent/compose?"
+                    + urlencode({"text": f"{text} {link('bluesky')}"})),
+        ShareButton("linkedin", "LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?"
+                    + urlencode({"url": link("linkedin")})),
+        ShareButton("email", _("Email"), "mailto:?"
+                    + urlencode({"subject": title, "body": f"{text}\n\n{link('email')}"},
+                                quote_via=quote)),
+    ]  # fmt: skip
+    return {
+        "text": text,
+        "buttons": buttons,
+        "copy_link": link("copy"),
+        "native_link": link("native"),
+        "mastodon_text": f"{text} {link('mastodon')}",
+        "mastodon_action": reverse("referrals:mastodon"),
+    }

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from groundswell.accounts.access import staff_view
+from groundswell.accounts.models import Membership
+from groundswell.actions.models import Signature
+from groundswell.campaigns.access import public_campaign
+from groundswell.campaigns.models import Campaign
+from groundswell.supporters import links
+from groundswell.supporters.models import Supporter
+
+from . import services
+
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](-?[a-z0-9])*\.)+[a-z]{2,63}$")
+
+
+@require_GET
+def mastodon(request: HttpRequest) -> HttpResponse:
+    """Send the reader to the share page of their own Mastodon server."""
+    instance = request.GET.get("instance", "").strip().lower()
+    instance = instance.removeprefix("https://").removeprefix("http://").strip("/")
+    instance = instance.split("@")[-1]  # people often type @name@server
+    text = request.GET.get("text", "")[:500]
+    if not HOSTNAME.match(instance):
+        return render(request, "referrals/mastodon_error.html", {"instance": instance}, status=400)
+    return HttpResponseRedirect(f"https://{instance}/share?{urlencode({'text': text})}")
+
+
+def _supporter_from(token: str) -> Supporter:
+    try:
+        supporter_id = links.read_supporter_page_token(token)
+    except links.LinkError:
+        raise Http404 from None
+    supporter = Supporter.objects.select_related("organisation").filter(pk=supporter_id).first()
+    if supporter is None or supporter.erased_at:
+        raise Http404
+    return supporter
+
+
+def impact(request: HttpRequest, token: str) -> HttpResponse:
+    """A supporter's private page: what their sharing achieved. Reached from their emails."""
+    supporter = _supporter_from(token)
+    if request.method == "POST":
+        supporter.public_leaderboard = request.POST.get("public_leaderboard") == "on"
+        supporter.save(update_fields=["public_leaderboard", "updated_at"])
+        messages.success(request, _("Your choice is saved."))
+        return redirect("referrals:impact", token=token)
+    signatures = services.organisation_signatures(supporter.organisation)
+    reach = services.reach_for(signatures).get(supporter.pk) or services.Reach(supporter.pk)
+    petitions = (
+        Signature.objects.filter(supporter=supporter)
+        .select_related("petition")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "referrals/impact.html",
+        {
+            "supporter": supporter,
+            "organisation": supporter.organisation,
+            "reach": reach,
+            "signatures": petitions,
+        },
+    )
+
+
+@staff_view()
+def evangelists(request: HttpRequest, membership: Membership) -> HttpResponse:
+    organisation = membership.organisation
+    signatures = services.organisation_signatures(organisation)
+    campaigns = Campaign.objects.for_organisation(organisation).only("id", "title")
+    chosen = request.GET.get("campaign", "")
+    if chosen.isdigit():
+        signatures = signatures.filter(petition__campaign_id=int(chosen))
+    return render(
+        request,
+        "referrals/evangelists.html",
+        {"ranking": services.ranking(signatures), "campaigns": campaigns, "campaign": chosen},
+    )
+
+
+def leaderboard(request: HttpRequest, org_slug: str, campaign_slug: str) -> HttpResponse:
+    """Public, opt-in, first names only."""
+    campaign = public_campaign(org_slug, campaign_slug)
+    signatures = Signature.objects.filter(petition__campaign=campaign)
+    top = [
+        entry for entry in services.ranking(signatures, limit=500)
+        if entry.supporter.public_leaderboard and not entry.supporter.erased_at
+    ][:20]  # fmt: skip
+    return render(
+        request,
+        "referrals/leaderboard.html",
+        {"organisation": campaign.organisation, "campaign": campaign, "top": top},
+    )
