@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "groundswell.supporters",
     "groundswell.actions",
     "groundswell.referrals",
+    "groundswell.api",
 ]
 
 MIDDLEWARE = [

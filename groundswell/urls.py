@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("groundswell.actions.urls")),
     path("", include("groundswell.supporters.urls")),
     path("", include("groundswell.referrals.urls")),
+    path("", include("groundswell.api.urls")),
     path("", include("groundswell.hub.urls")),
 ]
