@@ -27,6 +27,11 @@ class Reach:
     new_supporters: int = 0
     channels: Counter[str] = field(default_factory=Counter)
 
+    @property
+    def channel_list(self) -> list[tuple[str, int]]:
+        # Templates cannot call Counter.most_common: a Counter answers 0 for any lookup.
+        return self.channels.most_common()
+
 
 def compute_reach(
     signatures: Iterable[tuple[int, int, int, int | None, str, bool, bool]],

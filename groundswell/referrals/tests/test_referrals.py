@@ -1,0 +1,192 @@
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from django.urls import reverse
+
+from groundswell import testing
+from groundswell.actions.models import Signature
+from groundswell.actions.services import SignatureRequest, confirm_signature, sign_petition
+from groundswell.referrals.models import ShareToken
+from groundswell.referrals.services import compute_reach, ranking, reach_for
+from groundswell.supporters.links import supporter_page_url
+
+
+def sign(petition, email, *, ref="", channel="", confirm=True):
+    result = sign_petition(
+        petition,
+        SignatureRequest(
+            email=email,
+            given_name=email.split("@")[0].title(),
+            referral_token=ref,
+            referrer_data={"source": channel, "referrer": ref},
+        ),
+    )
+    if confirm:
+        confirm_signature(result.signature.pk)
+    return result
+
+
+def test_reach_counts_everyone_downstream_but_only_confirmed_signatures():
+    # A brought B and D; B brought C; C brought E, who has not confirmed yet.
+    rows = [
+        (1, 1, 100, None, "", True, True),  # A
+        (2, 1, 200, 100, "whatsapp", True, True),  # B via A
+        (3, 1, 300, 200, "email", True, True),  # C via B
+        (4, 1, 400, 100, "whatsapp", True, False),  # D via A, already a supporter
+        (5, 1, 500, 300, "x", False, True),  # E via C, pending
+    ]
+    reach = compute_reach(rows)
+    assert (reach[100].direct, reach[100].downstream, reach[100].new_supporters) == (2, 3, 1)
+    assert dict(reach[100].channels) == {"whatsapp": 2}
+    assert (reach[200].direct, reach[200].downstream) == (1, 1)
+    assert (reach[300].direct, reach[300].downstream) == (0, 0)
+
+
+def test_a_long_chain_does_not_overflow_the_stack():
+    n = 20_000
+    rows = [(i, 1, i, i - 1 if i > 1 else None, "", True, True) for i in range(1, n + 1)]
+    reach = compute_reach(rows)
+    assert reach[1].downstream == n - 1
+    assert reach[n].downstream == 0
+
+
+def test_signing_through_a_share_link_credits_the_chain_and_records_referrer_data(client, petition):
+    a = sign(petition, "ana@example.net")
+    share_url = f"{petition.get_absolute_url()}?ref={a.share_token.token}&ch=whatsapp"
+    page = client.get(share_url, HTTP_REFERER="https://chat.example/")
+    html = page.content.decode()
+    assert f'name="ref" value="{a.share_token.token}"' in html
+    assert 'name="ch" value="whatsapp"' in html
+    assert 'name="ws" value="chat.example"' in html
+    assert page.cookies["gs_ref"].value == f"{a.share_token.token}:whatsapp"
+    response = client.post(
+        reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
+        {
+            "given_name": "Bo",
+            "email": "bo@example.net",
+            "consent": "on",
+            "ref": a.share_token.token,
+            "ch": "whatsapp",
+            "ws": "chat.example",
+        },
+        HTTP_REFERER="http://testserver" + share_url,
+    )
+    assert response.status_code == 302
+    b = Signature.objects.get(supporter__email="bo@example.net")
+    assert b.referred_by == a.signature.supporter
+    assert b.referrer_data == {
+        "source": "whatsapp",
+        "referrer": a.share_token.token,
+        "website": "chat.example",
+        "url": "http://testserver" + share_url,
+    }
+
+
+def test_the_cookie_carries_the_referral_when_the_form_lost_it(client, petition):
+    a = sign(petition, "ana@example.net")
+    client.get(f"{petition.get_absolute_url()}?ref={a.share_token.token}&ch=telegram")
+    page = client.get(petition.get_absolute_url())  # later visit, no query string
+    assert f'name="ref" value="{a.share_token.token}"' in page.content.decode()
+
+
+def test_share_tokens_are_opaque_and_not_reused_across_petitions(petition, owner):
+    a = sign(petition, "ana@example.net")
+    token = a.share_token.token
+    assert len(token) >= 20
+    assert token not in (str(a.signature.supporter_id), "ana@example.net")
+    assert sign(petition, "bea@example.net").share_token.token != token
+    other = testing.make_petition(owner, petition.campaign, title="Another ask")
+    # A token for another petition does not credit anyone, and does not block signing.
+    b = sign(other, "bo@example.net", ref=token)
+    assert b.signature.referred_by is None
+    assert ShareToken.objects.filter(petition=other).count() == 1
+
+
+def test_nobody_can_refer_themselves(petition):
+    a = sign(petition, "ana@example.net")
+    again = sign(petition, "ana@example.net", ref=a.share_token.token)
+    assert again.signature.referred_by is None
+
+
+def test_the_share_page_tags_every_channel_with_the_personal_token(client, petition):
+    client.post(
+        reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
+        {"given_name": "Ana", "email": "ana@example.net", "consent": "on"},
+        follow=True,
+    )
+    token = ShareToken.objects.get().token
+    html = client.get(
+        reverse("actions:thanks", args=[petition.organisation.slug, petition.pk, token])
+    ).content.decode()
+    for channel in [
+        "whatsapp",
+        "telegram",
+        "facebook",
+        "x",
+        "bluesky",
+        "linkedin",
+        "email",
+        "copy",
+        "mastodon",
+    ]:
+        assert (
+            f"ref%3D{token}%26ch%3D{channel}" in html or f"ref={token}&amp;ch={channel}" in html
+        ), channel
+    assert 'action="/share/mastodon/"' in html
+    assert "navigator.share" not in html  # the enhancement lives in a static file
+
+
+def test_the_mastodon_button_sends_people_to_their_own_server(client):
+    response = client.get("/share/mastodon/", {"instance": "@ana@Toot.Example/", "text": "Sign!"})
+    assert response.status_code == 302
+    parts = urlsplit(response["Location"])
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "toot.example", "/share")
+    assert parse_qs(parts.query) == {"text": ["Sign!"]}
+    bad = client.get("/share/mastodon/", {"instance": "javascript:alert(1)", "text": "x"})
+    assert bad.status_code == 400
+    assert "Type just the server" in bad.content.decode()
+
+
+def test_evangelists_rank_by_downstream_confirmed_signatures(client, alice, org, petition):
+    a = sign(petition, "ana@example.net")
+    b = sign(petition, "bo@example.net", ref=a.share_token.token, channel="whatsapp")
+    sign(petition, "cy@example.net", ref=b.share_token.token, channel="email")
+    sign(petition, "di@example.net", ref=b.share_token.token, confirm=False)
+    top = ranking(Signature.objects.filter(petition=petition))
+    assert [(e.supporter.email, e.reach.downstream) for e in top] == [
+        ("ana@example.net", 2),
+        ("bo@example.net", 1),
+    ]
+    client.force_login(alice)
+    html = client.get(reverse("referrals:evangelists", args=[org.slug])).content.decode()
+    assert html.index("Ana") < html.index("Bo")
+    campaign_html = client.get(
+        reverse("referrals:evangelists", args=[org.slug]), {"campaign": petition.campaign_id}
+    ).content.decode()
+    assert "Ana" in campaign_html
+
+
+def test_the_private_page_says_what_sharing_achieved_and_is_unguessable(client, petition):
+    a = sign(petition, "ana@example.net")
+    b = sign(petition, "bo@example.net", ref=a.share_token.token)
+    sign(petition, "cy@example.net", ref=b.share_token.token)
+    url = supporter_page_url(a.signature.supporter_id).replace("http://127.0.0.1:8000", "")
+    html = client.get(url).content.decode()
+    assert "Your sharing brought 2 signatures." in html
+    assert client.get(re.sub(r"/me/[^/]+/", "/me/1/", url)).status_code == 404
+    reach = reach_for(Signature.objects.all())
+    assert reach[a.signature.supporter_id].direct == 1
+
+
+def test_the_public_leaderboard_shows_first_names_of_those_who_opted_in(client, petition):
+    a = sign(petition, "ana@example.net")
+    sign(petition, "bo@example.net", ref=a.share_token.token)
+    board = reverse(
+        "referrals:leaderboard", args=[petition.organisation.slug, petition.campaign.slug]
+    )
+    assert "Ana" not in client.get(board).content.decode()
+    url = supporter_page_url(a.signature.supporter_id).replace("http://127.0.0.1:8000", "")
+    client.post(url, {"public_leaderboard": "on"})
+    html = client.get(board).content.decode()
+    assert "Ana — 1 signature" in html
+    assert "ana@example.net" not in html
