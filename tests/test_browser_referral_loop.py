@@ -43,7 +43,7 @@ def test_a_brings_b_who_brings_c_and_the_evangelists_page_shows_it(
     live_server, new_context, smtp_server, alice, owner
 ):
     campaign = testing.make_campaign(owner)
-    petition = testing.make_petition(owner, campaign)
+    testing.make_petition(owner, campaign)
     ARTIFACTS.mkdir(exist_ok=True)
 
     # A reads the campaign on a phone and signs from the form on the page.
