@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from groundswell.audit.models import AuditEntry
 from groundswell.campaigns.models import Campaign
+from groundswell.notifications.backends import outbox_enabled
 from groundswell.stories.models import Story
 
 from . import services
@@ -58,6 +59,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         "awaiting": stories.awaiting_approval()[:10],
         "recent": stories.order_by("-updated_at")[:8],
         "campaigns": Campaign.objects.for_organisation(organisation).order_by("-updated_at")[:8],
+        "outbox": outbox_enabled() and membership.can("members.manage"),
         "audit": (
             AuditEntry.objects.for_organisation(organisation)[:8]
             if membership.can("audit.read")

@@ -172,6 +172,8 @@ def seed(password: str | None = None) -> tuple[str, str]:
         elif index < 11:
             change_state(editor, story, "submit")
 
+    seed_petitions(owner, campaigns)
+
     watch = create_organisation(
         name="Northgate Neighbourhood Watch (demo)",
         slug="northgate-watch",
@@ -181,6 +183,84 @@ def seed(password: str | None = None) -> tuple[str, str]:
     )
     Membership.objects.create(user=alice, organisation=watch, role=Role.EDITOR)
     return alice.email, password
+
+
+FIRST_NAMES = [
+    "Aarav", "Bea", "Chidi", "Dara", "Elif", "Femi", "Gita", "Hana", "Ivo", "Jun", "Kemi",
+    "Lior", "Mira", "Nico", "Oona", "Pavel", "Quinn", "Rhea", "Sami", "Tove", "Uma", "Vik",
+    "Wren", "Xia", "Yusuf", "Zara",
+]  # fmt: skip
+LAST_NAMES = [
+    "Abara", "Brook", "Castell", "Dunmore", "Eskew", "Fenwick", "Garrow", "Holloway",
+    "Ingram", "Jessop", "Kettle", "Lowther", "Marsh", "Norcott", "Oakley", "Pennock",
+]  # fmt: skip
+CHANNELS = ["whatsapp", "email", "copy", "telegram", "facebook", "mastodon", "bluesky"]
+
+
+def seed_petitions(owner: Membership, campaigns: dict) -> None:
+    """Two petitions and a few hundred fictional signers in referral chains."""
+    from groundswell.actions.services import (
+        SignatureRequest,
+        confirm_signature,
+        create_petition,
+        recount,
+        sign_petition,
+    )
+
+    rng = random.Random(7)  # noqa: S311 - fictional data, not security
+    petitions = [
+        create_petition(
+            owner,
+            {
+                "campaign": campaigns["warm-homes"],
+                "title": "Draught-proof every home on the Eastbank estate",
+                "ask": "We ask the council to fund draught-proofing for every home on the "
+                "Eastbank estate before the end of March.",
+                "target_name": "Councillor R. Example",
+                "target_role": "Cabinet member for housing (fictional)",
+                "goal": 500,
+                "collect_postcode": True,
+            },
+        ),
+        create_petition(
+            owner,
+            {
+                "campaign": campaigns["green-route"],
+                "title": "A crossing on Orchard Lane",
+                "ask": "Put a zebra crossing and a 20 mph limit on Orchard Lane by September.",
+                "target_name": "Highways Director (fictional)",
+                "goal": 250,
+                "collect_comment": True,
+            },
+        ),
+    ]
+    for petition, size in zip(petitions, (260, 90), strict=True):
+        tokens: list[str] = []
+        for n in range(size):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            # Early signers start chains; later ones mostly arrive through someone's link,
+            # with a few very active sharers, as in real campaigns.
+            ref = ""
+            if tokens and rng.random() < 0.8:
+                ref = tokens[min(int(rng.expovariate(0.35)), len(tokens) - 1)]
+            result = sign_petition(
+                petition,
+                SignatureRequest(
+                    email=f"{first}.{last}.{n}@example.org".lower(),
+                    given_name=first,
+                    family_name=last,
+                    wants_updates=rng.random() < 0.6,
+                    referral_token=ref,
+                    referrer_data={
+                        "source": rng.choice(CHANNELS) if ref else "web",
+                        "referrer": ref,
+                    },
+                ),
+            )
+            if rng.random() < 0.85:
+                confirm_signature(result.signature.pk)
+            tokens.insert(0, result.share_token.token)
+        recount(petition.pk)
 
 
 def is_empty() -> bool:

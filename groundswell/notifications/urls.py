@@ -1,2 +1,7 @@
+from django.urls import path
+
+from . import views
+
 app_name = "notifications"
-urlpatterns: list = []
+
+urlpatterns = [path("staff/<slug:org>/outbox/", views.outbox, name="outbox")]

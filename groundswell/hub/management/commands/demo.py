@@ -39,7 +39,7 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "EMAIL_BACKEND": os.environ.get(
-                "EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+                "EMAIL_BACKEND", "groundswell.notifications.backends.OutboxBackend"
             ),
         }
         manage = [sys.executable, "-m", "groundswell"]
@@ -57,7 +57,9 @@ class Command(BaseCommand):
             email, password = credentials.read_text().split()[:2]
             lines.append(f"  email: {email}   password: {password}")
             lines.append("  (bob@example.org and dana@example.org use the same password)")
-        lines.append(f"Emails are written to {settings.EMAIL_FILE_PATH_DEFAULT}")
+        lines.append(
+            f"Emails are kept, not sent: staff read them at {url}staff/riverside-pantry/outbox/"
+        )
         lines.append("Press Ctrl-C to stop.")
         self.stdout.write("\n".join(lines))
         try:
