@@ -13,5 +13,7 @@ urlpatterns = [
     path("", include("groundswell.supporters.urls")),
     path("", include("groundswell.referrals.urls")),
     path("", include("groundswell.api.urls")),
+    path("", include("groundswell.federation.urls")),
+    path("", include("groundswell.syndication.urls")),
     path("", include("groundswell.hub.urls")),
 ]
