@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from .models import Membership
 
@@ -19,6 +19,13 @@ PERMISSION_MESSAGES = {
     "members.manage": _("Only an owner can manage members and invitations."),
     "audit.read": _("Only an owner can read the audit log."),
     "organisation.edit": _("Only an owner can change the organisation's settings."),
+    "supporters.read": _(
+        "Supporters' names and email addresses are for owners and editors only; "
+        "your role sees the petitions' totals instead."
+    ),
+    "supporters.export": _("Only an owner can export supporters' personal data."),
+    "supporters.erase": _("Only an owner can erase a supporter's personal data."),
+    "api.manage": _("Only an owner can create and revoke API tokens."),
 }
 
 

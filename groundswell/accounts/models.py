@@ -97,6 +97,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "members.manage": frozenset({Role.OWNER}),
     "audit.read": frozenset({Role.OWNER}),
     "organisation.edit": frozenset({Role.OWNER}),
+    # Supporters' personal data: analysts and moderators work with totals and content, not people.
+    "supporters.read": frozenset({Role.OWNER, Role.EDITOR}),
+    "supporters.export": frozenset({Role.OWNER}),
+    "supporters.erase": frozenset({Role.OWNER}),
+    # An API token reads supporters' personal data, so handing one out is an owner's call.
+    "api.manage": frozenset({Role.OWNER}),
 }
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -67,6 +68,18 @@ class Purpose(models.TextChoices):
     UPDATES = "updates", _("Hear more from this organisation")
 
 
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def standing(self, purpose: str) -> ConsentQuerySet:
+        """Consents that hold now: granted, confirmed by email, not withdrawn, not expired."""
+        return self.filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()),
+            purpose=purpose,
+            granted=True,
+            confirmed_at__isnull=False,
+            withdrawn_at__isnull=True,
+        )
+
+
 class Consent(models.Model):
     """One person's answer about one purpose: what, when, where, which words, until when."""
 
@@ -83,6 +96,8 @@ class Consent(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,9 +1,26 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "supporters"
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("staff/<slug:org>/supporters/", staff_views.staff_list, name="staff_list"),
+    path("staff/<slug:org>/supporters/export.csv", staff_views.export_csv, name="staff_export"),
+    path(
+        "staff/<slug:org>/supporters/<int:supporter_id>/",
+        staff_views.staff_detail,
+        name="staff_detail",
+    ),
+    path(
+        "staff/<slug:org>/supporters/<int:supporter_id>/export.json",
+        staff_views.export_json,
+        name="staff_export_json",
+    ),
+    path(
+        "staff/<slug:org>/supporters/<int:supporter_id>/erase/",
+        staff_views.staff_erase,
+        name="staff_erase",
+    ),
 ]
