@@ -1,0 +1,39 @@
+"""Small helpers the API tests share: OSDI requests as a client would send them."""
+
+import json
+
+
+def helper_url(petition):
+    return f"/api/osdi/v1/petitions/{petition.pk}/record_signature_helper"
+
+
+def post_helper(client, petition, body, *, token=None, **extra):
+    """POST a helper body: a dict or list is sent as JSON, str and bytes as they are."""
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body)
+    headers = {"OSDI-API-Token": token} if token else {}
+    return client.generic(
+        "POST",
+        helper_url(petition),
+        body,
+        content_type=extra.pop("content_type", "application/json"),
+        headers=headers,
+        **extra,
+    )
+
+
+def person(email="rosa.quint@example.net", **fields):
+    """A small OSDI helper body; `fields` go into the person."""
+    return {
+        "person": {
+            "given_name": "Rosa",
+            "family_name": "Quint",
+            "email_addresses": [{"address": email, "primary": True}],
+            **fields,
+        }
+    }
+
+
+def get(client, path, token=None):
+    headers = {"OSDI-API-Token": token} if token else {}
+    return client.get(path, headers=headers)

@@ -1,0 +1,33 @@
+import pytest
+from django.core.cache import cache
+
+from groundswell import testing
+from groundswell.api import services
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # Rate-limit counters live in the cache, which outlives a test's database.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def token(owner):
+    """A working token for alice's organisation (the raw string)."""
+    return services.issue_token(owner, name="Alice's CRM")[1]
+
+
+@pytest.fixture
+def charlies_token(charlie):
+    from groundswell.accounts.models import Membership
+
+    membership = Membership.objects.select_related("organisation", "user").get(user=charlie)
+    return services.issue_token(membership, name="Charlie's sync")[1]
+
+
+@pytest.fixture
+def other_petition(owner):
+    campaign = testing.make_campaign(owner, title="Save the Meadow", slug="meadow")
+    return testing.make_petition(owner, campaign, title="Keep the meadow wild")
