@@ -5,14 +5,22 @@ stranger who owns another organisation.
 """
 
 import pytest
+from django.core.cache import cache
 
 from groundswell import testing
 
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
+    from groundswell.actions.intake import forget_cached_petitions
+    from groundswell.lib import pagecache
+
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Ids are reused from one test's database to the next: no cached petition may survive.
+    forget_cached_petitions()
+    pagecache.clear()
+    cache.clear()  # rate-limit counters
 
 
 @pytest.fixture

@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "groundswell.actions",
     "groundswell.referrals",
     "groundswell.api",
+    "groundswell.federation",
+    "groundswell.syndication",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +145,8 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not understood: {exc}") from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend plus a cross-process write lock (see groundswell/lib/sqlite).
+    _db["ENGINE"] = "groundswell.lib.sqlite"
     _db["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so two writers queue
         # instead of failing with "database is locked" half-way through.
@@ -185,6 +189,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+# Signatures accepted from one network address per minute (a burst beyond gets a clear 429).
+SIGN_RATE_LIMIT_PER_MINUTE = env_int("SIGN_RATE_LIMIT_PER_MINUTE", 20)
+# How long a supporter's "keep me updated" holds before we must ask again.
+CONSENT_UPDATES_DAYS = env_int("CONSENT_UPDATES_DAYS", 730)
 
 # --- Internationalisation -------------------------------------------------------------------
 
@@ -237,6 +245,8 @@ HTTP_ALLOW_PRIVATE_ADDRESSES = env_bool("HTTP_ALLOW_PRIVATE_ADDRESSES", False)
 HTTP_ALLOW_LOOPBACK = env_bool("HTTP_ALLOW_LOOPBACK", False)
 HTTP_TIMEOUT_SECONDS = 10.0
 HTTP_MAX_BYTES = 5 * 1024 * 1024
+# Fediverse domains (and their subdomains) whose servers we neither accept from nor send to.
+FEDERATION_BLOCKED_DOMAINS = env_list("FEDERATION_BLOCKED_DOMAINS", [])
 
 # --- Security -------------------------------------------------------------------------------
 
@@ -255,6 +265,9 @@ SECURE_CSP = {
     "form-action": ["'self'"],
     "base-uri": ["'self'"],
 }
+
+# Mount the bare-INSERT ceiling view that bench/spike.py compares the sign path with.
+BENCH_CEILING = env_bool("BENCH_CEILING", False)
 
 LOGGING = {
     "version": 1,

@@ -2,14 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # The sign form is the hottest URL under a spike: resolve it first.
+    path("", include("groundswell.actions.urls")),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("groundswell.accounts.urls")),
     path("", include("groundswell.campaigns.urls")),
     path("", include("groundswell.stories.urls")),
     path("", include("groundswell.audit.urls")),
     path("", include("groundswell.notifications.urls")),
-    path("", include("groundswell.actions.urls")),
     path("", include("groundswell.supporters.urls")),
     path("", include("groundswell.referrals.urls")),
     path("", include("groundswell.api.urls")),

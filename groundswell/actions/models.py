@@ -108,7 +108,10 @@ class Signature(models.Model):
     )
     referrer_data = models.JSONField(default=dict, blank=True)
     channel = models.CharField(max_length=40, blank=True)
+    # Confirmation emails asked for (the first, plus re-sends on repeat signatures) and
+    # actually handed to the mail server: the difference is what a crash left unsent.
     confirmation_sends = models.PositiveSmallIntegerField(default=0)
+    confirmations_delivered = models.PositiveSmallIntegerField(default=0)
     last_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -122,6 +125,29 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supporter_id} on {self.petition_id} ({self.state})"
+
+
+class SignatureIntake(models.Model):
+    """A signature as it arrived from the web form, before the worker records it.
+
+    The request does exactly one INSERT here (guarded by the unique constraint) and answers;
+    `process_intake` turns rows into supporters, signatures, consents, share tokens and
+    emails in batches, then deletes them. So a row holds personal data for seconds only.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
+    email_key = models.CharField(max_length=254)
+    payload = models.JSONField()
+    share_token = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "email_key"], name="one_intake_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"intake {self.pk} for petition {self.petition_id}"
 
 
 class PetitionTally(models.Model):

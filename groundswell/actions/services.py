@@ -62,15 +62,21 @@ def _referrer(petition: Petition, token: str, supporter: Supporter) -> Supporter
     return share.supporter
 
 
-def sign_petition(petition: Petition, request: SignatureRequest) -> SignatureResult:
+def sign_petition(
+    petition: Petition,
+    request: SignatureRequest,
+    *,
+    share_token: str = "",
+    check_open: bool = True,
+) -> SignatureResult:
     """Record one signature and queue its confirmation email.
 
     Signing twice is not an error: the person sees the same thank-you, and a pending
     signature gets its confirmation email again, up to MAX_CONFIRMATION_SENDS in all.
     """
-    if not petition.accepting_signatures:
+    if check_open and not petition.accepting_signatures:
         raise ValidationError(_("This petition is closed and no longer takes signatures."))
-    from .tasks import send_confirmation
+    from .tasks import run_soon, send_confirmations
 
     with transaction.atomic():
         supporter = supporters.find_or_create_supporter(
@@ -108,9 +114,7 @@ def sign_petition(petition: Petition, request: SignatureRequest) -> SignatureRes
             created = False
         else:
             created = True
-        share, _share_created = ShareToken.objects.get_or_create(
-            supporter=supporter, petition=petition
-        )
+        share = share_token_for(supporter, petition, share_token)
         if created:
             supporters.record_consent(
                 supporter,
@@ -130,18 +134,29 @@ def sign_petition(petition: Petition, request: SignatureRequest) -> SignatureRes
                 source_url=request.source_url,
                 channel=referrer_data["source"],
             )
-            send_confirmation.enqueue(signature.pk)
         elif signature.state == SignatureState.PENDING:
             # Claim one of the few re-sends with a conditional update (two quick
             # resubmissions must not both send).
-            claimed = Signature.objects.filter(
+            Signature.objects.filter(
                 pk=signature.pk, confirmation_sends__lt=MAX_CONFIRMATION_SENDS
             ).update(
                 confirmation_sends=signature.confirmation_sends + 1, last_sent_at=timezone.now()
             )
-            if claimed:
-                send_confirmation.enqueue(signature.pk)
+        # The signature row itself says an email is owed (sends > delivered): the
+        # send_confirmations task finds it there, so no task row is written per signature.
+        run_soon(send_confirmations)
     return SignatureResult(signature=signature, share_token=share, created=created)
+
+
+def share_token_for(supporter: Supporter, petition: Petition, token: str = "") -> ShareToken:
+    """The supporter's link for this petition: the one promised on the thank-you page, if any."""
+    if token:
+        share, _created = ShareToken.objects.get_or_create(
+            token=token, defaults={"supporter": supporter, "petition": petition}
+        )
+        return share
+    existing = ShareToken.objects.filter(supporter=supporter, petition=petition).first()
+    return existing or ShareToken.objects.create(supporter=supporter, petition=petition)
 
 
 def confirm_signature(signature_id: int) -> Signature | None:

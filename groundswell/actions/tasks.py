@@ -1,20 +1,26 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core import mail
 from django.core.mail import EmailMessage
-from django.tasks import default_task_backend, task
+from django.db.models import F
+from django.tasks import Task, default_task_backend, task
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Purpose
 
-from . import services
+from . import intake, services
 from .models import PetitionUpdate, Signature, SignatureState
 
 RECOUNT_EVERY = timedelta(seconds=2)
+INTAKE_EVERY = timedelta(milliseconds=500)
+CONFIRMATIONS_EVERY = timedelta(milliseconds=500)
+CONFIRMATION_BATCH = 200
 
 
 def _email(*, to: str, subject: str, body: str, unsubscribe: str) -> EmailMessage:
@@ -32,15 +38,48 @@ def _email(*, to: str, subject: str, body: str, unsubscribe: str) -> EmailMessag
 
 
 @task()
-def send_confirmation(signature_id: int) -> None:
-    """Email the double opt-in link. Re-sends are claimed by the sign path, not here."""
-    signature = (
-        Signature.objects.select_related("petition__organisation", "supporter")
-        .filter(pk=signature_id, state=SignatureState.PENDING)
-        .first()
+def send_confirmations() -> None:
+    """Send every confirmation email owed, in batches over one SMTP connection.
+
+    A signature owes an email while `confirmation_sends > confirmations_delivered`: the row is
+    the queue. Each message is handed to the mail server first and counted after, so a worker
+    killed in between sends it again (at least once); its Message-ID is fixed per send, so
+    the receiving server can recognise the copy.
+    """
+    while _send_confirmation_batch() == CONFIRMATION_BATCH:
+        pass
+    if default_task_backend.supports_defer:
+        keep_one_waiting(send_confirmations, delay=CONFIRMATIONS_EVERY)
+        _forget_old_runs(send_confirmations)
+
+
+def _send_confirmation_batch() -> int:
+    owed = list(
+        Signature.objects.filter(
+            state=SignatureState.PENDING,
+            confirmations_delivered__lt=F("confirmation_sends"),
+        )
+        .select_related("petition__organisation", "supporter")
+        .order_by("id")[:CONFIRMATION_BATCH]
     )
-    if signature is None or not signature.supporter.email:
-        return  # confirmed or erased meanwhile: nothing to send
+    if not owed:
+        return 0
+    host = urlsplit(settings.SITE_URL).hostname
+    with mail.mailers.default as connection:
+        for signature in owed:
+            supporter = signature.supporter
+            number = signature.confirmation_sends
+            if supporter.email:
+                connection.send_messages([_confirmation(signature, number, host)])
+            # Conditional: a repeat signature that asked for one more send meanwhile keeps
+            # its claim on it.
+            Signature.objects.filter(
+                pk=signature.pk, confirmations_delivered=signature.confirmations_delivered
+            ).update(confirmations_delivered=number)
+    return len(owed)
+
+
+def _confirmation(signature: Signature, number: int, host: str | None) -> EmailMessage:
     supporter = signature.supporter
     unsubscribe = links.unsubscribe_url(supporter.pk)
     context = {
@@ -52,12 +91,20 @@ def send_confirmation(signature_id: int) -> None:
         "impact_url": links.supporter_page_url(supporter.pk),
         "unsubscribe_url": unsubscribe,
     }
-    _email(
+    message = _email(
         to=supporter.email,
         subject=render_to_string("actions/email/confirm_subject.txt", context),
         body=render_to_string("actions/email/confirm.txt", context),
         unsubscribe=unsubscribe,
-    ).send()
+    )
+    message.extra_headers["Message-ID"] = f"<confirm.{signature.pk}.{number}@{host}>"
+    return message
+
+
+def run_soon(periodic: Task) -> None:
+    """Under the immediate backend (tests) nothing polls: run the periodic task right now."""
+    if not default_task_backend.supports_defer:
+        periodic.enqueue()
 
 
 @task()
@@ -65,12 +112,7 @@ def send_update(update_id: int) -> None:
     """Send a petition update to each confirmed signer with a standing 'updates' consent."""
     update = PetitionUpdate.objects.select_related("petition__organisation").get(pk=update_id)
     petition = update.petition
-    wanting = Consent.objects.filter(
-        purpose=Purpose.UPDATES,
-        granted=True,
-        confirmed_at__isnull=False,
-        withdrawn_at__isnull=True,
-    ).values("supporter_id")
+    wanting = Consent.objects.standing(Purpose.UPDATES).values("supporter_id")
     signatures = (
         Signature.objects.filter(
             petition=petition, state=SignatureState.CONFIRMED, supporter_id__in=wanting
@@ -109,17 +151,44 @@ def recount_petitions() -> None:
     for petition_id in services.petitions_needing_recount():
         services.recount(petition_id)
     if default_task_backend.supports_defer:
-        schedule_recount(delay=RECOUNT_EVERY)
+        keep_one_waiting(recount_petitions, delay=RECOUNT_EVERY)
+        _forget_old_runs(recount_petitions)
 
 
-def schedule_recount(*, delay: timedelta = timedelta(0)) -> bool:
-    """Keep exactly one recount waiting in the queue; True if this call added it."""
+@task()
+def process_intake() -> None:
+    """Record the signatures the web form took in, then look again shortly."""
+    while intake.process() == intake.BATCH:
+        pass  # a full batch: more are waiting
+    if default_task_backend.supports_defer:
+        keep_one_waiting(process_intake, delay=INTAKE_EVERY)
+        _forget_old_runs(process_intake)
+
+
+def keep_one_waiting(periodic: Task, *, delay: timedelta = timedelta(0)) -> bool:
+    """Keep exactly one run of a self-rescheduling task queued; True if this call queued it."""
     from django_tasks_db.models import DBTaskResult
 
-    waiting = DBTaskResult.objects.filter(
-        task_path=recount_petitions.module_path, status="READY"
-    ).exists()
-    if waiting:
+    waiting = DBTaskResult.objects.filter(task_path=periodic.module_path, status="READY")
+    if waiting.exists():
         return False
-    recount_petitions.using(run_after=timezone.now() + delay).enqueue()
+    periodic.using(run_after=timezone.now() + delay).enqueue()
     return True
+
+
+def schedule_periodic() -> None:
+    """Called when the worker starts: a worker killed mid-run leaves no successor queued."""
+    keep_one_waiting(recount_petitions)
+    keep_one_waiting(process_intake)
+    keep_one_waiting(send_confirmations)
+
+
+def _forget_old_runs(periodic: Task) -> None:
+    # Every run leaves a result row; at one run a second they would pile up.
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(
+        task_path=periodic.module_path,
+        status="SUCCESSFUL",
+        finished_at__lt=timezone.now() - timedelta(minutes=10),
+    ).delete()

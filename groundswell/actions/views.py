@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -15,17 +15,28 @@ from django.views.decorators.http import require_POST
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 from groundswell.lib import ratelimit
+from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import share_links
 from groundswell.supporters import links
 
-from . import services
+from . import intake, services
 from .access import access_petition, public_petition
 from .forms import PetitionForm, SignForm, UpdateForm
-from .models import Petition, next_milestone
+from .models import Petition, SignatureIntake, next_milestone
+from .tasks import process_intake, run_soon
 
 REF_COOKIE = "gs_ref"
-SIGN_LIMIT = (20, 60)  # signatures per address per minute
+
+
+def within_sign_rate(request: HttpRequest) -> bool:
+    """One burst limit for every way of signing (web form and OSDI helper) per address."""
+    return ratelimit.hit(
+        "sign",
+        ratelimit.client_address(request),
+        limit=settings.SIGN_RATE_LIMIT_PER_MINUTE,
+        window=60,
+    )
 
 
 def progress(petition: Petition) -> dict[str, Any]:
@@ -45,6 +56,8 @@ def progress(petition: Petition) -> dict[str, Any]:
 
 def referral_initial(request: HttpRequest) -> dict[str, str]:
     """Carry a share token (and its channel) from the link into the form's hidden fields."""
+    if rendering_for_cache(request):
+        return {"ref": "", "ch": "", "ws": ""}
     ref = request.GET.get("ref", "")[:64]
     channel = request.GET.get("ch", "")[:40]
     if not ref and REF_COOKIE in request.COOKIES:
@@ -58,7 +71,7 @@ def referral_initial(request: HttpRequest) -> dict[str, str]:
 
 def remember_referral(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     # A first-party convenience only: the hidden field is what carries the referral.
-    if request.GET.get("ref"):
+    if request.GET.get("ref") and not rendering_for_cache(request):
         value = f"{request.GET['ref'][:64]}:{request.GET.get('ch', '')[:40]}"
         response.set_cookie(REF_COOKIE, value, max_age=30 * 86400, samesite="Lax", httponly=True)
     return response
@@ -68,6 +81,7 @@ def petition_block(petition: Petition, form: SignForm) -> dict[str, Any]:
     return {"petition": petition, "form": form, "progress": progress(petition)}
 
 
+@public_page(referral=referral_initial, finish=remember_referral)
 def petition_page(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
     petition = public_petition(org_slug, petition_id)
     form = SignForm(initial=referral_initial(request), petition=petition)
@@ -89,12 +103,12 @@ def petition_page(request: HttpRequest, org_slug: str, petition_id: int) -> Http
 @csrf_exempt
 @require_POST
 def sign(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
-    petition = public_petition(org_slug, petition_id)
+    """The hot path of a viral spike: validate, one INSERT, redirect (see actions/intake.py)."""
+    petition = intake.petition_for_signing(org_slug, petition_id)
+    if petition is None:
+        raise Http404
     form = SignForm(request.POST, petition=petition)
-    context = {"organisation": petition.organisation, "campaign": petition.campaign}
-    if not ratelimit.hit(
-        "sign", ratelimit.client_address(request), limit=SIGN_LIMIT[0], window=SIGN_LIMIT[1]
-    ):
+    if not within_sign_rate(request):
         form.is_valid()
         form.add_error(
             None,
@@ -103,62 +117,69 @@ def sign(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
                 "Please wait a minute and try again."
             ),
         )
-        return render(
-            request,
-            "actions/petition.html",
-            {**context, **petition_block(petition, form)},
-            status=429,
-        )
-    if form.is_valid():
-        data = form.cleaned_data
-        ref = data.get("ref") or ""
-        channel = data.get("ch") or ""
-        landing = request.META.get("HTTP_REFERER", "")[:2000]
-        try:
-            result = services.sign_petition(
-                petition,
-                services.SignatureRequest(
-                    email=data["email"],
-                    given_name=data["given_name"],
-                    family_name=data.get("family_name", ""),
-                    country=data.get("country", ""),
-                    postcode=data.get("postcode", ""),
-                    comment=data.get("comment", ""),
-                    wants_updates=data["wants_updates"],
-                    referral_token=ref,
-                    referrer_data={
-                        "source": channel or ("share" if ref else "web"),
-                        "referrer": ref,
-                        "website": data.get("ws") or "",
-                        "url": landing,
-                    },
-                    source_url=landing,
-                ),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return redirect(
-                "actions:thanks",
-                org_slug=org_slug,
-                petition_id=petition.pk,
-                token=result.share_token.token,
-            )
-    return render(
-        request, "actions/petition.html", {**context, **petition_block(petition, form)}, status=400
+        return _sign_page(request, petition, form, status=429)
+    if not petition.accepting_signatures:
+        form.is_valid()
+        form.add_error(None, _("This petition is closed and no longer takes signatures."))
+        return _sign_page(request, petition, form, status=400)
+    if not form.is_valid():
+        return _sign_page(request, petition, form, status=400)
+    data = form.cleaned_data
+    ref = data.get("ref") or ""
+    landing = request.META.get("HTTP_REFERER", "")[:2000]
+    token = intake.take(
+        petition,
+        services.SignatureRequest(
+            email=data["email"],
+            given_name=data["given_name"],
+            family_name=data.get("family_name", ""),
+            country=data.get("country", ""),
+            postcode=data.get("postcode", ""),
+            comment=data.get("comment", ""),
+            wants_updates=data["wants_updates"],
+            referral_token=ref,
+            referrer_data={
+                "source": data.get("ch") or ("share" if ref else "web"),
+                "referrer": ref,
+                "website": data.get("ws") or "",
+                "url": landing,
+            },
+            source_url=landing,
+        ),
     )
+    run_soon(process_intake)
+    return redirect("actions:thanks", org_slug=org_slug, petition_id=petition.pk, token=token)
+
+
+def _sign_page(
+    request: HttpRequest, petition: Petition, form: SignForm, *, status: int
+) -> HttpResponse:
+    """The petition page again, with the messages and everything the person typed."""
+    petition = public_petition(petition.organisation.slug, petition.pk)  # fresh counts
+    context = {
+        "organisation": petition.organisation,
+        "campaign": petition.campaign,
+        **petition_block(petition, form),
+    }
+    return render(request, "actions/petition.html", context, status=status)
 
 
 def thanks(request: HttpRequest, org_slug: str, petition_id: int, token: str) -> HttpResponse:
     petition = public_petition(org_slug, petition_id)
-    share = get_object_or_404(ShareToken, token=token, petition=petition)
+    # The token is in the intake until the worker records the signature, then a ShareToken.
+    known = (
+        ShareToken.objects.filter(token=token, petition=petition).exists()
+        or SignatureIntake.objects.filter(share_token=token, petition=petition).exists()
+    )
+    if not known:
+        raise Http404
     return render(
         request,
         "actions/thanks.html",
         {
             "organisation": petition.organisation,
             "petition": petition,
-            "share": share_links(petition, share.token),
+            "share": share_links(petition, token),
         },
     )
 
@@ -174,9 +195,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if signature is None:
         return render(request, "actions/confirm_failed.html", {"expired": False}, status=404)
     petition = signature.petition
-    share, _created = ShareToken.objects.get_or_create(
-        supporter=signature.supporter, petition=petition
-    )
+    share = services.share_token_for(signature.supporter, petition)
     return render(
         request,
         "actions/confirmed.html",

@@ -12,6 +12,7 @@ from groundswell.accounts.models import Membership, Organisation
 from groundswell.actions.forms import SignForm
 from groundswell.actions.models import Petition
 from groundswell.actions.views import petition_block, referral_initial, remember_referral
+from groundswell.lib.pagecache import public_page
 from groundswell.stories.models import Story
 
 from . import services
@@ -108,6 +109,7 @@ def _render_public(request: HttpRequest, campaign: Campaign, *, preview: bool) -
     return remember_referral(request, response)
 
 
+@public_page(referral=referral_initial, finish=remember_referral)
 def detail(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
     get_object_or_404(Organisation, slug=org_slug)
     return _render_public(request, public_campaign(org_slug, slug), preview=False)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
 
@@ -13,6 +14,7 @@ urlpatterns = [
     # route serves it for `runserver` and the test client.
     re_path(r"^media/(?P<path>.+)$", views.media, name="media"),
     path("robots.txt", views.robots, name="robots"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("o/<slug:org_slug>/", views.organisation, name="organisation"),
     path("o/<slug:org_slug>/feed.rss", feeds.StoryFeed(), name="feed_rss"),
@@ -22,3 +24,8 @@ urlpatterns = [
     path(campaign + "feed.atom", feeds.AtomStoryFeed(), name="campaign_feed_atom"),
     path(campaign + "feed.json", feeds.json_feed, name="campaign_feed_json"),
 ]
+
+if settings.BENCH_CEILING:
+    from . import bench
+
+    urlpatterns.append(path("bench/insert/", bench.bare_insert, name="bench_insert"))

@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language as django_set_language
 from django.views.static import serve
 
 from groundswell.accounts.models import Organisation
@@ -43,3 +45,8 @@ def robots(request: HttpRequest) -> HttpResponse:
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
     # MEDIA_ROOT is read per request (tests change it), not when the URLs load.
     return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+
+
+# Choosing a language changes nothing but a cookie, so a forged request can do no harm;
+# without the CSRF token the public pages carry nothing personal and can be cached.
+set_language = csrf_exempt(django_set_language)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -126,3 +127,60 @@ def get(
             except httpx.HTTPError as error:
                 raise FetchError(f"the request failed ({type(error).__name__})") from None
     raise FetchError("too many redirects")
+
+
+_post_client: httpx.Client | None = None
+_post_client_lock = threading.Lock()
+
+
+def _shared_post_client() -> httpx.Client:
+    # One pooled client for POSTs: federation delivers to the same inboxes again and again, and
+    # a fresh client per request would rebuild its TLS context and reconnect every time.
+    global _post_client
+    with _post_client_lock:
+        if _post_client is None:
+            _post_client = httpx.Client(follow_redirects=False, trust_env=False)
+        return _post_client
+
+
+def post(
+    url: str,
+    *,
+    content: bytes,
+    headers: dict[str, str] | None = None,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+) -> Response:
+    """POST `content` to `url` with the same checks as get(); raise FetchError on failure.
+
+    Redirects are not followed (a POST must not silently move elsewhere): a 3xx comes back
+    as the response. Only the first `max_bytes` of the answer are kept.
+    """
+    limit = max_bytes or settings.HTTP_MAX_BYTES
+    check_url(url)
+    request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    client = _shared_post_client()
+    try:
+        with client.stream(
+            "POST",
+            url,
+            content=content,
+            headers=request_headers,
+            timeout=timeout or settings.HTTP_TIMEOUT_SECONDS,
+        ) as reply:
+            body = bytearray()
+            for chunk in reply.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    body = body[:limit]
+                    break
+            return Response(
+                url=url,
+                status=reply.status_code,
+                headers={k.lower(): v for k, v in reply.headers.items()},
+                content=bytes(body),
+            )
+    except httpx.TimeoutException:
+        raise FetchError("the server took too long to answer") from None
+    except httpx.HTTPError as error:
+        raise FetchError(f"the request failed ({type(error).__name__})") from None

@@ -21,9 +21,9 @@ class ShareToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["supporter", "petition"], name="one_token_per_action")
-        ]
+        # A person may hold several links for one petition (say, one from the web form and
+        # one from an API client); every one of them credits them.
+        indexes = [models.Index(fields=["supporter", "petition"])]
 
     def __str__(self) -> str:
         return self.token

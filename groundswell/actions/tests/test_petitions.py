@@ -163,3 +163,23 @@ def test_no_request_writes_a_counter_row(client, petition):
     writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
     assert not any("tally" in sql.lower() for sql in writes)
     assert Signature.objects.count() == 1
+
+
+def test_an_expired_updates_consent_stops_updates(client, alice, org, petition, smtp_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groundswell.supporters.models import Consent
+
+    signature = signed(petition, "old@example.net")
+    consent = Consent.objects.get(supporter=signature.supporter, purpose="updates")
+    assert consent.expires_at > timezone.now() + timedelta(days=700)
+    Consent.objects.filter(pk=consent.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    smtp_server.messages.clear()
+    client.force_login(alice)
+    client.post(
+        reverse("actions:staff_update", args=[org.slug, petition.pk]),
+        {"subject": "News", "body": "Hello"},
+    )
+    assert smtp_server.messages == []

@@ -167,3 +167,24 @@ def test_the_campaign_page_shows_the_form_and_separate_counts(client, petition):
     assert "2 waiting for email confirmation" in html
     assert 'max="1000" value="1"' in html
     assert f'action="{sign_url(petition)}"' in html
+
+
+def test_a_body_that_is_not_utf8_gets_an_answer_not_a_crash(client, petition):
+    response = client.post(
+        sign_url(petition),
+        data=b"given_name=\xff\xfe&email=a\xc3@example.net&consent=on",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert not Signature.objects.exists()
+
+
+def test_the_recount_task_is_kept_single_in_the_queue(settings, petition):
+    from django_tasks_db.models import DBTaskResult
+
+    from groundswell.actions.tasks import keep_one_waiting, recount_petitions
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert keep_one_waiting(recount_petitions) is True
+    assert keep_one_waiting(recount_petitions) is False
+    assert DBTaskResult.objects.filter(status="READY").count() == 1

@@ -8,9 +8,14 @@ class Command(BaseCommand):
     help = "Run the background worker (django-tasks-db): email, link cards, petition counts."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from groundswell.actions.tasks import schedule_recount
+        from groundswell.actions.tasks import schedule_periodic as actions_periodic
+        from groundswell.federation.services import schedule_periodic as federation_periodic
+        from groundswell.syndication.tasks import schedule_periodic as syndication_periodic
 
-        # The petition counts are recounted by a task that re-schedules itself; make sure one
-        # is waiting (a worker killed mid-run leaves none).
-        schedule_recount()
+        # Periodic work (signature intake, confirmations, counts, scheduled posts) runs as
+        # tasks that re-schedule themselves; make sure one of each is waiting (a worker
+        # killed mid-run leaves none).
+        actions_periodic()
+        syndication_periodic()
+        federation_periodic()
         call_command("db_worker", interval=0.5, reload=False)

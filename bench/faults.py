@@ -1,0 +1,283 @@
+"""R1: a signature spike while a web worker and the task worker are killed and restarted.
+
+    .venv/bin/python bench/faults.py --requests 200000 --concurrency 256     # full size
+    .venv/bin/python bench/faults.py --requests 3000 --concurrency 64        # quick
+
+It serves the real site (`python -m groundswell serve`, two granian workers) and runs the
+real worker against a real SMTP server on 127.0.0.1 (aiosmtpd, in this process). While the
+load runs it kills one granian worker with SIGKILL (granian starts a new one) and kills the
+task worker, starting it again two seconds later. Afterwards it waits for the queue to
+drain and checks: every 302 is a stored signature, nobody is stored twice, and every
+confirmation email asked for reached the SMTP server (by Message-ID; raw copies counted
+too). tests/test_durability.py runs a small version of exactly this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import loadgen
+import spike
+
+
+@dataclass
+class Outcome:
+    accepted: int = 0
+    stored: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    emails_expected: int = 0
+    emails_distinct: int = 0
+    emails_raw: int = 0
+    unconfirmed_people: int = 0  # stored signatures without any confirmation at the sink
+    connection_errors: int = 0
+    kills: list[str] = field(default_factory=list)
+    load: loadgen.Report | None = None
+    drain_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        # A request killed after its commit but before its reply is stored without a 302;
+        # that is allowed (nothing acknowledged was lost), but no more than such failures.
+        return (
+            self.lost == 0
+            and self.duplicates == 0
+            and self.accepted <= self.stored <= self.accepted + self.connection_errors
+            and self.unconfirmed_people == 0
+            and self.emails_distinct == self.emails_expected
+            and self.emails_raw == self.emails_distinct
+        )
+
+    def lines(self) -> list[str]:
+        return [
+            self.load.line() if self.load else "",
+            f"kills: {', '.join(self.kills)}",
+            f"accepted (302) {self.accepted}, stored {self.stored}, lost {self.lost}, "
+            f"duplicated {self.duplicates}",
+            f"confirmation emails: recorded as sent {self.emails_expected}, distinct at the "
+            f"SMTP server {self.emails_distinct}, raw copies {self.emails_raw}; signers "
+            f"without a confirmation {self.unconfirmed_people}",
+            f"queue drained {self.drain_seconds:.1f} s after the load; "
+            f"{'OK' if self.ok else 'FAILED'}",
+        ]
+
+
+class Sink:
+    """Counts messages by Message-ID at a real SMTP server on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.ids: Counter[str] = Counter()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+                for line in envelope.content.split(b"\r\n"):
+                    if line.lower().startswith(b"message-id:"):
+                        sink.ids[line.split(b":", 1)[1].strip().decode()] += 1
+                        break
+                    if not line:
+                        break
+                return "250 OK"
+
+        self.port = spike.free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+
+def run(requests: int, concurrency: int, duration: float, *, drain_timeout: float = 120) -> Outcome:
+    args = argparse.Namespace(db="sqlite", port=spike.free_port())
+    env, fixture = spike.prepare(args)
+    sink = Sink()
+    env.update({
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    })  # fmt: skip
+    python = sys.executable
+    server = subprocess.Popen(
+        [python, "-m", "groundswell", "serve", "--port", str(args.port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+    )
+    worker = subprocess.Popen([python, "-m", "groundswell", "worker"], env=env, cwd=ROOT)
+    outcome = Outcome()
+    try:
+        spike.wait_for(args.port)
+        outcome.load = asyncio.run(
+            _load(
+                args,
+                fixture,
+                requests,
+                concurrency,
+                duration,
+                server,
+                env,
+                outcome,
+                worker_box := [worker],
+            )
+        )
+        worker = worker_box[0]
+        outcome.drain_seconds = _drain(env, drain_timeout)
+    finally:
+        for process in (server, worker):
+            process.terminate()
+        for process in (server, worker):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sink.stop()
+    _verify(env, fixture, outcome, sink)
+    return outcome
+
+
+async def _load(
+    args, fixture, requests, concurrency, duration, server, env, outcome, worker_box
+) -> loadgen.Report:  # noqa: ANN001
+    sign_path = f"/o/{fixture['org']}/petitions/{fixture['petition']}/sign/"
+    signers = spike.Signers(seed=2)
+
+    def sign(i: int) -> loadgen.Request:
+        email, first, ref = signers.next(i, "f")
+        form = {"given_name": first, "email": email, "consent": "on", "ref": ref}
+        return loadgen.Request("POST", sign_path, urlencode(form).encode(), tag=email)
+
+    async def saboteur(report_holder: list) -> None:
+        # Kill a web worker at about a third of the run, the task worker at a half.
+        while len(report_holder[0].results) < requests // 3:
+            await asyncio.sleep(0.05)
+        web = children(server.pid)
+        if web:
+            os.kill(web[0], signal.SIGKILL)
+            outcome.kills.append(f"web worker {web[0]} at request {len(report_holder[0].results)}")
+        while len(report_holder[0].results) < requests // 2:
+            await asyncio.sleep(0.05)
+        worker_box[0].send_signal(signal.SIGKILL)
+        worker_box[0].wait()
+        outcome.kills.append(f"task worker at request {len(report_holder[0].results)}")
+        await asyncio.sleep(2)
+        worker_box[0] = subprocess.Popen(
+            [sys.executable, "-m", "groundswell", "worker"], env=env, cwd=ROOT
+        )
+        outcome.kills.append("task worker restarted")
+
+    holder: list = [loadgen.Report("spike with faults")]
+    original = loadgen.Report
+
+    def make_report(name: str) -> loadgen.Report:
+        return holder[0]
+
+    loadgen.Report = make_report  # type: ignore[assignment,misc] - share the live report
+    try:
+        sabotage = asyncio.create_task(saboteur(holder))
+        report = await loadgen.run(
+            "spike with faults",
+            f"http://127.0.0.1:{args.port}",
+            sign,
+            count=requests,
+            concurrency=concurrency,
+            duration=duration,
+        )
+        await sabotage
+    finally:
+        loadgen.Report = original  # type: ignore[misc]
+    return report
+
+
+def _django(env: dict[str, str]) -> None:
+    for key in ("GROUNDSWELL_DATA_DIR", "SITE_URL", "TASKS_BACKEND"):
+        os.environ[key] = env[key]
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "groundswell.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _drain(env: dict[str, str], timeout: float) -> float:
+    """Wait until the worker has recorded every intake row and sent every confirmation."""
+    _django(env)
+    from django.db.models import F
+
+    from groundswell.actions.models import Signature, SignatureIntake
+
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        waiting = SignatureIntake.objects.count()
+        unsent = Signature.objects.filter(
+            confirmations_delivered__lt=F("confirmation_sends")
+        ).count()
+        if waiting == 0 and unsent == 0:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def _verify(env, fixture, outcome: Outcome, sink: Sink) -> None:  # noqa: ANN001
+    _django(env)
+    from django.db.models import Count, Sum
+
+    from groundswell.actions.models import Signature
+    from groundswell.lib.emails import normalise_email
+
+    assert outcome.load is not None
+    accepted = {normalise_email(r.tag) for r in outcome.load.results if r.status == 302}
+    signatures = Signature.objects.filter(petition_id=fixture["petition"])
+    stored = set(signatures.values_list("supporter__email_key", flat=True))
+    outcome.accepted = len(accepted)
+    outcome.stored = signatures.count()
+    outcome.lost = len(accepted - stored)
+    outcome.duplicates = (
+        signatures.values("supporter__email_key").annotate(n=Count("id")).filter(n__gt=1).count()
+    )
+    outcome.emails_expected = signatures.aggregate(n=Sum("confirmations_delivered"))["n"] or 0
+    outcome.emails_distinct = len(sink.ids)
+    outcome.emails_raw = sum(sink.ids.values())
+    confirmed_ids = {message_id.split(".")[1] for message_id in sink.ids}
+    outcome.unconfirmed_people = sum(
+        1 for pk in signatures.values_list("pk", flat=True) if str(pk) not in confirmed_ids
+    )
+    outcome.connection_errors = sum(outcome.load.errors.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument("--duration", type=float, default=900.0)
+    args = parser.parse_args()
+    outcome = run(args.requests, args.concurrency, args.duration)
+    print()
+    print("Groundswell R1: spike with a web worker and the task worker killed")
+    print("command: python bench/faults.py " + " ".join(sys.argv[1:]))
+    for line in outcome.lines():
+        print("  " + line)
+    sys.exit(0 if outcome.ok else 1)
+
+
+if __name__ == "__main__":
+    main()
