@@ -1,0 +1,509 @@
+"""Connecting accounts, scheduling posts and sending them (conventions, habits 1 and 4)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from groundswell.accounts.access import require
+from groundswell.accounts.models import Membership
+from groundswell.audit.services import record
+from groundswell.lib import http
+from groundswell.stories.models import Story
+from groundswell.stories.workflow import State as StoryState
+
+from . import bluesky, crypto, mastodon
+from .length import measure
+from .models import Attachment, ChannelAccount, Network, ScheduledPost
+from .outgoing import Delivered, DeliveryError, Image, Link, Outgoing
+from .workflow import PostState, allowed
+
+logger = logging.getLogger(__name__)
+
+MAX_AUTOMATIC_ATTEMPTS = 3
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5))
+# A post claimed longer ago than this was interrupted (the worker died mid-send).
+STUCK_AFTER = timedelta(minutes=10)
+NOT_PUBLISHED = gettext_lazy("Waiting: the story is not published on the hub yet.")
+UNAPPROVED = gettext_lazy("Waiting: an owner has to approve this post.")
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+def _check_server(url: str) -> str:
+    url = url.strip().rstrip("/")
+    try:
+        http.check_url(url)
+    except http.FetchError:
+        raise ValidationError(
+            {"service_url": _("That server address cannot be used: check it and try again.")}
+        ) from None
+    return url
+
+
+def _refuse_second(membership: Membership, network: str) -> None:
+    if ChannelAccount.objects.filter(
+        organisation=membership.organisation, network=network, disconnected_at__isnull=True
+    ).exists():
+        raise ValidationError(
+            _("An account on this network is already connected; disconnect it first.")
+        )
+
+
+def _verification_failed(error: DeliveryError) -> ValidationError:
+    if error.temporary:
+        return ValidationError(
+            _("The server could not be reached (%(reason)s). Try again later.")
+            % {"reason": str(error)}
+        )
+    return ValidationError(_("The server refused these details: %(reason)s") % {"reason": error})
+
+
+def _connect(
+    membership: Membership, *, network: str, handle: str, server: str, secret: str, remote_id: str
+) -> ChannelAccount:
+    with transaction.atomic():
+        _refuse_second(membership, network)
+        account = ChannelAccount.objects.create(
+            organisation=membership.organisation,
+            network=network,
+            handle=handle,
+            service_url=server,
+            secret_encrypted=crypto.encrypt(secret),
+            remote_account_id=remote_id,
+            connected_by=membership.user,
+        )
+        record(
+            organisation=membership.organisation,
+            actor=membership.user,
+            action="syndication.connect",
+            target=account,
+            summary=_("Connected the %(network)s account %(handle)s")
+            % {"network": account.get_network_display(), "handle": handle},
+            changes={"network": ["", network], "handle": ["", handle], "server": ["", server]},
+        )
+    return account
+
+
+def connect_bluesky(
+    membership: Membership, *, handle: str, app_password: str, service_url: str = ""
+) -> ChannelAccount:
+    """Check the handle and app password by logging in, then keep them (the password encrypted)."""
+    require(membership, "organisation.edit")
+    server = _check_server(service_url or bluesky.DEFAULT_SERVICE)
+    handle = handle.strip().lstrip("@")
+    _refuse_second(membership, Network.BLUESKY)
+    try:
+        did = bluesky.verify(server, handle, app_password)
+    except DeliveryError as error:
+        raise _verification_failed(error) from None
+    return _connect(
+        membership,
+        network=Network.BLUESKY,
+        handle=handle,
+        server=server,
+        secret=app_password,
+        remote_id=did,
+    )
+
+
+def connect_mastodon(
+    membership: Membership, *, service_url: str, access_token: str
+) -> ChannelAccount:
+    """Check the access token with the server, then keep it encrypted."""
+    require(membership, "organisation.edit")
+    server = _check_server(service_url)
+    _refuse_second(membership, Network.MASTODON)
+    try:
+        acct, account_id = mastodon.verify(server, access_token.strip())
+    except DeliveryError as error:
+        raise _verification_failed(error) from None
+    return _connect(
+        membership,
+        network=Network.MASTODON,
+        handle=acct,
+        server=server,
+        secret=access_token.strip(),
+        remote_id=account_id,
+    )
+
+
+@transaction.atomic
+def disconnect_account(membership: Membership, account: ChannelAccount) -> None:
+    """Forget the secret; posts still waiting for this account fail with a reason."""
+    require(membership, "organisation.edit")
+    now = timezone.now()
+    changed = ChannelAccount.objects.filter(pk=account.pk, disconnected_at__isnull=True).update(
+        disconnected_at=now, secret_encrypted=""
+    )
+    if not changed:
+        return
+    ScheduledPost.objects.filter(account=account, state=PostState.SCHEDULED).update(
+        state=PostState.FAILED, last_error=_("The account was disconnected.")
+    )
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="syndication.disconnect",
+        target=account,
+        summary=_("Disconnected the %(network)s account %(handle)s")
+        % {"network": account.get_network_display(), "handle": account.handle},
+    )
+
+
+# --- Scheduling -----------------------------------------------------------------------------
+
+
+def check_length(network: str, text: str) -> None:
+    length, limit = measure(network, text)
+    if length > limit:
+        raise ValidationError(
+            {
+                "text": _(
+                    "This is %(length)s characters long; %(network)s allows %(limit)s. "
+                    "Shorten it by %(over)s."
+                )
+                % {
+                    "length": length,
+                    "limit": limit,
+                    "network": Network(network).label,
+                    "over": length - limit,
+                }
+            }
+        )
+
+
+def default_text(story: Story) -> str:
+    return f"{story.title}\n\n{settings.SITE_URL}{story.get_absolute_url()}"
+
+
+@transaction.atomic
+def schedule_post(
+    membership: Membership,
+    story: Story,
+    account: ChannelAccount,
+    *,
+    text: str,
+    scheduled_at: datetime,
+    attachment: str = Attachment.LINK_CARD,
+) -> ScheduledPost:
+    require(membership, "content.write")
+    if story.organisation_id != membership.organisation_id:
+        raise ValidationError(_("Choose one of your organisation's stories."))
+    if account.organisation_id != membership.organisation_id or not account.is_connected:
+        raise ValidationError({"account": _("Choose one of your connected accounts.")})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the text of the post.")})
+    check_length(account.network, text)
+    if attachment not in Attachment.values:
+        raise ValidationError({"attachment": _("Choose what to attach.")})
+    approved = not membership.organisation.approval_required or membership.can("content.approve")
+    now = timezone.now()
+    post = ScheduledPost.objects.create(
+        organisation=membership.organisation,
+        story=story,
+        account=account,
+        text=text,
+        attachment=attachment,
+        scheduled_at=scheduled_at,
+        created_by=membership.user,
+        approved_by=membership.user if approved else None,
+        approved_at=now if approved else None,
+    )
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="syndication.schedule",
+        target=post,
+        summary=_("Scheduled “%(title)s” for %(account)s at %(when)s")
+        % {
+            "title": story.title,
+            "account": account,
+            "when": timezone.localtime(scheduled_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        changes={"text": ["", text[:200]], "scheduled_at": ["", scheduled_at.isoformat()]},
+    )
+    return post
+
+
+def _move(post: ScheduledPost, source: str, target: str, **fields: Any) -> bool:
+    """The one place a post changes state: a conditional UPDATE that only one caller wins."""
+    assert allowed(source, target), (source, target)
+    moved = ScheduledPost.objects.filter(pk=post.pk, state=source).update(state=target, **fields)
+    if moved:
+        post.state = target
+        for key, value in fields.items():
+            if not hasattr(value, "resolve_expression"):
+                setattr(post, key, value)
+    return bool(moved)
+
+
+@transaction.atomic
+def approve_post(membership: Membership, post: ScheduledPost) -> None:
+    """An owner's approval of a post an editor scheduled in an organisation that requires it."""
+    require(membership, "content.approve")
+    if post.approved_at is not None:
+        return
+    now = timezone.now()
+    ScheduledPost.objects.filter(pk=post.pk, approved_at__isnull=True).update(
+        approved_by=membership.user, approved_at=now
+    )
+    post.approved_by, post.approved_at = membership.user, now
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="syndication.approve",
+        target=post,
+        summary=_("Approved the post of “%(title)s” to %(account)s")
+        % {"title": post.story.title, "account": post.account},
+    )
+
+
+@transaction.atomic
+def retry_post(membership: Membership, post: ScheduledPost) -> None:
+    """Put a failed post back in the queue to go out as soon as the worker next looks."""
+    require(membership, "content.write")
+    if not post.account.is_connected:
+        raise ValidationError(_("Connect the account again before retrying."))
+    if not _move(
+        post, PostState.FAILED, PostState.SCHEDULED, scheduled_at=timezone.now(), attempts=0
+    ):
+        raise ValidationError(_("This post is no longer failed; look again."))
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="syndication.retry",
+        target=post,
+        summary=_("Retried the post of “%(title)s” to %(account)s")
+        % {"title": post.story.title, "account": post.account},
+        changes={"last_error": [post.last_error, ""]},
+    )
+
+
+@transaction.atomic
+def cancel_post(membership: Membership, post: ScheduledPost) -> None:
+    """Delete a post that has not gone out (scheduled or failed)."""
+    require(membership, "content.write")
+    deleted, _rows = ScheduledPost.objects.filter(
+        pk=post.pk, state__in=[PostState.SCHEDULED, PostState.FAILED]
+    ).delete()
+    if not deleted:
+        raise ValidationError(_("This post is being sent or was sent; it cannot be cancelled."))
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="syndication.cancel",
+        target=post,
+        summary=_("Cancelled the post of “%(title)s” to %(account)s")
+        % {"title": post.story.title, "account": post.account},
+    )
+
+
+# --- Sending (the worker) -------------------------------------------------------------------
+
+
+def waiting_reason(post: ScheduledPost) -> str:
+    """Why a due post cannot go out yet, or "" when it can."""
+    if post.story.state != StoryState.PUBLISHED:
+        return str(NOT_PUBLISHED)
+    if post.organisation.approval_required and post.approved_at is None:
+        return str(UNAPPROVED)
+    return ""
+
+
+def _image(story_image: Any, *, small: bool = False) -> Image | None:
+    if story_image is None:
+        return None
+    field = story_image.small if small else story_image.image
+    if not small and field.size > bluesky.MAX_BLOB_BYTES:
+        field = story_image.small
+    with field.open("rb") as handle:
+        content = handle.read()
+    name = field.name.lower()
+    mime = (
+        "image/png"
+        if name.endswith(".png")
+        else "image/webp"
+        if name.endswith(".webp")
+        else "image/jpeg"
+    )
+    return Image(
+        content=content,
+        mime_type=mime,
+        alt_text=story_image.alt_text,
+        width=story_image.width,
+        height=story_image.height,
+    )
+
+
+def outgoing(post: ScheduledPost) -> Outgoing:
+    story = post.story
+    link = None
+    if post.attachment == Attachment.LINK_CARD:
+        link = Link(
+            url=f"{settings.SITE_URL}{story.get_absolute_url()}",
+            title=story.title,
+            description=story.summary,
+        )
+    image = _image(story.cover) if post.attachment == Attachment.IMAGE else None
+    thumb = _image(story.cover, small=True) if link is not None else None
+    return Outgoing(
+        text=post.text,
+        language=story.language,
+        link=link,
+        image=image,
+        thumb=thumb,
+        idempotency_key=str(post.idempotency_key),
+        record_key=bluesky.record_key(
+            int(post.created_at.timestamp() * 1_000_000), post.idempotency_key.int
+        ),
+    )
+
+
+def _send(post: ScheduledPost) -> Delivered:
+    account = post.account
+    try:
+        secret = crypto.decrypt(account.secret_encrypted)
+    except crypto.SecretUnreadable:
+        raise DeliveryError(
+            _("The account's stored password cannot be read; connect the account again."),
+            temporary=False,
+        ) from None
+    message = outgoing(post)
+    if account.network == Network.BLUESKY:
+        return bluesky.publish(account.service_url, account.handle, secret, message)
+    return mastodon.publish(account.service_url, secret, message)
+
+
+def deliver(post_id: int) -> str:
+    """Send one due post if it may go out; return its state afterwards.
+
+    Safe to call any number of times, from any number of workers: the claim is a conditional
+    UPDATE, so a post is sent by at most one of them, and a sent post is never sent again.
+    """
+    post = (
+        ScheduledPost.objects.select_related(
+            "story__organisation", "story__cover", "account", "organisation"
+        )
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None:
+        return ""
+    now = timezone.now()
+    if post.state != PostState.SCHEDULED or post.scheduled_at > now:
+        return post.state
+    reason = waiting_reason(post)
+    if reason:
+        if reason != post.waiting_reason:
+            ScheduledPost.objects.filter(pk=post.pk).update(waiting_reason=reason)
+            post.waiting_reason = reason
+        return post.state
+    if not _move(
+        post,
+        PostState.SCHEDULED,
+        PostState.SENDING,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        waiting_reason="",
+    ):
+        return ScheduledPost.objects.values_list("state", flat=True).get(pk=post.pk)
+    post.attempts += 1
+    try:
+        delivered = _send(post)
+    except DeliveryError as error:
+        return _failed(post, error)
+    except Exception:
+        # A bug or an answer we did not expect: never leave the post in "sending" silently.
+        logger.exception("sending scheduled post %s failed", post.pk)
+        return _failed(post, DeliveryError(_("An unexpected error happened."), temporary=False))
+    _move(
+        post,
+        PostState.SENDING,
+        PostState.SENT,
+        sent_at=timezone.now(),
+        remote_id=delivered.remote_id[:500],
+        remote_url=delivered.remote_url[:1000],
+        last_error="",
+    )
+    record(
+        organisation=post.organisation,
+        actor=None,
+        action="syndication.sent",
+        target=post,
+        summary=_("Posted “%(title)s” to %(account)s")
+        % {"title": post.story.title, "account": post.account},
+    )
+    return post.state
+
+
+def _failed(post: ScheduledPost, error: DeliveryError) -> str:
+    message = str(error)[:500]
+    if error.temporary and post.attempts < MAX_AUTOMATIC_ATTEMPTS:
+        delay = RETRY_AFTER[min(post.attempts - 1, len(RETRY_AFTER) - 1)]
+        _move(
+            post,
+            PostState.SENDING,
+            PostState.SCHEDULED,
+            scheduled_at=timezone.now() + delay,
+            last_error=message,
+        )
+        return post.state
+    _move(post, PostState.SENDING, PostState.FAILED, last_error=message)
+    record(
+        organisation=post.organisation,
+        actor=None,
+        action="syndication.failed",
+        target=post,
+        summary=_("Could not post “%(title)s” to %(account)s: %(error)s")
+        % {"title": post.story.title, "account": post.account, "error": message},
+    )
+    return post.state
+
+
+def expire_stuck() -> int:
+    """Posts left in "sending" by a crashed worker: we cannot know whether they went out."""
+    stuck = ScheduledPost.objects.filter(
+        state=PostState.SENDING, claimed_at__lt=timezone.now() - STUCK_AFTER
+    )
+    count = 0
+    for post in stuck:
+        count += _move(
+            post,
+            PostState.SENDING,
+            PostState.FAILED,
+            last_error=_(
+                "Sending was interrupted. Check the account for the post before retrying."
+            ),
+        )
+    return count
+
+
+def dispatch_due(limit: int = 100) -> int:
+    """Send the posts that are due and may go out; note on the others why they wait."""
+    expire_stuck()
+    due = ScheduledPost.objects.due(timezone.now())
+    not_published, unapproved = str(NOT_PUBLISHED), str(UNAPPROVED)
+    published = Q(story__state=StoryState.PUBLISHED)
+    approved = Q(organisation__approval_required=False) | Q(approved_at__isnull=False)
+    due.exclude(published).exclude(waiting_reason=not_published).update(
+        waiting_reason=not_published
+    )
+    due.filter(published).exclude(approved).exclude(waiting_reason=unapproved).update(
+        waiting_reason=unapproved
+    )
+    ready = list(due.filter(published).filter(approved).values_list("pk", flat=True)[:limit])
+    for post_id in ready:
+        deliver(post_id)
+    return len(ready)

@@ -1,0 +1,139 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from groundswell.audit.models import AuditEntry
+from groundswell.lib.http import USER_AGENT
+from groundswell.syndication import crypto, services
+from groundswell.syndication.models import ChannelAccount, ScheduledPost
+
+from .fakes import APP_PASSWORD, DID
+
+
+def _schedule(owner, story, account, text, **fields):
+    return services.schedule_post(
+        owner,
+        story,
+        account,
+        text=text,
+        scheduled_at=timezone.now() - timedelta(minutes=1),
+        **fields,
+    )
+
+
+def test_connecting_keeps_the_app_password_encrypted_at_rest(bluesky_account, pds):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT secret_encrypted FROM syndication_channelaccount WHERE id = %s",
+            [bluesky_account.pk],
+        )
+        (stored,) = cursor.fetchone()
+    assert APP_PASSWORD not in stored
+    assert crypto.decrypt(stored) == APP_PASSWORD
+    assert bluesky_account.remote_account_id == DID
+    assert pds.to("/xrpc/com.atproto.server.createSession")[0].json()["identifier"] == (
+        "alices.bsky.social"
+    )
+    entry = AuditEntry.objects.get(action="syndication.connect")
+    assert APP_PASSWORD not in str(entry.changes) + entry.summary
+
+
+def test_a_wrong_app_password_is_refused_and_nothing_is_kept(owner, pds):
+    with pytest.raises(ValidationError, match="refused"):
+        services.connect_bluesky(
+            owner, handle="alices.bsky.social", app_password="wrong", service_url=pds.url
+        )
+    assert not ChannelAccount.objects.exists()
+
+
+def test_a_pds_on_a_private_address_is_refused_before_any_request(owner, pds, settings):
+    settings.HTTP_ALLOW_LOOPBACK = False
+    with pytest.raises(ValidationError):
+        services.connect_bluesky(
+            owner, handle="alices.bsky.social", app_password=APP_PASSWORD, service_url=pds.url
+        )
+    assert pds.requests == []
+
+
+def test_a_due_post_goes_out_with_a_link_facet_and_a_link_card_with_a_thumbnail(
+    owner, published_story, bluesky_account, pds, settings
+):
+    text = "🦦 Otters are back on the Wandle! https://example.org/otters"
+    post = _schedule(owner, published_story, bluesky_account, text)
+
+    assert services.dispatch_due() == 1
+
+    post.refresh_from_db()
+    assert post.state == "sent"
+    created = pds.to("/xrpc/com.atproto.repo.createRecord")
+    assert len(created) == 1
+    call = created[0]
+    assert call.headers["authorization"].startswith("Bearer ")
+    assert call.headers["user-agent"] == USER_AGENT
+    body = call.json()
+    assert body["repo"] == DID
+    assert body["collection"] == "app.bsky.feed.post"
+    assert body["rkey"] and len(body["rkey"]) == 13
+    record = body["record"]
+    assert record["$type"] == "app.bsky.feed.post"
+    assert record["text"] == text
+    assert record["langs"] == ["en"]
+    # Facet offsets are UTF-8 bytes: the otter emoji is four of them.
+    link_start = len(text[: text.index("https")].encode())
+    (facet,) = record["facets"]
+    assert facet["$type"] == "app.bsky.richtext.facet"
+    assert facet["index"]["byteStart"] == link_start
+    assert facet["index"]["byteEnd"] == len(text.encode())
+    assert facet["features"] == [
+        {"$type": "app.bsky.richtext.facet#link", "uri": "https://example.org/otters"}
+    ]
+    external = record["embed"]["external"]
+    assert record["embed"]["$type"] == "app.bsky.embed.external"
+    assert external["uri"] == f"{settings.SITE_URL}/o/alices/stories/published-one/"
+    assert external["title"] == "Otters are back"
+    assert external["description"] == published_story.summary
+    upload = pds.to("/xrpc/com.atproto.repo.uploadBlob")[0]
+    assert upload.headers["content-type"].startswith("image/")
+    assert external["thumb"]["$type"] == "blob"
+    assert external["thumb"]["ref"]["$link"].startswith("bafkrei")
+    assert post.remote_id == f"at://{DID}/app.bsky.feed.post/{body['rkey']}"
+    assert post.remote_url.endswith(f"/post/{body['rkey']}")
+    assert AuditEntry.objects.filter(action="syndication.sent", actor__isnull=True).exists()
+
+
+def test_an_image_post_carries_the_alt_text_and_aspect_ratio(
+    owner, published_story, bluesky_account, pds
+):
+    _schedule(owner, published_story, bluesky_account, "Look who is back", attachment="image")
+
+    services.dispatch_due()
+
+    record = pds.to("/xrpc/com.atproto.repo.createRecord")[0].json()["record"]
+    assert record["embed"]["$type"] == "app.bsky.embed.images"
+    (image,) = record["embed"]["images"]
+    assert image["alt"] == "Two otters on a muddy bank at dawn"
+    assert image["image"]["mimeType"].startswith("image/")
+    assert image["aspectRatio"]["width"] > 0
+    assert "facets" not in record
+
+
+def test_a_repeat_after_a_lost_answer_cannot_make_a_second_bluesky_post(
+    owner, published_story, bluesky_account, pds
+):
+    post = _schedule(owner, published_story, bluesky_account, "Once only")
+    services.dispatch_due()
+    # Pretend the answer was lost and a person retried: the same record key is sent, so the
+    # server refuses to make a second post instead of duplicating it.
+    ScheduledPost.objects.filter(pk=post.pk).update(state="failed")
+    post.refresh_from_db()
+    services.retry_post(owner, post)
+    services.dispatch_due()
+
+    keys = [r.json()["rkey"] for r in pds.to("/xrpc/com.atproto.repo.createRecord")]
+    assert len(keys) == 2 and keys[0] == keys[1]
+    post.refresh_from_db()
+    assert post.state == "failed"
+    assert "already exists" in post.last_error

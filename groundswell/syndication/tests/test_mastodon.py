@@ -1,0 +1,84 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from groundswell.syndication import services
+from groundswell.syndication.models import ChannelAccount
+
+from .fakes import TOKEN
+
+
+def test_connecting_checks_the_token_and_keeps_it_encrypted(mastodon_account, mastodon_server):
+    stored = ChannelAccount.objects.values_list("secret_encrypted", flat=True).get()
+    assert TOKEN not in stored
+    assert mastodon_account.handle == "alices"
+    (check,) = mastodon_server.to("/api/v1/accounts/verify_credentials")
+    assert check.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_a_token_the_server_refuses_is_not_kept(owner, mastodon_server):
+    with pytest.raises(ValidationError, match="refused"):
+        services.connect_mastodon(owner, service_url=mastodon_server.url, access_token="nope")
+    assert not ChannelAccount.objects.exists()
+
+
+def test_a_status_goes_out_with_its_image_and_alt_text(
+    owner, published_story, mastodon_account, mastodon_server
+):
+    post = services.schedule_post(
+        owner,
+        published_story,
+        mastodon_account,
+        text="Otters are back! https://example.org/otters",
+        scheduled_at=timezone.now(),
+        attachment="image",
+    )
+
+    services.dispatch_due()
+
+    (upload,) = mastodon_server.to("/api/v2/media")
+    form = upload.form()
+    assert form["description"] == "Two otters on a muddy bank at dawn"
+    filename, content_type, content = form["file"]
+    assert content_type.startswith("image/") and content
+    (status,) = mastodon_server.to("/api/v1/statuses")
+    assert status.headers["authorization"] == f"Bearer {TOKEN}"
+    assert status.headers["idempotency-key"] == str(post.idempotency_key)
+    assert status.json() == {
+        "status": "Otters are back! https://example.org/otters",
+        "visibility": "public",
+        "media_ids": ["22348641"],
+        "language": "en",
+    }
+    post.refresh_from_db()
+    assert post.state == "sent"
+    assert post.remote_id == "110001"
+    assert post.remote_url == "https://social.example/@alices/110001"
+
+
+def test_a_passing_failure_is_tried_again_with_the_same_idempotency_key(
+    owner, published_story, mastodon_account, mastodon_server, monkeypatch
+):
+    start = timezone.now()
+    post = services.schedule_post(
+        owner, published_story, mastodon_account, text="Hello", scheduled_at=start
+    )
+    mastodon_server.failures["/api/v1/statuses"] = [503]
+
+    services.dispatch_due()
+    post.refresh_from_db()
+    assert post.state == "scheduled"
+    assert post.attempts == 1
+    assert "503" in post.last_error
+    assert post.scheduled_at > start
+
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    services.dispatch_due()
+
+    post.refresh_from_db()
+    assert post.state == "sent"
+    keys = {r.headers["idempotency-key"] for r in mastodon_server.to("/api/v1/statuses")}
+    assert keys == {str(post.idempotency_key)}

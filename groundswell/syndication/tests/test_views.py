@@ -1,0 +1,180 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from groundswell import testing
+from groundswell.syndication import services
+from groundswell.syndication.models import ChannelAccount, ScheduledPost
+
+from .fakes import APP_PASSWORD
+
+
+@pytest.fixture
+def analyst(org):
+    user = testing.make_user("dana@example.org", "Dana Analyst")
+    testing.add_member(org, user, "analyst")
+    return user
+
+
+def test_an_owner_connects_bluesky_and_the_password_is_not_shown_again(client, alice, org, pds):
+    client.force_login(alice)
+    response = client.post(
+        reverse("syndication:accounts", args=["alices"]),
+        {
+            "network": "bluesky",
+            "bluesky-handle": "alices.bsky.social",
+            "bluesky-app_password": APP_PASSWORD,
+            "bluesky-service_url": pds.url,
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert ChannelAccount.objects.get().handle == "alices.bsky.social"
+    assert APP_PASSWORD not in response.content.decode()
+
+
+def test_a_refused_password_shows_why_and_keeps_the_handle(client, alice, org, pds):
+    client.force_login(alice)
+    response = client.post(
+        reverse("syndication:accounts", args=["alices"]),
+        {
+            "network": "bluesky",
+            "bluesky-handle": "alices.bsky.social",
+            "bluesky-app_password": "wrong",
+            "bluesky-service_url": pds.url,
+        },
+    )
+    page = response.content.decode()
+    assert "refused" in page
+    assert 'value="alices.bsky.social"' in page
+    assert "wrong" not in page
+
+
+def test_an_editor_cannot_connect_accounts(client, bob, pds):
+    client.force_login(bob)
+    response = client.post(
+        reverse("syndication:accounts", args=["alices"]),
+        {"network": "bluesky", "bluesky-handle": "x", "bluesky-app_password": "y"},
+    )
+    assert response.status_code == 403
+    assert pds.requests == []
+
+
+def test_an_editor_schedules_a_post_from_the_story(client, bob, story, bluesky_account):
+    client.force_login(bob)
+    url = reverse("syndication:schedule", args=["alices", story.pk])
+    page = client.get(url).content.decode()
+    assert "syndication/counter.js" in page
+    assert 'data-limit="300"' in page
+    when = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    prefix = f"account-{bluesky_account.pk}"
+    response = client.post(
+        url,
+        {
+            "account": bluesky_account.pk,
+            f"{prefix}-text": "Read our story",
+            f"{prefix}-scheduled_at": when,
+            f"{prefix}-attachment": "link",
+        },
+    )
+    assert response.status_code == 302
+    post = ScheduledPost.objects.get()
+    assert post.text == "Read our story"
+    assert post.created_by == bob
+
+
+def test_too_long_a_post_is_refused_by_the_server_and_the_text_is_kept(
+    client, bob, story, bluesky_account
+):
+    client.force_login(bob)
+    prefix = f"account-{bluesky_account.pk}"
+    response = client.post(
+        reverse("syndication:schedule", args=["alices", story.pk]),
+        {
+            "account": bluesky_account.pk,
+            f"{prefix}-text": "🦦" * 301,
+            f"{prefix}-scheduled_at": "2030-01-01T10:00",
+            f"{prefix}-attachment": "link",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "the limit is 300" in page
+    assert "🦦" * 301 in page
+    assert not ScheduledPost.objects.exists()
+
+
+def test_an_analyst_may_look_but_not_schedule(client, analyst, story, bluesky_account):
+    client.force_login(analyst)
+    url = reverse("syndication:schedule", args=["alices", story.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"account": bluesky_account.pk}).status_code == 403
+    assert client.get(reverse("syndication:calendar", args=["alices"])).status_code == 200
+
+
+def test_a_stranger_gets_404_everywhere(client, charlie, owner, story, bluesky_account):
+    post = services.schedule_post(
+        owner, story, bluesky_account, text="x", scheduled_at=timezone.now()
+    )
+    client.force_login(charlie)
+    for url in (
+        reverse("syndication:calendar", args=["alices"]),
+        reverse("syndication:accounts", args=["alices"]),
+        reverse("syndication:schedule", args=["alices", story.pk]),
+    ):
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("syndication:retry", args=["alices", post.pk])).status_code == 404
+    # And through charlie's own organisation, alice's post does not exist.
+    assert client.post(reverse("syndication:retry", args=["charlies", post.pk])).status_code == 404
+
+
+def test_the_calendar_lists_the_week_and_failures_with_a_retry_button(
+    client, alice, owner, story, bluesky_account
+):
+    soon = timezone.now() + timedelta(hours=1)
+    services.schedule_post(owner, story, bluesky_account, text="Coming up", scheduled_at=soon)
+    failed = services.schedule_post(owner, story, bluesky_account, text="Broke", scheduled_at=soon)
+    ScheduledPost.objects.filter(pk=failed.pk).update(state="failed", last_error="Bluesky 500")
+    client.force_login(alice)
+
+    page = client.get(
+        reverse("syndication:calendar", args=["alices"]),
+        {"start": timezone.localdate(soon).isoformat()},
+    ).content.decode()
+
+    assert "Coming up" in page
+    assert "Bluesky 500" in page
+    retry_url = reverse("syndication:retry", args=["alices", failed.pk])
+    assert f'action="{retry_url}"' in page
+    assert "<script>" not in page
+    assert (
+        client.get(reverse("syndication:calendar", args=["alices"]), {"view": "month"}).status_code
+        == 200
+    )
+
+    response = client.post(retry_url)
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.state == "scheduled"
+
+
+def test_the_story_page_shows_its_posts_and_a_link_to_schedule(
+    client, alice, owner, story, bluesky_account
+):
+    services.schedule_post(owner, story, bluesky_account, text="x", scheduled_at=timezone.now())
+    client.force_login(alice)
+    page = client.get(reverse("stories:staff_edit", args=["alices", story.pk])).content.decode()
+    assert "Social posts" in page
+    assert reverse("syndication:schedule", args=["alices", story.pk]) in page
+
+
+def test_only_an_owner_disconnects(client, alice, bob, bluesky_account):
+    url = reverse("syndication:disconnect", args=["alices", bluesky_account.pk])
+    client.force_login(bob)
+    assert client.post(url).status_code == 403
+    client.force_login(alice)
+    assert client.post(url).status_code == 302
+    bluesky_account.refresh_from_db()
+    assert not bluesky_account.is_connected

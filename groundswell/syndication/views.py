@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from itertools import groupby
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from groundswell.accounts.access import require, staff_view
+from groundswell.accounts.models import Membership
+from groundswell.stories.access import access_story
+
+from . import services
+from .access import access_account, access_post
+from .forms import BlueskyConnectForm, MastodonConnectForm, ScheduleForm
+from .models import ChannelAccount, ScheduledPost
+from .workflow import PostState
+
+
+def _connected(membership: Membership) -> list[ChannelAccount]:
+    return list(
+        ChannelAccount.objects.filter(
+            organisation=membership.organisation, disconnected_at__isnull=True
+        )
+    )
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@staff_view()
+def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
+    bluesky_form = BlueskyConnectForm(prefix="bluesky")
+    mastodon_form = MastodonConnectForm(prefix="mastodon")
+    if request.method == "POST":
+        require(membership, "organisation.edit")
+        network = request.POST.get("network")
+        try:
+            if network == "bluesky":
+                bluesky_form = BlueskyConnectForm(request.POST, prefix="bluesky")
+                if bluesky_form.is_valid():
+                    services.connect_bluesky(membership, **bluesky_form.cleaned_data)
+                    messages.success(request, _("The Bluesky account is connected."))
+                    return redirect("syndication:accounts", org=membership.organisation.slug)
+            elif network == "mastodon":
+                mastodon_form = MastodonConnectForm(request.POST, prefix="mastodon")
+                if mastodon_form.is_valid():
+                    services.connect_mastodon(membership, **mastodon_form.cleaned_data)
+                    messages.success(request, _("The Mastodon account is connected."))
+                    return redirect("syndication:accounts", org=membership.organisation.slug)
+        except ValidationError as error:
+            form = bluesky_form if network == "bluesky" else mastodon_form
+            form.add_error(None, error)
+    context = {
+        "accounts": _connected(membership),
+        "bluesky_form": bluesky_form,
+        "mastodon_form": mastodon_form,
+        "can_manage": membership.can("organisation.edit"),
+    }
+    return render(request, "syndication/accounts.html", context)
+
+
+@require_POST
+@staff_view("organisation.edit")
+def disconnect(request: HttpRequest, membership: Membership, account_id: int) -> HttpResponse:
+    account = access_account(membership, account_id, for_edit=True)
+    services.disconnect_account(membership, account)
+    messages.success(request, _("The account is disconnected and its password forgotten."))
+    return redirect("syndication:accounts", org=membership.organisation.slug)
+
+
+@staff_view()
+def schedule(request: HttpRequest, membership: Membership, story_id: int) -> HttpResponse:
+    story = access_story(membership, story_id)
+    connected = _connected(membership)
+    posted_for = None
+    if request.method == "POST":
+        require(membership, "content.write")
+        account_id = request.POST.get("account", "")
+        posted_for = next((a for a in connected if str(a.pk) == account_id), None)
+    forms = []
+    for account in connected:
+        if account is posted_for:
+            form = ScheduleForm(request.POST, account=account)
+            if form.is_valid():
+                try:
+                    services.schedule_post(membership, story, account, **form.cleaned_data)
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    messages.success(request, _("The post is scheduled."))
+                    return redirect(
+                        "syndication:schedule", org=membership.organisation.slug, story_id=story.pk
+                    )
+        else:
+            start = timezone.localtime() + timedelta(hours=1)
+            form = ScheduleForm(
+                account=account,
+                initial={
+                    "text": services.default_text(story),
+                    "scheduled_at": start.replace(minute=0, second=0, microsecond=0),
+                },
+            )
+        forms.append(form)
+    context = {
+        "story": story,
+        "forms": forms,
+        "posts": ScheduledPost.objects.filter(story=story).select_related("account"),
+        "can_write": membership.can("content.write"),
+        "can_approve": membership.can("content.approve"),
+    }
+    return render(request, "syndication/schedule.html", context)
+
+
+def _period(request: HttpRequest) -> tuple[str, date, date, date, date]:
+    view = "month" if request.GET.get("view") == "month" else "week"
+    try:
+        anchor = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        anchor = timezone.localdate()
+    if view == "month":
+        start = anchor.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+        previous = (start - timedelta(days=1)).replace(day=1)
+    else:
+        start = anchor - timedelta(days=anchor.weekday())
+        end = start + timedelta(days=7)
+        previous = start - timedelta(days=7)
+    return view, start, end, previous, end
+
+
+@staff_view()
+def calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
+    view, start, end, previous, following = _period(request)
+    zone = timezone.get_current_timezone()
+    posts = (
+        ScheduledPost.objects.for_organisation(membership.organisation)
+        .filter(
+            scheduled_at__gte=datetime.combine(start, time.min, zone),
+            scheduled_at__lt=datetime.combine(end, time.min, zone),
+        )
+        .order_by("scheduled_at", "id")
+    )
+    days = [
+        (day, list(items))
+        for day, items in groupby(posts, key=lambda p: timezone.localtime(p.scheduled_at).date())
+    ]
+    organisation = membership.organisation
+    failed = ScheduledPost.objects.for_organisation(organisation).failed().order_by("-scheduled_at")
+    awaiting = []
+    if organisation.approval_required:
+        awaiting = list(
+            ScheduledPost.objects.for_organisation(organisation).filter(
+                state=PostState.SCHEDULED, approved_at__isnull=True
+            )
+        )
+    context = {
+        "view": view,
+        "start": start,
+        "end": end - timedelta(days=1),
+        "previous": previous,
+        "following": following,
+        "days": days,
+        "failed": failed[:100],
+        "awaiting": awaiting,
+        "can_write": membership.can("content.write"),
+        "can_approve": membership.can("content.approve"),
+        "now": timezone.now(),
+    }
+    return render(request, "syndication/calendar.html", context)
+
+
+def _back(request: HttpRequest, membership: Membership) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith(f"/staff/{membership.organisation.slug}/") and "//" not in target:
+        return redirect(target)
+    return redirect("syndication:calendar", org=membership.organisation.slug)
+
+
+@require_POST
+@staff_view("content.write")
+def retry(request: HttpRequest, membership: Membership, post_id: int) -> HttpResponse:
+    post = access_post(membership, post_id, for_edit=True)
+    try:
+        services.retry_post(membership, post)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The post will be tried again within a minute."))
+    return _back(request, membership)
+
+
+@require_POST
+@staff_view("content.write")
+def cancel(request: HttpRequest, membership: Membership, post_id: int) -> HttpResponse:
+    post = access_post(membership, post_id, for_edit=True)
+    try:
+        services.cancel_post(membership, post)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The post is cancelled."))
+    return _back(request, membership)
+
+
+@require_POST
+@staff_view("content.approve")
+def approve(request: HttpRequest, membership: Membership, post_id: int) -> HttpResponse:
+    post = access_post(membership, post_id)
+    services.approve_post(membership, post)
+    messages.success(request, _("The post is approved."))
+    return _back(request, membership)

@@ -1,0 +1,40 @@
+"""The life of a scheduled post, written down once.
+
+    scheduled ──claim──▶ sending ──▶ sent
+        ▲                   │
+        │ retry             ▼
+        └────────────── failed
+
+A post is claimed by one conditional UPDATE (scheduled → sending); only the worker that
+changed the row sends it, so two workers never post the same thing twice. A row left in
+"sending" by a crash is never re-sent automatically: the network may have accepted it
+before the crash, so it is marked failed and a person decides (see services.expire_stuck).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PostState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (PostState.SCHEDULED, PostState.SENDING),  # claimed by the worker
+        (PostState.SENDING, PostState.SENT),
+        (PostState.SENDING, PostState.SCHEDULED),  # a passing failure, tried again later
+        (PostState.SENDING, PostState.FAILED),
+        (PostState.SCHEDULED, PostState.FAILED),  # account disconnected before it was due
+        (PostState.FAILED, PostState.SCHEDULED),  # a person pressed "retry"
+    }
+)
+
+
+def allowed(source: str, target: str) -> bool:
+    return (source, target) in TRANSITIONS
