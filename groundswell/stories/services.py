@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.audit.services import diff, record
+from groundswell.federation import services as federation
 from groundswell.lib.html import render_markdown
 from groundswell.lib.images import ProcessedImage
 
@@ -158,6 +159,8 @@ def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> 
         _keep_revision(story, membership)
         update_fields.append("revision")
     _save(story, update_fields)
+    if content_changed:
+        federation.story_updated(story)  # only published stories go anywhere
     record(
         organisation=membership.organisation,
         actor=membership.user,
@@ -201,6 +204,11 @@ def change_state(membership: Membership, story: Story, action: str, *, note: str
     old_state = story.state
     for key, value in updates.items():
         setattr(story, key, value)
+    # Publishing on the hub is publishing to the fediverse: followers get Create / Delete.
+    if transition.target == State.PUBLISHED:
+        federation.story_published(story)
+    elif old_state == State.PUBLISHED:
+        federation.story_unpublished(story)
     record(
         organisation=membership.organisation,
         actor=membership.user,

@@ -1,0 +1,206 @@
+"""Inbound, the quick half: verify, check it is about something here, store, answer 202.
+
+Everything slow (what the activity means for our rows, the Accept we owe) happens afterwards in
+`processing.process`, run by a task. A refusal is an `InboxRefusal` with a 4xx status and a
+message for the sender; nothing here may raise anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from groundswell.accounts.models import Organisation
+from groundswell.stories.models import Story
+
+from . import documents, remote, signatures
+from .models import Following, Interaction, ReceivedActivity, RemoteActor
+
+MAX_BODY_BYTES = 256 * 1024
+ACCEPTED_TYPES = frozenset(
+    {"Follow", "Undo", "Like", "Announce", "Create", "Update", "Delete", "Accept", "Reject"}
+)
+ACTOR_TYPES = frozenset({"Person", "Service", "Organization", "Group", "Application"})
+
+
+class InboxRefusal(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def object_id(value: Any) -> str:
+    """The id of an embedded object or a bare address; '' when there is none."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    try:
+        activity = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InboxRefusal(400, "the body is not JSON") from None
+    if not isinstance(activity, dict):
+        raise InboxRefusal(400, "the body is not a JSON object")
+    if not isinstance(activity.get("type"), str) or not activity["type"]:
+        raise InboxRefusal(400, "the activity has no type")
+    for field in ("id", "actor"):
+        value = object_id(activity.get(field))
+        if not value.startswith(("https://", "http://")) or len(value) > 500:
+            raise InboxRefusal(400, f"the activity's {field} must be an address")
+    return activity
+
+
+def is_self_delete(activity: dict[str, Any]) -> bool:
+    return activity.get("type") == "Delete" and object_id(activity.get("object")) == object_id(
+        activity.get("actor")
+    )
+
+
+def knows_actor(activity: dict[str, Any]) -> bool:
+    return RemoteActor.objects.filter(uri=object_id(activity.get("actor"))).exists()
+
+
+def authenticate(
+    *, method: str, path: str, headers: dict[str, str], body: bytes, activity: dict[str, Any]
+) -> RemoteActor:
+    """The verified sender, or InboxRefusal. The signing key must belong to the activity's actor."""
+    try:
+        params = signatures.check_request(
+            method=method, path=path, headers=headers, body=body, now=timezone.now()
+        )
+    except signatures.SignatureError as error:
+        raise InboxRefusal(error.status, str(error)) from None
+    key_id = params["keyId"]
+    actor_uri = object_id(activity.get("actor"))
+    if remote.is_blocked(key_id) or remote.is_blocked(actor_uri):
+        raise InboxRefusal(403, "this server does not accept activities from yours")
+    try:
+        sender = remote.actor_for_key(key_id)
+    except remote.RemoteError as error:
+        raise InboxRefusal(401, f"the signing key could not be fetched: {error}") from None
+    if not signatures.verify(params, sender.public_key_pem):
+        # Perhaps the key was rotated since we cached it: look once more, not on every request.
+        refreshed = None
+        if remote.may_refetch(sender):
+            try:
+                refreshed = remote.actor_for_key(key_id, refresh=True)
+            except remote.RemoteError:
+                refreshed = None
+        if refreshed is None or not signatures.verify(params, refreshed.public_key_pem):
+            raise InboxRefusal(401, "the signature does not verify")
+        sender = refreshed
+    if sender.uri != actor_uri:
+        # Relays and forwarded activities carry someone else's signature; we do not take them.
+        raise InboxRefusal(401, "the activity's actor did not sign it")
+    return sender
+
+
+def _our_story(uri: str) -> Story | None:
+    pk = documents.local_id(uri, "story")
+    return Story.objects.filter(pk=pk).select_related("organisation").first() if pk else None
+
+
+def _followed_by_us(actor_uri: str) -> Organisation | None:
+    following = Following.objects.filter(actor__uri=actor_uri).select_related("organisation")
+    found = following.first()
+    return found.organisation if found else None
+
+
+def _known_interaction(uri: str, actor_uri: str) -> Interaction | None:
+    return (
+        Interaction.objects.filter(object_uri=uri, actor__uri=actor_uri)
+        .select_related("story__organisation")
+        .first()
+    )
+
+
+def addressed_to(activity: dict[str, Any]) -> Organisation | None:
+    """Which of our organisations the activity concerns; InboxRefusal when it is none of them.
+
+    Cheap lookups only: this runs before we answer.
+    """
+    kind = activity["type"]
+    actor_uri = object_id(activity["actor"])
+    target = activity.get("object")
+    target_id = object_id(target)
+    if kind == "Follow":
+        pk = documents.local_id(target_id, "actor")
+        organisation = Organisation.objects.filter(pk=pk).first() if pk else None
+        if organisation is None:
+            raise InboxRefusal(404, "there is no such actor here to follow")
+        return organisation
+    if kind in ("Like", "Announce"):
+        story = _our_story(target_id)
+        if story is None:
+            raise InboxRefusal(404, "the object is not one of our stories")
+        return story.organisation
+    if kind == "Create":
+        if not isinstance(target, dict):
+            raise InboxRefusal(422, "Create must embed its object")
+        story = _our_story(object_id(target.get("inReplyTo")))
+        if story is not None:
+            return story.organisation
+        followed = _followed_by_us(actor_uri)
+        if followed is not None:
+            return followed
+        raise InboxRefusal(422, "this is not a reply to any of our stories")
+    if kind == "Undo":
+        inner_type = target.get("type") if isinstance(target, dict) else None
+        if inner_type == "Follow":
+            pk = documents.local_id(object_id(target.get("object")), "actor")  # type: ignore[union-attr]
+            organisation = Organisation.objects.filter(pk=pk).first() if pk else None
+            if organisation is None:
+                raise InboxRefusal(404, "there is no such actor here to unfollow")
+            return organisation
+        interaction = _known_interaction(target_id, actor_uri)
+        if interaction is None and isinstance(target, dict):
+            # Mastodon's Undo of a Like/Announce embeds it; the story is its object.
+            story = _our_story(object_id(target.get("object")))
+            if story is not None:
+                return story.organisation
+        if interaction is None:
+            raise InboxRefusal(422, "there is nothing here to undo")
+        return interaction.story.organisation
+    if kind in ("Update", "Delete"):
+        if target_id == actor_uri or (
+            isinstance(target, dict) and target.get("type") in ACTOR_TYPES
+        ):
+            if not RemoteActor.objects.filter(uri=target_id).exists():
+                raise InboxRefusal(422, "we do not know that actor")
+            if target_id != actor_uri:
+                raise InboxRefusal(403, "an actor may only change itself")
+            return None
+        interaction = _known_interaction(target_id, actor_uri)
+        if interaction is not None:
+            return interaction.story.organisation
+        followed = _followed_by_us(actor_uri)
+        if followed is not None:
+            return followed
+        raise InboxRefusal(422, "that object is not known here")
+    if kind in ("Accept", "Reject"):
+        following = Following.objects.filter(follow_id=target_id, actor__uri=actor_uri).first()
+        if following is None:
+            raise InboxRefusal(422, "we sent no such Follow")
+        return following.organisation
+    raise InboxRefusal(422, f"activities of type {kind!r} are not accepted here")
+
+
+def store(activity: dict[str, Any], organisation: Organisation | None) -> ReceivedActivity | None:
+    """Keep the raw activity; None if that id was already received (a repeat is harmless)."""
+    try:
+        with transaction.atomic():
+            return ReceivedActivity.objects.create(
+                activity_id=object_id(activity["id"])[:500],
+                type=str(activity["type"])[:40],
+                actor_uri=object_id(activity["actor"])[:500],
+                organisation=organisation,
+                payload=activity,
+            )
+    except IntegrityError:
+        return None

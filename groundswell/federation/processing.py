@@ -1,0 +1,236 @@
+"""Inbound, the slow half: what a stored activity means for our rows. Run by a task.
+
+Each handler is idempotent: it may run twice for the same activity (a retried task, the
+sweep) and leaves the same rows behind. Authorship is checked again here: only the author of
+a reply may change or delete it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import nh3
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from groundswell.lib.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+
+from . import documents, outbox
+from .inbox import ACTOR_TYPES, object_id
+from .models import (
+    Follower,
+    Following,
+    FollowingState,
+    Interaction,
+    InteractionKind,
+    InteractionState,
+    ReceivedActivity,
+    ReceivedState,
+    RemoteActor,
+)
+
+log = logging.getLogger(__name__)
+
+# Remote HTML keeps text formatting and links only: images from other servers would tell them
+# who reads our pages.
+REPLY_TAGS = ALLOWED_TAGS - {"img"}
+REPLY_ATTRIBUTES = {tag: attrs for tag, attrs in ALLOWED_ATTRIBUTES.items() if tag != "img"}
+MAX_REPLY_CHARS = 20_000
+
+
+class Ignored(Exception):
+    """The activity is valid but changes nothing here; the reason is kept on the row."""
+
+
+def clean_html(html: Any) -> str:
+    if not isinstance(html, str):
+        return ""
+    return nh3.clean(
+        html[:MAX_REPLY_CHARS],
+        tags=REPLY_TAGS,
+        attributes=REPLY_ATTRIBUTES,
+        url_schemes={"http", "https"},
+        link_rel="nofollow noopener ugc",
+    )
+
+
+def is_public(document: dict[str, Any]) -> bool:
+    """Whether the author addressed it to everyone (Public in `to` or `cc`: unlisted counts)."""
+    audience: list[Any] = []
+    for field in ("to", "cc"):
+        value = document.get(field)
+        audience += value if isinstance(value, list) else [value]
+    return any(object_id(item) in documents.PUBLIC_FORMS for item in audience)
+
+
+def _url(document: dict[str, Any]) -> str:
+    value = document.get("url")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        value = value.get("href", "")
+    return value[:500] if isinstance(value, str) and value.startswith("http") else ""
+
+
+def process(received_id: int) -> str:
+    """Claim one received activity and act on it; returns the state it ends in."""
+    # Claimed by moving it on at once: a second worker finds nothing to do. A worker dying
+    # in the next few milliseconds loses this one activity; the handlers are short.
+    claimed = ReceivedActivity.objects.filter(pk=received_id, state=ReceivedState.RECEIVED).update(
+        state=ReceivedState.PROCESSED, processed_at=timezone.now()
+    )
+    received = ReceivedActivity.objects.filter(pk=received_id).first()
+    if not claimed or received is None:
+        return received.state if received else "missing"
+    state, error = ReceivedState.PROCESSED, ""
+    try:
+        actor = RemoteActor.objects.get(uri=received.actor_uri)
+        HANDLERS[received.type](received, actor, received.payload)
+    except Ignored as reason:
+        state, error = ReceivedState.IGNORED, str(reason)
+    except RemoteActor.DoesNotExist:
+        state, error = ReceivedState.IGNORED, "the actor is gone"
+    except Exception as failure:  # noqa: BLE001 - one bad activity must not stop the queue
+        log.exception("could not process received activity %s", received.pk)
+        state, error = ReceivedState.FAILED, type(failure).__name__
+    ReceivedActivity.objects.filter(pk=received.pk).update(state=state, error=error[:300])
+    return state
+
+
+def _follow(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
+    organisation = received.organisation
+    if organisation is None:
+        raise Ignored("no organisation")
+    follow_id = object_id(activity["id"])
+    with transaction.atomic():
+        follower, created = Follower.objects.get_or_create(
+            organisation=organisation, actor=actor, defaults={"follow_id": follow_id}
+        )
+        if not created and follower.follow_id != follow_id:
+            Follower.objects.filter(pk=follower.pk).update(follow_id=follow_id)
+        # Answer every Follow, repeated ones too: the first Accept may have been lost.
+        outbox.queue_accept(organisation, actor, activity)
+
+
+def _undo(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
+    inner = activity.get("object")
+    inner_id = object_id(inner)
+    if isinstance(inner, dict) and inner.get("type") == "Follow":
+        Follower.objects.filter(organisation=received.organisation, actor=actor).delete()
+        return
+    deleted, _ = Interaction.objects.filter(
+        object_uri=inner_id, actor=actor, kind__in=(InteractionKind.LIKE, InteractionKind.BOOST)
+    ).delete()
+    if not deleted:
+        # Perhaps the Follow was undone by id only.
+        Follower.objects.filter(actor=actor, follow_id=inner_id).delete()
+
+
+def _react(kind: str):  # type: ignore[no-untyped-def]
+    def handle(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
+        from .inbox import _our_story
+
+        story = _our_story(object_id(activity.get("object")))
+        if story is None:
+            raise Ignored("the story is gone")
+        try:
+            with transaction.atomic():
+                Interaction.objects.create(
+                    story=story,
+                    actor=actor,
+                    kind=kind,
+                    object_uri=object_id(activity["id"]),
+                    public=True,
+                    # Likes and boosts carry no words to moderate; they only count.
+                    state=InteractionState.APPROVED,
+                )
+        except IntegrityError:
+            pass  # the same Like again
+
+    return handle
+
+
+def _create(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
+    from .inbox import _our_story
+
+    note = activity["object"]
+    story = _our_story(object_id(note.get("inReplyTo")))
+    if story is None:
+        # A post by someone we follow: the stored activity is the record.
+        return
+    if object_id(note.get("attributedTo")) not in ("", actor.uri):
+        raise Ignored("the reply is attributed to someone else")
+    uri = object_id(note)
+    if not uri:
+        raise Ignored("the reply has no id")
+    try:
+        with transaction.atomic():
+            Interaction.objects.create(
+                story=story,
+                actor=actor,
+                kind=InteractionKind.REPLY,
+                object_uri=uri[:500],
+                url=_url(note),
+                content_html=clean_html(note.get("content")),
+                public=is_public(note) and is_public(activity),
+            )
+    except IntegrityError:
+        pass  # delivered twice (a personal and a shared inbox, or a retry)
+
+
+def _update(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
+    target = activity.get("object")
+    if not isinstance(target, dict):
+        raise Ignored("Update must embed its object")
+    if target.get("type") in ACTOR_TYPES:
+        from .remote import RemoteError, fetch_actor
+
+        # Re-read the actor from its server rather than trusting the embedded copy's key.
+        try:
+            fetch_actor(actor.uri)
+        except RemoteError as error:
+            raise Ignored(str(error)) from None
+        return
+    reply = Interaction.objects.filter(
+        object_uri=object_id(target), actor=actor, kind=InteractionKind.REPLY
+    ).first()
+    if reply is None:
+        return
+    content = clean_html(target.get("content"))
+    fields: dict[str, Any] = {"content_html": content, "public": is_public(target)}
+    if content != reply.content_html and reply.state == InteractionState.APPROVED:
+        # Approval was for the words approved: changed words wait for a moderator again.
+        fields["state"] = InteractionState.PENDING
+    Interaction.objects.filter(pk=reply.pk).update(updated_at=timezone.now(), **fields)
+
+
+def _delete(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
+    target_id = object_id(activity.get("object"))
+    if target_id == actor.uri:
+        # The account is gone: so are its follows and everything it said to us.
+        actor.delete()
+        return
+    Interaction.objects.filter(object_uri=target_id, actor=actor).delete()
+
+
+def _answer(state: str):  # type: ignore[no-untyped-def]
+    def handle(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
+        Following.objects.filter(follow_id=object_id(activity.get("object")), actor=actor).update(
+            state=state
+        )
+
+    return handle
+
+
+HANDLERS = {
+    "Follow": _follow,
+    "Undo": _undo,
+    "Like": _react(InteractionKind.LIKE),
+    "Announce": _react(InteractionKind.BOOST),
+    "Create": _create,
+    "Update": _update,
+    "Delete": _delete,
+    "Accept": _answer(FollowingState.ACCEPTED),
+    "Reject": _answer(FollowingState.REJECTED),
+}

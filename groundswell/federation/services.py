@@ -1,0 +1,177 @@
+"""The federation facade: what the rest of Groundswell calls, and the staff's verbs.
+
+`story_published`, `story_updated` and `story_unpublished` only write an outbound activity row
+and enqueue its fan-out after the caller's transaction commits; they never touch the network.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from groundswell.accounts.models import Membership, Organisation, Role
+from groundswell.audit.services import record
+from groundswell.stories.models import Story
+from groundswell.stories.workflow import State
+
+from . import outbox, remote
+from .models import (
+    Following,
+    FollowingState,
+    Interaction,
+    InteractionKind,
+    InteractionState,
+    OutboxActivity,
+)
+
+MODERATORS = frozenset({Role.OWNER, Role.MODERATOR})
+REPLIERS = frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR})
+
+
+def story_published(story: Story) -> OutboxActivity | None:
+    """Send Create(Article) to the organisation's followers."""
+    if story.state != State.PUBLISHED:
+        return None
+    return outbox.queue_story(story, "Create")
+
+
+def story_updated(story: Story) -> OutboxActivity | None:
+    """Send Update(Article) if the story is out there; edits to drafts go nowhere."""
+    if story.state != State.PUBLISHED:
+        return None
+    return outbox.queue_story(story, "Update")
+
+
+def story_unpublished(story: Story) -> OutboxActivity | None:
+    """Send Delete(Tombstone): followers' servers remove their copy."""
+    return outbox.queue_story(story, "Delete")
+
+
+def schedule_periodic(*, delay: timedelta = timedelta(0)) -> bool:
+    """Called once by the worker at start-up: keep the federation sweep ticking."""
+    from .tasks import schedule_periodic as schedule
+
+    return schedule(delay=delay)
+
+
+def _require_role(membership: Membership, roles: frozenset[str], message: str) -> None:
+    if membership.role not in roles:
+        raise PermissionDenied(message)
+
+
+def access_interaction(membership: Membership, interaction_id: int) -> Interaction:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Interaction.objects.select_related("actor", "story"),
+        pk=interaction_id,
+        story__organisation=membership.organisation,
+    )
+
+
+def _moderate(membership: Membership, interaction: Interaction, state: str) -> Interaction:
+    _require_role(
+        membership, MODERATORS, _("Only owners and moderators can approve or hide replies.")
+    )
+    if interaction.kind != InteractionKind.REPLY:
+        raise ValidationError(_("Only replies are moderated."))
+    if state == InteractionState.APPROVED and not interaction.public:
+        raise ValidationError(
+            _("Its author did not make this reply public, so it cannot be shown on the site.")
+        )
+    Interaction.objects.filter(pk=interaction.pk).update(state=state, moderated_by=membership.user)
+    interaction.state = state
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action=f"federation.reply_{'approve' if state == InteractionState.APPROVED else 'hide'}",
+        target=interaction,
+        summary=_("%(verb)s a reply from %(who)s on “%(title)s”")
+        % {
+            "verb": _("Approved") if state == InteractionState.APPROVED else _("Hid"),
+            "who": interaction.actor.handle,
+            "title": interaction.story.title,
+        },
+    )
+    return interaction
+
+
+@transaction.atomic
+def approve_reply(membership: Membership, interaction: Interaction) -> Interaction:
+    return _moderate(membership, interaction, InteractionState.APPROVED)
+
+
+@transaction.atomic
+def hide_reply(membership: Membership, interaction: Interaction) -> Interaction:
+    return _moderate(membership, interaction, InteractionState.HIDDEN)
+
+
+def _check_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write something to reply."))
+    if len(text) > 5000:
+        raise ValidationError(_("Keep replies under 5,000 characters."))
+    return text
+
+
+@transaction.atomic
+def reply(membership: Membership, interaction: Interaction, text: str) -> OutboxActivity:
+    """Reply from the hub to a reply: a public Note to its author's inbox."""
+    _require_role(membership, REPLIERS, _("Your role cannot reply on the organisation's behalf."))
+    activity = outbox.queue_note(
+        membership.organisation, interaction.object_uri, interaction.actor, _check_text(text)
+    )
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="federation.reply",
+        target=interaction,
+        summary=_("Replied to %(who)s") % {"who": interaction.actor.handle},
+    )
+    return activity
+
+
+def reply_to_object(organisation: Organisation, object_uri: str, text: str) -> OutboxActivity:
+    """Reply to any public post elsewhere (used by the `federation reply` command)."""
+    document = remote.fetch_json(object_uri)
+    author_uri = _author(document)
+    if not author_uri:
+        raise remote.RemoteError("the post names no author")
+    author = remote.actor_by_uri(author_uri)
+    with transaction.atomic():
+        return outbox.queue_note(organisation, object_uri, author, _check_text(text))
+
+
+def _author(document: dict[str, Any]) -> str:
+    value = document.get("attributedTo") or document.get("actor")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        value = value.get("id", "")
+    return value if isinstance(value, str) else ""
+
+
+def follow(organisation: Organisation, handle: str) -> Following:
+    """Follow someone elsewhere (`name@server` or an actor address); they answer with Accept."""
+    target = remote.resolve_handle(handle)
+    existing = Following.objects.filter(organisation=organisation, actor=target).first()
+    if existing is not None and existing.state == FollowingState.ACCEPTED:
+        return existing
+    with transaction.atomic():
+        activity = outbox.queue_follow(organisation, target)
+        follow_id = activity.payload["id"]
+        try:
+            with transaction.atomic():
+                following, _created = Following.objects.update_or_create(
+                    organisation=organisation,
+                    actor=target,
+                    defaults={"follow_id": follow_id, "state": FollowingState.PENDING},
+                )
+        except IntegrityError:
+            following = Following.objects.get(organisation=organisation, actor=target)
+    return following

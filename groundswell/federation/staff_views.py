@@ -1,0 +1,96 @@
+"""Staff pages: how federation is going, and the moderated inbox of replies, likes and boosts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from groundswell.accounts.access import staff_view
+from groundswell.accounts.models import Membership
+
+from . import documents, services
+from .delivery import now
+from .models import (
+    Delivery,
+    DeliveryState,
+    Follower,
+    Following,
+    InboxHealth,
+    Interaction,
+    InteractionKind,
+    InteractionState,
+)
+
+
+@staff_view()
+def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
+    organisation = membership.organisation
+    deliveries = Delivery.objects.filter(activity__organisation=organisation)
+    counts = {row["state"]: row["n"] for row in deliveries.values("state").annotate(n=Count("id"))}
+    problems = (
+        deliveries.filter(state__in=(DeliveryState.FAILED, DeliveryState.GIVEN_UP))
+        .select_related("activity")
+        .order_by("-next_attempt_at")[:100]
+    )
+    inboxes = {d.inbox for d in problems}
+    paused = InboxHealth.objects.filter(inbox__in=inboxes, paused_until__gt=now())
+    context = {
+        "handle": f"@{organisation.slug}@{documents.site_host()}",
+        "actor_uri": documents.actor_uri(organisation),
+        "followers": Follower.objects.filter(organisation=organisation).count(),
+        "following": Following.objects.filter(organisation=organisation).select_related("actor"),
+        "counts": [(state, label, counts.get(state, 0)) for state, label in DeliveryState.choices],
+        "problems": problems,
+        "paused": paused,
+    }
+    return render(request, "federation/staff_overview.html", context)
+
+
+@staff_view()
+def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
+    interactions = Interaction.objects.for_organisation(membership.organisation).inbox()
+    state = request.GET.get("state", InteractionState.PENDING)
+    if state in InteractionState.values:
+        interactions = interactions.filter(state=state)
+    kind = request.GET.get("kind", "")
+    if kind in InteractionKind.values:
+        interactions = interactions.filter(kind=kind)
+    context = {
+        "interactions": interactions[:200],
+        "states": InteractionState.choices,
+        "kinds": InteractionKind.choices,
+        "state": state,
+        "kind": kind,
+        "can_moderate": membership.role in services.MODERATORS,
+        "can_reply": membership.role in services.REPLIERS,
+    }
+    return render(request, "federation/staff_inbox.html", context)
+
+
+@require_POST
+@staff_view()
+def moderate(
+    request: HttpRequest, membership: Membership, interaction_id: int, verb: str
+) -> HttpResponse:
+    interaction = services.access_interaction(membership, interaction_id)
+    try:
+        if verb == "approve":
+            services.approve_reply(membership, interaction)
+            messages.success(request, _("The reply is shown under the story."))
+        elif verb == "hide":
+            services.hide_reply(membership, interaction)
+            messages.success(request, _("The reply is hidden."))
+        elif verb == "reply":
+            services.reply(membership, interaction, request.POST.get("text", ""))
+            messages.success(request, _("Your reply is on its way."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("federation:staff_inbox", membership.organisation.slug)

@@ -1,0 +1,90 @@
+"""Federation's background steps. Each is idempotent; the sweep re-runs whatever got stuck."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.tasks import default_task_backend, task
+from django.utils import timezone
+
+from . import delivery, processing
+from .models import OutboxActivity, OutboxState, ReceivedActivity, ReceivedState
+
+SWEEP_EVERY = timedelta(seconds=30)
+STUCK_AFTER = timedelta(minutes=1)
+
+
+@task()
+def fan_out(activity_id: int) -> int:
+    """Make the activity's deliveries, then queue each one; returns how many were queued."""
+    pending = delivery.fan_out(activity_id)
+    for delivery_id in pending:
+        deliver.enqueue(delivery_id)
+    return len(pending)
+
+
+@task()
+def deliver(delivery_id: int) -> str:
+    return delivery.deliver(delivery_id)
+
+
+@task()
+def process_received(received_id: int) -> str:
+    return processing.process(received_id)
+
+
+def sweep() -> dict[str, int]:
+    """Queue again whatever is due or stuck: retries, lost fan-outs, unprocessed activities."""
+    moment = delivery.now()
+    activities = list(
+        OutboxActivity.objects.filter(
+            state=OutboxState.PENDING, created_at__lte=moment - STUCK_AFTER
+        ).values_list("pk", flat=True)[:200]
+    )
+    for pk in activities:
+        fan_out.enqueue(pk)
+    received = list(
+        ReceivedActivity.objects.filter(
+            state=ReceivedState.RECEIVED, received_at__lte=moment - STUCK_AFTER
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in received:
+        process_received.enqueue(pk)
+    due = delivery.due_deliveries(moment)
+    for pk in due:
+        deliver.enqueue(pk)
+    return {"activities": len(activities), "received": len(received), "deliveries": len(due)}
+
+
+@task()
+def federation_tick() -> None:
+    """Run the sweep, then again in half a minute (one tick waits in the queue at a time)."""
+    sweep()
+    if default_task_backend.supports_defer:
+        schedule_periodic(delay=SWEEP_EVERY)
+        _forget_old_ticks()
+
+
+def _forget_old_ticks() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(
+        task_path=federation_tick.module_path,
+        status="SUCCESSFUL",
+        finished_at__lt=timezone.now() - timedelta(minutes=10),
+    ).delete()
+
+
+def schedule_periodic(*, delay: timedelta = timedelta(0)) -> bool:
+    """Keep exactly one federation tick waiting in the queue; True if this call added it."""
+    if not default_task_backend.supports_defer:
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=federation_tick.module_path, status="READY"
+    ).exists()
+    if waiting:
+        return False
+    federation_tick.using(run_after=timezone.now() + delay).enqueue()
+    return True

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from groundswell import testing
+from groundswell.federation import documents
+from groundswell.stories.services import change_state
+
+from .peers import MastoActor, Peer
+
+
+@pytest.fixture
+def peer():
+    server = Peer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def zoe(peer: Peer) -> MastoActor:
+    return peer.add_actor("zoe")
+
+
+@pytest.fixture
+def story(owner):
+    made = testing.make_story(owner)
+    return change_state(owner, made, "publish")
+
+
+@pytest.fixture
+def send(client):
+    """POST an activity to one of our inboxes, signed by `actor` exactly as Mastodon signs."""
+
+    def post(
+        actor: MastoActor,
+        activity: dict[str, Any] | None = None,
+        *,
+        path: str = "/ap/inbox",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        **sign_options: Any,
+    ) -> Any:
+        raw = body if body is not None else json.dumps(activity).encode()
+        signed = actor.sign(documents.site_url() + path, raw, **sign_options)
+        signed.update(headers or {})
+        content_type = signed.pop("Content-Type")
+        return client.post(path, data=raw, content_type=content_type, headers=signed)
+
+    return post

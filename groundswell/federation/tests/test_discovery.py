@@ -1,0 +1,136 @@
+"""WebFinger, NodeInfo, host-meta and the actor, checked against what Mastodon reads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from groundswell.federation import documents
+from groundswell.federation.models import ActorKey
+
+ACTIVITY = "application/activity+json"
+LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
+
+def test_webfinger_answers_for_an_organisation_as_mastodon_expects(client, org):
+    host = documents.site_host()
+    response = client.get("/.well-known/webfinger", {"resource": f"acct:alices@{host}"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/jrd+json")
+    data = response.json()
+    assert data["subject"] == f"acct:alices@{host}"
+    self_link = next(link for link in data["links"] if link["rel"] == "self")
+    assert self_link["type"] == ACTIVITY
+    assert self_link["href"] == documents.actor_uri(org)
+    # Mastodon checks the round trip: the actor's preferredUsername@host must be this subject.
+    actor = client.get(self_link["href"], headers={"Accept": ACTIVITY}).json()
+    assert f"acct:{actor['preferredUsername']}@{host}" == data["subject"]
+
+
+def test_webfinger_finds_the_actor_by_its_address_too(client, org):
+    response = client.get("/.well-known/webfinger", {"resource": documents.actor_uri(org)})
+    assert response.json()["subject"] == f"acct:alices@{documents.site_host()}"
+
+
+@pytest.mark.parametrize(
+    ("resource", "status"),
+    [("", 400), ("acct:nobody@127.0.0.1:8000", 404), ("acct:alices@elsewhere.example", 404)],
+)
+def test_webfinger_refuses_unknown_or_missing_resources(client, org, resource, status):
+    response = client.get("/.well-known/webfinger", {"resource": resource})
+    assert response.status_code == status
+    assert "error" in response.json()
+
+
+def test_host_meta_points_at_webfinger(client):
+    response = client.get("/.well-known/host-meta")
+    assert response["Content-Type"].startswith("application/xrd+xml")
+    assert "/.well-known/webfinger?resource={uri}" in response.content.decode()
+
+
+def test_nodeinfo_follows_the_schema(client, story):
+    links = client.get("/.well-known/nodeinfo").json()["links"]
+    rels = {link["rel"]: link["href"] for link in links}
+    href = rels["http://nodeinfo.diaspora.software/ns/schema/2.1"]
+    data = client.get(href.removeprefix(documents.site_url())).json()
+    assert data["version"] == "2.1"
+    assert re.fullmatch(r"[a-z0-9-]+", data["software"]["name"])
+    assert data["protocols"] == ["activitypub"]
+    assert data["services"] == {"inbound": [], "outbound": []}
+    assert data["openRegistrations"] is False
+    assert data["usage"]["users"]["total"] == 1
+    assert data["usage"]["localPosts"] == 1
+    assert isinstance(data["metadata"], dict)
+    assert client.get("/nodeinfo/2.0").json()["version"] == "2.0"
+
+
+@pytest.mark.parametrize("accept", [ACTIVITY, LD])
+def test_the_actor_answers_both_activitypub_media_types(client, org, accept):
+    response = client.get(f"/ap/actors/{org.pk}", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response["Content-Type"] == ACTIVITY
+    actor = response.json()
+    assert actor["@context"][0] == "https://www.w3.org/ns/activitystreams"
+    assert "https://w3id.org/security/v1" in actor["@context"]
+    assert actor["type"] == "Organization"
+    assert actor["id"] == documents.actor_uri(org)
+    assert actor["preferredUsername"] == "alices"
+    assert actor["name"] == "Alice's Campaigners"
+    assert actor["url"] == documents.site_url() + "/o/alices/"
+    assert actor["icon"]["type"] == "Image"
+    for field in ("inbox", "outbox", "followers", "following"):
+        assert actor[field].startswith(documents.site_url() + "/ap/")
+    assert actor["endpoints"]["sharedInbox"] == documents.site_url() + "/ap/inbox"
+    key = actor["publicKey"]
+    assert key["id"] == actor["id"] + "#main-key"
+    assert key["owner"] == actor["id"]
+    loaded = serialization.load_pem_public_key(key["publicKeyPem"].encode())
+    assert isinstance(loaded, rsa.RSAPublicKey) and loaded.key_size == 2048
+    assert "PRIVATE" not in response.content.decode()
+
+
+def test_a_browser_asking_for_the_actor_gets_the_organisation_page(client, org):
+    response = client.get(f"/ap/actors/{org.pk}", headers={"Accept": "text/html"})
+    assert response.status_code == 302
+    assert response["Location"] == "/o/alices/"
+
+
+def test_the_key_pair_is_made_once_and_kept(client, org):
+    assert not ActorKey.objects.exists()
+    first = client.get(f"/ap/actors/{org.pk}", headers={"Accept": ACTIVITY}).json()
+    second = client.get(f"/ap/actors/{org.pk}", headers={"Accept": ACTIVITY}).json()
+    assert first["publicKey"] == second["publicKey"]
+    assert ActorKey.objects.count() == 1
+
+
+def test_outbox_and_followers_are_counted_collections(client, org, story):
+    outbox = client.get(f"/ap/actors/{org.pk}/outbox", headers={"Accept": ACTIVITY}).json()
+    assert outbox["type"] == "OrderedCollection"
+    assert outbox["totalItems"] == 1
+    page = client.get(f"/ap/actors/{org.pk}/outbox?page=1").json()
+    assert page["type"] == "OrderedCollectionPage"
+    assert page["orderedItems"][0]["type"] == "Create"
+    assert page["orderedItems"][0]["object"]["name"] == story.title
+    followers = client.get(f"/ap/actors/{org.pk}/followers").json()
+    assert followers == {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": documents.followers_uri(org),
+        "type": "OrderedCollection",
+        "totalItems": 0,
+    }
+
+
+def test_a_story_object_is_an_article_and_browsers_get_the_page(client, story):
+    data = client.get(f"/ap/stories/{story.pk}", headers={"Accept": ACTIVITY}).json()
+    assert data["type"] == "Article"
+    assert data["name"] == story.title
+    assert data["content"] == story.body_html
+    response = client.get(f"/ap/stories/{story.pk}", headers={"Accept": "text/html"})
+    assert response["Location"] == story.get_absolute_url()
+
+
+def test_unknown_actor_is_404(client, db):
+    assert client.get("/ap/actors/999", headers={"Accept": ACTIVITY}).status_code == 404

@@ -1,0 +1,282 @@
+"""The public ActivityPub and discovery endpoints. Thin: documents come from `documents`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from groundswell.accounts.models import Organisation
+from groundswell.stories.models import Story
+from groundswell.stories.workflow import State
+
+from . import documents, inbox
+from .keys import actor_key
+from .models import Follower, Following, FollowingState, OutboxActivity
+
+PAGE_SIZE = 20
+
+
+def _json(
+    document: Any, status: int = 200, content_type: str = documents.ACTIVITY_JSON
+) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False), status=status, content_type=content_type
+    )
+    response["Vary"] = "Accept"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def wants_activity_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "").lower()
+    return any(
+        kind in accept
+        for kind in ("application/activity+json", "application/ld+json", "application/json")
+    )
+
+
+def _with_context(document: dict[str, Any]) -> dict[str, Any]:
+    return {"@context": documents.AS_CONTEXT, **document}
+
+
+@require_GET
+def webfinger(request: HttpRequest) -> HttpResponse:
+    resource = request.GET.get("resource", "").strip()
+    if not resource:
+        return _error(400, "the resource parameter is required")
+    organisation = None
+    if resource.lower().startswith("acct:"):
+        user, _, host = resource[5:].lstrip("@").rpartition("@")
+        if host.lower() == documents.site_host():
+            organisation = Organisation.objects.filter(slug=user.lower()).first()
+    elif pk := documents.local_id(resource, "actor"):
+        organisation = Organisation.objects.filter(pk=pk).first()
+    elif resource.startswith(documents.site_url() + "/o/"):
+        slug = resource[len(documents.site_url()) + 3 :].strip("/")
+        organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        return _error(404, "no such account here")
+    return _json(documents.webfinger(organisation), content_type="application/jrd+json")
+
+
+@require_GET
+def host_meta(request: HttpRequest) -> HttpResponse:
+    template = documents.site_url() + "/.well-known/webfinger?resource={uri}"
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+        f'  <Link rel="lrdd" type="application/jrd+json" template="{template}"/>\n'
+        "</XRD>\n"
+    )
+    return HttpResponse(body, content_type="application/xrd+xml; charset=utf-8")
+
+
+@require_GET
+def nodeinfo_index(request: HttpRequest) -> HttpResponse:
+    links = [
+        {
+            "rel": f"http://nodeinfo.diaspora.software/ns/schema/{version}",
+            "href": documents.absolute(reverse("federation:nodeinfo", args=[version])),
+        }
+        for version in ("2.0", "2.1")
+    ]
+    return JsonResponse({"links": links})
+
+
+@require_GET
+def nodeinfo(request: HttpRequest, version: str) -> HttpResponse:
+    if version not in ("2.0", "2.1"):
+        return _error(404, "only NodeInfo 2.0 and 2.1 are served")
+    document = documents.nodeinfo(
+        version,
+        organisations=Organisation.objects.count(),
+        stories=Story.objects.filter(state=State.PUBLISHED).count(),
+    )
+    profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
+    return _json(document, content_type=f'application/json; profile="{profile}"')
+
+
+def _organisation(pk: int) -> Organisation:
+    return get_object_or_404(Organisation, pk=pk)
+
+
+@require_GET
+def actor(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = _organisation(pk)
+    if not wants_activity_json(request):
+        return HttpResponseRedirect(reverse("hub:organisation", args=[organisation.slug]))
+    return _json(documents.actor(organisation, actor_key(organisation).public_key_pem))
+
+
+@require_GET
+def outbox(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = _organisation(pk)
+    uri = documents.absolute(reverse("federation:outbox", args=[pk]))
+    stories = Story.objects.published().filter(organisation=organisation)
+    if "page" not in request.GET:
+        return _json(
+            _with_context(
+                {
+                    "id": uri,
+                    "type": "OrderedCollection",
+                    "totalItems": stories.count(),
+                    "first": uri + "?page=1",
+                }
+            )
+        )
+    try:
+        page = max(1, int(request.GET["page"]))
+    except ValueError:
+        return _error(400, "page must be a whole number")
+    chunk = list(stories.prefetch_related("images")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    items = [
+        {
+            "id": documents.story_uri(story) + "#create",
+            "type": "Create",
+            "actor": documents.actor_uri(organisation),
+            "published": documents.article(story).get("published"),
+            "to": [documents.PUBLIC],
+            "cc": [documents.followers_uri(organisation)],
+            "object": documents.article(story),
+        }
+        for story in chunk[:PAGE_SIZE]
+    ]
+    document = {
+        "id": f"{uri}?page={page}",
+        "type": "OrderedCollectionPage",
+        "partOf": uri,
+        "orderedItems": items,
+    }
+    if len(chunk) > PAGE_SIZE:
+        document["next"] = f"{uri}?page={page + 1}"
+    return _json(_with_context(document))
+
+
+def _count_only(uri: str, total: int) -> HttpResponse:
+    # Who follows an organisation is the followers' business: the list stays hidden, as
+    # Mastodon does when a user hides their network; only the count is public.
+    return _json(_with_context({"id": uri, "type": "OrderedCollection", "totalItems": total}))
+
+
+@require_GET
+def followers(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = _organisation(pk)
+    total = Follower.objects.filter(organisation=organisation).count()
+    return _count_only(documents.followers_uri(organisation), total)
+
+
+@require_GET
+def following(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = _organisation(pk)
+    total = Following.objects.filter(
+        organisation=organisation, state=FollowingState.ACCEPTED
+    ).count()
+    return _count_only(documents.absolute(reverse("federation:following", args=[pk])), total)
+
+
+@require_GET
+def story(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(Story.objects.select_related("organisation"), pk=pk)
+    if found.state != State.PUBLISHED:
+        if found.published_at is None:
+            return _error(404, "no such story")
+        # It was out there once: say it is gone, so copies elsewhere get removed.
+        return _json(_with_context(documents.tombstone(found)), status=410)
+    if not wants_activity_json(request):
+        return HttpResponseRedirect(found.get_absolute_url())
+    return _json(_with_context(documents.article(found)))
+
+
+def _public_activity(activity_uuid: str) -> OutboxActivity:
+    return get_object_or_404(
+        OutboxActivity.objects.filter(Q(type__in=("Create", "Update", "Delete"))),
+        uuid=activity_uuid,
+    )
+
+
+@require_GET
+def activity(request: HttpRequest, activity_uuid: str) -> HttpResponse:
+    found = _public_activity(activity_uuid)
+    if (
+        found.story_id
+        and found.story
+        and found.story.state != State.PUBLISHED
+        and found.type != "Delete"
+    ):
+        return _error(410, "the story is no longer published")
+    return _json(found.payload)
+
+
+@require_GET
+def note(request: HttpRequest, activity_uuid: str) -> HttpResponse:
+    found = _public_activity(activity_uuid)
+    obj = found.payload.get("object")
+    if found.story_id is not None or not isinstance(obj, dict) or obj.get("type") != "Note":
+        return _error(404, "no such note")
+    return _json(_with_context(obj))
+
+
+def _receive(request: HttpRequest, organisation: Organisation | None) -> HttpResponse:
+    if request.method != "POST":
+        response = _error(405, "an inbox takes POST requests only")
+        response["Allow"] = "POST"
+        return response
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > inbox.MAX_BODY_BYTES:
+        return _error(413, f"activities may be at most {inbox.MAX_BODY_BYTES // 1024} KB")
+    body = request.body
+    if len(body) > inbox.MAX_BODY_BYTES:
+        return _error(413, f"activities may be at most {inbox.MAX_BODY_BYTES // 1024} KB")
+    try:
+        activity_document = inbox.parse(body)
+        if inbox.is_self_delete(activity_document) and not inbox.knows_actor(activity_document):
+            # Quirk: a deleted account's Delete reaches every server it ever talked to, signed
+            # by a key that can no longer be fetched. We never knew it: nothing to do.
+            return _error_free_accept("nothing known about that actor")
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        inbox.authenticate(
+            method=request.method,
+            path=request.get_full_path(),
+            headers=headers,
+            body=body,
+            activity=activity_document,
+        )
+        concerned = inbox.addressed_to(activity_document)
+    except inbox.InboxRefusal as refusal:
+        return _error(refusal.status, refusal.message)
+    # Delivered to one actor's inbox but about another of ours: still about us, so taken.
+    stored = inbox.store(activity_document, concerned or organisation)
+    if stored is None:
+        return _error_free_accept("already received")
+    from .tasks import process_received
+
+    process_received.enqueue(stored.pk)
+    return _error_free_accept("accepted")
+
+
+def _error_free_accept(status: str) -> HttpResponse:
+    return JsonResponse({"status": status}, status=202)
+
+
+@csrf_exempt
+def actor_inbox(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = Organisation.objects.filter(pk=pk).first()
+    if organisation is None:
+        return _error(404, "no such actor here")
+    return _receive(request, organisation)
+
+
+@csrf_exempt
+def shared_inbox(request: HttpRequest) -> HttpResponse:
+    return _receive(request, None)
