@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -39,11 +41,13 @@ class Outcome:
     stored: int = 0
     lost: int = 0
     duplicates: int = 0
-    emails_expected: int = 0
     emails_distinct: int = 0
     emails_raw: int = 0
-    unconfirmed_people: int = 0  # stored signatures without any confirmation at the sink
+    # Stored signatures whose latest requested confirmation (a repeat signature asks for one
+    # more) did not reach the SMTP server.
+    unconfirmed_people: int = 0
     connection_errors: int = 0
+    worker_kills: int = 0
     kills: list[str] = field(default_factory=list)
     load: loadgen.Report | None = None
     drain_seconds: float = 0.0
@@ -57,8 +61,10 @@ class Outcome:
             and self.duplicates == 0
             and self.accepted <= self.stored <= self.accepted + self.connection_errors
             and self.unconfirmed_people == 0
-            and self.emails_distinct == self.emails_expected
-            and self.emails_raw == self.emails_distinct
+            # Sending is at least once: a worker killed between the mail server's "250 OK"
+            # and its own record of it sends that one message again, with the same
+            # Message-ID. Messages go one at a time, so one kill can double one message.
+            and self.emails_raw - self.emails_distinct <= self.worker_kills
         )
 
     def lines(self) -> list[str]:
@@ -67,9 +73,9 @@ class Outcome:
             f"kills: {', '.join(self.kills)}",
             f"accepted (302) {self.accepted}, stored {self.stored}, lost {self.lost}, "
             f"duplicated {self.duplicates}",
-            f"confirmation emails: recorded as sent {self.emails_expected}, distinct at the "
-            f"SMTP server {self.emails_distinct}, raw copies {self.emails_raw}; signers "
-            f"without a confirmation {self.unconfirmed_people}",
+            f"confirmation emails at the SMTP server: {self.emails_distinct} distinct, "
+            f"{self.emails_raw} raw copies; signers whose latest confirmation is missing: "
+            f"{self.unconfirmed_people}",
             f"queue drained {self.drain_seconds:.1f} s after the load; "
             f"{'OK' if self.ok else 'FAILED'}",
         ]
@@ -177,6 +183,7 @@ async def _load(
             await asyncio.sleep(0.05)
         worker_box[0].send_signal(signal.SIGKILL)
         worker_box[0].wait()
+        outcome.worker_kills += 1
         outcome.kills.append(f"task worker at request {len(report_holder[0].results)}")
         await asyncio.sleep(2)
         worker_box[0] = subprocess.Popen(
@@ -207,59 +214,52 @@ async def _load(
     return report
 
 
-def _django(env: dict[str, str]) -> None:
-    for key in ("GROUNDSWELL_DATA_DIR", "SITE_URL", "TASKS_BACKEND"):
-        os.environ[key] = env[key]
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "groundswell.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+def _db(env: dict[str, str]) -> sqlite3.Connection:
+    # Plain sqlite3, not the ORM: this also runs inside pytest, whose Django is configured
+    # for the test database, not the benchmark's.
+    return sqlite3.connect(Path(env["GROUNDSWELL_DATA_DIR"]) / "groundswell.sqlite3")
 
 
 def _drain(env: dict[str, str], timeout: float) -> float:
     """Wait until the worker has recorded every intake row and sent every confirmation."""
-    _django(env)
-    from django.db.models import F
-
-    from groundswell.actions.models import Signature, SignatureIntake
-
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        waiting = SignatureIntake.objects.count()
-        unsent = Signature.objects.filter(
-            confirmations_delivered__lt=F("confirmation_sends")
-        ).count()
-        if waiting == 0 and unsent == 0:
-            return time.monotonic() - started
-        time.sleep(0.5)
+    with contextlib.closing(_db(env)) as db:
+        while time.monotonic() - started < timeout:
+            waiting = db.execute("SELECT COUNT(*) FROM actions_signatureintake").fetchone()[0]
+            unsent = db.execute(
+                "SELECT COUNT(*) FROM actions_signature "
+                "WHERE confirmations_delivered < confirmation_sends"
+            ).fetchone()[0]
+            if waiting == 0 and unsent == 0:
+                break
+            time.sleep(0.5)
     return time.monotonic() - started
 
 
 def _verify(env, fixture, outcome: Outcome, sink: Sink) -> None:  # noqa: ANN001
-    _django(env)
-    from django.db.models import Count, Sum
-
-    from groundswell.actions.models import Signature
     from groundswell.lib.emails import normalise_email
 
     assert outcome.load is not None
     accepted = {normalise_email(r.tag) for r in outcome.load.results if r.status == 302}
-    signatures = Signature.objects.filter(petition_id=fixture["petition"])
-    stored = set(signatures.values_list("supporter__email_key", flat=True))
+    with contextlib.closing(_db(env)) as db:
+        rows = db.execute(
+            "SELECT g.id, s.email_key, g.confirmations_delivered FROM actions_signature g "
+            "JOIN supporters_supporter s ON s.id = g.supporter_id WHERE g.petition_id = ?",
+            [fixture["petition"]],
+        ).fetchall()
+    keys = Counter(key for _id, key, _sent in rows)
     outcome.accepted = len(accepted)
-    outcome.stored = signatures.count()
-    outcome.lost = len(accepted - stored)
-    outcome.duplicates = (
-        signatures.values("supporter__email_key").annotate(n=Count("id")).filter(n__gt=1).count()
-    )
-    outcome.emails_expected = signatures.aggregate(n=Sum("confirmations_delivered"))["n"] or 0
+    outcome.stored = len(rows)
+    outcome.lost = len(accepted - set(keys))
+    outcome.duplicates = sum(1 for n in keys.values() if n > 1)
     outcome.emails_distinct = len(sink.ids)
     outcome.emails_raw = sum(sink.ids.values())
-    confirmed_ids = {message_id.split(".")[1] for message_id in sink.ids}
+    latest: dict[str, int] = {}  # Message-ID <confirm.SIGNATURE.SEND@host>
+    for message_id in sink.ids:
+        _kind, signature_id, number = message_id.split("@")[0].split(".")
+        latest[signature_id] = max(latest.get(signature_id, 0), int(number))
     outcome.unconfirmed_people = sum(
-        1 for pk in signatures.values_list("pk", flat=True) if str(pk) not in confirmed_ids
+        1 for pk, _key, sent in rows if sent == 0 or latest.get(str(pk)) != sent
     )
     outcome.connection_errors = sum(outcome.load.errors.values())
 
