@@ -76,35 +76,47 @@ def take(petition: Petition, request: SignatureRequest) -> str:
 
 
 BATCH = 500
+CHUNK = 50
 
 
 def process(limit: int = BATCH) -> int:
-    """Record up to `limit` waiting signatures, oldest first; return how many were done."""
+    """Record up to `limit` waiting signatures, oldest first; return how many were done.
+
+    On PostgreSQL rows are recorded CHUNK to a transaction (one commit, so one fsync, per
+    chunk), each in its own savepoint so that one bad row cannot undo the others. SQLite has
+    one writer at a time, and a long transaction here would hold the sign form's INSERTs
+    behind it, so there each row is its own short transaction.
+    """
+    chunk = 1 if connection.vendor == "sqlite" else CHUNK
     done = 0
     ids = list(SignatureIntake.objects.order_by("id").values_list("id", flat=True)[:limit])
     petitions: dict[int, Petition] = {}
-    for intake_id in ids:
-        try:
-            with transaction.atomic():
-                row = (
-                    SignatureIntake.objects.select_for_update(skip_locked=True)
-                    .filter(pk=intake_id)
-                    .first()
-                )
-                if row is None:  # another worker has it, or had it
-                    continue
-                petition = petitions.get(row.petition_id)
-                if petition is None:
-                    petition = Petition.objects.select_related(
-                        "organisation", "consent_wording", "updates_wording"
-                    ).get(pk=row.petition_id)
-                    petitions[row.petition_id] = petition
-                request = SignatureRequest(**row.payload)
-                # The petition was open when the person signed; it may have closed since.
-                sign_petition(petition, request, share_token=row.share_token, check_open=False)
-                row.delete()
-                done += 1
-        except Exception:
-            # Leave the row for the next run; one bad row must not stop everyone else's.
-            logger.exception("could not record signature intake %s", intake_id)
+    for start in range(0, len(ids), chunk):
+        with transaction.atomic():
+            rows = (
+                SignatureIntake.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=ids[start : start + chunk])
+                .order_by("id")
+            )
+            for row in rows:  # rows another worker holds are skipped, and they do them
+                try:
+                    with transaction.atomic():
+                        _record(row, petitions)
+                    done += 1
+                except Exception:
+                    # Leave the row for the next run; one bad row must not stop the rest.
+                    logger.exception("could not record signature intake %s", row.pk)
     return done
+
+
+def _record(row: SignatureIntake, petitions: dict[int, Petition]) -> None:
+    petition = petitions.get(row.petition_id)
+    if petition is None:
+        petition = Petition.objects.select_related(
+            "organisation", "consent_wording", "updates_wording"
+        ).get(pk=row.petition_id)
+        petitions[row.petition_id] = petition
+    request = SignatureRequest(**row.payload)
+    # The petition was open when the person signed; it may have closed since.
+    sign_petition(petition, request, share_token=row.share_token, check_open=False)
+    row.delete()
