@@ -5,11 +5,12 @@ fresh database and alternates, A B A B:
   * sign:      POST the real sign form: unique, varied signers, some repeats on purpose
                (the same person with other case, dots or +tags), referral tokens taken from
                earlier thank-you redirects;
+  * osdi:      POST the OSDI record-signature helper (JSON), a quarter as many;
   * ceiling:   POST a bare Django view doing one unique-key INSERT (same server, same DB);
   * page:      GET the campaign page with its live count;
   * static:    GET a static file from the same server.
-Afterwards it counts rows: every 302 from the sign form must be a stored signature, and no
-person may be stored twice.
+Afterwards it counts rows: every 302 from the sign form and every 2xx from the helper must be
+a stored signature, and no person may be stored twice.
 
     .venv/bin/python bench/spike.py                     # SQLite
     .venv/bin/python bench/spike.py --db postgres       # PostgreSQL on 127.0.0.1:5432
@@ -175,7 +176,8 @@ async def run_rounds(args: argparse.Namespace, base: str, fixture: dict) -> dict
     sign_path = f"/o/{org}/petitions/{petition}/sign/"
     page_path = f"/o/{org}/campaigns/{fixture['campaign']}/"
     signers = Signers(seed=1)
-    reports: dict[str, list] = {"sign": [], "ceiling": [], "page": [], "static": []}
+    helper_path = f"/api/osdi/v1/petitions/{petition}/record_signature_helper"
+    reports: dict[str, list] = {"sign": [], "osdi": [], "ceiling": [], "page": [], "static": []}
     # Warm up both paths (imports, connections, caches) before measuring.
     await loadgen.run(
         "warm-up",
@@ -207,6 +209,20 @@ async def run_rounds(args: argparse.Namespace, base: str, fixture: dict) -> dict
             }
             return loadgen.Request("POST", sign_path, urlencode(form).encode(), tag=email)
 
+        def helper(i: int, prefix: str = prefix) -> loadgen.Request:
+            # The OSDI record-signature helper, as an organisation's own site would call it.
+            email, first, ref = signers.next(i, prefix + "api-")
+            person = {
+                "person": {
+                    "given_name": first,
+                    "family_name": "Bench",
+                    "email_addresses": [{"address": email, "primary": True}],
+                },
+                "referrer_data": {"source": "api", "referrer": ref},
+            }
+            body = json.dumps(person).encode()
+            return loadgen.Request("POST", helper_path, body, "application/json", tag=email)
+
         reports["ceiling"].append(
             await loadgen.run(
                 f"ceiling #{round_number + 1}",
@@ -229,6 +245,16 @@ async def run_rounds(args: argparse.Namespace, base: str, fixture: dict) -> dict
             if result.status == 302 and "/thanks/" in result.location:
                 signers.tokens.append(result.location.rstrip("/").rsplit("/", 1)[-1])
         reports["sign"].append(report)
+        reports["osdi"].append(
+            await loadgen.run(
+                f"osdi helper #{round_number + 1}",
+                base,
+                helper,
+                count=args.requests // 4,
+                concurrency=args.concurrency,
+                duration=args.duration,
+            )
+        )
         reports["static"].append(
             await loadgen.run(
                 f"static #{round_number + 1}",
@@ -275,6 +301,11 @@ def verify_and_print(args, env, fixture, reports, command) -> None:  # noqa: ANN
 
     accepted = {
         normalise_email(r.tag) for rep in reports["sign"] for r in rep.results if r.status == 302
+    } | {
+        normalise_email(r.tag)
+        for rep in reports["osdi"]
+        for r in rep.results
+        if 200 <= r.status < 300
     }
     stored = set(
         Signature.objects.filter(petition_id=fixture["petition"]).values_list(
@@ -287,7 +318,7 @@ def verify_and_print(args, env, fixture, reports, command) -> None:  # noqa: ANN
     print()
     print(f"Groundswell spike benchmark — {args.db}, {args.concurrency} clients")
     print(f"command: {command}")
-    for name in ("ceiling", "sign", "static", "page"):
+    for name in ("ceiling", "sign", "osdi", "static", "page"):
         for report in reports[name]:
             print("  " + report.line())
 
@@ -301,6 +332,13 @@ def verify_and_print(args, env, fixture, reports, command) -> None:  # noqa: ANN
         f"P1 sign: {sign.throughput:.0f}/s, p99 {sign.percentile(99):.1f} ms; ceiling "
         f"{ceiling.throughput:.0f}/s; ratio {sign.throughput / ceiling.throughput:.2f}"
     )
+    if reports["osdi"]:
+        helper = best("osdi")
+        print(
+            f"OSDI helper: {helper.throughput:.0f}/s, p99 {helper.percentile(99):.1f} ms "
+            f"(records the signature in the request; ratio to ceiling "
+            f"{helper.throughput / ceiling.throughput:.2f})"
+        )
     print(
         f"P2 page: {page.throughput:.0f}/s, p99 {page.percentile(99):.1f} ms; static "
         f"{static.throughput:.0f}/s; ratio {page.throughput / static.throughput:.2f}"

@@ -5,21 +5,67 @@ want to write, SQLite's busy handler makes the loser sleep and retry with growin
 (up to 100 ms each), which turns a small contention into a long tail of slow requests.
 Here every write transaction first takes an exclusive flock() on a file beside the
 database: waiters block in the kernel and wake the instant the writer commits, in turn.
-Readers never take the lock (WAL lets them read while someone writes).
+Writes outside a transaction (Django's autocommit `save()`, `update()`, `delete()`) take the
+same lock for their one statement: mixing them with SQLite's own busy waiting would let a
+sleeping statement hold up every process queued on the lock. Readers never take it (WAL lets
+them read while someone writes).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.backends.sqlite3 import base
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER")
+
+
+class LockingCursor(base.SQLiteCursorWrapper):
+    db: DatabaseWrapper
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        if self.db.autocommit_write(query):
+            with self.db.statement_lock():
+                return super().execute(query, params)
+        return super().execute(query, params)
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        if self.db.autocommit_write(query):
+            with self.db.statement_lock():
+                return super().executemany(query, param_list)
+        return super().executemany(query, param_list)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _lock_fd: int | None = None
     _locked = False
+
+    _cursor_class: type[LockingCursor] | None = None
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        if self._cursor_class is None:  # sqlite3 builds cursors from a class: bind it once
+            self._cursor_class = type("BoundLockingCursor", (LockingCursor,), {"db": self})
+        return self.connection.cursor(factory=self._cursor_class)
+
+    def autocommit_write(self, query: str) -> bool:
+        return (
+            self._lock_fd is not None
+            and not self._locked
+            and self.get_autocommit()
+            and query.lstrip()[:6].upper() in WRITES
+        )
+
+    @contextlib.contextmanager
+    def statement_lock(self) -> Iterator[None]:
+        self._acquire()
+        try:
+            yield
+        finally:
+            self._release()
 
     def get_new_connection(self, conn_params: Any) -> Any:
         connection = super().get_new_connection(conn_params)
