@@ -241,6 +241,7 @@ def add_image(
     if story.cover_id is None:
         story.cover = image
         story.save(update_fields=["cover", "updated_at"])
+    federation.story_updated(story)  # images travel with the story (only if published)
     record(
         organisation=membership.organisation,
         actor=membership.user,
@@ -257,6 +258,8 @@ def remove_image(membership: Membership, story: Story, image: StoryImage) -> Non
     if story.cover_id == image.pk:
         story.cover = story.images.exclude(pk=image.pk).first()
         story.save(update_fields=["cover", "updated_at"])
+    image.delete()
+    federation.story_updated(story)
     record(
         organisation=membership.organisation,
         actor=membership.user,
@@ -264,7 +267,6 @@ def remove_image(membership: Membership, story: Story, image: StoryImage) -> Non
         target=story,
         summary=_("Removed an image from “%(title)s”") % {"title": story.title},
     )
-    image.delete()
 
 
 @transaction.atomic
@@ -272,6 +274,7 @@ def set_cover(membership: Membership, story: Story, image: StoryImage) -> None:
     story = _image_change(membership, story)
     story.cover = image
     story.save(update_fields=["cover", "updated_at"])
+    federation.story_updated(story)
     record(
         organisation=membership.organisation,
         actor=membership.user,

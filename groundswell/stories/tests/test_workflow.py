@@ -163,3 +163,19 @@ def test_image_changes_by_an_editor_withdraw_approval_like_text_changes(strict, 
     assert story.state == State.PUBLISHED
     assert story.cover == first
     assert story.images.count() == 2
+
+
+def test_publishing_editing_and_image_changes_go_out_to_the_fediverse(org, owner):
+    from groundswell.federation.models import OutboxActivity
+    from groundswell.lib.images import process_image
+    from groundswell.stories.services import add_image
+
+    story = testing.make_story(owner)
+    update_story(owner, story, {"title": "Draft edits stay at home"})
+    assert not OutboxActivity.objects.exists()
+    change_state(owner, story, "publish")
+    update_story(owner, story, {"title": "Now it travels"})
+    add_image(owner, story, process_image(io.BytesIO(testing.image_bytes())), alt_text="a")
+    change_state(owner, story, "unpublish")
+    kinds = list(OutboxActivity.objects.order_by("id").values_list("type", flat=True))
+    assert kinds == ["Create", "Update", "Update", "Delete"]
