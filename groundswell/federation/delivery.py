@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -51,6 +51,8 @@ BACKOFF = (
 )
 GIVE_UP_AFTER = timedelta(days=3)  # also bounds time spent waiting behind a paused inbox
 LEASE = timedelta(minutes=5)
+# How long a queued `deliver` task may wait before the sweep takes it for lost and queues another.
+QUEUED_FOR = timedelta(minutes=30)
 BREAKER_THRESHOLD = 5  # consecutive failures before an inbox is paused
 BREAKER_PAUSE = timedelta(hours=1)
 BREAKER_MAX_PAUSE = timedelta(hours=12)
@@ -74,9 +76,17 @@ def follower_inboxes(organisation_id: int) -> list[str]:
 
 
 def _unblocked(inboxes: Iterable[str]) -> list[str]:
+    """The inboxes we may deliver to: well-formed addresses on servers that are not blocked.
+
+    A malformed inbox (stored before addresses were checked, say) is skipped here, so one bad
+    follower cannot stop an activity from reaching all the others.
+    """
     verdicts: dict[str, bool] = {}
     kept = []
     for inbox in inboxes:
+        if not remote.is_address(inbox):
+            log.warning("skipping a malformed inbox address")
+            continue
         domain = remote.domain_of(inbox)
         if domain not in verdicts:
             verdicts[domain] = remote.is_blocked(inbox)
@@ -120,7 +130,12 @@ def _is_permanent(status: int) -> bool:
 
 
 def _breaker_failure(inbox: str, error: str, moment: datetime) -> None:
-    health, _ = InboxHealth.objects.get_or_create(inbox=inbox)
+    try:
+        with transaction.atomic():
+            health, _ = InboxHealth.objects.get_or_create(inbox=inbox)
+    except IntegrityError:
+        # Another worker made the row between our read and our insert: use theirs.
+        health = InboxHealth.objects.get(inbox=inbox)
     InboxHealth.objects.filter(pk=health.pk).update(
         consecutive_failures=F("consecutive_failures") + 1, last_error=error[:300]
     )
@@ -146,6 +161,8 @@ def paused_until(inbox: str, moment: datetime) -> datetime | None:
 def deliver(delivery_id: int) -> str:
     """Try one delivery if it is due; returns what happened (for logs and tests)."""
     moment = now()
+    # The task queued for this row is running: the sweep may queue another one from now on.
+    Delivery.objects.filter(pk=delivery_id, queued_at__isnull=False).update(queued_at=None)
     delivery = (
         Delivery.objects.select_related("activity__organisation")
         .filter(pk=delivery_id, state__in=(DeliveryState.PENDING, DeliveryState.FAILED))
@@ -193,6 +210,11 @@ def deliver(delivery_id: int) -> str:
         )
         status = response.status
         error = "" if 200 <= status < 300 else f"the inbox answered {status}"
+    except http.BlockedAddress as failure:
+        # The inbox's host is private or local: it will not change by asking again, and it
+        # says nothing about the health of anyone's inbox.
+        _finish(delivery.pk, DeliveryState.GIVEN_UP, error=str(failure))
+        return "given up"
     except http.FetchError as failure:
         error = str(failure)
     if status is not None and 200 <= status < 300:
@@ -235,13 +257,26 @@ def _finish(
     Delivery.objects.filter(pk=pk).update(**fields)
 
 
+def mark_queued(delivery_ids: list[int], moment: datetime) -> None:
+    """Note that a `deliver` task now waits for each of these rows."""
+    if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids).update(queued_at=moment)
+
+
 def due_deliveries(moment: datetime, *, limit: int = 1000) -> list[int]:
-    """Deliveries whose time has come: retries, and first attempts whose task went missing."""
+    """Deliveries whose time has come and for which no task is waiting; marks them queued.
+
+    Retries, and first attempts whose task went missing. A row whose task has waited longer
+    than QUEUED_FOR is taken again: that task was most likely lost.
+    """
     waiting = Q(state=DeliveryState.FAILED) | Q(
         state=DeliveryState.PENDING, next_attempt_at__lte=moment - timedelta(minutes=1)
     )
-    return list(
-        Delivery.objects.filter(waiting, next_attempt_at__lte=moment)
+    not_queued = Q(queued_at__isnull=True) | Q(queued_at__lte=moment - QUEUED_FOR)
+    due = list(
+        Delivery.objects.filter(waiting, not_queued, next_attempt_at__lte=moment)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+    mark_queued(due, moment)
+    return due

@@ -77,13 +77,11 @@ def note_uri(activity_uuid: uuid.UUID | str) -> str:
 _LOCAL_PATTERNS = {
     "actor": re.compile(r"^/ap/actors/(\d+)$"),
     "story": re.compile(r"^/ap/stories/(\d+)$"),
-    "activity": re.compile(r"^/ap/activities/([0-9a-f-]{36})$"),
-    "note": re.compile(r"^/ap/notes/([0-9a-f-]{36})$"),
 }
 
 
 def local_id(uri: Any, kind: str) -> str | None:
-    """The primary key or uuid in one of our own addresses of `kind`, else None."""
+    """The primary key in one of our own addresses of `kind` (actor or story), else None."""
     if not isinstance(uri, str):
         return None
     base = site_url()
@@ -139,7 +137,7 @@ def actor(organisation: Organisation, public_key_pem: str) -> dict[str, Any]:
 ICON = "federation/icon.png"
 
 
-def _when(value: Any) -> str:
+def when(value: Any) -> str:
     return value.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -174,9 +172,9 @@ def article(story: Story) -> dict[str, Any]:
         ],
     }
     if story.published_at:
-        document["published"] = _when(story.published_at)
+        document["published"] = when(story.published_at)
     if story.published_at and story.updated_at and story.updated_at > story.published_at:
-        document["updated"] = _when(story.updated_at)
+        document["updated"] = when(story.updated_at)
     return document
 
 

@@ -50,10 +50,26 @@ def parse(body: bytes) -> dict[str, Any]:
     if not isinstance(activity.get("type"), str) or not activity["type"]:
         raise InboxRefusal(400, "the activity has no type")
     for field in ("id", "actor"):
-        value = object_id(activity.get(field))
-        if not value.startswith(("https://", "http://")) or len(value) > 500:
+        if not remote.is_address(object_id(activity.get(field))):
             raise InboxRefusal(400, f"the activity's {field} must be an address")
     return activity
+
+
+def check_origin(activity: dict[str, Any]) -> None:
+    """Refuse an activity that lives on another server than its actor, as Mastodon does.
+
+    An actor speaks only for its own server: otherwise it could claim, or later update and
+    delete, an id that belongs to someone else. The same holds for the Note of a Create.
+    """
+    actor_uri = object_id(activity["actor"])
+    if not remote.same_origin(object_id(activity["id"]), actor_uri):
+        raise InboxRefusal(403, "the activity's id is not on its actor's server")
+    target = activity.get("object")
+    if activity["type"] == "Create" and isinstance(target, dict):
+        if not remote.is_address(object_id(target)):
+            raise InboxRefusal(400, "the created object's id must be an address")
+        if not remote.same_origin(object_id(target), actor_uri):
+            raise InboxRefusal(403, "the created object is not on its actor's server")
 
 
 def is_self_delete(activity: dict[str, Any]) -> bool:
@@ -77,6 +93,8 @@ def authenticate(
     except signatures.SignatureError as error:
         raise InboxRefusal(error.status, str(error)) from None
     key_id = params["keyId"]
+    if not remote.is_address(key_id):
+        raise InboxRefusal(400, "the signature's keyId must be an address")
     actor_uri = object_id(activity.get("actor"))
     if remote.is_blocked(key_id) or remote.is_blocked(actor_uri):
         raise InboxRefusal(403, "this server does not accept activities from yours")
@@ -87,7 +105,7 @@ def authenticate(
     if not signatures.verify(params, sender.public_key_pem):
         # Perhaps the key was rotated since we cached it: look once more, not on every request.
         refreshed = None
-        if remote.may_refetch(sender):
+        if remote.claim_refetch(sender):
             try:
                 refreshed = remote.actor_for_key(key_id, refresh=True)
             except remote.RemoteError:
@@ -103,7 +121,9 @@ def authenticate(
 
 def _our_story(uri: str) -> Story | None:
     pk = documents.local_id(uri, "story")
-    return Story.objects.filter(pk=pk).select_related("organisation").first() if pk else None
+    # Only published stories take reactions: a draft's or an unpublished story's address is
+    # not something anyone should be replying to.
+    return Story.objects.published().filter(pk=pk).first() if pk else None
 
 
 def _followed_by_us(actor_uri: str) -> Organisation | None:
@@ -191,14 +211,18 @@ def addressed_to(activity: dict[str, Any]) -> Organisation | None:
     raise InboxRefusal(422, f"activities of type {kind!r} are not accepted here")
 
 
+def already_received(activity: dict[str, Any]) -> bool:
+    return ReceivedActivity.objects.filter(activity_id=object_id(activity["id"])).exists()
+
+
 def store(activity: dict[str, Any], organisation: Organisation | None) -> ReceivedActivity | None:
     """Keep the raw activity; None if that id was already received (a repeat is harmless)."""
     try:
         with transaction.atomic():
             return ReceivedActivity.objects.create(
-                activity_id=object_id(activity["id"])[:500],
+                activity_id=object_id(activity["id"]),
                 type=str(activity["type"])[:40],
-                actor_uri=object_id(activity["actor"])[:500],
+                actor_uri=object_id(activity["actor"]),
                 organisation=organisation,
                 payload=activity,
             )

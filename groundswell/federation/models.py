@@ -2,9 +2,10 @@
 
 Workflows live on the rows (conventions, habit 4): an outbound activity is `pending` until it
 has been fanned out into one Delivery per target inbox; a delivery is `pending`, `failed`
-(waiting for its next attempt), `delivered` or `given_up`; a received activity is `received`
-until a task has processed it. Every step is idempotent and guarded by a unique constraint or a
-conditional UPDATE, so a sweep may safely run any step again.
+(waiting for its next attempt), `delivered` or `given_up`; a received activity is `received`,
+then `processing` under a lease, then `processed`, `ignored` or `failed` (retried a few times).
+Every step is idempotent and guarded by a unique constraint or a conditional UPDATE, so a sweep
+may safely run any step again.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class RemoteActor(models.Model):
     url = models.URLField(max_length=500, blank=True)
     domain = models.CharField(max_length=255, db_index=True)
     fetched_at = models.DateTimeField()
+    # The last time a key that did not verify made us fetch the actor again, whatever came of
+    # it: bad signatures naming a known key cannot make us fetch on every request.
+    key_checked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.handle
@@ -52,10 +56,6 @@ class RemoteActor(models.Model):
     @property
     def handle(self) -> str:
         return f"@{self.username}@{self.domain}" if self.username else self.uri
-
-    @property
-    def delivery_inbox(self) -> str:
-        return self.shared_inbox or self.inbox
 
 
 class Follower(models.Model):
@@ -161,6 +161,9 @@ class Delivery(models.Model):
     last_status = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When a `deliver` task was last queued for this row, cleared when it runs: the sweep does
+    # not queue a second task while one is still waiting.
+    queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -189,13 +192,23 @@ class InboxHealth(models.Model):
 
 class ReceivedState(models.TextChoices):
     RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Being processed")
     PROCESSED = "processed", _("Processed")
     IGNORED = "ignored", _("Ignored")
     FAILED = "failed", _("Could not be processed")
 
 
 class ReceivedActivity(models.Model):
-    """An activity as it reached an inbox, verified and stored before anything else."""
+    """An activity as it reached an inbox, verified and stored before anything else.
+
+    received ──claim──▶ processing ──handler done──▶ processed / ignored
+                            │ handler raised
+                            ▼
+                         failed ──(retry when next_attempt_at comes, a few times)──▶ processing
+
+    While `processing`, `next_attempt_at` is the lease: a worker that died mid-way leaves a row
+    the sweep hands out again once it runs out. While `failed`, it is when to try again.
+    """
 
     activity_id = models.URLField(max_length=500, unique=True)
     type = models.CharField(max_length=40)
@@ -208,6 +221,8 @@ class ReceivedActivity(models.Model):
         max_length=10, choices=ReceivedState.choices, default=ReceivedState.RECEIVED
     )
     error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

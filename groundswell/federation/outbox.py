@@ -69,7 +69,7 @@ def queue_story(story: Story, kind: str) -> OutboxActivity:
         obj: dict[str, Any] = documents.tombstone(story)
     else:
         obj = documents.article(story)
-    moment = documents._when(timezone.now())
+    moment = documents.when(timezone.now())
     extra = _audience(organisation)
     if kind == "Update":
         # Mastodon applies an edit only when `updated` is newer than what it holds.
@@ -95,14 +95,7 @@ def queue_accept(
 
 
 def queue_follow(organisation: Organisation, target: RemoteActor) -> OutboxActivity:
-    activity_uuid = uuid.uuid4()
-    return _queue(
-        organisation,
-        "Follow",
-        target.uri,
-        targets=[target.inbox],
-        activity_uuid=activity_uuid,
-    )
+    return _queue(organisation, "Follow", target.uri, targets=[target.inbox])
 
 
 def queue_note(
@@ -127,7 +120,7 @@ def queue_note(
         "attributedTo": documents.actor_uri(organisation),
         "inReplyTo": in_reply_to,
         "content": content,
-        "published": documents._when(timezone.now()),
+        "published": documents.when(timezone.now()),
         "tag": [{"type": "Mention", "href": author.uri, "name": mention}],
         **audience,
     }

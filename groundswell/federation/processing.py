@@ -8,10 +8,12 @@ a reply may change or delete it.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 import nh3
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from groundswell.lib.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
@@ -29,6 +31,7 @@ from .models import (
     ReceivedState,
     RemoteActor,
 )
+from .remote import is_address, same_origin
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +73,42 @@ def _url(document: dict[str, Any]) -> str:
         value = value[0] if value else ""
     if isinstance(value, dict):
         value = value.get("href", "")
-    return value[:500] if isinstance(value, str) and value.startswith("http") else ""
+    return value if is_address(value) else ""
+
+
+# How long a worker may hold a claimed activity before the sweep hands it to another one.
+LEASE = timedelta(minutes=5)
+# A handler that raised is tried again after these waits, then left `failed` for good.
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1))
+MAX_ATTEMPTS = len(RETRY_AFTER) + 1
+
+
+def claimable(moment: datetime) -> Q:
+    """Rows a worker may take now: new ones, expired leases, failures due for a retry."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=moment)
+    return Q(state=ReceivedState.RECEIVED) | (
+        Q(state__in=(ReceivedState.PROCESSING, ReceivedState.FAILED), attempts__lt=MAX_ATTEMPTS)
+        & due
+    )
 
 
 def process(received_id: int) -> str:
-    """Claim one received activity and act on it; returns the state it ends in."""
-    # Claimed by moving it on at once: a second worker finds nothing to do. A worker dying
-    # in the next few milliseconds loses this one activity; the handlers are short.
-    claimed = ReceivedActivity.objects.filter(pk=received_id, state=ReceivedState.RECEIVED).update(
-        state=ReceivedState.PROCESSED, processed_at=timezone.now()
+    """Claim one received activity and act on it; returns the state it ends in.
+
+    The row is `processing` (under a lease) while its handler runs and is marked done only
+    afterwards, so a worker dying half-way loses nothing: the sweep hands the row out again
+    once the lease runs out. The handlers are idempotent, so running one twice is harmless.
+    """
+    moment = timezone.now()
+    claimed = ReceivedActivity.objects.filter(claimable(moment), pk=received_id).update(
+        state=ReceivedState.PROCESSING,
+        next_attempt_at=moment + LEASE,
+        attempts=F("attempts") + 1,
     )
     received = ReceivedActivity.objects.filter(pk=received_id).first()
     if not claimed or received is None:
         return received.state if received else "missing"
-    state, error = ReceivedState.PROCESSED, ""
+    state, error, retry_at = ReceivedState.PROCESSED, "", None
     try:
         actor = RemoteActor.objects.get(uri=received.actor_uri)
         HANDLERS[received.type](received, actor, received.payload)
@@ -94,7 +119,11 @@ def process(received_id: int) -> str:
     except Exception as failure:  # noqa: BLE001 - one bad activity must not stop the queue
         log.exception("could not process received activity %s", received.pk)
         state, error = ReceivedState.FAILED, type(failure).__name__
-    ReceivedActivity.objects.filter(pk=received.pk).update(state=state, error=error[:300])
+        if received.attempts < MAX_ATTEMPTS:
+            retry_at = timezone.now() + RETRY_AFTER[received.attempts - 1]
+    ReceivedActivity.objects.filter(pk=received.pk, state=ReceivedState.PROCESSING).update(
+        state=state, error=error[:300], processed_at=timezone.now(), next_attempt_at=retry_at
+    )
     return state
 
 
@@ -162,15 +191,18 @@ def _create(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, 
     if object_id(note.get("attributedTo")) not in ("", actor.uri):
         raise Ignored("the reply is attributed to someone else")
     uri = object_id(note)
-    if not uri:
+    if not is_address(uri):
         raise Ignored("the reply has no id")
+    if not same_origin(uri, actor.uri):
+        # Checked at the inbox too; kept here because the row is what we trust later.
+        raise Ignored("the reply does not live on its author's server")
     try:
         with transaction.atomic():
             Interaction.objects.create(
                 story=story,
                 actor=actor,
                 kind=InteractionKind.REPLY,
-                object_uri=uri[:500],
+                object_uri=uri,
                 url=_url(note),
                 content_html=clean_html(note.get("content")),
                 public=is_public(note) and is_public(activity),

@@ -121,8 +121,15 @@ def _check_text(text: str) -> str:
 
 @transaction.atomic
 def reply(membership: Membership, interaction: Interaction, text: str) -> OutboxActivity:
-    """Reply from the hub to a reply: a public Note to its author's inbox."""
+    """Reply from the hub to a public reply: a public Note to its author's inbox."""
     _require_role(membership, REPLIERS, _("Your role cannot reply on the organisation's behalf."))
+    if interaction.kind != InteractionKind.REPLY:
+        raise ValidationError(_("Only replies can be answered, not likes or boosts."))
+    if not interaction.public:
+        # Our answer is public and mentions them: it must not reveal what they said privately.
+        raise ValidationError(
+            _("Its author did not make this reply public, so it cannot be answered.")
+        )
     activity = outbox.queue_note(
         membership.organisation, interaction.object_uri, interaction.actor, _check_text(text)
     )

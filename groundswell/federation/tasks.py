@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ STUCK_AFTER = timedelta(minutes=1)
 def fan_out(activity_id: int) -> int:
     """Make the activity's deliveries, then queue each one; returns how many were queued."""
     pending = delivery.fan_out(activity_id)
+    delivery.mark_queued(pending, delivery.now())
     for delivery_id in pending:
         deliver.enqueue(delivery_id)
     return len(pending)
@@ -43,17 +45,39 @@ def sweep() -> dict[str, int]:
     )
     for pk in activities:
         fan_out.enqueue(pk)
-    received = list(
-        ReceivedActivity.objects.filter(
-            state=ReceivedState.RECEIVED, received_at__lte=moment - STUCK_AFTER
-        ).values_list("pk", flat=True)[:1000]
-    )
+    received = stuck_received(moment)
     for pk in received:
         process_received.enqueue(pk)
     due = delivery.due_deliveries(moment)
     for pk in due:
         deliver.enqueue(pk)
     return {"activities": len(activities), "received": len(received), "deliveries": len(due)}
+
+
+def stuck_received(moment: datetime) -> list[int]:
+    """Received activities to hand out again: unprocessed, expired leases, retries now due.
+
+    Those whose every attempt has been used up are marked failed for good instead.
+    """
+    ReceivedActivity.objects.filter(
+        state=ReceivedState.PROCESSING,
+        attempts__gte=processing.MAX_ATTEMPTS,
+        next_attempt_at__lte=moment,
+    ).update(state=ReceivedState.FAILED, error="the worker stopped while processing it")
+    # A new row's task was queued when it arrived; give that task a minute before doubting it.
+    fresh = Q(state=ReceivedState.RECEIVED, received_at__gt=moment - STUCK_AFTER)
+    # A row this sweep already queued again waits for that task, as deliveries do.
+    requeued = Q(state=ReceivedState.RECEIVED, next_attempt_at__gt=moment)
+    found = list(
+        ReceivedActivity.objects.filter(processing.claimable(moment))
+        .exclude(fresh | requeued)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    ReceivedActivity.objects.filter(pk__in=found, state=ReceivedState.RECEIVED).update(
+        next_attempt_at=moment + delivery.QUEUED_FOR
+    )
+    return found
 
 
 @task()

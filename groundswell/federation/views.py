@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -21,6 +20,7 @@ from .keys import actor_key
 from .models import Follower, Following, FollowingState, OutboxActivity
 
 PAGE_SIZE = 20
+MAX_PAGE = 100_000
 
 
 def _json(
@@ -139,6 +139,9 @@ def outbox(request: HttpRequest, pk: int) -> HttpResponse:
         page = max(1, int(request.GET["page"]))
     except ValueError:
         return _error(400, "page must be a whole number")
+    if page > MAX_PAGE:
+        # A huge page number would overflow the database's OFFSET.
+        return _error(404, "no such page")
     chunk = list(stories.prefetch_related("images")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     items = [
         {
@@ -200,7 +203,7 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _public_activity(activity_uuid: str) -> OutboxActivity:
     return get_object_or_404(
-        OutboxActivity.objects.filter(Q(type__in=("Create", "Update", "Delete"))),
+        OutboxActivity.objects.filter(type__in=("Create", "Update", "Delete")),
         uuid=activity_uuid,
     )
 
@@ -244,6 +247,7 @@ def _receive(request: HttpRequest, organisation: Organisation | None) -> HttpRes
             # Quirk: a deleted account's Delete reaches every server it ever talked to, signed
             # by a key that can no longer be fetched. We never knew it: nothing to do.
             return _error_free_accept("nothing known about that actor")
+        inbox.check_origin(activity_document)
         headers = {key.lower(): value for key, value in request.headers.items()}
         inbox.authenticate(
             method=request.method,
@@ -252,6 +256,10 @@ def _receive(request: HttpRequest, organisation: Organisation | None) -> HttpRes
             body=body,
             activity=activity_document,
         )
+        # Before anything else about it: a repeated Delete or Undo finds its target gone, and
+        # must still hear that we have it, not be refused.
+        if inbox.already_received(activity_document):
+            return _error_free_accept("already received")
         concerned = inbox.addressed_to(activity_document)
     except inbox.InboxRefusal as refusal:
         return _error(refusal.status, refusal.message)

@@ -134,6 +134,7 @@ class Peer:
     def __init__(self) -> None:
         self.documents: dict[str, Any] = {}
         self.received: list[Recorded] = []
+        self.fetched: list[str] = []  # the paths of GET requests, in order
         self.status = 202
         self.actors: dict[str, MastoActor] = {}
         self._lock = threading.Lock()
@@ -150,6 +151,8 @@ class Peer:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:  # noqa: N802
+                with owner._lock:
+                    owner.fetched.append(self.path)
                 document = owner.documents.get(self.path.split("?")[0])
                 if document is None:
                     self._answer(404, b'{"error":"Record not found"}', "application/json")

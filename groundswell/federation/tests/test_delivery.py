@@ -263,3 +263,68 @@ def test_schedule_periodic_keeps_one_tick_waiting(settings, db):
     assert services.schedule_periodic() is True
     assert services.schedule_periodic() is False
     assert DBTaskResult.objects.filter(task_path=tasks.federation_tick.module_path).count() == 1
+
+
+# --- found in review -----------------------------------------------------------------------
+
+
+def test_a_follower_with_a_malformed_inbox_does_not_stop_the_others(
+    owner, org, followers, peer, other_peer, django_capture_on_commit_callbacks
+):
+    broken = RemoteActor.objects.create(
+        uri="https://broken.example/users/x",
+        inbox="https://broken.example/users/x/inbox",
+        shared_inbox="https://[x",
+        domain="broken.example",
+        fetched_at=timezone.now(),
+    )
+    Follower.objects.create(organisation=org, actor=broken, follow_id=broken.uri + "#f")
+    publish(owner, django_capture_on_commit_callbacks)
+    assert [r.path for r in peer.received] == ["/inbox"]
+    assert [r.path for r in other_peer.received] == ["/users/dee/inbox"]
+    assert not Delivery.objects.filter(inbox="https://[x").exists()
+
+
+def test_an_inbox_at_a_forbidden_address_is_given_up_at_once(owner, peer, clock, settings):
+    row = one_delivery(owner, peer.url("/inbox"))
+    settings.HTTP_ALLOW_LOOPBACK = False
+    assert delivery.deliver(row.pk) == "given up"
+    row.refresh_from_db()
+    assert row.state == DeliveryState.GIVEN_UP and row.attempts == 1
+    assert not InboxHealth.objects.filter(consecutive_failures__gt=0).exists()
+
+
+def test_a_breaker_row_made_by_another_worker_meanwhile_does_not_crash(
+    owner, peer, clock, monkeypatch
+):
+    from django.db import IntegrityError
+
+    peer.status = 500
+    row = one_delivery(owner, peer.url("/inbox"))
+
+    # The other worker's row, committed after our get_or_create looked and before it inserted.
+    InboxHealth.objects.create(inbox=row.inbox)
+
+    def racing(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(InboxHealth.objects, "get_or_create", racing)
+    assert delivery.deliver(row.pk) == "failed"
+    assert InboxHealth.objects.get(inbox=row.inbox).consecutive_failures == 1
+
+
+def test_the_sweep_queues_no_second_task_for_a_delivery_already_waiting(
+    owner, peer, clock, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    peer.status = 500
+    row = one_delivery(owner, peer.url("/inbox"))
+    assert delivery.deliver(row.pk) == "failed"
+    clock.advance(timedelta(minutes=2))
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert tasks.sweep()["deliveries"] == 1
+    assert tasks.sweep()["deliveries"] == 0
+    assert DBTaskResult.objects.filter(task_path=tasks.deliver.module_path).count() == 1
+    clock.advance(delivery.QUEUED_FOR + timedelta(minutes=1))  # that task was lost
+    assert tasks.sweep()["deliveries"] == 1

@@ -134,3 +134,9 @@ def test_a_story_object_is_an_article_and_browsers_get_the_page(client, story):
 
 def test_unknown_actor_is_404(client, db):
     assert client.get("/ap/actors/999", headers={"Accept": ACTIVITY}).status_code == 404
+
+
+def test_a_huge_outbox_page_number_is_refused_not_a_500(client, org, story):
+    response = client.get(f"/ap/actors/{org.pk}/outbox?page={10**20}")
+    assert response.status_code == 404
+    assert client.get(f"/ap/actors/{org.pk}/outbox?page=2").json()["orderedItems"] == []

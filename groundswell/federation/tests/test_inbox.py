@@ -317,3 +317,76 @@ def test_an_inbox_only_takes_post(client, org):
 @pytest.mark.parametrize("path", ["/ap/inbox", "/ap/actors/{pk}/inbox"])
 def test_both_inboxes_take_signed_activities(send, zoe, org, path):
     assert send(zoe, follow(zoe, org), path=path.format(pk=org.pk)).status_code == 202
+
+
+# --- found in review -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["keyId", "actor"])
+def test_a_malformed_key_id_or_actor_is_refused_not_a_500(client, zoe, org, field):
+    from .peers import mastodon_sign
+
+    activity = follow(zoe, org)
+    key_id = zoe.key_id
+    if field == "actor":
+        activity["actor"] = "https://[x"
+    else:
+        key_id = "https://[x"
+    body = json.dumps(activity).encode()
+    headers = mastodon_sign(zoe.key, key_id, documents.site_url() + "/ap/inbox", body)
+    content_type = headers.pop("Content-Type")
+    response = client.post("/ap/inbox", data=body, content_type=content_type, headers=headers)
+    assert response.status_code == 400
+    assert not ReceivedActivity.objects.exists()
+
+
+def test_an_activity_whose_id_is_on_another_server_than_its_actor_is_refused(
+    send, zoe, story, other_peer
+):
+    like = {
+        "id": other_peer.url("/likes/1"),
+        "type": "Like",
+        "actor": zoe.uri,
+        "object": documents.story_uri(story),
+    }
+    refusal(send(zoe, like), 403, "not on its actor's server")
+    assert not ReceivedActivity.objects.exists()
+
+
+def test_a_reply_whose_note_is_on_another_server_than_its_actor_is_refused(
+    send, zoe, story, other_peer
+):
+    activity = reply(zoe, story)
+    activity["object"]["id"] = other_peer.url("/statuses/1")
+    refusal(send(zoe, activity), 403, "not on its actor's server")
+    assert not Interaction.objects.exists()
+
+
+def test_a_repeated_delete_whose_target_is_gone_is_already_received(send, zoe, story):
+    send(zoe, reply(zoe, story))
+    note_id = reply(zoe, story)["object"]["id"]
+    delete = {"id": note_id + "#delete", "type": "Delete", "actor": zoe.uri, "object": note_id}
+    assert send(zoe, delete).status_code == 202
+    again = send(zoe, delete)
+    assert again.status_code == 202
+    assert again.json()["status"] == "already received"
+
+
+def test_reactions_to_a_story_that_is_no_longer_published_are_refused(send, zoe, story, owner):
+    from groundswell.stories.services import change_state
+
+    change_state(owner, story, "unpublish")
+    like = {"id": zoe.uri + "#l", "type": "Like", "actor": zoe.uri}
+    like["object"] = documents.story_uri(story)
+    refusal(send(zoe, like), 404, "not one of our stories")
+    refusal(send(zoe, reply(zoe, story)), 422, "not a reply")
+    assert not Interaction.objects.exists()
+
+
+@pytest.fixture
+def other_peer():
+    from .peers import Peer
+
+    server = Peer()
+    yield server
+    server.stop()

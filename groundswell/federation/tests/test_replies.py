@@ -111,3 +111,21 @@ def test_an_empty_staff_reply_is_refused_with_a_message(client, alice, story, re
         f"/staff/alices/federation/inbox/{item.pk}/reply/", {"text": "  "}, follow=True
     )
     assert "Write something to reply." in response.content.decode()
+
+
+def test_staff_may_answer_only_public_replies(story, owner, remote_zoe):
+    from django.core.exceptions import ValidationError
+
+    from groundswell.federation import services
+    from groundswell.federation.models import OutboxActivity
+
+    like = Interaction.objects.create(
+        story=story, actor=remote_zoe, kind="like", object_uri=remote_zoe.uri + "#likes/1"
+    )
+    private = make_reply(story, remote_zoe, public=False, n=2)
+    for item in (like, private):
+        with pytest.raises(ValidationError):
+            services.reply(owner, item, "Thanks!")
+    assert not OutboxActivity.objects.filter(type="Create", story=None).exists()
+    services.reply(owner, make_reply(story, remote_zoe, n=3), "Thanks!")
+    assert OutboxActivity.objects.filter(type="Create", story=None).count() == 1

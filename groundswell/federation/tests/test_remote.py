@@ -1,0 +1,145 @@
+"""Other servers' actors and keys: only a server may describe its own actors."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from groundswell.federation import documents, remote
+from groundswell.federation.models import Follower, ReceivedActivity, RemoteActor
+
+from .peers import Peer, _key, mastodon_sign, public_pem
+from .test_inbox import follow
+
+
+@pytest.fixture
+def evil_peer():
+    server = Peer()
+    yield server
+    server.stop()
+
+
+def post_signed(client, key, key_id, activity, path="/ap/inbox"):
+    body = json.dumps(activity).encode()
+    headers = mastodon_sign(key, key_id, documents.site_url() + path, body)
+    content_type = headers.pop("Content-Type")
+    return client.post(path, data=body, content_type=content_type, headers=headers)
+
+
+def test_a_server_cannot_hijack_an_actor_of_another_server(
+    client, send, zoe, org, evil_peer, django_capture_on_commit_callbacks
+):
+    assert send(zoe, follow(zoe, org)).status_code == 202  # zoe is known, with her real key
+    evil_key = _key(3)
+    # evil.example serves a document claiming to be zoe, with a key id on zoe's server.
+    evil_peer.documents["/users/mal"] = {
+        "id": zoe.uri,
+        "type": "Person",
+        "inbox": evil_peer.url("/users/mal/inbox"),
+        "publicKey": {"id": zoe.key_id, "owner": zoe.uri, "publicKeyPem": public_pem(evil_key)},
+    }
+    impostor = {
+        "id": f"{zoe.uri}#follows/2",
+        "type": "Follow",
+        "actor": zoe.uri,
+        "object": documents.actor_uri(org),
+    }
+    first = post_signed(client, evil_key, evil_peer.url("/users/mal#main-key"), impostor)
+    assert first.status_code == 401
+    cached = RemoteActor.objects.get(uri=zoe.uri)
+    assert cached.inbox == zoe.inbox
+    assert cached.public_key_pem == public_pem(zoe.key)
+    # The second step of the attack: sign as zoe's key id with the evil key.
+    with django_capture_on_commit_callbacks(execute=True):
+        second = post_signed(client, evil_key, zoe.key_id, impostor)
+    assert second.status_code == 401
+    assert ReceivedActivity.objects.filter(activity_id=impostor["id"]).count() == 0
+    assert evil_peer.received == []
+    assert Follower.objects.get().follow_id == f"{zoe.uri}#follows/1"
+
+
+def test_a_key_document_must_name_an_owner_on_its_own_server(client, zoe, org, evil_peer):
+    evil_key = _key(3)
+    evil_peer.documents["/keys/1"] = {
+        "id": evil_peer.url("/keys/1"),
+        "owner": zoe.uri,
+        "publicKeyPem": public_pem(evil_key),
+    }
+    response = post_signed(client, evil_key, evil_peer.url("/keys/1"), follow(zoe, org))
+    assert response.status_code == 401
+    assert not RemoteActor.objects.exists()
+
+
+def test_a_separate_key_document_on_the_owners_server_is_followed_to_its_owner(client, peer, org):
+    zed = peer.add_actor("zed", key_index=1)
+    key_id = peer.url("/keys/zed")
+    zed.document["publicKey"]["id"] = key_id
+    peer.documents["/keys/zed"] = {
+        "id": key_id,
+        "owner": zed.uri,
+        "publicKeyPem": public_pem(zed.key),
+    }
+    assert post_signed(client, zed.key, key_id, follow(zed, org)).status_code == 202
+    assert RemoteActor.objects.get(uri=zed.uri).key_id == key_id
+
+
+def test_an_actor_document_must_describe_the_address_it_came_from(zoe, evil_peer, db):
+    evil_peer.documents["/users/zoe"] = {**zoe.document}  # a copy, served from elsewhere
+    with pytest.raises(remote.RemoteError):
+        remote.fetch_actor(evil_peer.url("/users/zoe"))
+    with pytest.raises(remote.RemoteError):
+        remote.actor_for_key(evil_peer.url("/users/zoe#main-key"))
+    assert not RemoteActor.objects.exists()
+
+
+def test_malformed_addresses_have_no_domain_and_are_not_addresses():
+    assert remote.domain_of("https://[x") == ""
+    assert not remote.is_address("https://[x")
+    assert not remote.is_address("https://example.org:99999/")
+    assert not remote.is_address("javascript:alert(1)")
+    assert not remote.is_address("https://" + "a" * 300 + ".example/u")
+    assert remote.is_address("https://example.org/users/zoe")
+
+
+def test_a_malformed_shared_inbox_is_dropped_and_a_malformed_inbox_refused(zoe, db):
+    zoe.document["endpoints"] = {"sharedInbox": "https://[x"}
+    assert remote.fetch_actor(zoe.uri).shared_inbox == ""
+    zoe.document["inbox"] = "https://[x"
+    with pytest.raises(remote.RemoteError):
+        remote.fetch_actor(zoe.uri)
+
+
+def test_a_profile_link_that_is_not_http_is_not_kept(zoe, db):
+    zoe.document["url"] = "javascript:alert(1)"
+    assert remote.fetch_actor(zoe.uri).url == ""
+    zoe.document["url"] = [{"type": "Link", "href": zoe.peer.url("/@zoe")}]
+    assert remote.fetch_actor(zoe.uri).url == zoe.peer.url("/@zoe")
+
+
+def test_values_too_long_for_our_columns_are_refused_before_anything_is_written(zoe, db):
+    zoe.document["publicKey"]["id"] = zoe.uri + "#" + "k" * 600
+    with pytest.raises(remote.RemoteError):
+        remote.fetch_actor(zoe.uri)
+    assert not RemoteActor.objects.exists()
+    zoe.document["publicKey"]["id"] = zoe.key_id
+    zoe.document["inbox"] = zoe.uri + "/" + "i" * 600
+    with pytest.raises(remote.RemoteError):
+        remote.fetch_actor(zoe.uri)
+    assert not RemoteActor.objects.exists()
+
+
+def test_a_bad_signature_with_a_known_key_fetches_the_key_at_most_once_a_minute(
+    send, zoe, peer, org
+):
+    assert send(zoe, follow(zoe, org)).status_code == 202
+    RemoteActor.objects.update(fetched_at=timezone.now() - timedelta(minutes=5))
+    del peer.documents["/users/zoe"]  # the re-fetch will fail
+    peer.fetched.clear()
+    for n in range(2, 5):
+        response = send(zoe, follow(zoe, org, n=n), key=_key(2))
+        assert response.status_code == 401
+    assert peer.fetched == ["/users/zoe"]
+    assert RemoteActor.objects.get().key_checked_at is not None
