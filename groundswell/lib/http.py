@@ -71,7 +71,10 @@ def check_url(url: str) -> None:
     There is a window between this check and the connection in which DNS could change
     (rebinding); the redirect checks and short timeouts keep that window small.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise FetchError("the address is malformed") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise FetchError("only http and https addresses can be fetched")
     try:
@@ -106,7 +109,20 @@ def get(
             try:
                 with client.stream("GET", url, headers=request_headers) as reply:
                     if reply.is_redirect and "location" in reply.headers:
-                        url = urljoin(url, reply.headers["location"])
+                        try:
+                            target = urljoin(url, reply.headers["location"])
+                            moved_away = _origin(target) != _origin(url)
+                        except ValueError:
+                            raise FetchError("the redirect address is malformed") from None
+                        if moved_away:
+                            # Credentials belong to the server they were meant for, not to
+                            # wherever it sends us; once dropped they stay dropped.
+                            request_headers = {
+                                key: value
+                                for key, value in request_headers.items()
+                                if key.lower() not in _CREDENTIAL_HEADERS
+                            }
+                        url = target
                         continue
                     declared = reply.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > limit:
@@ -127,6 +143,17 @@ def get(
             except httpx.HTTPError as error:
                 raise FetchError(f"the request failed ({type(error).__name__})") from None
     raise FetchError("too many redirects")
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in: what a redirect may not change
+    if it is to receive the credentials."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 _post_client: httpx.Client | None = None

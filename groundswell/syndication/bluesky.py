@@ -9,11 +9,12 @@ document may switch the client to, which we never chose ourselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from atproto import Client, Session, models
+from atproto import Client, Session, SessionEvent, models
 from atproto_client import exceptions as atproto_errors
 from atproto_client.request import Request, _handle_response
 
@@ -77,8 +78,16 @@ def link_facets(text: str) -> list[models.AppBskyRichtextFacet.Main]:
     return facets
 
 
-def _client(service_url: str) -> Client:
-    return Client(base_url=service_url, request=_RoutedRequest())
+def _client(service_url: str, keep_session: Callable[[str], None] | None = None) -> Client:
+    client = Client(base_url=service_url, request=_RoutedRequest())
+    if keep_session is not None:
+
+        def changed(event: SessionEvent, session: Session) -> None:
+            if event in (SessionEvent.CREATE, SessionEvent.REFRESH):
+                keep_session(session.encode())
+
+        client.on_session_change(changed)
+    return client
 
 
 def _explain(error: atproto_errors.AtProtocolError) -> DeliveryError:
@@ -115,43 +124,77 @@ def _upload(client: Client, image: Image) -> Any:
     return reply.blob
 
 
-def publish(service_url: str, handle: str, app_password: str, post: Outgoing) -> Delivered:
-    client = _client(service_url)
+def _session_refused(error: Exception) -> bool:
+    """The server no longer takes the session (expired or revoked): log in again."""
+    if isinstance(error, (atproto_errors.UnauthorizedError, atproto_errors.LoginRequiredError)):
+        return True
+    content = getattr(getattr(error, "response", None), "content", None)
+    return getattr(content, "error", None) in {"ExpiredToken", "InvalidToken"}
+
+
+def publish(
+    service_url: str,
+    handle: str,
+    app_password: str,
+    post: Outgoing,
+    *,
+    session: str = "",
+    keep_session: Callable[[str], None] = lambda session: None,
+) -> Delivered:
+    """Post `post`, reusing `session` (a session string) when there is one.
+
+    createSession is rate-limited per handle (30 per 5 minutes), so one login serves every
+    post: `keep_session` is given each new or refreshed session to store, and "" when the
+    server refused the stored one (then this logs in with the app password once).
+    """
+    if session:
+        try:
+            client = _client(service_url, keep_session)
+            client.login(session_string=session, fetch_bsky_profile=False)
+            return _create(client, Session.decode(session).did, handle, post)
+        except (atproto_errors.AtProtocolError, DeliveryError) as error:
+            if not _session_refused(error):
+                raise _explain(error) from None  # type: ignore[arg-type]
+            keep_session("")
     try:
-        did = _login(client, handle, app_password)
-        embed: Any = None
-        if post.link is not None:
-            thumb = _upload(client, post.thumb) if post.thumb else None
-            embed = models.AppBskyEmbedExternal.Main(
-                external=models.AppBskyEmbedExternal.External(
-                    uri=post.link.url,
-                    title=post.link.title,
-                    description=post.link.description,
-                    thumb=thumb,
-                )
-            )
-        elif post.image is not None:
-            embed = models.AppBskyEmbedImages.Main(
-                images=[
-                    models.AppBskyEmbedImages.Image(
-                        alt=post.image.alt_text,
-                        image=_upload(client, post.image),
-                        aspect_ratio=models.AppBskyEmbedDefs.AspectRatio(
-                            width=post.image.width, height=post.image.height
-                        ),
-                    )
-                ]
-            )
-        record = models.AppBskyFeedPost.Record(
-            text=post.text,
-            created_at=client.get_current_time_iso(),
-            facets=link_facets(post.text) or None,
-            embed=embed,
-            langs=[post.language] if post.language else None,
-        )
-        created = client.app.bsky.feed.post.create(did, record, rkey=post.record_key)
+        client = _client(service_url, keep_session)
+        return _create(client, _login(client, handle, app_password), handle, post)
     except (atproto_errors.AtProtocolError, DeliveryError) as error:
         raise _explain(error) from None  # type: ignore[arg-type]
+
+
+def _create(client: Client, did: str, handle: str, post: Outgoing) -> Delivered:
+    embed: Any = None
+    if post.link is not None:
+        thumb = _upload(client, post.thumb) if post.thumb else None
+        embed = models.AppBskyEmbedExternal.Main(
+            external=models.AppBskyEmbedExternal.External(
+                uri=post.link.url,
+                title=post.link.title,
+                description=post.link.description,
+                thumb=thumb,
+            )
+        )
+    elif post.image is not None:
+        embed = models.AppBskyEmbedImages.Main(
+            images=[
+                models.AppBskyEmbedImages.Image(
+                    alt=post.image.alt_text,
+                    image=_upload(client, post.image),
+                    aspect_ratio=models.AppBskyEmbedDefs.AspectRatio(
+                        width=post.image.width, height=post.image.height
+                    ),
+                )
+            ]
+        )
+    record = models.AppBskyFeedPost.Record(
+        text=post.text,
+        created_at=client.get_current_time_iso(),
+        facets=link_facets(post.text) or None,
+        embed=embed,
+        langs=[post.language] if post.language else None,
+    )
+    created = client.app.bsky.feed.post.create(did, record, rkey=post.record_key)
     rkey = created.uri.rsplit("/", 1)[-1]
     return Delivered(
         remote_id=created.uri, remote_url=f"https://bsky.app/profile/{handle}/post/{rkey}"

@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .bluesky import DEFAULT_SERVICE
 from .length import measure
 from .models import Attachment, ChannelAccount
+from .services import check_length
 
 
 class BlueskyConnectForm(forms.Form):
@@ -76,10 +78,8 @@ class ScheduleForm(forms.Form):
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
-        length, limit = measure(self.account.network, text)
-        if length > limit:
-            raise forms.ValidationError(
-                _("This is %(length)s characters long; the limit is %(limit)s."),
-                params={"length": length, "limit": limit},
-            )
+        try:
+            check_length(self.account.network, text)  # the same check schedule_post makes
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["text"]) from None
         return text

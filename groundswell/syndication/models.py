@@ -26,6 +26,9 @@ class ChannelAccount(models.Model):
     # Bluesky: the PDS (https://bsky.social by default); Mastodon: the server's address.
     service_url = models.URLField(_("server"), max_length=500)
     secret_encrypted = models.TextField(editable=False)
+    # Bluesky: the session from the last login (encrypted like the secret), reused for every
+    # post instead of logging in each time; cleared when the server stops accepting it.
+    session_encrypted = models.TextField(editable=False, blank=True, default="")
     remote_account_id = models.CharField(max_length=255, blank=True)
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

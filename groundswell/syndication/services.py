@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,13 +37,38 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5))
 STUCK_AFTER = timedelta(minutes=10)
 NOT_PUBLISHED = gettext_lazy("Waiting: the story is not published on the hub yet.")
 UNAPPROVED = gettext_lazy("Waiting: an owner has to approve this post.")
+ALREADY_CONNECTED = gettext_lazy(
+    "An account on this network is already connected; disconnect it first."
+)
+# What lets a due post go out, as filters, so that the claim itself checks them: a story
+# unpublished after the worker loaded the post must stop it (habit 6).
+PUBLISHED = Q(story__state=StoryState.PUBLISHED)
+APPROVED = Q(organisation__approval_required=False) | Q(approved_at__isnull=False)
 
 
 # --- Accounts -------------------------------------------------------------------------------
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _check_server(url: str) -> str:
+    """The address of a server we send a secret to: https only, and an allowed host.
+
+    Plain http would show the app password or token to anyone on the path; the tests' fake
+    servers on loopback are the only exception (settings.HTTP_ALLOW_LOOPBACK).
+    """
     url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    plain_allowed = settings.HTTP_ALLOW_LOOPBACK and _is_loopback(parts.hostname or "")
+    if parts.scheme != "https" and not (parts.scheme == "http" and plain_allowed):
+        raise ValidationError({"service_url": _("The server address must start with https://.")})
     try:
         http.check_url(url)
     except http.FetchError:
@@ -55,9 +82,7 @@ def _refuse_second(membership: Membership, network: str) -> None:
     if ChannelAccount.objects.filter(
         organisation=membership.organisation, network=network, disconnected_at__isnull=True
     ).exists():
-        raise ValidationError(
-            _("An account on this network is already connected; disconnect it first.")
-        )
+        raise ValidationError(ALREADY_CONNECTED)
 
 
 def _verification_failed(error: DeliveryError) -> ValidationError:
@@ -74,15 +99,21 @@ def _connect(
 ) -> ChannelAccount:
     with transaction.atomic():
         _refuse_second(membership, network)
-        account = ChannelAccount.objects.create(
-            organisation=membership.organisation,
-            network=network,
-            handle=handle,
-            service_url=server,
-            secret_encrypted=crypto.encrypt(secret),
-            remote_account_id=remote_id,
-            connected_by=membership.user,
-        )
+        try:
+            # Two people connecting at once both pass the check above; the partial unique
+            # constraint lets only one in.
+            with transaction.atomic():
+                account = ChannelAccount.objects.create(
+                    organisation=membership.organisation,
+                    network=network,
+                    handle=handle,
+                    service_url=server,
+                    secret_encrypted=crypto.encrypt(secret),
+                    remote_account_id=remote_id,
+                    connected_by=membership.user,
+                )
+        except IntegrityError:
+            raise ValidationError(ALREADY_CONNECTED) from None
         record(
             organisation=membership.organisation,
             actor=membership.user,
@@ -144,7 +175,7 @@ def disconnect_account(membership: Membership, account: ChannelAccount) -> None:
     require(membership, "organisation.edit")
     now = timezone.now()
     changed = ChannelAccount.objects.filter(pk=account.pk, disconnected_at__isnull=True).update(
-        disconnected_at=now, secret_encrypted=""
+        disconnected_at=now, secret_encrypted="", session_encrypted=""
     )
     if not changed:
         return
@@ -237,10 +268,18 @@ def schedule_post(
     return post
 
 
-def _move(post: ScheduledPost, source: str, target: str, **fields: Any) -> bool:
-    """The one place a post changes state: a conditional UPDATE that only one caller wins."""
+def _move(
+    post: ScheduledPost, source: str, target: str, *, when: Q | None = None, **fields: Any
+) -> bool:
+    """The one place a post changes state: a conditional UPDATE that only one caller wins.
+
+    `when` adds conditions the row must still meet at the moment of the UPDATE.
+    """
     assert allowed(source, target), (source, target)
-    moved = ScheduledPost.objects.filter(pk=post.pk, state=source).update(state=target, **fields)
+    rows = ScheduledPost.objects.filter(pk=post.pk, state=source)
+    if when is not None:
+        rows = rows.filter(when)
+    moved = rows.update(state=target, **fields)
     if moved:
         post.state = target
         for key, value in fields.items():
@@ -274,20 +313,42 @@ def approve_post(membership: Membership, post: ScheduledPost) -> None:
 def retry_post(membership: Membership, post: ScheduledPost) -> None:
     """Put a failed post back in the queue to go out as soon as the worker next looks."""
     require(membership, "content.write")
-    if not post.account.is_connected:
-        raise ValidationError(_("Connect the account again before retrying."))
+    previous, account = post.account, post.account
+    if not account.is_connected:
+        # Disconnecting failed the posts waiting for that account; reconnecting makes a new
+        # row, so the post moves to whichever account on the network is connected now.
+        current = ChannelAccount.objects.filter(
+            organisation_id=post.organisation_id,
+            network=account.network,
+            disconnected_at__isnull=True,
+        ).first()
+        if current is None:
+            raise ValidationError(
+                _("No %(network)s account is connected: connect one, then retry.")
+                % {"network": account.get_network_display()}
+            )
+        account = current
+    last_error = post.last_error
     if not _move(
-        post, PostState.FAILED, PostState.SCHEDULED, scheduled_at=timezone.now(), attempts=0
+        post,
+        PostState.FAILED,
+        PostState.SCHEDULED,
+        scheduled_at=timezone.now(),
+        attempts=0,
+        account=account,
     ):
         raise ValidationError(_("This post is no longer failed; look again."))
+    changes = {"last_error": [last_error, ""]}
+    if account != previous:
+        changes["account"] = [str(previous.pk), str(account.pk)]
     record(
         organisation=membership.organisation,
         actor=membership.user,
         action="syndication.retry",
         target=post,
         summary=_("Retried the post of “%(title)s” to %(account)s")
-        % {"title": post.story.title, "account": post.account},
-        changes={"last_error": [post.last_error, ""]},
+        % {"title": post.story.title, "account": account},
+        changes=changes,
     )
 
 
@@ -313,13 +374,14 @@ def cancel_post(membership: Membership, post: ScheduledPost) -> None:
 # --- Sending (the worker) -------------------------------------------------------------------
 
 
-def waiting_reason(post: ScheduledPost) -> str:
-    """Why a due post cannot go out yet, or "" when it can."""
-    if post.story.state != StoryState.PUBLISHED:
-        return str(NOT_PUBLISHED)
-    if post.organisation.approval_required and post.approved_at is None:
-        return str(UNAPPROVED)
-    return ""
+def note_why_waiting(posts: QuerySet[ScheduledPost]) -> None:
+    """Write on each of `posts` that may not go out yet why it waits (the one place that
+    decides it; the claim in deliver() checks the same filters)."""
+    for reason, waiting in (
+        (NOT_PUBLISHED, posts.exclude(PUBLISHED)),
+        (UNAPPROVED, posts.filter(PUBLISHED).exclude(APPROVED)),
+    ):
+        waiting.exclude(waiting_reason=str(reason)).update(waiting_reason=str(reason))
 
 
 def _image(story_image: Any, *, small: bool = False) -> Image | None:
@@ -357,7 +419,9 @@ def outgoing(post: ScheduledPost) -> Outgoing:
             description=story.summary,
         )
     image = _image(story.cover) if post.attachment == Attachment.IMAGE else None
-    thumb = _image(story.cover, small=True) if link is not None else None
+    # Only Bluesky shows our card; Mastodon builds its own from the page, so no file is read.
+    on_bluesky = post.account.network == Network.BLUESKY
+    thumb = _image(story.cover, small=True) if link is not None and on_bluesky else None
     return Outgoing(
         text=post.text,
         language=story.language,
@@ -382,8 +446,30 @@ def _send(post: ScheduledPost) -> Delivered:
         ) from None
     message = outgoing(post)
     if account.network == Network.BLUESKY:
-        return bluesky.publish(account.service_url, account.handle, secret, message)
+        return bluesky.publish(
+            account.service_url,
+            account.handle,
+            secret,
+            message,
+            session=_stored_session(account),
+            keep_session=lambda session: _keep_session(account, session),
+        )
     return mastodon.publish(account.service_url, secret, message)
+
+
+def _stored_session(account: ChannelAccount) -> str:
+    try:
+        return crypto.decrypt(account.session_encrypted) if account.session_encrypted else ""
+    except crypto.SecretUnreadable:
+        return ""  # logging in again makes a new one
+
+
+def _keep_session(account: ChannelAccount, session: str) -> None:
+    """Store the Bluesky session for the next post (or forget it: ""), while connected."""
+    account.session_encrypted = crypto.encrypt(session) if session else ""
+    ChannelAccount.objects.filter(pk=account.pk, disconnected_at__isnull=True).update(
+        session_encrypted=account.session_encrypted
+    )
 
 
 def deliver(post_id: int) -> str:
@@ -404,21 +490,18 @@ def deliver(post_id: int) -> str:
     now = timezone.now()
     if post.state != PostState.SCHEDULED or post.scheduled_at > now:
         return post.state
-    reason = waiting_reason(post)
-    if reason:
-        if reason != post.waiting_reason:
-            ScheduledPost.objects.filter(pk=post.pk).update(waiting_reason=reason)
-            post.waiting_reason = reason
-        return post.state
+    # The claim checks again that the post may go out: what was loaded above may be stale.
     if not _move(
         post,
         PostState.SCHEDULED,
         PostState.SENDING,
+        when=PUBLISHED & APPROVED,
         claimed_at=now,
         attempts=F("attempts") + 1,
         waiting_reason="",
     ):
-        return ScheduledPost.objects.values_list("state", flat=True).get(pk=post.pk)
+        note_why_waiting(ScheduledPost.objects.filter(pk=post.pk, state=PostState.SCHEDULED))
+        return _current_state(post)
     post.attempts += 1
     try:
         delivered = _send(post)
@@ -428,39 +511,78 @@ def deliver(post_id: int) -> str:
         # A bug or an answer we did not expect: never leave the post in "sending" silently.
         logger.exception("sending scheduled post %s failed", post.pk)
         return _failed(post, DeliveryError(_("An unexpected error happened."), temporary=False))
-    _move(
-        post,
-        PostState.SENDING,
-        PostState.SENT,
-        sent_at=timezone.now(),
-        remote_id=delivered.remote_id[:500],
-        remote_url=delivered.remote_url[:1000],
-        last_error="",
-    )
+    return _sent(post, delivered)
+
+
+def _sent(post: ScheduledPost, delivered: Delivered) -> str:
+    """Record what the network accepted, whatever happened to the row while it was sending."""
+    fields: dict[str, Any] = {
+        "sent_at": timezone.now(),
+        "remote_id": delivered.remote_id[:500],
+        "remote_url": delivered.remote_url[:1000],
+        "last_error": "",
+        "waiting_reason": "",
+    }
+    names = {"title": post.story.title, "account": post.account}
+    if _move(post, PostState.SENDING, PostState.SENT, **fields):
+        summary = _("Posted “%(title)s” to %(account)s") % names
+    elif _move(post, PostState.FAILED, PostState.SENT, **fields) or _move(
+        post, PostState.SCHEDULED, PostState.SENT, **fields
+    ):
+        # The send outlasted STUCK_AFTER, so expire_stuck marked it interrupted (and a person
+        # may have retried it): the network has it, so it is sent, and not sent again.
+        summary = (
+            _(
+                "Posted “%(title)s” to %(account)s. Sending took so long that it had been "
+                "marked as interrupted; it is now marked as sent."
+            )
+            % names
+        )
+    else:
+        post.state = _current_state(post)
+        if post.state:
+            # Already sent by a worker that claimed it after a retry (with the same
+            # idempotency key, so the network kept one post): that worker recorded it.
+            return post.state
+        summary = (
+            _(
+                "Posted “%(title)s” to %(account)s, but it had been cancelled while it was "
+                "being sent: delete it on the network if it should not be there."
+            )
+            % names
+        )
     record(
         organisation=post.organisation,
         actor=None,
         action="syndication.sent",
         target=post,
-        summary=_("Posted “%(title)s” to %(account)s")
-        % {"title": post.story.title, "account": post.account},
+        summary=summary,
+        changes={"remote_url": ["", delivered.remote_url[:1000]]},
     )
     return post.state
+
+
+def _current_state(post: ScheduledPost) -> str:
+    """The state in the database ("" once the post is deleted), after a move that lost."""
+    state = ScheduledPost.objects.filter(pk=post.pk).values_list("state", flat=True).first()
+    return state or ""
 
 
 def _failed(post: ScheduledPost, error: DeliveryError) -> str:
     message = str(error)[:500]
     if error.temporary and post.attempts < MAX_AUTOMATIC_ATTEMPTS:
         delay = RETRY_AFTER[min(post.attempts - 1, len(RETRY_AFTER) - 1)]
-        _move(
+        if not _move(
             post,
             PostState.SENDING,
             PostState.SCHEDULED,
             scheduled_at=timezone.now() + delay,
             last_error=message,
-        )
+        ):
+            return _current_state(post)  # expired as interrupted meanwhile
         return post.state
-    _move(post, PostState.SENDING, PostState.FAILED, last_error=message)
+    if not _move(post, PostState.SENDING, PostState.FAILED, last_error=message):
+        post.state = _current_state(post)
     record(
         organisation=post.organisation,
         actor=None,
@@ -494,16 +616,8 @@ def dispatch_due(limit: int = 100) -> int:
     """Send the posts that are due and may go out; note on the others why they wait."""
     expire_stuck()
     due = ScheduledPost.objects.due(timezone.now())
-    not_published, unapproved = str(NOT_PUBLISHED), str(UNAPPROVED)
-    published = Q(story__state=StoryState.PUBLISHED)
-    approved = Q(organisation__approval_required=False) | Q(approved_at__isnull=False)
-    due.exclude(published).exclude(waiting_reason=not_published).update(
-        waiting_reason=not_published
-    )
-    due.filter(published).exclude(approved).exclude(waiting_reason=unapproved).update(
-        waiting_reason=unapproved
-    )
-    ready = list(due.filter(published).filter(approved).values_list("pk", flat=True)[:limit])
+    note_why_waiting(due)
+    ready = list(due.filter(PUBLISHED & APPROVED).values_list("pk", flat=True)[:limit])
     for post_id in ready:
         deliver(post_id)
     return len(ready)

@@ -9,6 +9,10 @@ A post is claimed by one conditional UPDATE (scheduled → sending); only the wo
 changed the row sends it, so two workers never post the same thing twice. A row left in
 "sending" by a crash is never re-sent automatically: the network may have accepted it
 before the crash, so it is marked failed and a person decides (see services.expire_stuck).
+
+A send that was only slow, not dead, may still succeed after that: the network has the post,
+so it becomes "sent" from wherever it is meanwhile (failed, or scheduled again by a retry),
+which also stops the retry from posting it a second time.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         (PostState.SENDING, PostState.FAILED),
         (PostState.SCHEDULED, PostState.FAILED),  # account disconnected before it was due
         (PostState.FAILED, PostState.SCHEDULED),  # a person pressed "retry"
+        # A slow send that was marked interrupted (and maybe retried) but that the network took.
+        (PostState.FAILED, PostState.SENT),
+        (PostState.SCHEDULED, PostState.SENT),
     }
 )
 

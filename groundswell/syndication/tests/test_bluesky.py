@@ -137,3 +137,55 @@ def test_a_repeat_after_a_lost_answer_cannot_make_a_second_bluesky_post(
     post.refresh_from_db()
     assert post.state == "failed"
     assert "already exists" in post.last_error
+
+
+def test_two_people_connecting_at_once_get_a_clear_message_not_an_error_page(
+    owner, bluesky_account, pds, monkeypatch
+):
+    # The second request checked before the first one's account was saved.
+    monkeypatch.setattr(services, "_refuse_second", lambda membership, network: None)
+    with pytest.raises(ValidationError, match="already connected"):
+        services.connect_bluesky(
+            owner, handle="alices.bsky.social", app_password=APP_PASSWORD, service_url=pds.url
+        )
+    assert ChannelAccount.objects.get() == bluesky_account
+    assert AuditEntry.objects.filter(action="syndication.connect").count() == 1
+
+
+def _sessions_created(pds):
+    return len(pds.to("/xrpc/com.atproto.server.createSession"))
+
+
+def test_one_login_serves_every_post_of_an_account(owner, published_story, bluesky_account, pds):
+    before = _sessions_created(pds)
+    first = _schedule(owner, published_story, bluesky_account, "One")
+    second = _schedule(owner, published_story, bluesky_account, "Two")
+
+    services.dispatch_due()
+
+    assert ScheduledPost.objects.filter(pk__in=[first.pk, second.pk], state="sent").count() == 2
+    assert _sessions_created(pds) == before + 1
+    stored = ChannelAccount.objects.values_list("session_encrypted", flat=True).get()
+    assert stored and "accessJwt" not in stored and "did:plc" not in stored
+
+
+def test_a_session_the_server_no_longer_accepts_is_replaced_by_a_new_login(
+    owner, published_story, bluesky_account, pds
+):
+    first = _schedule(owner, published_story, bluesky_account, "One")
+    services.dispatch_due()
+    before = _sessions_created(pds)
+    pds.failures["/xrpc/com.atproto.repo.createRecord"] = [401]
+    second = _schedule(owner, published_story, bluesky_account, "Two")
+
+    services.dispatch_due()
+
+    assert ScheduledPost.objects.filter(pk__in=[first.pk, second.pk], state="sent").count() == 2
+    assert _sessions_created(pds) == before + 1
+
+
+def test_disconnecting_forgets_the_bluesky_session(owner, published_story, bluesky_account, pds):
+    _schedule(owner, published_story, bluesky_account, "One")
+    services.dispatch_due()
+    services.disconnect_account(owner, bluesky_account)
+    assert ChannelAccount.objects.values_list("session_encrypted", flat=True).get() == ""

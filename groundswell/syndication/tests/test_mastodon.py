@@ -82,3 +82,16 @@ def test_a_passing_failure_is_tried_again_with_the_same_idempotency_key(
     assert post.state == "sent"
     keys = {r.headers["idempotency-key"] for r in mastodon_server.to("/api/v1/statuses")}
     assert keys == {str(post.idempotency_key)}
+
+
+def test_a_server_on_plain_http_is_refused_before_the_token_is_sent(
+    owner, mastodon_server, settings
+):
+    # Private addresses allowed, loopback http not: only https may carry the token.
+    settings.HTTP_ALLOW_PRIVATE_ADDRESSES = True
+    settings.HTTP_ALLOW_LOOPBACK = False
+    with pytest.raises(ValidationError, match="https") as refused:
+        services.connect_mastodon(owner, service_url=mastodon_server.url, access_token=TOKEN)
+    assert "service_url" in refused.value.message_dict
+    assert mastodon_server.requests == []
+    assert not ChannelAccount.objects.exists()

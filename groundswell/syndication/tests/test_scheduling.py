@@ -1,11 +1,13 @@
 from datetime import timedelta
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from groundswell.audit.models import AuditEntry
 from groundswell.stories.services import change_state
 from groundswell.syndication import services, tasks
-from groundswell.syndication.models import ScheduledPost
+from groundswell.syndication.models import ScheduledPost, ScheduledPostQuerySet
 from groundswell.testing import make_story
 
 
@@ -162,3 +164,164 @@ def test_disconnecting_forgets_the_secret_and_fails_waiting_posts(owner, story, 
 def test_the_periodic_task_does_not_reschedule_itself_under_the_immediate_backend(db):
     assert tasks.schedule_periodic() is False
     tasks.dispatch_due_posts.enqueue()  # runs once, no recursion
+
+
+def _meanwhile(monkeypatch, change):
+    """Run `change` (another request) right after deliver() has loaded the post."""
+    load = ScheduledPostQuerySet.first
+    changes = [change]
+
+    def load_then_change(queryset):
+        post = load(queryset)
+        while changes:
+            changes.pop()()
+        return post
+
+    monkeypatch.setattr(ScheduledPostQuerySet, "first", load_then_change)
+
+
+def test_a_story_unpublished_while_its_post_is_being_claimed_does_not_go_out(
+    owner, published_story, bluesky_account, pds, monkeypatch
+):
+    post = services.schedule_post(
+        owner, published_story, bluesky_account, text="Too late", scheduled_at=timezone.now()
+    )
+    _meanwhile(monkeypatch, lambda: change_state(owner, published_story, "unpublish"))
+
+    assert services.deliver(post.pk) == "scheduled"
+
+    assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
+    post.refresh_from_db()
+    assert (post.state, post.attempts) == ("scheduled", 0)
+    assert "not published" in post.waiting_reason
+
+
+def test_a_post_that_needs_approval_again_while_being_claimed_does_not_go_out(
+    org, owner, editor, published_story, bluesky_account, pds, monkeypatch
+):
+    org.approval_required = True
+    org.save()
+    editor.organisation.refresh_from_db()
+    post = services.schedule_post(
+        editor, published_story, bluesky_account, text="Unapproved", scheduled_at=timezone.now()
+    )
+    assert post.approved_at is None
+    org.approval_required = False
+    org.save()
+    _meanwhile(
+        monkeypatch,
+        lambda: type(org).objects.filter(pk=org.pk).update(approval_required=True),
+    )
+
+    assert services.deliver(post.pk) == "scheduled"
+
+    assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
+    post.refresh_from_db()
+    assert "approve" in post.waiting_reason
+
+
+def _slow_send(monkeypatch, meanwhile):
+    """A send that outlasts STUCK_AFTER: `meanwhile` runs (another worker, a person) after the
+    network accepted the post and before the worker records it."""
+    send = services._send
+
+    def slow(post):
+        delivered = send(post)
+        later = timezone.now() + services.STUCK_AFTER + timedelta(minutes=1)
+        monkeypatch.setattr(timezone, "now", lambda: later)
+        meanwhile(post)
+        return delivered
+
+    monkeypatch.setattr(services, "_send", slow)
+
+
+def test_a_post_accepted_after_it_was_marked_interrupted_is_recorded_as_sent(
+    owner, published_story, bluesky_account, pds, monkeypatch
+):
+    post = services.schedule_post(
+        owner, published_story, bluesky_account, text="Slow", scheduled_at=timezone.now()
+    )
+    _slow_send(monkeypatch, lambda post: services.expire_stuck())
+
+    assert services.deliver(post.pk) == "sent"
+
+    post.refresh_from_db()
+    assert (post.state, post.last_error) == ("sent", "")
+    assert post.remote_id.startswith("at://")
+    (entry,) = AuditEntry.objects.filter(action="syndication.sent")
+    assert "interrupted" in entry.summary
+    with pytest.raises(ValidationError):
+        services.retry_post(owner, post)
+
+
+def test_a_post_retried_while_its_slow_send_succeeded_is_not_posted_twice(
+    owner, published_story, bluesky_account, pds, monkeypatch
+):
+    post = services.schedule_post(
+        owner, published_story, bluesky_account, text="Slow", scheduled_at=timezone.now()
+    )
+
+    def expired_then_retried(post):
+        services.expire_stuck()
+        services.retry_post(owner, ScheduledPost.objects.get(pk=post.pk))
+
+    _slow_send(monkeypatch, expired_then_retried)
+
+    assert services.deliver(post.pk) == "sent"
+    services.dispatch_due()
+
+    post.refresh_from_db()
+    assert post.state == "sent"
+    assert len(pds.to("/xrpc/com.atproto.repo.createRecord")) == 1
+
+
+def test_delivering_a_post_whose_story_is_unpublished_notes_why_it_waits(
+    owner, story, bluesky_account, pds
+):
+    post = services.schedule_post(
+        owner, story, bluesky_account, text="Not yet", scheduled_at=timezone.now()
+    )
+    assert services.deliver(post.pk) == "scheduled"
+    post.refresh_from_db()
+    assert "not published" in post.waiting_reason
+    assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
+
+
+def test_a_post_failed_by_a_disconnect_is_retried_on_the_account_connected_since(
+    owner, published_story, bluesky_account, pds
+):
+    from .fakes import APP_PASSWORD
+
+    post = services.schedule_post(
+        owner, published_story, bluesky_account, text="Again", scheduled_at=timezone.now()
+    )
+    services.disconnect_account(owner, bluesky_account)
+    reconnected = services.connect_bluesky(
+        owner, handle="alices.bsky.social", app_password=APP_PASSWORD, service_url=pds.url
+    )
+    post.refresh_from_db()
+
+    services.retry_post(owner, post)
+
+    post.refresh_from_db()
+    assert (post.state, post.account) == ("scheduled", reconnected)
+    entry = AuditEntry.objects.get(action="syndication.retry")
+    assert entry.changes["account"] == [str(bluesky_account.pk), str(reconnected.pk)]
+    services.dispatch_due()
+    post.refresh_from_db()
+    assert post.state == "sent"
+
+
+def test_retrying_with_no_account_connected_on_that_network_says_so(
+    owner, published_story, bluesky_account, mastodon_account
+):
+    post = services.schedule_post(
+        owner, published_story, bluesky_account, text="Nowhere", scheduled_at=timezone.now()
+    )
+    services.disconnect_account(owner, bluesky_account)
+    post.refresh_from_db()
+
+    with pytest.raises(ValidationError, match="No Bluesky account is connected"):
+        services.retry_post(owner, post)
+    post.refresh_from_db()
+    assert (post.state, post.account) == ("failed", bluesky_account)

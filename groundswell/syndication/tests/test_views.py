@@ -101,7 +101,7 @@ def test_too_long_a_post_is_refused_by_the_server_and_the_text_is_kept(
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "the limit is 300" in page
+    assert "Bluesky allows 300. Shorten it by 1." in page
     assert "🦦" * 301 in page
     assert not ScheduledPost.objects.exists()
 

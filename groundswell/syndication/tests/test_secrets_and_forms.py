@@ -1,0 +1,53 @@
+import pytest
+from django.utils import timezone
+
+from groundswell.syndication import crypto, services
+from groundswell.syndication.forms import ScheduleForm
+
+
+def test_a_secret_stays_readable_after_the_secret_key_is_rotated(settings):
+    old_key, new_key = "o" * 50, "n" * 50
+    settings.SECRET_KEY = old_key
+    stored = crypto.encrypt("app password")
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = new_key, [old_key]
+    assert crypto.decrypt(stored) == "app password"
+    assert crypto.decrypt(crypto.encrypt("new secret")) == "new secret"
+
+    settings.SECRET_KEY_FALLBACKS = []
+    assert crypto.decrypt(crypto.encrypt("new secret")) == "new secret"
+    with pytest.raises(crypto.SecretUnreadable):
+        crypto.decrypt(stored)
+
+
+def test_the_form_and_the_service_give_the_same_length_message(bluesky_account):
+    form = ScheduleForm(
+        {
+            f"account-{bluesky_account.pk}-text": "x" * 301,
+            f"account-{bluesky_account.pk}-scheduled_at": "2030-01-01T12:00",
+            f"account-{bluesky_account.pk}-attachment": "none",
+        },
+        account=bluesky_account,
+    )
+    assert not form.is_valid()
+    assert form.errors["text"] == [
+        "This is 301 characters long; Bluesky allows 300. Shorten it by 1."
+    ]
+
+
+def test_a_mastodon_link_post_does_not_need_the_cover_image_file(
+    owner, published_story, mastodon_account, mastodon_server
+):
+    # Mastodon builds its own link card: the thumbnail is for Bluesky only.
+    published_story.refresh_from_db()
+    cover = published_story.cover
+    cover.small.storage.delete(cover.small.name)
+    cover.image.storage.delete(cover.image.name)
+    post = services.schedule_post(
+        owner, published_story, mastodon_account, text="A link", scheduled_at=timezone.now()
+    )
+
+    services.dispatch_due()
+
+    post.refresh_from_db()
+    assert (post.state, post.last_error) == ("sent", "")
