@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import signal
@@ -26,6 +27,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +134,7 @@ def run(requests: int, concurrency: int, duration: float, *, drain_timeout: floa
     outcome = Outcome()
     try:
         spike.wait_for(args.port)
-        outcome.load = asyncio.run(
+        outcome.load = _in_own_thread(
             _load(
                 args,
                 fixture,
@@ -212,6 +214,13 @@ async def _load(
     finally:
         loadgen.Report = original  # type: ignore[misc]
     return report
+
+
+def _in_own_thread(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: the caller's thread may already run a loop (in the
+    test suite, Playwright's sync API keeps one running for the whole session)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _db(env: dict[str, str]) -> sqlite3.Connection:
