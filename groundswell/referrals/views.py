@@ -83,7 +83,13 @@ def evangelists(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(
         request,
         "referrals/evangelists.html",
-        {"ranking": services.ranking(signatures), "campaigns": campaigns, "campaign": chosen},
+        {
+            "ranking": services.ranking(signatures),
+            "campaigns": campaigns,
+            "campaign": chosen,
+            # Names are personal data: roles that may not read supporters see numbers.
+            "show_names": membership.can("supporters.read"),
+        },
     )
 
 

@@ -190,3 +190,14 @@ def test_the_public_leaderboard_shows_first_names_of_those_who_opted_in(client, 
     html = client.get(board).content.decode()
     assert "Ana — 1 signature" in html
     assert "ana@example.net" not in html
+
+
+def test_roles_that_may_not_read_supporters_see_numbers_not_names(client, org, petition):
+    a = sign(petition, "ana@example.net")
+    sign(petition, "bo@example.net", ref=a.share_token.token)
+    analyst = testing.make_user("an@example.org", "An Analyst")
+    testing.add_member(org, analyst, "analyst")
+    client.force_login(analyst)
+    html = client.get(reverse("referrals:evangelists", args=[org.slug])).content.decode()
+    assert "<td>Ana</td>" not in html
+    assert f"<td>Supporter #{a.signature.supporter_id}</td>" in html
