@@ -9,8 +9,8 @@ from django.core.mail import EmailMessage
 from django.db.models import F
 from django.tasks import Task, default_task_backend, task
 from django.template.loader import render_to_string
-from django.utils import timezone
 
+from groundswell.lib.periodic import keep_one_waiting, repeat
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Purpose
 
@@ -48,9 +48,7 @@ def send_confirmations() -> None:
     """
     while _send_confirmation_batch() == CONFIRMATION_BATCH:
         pass
-    if default_task_backend.supports_defer:
-        keep_one_waiting(send_confirmations, delay=CONFIRMATIONS_EVERY)
-        _forget_old_runs(send_confirmations)
+    repeat(send_confirmations, every=CONFIRMATIONS_EVERY)
 
 
 def _send_confirmation_batch() -> int:
@@ -150,9 +148,7 @@ def recount_petitions() -> None:
     """
     for petition_id in services.petitions_needing_recount():
         services.recount(petition_id)
-    if default_task_backend.supports_defer:
-        keep_one_waiting(recount_petitions, delay=RECOUNT_EVERY)
-        _forget_old_runs(recount_petitions)
+    repeat(recount_petitions, every=RECOUNT_EVERY)
 
 
 @task()
@@ -160,20 +156,7 @@ def process_intake() -> None:
     """Record the signatures the web form took in, then look again shortly."""
     while intake.process() == intake.BATCH:
         pass  # a full batch: more are waiting
-    if default_task_backend.supports_defer:
-        keep_one_waiting(process_intake, delay=INTAKE_EVERY)
-        _forget_old_runs(process_intake)
-
-
-def keep_one_waiting(periodic: Task, *, delay: timedelta = timedelta(0)) -> bool:
-    """Keep exactly one run of a self-rescheduling task queued; True if this call queued it."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(task_path=periodic.module_path, status="READY")
-    if waiting.exists():
-        return False
-    periodic.using(run_after=timezone.now() + delay).enqueue()
-    return True
+    repeat(process_intake, every=INTAKE_EVERY)
 
 
 def schedule_periodic() -> None:
@@ -181,14 +164,3 @@ def schedule_periodic() -> None:
     keep_one_waiting(recount_petitions)
     keep_one_waiting(process_intake)
     keep_one_waiting(send_confirmations)
-
-
-def _forget_old_runs(periodic: Task) -> None:
-    # Every run leaves a result row; at one run a second they would pile up.
-    from django_tasks_db.models import DBTaskResult
-
-    DBTaskResult.objects.filter(
-        task_path=periodic.module_path,
-        status="SUCCESSFUL",
-        finished_at__lt=timezone.now() - timedelta(minutes=10),
-    ).delete()

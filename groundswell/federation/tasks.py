@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Q
-from django.tasks import default_task_backend, task
-from django.utils import timezone
+from django.tasks import task
+
+from groundswell.lib.periodic import keep_one_waiting, repeat
 
 from . import delivery, processing
 from .models import OutboxActivity, OutboxState, ReceivedActivity, ReceivedState
@@ -84,31 +85,9 @@ def stuck_received(moment: datetime) -> list[int]:
 def federation_tick() -> None:
     """Run the sweep, then again in half a minute (one tick waits in the queue at a time)."""
     sweep()
-    if default_task_backend.supports_defer:
-        schedule_periodic(delay=SWEEP_EVERY)
-        _forget_old_ticks()
-
-
-def _forget_old_ticks() -> None:
-    from django_tasks_db.models import DBTaskResult
-
-    DBTaskResult.objects.filter(
-        task_path=federation_tick.module_path,
-        status="SUCCESSFUL",
-        finished_at__lt=timezone.now() - timedelta(minutes=10),
-    ).delete()
+    repeat(federation_tick, every=SWEEP_EVERY)
 
 
 def schedule_periodic(*, delay: timedelta = timedelta(0)) -> bool:
     """Keep exactly one federation tick waiting in the queue; True if this call added it."""
-    if not default_task_backend.supports_defer:
-        return False
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=federation_tick.module_path, status="READY"
-    ).exists()
-    if waiting:
-        return False
-    federation_tick.using(run_after=timezone.now() + delay).enqueue()
-    return True
+    return keep_one_waiting(federation_tick, delay=delay)
