@@ -127,22 +127,34 @@ def get(
                     declared = reply.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > limit:
                         raise FetchError("the response is larger than allowed")
-                    body = bytearray()
-                    for chunk in reply.iter_bytes():
-                        body += chunk
-                        if len(body) > limit:
-                            raise FetchError("the response is larger than allowed")
-                    return Response(
-                        url=url,
-                        status=reply.status_code,
-                        headers={k.lower(): v for k, v in reply.headers.items()},
-                        content=bytes(body),
-                    )
-            except httpx.TimeoutException:
-                raise FetchError("the server took too long to answer") from None
+                    return _read(reply, url, limit, truncate=False)
             except httpx.HTTPError as error:
-                raise FetchError(f"the request failed ({type(error).__name__})") from None
+                raise _fetch_error(error) from None
     raise FetchError("too many redirects")
+
+
+def _read(reply: httpx.Response, url: str, limit: int, *, truncate: bool) -> Response:
+    """Read at most `limit` bytes (decompressed: a gzip bomb stops here too)."""
+    body = bytearray()
+    for chunk in reply.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            if not truncate:
+                raise FetchError("the response is larger than allowed")
+            body = body[:limit]
+            break
+    return Response(
+        url=url,
+        status=reply.status_code,
+        headers={k.lower(): v for k, v in reply.headers.items()},
+        content=bytes(body),
+    )
+
+
+def _fetch_error(error: httpx.HTTPError) -> FetchError:
+    if isinstance(error, httpx.TimeoutException):
+        return FetchError("the server took too long to answer")
+    return FetchError(f"the request failed ({type(error).__name__})")
 
 
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
@@ -195,19 +207,6 @@ def post(
             headers=request_headers,
             timeout=timeout or settings.HTTP_TIMEOUT_SECONDS,
         ) as reply:
-            body = bytearray()
-            for chunk in reply.iter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    body = body[:limit]
-                    break
-            return Response(
-                url=url,
-                status=reply.status_code,
-                headers={k.lower(): v for k, v in reply.headers.items()},
-                content=bytes(body),
-            )
-    except httpx.TimeoutException:
-        raise FetchError("the server took too long to answer") from None
+            return _read(reply, url, limit, truncate=True)
     except httpx.HTTPError as error:
-        raise FetchError(f"the request failed ({type(error).__name__})") from None
+        raise _fetch_error(error) from None
