@@ -4,9 +4,9 @@ Under a spike the request must not wait for anything but its own durable row. Th
 validates without touching the database (the petition comes from a short per-process
 cache), inserts one `SignatureIntake` row guarded by the (petition, email) unique
 constraint, and answers with the thank-you page for the share token stored in that row.
-`process` (run by the `process_intake` task) then records each row through the ordinary
-`sign_petition` path, in arrival order so that a referrer is always recorded before the
-people their link brought, and deletes it in the same transaction.
+`process` (run by the `process_intake` task) then records the rows in arrival order, so that
+a referrer is always recorded before the people their link brought, and deletes each in the
+same transaction that records it.
 """
 
 from __future__ import annotations
@@ -20,10 +20,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from groundswell.lib.emails import normalise_email
-from groundswell.referrals.models import new_token
+from groundswell.referrals.models import ShareToken, new_token
+from groundswell.supporters.models import Consent, Supporter
 
-from .models import Petition, SignatureIntake
-from .services import SignatureRequest, sign_petition
+from .models import Petition, Signature, SignatureIntake
+from .services import (
+    SignatureRequest,
+    credited,
+    new_consents,
+    new_signature,
+    sign_petition,
+    supporter_details,
+)
 
 logger = logging.getLogger(__name__)
 CACHE_SECONDS = 5.0
@@ -76,47 +84,132 @@ def take(petition: Petition, request: SignatureRequest) -> str:
 
 
 BATCH = 500
-CHUNK = 50
+CHUNK = 100
 
 
 def process(limit: int = BATCH) -> int:
     """Record up to `limit` waiting signatures, oldest first; return how many were done.
 
-    On PostgreSQL rows are recorded CHUNK to a transaction (one commit, so one fsync, per
-    chunk), each in its own savepoint so that one bad row cannot undo the others. SQLite has
-    one writer at a time, and a long transaction here would hold the sign form's INSERTs
-    behind it, so there each row is its own short transaction.
+    Rows are taken CHUNK to a transaction. Within one, runs of first-time signers are
+    written with a handful of multi-row INSERTs; anyone the organisation already knows (a
+    repeat, or a supporter from another petition) goes through `sign_petition` on its own,
+    in arrival order, so that a referrer is recorded before the people their link brought.
+    The transaction stays short (a few milliseconds for a chunk) because on SQLite the sign
+    form's INSERTs wait behind it.
     """
-    chunk = 1 if connection.vendor == "sqlite" else CHUNK
     done = 0
     ids = list(SignatureIntake.objects.order_by("id").values_list("id", flat=True)[:limit])
     petitions: dict[int, Petition] = {}
-    for start in range(0, len(ids), chunk):
+    for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
-            rows = (
+            rows = list(  # rows another worker holds are skipped, and it does them
                 SignatureIntake.objects.select_for_update(skip_locked=True)
-                .filter(pk__in=ids[start : start + chunk])
+                .filter(pk__in=ids[start : start + CHUNK])
                 .order_by("id")
             )
-            for row in rows:  # rows another worker holds are skipped, and they do them
-                try:
-                    with transaction.atomic():
-                        _record(row, petitions)
-                    done += 1
-                except Exception:
-                    # Leave the row for the next run; one bad row must not stop the rest.
-                    logger.exception("could not record signature intake %s", row.pk)
+            done += _record_rows(rows, petitions)
     return done
 
 
-def _record(row: SignatureIntake, petitions: dict[int, Petition]) -> None:
-    petition = petitions.get(row.petition_id)
+def _petition(petition_id: int, petitions: dict[int, Petition]) -> Petition:
+    petition = petitions.get(petition_id)
     if petition is None:
         petition = Petition.objects.select_related(
             "organisation", "consent_wording", "updates_wording"
-        ).get(pk=row.petition_id)
-        petitions[row.petition_id] = petition
-    request = SignatureRequest(**row.payload)
-    # The petition was open when the person signed; it may have closed since.
-    sign_petition(petition, request, share_token=row.share_token, check_open=False)
-    row.delete()
+        ).get(pk=petition_id)
+        petitions[petition_id] = petition
+    return petition
+
+
+def _record_rows(rows: list[SignatureIntake], petitions: dict[int, Petition]) -> int:
+    for row in rows:
+        _petition(row.petition_id, petitions)
+    keys = {row.email_key for row in rows}
+    organisations = {petition.organisation_id for petition in petitions.values()}
+    known = set(
+        Supporter.objects.filter(organisation_id__in=organisations, email_key__in=keys).values_list(
+            "organisation_id", "email_key"
+        )
+    )
+    done = 0
+    run: list[SignatureIntake] = []
+    for row in rows:
+        key = (petitions[row.petition_id].organisation_id, row.email_key)
+        if key in known:
+            done += _record_run(run, petitions) + _record_one(row, petitions)
+            run = []
+        else:
+            run.append(row)
+            known.add(key)  # a second row for the same person waits for this one
+    return done + _record_run(run, petitions)
+
+
+def _record_one(row: SignatureIntake, petitions: dict[int, Petition]) -> int:
+    try:
+        with transaction.atomic():
+            request = SignatureRequest(**row.payload)
+            # The petition was open when the person signed; it may have closed since.
+            sign_petition(
+                petitions[row.petition_id], request, share_token=row.share_token, check_open=False
+            )
+            row.delete()
+    except Exception:
+        # Leave the row for the next run; one bad row must not stop the rest.
+        logger.exception("could not record signature intake %s", row.pk)
+        return 0
+    return 1
+
+
+def _record_run(rows: list[SignatureIntake], petitions: dict[int, Petition]) -> int:
+    """First-time signers, in bulk; one by one if anything about them is unexpected."""
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():
+            _bulk_record(rows, petitions)
+    except Exception:
+        # Typically someone signing through the OSDI helper at the same moment created one of
+        # these people first; the single path copes with that.
+        logger.info("recording %s intake rows one by one", len(rows), exc_info=True)
+        return sum(_record_one(row, petitions) for row in rows)
+    return len(rows)
+
+
+def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) -> None:
+    requests = [SignatureRequest(**row.payload) for row in rows]
+    people = Supporter.objects.bulk_create(
+        Supporter(
+            organisation_id=petitions[row.petition_id].organisation_id,
+            email=request.email,
+            email_key=row.email_key,
+            **supporter_details(request),
+        )
+        for row, request in zip(rows, requests, strict=True)
+    )
+    wanted = {request.referral_token[:32] for request in requests if request.referral_token}
+    shares: dict[str, tuple[int, int]] = {
+        token: (supporter_id, petition_id)
+        for token, supporter_id, petition_id in ShareToken.objects.filter(
+            token__in=wanted
+        ).values_list("token", "supporter_id", "petition_id")
+    }
+    signatures = []
+    for row, request, person in zip(rows, requests, people, strict=True):
+        petition = petitions[row.petition_id]
+        referrer = credited(shares.get(request.referral_token[:32]), petition, person.pk)
+        signatures.append(new_signature(petition, person.pk, request, referrer))
+        shares[row.share_token] = (person.pk, petition.pk)  # for the people this one brought
+    Signature.objects.bulk_create(signatures)
+    ShareToken.objects.bulk_create(
+        ShareToken(token=row.share_token, supporter=person, petition_id=row.petition_id)
+        for row, person in zip(rows, people, strict=True)
+    )
+    Consent.objects.bulk_create(
+        consent
+        for signature, request in zip(signatures, requests, strict=True)
+        for consent in new_consents(signature, request)
+    )
+    SignatureIntake.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    from .tasks import run_soon, send_confirmations
+
+    run_soon(send_confirmations)

@@ -15,7 +15,7 @@ from groundswell.audit.services import diff, record
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters import services as supporters
-from groundswell.supporters.models import ConsentWording, Purpose, Supporter
+from groundswell.supporters.models import Consent, ConsentWording, Purpose, Supporter
 
 from .models import Petition, PetitionTally, PetitionUpdate, Signature, SignatureState
 
@@ -52,14 +52,76 @@ class SignatureResult:
     created: bool
 
 
-def _referrer(petition: Petition, token: str, supporter: Supporter) -> Supporter | None:
+def referrer_id(petition: Petition, token: str, supporter_id: int | None) -> int | None:
     """The supporter whose share link brought this person, if the token is for this petition."""
     if not token:
         return None
-    share = ShareToken.objects.select_related("supporter").filter(token=token[:32]).first()
-    if share is None or share.petition_id != petition.pk or share.supporter_id == supporter.pk:
+    share = ShareToken.objects.filter(token=token[:32]).values_list("supporter_id", "petition_id")
+    found = share.first()
+    return credited(found, petition, supporter_id)
+
+
+def credited(
+    share: tuple[int, int] | None, petition: Petition, supporter_id: int | None
+) -> int | None:
+    """A share link (supporter id, petition id) credits its holder for this petition only,
+    and never for their own signature."""
+    if share is None or share[1] != petition.pk or share[0] == supporter_id:
         return None
-    return share.supporter
+    return share[0]
+
+
+def supporter_details(request: SignatureRequest) -> dict[str, str]:
+    return {
+        "given_name": request.given_name[:100],
+        "family_name": request.family_name[:100],
+        "country": request.country[:2].upper(),
+        "postcode": request.postcode[:20],
+    }
+
+
+def new_signature(
+    petition: Petition, supporter_id: int, request: SignatureRequest, referred_by: int | None
+) -> Signature:
+    """The unsaved row for a first signature (the single and the bulk path share it)."""
+    data = {
+        "source": request.referrer_data.get("source", "")[:40],
+        "referrer": request.referrer_data.get("referrer", "")[:64],
+        "website": request.referrer_data.get("website", "")[:200],
+        "url": request.referrer_data.get("url", "")[:2000],
+    }
+    return Signature(
+        petition=petition,
+        supporter_id=supporter_id,
+        comment=request.comment[:500],
+        wording=petition.consent_wording,
+        wants_updates=request.wants_updates,
+        referred_by_id=referred_by,
+        referrer_data={k: v for k, v in data.items() if v},
+        channel=data["source"],
+        confirmation_sends=1,
+        last_sent_at=timezone.now(),
+    )
+
+
+def new_consents(signature: Signature, request: SignatureRequest) -> list[Consent]:
+    """The unsaved consent records a first signature gives: the petition's, and updates."""
+    petition = signature.petition
+    return [
+        supporters.new_consent(
+            signature.supporter_id,
+            purpose=purpose,
+            wording=wording,
+            granted=granted,
+            petition=petition,
+            source_url=request.source_url,
+            channel=signature.channel,
+        )
+        for purpose, wording, granted in (
+            (Purpose.PETITION, petition.consent_wording, True),
+            (Purpose.UPDATES, petition.updates_wording, request.wants_updates),
+        )
+    ]
 
 
 def sign_petition(
@@ -83,32 +145,13 @@ def sign_petition(
             petition.organisation,
             email=request.email,
             email_key=normalise_email(request.email),
-            given_name=request.given_name[:100],
-            family_name=request.family_name[:100],
-            country=request.country[:2].upper(),
-            postcode=request.postcode[:20],
+            **supporter_details(request),
         )
-        referrer = _referrer(petition, request.referral_token, supporter)
-        referrer_data = {
-            "source": request.referrer_data.get("source", "")[:40],
-            "referrer": request.referrer_data.get("referrer", "")[:64],
-            "website": request.referrer_data.get("website", "")[:200],
-            "url": request.referrer_data.get("url", "")[:2000],
-        }
+        referrer = referrer_id(petition, request.referral_token, supporter.pk)
         try:
             with transaction.atomic():
-                signature = Signature.objects.create(
-                    petition=petition,
-                    supporter=supporter,
-                    comment=request.comment[:500],
-                    wording=petition.consent_wording,
-                    wants_updates=request.wants_updates,
-                    referred_by=referrer,
-                    referrer_data={k: v for k, v in referrer_data.items() if v},
-                    channel=referrer_data["source"],
-                    confirmation_sends=1,
-                    last_sent_at=timezone.now(),
-                )
+                signature = new_signature(petition, supporter.pk, request, referrer)
+                signature.save(force_insert=True)
         except IntegrityError:
             signature = Signature.objects.get(petition=petition, supporter=supporter)
             created = False
@@ -116,24 +159,7 @@ def sign_petition(
             created = True
         share = share_token_for(supporter, petition, share_token)
         if created:
-            supporters.record_consent(
-                supporter,
-                purpose=Purpose.PETITION,
-                wording=petition.consent_wording,
-                granted=True,
-                petition=petition,
-                source_url=request.source_url,
-                channel=referrer_data["source"],
-            )
-            supporters.record_consent(
-                supporter,
-                purpose=Purpose.UPDATES,
-                wording=petition.updates_wording,
-                granted=request.wants_updates,
-                petition=petition,
-                source_url=request.source_url,
-                channel=referrer_data["source"],
-            )
+            Consent.objects.bulk_create(new_consents(signature, request))
         elif signature.state == SignatureState.PENDING:
             # Claim one of the few re-sends with a conditional update (two quick
             # resubmissions must not both send).

@@ -54,8 +54,8 @@ def find_or_create_supporter(
     return supporter
 
 
-def record_consent(
-    supporter: Supporter,
+def new_consent(
+    supporter_id: int,
     *,
     purpose: str,
     wording: ConsentWording,
@@ -64,13 +64,14 @@ def record_consent(
     source_url: str = "",
     channel: str = "",
 ) -> Consent:
+    """An unsaved consent record, so that many can be written in one statement."""
     expires_at = None
     if purpose == Purpose.UPDATES and granted:
         # Permission to keep writing to someone does not last for ever: after this long
         # without a new "yes" they stop receiving updates.
         expires_at = timezone.now() + timedelta(days=settings.CONSENT_UPDATES_DAYS)
-    return Consent.objects.create(
-        supporter=supporter,
+    return Consent(
+        supporter_id=supporter_id,
         purpose=purpose,
         petition=petition,
         wording=wording,

@@ -85,3 +85,60 @@ def test_a_signature_taken_in_before_a_petition_closed_is_still_recorded(
 def test_an_unknown_token_has_no_thank_you_page(client, petition):
     url = reverse("actions:thanks", args=[petition.organisation.slug, petition.pk, "nope"])
     assert client.get(url).status_code == 404
+
+
+def test_a_chunk_of_first_time_signers_is_written_in_a_few_statements(
+    client, petition, queued, settings, django_assert_max_num_queries
+):
+    from groundswell.supporters.models import Consent
+
+    settings.SIGN_RATE_LIMIT_PER_MINUTE = 1000
+    tokens = [sign(client, petition, f"person{n}@example.net") for n in range(60)]
+    with django_assert_max_num_queries(15):
+        assert intake.process() == 60
+    assert Signature.objects.filter(petition=petition).count() == 60
+    assert set(ShareToken.objects.values_list("token", flat=True)) == set(tokens)
+    assert Consent.objects.filter(petition=petition, purpose="petition", granted=True).count() == 60
+    assert Consent.objects.filter(petition=petition, purpose="updates").count() == 60
+    assert all(s.confirmation_sends == 1 for s in Signature.objects.all())
+
+
+def test_known_people_and_referrals_across_a_chunk_keep_arrival_order(
+    client, petition, owner, queued
+):
+    from groundswell import testing
+
+    other = testing.make_petition(owner, petition.campaign, title="Second ask")
+    sign(client, other, "ana@example.net")
+    intake.process()  # Ana is now a known supporter of the organisation
+    a = sign(client, petition, "dee@example.net")
+    b = sign(client, petition, "ANA@example.net", ref=a)  # known: the single path
+    c = sign(client, petition, "eve@example.net", ref=b)  # brought by a known person
+    sign(client, other, "eve@example.net", ref=c)  # the same new person twice in one chunk
+    assert intake.process() == 4
+    ana = Signature.objects.get(petition=petition, supporter__email="ana@example.net")
+    eve = Signature.objects.get(petition=petition, supporter__email="eve@example.net")
+    eve_other = Signature.objects.get(petition=other, supporter__email="eve@example.net")
+    assert ana.referred_by.email == "dee@example.net"
+    assert eve.referred_by.email == "ana@example.net"
+    assert eve_other.referred_by is None  # a link for one petition credits nobody on another
+    assert eve.supporter_id == eve_other.supporter_id  # one record per person per org
+    assert not SignatureIntake.objects.exists()
+
+
+def test_a_person_created_meanwhile_sends_the_chunk_down_the_single_path(
+    client, petition, queued
+):
+    from groundswell.supporters.services import find_or_create_supporter
+
+    sign(client, petition, "fay@example.net")
+    sign(client, petition, "gus@example.net")
+    rows = list(SignatureIntake.objects.order_by("id"))
+    # Gus signs through another door between the chunk's look-up and its INSERT.
+    gus = find_or_create_supporter(
+        petition.organisation, email="gus@example.net", email_key="gus@example.net"
+    )
+    assert intake._record_run(rows, {petition.pk: petition}) == 2
+    assert Signature.objects.get(supporter=gus).petition == petition
+    assert Signature.objects.count() == 2
+    assert not SignatureIntake.objects.exists()

@@ -313,7 +313,7 @@ def test_the_detail_page_offers_export_and_erasure_to_owners_only(client, org, a
 
 def test_consents_without_a_petition_still_show(client, org, alice, asha):
     wording = Consent.objects.filter(supporter=asha).first().wording
-    services.record_consent(asha, purpose="updates", wording=wording, granted=True)
+    services.new_consent(asha.pk, purpose="updates", wording=wording, granted=True).save()
     client.force_login(alice)
     response = client.get(reverse("supporters:staff_detail", args=[org.slug, asha.pk]))
     assert response.status_code == 200
