@@ -6,26 +6,62 @@ far more than sending it, so anonymous GETs get a copy at most a few seconds old
 count on it is itself recomputed every couple of seconds). Anything personal (signed-in
 staff, a pending message) bypasses the cache, and the referral values are written into the
 cached copy per request, so one copy serves every share link.
+
+Two layers share one store. `public_page` decorates the view: it renders the shared copy
+when there is none (or it is stale) and answers from it inside Django. `front` wraps the
+WSGI application: once it has seen the headers Django's middleware put on a copy, it answers
+later readers of that copy itself, before the middleware and URL resolver run at all, which
+is most of the cost of a cached page (see docs/performance.md).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_from_request
 
 SECONDS = 2.0
 MAX_ENTRIES = 2000
 # Query parameters that change the page only through the referral fields.
 REFERRAL_PARAMETERS = frozenset({"ref", "ch"})
+# Where the view tells the WSGI front which copy this response was (environ is request.META).
+COPY_KEY = "groundswell.pagecache.key"
+# Headers each reply gets anew rather than from the copy.
+PER_REPLY = frozenset({"content-length", "content-type", "set-cookie", "cache-control"})
 
-_entries: dict[tuple[Any, ...], tuple[float, bytes, str]] = {}
+Referral = Callable[[HttpRequest], dict[str, str]]
+Finish = Callable[[HttpRequest, HttpResponse], HttpResponse]
+
+
+@dataclass
+class Copy:
+    expires: float
+    content: bytes
+    content_type: str
+    referral: Referral | None
+    finish: Finish | None
+    # The headers Django's middleware added to this page, learnt by `front` from a reply.
+    headers: list[tuple[str, str]] | None = None
+
+    def reply(self, request: HttpRequest, *, with_headers: bool) -> HttpResponse:
+        values = self.referral(request) if self.referral else {}
+        response = HttpResponse(fill_referral(self.content, values), content_type=self.content_type)
+        if with_headers:
+            for name, value in self.headers or ():
+                response[name] = value
+        response["Cache-Control"] = f"public, max-age={int(SECONDS)}"
+        return self.finish(request, response) if self.finish else response
+
+
+_entries: dict[tuple[Any, ...], Copy] = {}
 
 
 def cacheable(request: HttpRequest) -> bool:
@@ -34,6 +70,12 @@ def cacheable(request: HttpRequest) -> bool:
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
     )
+
+
+def cache_key(request: HttpRequest, language: str) -> tuple[Any, ...]:
+    # The raw Host header: a copy exists only for a host Django has already accepted.
+    query = tuple(sorted((k, v) for k, v in request.GET.items() if k not in REFERRAL_PARAMETERS))
+    return (request.scheme, request.META.get("HTTP_HOST", ""), request.path, query, language)
 
 
 def clear() -> None:
@@ -57,8 +99,7 @@ def rendering_for_cache(request: HttpRequest) -> bool:
 
 
 def public_page(
-    referral: Callable[[HttpRequest], dict[str, str]] | None = None,
-    finish: Callable[[HttpRequest, HttpResponse], HttpResponse] | None = None,
+    referral: Referral | None = None, finish: Finish | None = None
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Cache a public view for anonymous readers.
 
@@ -71,13 +112,10 @@ def public_page(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not cacheable(request):
                 return view(request, *args, **kwargs)
-            query = tuple(
-                sorted((k, v) for k, v in request.GET.items() if k not in REFERRAL_PARAMETERS)
-            )
-            key = (request.path, query, get_language())
+            key = cache_key(request, get_language())
             now = time.monotonic()
-            entry = _entries.get(key)
-            if entry is None or entry[0] < now:
+            copy = _entries.get(key)
+            if copy is None or copy.expires < now:
                 request.render_for_cache = True  # type: ignore[attr-defined]
                 try:
                     response = view(request, *args, **kwargs)
@@ -87,14 +125,59 @@ def public_page(
                     return response
                 if len(_entries) >= MAX_ENTRIES:
                     _entries.clear()
-                entry = (now + SECONDS, response.content, response["Content-Type"])
-                _entries[key] = entry
-            content = entry[1]
-            values = referral(request) if referral else {}
-            response = HttpResponse(fill_referral(content, values), content_type=entry[2])
-            response["Cache-Control"] = f"public, max-age={int(SECONDS)}"
-            return finish(request, response) if finish else response
+                copy = Copy(
+                    now + SECONDS, response.content, response["Content-Type"], referral, finish
+                )
+                _entries[key] = copy
+            request.META[COPY_KEY] = key
+            return copy.reply(request, with_headers=False)
 
         return wrapper
 
     return decorate
+
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def front(app: WSGIApp) -> WSGIApp:
+    """Wrap the WSGI application: answer fresh, fully known copies before Django runs."""
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if _entries and environ.get("REQUEST_METHOD") == "GET":
+            served = _serve(environ, start_response)
+            if served is not None:
+                return served
+        seen: list[Any] = []
+
+        def remember(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            seen[:] = [status, headers]
+            return start_response(status, headers, *exc_info)
+
+        body = app(environ, remember)
+        key = environ.get(COPY_KEY)
+        if key is not None and seen and seen[0].startswith("200"):
+            copy = _entries.get(key)
+            if copy is not None and copy.headers is None:
+                copy.headers = [(k, v) for k, v in seen[1] if k.lower() not in PER_REPLY]
+        return body
+
+    return application
+
+
+def _serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes] | None:
+    request = WSGIRequest(environ)
+    if not cacheable(request):
+        return None
+    # LocaleMiddleware picks the language the same way (no language prefixes in our URLs).
+    copy = _entries.get(cache_key(request, get_language_from_request(request)))
+    if copy is None or copy.headers is None or copy.expires < time.monotonic():
+        return None
+    response = copy.reply(request, with_headers=True)
+    response["Content-Length"] = str(len(response.content))
+    headers = [
+        *response.items(),
+        *(("Set-Cookie", cookie.OutputString()) for cookie in response.cookies.values()),
+    ]
+    start_response("200 OK", headers)
+    return [response.content]

@@ -42,3 +42,84 @@ def test_the_count_on_the_copy_is_at_most_a_few_seconds_old(client, petition, mo
     monkeypatch.setattr(pagecache.time, "monotonic", lambda: now + pagecache.SECONDS + 0.1)
     assert "<strong>7</strong> confirmed" in client.get(url).content.decode()
     recount(petition.pk)
+
+
+class Wsgi:
+    """Calls the real WSGI stack through pagecache.front, counting what reached Django."""
+
+    def __init__(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.inner = WSGIHandler()
+        self.reached_django = 0
+
+        def counted(environ, start_response):
+            self.reached_django += 1
+            return self.inner(environ, start_response)
+
+        self.app = pagecache.front(counted)
+
+    def get(self, path, **headers):
+        from django.core.signals import request_started
+        from django.db import close_old_connections
+        from django.test import RequestFactory
+
+        environ = RequestFactory().get(path, **headers).environ
+        replies = []
+        # As Django's test client does: keep the test's database connection open.
+        request_started.disconnect(close_old_connections)
+        try:
+            body = b"".join(self.app(environ, lambda s, h, *e: replies.append((s, h))))
+        finally:
+            request_started.connect(close_old_connections)
+        status, headers_list = replies[0]
+        return int(status.split()[0]), headers_list, body.decode()
+
+
+def header(headers, name):
+    return [v for k, v in headers if k.lower() == name.lower()]
+
+
+def test_the_wsgi_front_answers_later_readers_before_django_with_the_same_headers(petition):
+    wsgi = Wsgi()
+    url = petition.campaign.get_absolute_url()
+    status, first, _html = wsgi.get(url)
+    assert status == 200 and wsgi.reached_django == 1
+    status, later, html = wsgi.get(url + "?ref=tok123&ch=whatsapp")
+    assert status == 200
+    assert wsgi.reached_django == 1  # answered from the copy
+    assert 'name="ref" value="tok123"' in html and 'name="ch" value="whatsapp"' in html
+    for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+                 "Referrer-Policy", "Vary", "Content-Language"):  # fmt: skip
+        assert header(later, name) == header(first, name) != [], name
+    assert header(later, "Content-Length") == [str(len(html.encode()))]
+    assert header(later, "Cache-Control") == ["public, max-age=2"]
+    assert any(c.startswith("gs_ref=tok123:whatsapp;") for c in header(later, "Set-Cookie"))
+    _status, plain, plain_html = wsgi.get(url)
+    assert 'name="ref" value=""' in plain_html and not header(plain, "Set-Cookie")
+
+
+def test_the_wsgi_front_leaves_staff_other_hosts_and_stale_copies_to_django(petition, monkeypatch):
+    wsgi = Wsgi()
+    url = petition.campaign.get_absolute_url()
+    wsgi.get(url)
+    wsgi.get(url, HTTP_COOKIE="sessionid=abc")
+    assert wsgi.reached_django == 2
+    status, _headers, _html = wsgi.get(url, HTTP_HOST="evil.example")
+    assert status == 400 and wsgi.reached_django == 3  # Django still checks the host
+    now = pagecache.time.monotonic()
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now + pagecache.SECONDS + 0.1)
+    wsgi.get(url)
+    assert wsgi.reached_django == 4
+
+
+def test_the_wsgi_front_keeps_one_copy_per_language(petition, settings):
+    settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
+    wsgi = Wsgi()
+    url = petition.campaign.get_absolute_url()
+    wsgi.get(url)
+    _status, headers, _html = wsgi.get(url, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert header(headers, "Content-Language") == ["fr"]
+    assert wsgi.reached_django == 2
+    _status, headers, _html = wsgi.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+    assert header(headers, "Content-Language") == ["fr"] and wsgi.reached_django == 2
