@@ -11,14 +11,15 @@ same transaction that records it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
-from dataclasses import asdict
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from groundswell.lib.bulk import prepare_insert
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.models import ShareToken, new_token
 from groundswell.supporters.models import Consent, Supporter
@@ -69,7 +70,7 @@ def take(petition: Petition, request: SignatureRequest) -> str:
             f"INSERT INTO {table} (petition_id, email_key, payload, share_token, created_at) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (petition_id, email_key) DO NOTHING "
             "RETURNING share_token",
-            [petition.pk, email_key, json.dumps(asdict(request)), token, timezone.now()],
+            [petition.pk, email_key, json.dumps(vars(request)), token, timezone.now()],
         )
         row = cursor.fetchone()
         if row is None:
@@ -90,24 +91,27 @@ CHUNK = 100
 def process(limit: int = BATCH) -> int:
     """Record up to `limit` waiting signatures, oldest first; return how many were done.
 
-    Rows are taken CHUNK to a transaction. Within one, runs of first-time signers are
-    written with a handful of multi-row INSERTs; anyone the organisation already knows (a
-    repeat, or a supporter from another petition) goes through `sign_petition` on its own,
-    in arrival order, so that a referrer is recorded before the people their link brought.
-    The transaction stays short (a few milliseconds for a chunk) because on SQLite the sign
-    form's INSERTs wait behind it.
+    Runs of first-time signers are written with a handful of multi-row INSERTs whose SQL is
+    built before the write transaction starts (groundswell/lib/bulk.py); anyone the
+    organisation already knows (a repeat, or a supporter from another petition) goes
+    through `sign_petition` on its own, in arrival order, so that a referrer is recorded
+    before the people their link brought.
+
+    On PostgreSQL each chunk is one transaction holding its intake rows FOR UPDATE, so two
+    workers never take the same row. SQLite has one write lock for the whole file, which
+    the sign form needs too: there each step is its own short transaction, and a worker
+    that died between two steps leaves rows that the next run records (see `_record_one`).
     """
+    sqlite = connection.vendor == "sqlite"
     done = 0
     ids = list(SignatureIntake.objects.order_by("id").values_list("id", flat=True)[:limit])
     petitions: dict[int, Petition] = {}
     for start in range(0, len(ids), CHUNK):
-        with transaction.atomic():
-            rows = list(  # rows another worker holds are skipped, and it does them
-                SignatureIntake.objects.select_for_update(skip_locked=True)
-                .filter(pk__in=ids[start : start + CHUNK])
-                .order_by("id")
-            )
-            done += _record_rows(rows, petitions)
+        rows = SignatureIntake.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("id")
+        with contextlib.nullcontext() if sqlite else transaction.atomic():
+            if not sqlite:  # rows another worker holds are skipped, and it does them
+                rows = rows.select_for_update(skip_locked=True)
+            done += _record_rows(list(rows), petitions)
     return done
 
 
@@ -147,6 +151,10 @@ def _record_rows(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
 def _record_one(row: SignatureIntake, petitions: dict[int, Petition]) -> int:
     try:
         with transaction.atomic():
+            if ShareToken.objects.filter(token=row.share_token).exists():
+                # Recorded already, by a run that died before it could delete the row.
+                row.delete()
+                return 1
             request = SignatureRequest(**row.payload)
             # The petition was open when the person signed; it may have closed since.
             sign_petition(
@@ -165,8 +173,7 @@ def _record_run(rows: list[SignatureIntake], petitions: dict[int, Petition]) -> 
     if not rows:
         return 0
     try:
-        with transaction.atomic():
-            _bulk_record(rows, petitions)
+        _bulk_record(rows, petitions)
     except Exception:
         # Typically someone signing through the OSDI helper at the same moment created one of
         # these people first; the single path copes with that.
@@ -176,8 +183,13 @@ def _record_run(rows: list[SignatureIntake], petitions: dict[int, Petition]) -> 
 
 
 def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) -> None:
+    """Two short transactions: the people, then their signatures, links and consents.
+
+    If the second fails (or the worker dies before it), the people stay and the rows are
+    recorded through the single path, which finds them again by email.
+    """
     requests = [SignatureRequest(**row.payload) for row in rows]
-    people = Supporter.objects.bulk_create(
+    people = [
         Supporter(
             organisation_id=petitions[row.petition_id].organisation_id,
             email=request.email,
@@ -185,7 +197,13 @@ def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
             **supporter_details(request),
         )
         for row, request in zip(rows, requests, strict=True)
-    )
+    ]
+    insert_people = prepare_insert(Supporter, people, returning=["id", "organisation", "email_key"])
+    with transaction.atomic():
+        created = {(org, key): pk for pk, org, key in insert_people.execute()}
+    for person in people:
+        person.pk = created[(person.organisation_id, person.email_key)]
+
     wanted = {request.referral_token[:32] for request in requests if request.referral_token}
     shares: dict[str, tuple[int, int]] = {
         token: (supporter_id, petition_id)
@@ -199,17 +217,24 @@ def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
         referrer = credited(shares.get(request.referral_token[:32]), petition, person.pk)
         signatures.append(new_signature(petition, person.pk, request, referrer))
         shares[row.share_token] = (person.pk, petition.pk)  # for the people this one brought
-    Signature.objects.bulk_create(signatures)
-    ShareToken.objects.bulk_create(
+    links = [
         ShareToken(token=row.share_token, supporter=person, petition_id=row.petition_id)
         for row, person in zip(rows, people, strict=True)
-    )
-    Consent.objects.bulk_create(
+    ]
+    consents = [
         consent
         for signature, request in zip(signatures, requests, strict=True)
         for consent in new_consents(signature, request)
-    )
-    SignatureIntake.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    ]
+    inserts = [
+        prepare_insert(Signature, signatures),
+        prepare_insert(ShareToken, links),
+        prepare_insert(Consent, consents),
+    ]
+    with transaction.atomic():
+        for insert in inserts:
+            insert.execute()
+        SignatureIntake.objects.filter(pk__in=[row.pk for row in rows]).delete()
     from .tasks import run_soon, send_confirmations
 
     run_soon(send_confirmations)

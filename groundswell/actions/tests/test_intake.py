@@ -126,9 +126,7 @@ def test_known_people_and_referrals_across_a_chunk_keep_arrival_order(
     assert not SignatureIntake.objects.exists()
 
 
-def test_a_person_created_meanwhile_sends_the_chunk_down_the_single_path(
-    client, petition, queued
-):
+def test_a_person_created_meanwhile_sends_the_chunk_down_the_single_path(client, petition, queued):
     from groundswell.supporters.services import find_or_create_supporter
 
     sign(client, petition, "fay@example.net")
@@ -142,3 +140,57 @@ def test_a_person_created_meanwhile_sends_the_chunk_down_the_single_path(
     assert Signature.objects.get(supporter=gus).petition == petition
     assert Signature.objects.count() == 2
     assert not SignatureIntake.objects.exists()
+
+
+class Died(BaseException):
+    """The worker killed mid-chunk (not an error the code may catch and handle)."""
+
+
+@pytest.mark.parametrize("dies_at", ["after the people", "half-way through the signatures"])
+def test_a_worker_killed_between_the_steps_leaves_nothing_lost_or_doubled(
+    client, petition, queued, monkeypatch, dies_at
+):
+    from groundswell.lib.bulk import PreparedInsert
+    from groundswell.supporters.models import Consent, Supporter
+
+    for name in ("hal", "ida", "jon"):
+        sign(client, petition, f"{name}@example.net")
+    real_execute = PreparedInsert.execute
+    executed = []
+
+    def dying_execute(insert):
+        # The first INSERT is the people (a transaction of its own), the second the
+        # signatures (in one transaction with the links, consents and intake delete).
+        if len(executed) == 1 and dies_at == "after the people":
+            raise Died
+        rows = real_execute(insert)
+        executed.append(insert)
+        if len(executed) == 2:
+            raise Died
+        return rows
+
+    monkeypatch.setattr(PreparedInsert, "execute", dying_execute)
+    with pytest.raises(Died):
+        intake.process()
+    monkeypatch.undo()
+    assert Supporter.objects.count() == 3  # the first step had committed
+    assert not Signature.objects.exists()  # the second had not
+    assert SignatureIntake.objects.count() == 3
+    assert intake.process() == 3
+    assert not SignatureIntake.objects.exists()
+    assert Supporter.objects.count() == 3
+    assert Signature.objects.count() == 3
+    assert ShareToken.objects.count() == 3
+    assert Consent.objects.filter(purpose="petition").count() == 3
+    # One confirmation owed each, not a second for a "repeat".
+    assert sorted(Signature.objects.values_list("confirmation_sends", flat=True)) == [1, 1, 1]
+
+
+def test_a_row_another_worker_already_recorded_is_only_deleted(client, petition, queued):
+    sign(client, petition, "kim@example.net")
+    row = SignatureIntake.objects.get()
+    assert intake.process() == 1
+    row.save(force_insert=True)  # a second worker read it before the first deleted it
+    assert intake._record_one(row, {petition.pk: petition}) == 1
+    assert not SignatureIntake.objects.exists()
+    assert Signature.objects.get().confirmation_sends == 1

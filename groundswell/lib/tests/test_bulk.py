@@ -1,0 +1,23 @@
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from groundswell.lib.bulk import prepare_insert
+from groundswell.supporters.models import Supporter
+
+
+def test_a_prepared_insert_touches_the_database_only_when_it_runs(org):
+    people = [
+        Supporter(organisation=org, email=f"p{n}@example.net", email_key=f"p{n}@example.net")
+        for n in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert = prepare_insert(Supporter, people, returning=["id", "email_key"])
+    assert len(queries) == 0  # built before any write transaction, so no lock is held
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        rows = insert.execute()
+    assert len(queries) == 1
+    stored = {s.email_key: s for s in Supporter.objects.filter(organisation=org)}
+    assert {key: pk for pk, key in rows} == {key: s.pk for key, s in stored.items()}
+    # The same defaults and auto_now values as bulk_create would give.
+    assert all(s.created_at is not None and s.public_leaderboard is False for s in stored.values())
+    assert all(not person._state.adding for person in people)
