@@ -9,17 +9,36 @@ Writes outside a transaction (Django's autocommit `save()`, `update()`, `delete(
 same lock for their one statement: mixing them with SQLite's own busy waiting would let a
 sleeping statement hold up every process queued on the lock. Readers never take it (WAL lets
 them read while someone writes).
+
+Checkpoints (copying the write-ahead log back into the database file, with an fsync) are
+also kept off the request path. SQLite runs one automatically inside the commit that pushes
+the log past a size, that is inside some request while it holds the write lock, so every
+other writer waited for the copy and the fsync. Here each process runs a PASSIVE checkpoint
+every second from a thread of its own, which needs no write lock and lets writers go on;
+the automatic one stays as a backstop at a much larger size.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from django.db.backends.sqlite3 import base
+
+logger = logging.getLogger(__name__)
+CHECKPOINT_EVERY = 1.0
+# Pages of write-ahead log (4 KiB each) after which SQLite checkpoints inside a commit
+# anyway: only reached if the checkpoint thread cannot keep up.
+AUTOCHECKPOINT_PAGES = 25_000
+_checkpointing: set[tuple[int, str]] = set()
+_checkpointing_lock = threading.Lock()
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER")
 
@@ -70,8 +89,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params: Any) -> Any:
         connection = super().get_new_connection(conn_params)
         name = str(self.settings_dict["NAME"])
-        if self._lock_fd is None and name and not self.is_in_memory_db():
-            self._lock_fd = os.open(f"{name}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
+        if name and not self.is_in_memory_db():
+            if self._lock_fd is None:
+                self._lock_fd = os.open(f"{name}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
+            connection.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+            start_checkpointing(name)
         return connection
 
     def _acquire(self) -> None:
@@ -109,3 +131,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._close()  # type: ignore[misc]
         finally:
             self._release()
+
+
+def start_checkpointing(path: str) -> None:
+    """Start this process's checkpoint thread for the database at `path`, once."""
+    key = (os.getpid(), path)  # a forked child needs a thread of its own
+    with _checkpointing_lock:
+        if key in _checkpointing:
+            return
+        _checkpointing.add(key)
+    threading.Thread(
+        target=_checkpoint_forever, args=(path,), name="sqlite-checkpoint", daemon=True
+    ).start()
+
+
+def _checkpoint_forever(path: str) -> None:
+    # A connection of its own, outside Django: sqlite3 releases the GIL while it copies.
+    connection = sqlite3.connect(path, timeout=20, isolation_level=None, check_same_thread=False)
+    while True:
+        time.sleep(CHECKPOINT_EVERY)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            logger.warning("SQLite checkpoint failed; trying again shortly", exc_info=True)
