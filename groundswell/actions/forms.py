@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.campaigns.models import Campaign
@@ -50,24 +52,13 @@ class SignForm(forms.Form):
 
     def __init__(self, *args: Any, petition: Petition, **kwargs: Any) -> None:
         kwargs["auto_id"] = f"p{petition.pk}-%s"  # two petitions on one page: unique ids
+        # Django deep-copies every field for every form, which was a third of the cost of
+        # a signature under a spike. The fields for a petition are built once (below) and
+        # shared: nothing changes a field after that, and binding data lives on the form.
+        self.base_fields = {}
         super().__init__(*args, **kwargs)
         self.petition = petition
-        self.fields["given_name"].widget.attrs["autocomplete"] = "given-name"
-        self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"
-        self.fields["consent"].label = petition.consent_wording.text
-        self.fields["wants_updates"].label = petition.updates_wording.text
-        if petition.collect_country:
-            country = self.fields["country"]
-            assert isinstance(country, forms.ChoiceField)
-            country.choices = [("", _("Choose…")), *current_country_choices()]
-        else:
-            del self.fields["country"]
-        if not petition.collect_postcode:
-            del self.fields["postcode"]
-        else:
-            self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
-        if not petition.collect_comment:
-            del self.fields["comment"]
+        self.fields = dict(_fields_for(petition))
 
     def clean_email(self) -> str:
         return clean_email(self.cleaned_data.get("email", ""))
@@ -77,6 +68,45 @@ class SignForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Enter your first name."))
         return name
+
+
+_shared_fields: dict[tuple[Any, ...], dict[str, forms.Field]] = {}
+
+
+def _fields_for(petition: Petition) -> dict[str, forms.Field]:
+    """The sign form's fields for this petition (and language), built once per process."""
+    key = (
+        petition.pk,
+        petition.consent_wording_id,
+        petition.updates_wording_id,
+        petition.collect_country,
+        petition.collect_postcode,
+        petition.collect_comment,
+        get_language(),
+    )
+    fields = _shared_fields.get(key)
+    if fields is None:
+        fields = copy.deepcopy(SignForm.base_fields)
+        fields["given_name"].widget.attrs["autocomplete"] = "given-name"
+        fields["family_name"].widget.attrs["autocomplete"] = "family-name"
+        fields["consent"].label = petition.consent_wording.text
+        fields["wants_updates"].label = petition.updates_wording.text
+        if petition.collect_country:
+            country = fields["country"]
+            assert isinstance(country, forms.ChoiceField)
+            country.choices = [("", _("Choose…")), *current_country_choices()]
+        else:
+            del fields["country"]
+        if not petition.collect_postcode:
+            del fields["postcode"]
+        else:
+            fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
+        if not petition.collect_comment:
+            del fields["comment"]
+        if len(_shared_fields) > 500:
+            _shared_fields.clear()
+        _shared_fields[key] = fields
+    return fields
 
 
 class PetitionForm(forms.ModelForm):

@@ -6,6 +6,7 @@ address exactly as they typed it.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import idna
@@ -27,12 +28,21 @@ DISPOSABLE_DOMAINS = frozenset(
 )  # fmt: skip
 
 
-def _ascii_domain(domain: str) -> str:
+@functools.lru_cache(maxsize=4096)
+def _idna(domain: str) -> str | None:
+    # IDNA checks are slow and a spike brings the same few domains again and again.
     domain = unicodedata.normalize("NFC", domain.strip().rstrip(".").lower())
     try:
         return idna.encode(domain, uts46=True).decode("ascii")
     except idna.IDNAError:
-        raise ValidationError(_("The part after @ is not a valid domain name.")) from None
+        return None
+
+
+def _ascii_domain(domain: str) -> str:
+    ascii_domain = _idna(domain)
+    if ascii_domain is None:
+        raise ValidationError(_("The part after @ is not a valid domain name."))
+    return ascii_domain
 
 
 def clean_email(raw: str) -> str:
