@@ -1,7 +1,10 @@
+import os
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+WORKER_NICENESS = 10
 
 
 class Command(BaseCommand):
@@ -18,4 +21,7 @@ class Command(BaseCommand):
         actions_periodic()
         syndication_periodic()
         federation_periodic()
+        # Everything the worker does can wait a little; on a small machine under a spike the
+        # web workers answering people come first.
+        os.nice(WORKER_NICENESS)
         call_command("db_worker", interval=0.5, reload=False)
