@@ -188,3 +188,26 @@ def test_the_recount_task_is_kept_single_in_the_queue(settings, petition):
     assert keep_one_waiting(recount_petitions) is True
     assert keep_one_waiting(recount_petitions) is False
     assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_each_petition_keeps_its_own_fields_and_wording_in_the_shared_form(
+    client, petition, owner
+):
+    from groundswell import testing
+    from groundswell.actions.forms import SignForm
+    from groundswell.actions.services import update_petition
+
+    other = testing.make_petition(owner, petition.campaign, title="Second ask")
+    update_petition(owner, other, {"collect_postcode": True, "consent_text": "Deliver my name."})
+    other.refresh_from_db()
+    plain = SignForm(petition=petition)
+    with_postcode = SignForm({"postcode": "AB1 2CD"}, petition=other)
+    assert "postcode" not in plain.fields and "postcode" in with_postcode.fields
+    assert with_postcode.fields["consent"].label == "Deliver my name."
+    assert plain.fields["consent"].label == petition.consent_wording.text
+    with_postcode.is_valid()
+    # Errors and data live on the form, never on the shared fields.
+    assert "email" in with_postcode.errors and not SignForm(petition=other).errors
+    update_petition(owner, other, {"consent_text": "New words."})
+    other.refresh_from_db()
+    assert SignForm(petition=other).fields["consent"].label == "New words."
