@@ -1,16 +1,19 @@
 """The viral-spike benchmark (targets P1, P1b and P2 in shared/design/performance.md).
 
-Runs the real server (`python -m groundswell serve`, the production configuration) on a
-fresh database and alternates, A B A B:
+Runs the real server (`python -m groundswell serve`, the production configuration) and the
+real worker on a fresh database, and alternates, A B A B, with wrk (bench/wrk.py, Lua
+scripts in bench/lua/) as the load generator:
+  * ceiling:   POST a bare Django view doing one unique-key INSERT (same server, same DB);
   * sign:      POST the real sign form: unique, varied signers, some repeats on purpose
                (the same person with other case, dots or +tags), referral tokens taken from
-               earlier thank-you redirects;
+               earlier thank-you redirects; the worker records them meanwhile;
   * osdi:      POST the OSDI record-signature helper (JSON), a quarter as many;
-  * ceiling:   POST a bare Django view doing one unique-key INSERT (same server, same DB);
-  * page:      GET the campaign page with its live count;
-  * static:    GET a static file from the same server.
-Afterwards it counts rows: every 302 from the sign form and every 2xx from the helper must be
-a stored signature, and no person may be stored twice.
+  * static:    GET a static file from the same server;
+  * page:      GET the campaign page with its live count.
+Before each ceiling and helper round the worker is given time to catch up, so the ceilings
+never share the machine with it and the sign form always does. Afterwards it counts rows:
+every share token a 302 handed out must belong to a stored signature, and every 2xx from
+the helper must be one stored signature.
 
     .venv/bin/python bench/spike.py                     # SQLite
     .venv/bin/python bench/spike.py --db postgres       # PostgreSQL on 127.0.0.1:5432
@@ -21,7 +24,6 @@ Only 127.0.0.1 is targeted; every run is bounded by a request count and a durati
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -32,12 +34,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-import loadgen
+import wrk
 
 FIRST = [
     "Asha",
@@ -112,7 +114,9 @@ class Signers:
 
 
 def prepare(args: argparse.Namespace) -> tuple[dict[str, str], dict]:
-    data_dir = Path(tempfile.mkdtemp(prefix="groundswell-bench-"))
+    data_dir = Path(
+        os.environ.get("BENCH_DATA_DIR") or tempfile.mkdtemp(prefix="groundswell-bench-")
+    )
     env = {
         **os.environ,
         "GROUNDSWELL_DATA_DIR": str(data_dir),
@@ -145,10 +149,10 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, str], dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--requests", type=int, default=20_000, help="per sign/ceiling round")
-    parser.add_argument("--page-requests", type=int, default=40_000, help="per page round")
+    parser.add_argument("--requests", type=int, default=40_000, help="per sign/ceiling round")
+    parser.add_argument("--page-requests", type=int, default=400_000, help="per page round")
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds, per round")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds, per round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0, help="granian workers (0: default)")
     parser.add_argument("--port", type=int, default=0)
@@ -160,197 +164,195 @@ def main() -> None:
     serve = [sys.executable, "-m", "groundswell", "serve", "--port", str(args.port)]
     if args.workers:
         serve += ["--workers", str(args.workers)]
-    server = subprocess.Popen(serve, env=env, cwd=ROOT)
+    log = open(Path(env["GROUNDSWELL_DATA_DIR"]) / "processes.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(serve, env=env, cwd=ROOT, stdout=log, stderr=log)
+    worker = Worker(env, log)
     try:
         wait_for(args.port)
-        base = f"http://127.0.0.1:{args.port}"
-        reports = asyncio.run(run_rounds(args, base, fixture))
-    finally:
+        database = Database(args, env)
+        reports = run_rounds(args, f"http://127.0.0.1:{args.port}", fixture, database, worker)
         server.terminate()
         server.wait(timeout=20)
-    verify_and_print(args, env, fixture, reports, command)
+        worker.start()
+        caught_up = database.wait_for_worker(timeout=600)
+    finally:
+        worker.stop()
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=20)
+    verify_and_print(args, fixture, reports, command, database, caught_up)
 
 
-async def run_rounds(args: argparse.Namespace, base: str, fixture: dict) -> dict[str, list]:
+class Worker:
+    """The real task worker, which the sign rounds run with and without."""
+
+    def __init__(self, env: dict[str, str], log: Any) -> None:
+        self.env, self.log = env, log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self.process is None:
+            command = [sys.executable, "-m", "groundswell", "worker"]
+            self.process = subprocess.Popen(
+                command, env=self.env, cwd=ROOT, stdout=self.log, stderr=self.log
+            )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+class Database:
+    """Django set up against the benchmark's database, for waiting on and counting rows."""
+
+    def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
+        for name in ("GROUNDSWELL_DATA_DIR", "SITE_URL", "DATABASE_URL"):
+            os.environ.pop(name, None)
+            if name in env:
+                os.environ[name] = env[name]
+        os.environ["DJANGO_SETTINGS_MODULE"] = "groundswell.settings"
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+
+    def waiting(self) -> int:
+        from django.db import connection
+
+        from groundswell.actions.models import SignatureIntake
+
+        count = SignatureIntake.objects.count()
+        connection.close()
+        return count
+
+    def wait_for_worker(self, timeout: float) -> float | None:
+        """Seconds until the worker had recorded every intake row (None: not in time)."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.waiting() == 0:
+                return time.monotonic() - started
+            time.sleep(0.25)
+        return None
+
+
+def run_rounds(
+    args: argparse.Namespace, base: str, fixture: dict, database: Database, worker: Worker
+) -> dict[str, list[wrk.WrkReport]]:
     org, petition = fixture["org"], fixture["petition"]
-    sign_path = f"/o/{org}/petitions/{petition}/sign/"
-    page_path = f"/o/{org}/campaigns/{fixture['campaign']}/"
-    signers = Signers(seed=1)
-    helper_path = f"/api/osdi/v1/petitions/{petition}/record_signature_helper"
-    reports: dict[str, list] = {"sign": [], "osdi": [], "ceiling": [], "page": [], "static": []}
-    # Warm up both paths (imports, connections, caches) before measuring.
-    await loadgen.run(
-        "warm-up",
-        base,
-        lambda i: loadgen.Request("GET", page_path),
-        count=200,
-        concurrency=8,
-        duration=10,
-        progress=False,
-    )
-
-    for round_number in range(args.rounds):
-        prefix = f"r{round_number}-"
-
-        def ceiling(i: int, prefix: str = prefix) -> loadgen.Request:
-            return loadgen.Request(
-                "POST", "/bench/insert/", urlencode({"key": f"{prefix}{i}"}).encode()
+    urls = {
+        "ceiling": base + "/bench/insert/",
+        "sign": f"{base}/o/{org}/petitions/{petition}/sign/",
+        "sign+worker": f"{base}/o/{org}/petitions/{petition}/sign/",
+        "osdi": f"{base}/api/osdi/v1/petitions/{petition}/record_signature_helper",
+        "static": base + "/static/groundswell/site.css",
+        "page": f"{base}/o/{org}/campaigns/{fixture['campaign']}/",
+    }
+    scripts = {
+        "ceiling": "insert",
+        "sign": "sign",
+        "sign+worker": "sign",
+        "osdi": "osdi",
+        "static": "get",
+        "page": "get",
+    }
+    counts = {
+        "ceiling": args.requests,
+        "sign": args.requests,
+        "sign+worker": args.requests,
+        "osdi": args.requests // 4,
+        "static": args.page_requests,
+        "page": args.page_requests,
+    }
+    reports: dict[str, list[wrk.WrkReport]] = {name: [] for name in urls}
+    # Warm up every path (imports, connections, caches) before measuring.
+    worker.stop()
+    for name in ("page", "static", "ceiling", "sign"):
+        wrk.run("warm-up", urls[name], scripts[name], count=500, duration=2, prefix="warm")
+    for number in range(1, args.rounds + 1):
+        for name in urls:
+            # The ceiling and the first sign round run with the worker stopped (it records
+            # what they took in afterwards); the second sign round runs with it recording.
+            worker.start()
+            if name in ("ceiling", "osdi"):
+                database.wait_for_worker(timeout=300)
+            if name in ("ceiling", "sign"):
+                worker.stop()
+            reports[name].append(
+                wrk.run(
+                    f"{name} #{number}",
+                    urls[name],
+                    scripts[name],
+                    count=counts[name],
+                    duration=args.duration,
+                    connections=args.concurrency,
+                    prefix=f"r{number}{name.replace('+', 'w')}",
+                )
             )
-
-        def sign(i: int, prefix: str = prefix) -> loadgen.Request:
-            email, first, ref = signers.next(i, prefix)
-            form = {
-                "given_name": first,
-                "family_name": "Bench",
-                "email": email,
-                "consent": "on",
-                "ref": ref,
-                "ch": "whatsapp" if ref else "",
-            }
-            return loadgen.Request("POST", sign_path, urlencode(form).encode(), tag=email)
-
-        def helper(i: int, prefix: str = prefix) -> loadgen.Request:
-            # The OSDI record-signature helper, as an organisation's own site would call it.
-            email, first, ref = signers.next(i, prefix + "api-")
-            person = {
-                "person": {
-                    "given_name": first,
-                    "family_name": "Bench",
-                    "email_addresses": [{"address": email, "primary": True}],
-                },
-                "referrer_data": {"source": "api", "referrer": ref},
-            }
-            body = json.dumps(person).encode()
-            return loadgen.Request("POST", helper_path, body, "application/json", tag=email)
-
-        reports["ceiling"].append(
-            await loadgen.run(
-                f"ceiling #{round_number + 1}",
-                base,
-                ceiling,
-                count=args.requests,
-                concurrency=args.concurrency,
-                duration=args.duration,
-            )
-        )
-        report = await loadgen.run(
-            f"sign #{round_number + 1}",
-            base,
-            sign,
-            count=args.requests,
-            concurrency=args.concurrency,
-            duration=args.duration,
-        )
-        for result in report.results:
-            if result.status == 302 and "/thanks/" in result.location:
-                signers.tokens.append(result.location.rstrip("/").rsplit("/", 1)[-1])
-        reports["sign"].append(report)
-        reports["osdi"].append(
-            await loadgen.run(
-                f"osdi helper #{round_number + 1}",
-                base,
-                helper,
-                count=args.requests // 4,
-                concurrency=args.concurrency,
-                duration=args.duration,
-            )
-        )
-        reports["static"].append(
-            await loadgen.run(
-                f"static #{round_number + 1}",
-                base,
-                lambda i: loadgen.Request("GET", "/static/groundswell/site.css"),
-                count=args.page_requests,
-                concurrency=args.concurrency,
-                duration=args.duration,
-            )
-        )
-        reports["page"].append(
-            await loadgen.run(
-                f"page #{round_number + 1}",
-                base,
-                lambda i: loadgen.Request("GET", page_path),
-                count=args.page_requests,
-                concurrency=args.concurrency,
-                duration=args.duration,
-            )
-        )
+            print("  " + reports[name][-1].line(), flush=True)
     return reports
 
 
-def verify_and_print(args, env, fixture, reports, command) -> None:  # noqa: ANN001
-    os.environ.update(
-        {k: v for k, v in env.items() if k in ("GROUNDSWELL_DATA_DIR", "DATABASE_URL", "SITE_URL")}
+def verify_and_print(args, fixture, reports, command, database, caught_up) -> None:  # noqa: ANN001
+    from groundswell.actions.models import Signature
+    from groundswell.referrals.models import ShareToken
+
+    petition = fixture["petition"]
+    form = reports["sign"] + reports["sign+worker"]
+    handed_out = {token for report in form for token in report.tokens}
+    signed = Signature.objects.filter(petition_id=petition)
+    stored_tokens = set(
+        ShareToken.objects.filter(
+            petition_id=petition, supporter__in=signed.values("supporter")
+        ).values_list("token", flat=True)
     )
-    if args.db == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "groundswell.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from groundswell.actions import intake
-    from groundswell.actions.models import Signature, SignatureIntake
-    from groundswell.lib.emails import normalise_email
-
-    waiting = SignatureIntake.objects.count()
-    started = time.perf_counter()
-    while intake.process():  # what the worker would do after the spike
-        pass
-    drained = time.perf_counter() - started
-
-    accepted = {
-        normalise_email(r.tag) for rep in reports["sign"] for r in rep.results if r.status == 302
-    } | {
-        normalise_email(r.tag)
-        for rep in reports["osdi"]
-        for r in rep.results
-        if 200 <= r.status < 300
-    }
-    stored = set(
-        Signature.objects.filter(petition_id=fixture["petition"]).values_list(
-            "supporter__email_key", flat=True
-        )
-    )
-    lost = accepted - stored
-    total = Signature.objects.filter(petition_id=fixture["petition"]).count()
+    lost = handed_out - stored_tokens
+    accepted_302 = sum(r.count(302, 303) for r in form)
+    helper_2xx = sum(r.count(200, 300) for r in reports["osdi"])
+    helper_stored = signed.filter(supporter__email_key__startswith="api.").count()
+    form_stored = signed.exclude(supporter__email_key__startswith="api.").count()
 
     print()
-    print(f"Groundswell spike benchmark — {args.db}, {args.concurrency} clients")
+    print(f"Groundswell spike benchmark — {args.db}, {args.concurrency} clients, wrk")
     print(f"command: {command}")
-    for name in ("ceiling", "sign", "osdi", "static", "page"):
+    for name in reports:
         for report in reports[name]:
             print("  " + report.line())
 
-    def best(name: str) -> loadgen.Report:
+    def best(name: str) -> wrk.WrkReport:
         return max(reports[name], key=lambda r: r.throughput)
 
     sign, ceiling = best("sign"), best("ceiling")
     page, static = best("page"), best("static")
     print()
-    print(
-        f"P1 sign: {sign.throughput:.0f}/s, p99 {sign.percentile(99):.1f} ms; ceiling "
-        f"{ceiling.throughput:.0f}/s; ratio {sign.throughput / ceiling.throughput:.2f}"
-    )
-    if reports["osdi"]:
-        helper = best("osdi")
+    for label, report in (("P1 sign", sign), ("P1 sign, worker recording", best("sign+worker"))):
         print(
-            f"OSDI helper: {helper.throughput:.0f}/s, p99 {helper.percentile(99):.1f} ms "
-            f"(records the signature in the request; ratio to ceiling "
-            f"{helper.throughput / ceiling.throughput:.2f})"
+            f"{label}: {report.throughput:.0f}/s, p99 {report.p99:.1f} ms; ceiling "
+            f"{ceiling.throughput:.0f}/s, p99 {ceiling.p99:.1f} ms; "
+            f"ratio {report.throughput / ceiling.throughput:.2f}"
         )
+    helper = best("osdi")
     print(
-        f"P2 page: {page.throughput:.0f}/s, p99 {page.percentile(99):.1f} ms; static "
-        f"{static.throughput:.0f}/s; ratio {page.throughput / static.throughput:.2f}"
+        f"OSDI helper: {helper.throughput:.0f}/s, p99 {helper.p99:.1f} ms (records the "
+        f"signature in the request; ratio to ceiling {helper.throughput / ceiling.throughput:.2f})"
     )
     print(
-        f"worker: recorded {waiting} waiting intake rows in {drained:.1f} s "
-        f"({waiting / drained if drained else 0:.0f}/s, one process)"
+        f"P2 page: {page.throughput:.0f}/s, p99 {page.p99:.1f} ms; static "
+        f"{static.throughput:.0f}/s, p99 {static.p99:.1f} ms; "
+        f"ratio {page.throughput / static.throughput:.2f}"
     )
+    drained = f"{caught_up:.1f} s" if caught_up is not None else "NOT within 600 s"
+    print(f"worker: every intake row recorded {drained} after the last round")
+    # A request in flight when wrk stopped can still be stored: one a connection a round.
+    in_flight = args.rounds * args.concurrency
+    ok = not lost and helper_2xx <= helper_stored <= helper_2xx + in_flight
+    ok = ok and caught_up is not None
     print(
-        f"correctness: {len(accepted)} people accepted (302), {total} signatures stored, "
-        f"{len(lost)} lost, duplicates impossible (unique petition+supporter): "
-        f"{'OK' if not lost and total == len(accepted) else 'MISMATCH'}"
+        f"correctness: sign form {accepted_302} × 302 handing out {len(handed_out)} share "
+        f"tokens, {form_stored} signatures stored, tokens without a stored signature: "
+        f"{len(lost)}; helper {helper_2xx} × 2xx, {helper_stored} stored: "
+        f"{'OK' if ok else 'MISMATCH'}"
     )
 
 

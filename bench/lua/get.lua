@@ -1,0 +1,1 @@
+-- A plain GET of the URL given to wrk (the campaign page, or the static-file ceiling).
