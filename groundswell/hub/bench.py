@@ -4,7 +4,7 @@ Mounted only when BENCH_CEILING is set (bench/spike.py sets it); the table is cr
 the benchmark, not by a migration, so it never exists on a real site.
 """
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -17,7 +17,8 @@ CREATE_TABLE = "CREATE TABLE IF NOT EXISTS bench_ceiling (key varchar(254) PRIMA
 def bare_insert(request: HttpRequest) -> HttpResponse:
     key = request.POST.get("key", "")[:254]
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        # Autocommit, as the sign form's own INSERT: one statement, its own transaction.
+        with connection.cursor() as cursor:
             cursor.execute("INSERT INTO bench_ceiling (key) VALUES (%s)", [key])
     except IntegrityError:
         return HttpResponse("duplicate", status=409)
