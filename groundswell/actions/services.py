@@ -17,7 +17,14 @@ from groundswell.referrals.models import ShareToken
 from groundswell.supporters import services as supporters
 from groundswell.supporters.models import Consent, ConsentWording, Purpose, Supporter
 
-from .models import Petition, PetitionTally, PetitionUpdate, Signature, SignatureState
+from .models import (
+    Petition,
+    PetitionTally,
+    PetitionUpdate,
+    Signature,
+    SignatureIntake,
+    SignatureState,
+)
 
 # A second signature re-sends the confirmation, but only this many times in all.
 MAX_CONFIRMATION_SENDS = 3
@@ -205,16 +212,22 @@ def confirm_signature(signature_id: int) -> Signature | None:
 
 
 def recount(petition_id: int) -> PetitionTally:
-    """Recompute one petition's confirmed and pending counts (batch work, never per request)."""
+    """Recompute one petition's confirmed and pending counts (batch work, never per request).
+
+    Pending includes signatures taken in and not yet recorded: under a spike the worker
+    may be minutes behind, and the public count must not be (a repeat still waiting there
+    is counted twice until it is recorded).
+    """
     counts = Signature.objects.filter(petition_id=petition_id).aggregate(
         confirmed=Count("id", filter=Q(state=SignatureState.CONFIRMED)),
         pending=Count("id", filter=Q(state=SignatureState.PENDING)),
     )
+    waiting = SignatureIntake.objects.filter(petition_id=petition_id).count()
     tally, _created = PetitionTally.objects.update_or_create(
         petition_id=petition_id,
         defaults={
             "confirmed": counts["confirmed"],
-            "pending": counts["pending"],
+            "pending": counts["pending"] + waiting,
             "computed_at": timezone.now(),
         },
     )
@@ -222,11 +235,13 @@ def recount(petition_id: int) -> PetitionTally:
 
 
 def petitions_needing_recount() -> list[int]:
-    """Petitions whose signatures changed since their tally was computed (or never counted)."""
+    """Petitions whose signatures changed since their tally was computed (or never counted),
+    and those with signatures still waiting in the intake."""
     stale = Petition.objects.filter(
         Q(tally__isnull=True) | Q(signatures__updated_at__gt=F("tally__computed_at"))
     )
-    return list(stale.values_list("pk", flat=True).distinct())
+    taking_in = SignatureIntake.objects.values_list("petition_id", flat=True).distinct()
+    return sorted({*stale.values_list("pk", flat=True).distinct(), *taking_in})
 
 
 # --- Staff writes --------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -18,6 +20,7 @@ from . import intake, services
 from .models import PetitionUpdate, Signature, SignatureState
 
 RECOUNT_EVERY = timedelta(seconds=2)
+TURN = timedelta(seconds=1)
 INTAKE_EVERY = timedelta(milliseconds=500)
 CONFIRMATIONS_EVERY = timedelta(milliseconds=500)
 CONFIRMATION_BATCH = 200
@@ -46,9 +49,8 @@ def send_confirmations() -> None:
     killed in between sends it again (at least once); its Message-ID is fixed per send, so
     the receiving server can recognise the copy.
     """
-    while _send_confirmation_batch() == CONFIRMATION_BATCH:
-        pass
-    repeat(send_confirmations, every=CONFIRMATIONS_EVERY)
+    more = for_a_turn(_send_confirmation_batch, CONFIRMATION_BATCH)
+    repeat(send_confirmations, every=timedelta(0) if more else CONFIRMATIONS_EVERY)
 
 
 def _send_confirmation_batch() -> int:
@@ -154,9 +156,23 @@ def recount_petitions() -> None:
 @task()
 def process_intake() -> None:
     """Record the signatures the web form took in, then look again shortly."""
-    while intake.process() == intake.BATCH:
-        pass  # a full batch: more are waiting
-    repeat(process_intake, every=INTAKE_EVERY)
+    more = for_a_turn(intake.process, intake.BATCH)
+    repeat(process_intake, every=timedelta(0) if more else INTAKE_EVERY)
+
+
+def for_a_turn(step: Callable[[], int], full: int) -> bool:
+    """Call `step` while it does a full batch, for about TURN; True if work is left.
+
+    The worker runs one task at a time. Under a long spike the intake and the confirmations
+    never run dry, and a task that looped until they did would keep the recount (and with
+    it the public count) waiting for minutes; a task that stops after its turn and queues
+    itself again lets the others in between.
+    """
+    deadline = time.monotonic() + TURN.total_seconds()
+    while step() == full:
+        if time.monotonic() > deadline:
+            return True
+    return False
 
 
 def schedule_periodic() -> None:

@@ -194,3 +194,38 @@ def test_a_row_another_worker_already_recorded_is_only_deleted(client, petition,
     assert intake._record_one(row, {petition.pk: petition}) == 1
     assert not SignatureIntake.objects.exists()
     assert Signature.objects.get().confirmation_sends == 1
+
+
+def test_the_public_count_includes_signatures_not_yet_recorded(client, petition, queued):
+    from groundswell.actions.services import petitions_needing_recount, recount
+
+    recount(petition.pk)
+    for name in ("lea", "max"):
+        sign(client, petition, f"{name}@example.net")
+    assert petitions_needing_recount() == [petition.pk]  # the worker is behind
+    assert recount(petition.pk).pending == 2
+    intake.process()
+    assert recount(petition.pk).pending == 2  # recorded now, and not counted twice
+    assert petitions_needing_recount() == []
+
+
+def test_a_long_backlog_is_worked_in_turns_so_the_recount_runs_between(
+    petition, queued, monkeypatch
+):
+    from datetime import timedelta
+
+    from django_tasks_db.models import DBTaskResult
+
+    from groundswell.actions import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks, "TURN", timedelta(milliseconds=50))
+    monkeypatch.setattr(tasks.intake, "process", lambda: calls.append(1) or tasks.intake.BATCH)
+    tasks.keep_one_waiting(tasks.recount_petitions)  # due now
+    tasks.process_intake.call()
+    assert len(calls) > 1  # it kept going for its turn
+    waiting = list(DBTaskResult.objects.ready().values_list("task_path", flat=True))
+    assert waiting[0].endswith("recount_petitions")  # due first, so it runs next
+    assert waiting[1].endswith("process_intake")  # and the backlog right after
+    monkeypatch.setattr(tasks.intake, "process", lambda: 3)
+    assert tasks.for_a_turn(tasks.intake.process, tasks.intake.BATCH) is False
