@@ -45,12 +45,41 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER")
 
 class LockingCursor(base.SQLiteCursorWrapper):
     db: DatabaseWrapper
+    _rows: list[Any] | None = None
 
     def execute(self, query: str, params: Any = None) -> Any:
+        self._rows = None
         if self.db.autocommit_write(query):
             with self.db.statement_lock():
-                return super().execute(query, params)
+                result = super().execute(query, params)
+                if self.description is not None:
+                    # INSERT … RETURNING: SQLite finishes the statement, and so commits it
+                    # and lets go of its own lock, only when the last row has been read.
+                    # Read them all before our lock goes, or the next writer would wait
+                    # in SQLite's busy handler after all.
+                    self._rows = list(super().fetchall())
+                return result
         return super().execute(query, params)
+
+    def fetchone(self) -> Any:
+        if self._rows is None:
+            return super().fetchone()
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        if self._rows is None:
+            return super().fetchmany(size or self.arraysize)
+        taken, self._rows = (
+            self._rows[: size or self.arraysize],
+            self._rows[size or self.arraysize :],
+        )
+        return taken
+
+    def fetchall(self) -> list[Any]:
+        if self._rows is None:
+            return super().fetchall()
+        taken, self._rows = self._rows, []
+        return taken
 
     def executemany(self, query: str, param_list: Any) -> Any:
         if self.db.autocommit_write(query):
