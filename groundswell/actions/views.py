@@ -64,8 +64,10 @@ def referral_initial(request: HttpRequest) -> dict[str, str]:
     channel = request.GET.get("ch", "")[:40]
     if not ref and REF_COOKIE in request.COOKIES:
         ref, _sep, channel = request.COOKIES[REF_COOKIE].partition(":")
-    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
-    website = referer.hostname or ""
+    try:
+        website = urlsplit(request.META.get("HTTP_REFERER", "")).hostname or ""
+    except ValueError:  # a malformed Referer header says nothing about where they came from
+        website = ""
     if website and website == urlsplit(settings.SITE_URL).hostname:
         website = ""
     return {"ref": ref, "ch": channel, "ws": website}

@@ -116,11 +116,7 @@ def public_page(
             now = time.monotonic()
             copy = _entries.get(key)
             if copy is None or copy.expires < now:
-                request.render_for_cache = True  # type: ignore[attr-defined]
-                try:
-                    response = view(request, *args, **kwargs)
-                finally:
-                    request.render_for_cache = False  # type: ignore[attr-defined]
+                response = _render_shared(view, request, *args, **kwargs)
                 if response.status_code != 200 or response.cookies or response.streaming:
                     return response
                 if len(_entries) >= MAX_ENTRIES:
@@ -137,6 +133,28 @@ def public_page(
     return decorate
 
 
+def _render_shared(
+    view: Callable[..., HttpResponse], request: HttpRequest, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """Render the copy everyone shares: as if the reader had come without a referral.
+
+    The referral parameters are hidden from the view and the templates while it renders
+    (a link back to this page, such as the language form's, must not carry this reader's
+    share token to the next reader), and put back afterwards for this reader's own reply.
+    """
+    query, query_string = request.GET, request.META.get("QUERY_STRING", "")
+    shared = query.copy()
+    for name in REFERRAL_PARAMETERS:
+        shared.pop(name, None)
+    request.GET, request.META["QUERY_STRING"] = shared, shared.urlencode()
+    request.render_for_cache = True  # type: ignore[attr-defined]
+    try:
+        return view(request, *args, **kwargs)
+    finally:
+        request.render_for_cache = False  # type: ignore[attr-defined]
+        request.GET, request.META["QUERY_STRING"] = query, query_string
+
+
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -145,7 +163,10 @@ def front(app: WSGIApp) -> WSGIApp:
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if _entries and environ.get("REQUEST_METHOD") == "GET":
-            served = _serve(environ, start_response)
+            try:
+                served = _serve(environ, start_response)
+            except Exception:  # a malformed request: Django answers it with its own 4xx
+                served = None
             if served is not None:
                 return served
         seen: list[Any] = []

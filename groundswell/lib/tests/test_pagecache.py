@@ -123,3 +123,21 @@ def test_the_wsgi_front_keeps_one_copy_per_language(petition, settings):
     assert wsgi.reached_django == 2
     _status, headers, _html = wsgi.get(url, HTTP_ACCEPT_LANGUAGE="fr")
     assert header(headers, "Content-Language") == ["fr"] and wsgi.reached_django == 2
+
+
+def test_the_shared_copy_carries_no_readers_referral_anywhere(client, petition):
+    url = petition.campaign.get_absolute_url()
+    mine = client.get(url + "?ref=alicetoken&ch=whatsapp").content.decode()
+    assert 'name="ref" value="alicetoken"' in mine  # the reader's own page has it
+    theirs = Client().get(url).content.decode()  # the next reader, served from the copy
+    assert "alicetoken" not in theirs  # not even in the language form's way back
+
+
+def test_malformed_requests_get_djangos_answer_not_a_crash(petition):
+    wsgi = Wsgi()
+    url = petition.campaign.get_absolute_url()
+    wsgi.get(url)
+    status, _headers, _html = wsgi.get(url + "?" + "&".join(f"f{n}=1" for n in range(1200)))
+    assert status == 400
+    status, _headers, _html = wsgi.get(url, HTTP_REFERER="http://[")
+    assert status == 200
