@@ -19,7 +19,7 @@ from groundswell.supporters.models import Consent, Purpose
 from . import intake, services
 from .models import PetitionUpdate, Signature, SignatureState
 
-RECOUNT_EVERY = timedelta(seconds=2)
+RECOUNT_EVERY = timedelta(seconds=1)
 TURN = timedelta(seconds=1)
 INTAKE_EVERY = timedelta(milliseconds=500)
 CONFIRMATIONS_EVERY = timedelta(milliseconds=500)
@@ -49,8 +49,11 @@ def send_confirmations() -> None:
     killed in between sends it again (at least once); its Message-ID is fixed per send, so
     the receiving server can recognise the copy.
     """
-    more = for_a_turn(_send_confirmation_batch, CONFIRMATION_BATCH)
-    repeat(send_confirmations, every=timedelta(0) if more else CONFIRMATIONS_EVERY)
+    more = False
+    try:
+        more = for_a_turn(_send_confirmation_batch, CONFIRMATION_BATCH)
+    finally:  # an error fails this run, not every run after it
+        repeat(send_confirmations, every=timedelta(0) if more else CONFIRMATIONS_EVERY)
 
 
 def _send_confirmation_batch() -> int:
@@ -144,20 +147,25 @@ def send_update(update_id: int) -> None:
 
 @task()
 def recount_petitions() -> None:
-    """Recount petitions whose signatures changed, then run again in a couple of seconds.
+    """Recount petitions whose signatures changed, then run again in a second.
 
     This is the only writer of PetitionTally: no request ever touches a counter row.
     """
-    for petition_id in services.petitions_needing_recount():
-        services.recount(petition_id)
-    repeat(recount_petitions, every=RECOUNT_EVERY)
+    try:
+        for petition_id in services.petitions_needing_recount():
+            services.recount(petition_id)
+    finally:
+        repeat(recount_petitions, every=RECOUNT_EVERY)
 
 
 @task()
 def process_intake() -> None:
     """Record the signatures the web form took in, then look again shortly."""
-    more = for_a_turn(intake.process, intake.BATCH)
-    repeat(process_intake, every=timedelta(0) if more else INTAKE_EVERY)
+    more = False
+    try:
+        more = for_a_turn(intake.process, intake.BATCH)
+    finally:  # an error fails this run, not every run after it
+        repeat(process_intake, every=timedelta(0) if more else INTAKE_EVERY)
 
 
 def for_a_turn(step: Callable[[], int], full: int) -> bool:

@@ -229,3 +229,19 @@ def test_a_long_backlog_is_worked_in_turns_so_the_recount_runs_between(
     assert waiting[1].endswith("process_intake")  # and the backlog right after
     monkeypatch.setattr(tasks.intake, "process", lambda: 3)
     assert tasks.for_a_turn(tasks.intake.process, tasks.intake.BATCH) is False
+
+
+def test_a_failing_run_still_queues_the_next_one(petition, queued, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    from groundswell.actions import tasks
+
+    def broken():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(tasks.intake, "process", broken)
+    with pytest.raises(RuntimeError):
+        tasks.process_intake.call()
+    assert DBTaskResult.objects.filter(
+        status="READY", task_path__endswith="process_intake"
+    ).exists()
