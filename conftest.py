@@ -12,6 +12,7 @@ from groundswell import testing
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
+    from groundswell.actions import forms
     from groundswell.actions.intake import forget_cached_petitions
     from groundswell.lib import pagecache
 
@@ -19,6 +20,7 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Ids are reused from one test's database to the next: no cached petition may survive.
     forget_cached_petitions()
+    forms.forget_shared_fields()
     pagecache.clear()
     cache.clear()  # rate-limit counters
 

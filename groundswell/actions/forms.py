@@ -73,6 +73,10 @@ class SignForm(forms.Form):
 _shared_fields: dict[tuple[Any, ...], dict[str, forms.Field]] = {}
 
 
+def forget_shared_fields() -> None:
+    _shared_fields.clear()
+
+
 def _fields_for(petition: Petition) -> dict[str, forms.Field]:
     """The sign form's fields for this petition (and language), built once per process."""
     key = (

@@ -21,16 +21,18 @@ from django.db.models.sql import InsertQuery
 @dataclass
 class PreparedInsert:
     objs: Sequence[models.Model]
-    sql: str
-    params: tuple[Any, ...]
+    statements: list[tuple[str, tuple[Any, ...]]]
     returning: list[str]
     using: str
 
     def execute(self) -> list[tuple[Any, ...]]:
         """Run the INSERT (inside the caller's transaction); the RETURNING rows, if any."""
+        rows: list[Any] = []
         with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, self.params)
-            rows = cursor.fetchall() if self.returning else []
+            for sql, params in self.statements:
+                cursor.execute(sql, params)
+                if self.returning:
+                    rows += cursor.fetchall()
         for obj in self.objs:
             obj._state.adding = False
             obj._state.db = self.using
@@ -44,7 +46,8 @@ def prepare_insert(
     returning: Sequence[str] = (),
     using: str = "default",
 ) -> PreparedInsert:
-    """One INSERT of `objs` (new rows, no primary key yet) ready to execute.
+    """INSERTs of `objs` (new rows, no primary key yet) ready to execute: one statement per
+    batch the database can take (as many rows as its limit on parameters allows).
 
     `returning` names fields to read back; rows come back in no promised order, so include
     a unique field to match them with `objs`.
@@ -56,16 +59,19 @@ def prepare_insert(
     ]
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    query = InsertQuery(model)
-    query.insert_values(fields, list(objs))
-    compiler = query.get_compiler(using=using)
     connection = connections[using]
-    if returning:
-        if not connection.features.can_return_rows_from_bulk_insert:
-            raise NotImplementedError("this database cannot return rows from a bulk INSERT")
-        compiler.returning_fields = [meta.get_field(name) for name in returning]
-    statements = compiler.as_sql()
-    if len(statements) != 1:
-        raise NotImplementedError("this database cannot insert many rows in one statement")
-    sql, params = statements[0]
-    return PreparedInsert(objs, sql, tuple(params), list(returning), using)
+    if returning and not connection.features.can_return_rows_from_bulk_insert:
+        raise NotImplementedError("this database cannot return rows from a bulk INSERT")
+    size = max(1, connection.ops.bulk_batch_size(fields, objs))
+    statements = []
+    for start in range(0, len(objs), size):
+        query = InsertQuery(model)
+        query.insert_values(fields, list(objs[start : start + size]))
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = [meta.get_field(name) for name in returning] or None
+        compiled = compiler.as_sql()
+        if len(compiled) != 1:
+            raise NotImplementedError("this database cannot insert many rows in one statement")
+        sql, params = compiled[0]
+        statements.append((sql, tuple(params)))
+    return PreparedInsert(objs, statements, list(returning), using)

@@ -190,9 +190,7 @@ def test_the_recount_task_is_kept_single_in_the_queue(settings, petition):
     assert DBTaskResult.objects.filter(status="READY").count() == 1
 
 
-def test_each_petition_keeps_its_own_fields_and_wording_in_the_shared_form(
-    client, petition, owner
-):
+def test_each_petition_keeps_its_own_fields_and_wording_in_the_shared_form(client, petition, owner):
     from groundswell import testing
     from groundswell.actions.forms import SignForm
     from groundswell.actions.services import update_petition

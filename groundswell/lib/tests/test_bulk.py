@@ -21,3 +21,17 @@ def test_a_prepared_insert_touches_the_database_only_when_it_runs(org):
     # The same defaults and auto_now values as bulk_create would give.
     assert all(s.created_at is not None and s.public_leaderboard is False for s in stored.values())
     assert all(not person._state.adding for person in people)
+
+
+def test_rows_beyond_the_databases_parameter_limit_go_in_several_statements(org, monkeypatch):
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    people = [
+        Supporter(organisation=org, email=f"q{n}@example.net", email_key=f"q{n}@example.net")
+        for n in range(5)
+    ]
+    insert = prepare_insert(Supporter, people, returning=["id", "email_key"])
+    assert len(insert.statements) == 3
+    with transaction.atomic():
+        rows = insert.execute()
+    assert sorted(key for _pk, key in rows) == sorted(p.email_key for p in people)
+    assert Supporter.objects.filter(organisation=org).count() == 5
