@@ -28,7 +28,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 from django.utils.translation import get_language, get_language_from_request
 
-SECONDS = 2.0
+# A reader sees a count at most about this plus the recount interval (1 s) old.
+SECONDS = 1.0
 MAX_ENTRIES = 2000
 # Query parameters that change the page only through the referral fields.
 REFERRAL_PARAMETERS = frozenset({"ref", "ch"})
