@@ -27,12 +27,15 @@ import argparse
 import json
 import os
 import random
+import re
 import shlex
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +269,7 @@ def run_rounds(
         "page": args.page_requests,
     }
     reports: dict[str, list[wrk.WrkReport]] = {name: [] for name in urls}
+    reports["staleness"] = []
     # Warm up every path (imports, connections, caches) before measuring.
     worker.stop()
     for name in ("page", "static", "ceiling", "sign"):
@@ -279,6 +283,7 @@ def run_rounds(
                 database.wait_for_worker(timeout=300)
             if name in ("ceiling", "sign"):
                 worker.stop()
+            sampler = Staleness(urls["page"], database, petition) if name == "sign+worker" else None
             reports[name].append(
                 wrk.run(
                     f"{name} #{number}",
@@ -291,7 +296,66 @@ def run_rounds(
                 )
             )
             print("  " + reports[name][-1].line(), flush=True)
+            if sampler:
+                reports["staleness"].append(sampler.stop())
     return reports
+
+
+class Staleness(threading.Thread):
+    """How old the count on the campaign page is while people sign (target: at most 5 s).
+
+    Every half second it reads the page's count (confirmed + pending) and the truth in the
+    database (signatures + signatures taken in). A count of N shown at time t is as old as
+    the time since the truth last was N or less.
+    """
+
+    COUNT = re.compile(r"([\d,]+)</strong> confirmed signatures(?: · ([\d,]+) waiting)?")
+
+    def __init__(self, page_url: str, database: Database, petition: int) -> None:
+        super().__init__(daemon=True)
+        self.page_url, self.database, self.petition = page_url, database, petition
+        self.truth: list[tuple[float, int]] = []
+        self.shown: list[tuple[float, int]] = []
+        self.halt = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from groundswell.actions.models import Signature, SignatureIntake
+
+        while not self.halt.wait(0.5):
+            now = time.monotonic()
+            total = (
+                Signature.objects.filter(petition_id=self.petition).count()
+                + SignatureIntake.objects.filter(petition_id=self.petition).count()
+            )
+            self.truth.append((now, total))
+            html = urllib.request.urlopen(self.page_url, timeout=5).read().decode()
+            found = self.COUNT.search(html)
+            if found:
+                numbers = [int((g or "0").replace(",", "")) for g in found.groups()]
+                self.shown.append((time.monotonic(), sum(numbers)))
+        connection.close()
+
+    def stop(self) -> wrk.WrkReport:
+        time.sleep(6)  # and a few seconds after the load, while the worker catches up
+        self.halt.set()
+        self.join()
+        ages = []
+        for shown_at, count in self.shown:
+            if count >= self.truth[-1][1] or shown_at < self.truth[0][0] + 5:
+                continue  # caught up, or too early to know how old it is
+            last_true = max((t for t, total in self.truth if total <= count), default=None)
+            if last_true is not None:
+                ages.append(shown_at - last_true)
+        report = wrk.WrkReport("count staleness", requests=len(self.shown))
+        report.p99 = max(ages, default=0.0) * 1000  # the oldest count seen, in ms
+        return report
+
+
+def urls_in(reports: dict[str, list[wrk.WrkReport]]) -> list[str]:
+    return [name for name in reports if name != "staleness"]
 
 
 def verify_and_print(args, fixture, reports, command, database, caught_up) -> None:  # noqa: ANN001
@@ -316,7 +380,7 @@ def verify_and_print(args, fixture, reports, command, database, caught_up) -> No
     print()
     print(f"Groundswell spike benchmark — {args.db}, {args.concurrency} clients, wrk")
     print(f"command: {command}")
-    for name in reports:
+    for name in urls_in(reports):
         for report in reports[name]:
             print("  " + report.line())
 
@@ -342,6 +406,9 @@ def verify_and_print(args, fixture, reports, command, database, caught_up) -> No
         f"{static.throughput:.0f}/s, p99 {static.p99:.1f} ms; "
         f"ratio {page.throughput / static.throughput:.2f}"
     )
+    oldest = max((r.p99 for r in reports["staleness"]), default=0.0) / 1000
+    samples = sum(r.requests for r in reports["staleness"])
+    print(f"P2 count on the page while signing: at most {oldest:.1f} s old ({samples} samples)")
     drained = f"{caught_up:.1f} s" if caught_up is not None else "NOT within 600 s"
     print(f"worker: every intake row recorded {drained} after the last round")
     # A request in flight when wrk stopped can still be stored: one a connection a round.

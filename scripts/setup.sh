@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv with Python >= 3.12 and install Groundswell with its development tools.
-# With --browser, also make sure Debian's chromium is present (installed when run as root).
+# With --browser, also make sure Debian's chromium is present (installed when run as root);
+# with --bench, Debian's wrk, the load generator of bench/spike.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,13 +38,19 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     touch "$stamp"
 fi
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+debian_package() {  # debian_package PACKAGE BINARY WHAT-NEEDS-IT
+    [ -x "$2" ] && return 0
     if [ "$(id -u)" = 0 ]; then
-        echo "Installing Debian's chromium for the browser tests …"
+        echo "Installing Debian's $1 for $3 …"
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
     else
-        echo "Browser tests need /usr/bin/chromium: run 'sudo apt-get install chromium'." >&2
+        echo "$3 need $2: run 'sudo apt-get install $1'." >&2
         exit 1
     fi
-fi
+}
+
+case "${1:-}" in
+    --browser) debian_package chromium /usr/bin/chromium "the browser tests" ;;
+    --bench) debian_package wrk /usr/bin/wrk "the benchmarks" ;;
+esac
