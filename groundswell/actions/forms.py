@@ -55,7 +55,7 @@ class SignForm(forms.Form):
         # Django deep-copies every field for every form, which was a third of the cost of
         # a signature under a spike. The fields for a petition are built once (below) and
         # shared: nothing changes a field after that, and binding data lives on the form.
-        self.base_fields = {}
+        self.base_fields = {}  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.petition = petition
         self.fields = dict(_fields_for(petition))

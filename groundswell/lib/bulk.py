@@ -58,7 +58,8 @@ def prepare_insert(
         f for f in meta.concrete_fields if not f.generated and not isinstance(f, models.AutoField)
     ]
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        # What bulk_create does first: a related object must be saved, its id copied over.
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
     connection = connections[using]
     if returning and not connection.features.can_return_rows_from_bulk_insert:
         raise NotImplementedError("this database cannot return rows from a bulk INSERT")

@@ -147,7 +147,7 @@ def _render_shared(
     shared = query.copy()
     for name in REFERRAL_PARAMETERS:
         shared.pop(name, None)
-    request.GET, request.META["QUERY_STRING"] = shared, shared.urlencode()
+    request.GET, request.META["QUERY_STRING"] = shared, shared.urlencode()  # type: ignore[assignment]
     request.render_for_cache = True  # type: ignore[attr-defined]
     try:
         return view(request, *args, **kwargs)
