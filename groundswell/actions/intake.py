@@ -154,7 +154,8 @@ def _record_one(row: SignatureIntake, petitions: dict[int, Petition]) -> int:
     try:
         with transaction.atomic():
             if ShareToken.objects.filter(token=row.share_token).exists():
-                # Recorded already, by a run that died before it could delete the row.
+                # Recorded already: a second worker read the same rows (SQLite has no row
+                # locks, so two workers on one file may both pick a row up).
                 row.delete()
                 return 1
             request = SignatureRequest(**row.payload)
