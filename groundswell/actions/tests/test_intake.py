@@ -1,6 +1,7 @@
 """The lean sign path: the request stores one intake row; the worker records it."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from groundswell.actions import intake
@@ -173,8 +174,10 @@ def test_a_worker_killed_between_the_steps_leaves_nothing_lost_or_doubled(
     with pytest.raises(Died):
         intake.process()
     monkeypatch.undo()
-    assert Supporter.objects.count() == 3  # the first step had committed
-    assert not Signature.objects.exists()  # the second had not
+    # SQLite commits the first step on its own (the write lock is the file's); PostgreSQL
+    # holds the chunk in one transaction, which the death rolls back whole.
+    assert Supporter.objects.count() == (3 if connection.vendor == "sqlite" else 0)
+    assert not Signature.objects.exists()  # the second step had not committed
     assert SignatureIntake.objects.count() == 3
     assert intake.process() == 3
     assert not SignatureIntake.objects.exists()
