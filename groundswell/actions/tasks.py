@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -12,7 +10,7 @@ from django.db.models import F
 from django.tasks import Task, default_task_backend, task
 from django.template.loader import render_to_string
 
-from groundswell.lib.periodic import keep_one_waiting, repeat
+from groundswell.lib.periodic import in_turns, keep_one_waiting, repeat
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Purpose
 
@@ -20,7 +18,6 @@ from . import intake, services
 from .models import PetitionUpdate, Signature, SignatureState
 
 RECOUNT_EVERY = timedelta(seconds=1)
-TURN = timedelta(seconds=1)
 INTAKE_EVERY = timedelta(milliseconds=500)
 CONFIRMATIONS_EVERY = timedelta(milliseconds=500)
 CONFIRMATION_BATCH = 200
@@ -49,11 +46,12 @@ def send_confirmations() -> None:
     killed in between sends it again (at least once); its Message-ID is fixed per send, so
     the receiving server can recognise the copy.
     """
-    more = False
-    try:
-        more = for_a_turn(_send_confirmation_batch, CONFIRMATION_BATCH)
-    finally:  # an error fails this run, not every run after it
-        repeat(send_confirmations, every=timedelta(0) if more else CONFIRMATIONS_EVERY)
+    in_turns(
+        send_confirmations,
+        _send_confirmation_batch,
+        full=CONFIRMATION_BATCH,
+        every=CONFIRMATIONS_EVERY,
+    )
 
 
 def _send_confirmation_batch() -> int:
@@ -161,26 +159,7 @@ def recount_petitions() -> None:
 @task()
 def process_intake() -> None:
     """Record the signatures the web form took in, then look again shortly."""
-    more = False
-    try:
-        more = for_a_turn(intake.process, intake.BATCH)
-    finally:  # an error fails this run, not every run after it
-        repeat(process_intake, every=timedelta(0) if more else INTAKE_EVERY)
-
-
-def for_a_turn(step: Callable[[], int], full: int) -> bool:
-    """Call `step` while it does a full batch, for about TURN; True if work is left.
-
-    The worker runs one task at a time. Under a long spike the intake and the confirmations
-    never run dry, and a task that looped until they did would keep the recount (and with
-    it the public count) waiting for minutes; a task that stops after its turn and queues
-    itself again lets the others in between.
-    """
-    deadline = time.monotonic() + TURN.total_seconds()
-    while step() == full:
-        if time.monotonic() > deadline:
-            return True
-    return False
+    in_turns(process_intake, intake.process, full=intake.BATCH, every=INTAKE_EVERY)
 
 
 def schedule_periodic() -> None:

@@ -8,6 +8,8 @@ leaves none waiting). Exactly one run waits at a time. Under a backend that cann
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.tasks import Task, default_task_backend
@@ -41,3 +43,25 @@ def repeat(periodic: Task, *, every: timedelta) -> None:
         status="SUCCESSFUL",
         finished_at__lt=timezone.now() - KEEP_RESULTS_FOR,
     ).delete()
+
+
+TURN = timedelta(seconds=1)
+
+
+def in_turns(periodic: Task, step: Callable[[], int], *, full: int, every: timedelta) -> None:
+    """Call `step` while it does a full batch, for about TURN, then queue the next run:
+    at once if work is left, after `every` if not (and after `every` if `step` failed).
+
+    The worker runs one task at a time. Under a long spike the queue behind `step` never
+    runs dry, and a task that looped until it did would keep every other periodic task (the
+    recount above all, and with it the public count) waiting for minutes.
+    """
+    more = False
+    try:
+        deadline = time.monotonic() + TURN.total_seconds()
+        while step() == full:
+            if time.monotonic() > deadline:
+                more = True
+                break
+    finally:  # an error fails this run, not every run after it
+        repeat(periodic, every=timedelta(0) if more else every)
