@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import logging
 import os
 import sqlite3
@@ -45,7 +46,7 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER")
 
 class LockingCursor(base.SQLiteCursorWrapper):
     db: DatabaseWrapper
-    _rows: list[Any] | None = None
+    _rows: Iterator[Any] | None = None
 
     def execute(self, query: str, params: Any = None) -> Any:
         self._rows = None
@@ -57,29 +58,21 @@ class LockingCursor(base.SQLiteCursorWrapper):
                     # and lets go of its own lock, only when the last row has been read.
                     # Read them all before our lock goes, or the next writer would wait
                     # in SQLite's busy handler after all.
-                    self._rows = list(super().fetchall())
+                    self._rows = iter(super().fetchall())
                 return result
         return super().execute(query, params)
 
     def fetchone(self) -> Any:
-        if self._rows is None:
-            return super().fetchone()
-        return self._rows.pop(0) if self._rows else None
+        return super().fetchone() if self._rows is None else next(self._rows, None)
 
     def fetchmany(self, size: int | None = None) -> list[Any]:
+        size = size or self.arraysize
         if self._rows is None:
-            return super().fetchmany(size or self.arraysize)
-        taken, self._rows = (
-            self._rows[: size or self.arraysize],
-            self._rows[size or self.arraysize :],
-        )
-        return taken
+            return super().fetchmany(size)
+        return list(itertools.islice(self._rows, size))
 
     def fetchall(self) -> list[Any]:
-        if self._rows is None:
-            return super().fetchall()
-        taken, self._rows = self._rows, []
-        return taken
+        return super().fetchall() if self._rows is None else list(self._rows)
 
     def executemany(self, query: str, param_list: Any) -> Any:
         if self.db.autocommit_write(query):
