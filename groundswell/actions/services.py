@@ -63,9 +63,10 @@ def referrer_id(petition: Petition, token: str, supporter_id: int | None) -> int
     """The supporter whose share link brought this person, if the token is for this petition."""
     if not token:
         return None
-    share = ShareToken.objects.filter(token=token[:32]).values_list("supporter_id", "petition_id")
-    found = share.first()
-    return credited(found, petition, supporter_id)
+    shares = ShareToken.objects.filter(token=token[:32])
+    return credited(
+        shares.values_list("supporter_id", "petition_id").first(), petition, supporter_id
+    )
 
 
 def credited(
