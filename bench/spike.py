@@ -117,9 +117,7 @@ class Signers:
 
 
 def prepare(args: argparse.Namespace) -> tuple[dict[str, str], dict]:
-    data_dir = Path(
-        os.environ.get("BENCH_DATA_DIR") or tempfile.mkdtemp(prefix="groundswell-bench-")
-    )
+    data_dir = Path(tempfile.mkdtemp(prefix="groundswell-bench-"))
     env = {
         **os.environ,
         "GROUNDSWELL_DATA_DIR": str(data_dir),
