@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 LARGE_WIDTH = 1600
@@ -26,13 +26,34 @@ class ProcessedImage:
     height: int
 
 
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image holding only the pixels: no comment, EXIF, XMP, ICC or text chunk.
+
+    Pillow copies `info` (a JPEG's COM segment among it) from image to image and writes some
+    of it back on save, so stripping fields one by one misses whatever a new Pillow carries
+    over. Colours in an embedded profile are first converted to sRGB so they still look right.
+    """
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "P") or "transparency" in image.info
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    profile = image.info.get("icc_profile")
+    if profile and not has_alpha:
+        try:
+            converted = ImageCms.profileToProfile(
+                image, io.BytesIO(profile), ImageCms.createProfile("sRGB"), outputMode="RGB"
+            )
+            if converted is not None:
+                image = converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile: keep the pixels as they are
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
 def _encode(image: Image.Image, width: int, name: str) -> ContentFile:
     copy = image.copy()
     if copy.width > width:
         copy.thumbnail((width, width * 4))
     buffer = io.BytesIO()
-    if copy.mode in ("RGBA", "LA", "P"):
-        copy = copy.convert("RGBA")
+    if copy.mode == "RGBA":
         copy.save(buffer, "WEBP", quality=80)
         return ContentFile(buffer.getvalue(), name=f"{name}.webp")
     copy.convert("RGB").save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
@@ -44,7 +65,8 @@ def process_image(
 ) -> ProcessedImage:
     """Validate an upload and return re-encoded large and small versions.
 
-    Re-encoding drops EXIF (location!) and anything that is not pixels. Raises
+    Re-encoding keeps nothing but pixels: no EXIF (location!), comment, XMP, ICC profile
+    or text chunk reaches a stored file. Raises
     ValidationError with a message fit to show to the person who uploaded it.
     """
     limit = settings.MAX_IMAGE_UPLOAD_BYTES
@@ -65,7 +87,7 @@ def process_image(
         if image.width * image.height > settings.MAX_IMAGE_PIXELS:
             raise ValidationError(_("The image has too many pixels; make it smaller."))
         image.load()
-        image = ImageOps.exif_transpose(image)
+        image = _pixels_only(ImageOps.exif_transpose(image))
     except ValidationError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError):
