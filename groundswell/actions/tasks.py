@@ -11,6 +11,7 @@ from django.tasks import Task, default_task_backend, task
 from django.template.loader import render_to_string
 
 from groundswell.lib.periodic import in_turns, keep_one_waiting, repeat
+from groundswell.notifications.backends import from_organisation
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Purpose
 
@@ -23,9 +24,11 @@ CONFIRMATIONS_EVERY = timedelta(milliseconds=500)
 CONFIRMATION_BATCH = 200
 
 
-def _email(*, to: str, subject: str, body: str, unsubscribe: str) -> EmailMessage:
+def _email(
+    *, to: str, subject: str, body: str, unsubscribe: str, organisation_id: int
+) -> EmailMessage:
     # List-Unsubscribe with One-Click (RFC 8058): mail apps show their own unsubscribe button.
-    return EmailMessage(
+    message = EmailMessage(
         subject=" ".join(subject.split()),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -35,6 +38,7 @@ def _email(*, to: str, subject: str, body: str, unsubscribe: str) -> EmailMessag
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+    return from_organisation(message, organisation_id)
 
 
 @task()
@@ -97,6 +101,7 @@ def _confirmation(signature: Signature, number: int, host: str | None) -> EmailM
         subject=render_to_string("actions/email/confirm_subject.txt", context),
         body=render_to_string("actions/email/confirm.txt", context),
         unsubscribe=unsubscribe,
+        organisation_id=signature.petition.organisation_id,
     )
     message.extra_headers["Message-ID"] = f"<confirm.{signature.pk}.{number}@{host}>"
     return message
@@ -138,6 +143,7 @@ def send_update(update_id: int) -> None:
             subject=update.subject,
             body=render_to_string("actions/email/update.txt", context),
             unsubscribe=unsubscribe,
+            organisation_id=petition.organisation_id,
         ).send()
         sent += 1
     PetitionUpdate.objects.filter(pk=update.pk).update(recipients=sent)

@@ -1,10 +1,14 @@
 from .tasks import send_email
 
 
-def queue_email(*, to: str, subject: str, body: str) -> None:
+def queue_email(*, to: str, subject: str, body: str, organisation_id: int | None = None) -> None:
     """Queue an email; it is never sent inside the request that asked for it.
 
     With the database task backend the queued row commits with the caller's transaction,
     so an email is queued exactly when the change that caused it is stored.
+    `organisation_id` marks mail an organisation sends to the public; leave it out for
+    account mail (see backends.from_organisation).
     """
-    send_email.enqueue(to=[to], subject=" ".join(subject.split()), body=body)
+    send_email.enqueue(
+        to=[to], subject=" ".join(subject.split()), body=body, organisation_id=organisation_id
+    )

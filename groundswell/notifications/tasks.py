@@ -2,8 +2,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.tasks import task
 
+from .backends import from_organisation
+
 
 @task()
-def send_email(to: list[str], subject: str, body: str) -> None:
+def send_email(to: list[str], subject: str, body: str, organisation_id: int | None = None) -> None:
     """Send one plain-text email through Django's mail settings (run by the worker)."""
-    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to).send()
+    message = EmailMessage(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    from_organisation(message, organisation_id).send()

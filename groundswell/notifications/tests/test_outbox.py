@@ -1,22 +1,78 @@
 from django.core import mail
 from django.urls import reverse
 
+from groundswell.notifications.models import OutboxMessage
+
 OUTBOX = {"default": {"BACKEND": "groundswell.notifications.backends.OutboxBackend"}}
 
 
-def test_the_demo_outbox_keeps_emails_and_owners_read_them(client, alice, org, bob, settings):
+def outbox_html(client, user, org_slug):
+    client.force_login(user)
+    response = client.get(reverse("notifications:outbox", args=[org_slug]))
+    client.logout()
+    return response
+
+
+def sign(client, petition, email):
+    data = {"given_name": "Asha", "family_name": "Verma", "email": email, "consent": "on"}
+    url = reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
+    assert client.post(url, data).status_code == 302
+
+
+def test_the_demo_outbox_keeps_an_organisations_emails_and_its_owner_reads_them(
+    client, alice, org, bob, petition, settings
+):
     settings.MAILERS = OUTBOX
-    mail.EmailMessage("Hello", "Confirm here: http://x/confirm/abc/", to=["a@example.net"]).send()
+    sign(client, petition, "asha@example.net")
+    html = outbox_html(client, alice, org.slug).content.decode()
+    assert "asha@example.net" in html and "/confirm/" in html
     client.force_login(alice)
-    html = client.get(reverse("notifications:outbox", args=[org.slug])).content.decode()
-    assert "Hello" in html and "a@example.net" in html
-    assert 'href="http://x/confirm/abc/"' in html
-    assert (
-        "Open the outbox"
-        in client.get(reverse("accounts:dashboard", args=[org.slug])).content.decode()
+    dashboard = client.get(reverse("accounts:dashboard", args=[org.slug])).content.decode()
+    assert "Open the outbox" in dashboard
+    assert outbox_html(client, bob, org.slug).status_code == 403
+
+
+def test_a_stranger_reads_neither_another_organisations_mail_nor_any_account_mail(
+    client, alice, org, charlie, petition, settings
+):
+    settings.MAILERS = OUTBOX
+    sign(client, petition, "asha@example.net")
+    # Account mail: a password reset for alice and an invitation from her organisation.
+    client.post(reverse("accounts:password_reset"), {"email": "alice@example.org"})
+    client.force_login(alice)
+    client.post(
+        reverse("accounts:members", args=[org.slug]),
+        {"email": "newcomer@example.net", "role": "editor"},
     )
-    client.force_login(bob)
-    assert client.get(reverse("notifications:outbox", args=[org.slug])).status_code == 403
+    client.logout()
+    stored = OutboxMessage.objects.all()
+    assert {m.to for m in stored} == {
+        "asha@example.net",
+        "alice@example.org",
+        "newcomer@example.net",
+    }
+    assert stored.get(to="alice@example.org").organisation_id is None
+    assert stored.get(to="newcomer@example.net").organisation_id is None
+    assert stored.get(to="asha@example.net").organisation_id == org.pk
+
+    charlies = outbox_html(client, charlie, "charlies")
+    assert charlies.status_code == 200
+    html = charlies.content.decode()
+    assert "asha@example.net" not in html and "/confirm/" not in html
+    assert "/accounts/reset/" not in html and "/accounts/invitation/" not in html
+    assert outbox_html(client, charlie, org.slug).status_code == 404
+
+    html = outbox_html(client, alice, org.slug).content.decode()
+    assert "asha@example.net" in html
+    assert "alice@example.org" not in html and "/accounts/reset/" not in html
+    assert "newcomer@example.net" not in html and "/accounts/invitation/" not in html
+
+
+def test_mail_sent_with_no_organisation_is_kept_but_shown_to_nobody(client, alice, org, settings):
+    settings.MAILERS = OUTBOX
+    mail.EmailMessage("Hello", "http://x/secret/", to=["a@example.net"]).send()
+    assert OutboxMessage.objects.get().organisation_id is None
+    assert "a@example.net" not in outbox_html(client, alice, org.slug).content.decode()
 
 
 def test_without_the_outbox_backend_the_page_does_not_exist(client, alice, org):
