@@ -101,7 +101,8 @@ class StoryFeed(Feed):
         return item.author.name if item.author else None
 
     def item_categories(self, item: Story) -> list[str]:
-        return [item.campaign.title] if item.campaign else []
+        campaign = item.public_campaign
+        return [campaign.title] if campaign else []
 
     def item_enclosures(self, item: Story) -> list[Enclosure]:
         if item.cover is None:
@@ -138,8 +139,8 @@ def json_feed(
             item["image"] = absolute(story.cover.image.url)
         if story.author is not None:
             item["authors"] = [{"name": story.author.name}]
-        if story.campaign is not None:
-            item["tags"] = [story.campaign.title]
+        if story.public_campaign is not None:
+            item["tags"] = [story.public_campaign.title]
         items.append(item)
     body = {
         "version": "https://jsonfeed.org/version/1.1",

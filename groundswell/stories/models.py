@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count
@@ -9,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from groundswell.accounts.models import validate_slug_not_reserved
 
 from .workflow import State
+
+if TYPE_CHECKING:
+    from groundswell.campaigns.models import Campaign
 
 
 class StoryQuerySet(models.QuerySet["Story"]):
@@ -128,6 +133,12 @@ class Story(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("stories:detail", args=[self.organisation.slug, self.slug])
+
+    @property
+    def public_campaign(self) -> Campaign | None:
+        """The campaign, when the public may know it exists; public pages use only this."""
+        campaign = self.campaign
+        return campaign if campaign is not None and campaign.is_public else None
 
 
 class StoryRevision(models.Model):
