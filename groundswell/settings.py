@@ -243,7 +243,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"Groundswell <noreply
 
 HTTP_ALLOW_PRIVATE_ADDRESSES = env_bool("HTTP_ALLOW_PRIVATE_ADDRESSES", False)
 HTTP_ALLOW_LOOPBACK = env_bool("HTTP_ALLOW_LOOPBACK", False)
+# Each network operation (connect, one read, one write) may take this long...
 HTTP_TIMEOUT_SECONDS = 10.0
+# ...and a whole request, redirects included, this long: a server trickling one byte at a
+# time cannot hold a worker beyond it.
+HTTP_DEADLINE_SECONDS = env_int("HTTP_DEADLINE_SECONDS", 20)
 HTTP_MAX_BYTES = 5 * 1024 * 1024
 # Fediverse domains (and their subdomains) whose servers we neither accept from nor send to.
 FEDERATION_BLOCKED_DOMAINS = env_list("FEDERATION_BLOCKED_DOMAINS", [])

@@ -1,19 +1,31 @@
 """The one outbound HTTP client. Feeds, link cards, federation and webhooks all use it.
 
-Every request has a timeout, our User-Agent and a size limit, and is refused before any
-connection is made when the host resolves to a private, loopback, link-local or otherwise
-non-public address (unless settings allow it: tests allow loopback). Redirects are
-followed by hand so that every hop is checked the same way.
+Every request has a timeout per network operation, a total deadline (connect, every read and
+every redirect together), our User-Agent and a size limit. The host name is resolved once per
+connection, every address it gives is checked (private, loopback, link-local and other
+non-public addresses are refused unless settings allow them: tests allow loopback), and the
+socket is opened to exactly the address that was checked, so a DNS answer that changes between
+the check and the connection (rebinding) cannot reach anything the check refused. The Host
+header and the TLS server name stay the host name. Redirects are followed by hand so that every
+hop is checked the same way.
 """
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import socket
 import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 from django.conf import settings
 
@@ -27,6 +39,10 @@ class FetchError(Exception):
 
 class BlockedAddress(FetchError):
     """The URL points at an address we never fetch from."""
+
+
+class DeadlineExceeded(FetchError):
+    """The whole request (every hop, every read) took longer than its deadline."""
 
 
 @dataclass
@@ -65,12 +81,7 @@ def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
     return True
 
 
-def check_url(url: str) -> None:
-    """Raise FetchError unless `url` is http(s) and every address of its host is allowed.
-
-    There is a window between this check and the connection in which DNS could change
-    (rebinding); the redirect checks and short timeouts keep that window small.
-    """
+def _host_and_port(url: str) -> tuple[str, int]:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -81,14 +92,136 @@ def check_url(url: str) -> None:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise FetchError("the address has an invalid port") from None
+    return parts.hostname, port
+
+
+# --- resolving and connecting to the checked address ---------------------------------------
+
+# getaddrinfo has no timeout of its own: it runs here so a slow DNS server cannot outlast the
+# deadline. A lookup that hangs keeps its thread until the system resolver gives up.
+_resolver = ThreadPoolExecutor(max_workers=8, thread_name_prefix="http-dns")
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "http_deadline", default=None
+)
+
+
+def _remaining(timeout: float | None) -> float | None:
+    """`timeout` cut down to what is left of the current deadline; raises when none is left."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceeded("the server took too long to answer")
+    return left if timeout is None else min(timeout, left)
+
+
+def resolve(host: str, port: int, *, timeout: float | None = None) -> list[str]:
+    """Every address of `host`, each checked; FetchError/BlockedAddress if any is refused."""
+    lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        infos = lookup.result(timeout=_remaining(timeout))
+    except FutureTimeout:
+        raise DeadlineExceeded("the host name took too long to resolve") from None
+    except (OSError, UnicodeError):
         raise FetchError("the host name does not resolve") from None
+    addresses: list[str] = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not _address_allowed(address):
             raise BlockedAddress("the address is private or local and is never fetched")
+        if str(address) not in addresses:
+            addresses.append(str(address))
+    if not addresses:
+        raise FetchError("the host name does not resolve")
+    return addresses
+
+
+def check_url(url: str) -> None:
+    """Raise FetchError unless `url` is http(s) and every address of its host is allowed.
+
+    For forms that want to refuse an address early; fetching checks again, on the very
+    addresses it connects to.
+    """
+    host, port = _host_and_port(url)
+    resolve(host, port)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write stops at the request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def _limit(self, timeout: float | None, error: type[Exception]) -> float | None:
+        try:
+            return _remaining(timeout)
+        except DeadlineExceeded:
+            raise error("the deadline has passed") from None
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._limit(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._limit(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        limited = self._limit(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, limited))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Connects to the checked addresses of the host, never to a second DNS answer."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        failure: Exception = FetchError("the host name does not resolve")
+        for address in resolve(host, port, timeout=timeout):
+            try:
+                limited = _remaining(timeout)
+            except DeadlineExceeded:
+                raise httpcore.ConnectTimeout("the deadline has passed") from None
+            try:
+                stream = super().connect_tcp(address, port, limited, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failure = error
+                continue
+            return _DeadlineStream(stream)
+        raise failure
+
+
+def _client(**options: Any) -> httpx.Client:
+    transport = httpx.HTTPTransport(trust_env=False)
+    # httpx has no public way to give its connection pool a network backend: ours is set on
+    # the pool httpx built (httpcore reads it only when it opens a connection).
+    transport._pool._network_backend = _PinnedBackend()  # type: ignore[attr-defined]
+    return httpx.Client(transport=transport, follow_redirects=False, trust_env=False, **options)
+
+
+@contextmanager
+def _until(deadline_seconds: float) -> Iterator[None]:
+    token = _deadline.set(time.monotonic() + deadline_seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+# --- the two verbs -----------------------------------------------------------------------------
 
 
 def get(
@@ -97,15 +230,20 @@ def get(
     headers: dict[str, str] | None = None,
     max_bytes: int | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
 ) -> Response:
-    """GET `url` with every safety check; raise FetchError on any failure."""
+    """GET `url` with every safety check; raise FetchError on any failure.
+
+    `timeout` bounds each network operation, `deadline` the whole fetch, redirects included.
+    """
     limit = max_bytes or settings.HTTP_MAX_BYTES
     request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
-    with httpx.Client(
-        timeout=timeout or settings.HTTP_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
-    ) as client:
+    with (
+        _until(deadline or settings.HTTP_DEADLINE_SECONDS),
+        _client(timeout=timeout or settings.HTTP_TIMEOUT_SECONDS) as client,
+    ):
         for _hop in range(MAX_REDIRECTS + 1):
-            check_url(url)
+            _host_and_port(url)
             try:
                 with client.stream("GET", url, headers=request_headers) as reply:
                     if reply.is_redirect and "location" in reply.headers:
@@ -152,6 +290,9 @@ def _read(reply: httpx.Response, url: str, limit: int, *, truncate: bool) -> Res
 
 
 def _fetch_error(error: httpx.HTTPError) -> FetchError:
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() >= deadline:
+        return DeadlineExceeded("the server did not finish answering in the time allowed")
     if isinstance(error, httpx.TimeoutException):
         return FetchError("the server took too long to answer")
     return FetchError(f"the request failed ({type(error).__name__})")
@@ -174,11 +315,12 @@ _post_client_lock = threading.Lock()
 
 def _shared_post_client() -> httpx.Client:
     # One pooled client for POSTs: federation delivers to the same inboxes again and again, and
-    # a fresh client per request would rebuild its TLS context and reconnect every time.
+    # a fresh client per request would rebuild its TLS context and reconnect every time. A
+    # pooled connection stays on the address that was checked when it was opened.
     global _post_client
     with _post_client_lock:
         if _post_client is None:
-            _post_client = httpx.Client(follow_redirects=False, trust_env=False)
+            _post_client = _client()
         return _post_client
 
 
@@ -189,6 +331,7 @@ def post(
     headers: dict[str, str] | None = None,
     max_bytes: int | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
 ) -> Response:
     """POST `content` to `url` with the same checks as get(); raise FetchError on failure.
 
@@ -196,17 +339,18 @@ def post(
     as the response. Only the first `max_bytes` of the answer are kept.
     """
     limit = max_bytes or settings.HTTP_MAX_BYTES
-    check_url(url)
+    _host_and_port(url)
     request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     client = _shared_post_client()
-    try:
-        with client.stream(
-            "POST",
-            url,
-            content=content,
-            headers=request_headers,
-            timeout=timeout or settings.HTTP_TIMEOUT_SECONDS,
-        ) as reply:
-            return _read(reply, url, limit, truncate=True)
-    except httpx.HTTPError as error:
-        raise _fetch_error(error) from None
+    with _until(deadline or settings.HTTP_DEADLINE_SECONDS):
+        try:
+            with client.stream(
+                "POST",
+                url,
+                content=content,
+                headers=request_headers,
+                timeout=timeout or settings.HTTP_TIMEOUT_SECONDS,
+            ) as reply:
+                return _read(reply, url, limit, truncate=True)
+        except httpx.HTTPError as error:
+            raise _fetch_error(error) from None

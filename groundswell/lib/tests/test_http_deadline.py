@@ -1,0 +1,180 @@
+"""A slow server cannot hold us past the deadline; the address checked is the one connected."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from groundswell.lib import http
+
+
+class TricklingServer:
+    """Accepts on 127.0.0.1 and sends `head` then one byte of `body` every `pause` seconds."""
+
+    def __init__(self, *, head: bytes, pause: float, body: bytes = b"x" * 10_000) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.head, self.pause, self.body = head, pause, body
+        self.stopped = threading.Event()
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._trickle, args=(connection,), daemon=True).start()
+
+    def _trickle(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.recv(65536)
+                for byte in self.head + self.body:
+                    if self.stopped.is_set():
+                        return
+                    connection.sendall(bytes([byte]))
+                    time.sleep(self.pause)
+            except OSError:
+                return
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+@pytest.fixture
+def trickler():
+    servers: list[TricklingServer] = []
+
+    def start(**options):
+        server = TricklingServer(**options)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10000\r\n\r\n"
+
+
+def test_a_body_trickled_a_byte_at_a_time_fails_at_the_deadline(trickler, settings):
+    # Every single read is fast (one byte every 50 ms, far under the 10 s read timeout): only a
+    # deadline on the whole request can stop this.
+    server = trickler(head=HEAD, pause=0.05)
+    started = time.monotonic()
+    with pytest.raises(http.FetchError, match="time allowed"):
+        http.get(server.url(), deadline=1.0)
+    elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed < 1.5
+
+
+def test_headers_trickled_a_byte_at_a_time_fail_at_the_deadline(trickler, settings):
+    settings.HTTP_DEADLINE_SECONDS = 1
+    server = trickler(head=HEAD, pause=0.2)
+    started = time.monotonic()
+    with pytest.raises(http.DeadlineExceeded):
+        http.get(server.url())
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_trickled_answer_to_a_post_fails_at_the_deadline(trickler):
+    server = trickler(head=HEAD, pause=0.05)
+    started = time.monotonic()
+    with pytest.raises(http.FetchError, match="time allowed"):
+        http.post(server.url("/inbox"), content=b"{}", deadline=1.0)
+    assert time.monotonic() - started < 1.5
+
+
+def test_the_deadline_covers_every_redirect_together(web_server, trickler):
+    slow = trickler(head=HEAD, pause=0.05)
+    web_server.routes["/go"] = (302, {"Location": slow.url("/slow")}, b"")
+    started = time.monotonic()
+    with pytest.raises(http.FetchError):
+        http.get(web_server.url("/go"), deadline=1.0)
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_fast_answer_is_not_affected_by_the_deadline(web_server):
+    web_server.routes["/quick"] = (200, {}, b"hello")
+    assert http.get(web_server.url("/quick"), deadline=1.0).content == b"hello"
+
+
+# --- the address checked is the address connected ----------------------------------------
+
+
+class Resolver:
+    """A DNS that answers `answers` in turn, the last one ever after (as a rebinding attack)."""
+
+    def __init__(self, monkeypatch, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[str] = []
+        real = socket.getaddrinfo
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host != "rebind.test":
+                return real(host, port, *args, **kwargs)
+            self.asked.append(host)
+            address = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_it_connects_to_the_address_it_checked_and_keeps_the_host_name(web_server, monkeypatch):
+    seen: list[str] = []
+    handler = web_server.server.RequestHandlerClass
+    answer = handler.do_GET
+
+    def do_get(self):
+        seen.append(self.headers["Host"])
+        answer(self)
+
+    monkeypatch.setattr(handler, "do_GET", do_get)
+    # First answer: where our test server is. Every later answer: an address that is never
+    # fetched. A client resolving again to connect would go there (or be refused).
+    dns = Resolver(monkeypatch, "127.0.0.1", "10.0.0.1")
+    web_server.routes["/page"] = (200, {}, b"the checked server")
+    port = web_server.server.server_address[1]
+    response = http.get(f"http://rebind.test:{port}/page")
+    assert response.content == b"the checked server"
+    assert dns.asked == ["rebind.test"]
+    assert seen == [f"rebind.test:{port}"]
+
+
+def test_a_host_that_turns_to_loopback_is_never_connected_to(web_server, monkeypatch, settings):
+    settings.HTTP_ALLOW_LOOPBACK = False
+    Resolver(monkeypatch, "127.0.0.1")
+    port = web_server.server.server_address[1]
+    with pytest.raises(http.BlockedAddress):
+        http.get(f"http://rebind.test:{port}/")
+    with pytest.raises(http.BlockedAddress):
+        http.post(f"http://rebind.test:{port}/inbox", content=b"{}")
+    assert web_server.requests == []
+
+
+def test_a_slow_dns_answer_is_bounded_by_the_deadline(monkeypatch):
+    release = threading.Event()
+
+    def getaddrinfo(*args, **kwargs):
+        release.wait(5)
+        raise socket.gaierror("late")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    started = time.monotonic()
+    try:
+        with pytest.raises(http.FetchError, match="resolve"):
+            http.get("http://slow-dns.test/", deadline=0.5)
+        assert time.monotonic() - started < 1.0
+    finally:
+        release.set()
