@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from groundswell.lib.siteurl import local_site_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -73,7 +75,12 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Emailed, shared, canonical and fediverse links all start with SITE_URL.
+# Unset, it is where `serve` and `demo` listen (HOST, PORT), so `PORT=8123 make demo` works.
+SITE_URL = (
+    os.environ.get("SITE_URL") or local_site_url(os.environ.get("HOST", ""), env_int("PORT", 8000))
+).rstrip("/")
 _site = urlparse(SITE_URL)
 if _site.scheme not in {"http", "https"} or not _site.hostname:
     raise ImproperlyConfigured(f"SITE_URL must be an absolute http(s) URL, not {SITE_URL!r}")

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from groundswell.hub import demo
+from groundswell.lib.siteurl import local_site_url
 
 from .serve import default_workers, granian_command
 
@@ -20,11 +21,16 @@ class Command(BaseCommand):
     help = "Run the demo site: migrate, seed demo data if empty, serve with a worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--seed-only", action="store_true", help="Seed and exit.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        host, port = options["host"], options["port"]
+        if not os.environ.get("SITE_URL"):
+            # Links the demo writes (seeding here, then mail and pages in the web server and
+            # the worker) must point where it runs, whatever --port or PORT said.
+            settings.SITE_URL = local_site_url(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         credentials = settings.DATA_DIR / "demo-login.txt"
         if demo.is_empty():
@@ -41,16 +47,17 @@ class Command(BaseCommand):
             "EMAIL_BACKEND": os.environ.get(
                 "EMAIL_BACKEND", "groundswell.notifications.backends.OutboxBackend"
             ),
+            "SITE_URL": settings.SITE_URL,
         }
         manage = [sys.executable, "-m", "groundswell"]
         worker = subprocess.Popen([*manage, "worker"], env=env)
-        web = subprocess.Popen(
-            granian_command(options["host"], options["port"], default_workers()), env=env
-        )
-        url = f"http://{options['host']}:{options['port']}/"
+        web = subprocess.Popen(granian_command(host, port, default_workers()), env=env)
+        url = f"{settings.SITE_URL}/"
+        listening = f"{local_site_url(host, port)}/"
         lines = [
             "",
-            f"Groundswell demo is running at {url}",
+            f"Groundswell demo is running at {url}"
+            + (f" (listening on {listening})" if listening != url else ""),
             f"Staff sign-in: {url}accounts/login/",
         ]
         if credentials.exists():

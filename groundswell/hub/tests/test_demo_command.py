@@ -1,0 +1,98 @@
+"""`make demo` / `python -m groundswell demo`: where it runs is where its links point."""
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from groundswell.hub.management.commands import demo as demo_command
+
+
+class FinishedProcess:
+    def __init__(self, args, env):
+        self.args, self.env = args, env
+
+    def poll(self):
+        return 0
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.fixture
+def launched(monkeypatch):
+    started = []
+
+    def popen(args, env=None, **kwargs):
+        process = FinishedProcess(args, env)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(demo_command.subprocess, "Popen", popen)
+    return started
+
+
+def run_demo(settings, *args):
+    # Through the settings fixture, so what the command sets is undone after the test.
+    settings.SITE_URL = settings.SITE_URL
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_settings_derive_the_site_url_from_port_unless_site_url_is_set(tmp_path):
+    def site_url(**env):
+        environment = {**os.environ, "GROUNDSWELL_DATA_DIR": str(tmp_path), **env}
+        if "SITE_URL" not in env:
+            environment.pop("SITE_URL", None)
+        code = (
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='groundswell.settings';"
+            "from django.conf import settings;"
+            "print(settings.SITE_URL, settings.CSRF_TRUSTED_ORIGINS[0])"
+        )
+        result = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code], env=environment, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert site_url(PORT="8123") == ["http://127.0.0.1:8123", "http://127.0.0.1:8123"]
+    assert site_url(PORT="8123", HOST="0.0.0.0")  # noqa: S104 == ["http://127.0.0.1:8123"] * 2
+    assert site_url(PORT="8123", SITE_URL="https://demo.example.org/")[0] == (
+        "https://demo.example.org"
+    )
+
+
+def test_the_demo_on_port_8123_seeds_serves_and_prints_links_to_port_8123(
+    monkeypatch, settings, launched, db
+):
+    monkeypatch.setenv("PORT", "8123")
+    monkeypatch.delenv("SITE_URL", raising=False)
+    printed = run_demo(settings)
+
+    assert settings.SITE_URL == "http://127.0.0.1:8123"
+    web = next(p for p in launched if "granian" in p.args[0])
+    worker = next(p for p in launched if p is not web)
+    assert web.args[web.args.index("--port") + 1] == "8123"
+    assert web.env["SITE_URL"] == worker.env["SITE_URL"] == "http://127.0.0.1:8123"
+    assert "Groundswell demo is running at http://127.0.0.1:8123/\n" in printed
+    assert "Staff sign-in: http://127.0.0.1:8123/accounts/login/" in printed
+    # The mail written while seeding (confirmation links) points at the demo too.
+    links = [line for m in mail.outbox for line in m.body.split() if "/confirm/" in line]
+    assert links and all(link.startswith("http://127.0.0.1:8123/confirm/") for link in links)
+
+
+def test_a_site_url_that_is_set_wins_and_the_listening_address_is_printed_too(
+    monkeypatch, settings, launched, db
+):
+    monkeypatch.setenv("SITE_URL", "https://demo.example.org")
+    settings.SITE_URL = "https://demo.example.org"
+    printed = run_demo(settings, "--port", "8124", "--seed-only")
+    assert launched == []
+    printed = run_demo(settings, "--port", "8124")
+    assert all(p.env["SITE_URL"] == "https://demo.example.org" for p in launched)
+    assert "running at https://demo.example.org/ (listening on http://127.0.0.1:8124/)" in printed
