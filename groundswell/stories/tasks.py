@@ -18,7 +18,11 @@ logger = logging.getLogger(__name__)
 
 @task()
 def fetch_link_card(card_id: int) -> None:
-    """Fetch a link's title and image through our one client; idempotent per card."""
+    """Fetch a link's title and image through our one client; idempotent per card.
+
+    The card always leaves `pending`: whatever the page does (a charset that raises, markup the
+    parser chokes on), it ends `ready`, `failed` or `refused` with a reason.
+    """
     card = LinkCard.objects.filter(pk=card_id, status=LinkCardStatus.PENDING).first()
     if card is None:
         return
@@ -33,9 +37,14 @@ def fetch_link_card(card_id: int) -> None:
     except http.FetchError as error:
         _finish(card, LinkCardStatus.FAILED, error=str(error))
         return
-    card.title = meta["title"]
-    card.description = meta["description"]
-    card.site_name = meta["site_name"]
+    except Exception:  # noqa: BLE001 - a hostile page must not leave the card pending forever
+        logger.exception("link card %s: the page could not be read", card.pk)
+        _finish(card, LinkCardStatus.FAILED, error="the page could not be read")
+        return
+    # PostgreSQL refuses NUL in text; a page may well contain one.
+    card.title = _printable(meta["title"])
+    card.description = _printable(meta["description"])
+    card.site_name = _printable(meta["site_name"])
     if meta["image_url"]:
         # The card image is copied to our server: readers never load a third-party image.
         try:
@@ -45,6 +54,10 @@ def fetch_link_card(card_id: int) -> None:
         except (http.FetchError, ValidationError) as error:
             logger.info("link card %s: image skipped (%s)", card.pk, error)
     _finish(card, LinkCardStatus.READY)
+
+
+def _printable(value: str) -> str:
+    return value.replace("\x00", "")
 
 
 def _finish(card: LinkCard, status: str, *, error: str = "") -> None:
