@@ -17,6 +17,7 @@ def _isolated(settings, tmp_path):
     from groundswell.lib import pagecache
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Ids are reused from one test's database to the next: no cached petition may survive.
     forget_cached_petitions()

@@ -217,6 +217,13 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "groundswell" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploads not yet public (images of stories that are not published). Never under MEDIA_ROOT:
+# `serve` lets granian answer everything there without asking Django.
+PRIVATE_MEDIA_ROOT = Path(
+    os.environ.get("PRIVATE_MEDIA_ROOT", DATA_DIR / "private-media")
+).resolve()
+if PRIVATE_MEDIA_ROOT.is_relative_to(MEDIA_ROOT) or MEDIA_ROOT.is_relative_to(PRIVATE_MEDIA_ROOT):
+    raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must not contain or be inside MEDIA_ROOT")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

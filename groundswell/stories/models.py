@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groundswell.accounts.models import validate_slug_not_reserved
 
+from .media import image_path, private_storage
 from .workflow import State
 
 if TYPE_CHECKING:
@@ -168,8 +169,10 @@ class StoryRevision(models.Model):
 class StoryImage(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE)
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="images")
-    image = models.FileField(upload_to=media_path)
-    small = models.FileField(upload_to=media_path)
+    # Stored privately; `media.sync_story` gives them a public address while published.
+    image = models.FileField(upload_to=image_path, storage=private_storage, max_length=200)
+    small = models.FileField(upload_to=image_path, storage=private_storage, max_length=200)
+    public = models.BooleanField(default=False, editable=False)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     alt_text = models.CharField(_("description for people who cannot see it"), max_length=300)
@@ -183,3 +186,15 @@ class StoryImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text
+
+    @property
+    def src(self) -> str:
+        """Its public address while its story is published, else the members-only one."""
+        return self.image.url if self.public else self._staff_url("large")
+
+    @property
+    def small_src(self) -> str:
+        return self.small.url if self.public else self._staff_url("small")
+
+    def _staff_url(self, size: str) -> str:
+        return reverse("stories:staff_image", args=[self.pk, size])

@@ -14,6 +14,7 @@ from groundswell.federation import services as federation
 from groundswell.lib.html import render_markdown
 from groundswell.lib.images import ProcessedImage
 
+from . import media
 from .models import LinkCard, LinkCardStatus, Story, StoryImage, StoryRevision
 from .workflow import State, find_transition
 
@@ -217,6 +218,10 @@ def change_state(membership: Membership, story: Story, action: str, *, note: str
         summary=_("%(action)s: “%(title)s”") % {"action": transition.label, "title": story.title},
         changes={"state": [old_state, transition.target], **({"note": ["", note]} if note else {})},
     )
+    if State.PUBLISHED in (old_state, transition.target):
+        # Last, so that nothing after it in this transaction can fail and leave the files
+        # public for a story whose publishing was rolled back.
+        media.sync_story(story)
     return story
 
 
@@ -249,6 +254,9 @@ def add_image(
         target=story,
         summary=_("Added an image to “%(title)s”") % {"title": story.title},
     )
+    if story.state == State.PUBLISHED:
+        media.sync_story(story)
+    image.refresh_from_db(fields=["public"])
     return image
 
 
@@ -259,6 +267,9 @@ def remove_image(membership: Membership, story: Story, image: StoryImage) -> Non
         story.cover = story.images.exclude(pk=image.pk).first()
         story.save(update_fields=["cover", "updated_at"])
     image.delete()
+    # Off its public address at once; the private files go once the row is surely gone.
+    media.withdraw(image)
+    transaction.on_commit(lambda: media.delete_files(image), robust=True)
     federation.story_updated(story)
     record(
         organisation=membership.organisation,

@@ -18,5 +18,6 @@ urlpatterns = [
     path(base + "images/<int:image_id>/cover/", views.staff_image_cover, name="staff_image_cover"),
     path(base + "revisions/", views.staff_revisions, name="staff_revisions"),
     path(base + "preview/", views.staff_preview, name="staff_preview"),
+    path("staff/images/<int:image_id>/<str:size>/", views.staff_image, name="staff_image"),
     path("o/<slug:org_slug>/stories/<slug:slug>/", views.detail, name="detail"),
 ]

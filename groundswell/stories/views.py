@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +16,7 @@ from groundswell.campaigns.models import Campaign
 from groundswell.lib.html import render_markdown
 
 from . import services
-from .access import access_story, public_story
+from .access import access_story, access_story_image, public_story
 from .forms import ImageForm, StoryForm, TransitionForm
 from .models import Story, StoryImage
 from .workflow import State, available
@@ -172,6 +174,19 @@ def staff_image_cover(
     services.set_cover(membership, story, _image(story, image_id))
     messages.success(request, _("Cover image chosen."))
     return redirect("stories:staff_edit", org=membership.organisation.slug, story_id=story.pk)
+
+
+@login_required
+def staff_image(request: HttpRequest, image_id: int, size: str) -> HttpResponseBase:
+    """A story image for members of its organisation, whether or not the story is public."""
+    image = access_story_image(request.user, image_id)
+    field = {"large": image.image, "small": image.small}.get(size)
+    if field is None or not field.name or not field.storage.exists(field.name):
+        raise Http404
+    response = FileResponse(field.open("rb"))
+    # Not for shared caches, and not kept on a shared computer after the session.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @staff_view()

@@ -10,6 +10,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from groundswell import testing
+from groundswell.stories.services import change_state
 
 MARKER = b"GS-SECRET-MARKER-7f3a"
 
@@ -98,3 +99,192 @@ def test_an_image_with_a_real_colour_profile_is_converted_and_stored_without_it(
         assert "icc_profile" not in stored.info
         red, green, blue = stored.getpixel((150, 100))
         assert green > 150 and red < 60
+
+
+def upload(client, org, story, name="p.png", alt="A picture"):
+    response = client.post(
+        reverse("stories:staff_image_add", args=[org.slug, story.pk]),
+        {"image": SimpleUploadedFile(name, testing.image_bytes()), "alt_text": alt},
+    )
+    assert response.status_code == 302
+    return story.images.order_by("-pk").first()
+
+
+def public_file(settings, name: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / name
+
+
+def fetch(client, url: str) -> int:
+    response = client.get(url)
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+    return response.status_code
+
+
+def test_a_draft_storys_images_live_outside_the_public_root_under_unguessable_names(
+    signed_in, client, org, owner, settings
+):
+    story = testing.make_story(owner)
+    first = upload(signed_in, org, story)
+    second = upload(signed_in, org, story)
+    names = [first.image.name, first.small.name, second.image.name, second.small.name]
+    assert len(set(names)) == 4
+    for name in names:
+        folder = Path(name).parent.name
+        assert len(folder) >= 24, name  # a random token, not the organisation's counter
+        assert (Path(settings.PRIVATE_MEDIA_ROOT) / name).is_file()
+        assert not public_file(settings, name).exists()
+    assert stored_files(Path(settings.MEDIA_ROOT)) == []
+    assert not first.public
+    signed_in.logout()
+    assert fetch(client, first.image.url) == 404
+    assert fetch(client, first.small.url) == 404
+
+
+def test_only_members_of_the_organisation_see_a_draft_storys_images(
+    client, org, owner, alice, bob, charlie
+):
+    story = testing.make_story(owner)
+    client.force_login(alice)
+    image = upload(client, org, story)
+    url = reverse("stories:staff_image", args=[image.pk, "large"])
+    for member in (alice, bob):
+        client.force_login(member)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == image.image.open("rb").read()
+        assert response["Cache-Control"] == "private, no-store"
+        assert fetch(client, reverse("stories:staff_image", args=[image.pk, "small"])) == 200
+        assert fetch(client, reverse("stories:staff_image", args=[image.pk, "huge"])) == 404
+    client.force_login(charlie)
+    assert fetch(client, url) == 404
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_publishing_gives_images_a_public_address_and_unpublishing_takes_it_away(
+    signed_in, client, org, owner, settings
+):
+    story = testing.make_story(owner)
+    image = upload(signed_in, org, story)
+    change_state(owner, story, "publish")
+    image.refresh_from_db()
+    assert image.public
+    for name in (image.image.name, image.small.name):
+        assert (
+            public_file(settings, name).read_bytes()
+            == (Path(settings.PRIVATE_MEDIA_ROOT) / name).read_bytes()
+        )
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert f'src="{image.image.url}"' in html
+    assert fetch(client, image.image.url) == 200
+
+    change_state(owner, story, "unpublish")
+    image.refresh_from_db()
+    assert not image.public
+    assert not public_file(settings, image.image.name).exists()
+    assert not public_file(settings, image.small.name).exists()
+    assert fetch(client, image.image.url) == 404
+    assert fetch(signed_in, reverse("stories:staff_image", args=[image.pk, "large"])) == 200
+
+    change_state(owner, story, "publish")
+    assert fetch(client, image.image.url) == 200
+
+
+def test_every_way_out_of_published_withdraws_the_images(signed_in, org, owner, settings):
+    story = testing.make_story(owner)
+    image = upload(signed_in, org, story)
+    change_state(owner, story, "publish")
+    assert public_file(settings, image.image.name).exists()
+    # Unpublish is the only transition out of published; whatever state follows keeps them private.
+    for action in ("unpublish", "submit", "return"):
+        change_state(owner, story, action)
+        assert not public_file(settings, image.image.name).exists(), action
+        assert stored_files(Path(settings.MEDIA_ROOT)) == []
+
+
+def test_an_image_added_to_a_published_story_is_public_at_once(signed_in, org, owner, settings):
+    story = testing.make_story(owner)
+    change_state(owner, story, "publish")
+    image = upload(signed_in, org, story)
+    assert image.public
+    assert public_file(settings, image.small.name).is_file()
+
+
+def test_a_removed_image_leaves_its_public_address_and_the_disk(
+    signed_in, client, org, owner, settings, django_capture_on_commit_callbacks
+):
+    story = testing.make_story(owner)
+    image = upload(signed_in, org, story)
+    change_state(owner, story, "publish")
+    assert fetch(client, image.small.url) == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(
+            reverse("stories:staff_image_remove", args=[org.slug, story.pk, image.pk])
+        )
+    assert response.status_code == 302
+    assert fetch(client, image.small.url) == 404
+    assert stored_files(Path(settings.MEDIA_ROOT)) == []
+    assert stored_files(Path(settings.PRIVATE_MEDIA_ROOT)) == []
+
+
+def test_the_preview_of_a_draft_shows_its_images_through_the_members_only_address(
+    signed_in, org, owner
+):
+    story = testing.make_story(owner)
+    cover = upload(signed_in, org, story)
+    other = upload(signed_in, org, story)
+    html = signed_in.get(
+        reverse("stories:staff_preview", args=[org.slug, story.pk])
+    ).content.decode()
+    assert f'src="{reverse("stories:staff_image", args=[cover.pk, "large"])}"' in html
+    assert f'src="{reverse("stories:staff_image", args=[other.pk, "small"])}"' in html
+    edit = signed_in.get(reverse("stories:staff_edit", args=[org.slug, story.pk])).content.decode()
+    assert reverse("stories:staff_image", args=[other.pk, "small"]) in edit
+
+
+def test_the_migration_moves_old_public_files_and_keeps_published_addresses(
+    signed_in, client, org, owner, settings
+):
+    """Before, every image sat in MEDIA_ROOT at stories/<org>/<name>, draft or not."""
+    import importlib
+    import shutil
+
+    from django.apps import apps
+
+    from groundswell.stories.models import StoryImage
+
+    migration = importlib.import_module("groundswell.stories.migrations.0002_private_images")
+    published = testing.make_story(owner, slug="out")
+    draft = testing.make_story(owner, slug="not-yet")
+    old = {}
+    for story, label in ((published, "pub"), (draft, "draft")):
+        image = upload(signed_in, org, story)
+        names = {}
+        for field in ("image", "small"):
+            name = f"stories/{org.pk}/{label}-{field}.jpg"
+            target = public_file(settings, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(Path(settings.PRIVATE_MEDIA_ROOT) / getattr(image, field).name, target)
+            names[field] = name
+        StoryImage.objects.filter(pk=image.pk).update(**names, public=False)
+        old[label] = (image.pk, names)
+    change_state(owner, published, "publish")  # before the migration, this moved no file
+    for label in ("pub", "draft"):
+        StoryImage.objects.filter(pk=old[label][0]).update(**old[label][1], public=False)
+
+    migration.make_private(apps, None)
+
+    kept = StoryImage.objects.get(pk=old["pub"][0])
+    assert kept.public and kept.image.name == old["pub"][1]["image"]
+    assert fetch(client, kept.image.url) == 200
+    assert (Path(settings.PRIVATE_MEDIA_ROOT) / kept.image.name).is_file()
+    moved = StoryImage.objects.get(pk=old["draft"][0])
+    assert not moved.public
+    for field in ("image", "small"):
+        assert getattr(moved, field).name != old["draft"][1][field]
+        assert not public_file(settings, old["draft"][1][field]).exists()
+        assert (Path(settings.PRIVATE_MEDIA_ROOT) / getattr(moved, field).name).is_file()
+    change_state(owner, published, "unpublish")
+    assert fetch(client, kept.image.url) == 404

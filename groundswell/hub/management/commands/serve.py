@@ -25,6 +25,8 @@ def granian_command(host: str, port: int, workers: int, threads: int | None = No
         "--no-ws",
         "--static-path-route", settings.STATIC_URL.rstrip("/"),
         "--static-path-mount", str(settings.STATIC_ROOT),
+        # Only public files are under MEDIA_ROOT: granian serves them with no check, so
+        # unpublished story images live in PRIVATE_MEDIA_ROOT (see stories/media.py).
         "--static-path-route", settings.MEDIA_URL.rstrip("/"),
         "--static-path-mount", str(settings.MEDIA_ROOT),
         "groundswell.wsgi:application",
@@ -65,6 +67,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+        settings.PRIVATE_MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
         call_command("collectstatic", interactive=False, verbosity=0)
         command = granian_command(
             options["host"], options["port"], options["workers"], options["threads"]
