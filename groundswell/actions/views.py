@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
@@ -105,9 +105,17 @@ def petition_page(request: HttpRequest, org_slug: str, petition_id: int) -> Http
 # start a signature that the address's owner must still confirm by email. Exempting it keeps
 # the public pages free of per-visitor cookies.
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sign(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
-    """The hot path of a viral spike: validate, one INSERT, redirect (see actions/intake.py)."""
+    """The hot path of a viral spike: validate, one INSERT, redirect (see actions/intake.py).
+
+    A failed POST answers with the form on this URL; a GET here (a reload, the back button,
+    a bookmarked error page) shows the same form empty rather than "method not allowed".
+    """
+    if request.method != "POST":
+        shown = public_petition(org_slug, petition_id)
+        empty = SignForm(initial=referral_initial(request), petition=shown)
+        return _sign_page(request, shown, empty, status=200)
     petition = intake.petition_for_signing(org_slug, petition_id)
     if petition is None:
         raise Http404
@@ -168,11 +176,12 @@ def thanks_url(org_slug: str, petition_id: int, token: str) -> str:
 def _sign_page(
     request: HttpRequest, petition: Petition, form: SignForm, *, status: int
 ) -> HttpResponse:
-    """The petition page again, with the messages and everything the person typed."""
+    """The petition's form on the sign URL, with the messages and everything typed."""
     petition = public_petition(petition.organisation.slug, petition.pk)  # fresh counts
     context = {
         "organisation": petition.organisation,
         "campaign": petition.campaign,
+        "sign_page": True,
         **petition_block(petition, form),
     }
     return render(request, "actions/petition.html", context, status=status)
@@ -194,8 +203,22 @@ def thanks(request: HttpRequest, org_slug: str, petition_id: int, token: str) ->
             "organisation": petition.organisation,
             "petition": petition,
             "share": share_links(petition, token),
+            "next_petitions": next_petitions(petition),
         },
     )
+
+
+def next_petitions(petition: Petition, *, limit: int = 4) -> list[Petition]:
+    """What to do after sharing: other petitions still taking signatures, this campaign's first."""
+    others = (
+        Petition.objects.public()
+        .filter(organisation_id=petition.organisation_id, campaign__status="live", status="open")
+        .exclude(pk=petition.pk)
+        .order_by("-created_at")[:20]
+    )
+    found = [other for other in others if other.accepting_signatures]  # deadlines
+    found.sort(key=lambda other: other.campaign_id != petition.campaign_id)  # stable
+    return found[:limit]
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:

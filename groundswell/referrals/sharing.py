@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -27,12 +28,24 @@ def personal_link(petition: object, token: str, channel: str) -> str:
 
 
 def share_links(petition: object, token: str) -> dict[str, object]:
+    """Buttons that share the petition through this supporter's personal link."""
     title = str(petition.title)  # type: ignore[attr-defined]
     text = _("I just signed “%(title)s”. Will you sign too?") % {"title": title}
+    return _panel(title, text, lambda channel: personal_link(petition, token, channel))
+
+
+def story_share_links(story: object) -> dict[str, object]:
+    """Buttons for a reader who has not signed: the story's own address, tagged per channel."""
+    title = str(story.title)  # type: ignore[attr-defined]
+    path = story.get_absolute_url()  # type: ignore[attr-defined]
 
     def link(channel: str) -> str:
-        return personal_link(petition, token, channel)
+        return f"{settings.SITE_URL}{path}?{urlencode({'ch': channel})}"
 
+    return _panel(title, title, link)
+
+
+def _panel(title: str, text: str, link: Callable[[str], str]) -> dict[str, object]:
     buttons = [
         ShareButton("whatsapp", "WhatsApp",
                     "https://wa.me/?text=" + quote(f"{text} {link('whatsapp')}")),

@@ -12,8 +12,12 @@ from django.views.decorators.http import require_POST
 
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
+from groundswell.actions.forms import SignForm
+from groundswell.actions.models import Petition
+from groundswell.actions.views import petition_block, referral_initial
 from groundswell.campaigns.models import Campaign
 from groundswell.lib.html import render_markdown
+from groundswell.referrals.sharing import story_share_links
 
 from . import services
 from .access import access_story, access_story_image, public_story
@@ -207,8 +211,19 @@ def _render_public(request: HttpRequest, story: Story, *, preview: bool) -> Http
         "story": story,
         "images": [image for image in story.images.all() if image.pk != story.cover_id],
         "preview": preview,
+        # A story of a campaign ends with what the reader can do about it.
+        "petitions": _petition_blocks(request, story),
+        "share": None if preview else story_share_links(story),
     }
     return render(request, "stories/detail.html", context)
+
+
+def _petition_blocks(request: HttpRequest, story: Story) -> list[dict[str, object]]:
+    if story.campaign_id is None:
+        return []
+    initial = referral_initial(request)
+    petitions = Petition.objects.public().filter(campaign_id=story.campaign_id)
+    return [petition_block(p, SignForm(initial=initial, petition=p)) for p in petitions]
 
 
 def detail(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
