@@ -76,3 +76,11 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
     yield open_context
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def axe() -> Callable[..., None]:
+    """`axe(page)` fails the test on any WCAG 2.1 A/AA violation at 360 px and 1280 px."""
+    from .a11y import assert_accessible
+
+    return assert_accessible
