@@ -40,13 +40,45 @@ def object_id(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+MAX_DEPTH = 32
+
+
+def _check_shape(document: Any) -> None:
+    """Refuse documents nested deeper than any activity needs, or holding a NUL character.
+
+    Walked with a stack, not recursion, so the walk itself cannot overflow. PostgreSQL refuses
+    NUL in text and in jsonb: such an activity could never be stored or looked up.
+    """
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise InboxRefusal(400, "the activity contains a NUL character")
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            raise InboxRefusal(400, f"the activity is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        else:
+            stack.extend((item, depth + 1) for item in value)
+
+
 def parse(body: bytes) -> dict[str, Any]:
     try:
         activity = json.loads(body)
+    except RecursionError:
+        raise InboxRefusal(
+            400, f"the activity is nested more than {MAX_DEPTH} levels deep"
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise InboxRefusal(400, "the body is not JSON") from None
     if not isinstance(activity, dict):
         raise InboxRefusal(400, "the body is not a JSON object")
+    _check_shape(activity)
     if not isinstance(activity.get("type"), str) or not activity["type"]:
         raise InboxRefusal(400, "the activity has no type")
     for field in ("id", "actor"):

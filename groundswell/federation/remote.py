@@ -64,7 +64,7 @@ def same_origin(first: str, second: str) -> bool:
 
 def is_address(value: Any, *, max_length: int = MAX_URI) -> TypeGuard[str]:
     """Whether `value` is a well-formed http(s) address that fits our columns."""
-    if not isinstance(value, str) or not value or len(value) > max_length:
+    if not isinstance(value, str) or not value or len(value) > max_length or "\x00" in value:
         return False
     try:
         parts = urlsplit(value)

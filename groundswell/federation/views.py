@@ -55,6 +55,9 @@ def webfinger(request: HttpRequest) -> HttpResponse:
     resource = request.GET.get("resource", "").strip()
     if not resource:
         return _error(400, "the resource parameter is required")
+    if "\x00" in resource:
+        # PostgreSQL refuses NUL in text: no account could ever be named with one.
+        return _error(400, "the resource must not contain a NUL character")
     organisation = None
     if resource.lower().startswith("acct:"):
         user, _, host = resource[5:].lstrip("@").rpartition("@")
