@@ -86,6 +86,10 @@ def take(petition: Petition, request: SignatureRequest) -> str:
     return str(row[0])
 
 
+class IntakeChanged(Exception):
+    pass
+
+
 BATCH = 500
 CHUNK = 100
 
@@ -153,17 +157,18 @@ def _record_rows(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
 def _record_one(row: SignatureIntake, petitions: dict[int, Petition]) -> int:
     try:
         with transaction.atomic():
-            if ShareToken.objects.filter(token=row.share_token).exists():
-                # Recorded already: a second worker read the same rows (SQLite has no row
-                # locks, so two workers on one file may both pick a row up).
-                row.delete()
+            # Gone since we read it: erased with its supporter, or recorded by a second worker
+            # (SQLite has no row locks, so two workers on one file may both pick a row up).
+            # Inside the write transaction the answer holds until we commit.
+            if not SignatureIntake.objects.filter(pk=row.pk).delete()[0]:
                 return 1
+            if ShareToken.objects.filter(token=row.share_token).exists():
+                return 1  # recorded already; the row was left by a worker that died
             request = SignatureRequest(**row.payload)
             # The petition was open when the person signed; it may have closed since.
             sign_petition(
                 petitions[row.petition_id], request, share_token=row.share_token, check_open=False
             )
-            row.delete()
     except Exception:
         # Leave the row for the next run; one bad row must not stop the rest.
         logger.exception("could not record signature intake %s", row.pk)
@@ -202,7 +207,14 @@ def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
         for row, request in zip(rows, requests, strict=True)
     ]
     insert_people = prepare_insert(Supporter, people, returning=["id", "organisation", "email_key"])
+    ids = [row.pk for row in rows]
     with transaction.atomic():
+        # A row erased since we read it must not bring its person back. PostgreSQL holds the
+        # rows FOR UPDATE, so an erasure waits for us; SQLite has no row locks, so look again
+        # under the write lock.
+        sqlite = connection.vendor == "sqlite"
+        if sqlite and SignatureIntake.objects.filter(pk__in=ids).count() != len(rows):
+            raise IntakeChanged
         created = {(org, key): pk for pk, org, key in insert_people.execute()}
     for person in people:
         person.pk = created[(person.organisation_id, person.email_key)]
@@ -235,9 +247,13 @@ def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
         prepare_insert(Consent, consents),
     ]
     with transaction.atomic():
+        deleted = SignatureIntake.objects.filter(pk__in=ids).delete()[0]
+        if deleted != len(rows):
+            # Some were erased (or taken by another worker) since we read them: roll back
+            # and let the single path sort out which.
+            raise IntakeChanged
         for insert in inserts:
             insert.execute()
-        SignatureIntake.objects.filter(pk__in=[row.pk for row in rows]).delete()
     from .tasks import run_soon, send_confirmations
 
     run_soon(send_confirmations)

@@ -194,7 +194,8 @@ def share_token_for(supporter: Supporter, petition: Petition, token: str = "") -
 
 
 def confirm_signature(signature_id: int) -> Signature | None:
-    """Mark the signature confirmed (idempotent); None if it no longer exists."""
+    """Mark the signature confirmed (idempotent; never for an erased person); None if it no
+    longer exists."""
     signature = (
         Signature.objects.select_related("petition__organisation", "supporter")
         .filter(pk=signature_id)
@@ -203,9 +204,10 @@ def confirm_signature(signature_id: int) -> Signature | None:
     if signature is None:
         return None
     with transaction.atomic():
-        moved = Signature.objects.filter(pk=signature.pk, state=SignatureState.PENDING).update(
-            state=SignatureState.CONFIRMED, confirmed_at=timezone.now()
-        )
+        # An erased person's old link must not confirm: nobody is left to have agreed.
+        moved = Signature.objects.filter(
+            pk=signature.pk, state=SignatureState.PENDING, supporter__erased_at__isnull=True
+        ).update(state=SignatureState.CONFIRMED, confirmed_at=timezone.now())
         if moved:
             supporters.confirm_consents(signature.supporter, signature.petition)
             signature.refresh_from_db()

@@ -21,6 +21,7 @@ from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import share_links
 from groundswell.supporters import links
+from groundswell.supporters.views import erased_link
 
 from . import intake, services
 from .access import access_petition, public_petition
@@ -231,6 +232,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     signature = services.confirm_signature(signature_id)
     if signature is None:
         return render(request, "actions/confirm_failed.html", {"expired": False}, status=404)
+    if signature.supporter.erased_at:
+        return erased_link(request)
     petition = signature.petition
     share = services.share_token_for(signature.supporter, petition)
     return render(

@@ -4,7 +4,7 @@ import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -14,8 +14,7 @@ from groundswell.accounts.models import Membership
 from groundswell.actions.models import Signature
 from groundswell.campaigns.access import public_campaign
 from groundswell.campaigns.models import Campaign
-from groundswell.supporters import links
-from groundswell.supporters.models import Supporter
+from groundswell.supporters.views import erased_link, supporter_from_page_token
 
 from . import services
 
@@ -34,20 +33,11 @@ def mastodon(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(f"https://{instance}/share?{urlencode({'text': text})}")
 
 
-def _supporter_from(token: str) -> Supporter:
-    try:
-        supporter_id = links.read_supporter_page_token(token)
-    except links.LinkError:
-        raise Http404 from None
-    supporter = Supporter.objects.select_related("organisation").filter(pk=supporter_id).first()
-    if supporter is None or supporter.erased_at:
-        raise Http404
-    return supporter
-
-
 def impact(request: HttpRequest, token: str) -> HttpResponse:
     """A supporter's private page: what their sharing achieved. Reached from their emails."""
-    supporter = _supporter_from(token)
+    supporter = supporter_from_page_token(token)
+    if supporter.erased_at:
+        return erased_link(request)
     if request.method == "POST":
         supporter.public_leaderboard = request.POST.get("public_leaderboard") == "on"
         supporter.save(update_fields=["public_leaderboard", "updated_at"])

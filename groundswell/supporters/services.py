@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
-from groundswell.actions.models import Signature, SignatureState
+from groundswell.actions.models import Signature, SignatureIntake, SignatureState
 from groundswell.audit.services import record
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.models import ShareToken
@@ -412,6 +412,13 @@ def export_supporter_data(membership: Membership, supporter: Supporter) -> dict[
     return data
 
 
+def forget_waiting_signatures(supporter: Supporter) -> int:
+    """Delete the person's signatures not yet recorded (same address, same organisation)."""
+    return SignatureIntake.objects.filter(
+        petition__organisation_id=supporter.organisation_id, email_key=supporter.email_key
+    ).delete()[0]
+
+
 def erase_supporter(membership: Membership, supporter: Supporter) -> bool:
     """Remove the person's personal data; True if this call erased them, False if already done.
 
@@ -423,6 +430,10 @@ def erase_supporter(membership: Membership, supporter: Supporter) -> bool:
     require(membership, "supporters.erase")
     _own(membership, supporter)
     with transaction.atomic():
+        # Signatures still waiting in the intake would re-create the person (and email them)
+        # once the worker records them. Deleted first: the worker locks intake rows before
+        # it touches the supporter, so taking them in the same order cannot deadlock.
+        forget_waiting_signatures(supporter)
         locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
         if locked.erased_at is not None:
             supporter.refresh_from_db()

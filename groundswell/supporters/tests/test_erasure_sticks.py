@@ -1,0 +1,122 @@
+"""Erasure sticks: nothing still waiting re-creates the person, and their old links are dead."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from groundswell import testing
+from groundswell.actions import intake
+from groundswell.actions.models import Signature, SignatureIntake, SignatureState
+from groundswell.actions.tasks import _send_confirmation_batch
+from groundswell.supporters import services
+from groundswell.supporters.models import Supporter
+
+ASHA = "asha.verma@example.net"
+
+
+@pytest.fixture
+def queued(settings):
+    """A real task queue: the intake waits until the test processes it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def post_sign(client, petition, email=ASHA):
+    response = client.post(
+        reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
+        {"given_name": "Asha", "email": email, "consent": "on", "wants_updates": "on"},
+    )
+    assert response.status_code == 302
+    return response
+
+
+def local(url):
+    return url.replace("http://127.0.0.1:8000", "")
+
+
+def test_erasing_drops_signatures_still_in_the_intake_so_the_person_does_not_come_back(
+    client, org, owner, petition, queued, smtp_server, charlie
+):
+    meadow = testing.make_petition(owner, petition.campaign, title="Save the meadow")
+    charlies_org = charlie.memberships.get().organisation
+    elsewhere = testing.make_petition(
+        testing.membership(charlie, charlies_org),
+        testing.make_campaign(testing.membership(charlie, charlies_org)),
+    )
+    post_sign(client, petition)
+    intake.process()
+    _send_confirmation_batch()
+    asha = Supporter.objects.get(organisation=org)
+    post_sign(client, meadow, email="ASHA.VERMA@example.net")  # waits in the intake
+    post_sign(client, elsewhere)  # another organisation's record of her is not ours to erase
+    assert SignatureIntake.objects.count() == 2
+    sent_before = len(smtp_server.messages)
+
+    assert services.erase_supporter(owner, asha) is True
+    assert list(SignatureIntake.objects.values_list("petition_id", flat=True)) == [elsewhere.pk]
+    intake.process()
+    _send_confirmation_batch()
+
+    assert not Supporter.objects.filter(organisation=org, erased_at__isnull=True).exists()
+    assert not Signature.objects.filter(petition=meadow).exists()
+    assert [m["To"] for m in smtp_server.messages[sent_before:]] == [ASHA]  # charlie's only
+    assert Supporter.objects.get(organisation=charlies_org).email == ASHA
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="PostgreSQL holds the rows FOR UPDATE: the erasure waits for the worker instead",
+)
+def test_a_row_erased_after_the_worker_read_it_is_not_recorded(
+    client, org, owner, petition, queued
+):
+    meadow = testing.make_petition(owner, petition.campaign, title="Save the meadow")
+    post_sign(client, petition)
+    intake.process()
+    post_sign(client, meadow)
+    rows = list(SignatureIntake.objects.all())  # the worker has read the row...
+    services.erase_supporter(owner, Supporter.objects.get())  # ...when staff erase her
+    assert intake._record_rows(rows, {}) == 1
+    assert Supporter.objects.count() == 1
+    assert not Signature.objects.filter(petition=meadow).exists()
+
+
+def test_a_first_time_run_erased_midway_rolls_back_and_records_only_the_rest(
+    client, org, owner, petition, queued
+):
+    post_sign(client, petition, "ben@example.net")
+    post_sign(client, petition, "cara@example.net")
+    rows = list(SignatureIntake.objects.order_by("id"))
+    rows[0].delete()  # gone between the read and the write, as an erasure leaves it
+    assert intake._record_rows(rows, {}) == 2
+    assert list(Signature.objects.values_list("supporter__email", flat=True)) == [
+        "cara@example.net"
+    ]
+    assert not SignatureIntake.objects.exists()
+
+
+@pytest.fixture
+def erased(client, owner, petition, smtp_server):
+    """Asha signed (pending) and was emailed her links; then staff erased her."""
+    post_sign(client, petition)
+    signature = Signature.objects.get()
+    [confirm] = smtp_server.links("/confirm/")
+    [impact] = smtp_server.links("/me/")
+    [unsubscribe] = smtp_server.links("/unsubscribe/")
+    urls = {"confirm": confirm, "impact": impact, "unsubscribe": unsubscribe}
+    services.erase_supporter(owner, signature.supporter)
+    return signature, urls
+
+
+@pytest.mark.parametrize("kind", ["confirm", "impact", "unsubscribe"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_erased_persons_old_links_say_so_and_change_nothing(client, erased, kind, method):
+    signature, urls = erased
+    response = getattr(client, method)(local(urls[kind]))
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "This link no longer works" in html
+    assert "has been erased" in html
+    signature.refresh_from_db()
+    assert signature.state == SignatureState.PENDING
+    assert signature.confirmed_at is None
+    assert not signature.supporter.consents.filter(confirmed_at__isnull=False).exists()
