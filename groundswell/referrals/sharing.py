@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+import idna
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -71,3 +73,45 @@ def _panel(title: str, text: str, link: Callable[[str], str]) -> dict[str, objec
         "mastodon_text": f"{text} {link('mastodon')}",
         "mastodon_action": reverse("referrals:mastodon"),
     }
+
+
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_TOP_LABEL = re.compile(r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})\Z")
+_USER = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]{0,62}[a-z0-9_])?\Z")
+
+
+def mastodon_host(typed: str) -> str | None:
+    """The host name of a Mastodon server from what a person typed, or None.
+
+    People type `mastodon.social`, `https://mastodon.social/` or their handle
+    `@ana@mastodon.social`; anything else (other schemes, paths, ports, passwords,
+    backslashes, IP addresses, `//` tricks) is refused rather than guessed at, because
+    whatever comes out goes into a redirect from our domain.
+    """
+    value = typed.strip().lower()
+    for scheme in ("https://", "http://"):
+        if value.startswith(scheme):
+            value = value.removeprefix(scheme)
+            break
+    value = value.removesuffix("/")
+    if "@" in value:
+        user, _, value = value.removeprefix("@").partition("@")
+        if not _USER.match(user):
+            return None
+    value = value.removesuffix(".")
+    try:
+        host = idna.encode(value, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return None
+    labels = host.split(".")
+    if len(host) > 253 or len(labels) < 2 or not _TOP_LABEL.match(labels[-1]):
+        return None
+    return host if all(_LABEL.match(label) for label in labels) else None
+
+
+def mastodon_share_url(typed_instance: str, text: str) -> str | None:
+    """The share page of the person's own server (https, fixed path), or None."""
+    host = mastodon_host(typed_instance)
+    if host is None:
+        return None
+    return f"https://{host}/share?{urlencode({'text': text[:500]})}"

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import re
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -16,21 +13,16 @@ from groundswell.campaigns.access import public_campaign
 from groundswell.campaigns.models import Campaign
 from groundswell.supporters.views import erased_link, supporter_from_page_token
 
-from . import services
-
-HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](-?[a-z0-9])*\.)+[a-z]{2,63}$")
+from . import services, sharing
 
 
 @require_GET
 def mastodon(request: HttpRequest) -> HttpResponse:
     """Send the reader to the share page of their own Mastodon server."""
-    instance = request.GET.get("instance", "").strip().lower()
-    instance = instance.removeprefix("https://").removeprefix("http://").strip("/")
-    instance = instance.split("@")[-1]  # people often type @name@server
-    text = request.GET.get("text", "")[:500]
-    if not HOSTNAME.match(instance):
-        return render(request, "referrals/mastodon_error.html", {"instance": instance}, status=400)
-    return HttpResponseRedirect(f"https://{instance}/share?{urlencode({'text': text})}")
+    url = sharing.mastodon_share_url(request.GET.get("instance", ""), request.GET.get("text", ""))
+    if url is None:
+        return render(request, "referrals/mastodon_error.html", status=400)
+    return HttpResponseRedirect(url)
 
 
 def impact(request: HttpRequest, token: str) -> HttpResponse:
