@@ -92,5 +92,5 @@ def test_a_brings_b_who_brings_c_and_the_evangelists_page_shows_it(
 
     # A's private page, from the link in her confirmation email, says so.
     a.goto(a_impact)
-    assert a.locator(".impact-summary").inner_text() == "Your sharing brought 2 signatures."
+    assert a.locator(".impact-summary").inner_text() == "Your sharing generated 2 signatures."
     a.screenshot(path=str(ARTIFACTS / "loop-impact-360px.png"), full_page=True)

@@ -4,27 +4,75 @@ A signature's parent is the signature of the supporter whose link brought it, on
 petition. A supporter's reach is everything below their signatures: the people they brought
 directly, the people those brought, and so on. Only confirmed signatures count; pending ones
 still pass credit along the chain, since the person may confirm later.
+
+Every page that shows these figures (the staff evangelist page, a supporter's staff page,
+the public leaderboard, the supporter's private page) names and explains them with FIGURES,
+so the same number always carries the same name and the same words.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from groundswell.actions.models import Signature, SignatureState
 from groundswell.supporters.models import Supporter
 
 
+@dataclass(frozen=True)
+class Figure:
+    label: Promise  # a column heading or the name of the figure
+    means: Promise  # what it counts, said of a supporter (staff and public pages)
+    means_you: Promise  # the same, said to the supporter (their private page)
+
+
+@dataclass(frozen=True)
+class Figures:
+    generated: Figure
+    direct: Figure
+    new: Figure
+
+    def __iter__(self) -> Iterator[Figure]:
+        return iter((self.generated, self.direct, self.new))
+
+
+FIGURES = Figures(
+    generated=Figure(
+        _("Signatures generated"),
+        _(
+            "Confirmed signatures that followed from their sharing: the people who signed "
+            "through their link, plus everyone those people brought, and so on down the chain."
+        ),
+        _(
+            "Confirmed signatures that followed from your sharing: the people who signed "
+            "through your link, plus everyone those people brought, and so on down the chain."
+        ),
+    ),
+    direct=Figure(
+        _("Brought directly"),
+        _("Confirmed signatures made through their own share link."),
+        _("Confirmed signatures made through your own share link."),
+    ),
+    new=Figure(
+        _("New supporters"),
+        _("Of those brought directly, people signing for this organisation for the first time."),
+        _("Of those you brought directly, people signing for us for the first time."),
+    ),
+)
+
+
 @dataclass
 class Reach:
     supporter_id: int
-    direct: int = 0
-    downstream: int = 0  # every confirmed signature below, the direct ones included
-    new_supporters: int = 0
+    direct: int = 0  # FIGURES.direct: confirmed signatures whose parent is theirs
+    downstream: int = 0  # FIGURES.generated: every confirmed signature below, direct included
+    new_supporters: int = 0  # FIGURES.new
     channels: Counter[str] = field(default_factory=Counter)
 
     @property

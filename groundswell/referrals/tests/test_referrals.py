@@ -172,7 +172,7 @@ def test_the_private_page_says_what_sharing_achieved_and_is_unguessable(client, 
     sign(petition, "cy@example.net", ref=b.share_token.token)
     url = supporter_page_url(a.signature.supporter_id).replace("http://127.0.0.1:8000", "")
     html = client.get(url).content.decode()
-    assert "Your sharing brought 2 signatures." in html
+    assert "Your sharing generated 2 signatures." in html
     assert client.get(re.sub(r"/me/[^/]+/", "/me/1/", url)).status_code == 404
     reach = reach_for(Signature.objects.all())
     assert reach[a.signature.supporter_id].direct == 1
@@ -188,7 +188,10 @@ def test_the_public_leaderboard_shows_first_names_of_those_who_opted_in(client, 
     url = supporter_page_url(a.signature.supporter_id).replace("http://127.0.0.1:8000", "")
     client.post(url, {"public_leaderboard": "on"})
     html = client.get(board).content.decode()
-    assert "Ana — 1 signature" in html
+    assert (
+        '<span class="name">Ana</span> — <span class="generated">Signatures generated: '
+        "<strong>1</strong></span>" in html
+    )
     assert "ana@example.net" not in html
 
 
