@@ -5,12 +5,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
-from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.notifications.services import queue_email
-
 from .models import Organisation, Role
+from .tasks import send_password_reset
 
 
 class InvitationForm(forms.Form):
@@ -62,7 +60,11 @@ class SignupForm(forms.Form):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but the email goes through the task queue, not the request."""
+    """Django's reset form, but the email goes through the task queue, not the request.
+
+    The task gets the user's id only and makes the link when it sends, from SITE_URL: the
+    queued row holds no token, and a forged Host header cannot choose where the link points.
+    """
 
     def send_mail(
         self,
@@ -73,6 +75,4 @@ class QueuedPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        subject = loader.render_to_string(subject_template_name, context)
-        body = loader.render_to_string(email_template_name, context)
-        queue_email(to=to_email, subject=subject, body=body)
+        send_password_reset.enqueue(context["user"].pk)

@@ -7,16 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.audit.services import diff, record
-from groundswell.notifications.services import queue_email
 
 from .access import require
 from .models import Invitation, Membership, Organisation, Role, User, hash_token
+from .tasks import send_invitation
 
 ORGANISATION_FIELDS = ("name", "summary", "website", "approval_required")
 
@@ -71,7 +69,10 @@ def update_organisation(membership: Membership, data: dict[str, Any]) -> Organis
 
 @transaction.atomic
 def invite_member(membership: Membership, *, email: str, role: str) -> Invitation:
-    """Create an invitation and queue its email. The token exists only in that email."""
+    """Create an invitation and queue its email. The token exists only in that email.
+
+    The queued task carries only the invitation's id; it makes the token when it sends.
+    """
     require(membership, "members.manage")
     organisation = membership.organisation
     email = User.objects.normalize_email(email).lower()
@@ -80,22 +81,16 @@ def invite_member(membership: Membership, *, email: str, role: str) -> Invitatio
     Invitation.objects.pending().filter(organisation=organisation, email=email).update(
         revoked_at=timezone.now()
     )
-    token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         organisation=organisation,
         email=email,
         role=role,
-        token_hash=hash_token(token),
+        # A token nobody is told: the task that sends the email sets the real one.
+        token_hash=hash_token(secrets.token_urlsafe(32)),
         invited_by=membership.user,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
     )
-    link = settings.SITE_URL + reverse("accounts:invitation", args=[token])
-    context = {"invitation": invitation, "link": link, "inviter": membership.user}
-    queue_email(
-        to=email,
-        subject=_("You are invited to join %(org)s on Groundswell") % {"org": organisation.name},
-        body=render_to_string("accounts/email/invitation.txt", context),
-    )
+    send_invitation.enqueue(invitation.pk)
     record(
         organisation=organisation,
         actor=membership.user,

@@ -1,0 +1,79 @@
+"""Account mail whose links sign people in: the secret is made when the mail is sent.
+
+A queued task row (django-tasks-db keeps its arguments in the database, and keeps the row
+after it ran) therefore holds only an id. The email itself is sent from inside this task,
+not queued again, so no other row ever holds the link either.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from groundswell.notifications.tasks import send_email
+
+from .models import Invitation, User, hash_token
+
+
+def site_link(path: str) -> str:
+    """An absolute link for an email: always SITE_URL, never the Host of a request."""
+    return settings.SITE_URL + path
+
+
+@task()
+def send_password_reset(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {"user": user, "link": site_link(path)}
+    send_email.call(
+        to=[user.email],
+        subject=" ".join(
+            render_to_string("accounts/email/password_reset_subject.txt", context).split()
+        ),
+        body=render_to_string("accounts/email/password_reset.txt", context),
+    )
+
+
+@task()
+def send_invitation(invitation_id: int) -> None:
+    """Give the invitation a fresh token and email it; an earlier email's link stops working.
+
+    The row was created with the hash of a token nobody was told, so until this runs the
+    invitation cannot be accepted by anyone.
+    """
+    token = secrets.token_urlsafe(32)
+    claimed = (
+        Invitation.objects.pending().filter(pk=invitation_id).update(token_hash=hash_token(token))
+    )
+    if not claimed:
+        return  # accepted or withdrawn meanwhile
+    invitation = Invitation.objects.select_related("organisation", "invited_by").get(
+        pk=invitation_id
+    )
+    context = {
+        "invitation": invitation,
+        "link": site_link(reverse("accounts:invitation", args=[token])),
+        "inviter": invitation.invited_by,
+    }
+    send_email.call(
+        to=[invitation.email],
+        subject=_("You are invited to join %(org)s on Groundswell")
+        % {"org": invitation.organisation.name},
+        body=render_to_string("accounts/email/invitation.txt", context),
+    )

@@ -1,0 +1,121 @@
+"""Links that sign people in are built from SITE_URL when the mail is sent, and nowhere kept."""
+
+import json
+import re
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core import mail
+from django.urls import reverse
+from django.utils.module_loading import import_string
+
+from groundswell.accounts.models import Invitation, hash_token
+
+SITE = "https://groundswell.example"
+FORGED = "evil.example"
+
+
+@pytest.fixture
+def public_site(settings):
+    settings.SITE_URL = SITE
+    # The forged host is even allowed, as a lax ALLOWED_HOSTS would.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, FORGED, "groundswell.example"]
+
+
+@pytest.fixture
+def queued(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def links(message) -> list[str]:
+    return re.findall(r"\S+://\S+", message.body)
+
+
+def queued_rows():
+    from django_tasks_db.models import DBTaskResult
+
+    return list(DBTaskResult.objects.order_by("enqueued_at"))
+
+
+def run(rows) -> None:
+    """What the worker does with each row."""
+    for row in rows:
+        import_string(row.task_path).call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+
+
+def invite(client, alice, org, **headers):
+    client.force_login(alice)
+    return client.post(
+        reverse("accounts:members", args=[org.slug]),
+        {"email": "dana@example.net", "role": "editor"},
+        **headers,
+    )
+
+
+def test_a_password_reset_link_comes_from_site_url_not_the_host_header(client, alice, public_site):
+    response = client.post(
+        reverse("accounts:password_reset"), {"email": alice.email}, HTTP_HOST=FORGED
+    )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    (link,) = links(message)
+    assert link.startswith(SITE + "/accounts/reset/"), link
+    assert FORGED not in message.body
+    path = link.removeprefix(SITE)
+    assert client.get(path, follow=True).status_code == 200
+
+
+def test_an_invitation_link_comes_from_site_url_not_the_host_header(
+    client, alice, org, public_site
+):
+    assert invite(client, alice, org, HTTP_HOST=FORGED).status_code == 302
+    (message,) = mail.outbox
+    (link,) = links(message)
+    assert link.startswith(SITE + "/accounts/invitation/"), link
+    assert FORGED not in message.body
+
+
+def test_a_queued_password_reset_holds_no_token_and_still_sends_a_working_link(
+    client, alice, queued
+):
+    client.post(reverse("accounts:password_reset"), {"email": alice.email})
+    rows = queued_rows()
+    assert [row.task_path for row in rows] == ["groundswell.accounts.tasks.send_password_reset"]
+    assert rows[0].args_kwargs == {"args": [alice.pk], "kwargs": {}}
+    stored = json.dumps([row.args_kwargs for row in rows])
+    assert "http" not in stored and "reset" not in stored
+    assert mail.outbox == []
+    run(rows)
+    (message,) = mail.outbox
+    token = links(message)[0].rstrip("/").rsplit("/", 1)[-1]
+    assert default_token_generator.check_token(alice, token)
+    assert token not in json.dumps([row.args_kwargs for row in queued_rows()])
+
+
+def test_a_queued_invitation_holds_no_token_and_nothing_usable_until_sent(
+    client, alice, org, queued
+):
+    invite(client, alice, org)
+    rows = queued_rows()
+    assert [row.task_path for row in rows] == ["groundswell.accounts.tasks.send_invitation"]
+    invitation = Invitation.objects.get()
+    assert rows[0].args_kwargs == {"args": [invitation.pk], "kwargs": {}}
+    before = invitation.token_hash
+    run(rows)
+    (message,) = mail.outbox
+    token = links(message)[0].rstrip("/").rsplit("/", 1)[-1]
+    invitation.refresh_from_db()
+    assert invitation.token_hash == hash_token(token) != before
+    assert token not in json.dumps([row.args_kwargs for row in queued_rows()])
+    assert not any("send_email" in row.task_path for row in queued_rows())
+    client.logout()
+    response = client.get(reverse("accounts:invitation", args=[token]))
+    assert response.status_code == 200
+
+
+def test_a_withdrawn_invitation_is_not_sent(client, alice, org, queued):
+    invite(client, alice, org)
+    invitation = Invitation.objects.get()
+    client.post(reverse("accounts:invitation_revoke", args=[org.slug, invitation.pk]))
+    run(queued_rows())
+    assert mail.outbox == []
