@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -207,7 +208,12 @@ def confirm_signature(signature_id: int) -> Signature | None:
         # An erased person's old link must not confirm: nobody is left to have agreed.
         moved = Signature.objects.filter(
             pk=signature.pk, state=SignatureState.PENDING, supporter__erased_at__isnull=True
-        ).update(state=SignatureState.CONFIRMED, confirmed_at=timezone.now())
+        ).update(
+            state=SignatureState.CONFIRMED,
+            confirmed_at=timezone.now(),
+            # update() skips auto_now; the recount finds changed petitions by this column.
+            updated_at=timezone.now(),
+        )
         if moved:
             supporters.confirm_consents(signature.supporter, signature.petition)
             signature.refresh_from_db()
@@ -218,23 +224,48 @@ def recount(petition_id: int) -> PetitionTally:
     """Recompute one petition's confirmed and pending counts (batch work, never per request).
 
     Pending includes signatures taken in and not yet recorded: under a spike the worker
-    may be minutes behind, and the public count must not be (a repeat still waiting there
-    is counted twice until it is recorded).
+    may be minutes behind, and the public count must not be. A repeat waiting there (the
+    address has a signature on this petition already) is not counted again.
     """
+    # Stamped with the moment counting began: a change committed while we count is newer
+    # than the tally, so the next run counts again. (One committed later with an older
+    # timestamp is left to `reconcile_tallies`.)
+    started = timezone.now()
     counts = Signature.objects.filter(petition_id=petition_id).aggregate(
         confirmed=Count("id", filter=Q(state=SignatureState.CONFIRMED)),
         pending=Count("id", filter=Q(state=SignatureState.PENDING)),
     )
-    waiting = SignatureIntake.objects.filter(petition_id=petition_id).count()
+    signed_already = Signature.objects.filter(
+        petition_id=petition_id, supporter__email_key=OuterRef("email_key")
+    )
+    waiting = (
+        SignatureIntake.objects.filter(petition_id=petition_id)
+        .exclude(Exists(signed_already))
+        .count()
+    )
     tally, _created = PetitionTally.objects.update_or_create(
         petition_id=petition_id,
         defaults={
             "confirmed": counts["confirmed"],
             "pending": counts["pending"] + waiting,
-            "computed_at": timezone.now(),
+            "computed_at": started,
         },
     )
     return tally
+
+
+def tallies_to_reconcile(older_than: timedelta, limit: int) -> list[int]:
+    """Petitions whose tally was last computed longest ago (at least `older_than`).
+
+    Recounting them from the rows corrects any drift the change-driven recount missed
+    (a commit that landed with an older timestamp than the tally, a row changed by hand).
+    """
+    cutoff = timezone.now() - older_than
+    return list(
+        PetitionTally.objects.filter(computed_at__lt=cutoff)
+        .order_by("computed_at")
+        .values_list("petition_id", flat=True)[:limit]
+    )
 
 
 def petitions_needing_recount() -> list[int]:
