@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from groundswell.campaigns.models import Campaign
 from groundswell.lib.countries import current_country_choices
 from groundswell.lib.emails import clean_email
+from groundswell.lib.names import clean_name
 
 from .models import Petition
 
@@ -64,10 +65,13 @@ class SignForm(forms.Form):
         return clean_email(self.cleaned_data.get("email", ""))
 
     def clean_given_name(self) -> str:
-        name = " ".join(self.cleaned_data["given_name"].split())
+        name = clean_name(self.cleaned_data["given_name"])
         if not name:
             raise forms.ValidationError(_("Enter your first name."))
         return name
+
+    def clean_family_name(self) -> str:
+        return clean_name(self.cleaned_data.get("family_name", ""))
 
 
 _shared_fields: dict[tuple[Any, ...], dict[str, forms.Field]] = {}

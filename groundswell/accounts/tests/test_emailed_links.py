@@ -119,3 +119,12 @@ def test_a_withdrawn_invitation_is_not_sent(client, alice, org, queued):
     client.post(reverse("accounts:invitation_revoke", args=[org.slug, invitation.pk]))
     run(queued_rows())
     assert mail.outbox == []
+
+
+def test_an_inviters_name_cannot_add_lines_or_links_to_the_invitation(client, alice, org):
+    alice.name = "Alice\n\nUrgent: log in at http://evil.example/login"
+    alice.save(update_fields=["name"])
+    invite(client, alice, org)
+    (message,) = mail.outbox
+    assert "evil" not in message.body and "Urgent" not in message.body
+    assert message.body.startswith("You are invited to join Alice's Campaigners")

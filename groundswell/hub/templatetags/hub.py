@@ -13,6 +13,14 @@ def absolute(path: str) -> str:
 
 
 @register.filter
+def email_name(value: str | None) -> str:
+    """A stranger's name made safe to print in an email (see lib/names.py)."""
+    from groundswell.lib.names import email_name as clean
+
+    return clean(value)
+
+
+@register.filter
 def rtl(code: str) -> bool:
     from groundswell.lib.languages import is_rtl
 
