@@ -176,9 +176,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work ------------------------------------------------------------------------
 
+# Two queues, each worked by its own worker process (`python -m groundswell worker`): work
+# that waits on other servers (link cards, federation, syndication) goes to "network", so a slow
+# server never holds up signatures, counts and email on "default".
+TASK_QUEUES = ["default", "network"]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": TASK_QUEUES,
     }
 }
 

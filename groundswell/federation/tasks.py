@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.tasks import task
 
+from groundswell.lib.http import NETWORK_QUEUE
 from groundswell.lib.periodic import keep_one_waiting, repeat
 
 from . import delivery, processing
@@ -16,7 +17,7 @@ SWEEP_EVERY = timedelta(seconds=30)
 STUCK_AFTER = timedelta(minutes=1)
 
 
-@task()
+@task(queue_name=NETWORK_QUEUE)
 def fan_out(activity_id: int) -> int:
     """Make the activity's deliveries, then queue each one; returns how many were queued."""
     pending = delivery.fan_out(activity_id)
@@ -26,12 +27,12 @@ def fan_out(activity_id: int) -> int:
     return len(pending)
 
 
-@task()
+@task(queue_name=NETWORK_QUEUE)
 def deliver(delivery_id: int) -> str:
     return delivery.deliver(delivery_id)
 
 
-@task()
+@task(queue_name=NETWORK_QUEUE)
 def process_received(received_id: int) -> str:
     return processing.process(received_id)
 
@@ -81,7 +82,7 @@ def stuck_received(moment: datetime) -> list[int]:
     return found
 
 
-@task()
+@task(queue_name=NETWORK_QUEUE)
 def federation_tick() -> None:
     """Run the sweep, then again in half a minute (one tick waits in the queue at a time)."""
     sweep()

@@ -32,6 +32,9 @@ import httpx
 from django.conf import settings
 
 USER_AGENT = "Groundswell/0.1 (+https://groundswell.invalid/bot)"
+# The task queue for work that goes through this client (settings.TASK_QUEUES): its own worker
+# process, so a slow server never delays signatures or email.
+NETWORK_QUEUE = "network"
 MAX_REDIRECTS = 5
 
 

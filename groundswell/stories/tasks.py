@@ -16,7 +16,7 @@ from .models import LinkCard, LinkCardStatus
 logger = logging.getLogger(__name__)
 
 
-@task()
+@task(queue_name=http.NETWORK_QUEUE)
 def fetch_link_card(card_id: int) -> None:
     """Fetch a link's title and image through our one client; idempotent per card.
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.tasks import task
 
+from groundswell.lib.http import NETWORK_QUEUE
 from groundswell.lib.periodic import keep_one_waiting, repeat
 
 from . import services
@@ -12,7 +13,7 @@ from . import services
 DISPATCH_EVERY = timedelta(seconds=15)
 
 
-@task()
+@task(queue_name=NETWORK_QUEUE)
 def dispatch_due_posts() -> None:
     """Send what is due, then run again shortly. Under a backend that cannot defer (the
     immediate one in tests) it runs once and does not re-enqueue itself."""

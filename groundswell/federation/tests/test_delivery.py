@@ -257,7 +257,9 @@ def test_strangers_cannot_see_the_federation_page(client, charlie, org):
 
 
 def test_schedule_periodic_keeps_one_tick_waiting(settings, db):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
+    }
     from django_tasks_db.models import DBTaskResult
 
     assert services.schedule_periodic() is True
@@ -322,7 +324,9 @@ def test_the_sweep_queues_no_second_task_for_a_delivery_already_waiting(
     row = one_delivery(owner, peer.url("/inbox"))
     assert delivery.deliver(row.pk) == "failed"
     clock.advance(timedelta(minutes=2))
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
+    }
     assert tasks.sweep()["deliveries"] == 1
     assert tasks.sweep()["deliveries"] == 0
     assert DBTaskResult.objects.filter(task_path=tasks.deliver.module_path).count() == 1

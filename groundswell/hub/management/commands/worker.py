@@ -1,16 +1,41 @@
 import os
+import signal
+import subprocess
+import sys
+import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 WORKER_NICENESS = 10
 
 
+def queue_commands() -> list[list[str]]:
+    """One worker process per queue: a task waiting on a slow server (the "network" queue)
+    then never holds up signatures, counts or email (the "default" queue)."""
+    manage = [sys.executable, "-m", "groundswell", "worker", "--queue"]
+    return [[*manage, name] for name in settings.TASK_QUEUES]
+
+
 class Command(BaseCommand):
-    help = "Run the background worker (django-tasks-db): email, link cards, petition counts."
+    help = (
+        "Run the background workers (django-tasks-db), one process per queue: email, "
+        "signatures and counts on one, link cards, federation and syndication on the other."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--queue",
+            choices=settings.TASK_QUEUES,
+            help="Work this one queue in this process (the default starts one process per queue).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["queue"]:
+            call_command("db_worker", queue_name=options["queue"], interval=0.5, reload=False)
+            return
         from groundswell.actions.tasks import schedule_periodic as actions_periodic
         from groundswell.federation.services import schedule_periodic as federation_periodic
         from groundswell.syndication.tasks import schedule_periodic as syndication_periodic
@@ -22,6 +47,38 @@ class Command(BaseCommand):
         syndication_periodic()
         federation_periodic()
         # Everything the worker does can wait a little; on a small machine under a spike the
-        # web workers answering people come first.
+        # web workers answering people come first. The queue processes inherit the niceness.
         os.nice(WORKER_NICENESS)
-        call_command("db_worker", interval=0.5, reload=False)
+        sys.exit(supervise([subprocess.Popen(command) for command in queue_commands()]))
+
+
+def supervise(processes: list[subprocess.Popen[bytes]]) -> int:
+    """Wait while every queue worker runs; stop them all when one stops or we are told to.
+
+    One queue left unworked would look healthy from outside: better that the whole worker
+    exits and its supervisor (systemd, the demo) sees it.
+    """
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stopping and all(process.poll() is None for process in processes):
+            time.sleep(0.2)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    codes = [process.returncode for process in processes]
+    return 0 if stopping else next((code for code in codes if code), 1)

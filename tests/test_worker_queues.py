@@ -1,0 +1,136 @@
+"""A link card hanging on a slow server never holds up signatures' email: two queues, two
+worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from groundswell.lib.tests.test_http_deadline import HEAD, TricklingServer
+
+DATABASE_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "network"]}
+}
+
+
+@pytest.fixture
+def slow_page():
+    # 100 bytes of body after the head, one every 50 ms: about 8 s for the whole page.
+    server = TricklingServer(head=HEAD, pause=0.05, body=b"x" * 100)
+    yield server
+    server.stop()
+
+
+def test_the_default_queue_worker_sends_email_while_a_link_card_hangs(
+    transactional_db, settings, slow_page
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from groundswell import testing
+    from groundswell.notifications.tasks import send_email
+    from groundswell.stories.models import LinkCard, LinkCardStatus
+
+    settings.TASKS = DATABASE_TASKS
+    settings.HTTP_DEADLINE_SECONDS = 2
+    alice = testing.make_user("alice@example.org", "Alice Owner")
+    org = testing.make_organisation(alice, name="Alice's Campaigners", slug="alices")
+    owner = testing.membership(alice, org)
+    # Queued first: on one shared queue it would run first and hold the worker.
+    testing.make_story(owner, link_url=slow_page.url("/film"))
+    send_email.enqueue(["dana@example.org"], "Please confirm your signature", "Thank you.")
+
+    started = time.monotonic()
+    call_command("db_worker", queue_name="default", batch=True, startup_delay=False, verbosity=0)
+    assert time.monotonic() - started < 1.5
+    assert [message.subject for message in mail.outbox] == ["Please confirm your signature"]
+    assert LinkCard.objects.get().status == LinkCardStatus.PENDING
+    assert slow_page.connections == 0
+
+    started = time.monotonic()
+    call_command("db_worker", queue_name="network", batch=True, startup_delay=False, verbosity=0)
+    card = LinkCard.objects.get()
+    # The network worker gives up on the slow page at the deadline, with a reason.
+    assert time.monotonic() - started < 3.5
+    assert (card.status, card.error) == (
+        LinkCardStatus.FAILED,
+        "the server did not finish answering in the time allowed",
+    )
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def _children(pid: int) -> list[str]:
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        found.append(
+            Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        )
+    return found
+
+
+def _wait_for(check, *, seconds: float) -> bool:
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+ENQUEUE = """
+import django; django.setup()
+from groundswell import testing
+from groundswell.notifications.tasks import send_email
+from groundswell.stories.models import LinkCard
+alice = testing.make_user("alice@example.org", "Alice Owner")
+org = testing.make_organisation(alice, name="Alice's Campaigners", slug="alices")
+testing.make_story(testing.membership(alice, org), link_url="{url}")
+send_email.enqueue(["dana@example.org"], "Please confirm your signature", "Thank you.")
+"""
+
+
+def test_the_worker_command_runs_a_process_per_queue_so_email_goes_out_while_a_card_hangs(
+    tmp_path,
+):
+    slow_page = TricklingServer(head=HEAD, pause=0.05, body=b"x" * 500)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "groundswell.settings",
+        "GROUNDSWELL_DATA_DIR": str(tmp_path),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "HTTP_ALLOW_LOOPBACK": "true",
+        "HTTP_DEADLINE_SECONDS": "60",
+    }
+    env.pop("DATABASE_URL", None)
+    manage = [sys.executable, "-m", "groundswell"]
+    run = {"env": env, "check": True, "capture_output": True}
+    subprocess.run([*manage, "migrate", "-v0"], **run)  # noqa: S603 - our own code
+    subprocess.run([sys.executable, "-c", ENQUEUE.format(url=slow_page.url("/film"))], **run)  # noqa: S603
+    worker = subprocess.Popen([*manage, "worker"], env=env)  # noqa: S603
+    try:
+        assert _wait_for(lambda: len(_children(worker.pid)) == 2, seconds=20)
+        commands = _children(worker.pid)
+        assert any(command.endswith("worker --queue default") for command in commands)
+        assert any(command.endswith("worker --queue network") for command in commands)
+        outbox = tmp_path / "outbox"
+        # The network worker is stuck on the slow page (it needs ~30 s) and email still goes.
+        assert _wait_for(lambda: outbox.exists() and any(outbox.iterdir()), seconds=25)
+        assert _wait_for(lambda: slow_page.connections == 1, seconds=5)
+        with sqlite3.connect(tmp_path / "groundswell.sqlite3") as database:
+            [(status,)] = database.execute("SELECT status FROM stories_linkcard").fetchall()
+        assert status == "pending"
+        assert "Please confirm your signature" in next(outbox.iterdir()).read_text()
+    finally:
+        slow_page.stop()  # the network worker's fetch ends when the page goes away
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=40)
+    assert code == 0
