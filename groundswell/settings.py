@@ -201,6 +201,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+# "approval": a new organisation stays private until a site operator approves it in the admin;
+# "open": it is public at once. Anyone signed in can start one, so approval is the default.
+ORGANISATION_SIGNUP = os.environ.get("ORGANISATION_SIGNUP", "").strip().lower() or "approval"
+if ORGANISATION_SIGNUP not in {"approval", "open"}:
+    raise ImproperlyConfigured(
+        f"ORGANISATION_SIGNUP must be approval or open, not {os.environ['ORGANISATION_SIGNUP']!r}"
+    )
 # Signatures accepted from one network address per minute (a burst beyond gets a clear 429).
 SIGN_RATE_LIMIT_PER_MINUTE = env_int("SIGN_RATE_LIMIT_PER_MINUTE", 20)
 # How long a supporter's "keep me updated" holds before we must ask again.

@@ -21,8 +21,10 @@ def make_user(email: str, name: str) -> User:
     return User.objects.create_user(email, PASSWORD, name=name)
 
 
-def make_organisation(owner: User, *, name: str, slug: str, **fields: Any) -> Organisation:
-    return create_organisation(name=name, slug=slug, owner=owner, **fields)
+def make_organisation(
+    owner: User, *, name: str, slug: str, approved: bool = True, **fields: Any
+) -> Organisation:
+    return create_organisation(name=name, slug=slug, owner=owner, approved=approved, **fields)
 
 
 def add_member(organisation: Organisation, user: User, role: str) -> Membership:

@@ -58,6 +58,39 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
 
+class OrganisationState(models.TextChoices):
+    """Whether the public may see an organisation (settings.ORGANISATION_SIGNUP).
+
+    waiting ──approve (a site operator)──▶ approved
+    """
+
+    WAITING = "waiting", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+
+
+# Until an operator approves it, nothing of an organisation reaches the public: no pages,
+# feeds or sitemap entries, no federation, no email to supporters, no API. The rule lives
+# here and only here; public querysets, federation, the API and email ask it.
+NOT_YET_PUBLIC = _(
+    "This organisation is waiting for a site operator's approval. Until then you can prepare "
+    "it here, but nothing of it is public: no pages, no fediverse, no emails to supporters "
+    "and no API tokens."
+)
+
+
+def of_public_organisation(relation: str = "organisation") -> models.Q:
+    """Rows whose organisation (through `relation`) the public may see."""
+    return models.Q(**{f"{relation}__state": OrganisationState.APPROVED})
+
+
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def public(self) -> OrganisationQuerySet:
+        return self.filter(state=OrganisationState.APPROVED)
+
+    def waiting(self) -> OrganisationQuerySet:
+        return self.filter(state=OrganisationState.WAITING)
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
@@ -75,12 +108,36 @@ class Organisation(models.Model):
         help_text=_("Editors' stories wait for an owner's approval before they can go out."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changed only by services.approve_organisation.
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=OrganisationState.choices,
+        default=OrganisationState.WAITING,
+        db_index=True,
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == OrganisationState.APPROVED
+
+
+def require_public(organisation: Organisation) -> None:
+    """The one check before anything of an organisation goes out to the public."""
+    if not organisation.is_public:
+        raise ValidationError(NOT_YET_PUBLIC)
 
 
 class Role(models.TextChoices):

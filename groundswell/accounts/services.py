@@ -13,15 +13,41 @@ from django.utils.translation import gettext as _
 from groundswell.audit.services import diff, record
 
 from .access import require
-from .models import Invitation, Membership, Organisation, Role, User, hash_token
-from .tasks import send_invitation
+from .models import (
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationState,
+    Role,
+    User,
+    hash_token,
+)
+from .tasks import send_invitation, tell_operators_about_waiting
 
 ORGANISATION_FIELDS = ("name", "summary", "website", "approval_required")
 
 
+def is_operator(user: Any) -> bool:
+    """A site operator: the people who run the site (Django admin), not an organisation's staff."""
+    return bool(getattr(user, "is_active", False) and (user.is_staff or user.is_superuser))
+
+
 @transaction.atomic
-def create_organisation(*, name: str, slug: str, owner: User, **fields: Any) -> Organisation:
+def create_organisation(
+    *, name: str, slug: str, owner: User, approved: bool | None = None, **fields: Any
+) -> Organisation:
+    """Start an organisation owned by `owner`.
+
+    It is public at once when signup is open or an operator starts it; otherwise it waits
+    for an operator, who is told by email. `approved` overrides that for trusted callers
+    (the demo seed, tests).
+    """
+    if approved is None:
+        approved = settings.ORGANISATION_SIGNUP == "open" or is_operator(owner)
     organisation = Organisation(name=name, slug=slug, **fields)
+    if approved:
+        organisation.state = OrganisationState.APPROVED
+        organisation.approved_at = timezone.now()
     organisation.full_clean()
     organisation.save()
     membership = Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
@@ -39,7 +65,40 @@ def create_organisation(*, name: str, slug: str, owner: User, **fields: Any) -> 
         target=membership,
         summary=_("%(email)s joined as owner") % {"email": owner.email},
     )
+    if not approved:
+        # Queued with this transaction: the worker emails, never the request.
+        tell_operators_about_waiting.enqueue(organisation.pk)
     return organisation
+
+
+@transaction.atomic
+def approve_organisation(organisation: Organisation, *, by: User) -> bool:
+    """A site operator lets a waiting organisation go public; True if this call did it."""
+    if not is_operator(by):
+        raise PermissionDenied(_("Only a site operator can approve an organisation."))
+    now = timezone.now()
+    # Conditional: two operators approving at once write one audit entry, not two.
+    changed = (
+        Organisation.objects.waiting()
+        .filter(pk=organisation.pk)
+        .update(state=OrganisationState.APPROVED, approved_at=now, approved_by=by)
+    )
+    if not changed:
+        return False
+    organisation.state, organisation.approved_at, organisation.approved_by = (
+        OrganisationState.APPROVED,
+        now,
+        by,
+    )
+    record(
+        organisation=organisation,
+        actor=by,
+        action="organisation.approve",
+        target=organisation,
+        summary=_("A site operator approved the organisation: it is public now"),
+        changes={"state": [OrganisationState.WAITING, OrganisationState.APPROVED]},
+    )
+    return True
 
 
 @transaction.atomic

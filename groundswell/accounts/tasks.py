@@ -1,4 +1,6 @@
-"""Account mail whose links sign people in: the secret is made when the mail is sent.
+"""Account and operator mail.
+
+Reset and invitation links sign people in: the secret is made when the mail is sent.
 
 A queued task row (django-tasks-db keeps its arguments in the database, and keeps the row
 after it ran) therefore holds only an id. The email itself is sent from inside this task,
@@ -11,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from groundswell.notifications.tasks import send_email
 
-from .models import Invitation, User, hash_token
+from .models import Invitation, Organisation, OrganisationState, User, hash_token
 
 
 def site_link(path: str) -> str:
@@ -77,3 +80,28 @@ def send_invitation(invitation_id: int) -> None:
         % {"org": invitation.organisation.name},
         body=render_to_string("accounts/email/invitation.txt", context),
     )
+
+
+@task()
+def tell_operators_about_waiting(organisation_id: int) -> None:
+    """Email every site operator that an organisation waits for their approval."""
+    organisation = (
+        Organisation.objects.waiting()
+        .filter(pk=organisation_id)
+        .prefetch_related("memberships__user")
+        .first()
+    )
+    if organisation is None:
+        return  # approved (or deleted) before the worker got here
+    operators = User.objects.filter(is_active=True).filter(Q(is_staff=True) | Q(is_superuser=True))
+    changelist = reverse("admin:accounts_organisation_changelist")
+    context = {
+        "organisation": organisation,
+        "owners": [m.user for m in organisation.memberships.all() if m.role == "owner"],
+        "link": f"{settings.SITE_URL}{changelist}?state__exact={OrganisationState.WAITING}",
+    }
+    subject = _("An organisation waits for approval: %(name)s") % {"name": organisation.name}
+    body = render_to_string("accounts/email/organisation_waiting.txt", context)
+    for operator in operators.order_by("pk"):
+        # Operator mail, about the site: it belongs to no organisation's outbox.
+        send_email.call(to=[operator.email], subject=" ".join(subject.split()), body=body)

@@ -45,7 +45,16 @@ def new_organisation(request: HttpRequest) -> HttpResponse:
             website=data["website"],
             approval_required=data["approval_required"],
         )
-        messages.success(request, _("Your organisation is ready."))
+        if organisation.is_public:
+            messages.success(request, _("Your organisation is ready."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your organisation is ready for you to prepare. A site operator has to "
+                    "approve it before anything of it is public."
+                ),
+            )
         return redirect("accounts:dashboard", org=organisation.slug)
     return render(request, "accounts/new_organisation.html", {"form": form})
 

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.accounts.models import of_public_organisation
+
 MILESTONE_STEPS = (1, 2.5, 5)
 
 
@@ -31,9 +33,9 @@ class PetitionQuerySet(models.QuerySet["Petition"]):
         return self.filter(organisation=organisation)
 
     def public(self) -> PetitionQuerySet:
-        return self.filter(campaign__status__in=("live", "closed", "won")).select_related(
-            "organisation", "campaign", "tally", "consent_wording", "updates_wording"
-        )
+        return self.filter(
+            of_public_organisation(), campaign__status__in=("live", "closed", "won")
+        ).select_related("organisation", "campaign", "tally", "consent_wording", "updates_wording")
 
 
 class Petition(models.Model):

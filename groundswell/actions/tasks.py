@@ -118,6 +118,8 @@ def send_update(update_id: int) -> None:
     """Send a petition update to each confirmed signer with a standing 'updates' consent."""
     update = PetitionUpdate.objects.select_related("petition__organisation").get(pk=update_id)
     petition = update.petition
+    if not petition.organisation.is_public:
+        return  # an organisation waiting for approval emails nobody
     wanting = Consent.objects.standing(Purpose.UPDATES).values("supporter_id")
     signatures = (
         Signature.objects.filter(

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.accounts.access import require
-from groundswell.accounts.models import Membership, hash_token
+from groundswell.accounts.models import NOT_YET_PUBLIC, Membership, hash_token, require_public
 from groundswell.audit.services import record
 
+from . import osdi
 from .models import ApiToken
 
 TOKEN_PREFIX = "gs_"  # noqa: S105 - marks our tokens (secret scanners can spot them)
@@ -33,6 +34,7 @@ def _clean_name(name: str) -> str:
 def issue_token(membership: Membership, *, name: str) -> tuple[ApiToken, str]:
     """Create a token for the member's organisation; the raw token is returned only here."""
     require(membership, "api.manage")
+    require_public(membership.organisation)
     name = _clean_name(name)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -88,6 +90,9 @@ def authenticate(raw: str | None) -> ApiToken | None:
     )
     if token is None:
         return None
+    if not token.organisation.is_public:
+        # A clear refusal, not "invalid token": an owner can see why and what to wait for.
+        raise osdi.ApiError.one(403, "ORGANISATION_WAITING", str(NOT_YET_PUBLIC))
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         # At most one write a minute per token, and a conditional one: a busy integration

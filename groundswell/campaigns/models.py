@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.accounts.models import validate_slug_not_reserved
+from groundswell.accounts.models import of_public_organisation, validate_slug_not_reserved
 
 
 class CampaignStatus(models.TextChoices):
@@ -22,7 +22,9 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
         return self.filter(organisation=organisation)
 
     def public(self) -> CampaignQuerySet:
-        return self.filter(status__in=PUBLIC_STATUSES).select_related("organisation")
+        return self.filter(of_public_organisation(), status__in=PUBLIC_STATUSES).select_related(
+            "organisation"
+        )
 
     def live(self) -> CampaignQuerySet:
         return self.filter(status=CampaignStatus.LIVE).select_related("organisation")

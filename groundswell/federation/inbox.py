@@ -183,7 +183,7 @@ def addressed_to(activity: dict[str, Any]) -> Organisation | None:
     target_id = object_id(target)
     if kind == "Follow":
         pk = documents.local_id(target_id, "actor")
-        organisation = Organisation.objects.filter(pk=pk).first() if pk else None
+        organisation = Organisation.objects.public().filter(pk=pk).first() if pk else None
         if organisation is None:
             raise InboxRefusal(404, "there is no such actor here to follow")
         return organisation
@@ -206,7 +206,7 @@ def addressed_to(activity: dict[str, Any]) -> Organisation | None:
         inner_type = target.get("type") if isinstance(target, dict) else None
         if inner_type == "Follow":
             pk = documents.local_id(object_id(target.get("object")), "actor")  # type: ignore[union-attr]
-            organisation = Organisation.objects.filter(pk=pk).first() if pk else None
+            organisation = Organisation.objects.public().filter(pk=pk).first() if pk else None
             if organisation is None:
                 raise InboxRefusal(404, "there is no such actor here to unfollow")
             return organisation

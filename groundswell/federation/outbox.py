@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
-from groundswell.accounts.models import Organisation
+from groundswell.accounts.models import Organisation, require_public
 from groundswell.lib.html import render_markdown
 from groundswell.stories.models import Story
 
@@ -39,6 +39,8 @@ def _queue(
     activity_uuid: uuid.UUID | None = None,
     **extra: Any,
 ) -> OutboxActivity:
+    # Nothing of an organisation still waiting for an operator reaches the fediverse.
+    require_public(organisation)
     activity_uuid = activity_uuid or uuid.uuid4()
     payload = documents.wrap(kind, activity_uuid, organisation, obj, **extra)
     activity = OutboxActivity.objects.create(

@@ -34,20 +34,22 @@ REPLIERS = frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR})
 
 def story_published(story: Story) -> OutboxActivity | None:
     """Send Create(Article) to the organisation's followers."""
-    if story.state != State.PUBLISHED:
+    if story.state != State.PUBLISHED or not story.organisation.is_public:
         return None
     return outbox.queue_story(story, "Create")
 
 
 def story_updated(story: Story) -> OutboxActivity | None:
     """Send Update(Article) if the story is out there; edits to drafts go nowhere."""
-    if story.state != State.PUBLISHED:
+    if story.state != State.PUBLISHED or not story.organisation.is_public:
         return None
     return outbox.queue_story(story, "Update")
 
 
 def story_unpublished(story: Story) -> OutboxActivity | None:
     """Send Delete(Tombstone): followers' servers remove their copy."""
+    if not story.organisation.is_public:
+        return None  # it never went out
     return outbox.queue_story(story, "Delete")
 
 

@@ -62,12 +62,12 @@ def webfinger(request: HttpRequest) -> HttpResponse:
     if resource.lower().startswith("acct:"):
         user, _, host = resource[5:].lstrip("@").rpartition("@")
         if host.lower() == documents.site_host():
-            organisation = Organisation.objects.filter(slug=user.lower()).first()
+            organisation = Organisation.objects.public().filter(slug=user.lower()).first()
     elif pk := documents.local_id(resource, "actor"):
-        organisation = Organisation.objects.filter(pk=pk).first()
+        organisation = Organisation.objects.public().filter(pk=pk).first()
     elif resource.startswith(documents.site_url() + "/o/"):
         slug = resource[len(documents.site_url()) + 3 :].strip("/")
-        organisation = Organisation.objects.filter(slug=slug).first()
+        organisation = Organisation.objects.public().filter(slug=slug).first()
     if organisation is None:
         return _error(404, "no such account here")
     return _json(documents.webfinger(organisation), content_type="application/jrd+json")
@@ -103,7 +103,7 @@ def nodeinfo(request: HttpRequest, version: str) -> HttpResponse:
         return _error(404, "only NodeInfo 2.0 and 2.1 are served")
     document = documents.nodeinfo(
         version,
-        organisations=Organisation.objects.count(),
+        organisations=Organisation.objects.public().count(),
         stories=Story.objects.filter(state=State.PUBLISHED).count(),
     )
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
@@ -111,7 +111,7 @@ def nodeinfo(request: HttpRequest, version: str) -> HttpResponse:
 
 
 def _organisation(pk: int) -> Organisation:
-    return get_object_or_404(Organisation, pk=pk)
+    return get_object_or_404(Organisation.objects.public(), pk=pk)
 
 
 @require_GET
@@ -282,7 +282,7 @@ def _error_free_accept(status: str) -> HttpResponse:
 
 @csrf_exempt
 def actor_inbox(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = Organisation.objects.filter(pk=pk).first()
+    organisation = Organisation.objects.public().filter(pk=pk).first()
     if organisation is None:
         return _error(404, "no such actor here")
     return _receive(request, organisation)

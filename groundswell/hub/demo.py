@@ -124,6 +124,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
         owner=alice,
         summary="A fictional food pantry and neighbourhood network, made up for this demo.",
         approval_required=True,
+        approved=True,  # fictional and ours: public at once
     )
     owner = Membership.objects.get(user=alice, organisation=pantry)
     Membership.objects.create(user=bob, organisation=pantry, role=Role.EDITOR)
@@ -180,6 +181,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
         owner=bob,
         summary="A fictional neighbourhood team that needs approval before anything goes out.",
         approval_required=True,
+        approved=True,  # fictional and ours: public at once
     )
     Membership.objects.create(user=alice, organisation=watch, role=Role.EDITOR)
     return alice.email, password

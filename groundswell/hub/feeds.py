@@ -24,7 +24,7 @@ def absolute(path: str) -> str:
 
 
 def feed_source(org_slug: str, campaign_slug: str | None) -> tuple[Organisation, Campaign | None]:
-    organisation = get_object_or_404(Organisation, slug=org_slug)
+    organisation = get_object_or_404(Organisation.objects.public(), slug=org_slug)
     campaign = public_campaign(org_slug, campaign_slug) if campaign_slug else None
     return organisation, campaign
 

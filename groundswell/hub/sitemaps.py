@@ -12,7 +12,7 @@ class OrganisationSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self) -> Any:
-        return Organisation.objects.order_by("pk")
+        return Organisation.objects.public().order_by("pk")
 
     def location(self, item: Organisation) -> str:
         return reverse("hub:organisation", args=[item.slug])

@@ -15,12 +15,12 @@ from groundswell.stories.models import Story
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.order_by("name")
+    organisations = Organisation.objects.public().order_by("name")
     return render(request, "hub/index.html", {"organisations": organisations})
 
 
 def organisation(request: HttpRequest, org_slug: str) -> HttpResponse:
-    found = get_object_or_404(Organisation, slug=org_slug)
+    found = get_object_or_404(Organisation.objects.public(), slug=org_slug)
     stories = Story.objects.published().filter(organisation=found)
     page = Paginator(stories, 12).get_page(request.GET.get("page"))
     context = {

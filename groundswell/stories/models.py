@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.accounts.models import validate_slug_not_reserved
+from groundswell.accounts.models import of_public_organisation, validate_slug_not_reserved
 
 from .media import image_path, private_storage
 from .workflow import State
@@ -23,7 +23,7 @@ class StoryQuerySet(models.QuerySet["Story"]):
 
     def published(self) -> StoryQuerySet:
         return (
-            self.filter(state=State.PUBLISHED)
+            self.filter(of_public_organisation(), state=State.PUBLISHED)
             .select_related("organisation", "campaign", "author", "cover", "link_card")
             .order_by("-published_at", "-id")
         )

@@ -30,7 +30,7 @@ call_command("migrate", interactive=False, verbosity=0)
 from groundswell.accounts.models import User
 from groundswell.accounts.services import create_organisation
 owner = User.objects.create_user("bea@example.net", "correct horse battery staple", name="Bea")
-create_organisation(name="Bees for Rivers", slug="bees", owner=owner)
+create_organisation(name="Bees for Rivers", slug="bees", owner=owner, approved=True)
 """
 
 

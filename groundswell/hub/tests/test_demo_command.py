@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from groundswell.accounts.models import Organisation
 from groundswell.hub.management.commands import demo as demo_command
 
 
@@ -75,6 +76,9 @@ def test_the_demo_on_port_8123_seeds_serves_and_prints_links_to_port_8123(
     printed = run_demo(settings)
 
     assert settings.SITE_URL == "http://127.0.0.1:8123"
+    # The demo's organisations are public without an operator.
+    assert Organisation.objects.count() == 2
+    assert not Organisation.objects.waiting().exists()
     web = next(p for p in launched if "granian" in p.args[0])
     worker = next(p for p in launched if p is not web)
     assert web.args[web.args.index("--port") + 1] == "8123"
