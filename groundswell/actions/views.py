@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from .models import Petition, SignatureIntake, next_milestone
 from .tasks import process_intake, run_soon
 
 REF_COOKIE = "gs_ref"
+COOKIE_SAFE = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]*")
 
 
 def within_sign_rate(request: HttpRequest) -> bool:
@@ -78,6 +80,10 @@ def remember_referral(request: HttpRequest, response: HttpResponse) -> HttpRespo
     # A first-party convenience only: the hidden field is what carries the referral.
     if request.GET.get("ref") and not rendering_for_cache(request):
         value = f"{request.GET['ref'][:64]}:{request.GET.get('ch', '')[:40]}"
+        if not COOKIE_SAFE.fullmatch(value):
+            # Tokens and channels are plain ASCII words: anything else is no referral,
+            # and a cookie holding it (non-Latin-1 text above all) could not even be sent.
+            return response
         response.set_cookie(REF_COOKIE, value, max_age=30 * 86400, samesite="Lax", httponly=True)
     return response
 

@@ -11,6 +11,7 @@ from groundswell.accounts.models import Membership
 from groundswell.actions.models import Signature
 from groundswell.campaigns.access import public_campaign
 from groundswell.campaigns.models import Campaign
+from groundswell.lib.badinput import query_id
 from groundswell.supporters.views import erased_link, supporter_from_page_token
 
 from . import services, sharing
@@ -60,8 +61,9 @@ def evangelists(request: HttpRequest, membership: Membership) -> HttpResponse:
     signatures = services.organisation_signatures(organisation)
     campaigns = Campaign.objects.for_organisation(organisation).only("id", "title")
     chosen = request.GET.get("campaign", "")
-    if chosen.isdigit():
-        signatures = signatures.filter(petition__campaign_id=int(chosen))
+    campaign_id = query_id(request, "campaign")
+    if campaign_id is not None:
+        signatures = signatures.filter(petition__campaign_id=campaign_id)
     return render(
         request,
         "referrals/evangelists.html",

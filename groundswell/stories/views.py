@@ -16,6 +16,7 @@ from groundswell.actions.forms import SignForm
 from groundswell.actions.models import Petition
 from groundswell.actions.views import petition_block, referral_initial
 from groundswell.campaigns.models import Campaign
+from groundswell.lib.badinput import query_id
 from groundswell.lib.html import render_markdown
 from groundswell.referrals.sharing import story_share_links
 
@@ -34,8 +35,9 @@ def staff_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     if state in State.values:
         stories = stories.filter(state=state)
     campaign = request.GET.get("campaign", "")
-    if campaign.isdigit():
-        stories = stories.filter(campaign_id=int(campaign))
+    campaign_id = query_id(request, "campaign")
+    if campaign_id is not None:
+        stories = stories.filter(campaign_id=campaign_id)
     if request.GET.get("mine"):
         stories = stories.filter(author_id=request.user.pk)
     query = request.GET.get("q", "").strip()[:100]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
+from groundswell.lib.badinput import bad_request
 from groundswell.stories.access import access_story
 
 from . import services
@@ -118,12 +119,19 @@ def schedule(request: HttpRequest, membership: Membership, story_id: int) -> Htt
     return render(request, "syndication/schedule.html", context)
 
 
-def _period(request: HttpRequest) -> tuple[str, date, date, date, date]:
+# The calendar steps a week or a month either side of its date, in the local time zone:
+# near year 1 or 9999 that arithmetic overflows, so dates that far out are refused.
+EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
+
+
+def _period(request: HttpRequest) -> tuple[str, date, date, date, date] | None:
     view = "month" if request.GET.get("view") == "month" else "week"
     try:
         anchor = date.fromisoformat(request.GET.get("start", ""))
     except ValueError:
         anchor = timezone.localdate()
+    if not EARLIEST <= anchor <= LATEST:
+        return None
     if view == "month":
         start = anchor.replace(day=1)
         end = (start + timedelta(days=32)).replace(day=1)
@@ -137,7 +145,14 @@ def _period(request: HttpRequest) -> tuple[str, date, date, date, date]:
 
 @staff_view()
 def calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
-    view, start, end, previous, following = _period(request)
+    period = _period(request)
+    if period is None:
+        message = _("Choose a date between %(earliest)s and %(latest)s.") % {
+            "earliest": EARLIEST.isoformat(),
+            "latest": LATEST.isoformat(),
+        }
+        return bad_request(request, message)
+    view, start, end, previous, following = period
     zone = timezone.get_current_timezone()
     posts = (
         ScheduledPost.objects.for_organisation(membership.organisation)
