@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -194,10 +195,22 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
     form = SignupForm(request.POST or None, email=found.email)
     if request.method == "POST" and form.is_valid():
-        new_user = User.objects.create_user(
-            found.email, form.cleaned_data["password1"], name=form.cleaned_data["name"]
-        )
-        services.accept_invitation(found, new_user)
+        try:
+            with transaction.atomic():
+                new_user = User.objects.create_user(
+                    found.email, form.cleaned_data["password1"], name=form.cleaned_data["name"]
+                )
+                services.accept_invitation(found, new_user)
+        except (IntegrityError, ValidationError):
+            # The form sent twice at once (a double click): the other request made the
+            # account and used the invitation between our check above and this INSERT.
+            messages.error(
+                request,
+                _("This invitation has just been used to create the account. Sign in to go on."),
+            )
+            next_url = reverse("accounts:dashboard", args=[found.organisation.slug])
+            context = {"invitation": found, "login_next": next_url}
+            return render(request, "accounts/invitation.html", context, status=409)
         login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to %(org)s.") % {"org": found.organisation.name})
         return redirect("accounts:dashboard", org=found.organisation.slug)

@@ -1,0 +1,35 @@
+import re
+
+from django.core import mail
+from django.urls import reverse
+
+from groundswell import testing
+from groundswell.accounts import forms
+from groundswell.accounts.models import Invitation, Membership, User
+
+
+def test_a_double_submitted_invitation_sign_up_gets_a_clear_answer(client, alice, org, monkeypatch):
+    client.force_login(alice)
+    client.post(
+        reverse("accounts:members", args=[org.slug]),
+        {"email": "dave@example.org", "role": "editor"},
+    )
+    url = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[0].body).group(1)
+    client.logout()
+    checked = forms.SignupForm.is_valid
+
+    def other_request_lands_first(form):
+        # The first of the two POSTs commits its account while the second validates.
+        if not User.objects.filter(email="dave@example.org").exists():
+            dave = testing.make_user("dave@example.org", "Dave")
+            Membership.objects.create(user=dave, organisation=org, role="editor")
+            Invitation.objects.update(accepted_by=dave, accepted_at="2026-01-01T00:00:00Z")
+        return checked(form)
+
+    monkeypatch.setattr(forms.SignupForm, "is_valid", other_request_lands_first)
+    data = {"name": "Dave", "password1": testing.PASSWORD, "password2": testing.PASSWORD}
+    response = client.post(url, data)
+    assert response.status_code == 409
+    assert "has just been used to create the account" in response.content.decode()
+    assert User.objects.filter(email="dave@example.org").count() == 1
+    assert Membership.objects.get(user__email="dave@example.org").role == "editor"
