@@ -146,6 +146,17 @@ def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> 
     changes = diff(before, _snapshot(story))
     if not changes:
         return story
+    if (
+        "slug" in changes
+        and story.state == State.PUBLISHED
+        and not membership.can("content.approve")
+    ):
+        raise PermissionDenied(
+            _(
+                "This story is published, so its address is in links people have shared. "
+                "Only an owner can change it in an organisation that requires approval."
+            )
+        )
     update_fields = [*changes, "updated_at"]
     content_changed = any(field in changes for field in CONTENT_FIELDS)
     if content_changed:
@@ -183,6 +194,8 @@ def change_state(membership: Membership, story: Story, action: str, *, note: str
             _("A story that is %(state)s cannot be sent to “%(action)s”.")
             % {"state": story.get_state_display().lower(), "action": action}
         )
+    if transition.refusal and not membership.can(transition.permission):
+        raise PermissionDenied(transition.refusal)
     require(membership, transition.permission)
     now = timezone.now()
     updates: dict[str, Any] = {"state": transition.target, "updated_at": now}

@@ -7,7 +7,8 @@
 
 Publishing straight from draft, in review or unpublished is allowed to whoever may approve
 (an owner; or any writer when the organisation does not require approval): the approval is
-recorded on the way.
+recorded on the way. Taking approved or published work back (return from approved,
+unpublish) likewise needs whoever may approve.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ class Transition:
     sources: frozenset[str]
     target: str
     permission: str
+    refusal: StrOrPromise | None = None  # what someone without `permission` is told
 
+
+TAKE_DOWN_REFUSAL = _(
+    "This organisation requires approval: only an owner can take approved or published "
+    "content down. Ask an owner to do it."
+)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
@@ -45,8 +52,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         "approve", _("Approve"), frozenset({State.IN_REVIEW}), State.APPROVED, "content.approve",
     ),
     Transition(
-        "return", _("Return to draft"), frozenset({State.IN_REVIEW, State.APPROVED}),
-        State.DRAFT, "content.write",
+        "return", _("Return to draft"), frozenset({State.IN_REVIEW}), State.DRAFT,
+        "content.write",
+    ),
+    # Approved work is the approver's decision: only they (or, without an approval step,
+    # any writer) undo it. An editor's edit still withdraws approval (services.py).
+    Transition(
+        "return", _("Return to draft"), frozenset({State.APPROVED}), State.DRAFT,
+        "content.approve", TAKE_DOWN_REFUSAL,
     ),
     Transition(
         "publish", _("Publish"), frozenset({State.APPROVED}), State.PUBLISHED, "content.write",
@@ -58,7 +71,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(
         "unpublish", _("Unpublish"), frozenset({State.PUBLISHED}), State.UNPUBLISHED,
-        "content.write",
+        "content.approve", TAKE_DOWN_REFUSAL,
     ),
 )  # fmt: skip
 
