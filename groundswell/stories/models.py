@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -53,6 +54,12 @@ def media_path(instance: models.Model, filename: str) -> str:
     return f"stories/{instance.organisation_id}/{filename}"  # type: ignore[attr-defined]
 
 
+def card_path(instance: models.Model, filename: str) -> str:
+    # A random folder: a draft story's card image must not be found by counting names.
+    token = secrets.token_urlsafe(18)
+    return f"stories/{instance.organisation_id}/cards/{token}/{filename}"  # type: ignore[attr-defined]
+
+
 class LinkCard(models.Model):
     """A video or link shown as a card: title and image copied to our server, no embeds."""
 
@@ -64,7 +71,7 @@ class LinkCard(models.Model):
     title = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True)
     site_name = models.CharField(max_length=200, blank=True)
-    image = models.FileField(upload_to=media_path, blank=True)
+    image = models.FileField(upload_to=card_path, blank=True, max_length=200)
     error = models.CharField(max_length=300, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
 

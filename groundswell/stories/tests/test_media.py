@@ -288,3 +288,20 @@ def test_the_migration_moves_old_public_files_and_keeps_published_addresses(
         assert (Path(settings.PRIVATE_MEDIA_ROOT) / getattr(moved, field).name).is_file()
     change_state(owner, published, "unpublish")
     assert fetch(client, kept.image.url) == 404
+
+
+def test_link_card_images_are_stored_under_unguessable_names(org):
+    from django.core.files.base import ContentFile
+
+    from groundswell.stories.models import LinkCard
+
+    names = []
+    for n in range(2):
+        card = LinkCard.objects.create(organisation=org, url=f"https://example.org/{n}")
+        card.image.save("card.jpg", ContentFile(testing.image_bytes("JPEG")))
+        names.append(card.image.name)
+    assert names[0] != names[1]
+    for name in names:
+        folder = Path(name).parent
+        assert folder.parent.as_posix() == f"stories/{org.pk}/cards"
+        assert len(folder.name) >= 24
