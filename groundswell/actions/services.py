@@ -194,14 +194,19 @@ def share_token_for(supporter: Supporter, petition: Petition, token: str = "") -
     return existing or ShareToken.objects.create(supporter=supporter, petition=petition)
 
 
-def confirm_signature(signature_id: int) -> Signature | None:
-    """Mark the signature confirmed (idempotent; never for an erased person); None if it no
-    longer exists."""
-    signature = (
+def signature_to_confirm(signature_id: int) -> Signature | None:
+    """The signature an emailed confirmation link names, with what its pages show."""
+    return (
         Signature.objects.select_related("petition__organisation", "supporter")
         .filter(pk=signature_id)
         .first()
     )
+
+
+def confirm_signature(signature_id: int) -> Signature | None:
+    """Mark the signature confirmed (idempotent; never for an erased person); None if it no
+    longer exists."""
+    signature = signature_to_confirm(signature_id)
     if signature is None:
         return None
     with transaction.atomic():

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,7 +28,7 @@ from groundswell.supporters.views import erased_link
 from . import intake, services
 from .access import access_petition, public_petition
 from .forms import PetitionForm, SignForm, UpdateForm
-from .models import Petition, SignatureIntake, next_milestone
+from .models import Petition, SignatureIntake, SignatureState, next_milestone
 from .tasks import process_intake, run_soon
 
 REF_COOKIE = "gs_ref"
@@ -228,26 +229,38 @@ def next_petitions(petition: Petition, *, limit: int = 4) -> list[Petition]:
     return found[:limit]
 
 
+@require_http_methods(["GET", "POST"])
+@never_cache
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button and changes nothing (mail scanners follow links); POST confirms.
+
+    The POST is an ordinary CSRF-protected form, so it works without JavaScript, and a
+    forged cross-site submission cannot confirm for someone.
+    """
     try:
         signature_id = links.read_confirm_token(token)
     except links.LinkError as error:
         return render(
             request, "actions/confirm_failed.html", {"expired": error.expired}, status=400
         )
-    signature = services.confirm_signature(signature_id)
+    signature = services.signature_to_confirm(signature_id)
     if signature is None:
         return render(request, "actions/confirm_failed.html", {"expired": False}, status=404)
     if signature.supporter.erased_at:
         return erased_link(request)
+    if request.method == "POST":
+        services.confirm_signature(signature.pk)
+        return redirect("actions:confirm", token=token)
     petition = signature.petition
+    context = {"organisation": petition.organisation, "petition": petition}
+    if signature.state != SignatureState.CONFIRMED:
+        return render(request, "actions/confirm.html", context)
     share = services.share_token_for(signature.supporter, petition)
     return render(
         request,
         "actions/confirmed.html",
         {
-            "organisation": petition.organisation,
-            "petition": petition,
+            **context,
             "share": share_links(petition, share.token),
             "impact_url": links.supporter_page_url(signature.supporter_id),
         },

@@ -33,7 +33,9 @@ def find_or_create_supporter(
 ) -> Supporter:
     """The organisation's one record for this person, created on first contact.
 
-    Details fill blanks only: a second form must not overwrite what the person told us first.
+    Details are stored on first contact only, never changed by a later form, not even to
+    fill a blank: anyone who knows an address can sign with it, so a repeat signature
+    proves nothing about who typed the name or postcode.
     """
     supporter = Supporter.objects.filter(organisation=organisation, email_key=email_key).first()
     if supporter is None:
@@ -44,13 +46,6 @@ def find_or_create_supporter(
                 )
         except IntegrityError:  # someone with the same key arrived at the same moment
             supporter = Supporter.objects.get(organisation=organisation, email_key=email_key)
-    missing = {
-        key: value for key, value in details.items() if value and not getattr(supporter, key)
-    }
-    if missing:
-        for key, value in missing.items():
-            setattr(supporter, key, value)
-        supporter.save(update_fields=[*missing, "updated_at"])
     return supporter
 
 
