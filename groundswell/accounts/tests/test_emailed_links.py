@@ -128,3 +128,31 @@ def test_an_inviters_name_cannot_add_lines_or_links_to_the_invitation(client, al
     (message,) = mail.outbox
     assert "evil" not in message.body and "Urgent" not in message.body
     assert message.body.startswith("You are invited to join Alice's Campaigners")
+
+
+def test_account_mail_sent_before_the_change_is_scrubbed_from_its_task_row(db, queued):
+    import importlib
+
+    from django.apps import apps
+    from django_tasks_db.models import DBTaskResult
+
+    from groundswell.notifications.tasks import send_email
+
+    migration = importlib.import_module(
+        "groundswell.accounts.migrations.0003_scrub_sign_in_links_from_task_rows"
+    )
+    body = "Choose a new password here:\nhttp://127.0.0.1:8000/accounts/reset/MQ/abc-123/\n"
+    for text in (body, body, "Your petition has news."):
+        send_email.enqueue(to=["a@example.net"], subject="Hello", body=text)
+    sent_reset, waiting_reset, other = DBTaskResult.objects.order_by("enqueued_at")
+    DBTaskResult.objects.filter(pk__in=[sent_reset.pk, other.pk]).update(status="SUCCESSFUL")
+
+    migration.scrub(apps, None)
+
+    sent_reset.refresh_from_db()
+    assert "/accounts/reset/" not in json.dumps(sent_reset.args_kwargs)
+    assert sent_reset.args_kwargs["kwargs"]["to"] == ["a@example.net"]
+    waiting_reset.refresh_from_db()
+    assert waiting_reset.args_kwargs["kwargs"]["body"] == body  # still to be sent
+    other.refresh_from_db()
+    assert other.args_kwargs["kwargs"]["body"] == "Your petition has news."
