@@ -98,6 +98,9 @@ def approve_organisation(organisation: Organisation, *, by: User) -> bool:
         summary=_("A site operator approved the organisation: it is public now"),
         changes={"state": [OrganisationState.WAITING, OrganisationState.APPROVED]},
     )
+    from groundswell.stories import media  # stories depend on accounts, not the reverse
+
+    media.sync_organisation(organisation)  # images of stories published while it waited
     return True
 
 

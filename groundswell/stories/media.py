@@ -3,7 +3,9 @@
 Uploads are stored under PRIVATE_MEDIA_ROOT, outside MEDIA_ROOT, because granian serves
 MEDIA_ROOT itself without asking Django. Publishing a story hard-links each of its files into
 MEDIA_ROOT under the same name (a copy when the two roots are on different file systems);
-unpublishing, or removing an image, deletes that public name. Every name carries a random
+unpublishing, or removing an image, deletes that public name. A story of an organisation
+still waiting for a site operator's approval is not public, and neither are its images
+until the approval (`sync_organisation`). Every name carries a random
 token, so knowing one image's address tells nothing about another's.
 
 Until then members of the organisation see the files through `views.staff_image`.
@@ -22,6 +24,8 @@ from django.core.files.storage import FileSystemStorage
 from django.utils._os import safe_join
 
 if TYPE_CHECKING:
+    from groundswell.accounts.models import Organisation
+
     from .models import Story, StoryImage
 
 
@@ -93,11 +97,14 @@ def delete_files(image: StoryImage) -> None:
 
 
 def sync_story(story: Story) -> None:
-    """Make every image of `story` public exactly when the story is published."""
+    """Make every image of `story` public exactly when the public may read the story.
+
+    That is: published, in an organisation a site operator has approved.
+    """
     from .models import StoryImage
     from .workflow import State
 
-    public = story.state == State.PUBLISHED
+    public = story.state == State.PUBLISHED and story.organisation.is_public
     images = list(StoryImage.objects.filter(story=story))
     for image in images:
         if public:
@@ -107,3 +114,13 @@ def sync_story(story: Story) -> None:
     StoryImage.objects.filter(pk__in=[image.pk for image in images]).exclude(public=public).update(
         public=public
     )
+
+
+def sync_organisation(organisation: Organisation) -> None:
+    """After an organisation's approval changed: its published stories' images follow."""
+    from .models import Story
+    from .workflow import State
+
+    for story in Story.objects.filter(organisation=organisation, state=State.PUBLISHED):
+        story.organisation = organisation
+        sync_story(story)

@@ -305,3 +305,31 @@ def test_link_card_images_are_stored_under_unguessable_names(org):
         folder = Path(name).parent
         assert folder.parent.as_posix() == f"stories/{org.pk}/cards"
         assert len(folder.name) >= 24
+
+
+def test_images_of_a_waiting_organisation_go_public_only_when_an_operator_approves_it(
+    client, charlie, settings
+):
+    from groundswell.accounts.models import User
+    from groundswell.accounts.services import approve_organisation, create_organisation
+    from groundswell.lib.images import process_image
+    from groundswell.stories.services import add_image
+
+    organisation = create_organisation(name="Waiting", slug="waiting-org", owner=charlie)
+    assert not organisation.is_public
+    member = testing.membership(charlie, organisation)
+    story = testing.make_story(member)
+    image = add_image(
+        member, story, process_image(io.BytesIO(testing.image_bytes())), alt_text="A picture"
+    )
+    change_state(member, story, "publish")
+    image.refresh_from_db()
+    assert not image.public
+    assert stored_files(Path(settings.MEDIA_ROOT)) == []
+    assert fetch(client, image.image.url) == 404
+
+    operator = User.objects.create_user("olive@example.org", "x" * 20, is_staff=True)
+    approve_organisation(organisation, by=operator)
+    image.refresh_from_db()
+    assert image.public
+    assert fetch(client, image.image.url) == 200
