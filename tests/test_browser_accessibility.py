@@ -65,7 +65,11 @@ def test_axe_finds_nothing_on_staff_pages(live_server, new_context, owner, alice
     page.get_by_label("Email address").fill(alice.email)
     page.get_by_label("Password").fill(testing.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    for path in ("/staff/alices/petitions/", "/staff/alices/stories/"):
+    for path in (
+        "/staff/alices/petitions/",
+        "/staff/alices/stories/",
+        "/staff/alices/evangelists/",
+    ):
         page.goto(live_server.url + path)
         axe(page)
 
