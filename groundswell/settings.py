@@ -237,9 +237,18 @@ PRIVATE_MEDIA_ROOT = Path(
 ).resolve()
 if PRIVATE_MEDIA_ROOT.is_relative_to(MEDIA_ROOT) or MEDIA_ROOT.is_relative_to(PRIVATE_MEDIA_ROOT):
     raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must not contain or be inside MEDIA_ROOT")
+# Static files get content-hashed names (site.3f2a9c1e.css) from collectstatic, which `serve`
+# and `demo` run first, so granian can let browsers keep them for a year. The test run sets
+# PLAIN_STATIC_FILES (groundswell/testenv.py): its live server finds static files by their
+# source names, which a manifest would have replaced (tests/test_static_files.py checks
+# the manifest itself).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if env_bool("PLAIN_STATIC_FILES", False)
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    },
 }
 # Uploads: a story image may be at most this large, before we resize it.
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 8 * 1024 * 1024)

@@ -12,3 +12,5 @@ os.environ.setdefault("GROUNDSWELL_DATA_DIR", tempfile.mkdtemp(prefix="groundswe
 os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("HTTP_ALLOW_LOOPBACK", "true")
+# The live server serves static files from their sources, by their unhashed names.
+os.environ.setdefault("PLAIN_STATIC_FILES", "true")

@@ -29,8 +29,15 @@ def granian_command(host: str, port: int, workers: int, threads: int | None = No
         # unpublished story images live in PRIVATE_MEDIA_ROOT (see stories/media.py).
         "--static-path-route", settings.MEDIA_URL.rstrip("/"),
         "--static-path-mount", str(settings.MEDIA_ROOT),
+        "--static-path-expires", str(STATIC_MAX_AGE),
         "groundswell.wsgi:application",
     ]  # fmt: skip
+
+
+# Static names change with their content (ManifestStaticFilesStorage), so a year is safe.
+# granian has one expiry for every route it serves files on: media files get it too, which
+# holds because an upload is stored under a new name and never rewritten in place.
+STATIC_MAX_AGE = 365 * 24 * 3600
 
 
 def default_workers() -> int:
