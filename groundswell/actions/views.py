@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,7 +22,7 @@ from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import share_links
 from groundswell.supporters import links
-from groundswell.supporters.views import erased_link
+from groundswell.supporters.views import erased_link, token_page
 
 from . import intake, services
 from .access import access_petition, public_petition
@@ -230,7 +229,7 @@ def next_petitions(petition: Petition, *, limit: int = 4) -> list[Petition]:
 
 
 @require_http_methods(["GET", "POST"])
-@never_cache
+@token_page
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button and changes nothing (mail scanners follow links); POST confirms.
 

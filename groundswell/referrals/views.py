@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from groundswell.accounts.access import staff_view
 from groundswell.accounts.models import Membership
@@ -12,7 +12,7 @@ from groundswell.actions.models import Signature
 from groundswell.campaigns.access import public_campaign
 from groundswell.campaigns.models import Campaign
 from groundswell.lib.badinput import query_id
-from groundswell.supporters.views import erased_link, supporter_from_page_token
+from groundswell.supporters.views import erased_link, supporter_from_page_token, token_page
 
 from . import services, sharing
 
@@ -26,6 +26,8 @@ def mastodon(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+@require_http_methods(["GET", "POST"])
+@token_page
 def impact(request: HttpRequest, token: str) -> HttpResponse:
     """A supporter's private page: what their sharing achieved. Reached from their emails."""
     supporter = supporter_from_page_token(token)

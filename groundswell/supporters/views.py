@@ -1,11 +1,36 @@
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 
 from . import links, services
 from .models import Supporter
+
+
+def token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For pages reached through a signed link in an email (the token is in the path).
+
+    `same-origin` keeps the token out of the Referer sent to other sites while forms on the
+    page still POST with a real Origin: under `no-referrer` Chromium sends `Origin: null`,
+    and Django's CSRF check refuses the form. Set here, not only site-wide, so a different
+    site setting cannot bring either problem back. Never cached: the page is one person's.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Robots-Tag"] = "noindex"
+        add_never_cache_headers(response)
+        return response
+
+    return wrapped
 
 
 def supporter_from_page_token(token: str) -> Supporter:
@@ -32,6 +57,7 @@ def erased_link(request: HttpRequest) -> HttpResponse:
 # Exempt from CSRF: mail apps send the RFC 8058 one-click POST without any cookie, and the
 # signed link is the proof that the request comes from the mailbox's owner.
 @csrf_exempt
+@token_page
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (link scanners must not unsubscribe people); POST unsubscribes."""
     try:

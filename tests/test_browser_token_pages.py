@@ -1,0 +1,89 @@
+"""The pages behind the links in a supporter's emails, in Chromium: every button works.
+
+Chromium sends `Origin: null` with a form POST from a page whose referrer policy is
+`no-referrer`, and Django's CSRF check refuses that; these pages must say `same-origin`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from groundswell.actions.models import SignatureState
+from groundswell.actions.services import SignatureRequest, sign_petition
+from groundswell.supporters.models import Supporter
+from groundswell.supporters.services import standing_updates_consent
+
+SHOTS = Path("/tmp/gs-supp-shots")
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+def emailed_links(smtp_server, live_server) -> dict[str, str]:
+    body = smtp_server.messages[-1].get_body(("plain",)).get_content()
+    found = {}
+    for kind, fragment in (("confirm", "/confirm/"), ("me", "/me/"), ("unsubscribe", "/unsub")):
+        url = next(word for word in body.split() if fragment in word)
+        found[kind] = url.replace(settings.SITE_URL, live_server.url)
+    return found
+
+
+@pytest.fixture
+def asha_links(petition, smtp_server, live_server):
+    sign_petition(
+        petition,
+        SignatureRequest(email="asha@example.net", given_name="Asha", wants_updates=True),
+    )
+    SHOTS.mkdir(exist_ok=True)
+    return emailed_links(smtp_server, live_server)
+
+
+def fits(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def check(page, axe, shot: str) -> None:
+    """A screenshot to look at, no sideways scrolling, and axe at both widths."""
+    page.screenshot(path=str(SHOTS / shot), full_page=True)
+    fits(page)
+    size = page.viewport_size
+    axe(page)  # resizes the page to each width it checks
+    page.set_viewport_size(size)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", ["360", "1280"])
+def test_every_button_behind_the_emailed_links_works_in_chromium(
+    new_context, asha_links, axe, size
+):
+    page = new_context(**(PHONE if size == "360" else DESKTOP)).new_page()
+
+    response = page.goto(asha_links["confirm"])
+    assert response.headers["referrer-policy"] == "same-origin"
+    check(page, axe, f"confirm-{size}.png")
+    assert Supporter.objects.get().signatures.get().state == SignatureState.PENDING
+    page.get_by_role("button", name="Confirm my signature").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your signature is confirmed")
+    assert Supporter.objects.get().signatures.get().state == SignatureState.CONFIRMED
+
+    response = page.goto(asha_links["me"])
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert page.locator("meta[name=referrer]").count() == 0
+    page.get_by_label("Show my first name on the campaign's public leaderboard").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Your choice is saved.")
+    expect(
+        page.get_by_label("Show my first name on the campaign's public leaderboard")
+    ).to_be_checked()
+    check(page, axe, f"me-saved-{size}.png")
+    assert Supporter.objects.get().public_leaderboard is True
+
+    response = page.goto(asha_links["unsubscribe"])
+    assert response.headers["referrer-policy"] == "same-origin"
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
+    check(page, axe, f"unsubscribed-{size}.png")
+    assert not standing_updates_consent(Supporter.objects.get())
