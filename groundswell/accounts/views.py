@@ -19,17 +19,22 @@ from groundswell.stories.models import Story
 from . import services
 from .access import require, staff_view
 from .forms import InvitationForm, NewOrganisationForm, OrganisationForm, RoleForm, SignupForm
-from .models import Invitation, Membership, User
+from .models import Invitation, Membership, Role, User
+
+# Where a person lands without a last-used organisation: the one they carry most for.
+LANDING_ORDER = [Role.OWNER, Role.EDITOR, Role.MODERATOR, Role.ANALYST]
 
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """Send staff to the organisation they used last, else their first one."""
+    """Send staff to the organisation they used last, else the one where their role is
+    highest (an owner lands in their own organisation, not in one they only help)."""
     memberships = list(Membership.objects.for_user(request.user))
     if not memberships:
         return render(request, "accounts/no_organisation.html")
     last = request.session.get("org")
-    chosen = next((m for m in memberships if m.organisation.slug == last), memberships[0])
+    ranked = sorted(memberships, key=lambda m: LANDING_ORDER.index(Role(m.role)))
+    chosen = next((m for m in memberships if m.organisation.slug == last), ranked[0])
     return redirect("accounts:dashboard", org=chosen.organisation.slug)
 
 

@@ -12,13 +12,17 @@ import secrets
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from groundswell.accounts.models import Membership, Organisation, Role, User
 from groundswell.accounts.services import create_organisation
 from groundswell.campaigns.services import create_campaign
 from groundswell.lib.images import process_image
+from groundswell.stories.models import Story
 from groundswell.stories.services import add_image, change_state, create_story
+from groundswell.syndication.models import ChannelAccount, Network
+from groundswell.syndication.services import connect_local, default_text, schedule_post
 
 PALETTES = [
     ((11, 95, 174), (120, 200, 240)),
@@ -117,6 +121,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
     alice = _user("alice@example.org", "Alice Demo (owner)", password)
     bob = _user("bob@example.org", "Bob Demo (editor)", password)
     dana = _user("dana@example.org", "Dana Demo (analyst)", password)
+    milo = _user("milo@example.org", "Milo Demo (moderator)", password)
 
     pantry = create_organisation(
         name="Riverside Community Pantry (demo)",
@@ -129,6 +134,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
     owner = Membership.objects.get(user=alice, organisation=pantry)
     Membership.objects.create(user=bob, organisation=pantry, role=Role.EDITOR)
     Membership.objects.create(user=dana, organisation=pantry, role=Role.ANALYST)
+    Membership.objects.create(user=milo, organisation=pantry, role=Role.MODERATOR)
     editor = Membership.objects.get(user=bob, organisation=pantry)
 
     campaigns = {}
@@ -184,7 +190,63 @@ def seed(password: str | None = None) -> tuple[str, str]:
         approved=True,  # fictional and ours: public at once
     )
     Membership.objects.create(user=alice, organisation=watch, role=Role.EDITOR)
+    seed_watch(Membership.objects.get(user=bob, organisation=watch), alice, watch)
+    # The built-in demo timeline, so scheduling can be tried without a social account; one
+    # post is already due, and the demo's worker posts it within seconds of starting.
+    connect_local(owner)
+    connect_local(Membership.objects.get(user=bob, organisation=watch))
+    first = Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0]
+    timeline = ChannelAccount.objects.get(organisation=pantry, network=Network.LOCAL)
+    schedule_post(
+        owner,
+        first,
+        timeline,
+        text=default_text(first),
+        scheduled_at=timezone.now() - timedelta(minutes=1),
+    )
     return alice.email, password
+
+
+WATCH_STORIES = [
+    "Lights back on along the canal path",
+    "What the new street-watch rota looks like",
+    "A quieter Friday night on Northgate Parade",
+]
+
+
+def seed_watch(owner: Membership, alice: User, watch: Organisation) -> None:
+    """A little content for the second organisation, so its owner (bob) does not land on an
+    empty page; alice, its editor, has a story waiting for his approval."""
+    campaign = create_campaign(
+        owner,
+        {
+            "title": "Safer Streets After Dark",
+            "slug": "safer-streets",
+            "summary": "Working streetlights and a walking rota on every Northgate street.",
+            "change_sought": "Every broken streetlight on the estate fixed within a week.",
+            "status": "live",
+            "starts_on": date.today() - timedelta(days=20),
+            "languages": ["en"],
+        },
+    )
+    editor = Membership.objects.get(user=alice, organisation=watch)
+    for index, title in enumerate(WATCH_STORIES):
+        author = editor if index == len(WATCH_STORIES) - 1 else owner
+        story = create_story(
+            author,
+            {
+                "title": title,
+                "slug": f"watch-{index + 1}",
+                "summary": f"A short, fictional story from the demo: {title.lower()}.",
+                "body": BODY.format(title=title),
+                "language": "en",
+                "campaign": campaign,
+            },
+        )
+        if author is owner:
+            change_state(owner, story, "publish")
+        else:
+            change_state(editor, story, "submit")
 
 
 FIRST_NAMES = [

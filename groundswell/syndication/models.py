@@ -12,6 +12,9 @@ from .workflow import PostState
 class Network(models.TextChoices):
     BLUESKY = "bluesky", _("Bluesky")
     MASTODON = "mastodon", _("Mastodon")
+    # Built in: "posts" to a timeline page on this site, so scheduling can be tried without an
+    # account anywhere (the demo connects it). See local.py.
+    LOCAL = "local", _("Demo timeline (this site)")
 
 
 class ChannelAccount(models.Model):
@@ -122,3 +125,33 @@ class ScheduledPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.story} → {self.account} at {self.scheduled_at:%Y-%m-%d %H:%M}"
+
+
+class LocalPostQuerySet(models.QuerySet["LocalPost"]):
+    def for_organisation(self, organisation: object) -> LocalPostQuerySet:
+        return self.filter(organisation=organisation).order_by("-created_at", "-id")
+
+
+class LocalPost(models.Model):
+    """What the worker "posted" to the built-in demo timeline (Network.LOCAL)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    account = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="local_posts"
+    )
+    # The scheduled post's idempotency key: a repeated send finds the post it already made,
+    # as Mastodon's Idempotency-Key and Bluesky's record key do.
+    idempotency_key = models.UUIDField(unique=True)
+    text = models.TextField()
+    language = models.CharField(max_length=20, blank=True)
+    link_url = models.URLField(max_length=1000, blank=True)
+    link_title = models.CharField(max_length=500, blank=True)
+    image_alt = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LocalPostQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.text[:60]

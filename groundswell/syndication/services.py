@@ -23,7 +23,7 @@ from groundswell.lib import http
 from groundswell.stories.models import Story
 from groundswell.stories.workflow import State as StoryState
 
-from . import bluesky, crypto, mastodon
+from . import bluesky, crypto, local, mastodon
 from .length import measure
 from .models import Attachment, ChannelAccount, Network, ScheduledPost
 from .outgoing import Delivered, DeliveryError, Image, Link, Outgoing
@@ -145,6 +145,19 @@ def connect_bluesky(
         server=server,
         secret=app_password,
         remote_id=did,
+    )
+
+
+def connect_local(membership: Membership) -> ChannelAccount:
+    """Connect the built-in demo timeline: nothing to check, no secret to keep."""
+    require(membership, "organisation.edit")
+    return _connect(
+        membership,
+        network=Network.LOCAL,
+        handle=str(Network.LOCAL.label),
+        server=settings.SITE_URL,
+        secret="",
+        remote_id="",
     )
 
 
@@ -437,6 +450,8 @@ def outgoing(post: ScheduledPost) -> Outgoing:
 
 def _send(post: ScheduledPost) -> Delivered:
     account = post.account
+    if account.network == Network.LOCAL:
+        return local.publish(account, outgoing(post))
     try:
         secret = crypto.decrypt(account.secret_encrypted)
     except crypto.SecretUnreadable:

@@ -6,6 +6,7 @@ app_name = "syndication"
 
 urlpatterns = [
     path("staff/<slug:org>/channels/", views.accounts, name="accounts"),
+    path("staff/<slug:org>/channels/timeline/", views.timeline, name="timeline"),
     path(
         "staff/<slug:org>/channels/<int:account_id>/disconnect/",
         views.disconnect,

@@ -5,6 +5,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +20,7 @@ from groundswell.stories.access import access_story
 from . import services
 from .access import access_account, access_post
 from .forms import BlueskyConnectForm, MastodonConnectForm, ScheduleForm
-from .models import ChannelAccount, ScheduledPost
+from .models import ChannelAccount, LocalPost, Network, ScheduledPost
 from .workflow import PostState
 
 
@@ -49,6 +50,10 @@ def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
                     services.connect_bluesky(membership, **bluesky_form.cleaned_data)
                     messages.success(request, _("The Bluesky account is connected."))
                     return redirect("syndication:accounts", org=membership.organisation.slug)
+            elif network == "local":
+                services.connect_local(membership)
+                messages.success(request, _("The demo timeline is connected."))
+                return redirect("syndication:accounts", org=membership.organisation.slug)
             elif network == "mastodon":
                 mastodon_form = MastodonConnectForm(request.POST, prefix="mastodon")
                 if mastodon_form.is_valid():
@@ -63,6 +68,7 @@ def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
         "bluesky_form": bluesky_form,
         "mastodon_form": mastodon_form,
         "can_manage": membership.can("organisation.edit"),
+        "local_connected": any(a.network == Network.LOCAL for a in _connected(membership)),
     }
     return render(request, "syndication/accounts.html", context)
 
@@ -231,3 +237,11 @@ def approve(request: HttpRequest, membership: Membership, post_id: int) -> HttpR
     services.approve_post(membership, post)
     messages.success(request, _("The post is approved."))
     return _back(request, membership)
+
+
+@staff_view()
+def timeline(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The built-in demo timeline: what the worker posted to it, newest first."""
+    posts = LocalPost.objects.for_organisation(membership.organisation)
+    page = Paginator(posts, 20).get_page(request.GET.get("page"))
+    return render(request, "syndication/timeline.html", {"page": page})

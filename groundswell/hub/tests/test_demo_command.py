@@ -8,6 +8,7 @@ import sys
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 
 from groundswell.accounts.models import Organisation
 from groundswell.hub.management.commands import demo as demo_command
@@ -100,3 +101,27 @@ def test_a_site_url_that_is_set_wins_and_the_listening_address_is_printed_too(
     printed = run_demo(settings, "--port", "8124")
     assert all(p.env["SITE_URL"] == "https://demo.example.org" for p in launched)
     assert "running at https://demo.example.org/ (listening on http://127.0.0.1:8124/)" in printed
+
+
+def test_each_demo_person_signs_in_to_an_organisation_with_data_and_a_timeline(client, db):
+    from groundswell.hub import demo
+    from groundswell.syndication.models import ChannelAccount, ScheduledPost
+
+    email, password = demo.seed()
+    landings = {}
+    for person in ["alice", "bob", "dana", "milo"]:
+        client.logout()
+        signed_in = client.post(
+            reverse("accounts:login"),
+            {"username": f"{person}@example.org", "password": password},
+            follow=True,
+        )
+        landings[person] = signed_in.redirect_chain[-1][0]
+        html = signed_in.content.decode()
+        assert "No stories yet." not in html and "No campaigns yet." not in html, person
+    assert email == "alice@example.org"
+    assert landings["alice"] == "/staff/riverside-pantry/"
+    assert landings["bob"] == "/staff/northgate-watch/"
+    assert landings["dana"] == landings["milo"] == "/staff/riverside-pantry/"
+    assert ChannelAccount.objects.filter(network="local").count() == 2
+    assert ScheduledPost.objects.filter(account__network="local", state="scheduled").exists()

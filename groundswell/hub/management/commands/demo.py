@@ -63,9 +63,15 @@ class Command(BaseCommand):
         if credentials.exists():
             email, password = credentials.read_text().split()[:2]
             lines.append(f"  email: {email}   password: {password}")
-            lines.append("  (bob@example.org and dana@example.org use the same password)")
+            lines.append(
+                "  (bob@, dana@ and milo@example.org use the same password; README says who is who)"
+            )
         lines.append(
             f"Emails are kept, not sent: staff read them at {url}staff/riverside-pantry/outbox/"
+        )
+        lines.append(
+            "Posts to the built-in demo timeline appear at "
+            f"{url}staff/riverside-pantry/channels/timeline/"
         )
         lines.append("Press Ctrl-C to stop.")
         self.stdout.write("\n".join(lines))

@@ -1,0 +1,82 @@
+"""The built-in demo timeline: a channel that posts to a page of our own site."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from groundswell.syndication import services, tasks
+from groundswell.syndication.models import ChannelAccount, LocalPost, Network
+
+
+@pytest.fixture
+def timeline_account(owner):
+    return services.connect_local(owner)
+
+
+def test_an_owner_connects_the_demo_timeline_from_the_accounts_page(client, alice, org):
+    client.force_login(alice)
+    url = reverse("syndication:accounts", args=[org.slug])
+    assert "Connect the demo timeline" in client.get(url).content.decode()
+    response = client.post(url, {"network": "local"})
+    assert response.status_code == 302
+    account = ChannelAccount.objects.get(organisation=org)
+    assert account.network == Network.LOCAL and account.is_connected
+    assert "Connect the demo timeline" not in client.get(url).content.decode()
+
+
+def test_only_an_owner_connects_it(editor):
+    with pytest.raises(PermissionDenied):
+        services.connect_local(editor)
+    assert not ChannelAccount.objects.exists()
+
+
+def test_a_post_to_the_timeline_goes_out_in_the_worker_on_time_and_only_once(
+    owner, published_story, timeline_account, monkeypatch
+):
+    due = timezone.now() + timedelta(hours=1)
+    post = services.schedule_post(
+        owner, published_story, timeline_account, text="Hello from the demo", scheduled_at=due
+    )
+    tasks.dispatch_due_posts.enqueue()
+    assert not LocalPost.objects.exists()
+
+    later = due + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    tasks.dispatch_due_posts.enqueue()
+    post.refresh_from_db()
+    assert post.state == "sent"
+    local = LocalPost.objects.get()
+    assert local.text == "Hello from the demo"
+    assert local.organisation_id == owner.organisation_id
+    assert local.link_url.endswith(published_story.get_absolute_url())
+    timeline = reverse("syndication:timeline", args=[owner.organisation.slug])
+    assert post.remote_url.endswith(f"{timeline}#post-{local.pk}")
+
+    # A repeat (a retry after a slow send) finds the post it made instead of a second one.
+    assert services.deliver(post.pk) == "sent"
+    services.local.publish(timeline_account, services.outgoing(post))
+    assert LocalPost.objects.count() == 1
+
+
+def test_the_timeline_page_shows_the_organisations_posts_to_its_members_only(
+    client, alice, charlie, owner, published_story, timeline_account
+):
+    services.schedule_post(
+        owner,
+        published_story,
+        timeline_account,
+        text="Out on the timeline",
+        scheduled_at=timezone.now(),
+    )
+    services.dispatch_due()
+    url = reverse("syndication:timeline", args=[owner.organisation.slug])
+    client.force_login(alice)
+    html = client.get(url).content.decode()
+    assert "Out on the timeline" in html
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
+    mine = client.get(reverse("syndication:timeline", args=["charlies"])).content.decode()
+    assert "Out on the timeline" not in mine
