@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -31,14 +31,20 @@ def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "400.html", {"message": message}, status=400)
 
 
+# Machine endpoints (the JSON API, WebFinger, NodeInfo, ActivityPub) answer their clients in
+# JSON, as their own views do: a program reads {"error": ...}, not an HTML page.
+MACHINE_PREFIXES = ("/api/", "/.well-known/", "/nodeinfo/", "/ap/")
+
+
 def refuse_nul(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[..., HttpResponse]:
     def middleware(request: HttpRequest) -> HttpResponse:
         # A NUL reaches a query string only as %00 (or raw): no parsing on the usual path.
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path_info or "%00" in query or "\x00" in query:
-            return bad_request(
-                request, _("The address contains a NUL character (%00), which no page uses.")
-            )
+            message = _("The address contains a NUL character (%00), which no page uses.")
+            if request.path_info.startswith(MACHINE_PREFIXES):
+                return JsonResponse({"error": message}, status=400)
+            return bad_request(request, message)
         return get_response(request)
 
     return middleware

@@ -62,3 +62,10 @@ def test_a_share_link_with_a_non_latin_token_sets_no_cookie(client, petition):
     assert "gs_ref" not in response.cookies
     response = client.get(f"/o/alices/petitions/{petition.pk}/?ref=abc_D-9&ch=whatsapp")
     assert response.cookies["gs_ref"].value == "abc_D-9:whatsapp"
+
+
+@pytest.mark.parametrize("path", ["/api/osdi/v1/?x=%00", "/.well-known/webfinger?resource=%00"])
+def test_a_nul_sent_to_a_machine_endpoint_is_answered_in_json(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "NUL character" in response.json()["error"]
