@@ -8,6 +8,7 @@ message for the sender; nothing here may raise anything else.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,7 @@ from groundswell.accounts.models import Organisation
 from groundswell.stories.models import Story
 
 from . import documents, remote, signatures
-from .models import Following, Interaction, ReceivedActivity, RemoteActor
+from .models import Following, Interaction, ReceivedActivity, ReceivedState, RemoteActor
 
 MAX_BODY_BYTES = 256 * 1024
 ACCEPTED_TYPES = frozenset(
@@ -114,10 +115,26 @@ def knows_actor(activity: dict[str, Any]) -> bool:
     return RemoteActor.objects.filter(uri=object_id(activity.get("actor"))).exists()
 
 
+@dataclass
+class Verdict:
+    """What the inbox could tell about a request's signature without any network request.
+
+    `sender` is the verified actor, or None when the worker must fetch the key and verify
+    `signature` (what it needs for that) before anything else happens.
+    """
+
+    sender: RemoteActor | None
+    signature: dict[str, Any]
+
+
 def authenticate(
     *, method: str, path: str, headers: dict[str, str], body: bytes, activity: dict[str, Any]
-) -> RemoteActor:
-    """The verified sender, or InboxRefusal. The signing key must belong to the activity's actor."""
+) -> Verdict:
+    """Check the signature with the keys we already have; InboxRefusal when it cannot be good.
+
+    Never fetches anything: a key we do not have, or one that must be fetched again because
+    it may have been rotated, leaves the verdict to the worker (conventions, habit 10).
+    """
     try:
         params = signatures.check_request(
             method=method, path=path, headers=headers, body=body, now=timezone.now()
@@ -127,28 +144,29 @@ def authenticate(
     key_id = params["keyId"]
     if not remote.is_address(key_id):
         raise InboxRefusal(400, "the signature's keyId must be an address")
+    if "\x00" in params["_signing_string"]:
+        raise InboxRefusal(400, "the signed headers must not contain a NUL character")
     actor_uri = object_id(activity.get("actor"))
     if remote.is_blocked(key_id) or remote.is_blocked(actor_uri):
         raise InboxRefusal(403, "this server does not accept activities from yours")
-    try:
-        sender = remote.actor_for_key(key_id)
-    except remote.RemoteError as error:
-        raise InboxRefusal(401, f"the signing key could not be fetched: {error}") from None
-    if not signatures.verify(params, sender.public_key_pem):
-        # Perhaps the key was rotated since we cached it: look once more, not on every request.
-        refreshed = None
-        if remote.claim_refetch(sender):
-            try:
-                refreshed = remote.actor_for_key(key_id, refresh=True)
-            except remote.RemoteError:
-                refreshed = None
-        if refreshed is None or not signatures.verify(params, refreshed.public_key_pem):
-            raise InboxRefusal(401, "the signature does not verify")
-        sender = refreshed
-    if sender.uri != actor_uri:
+    pending = {
+        "key_id": key_id,
+        "signature": params["signature"],
+        "signing_string": params["_signing_string"],
+    }
+    cached = remote.cached_actor_for_key(key_id)
+    if cached is None:
+        return Verdict(sender=None, signature=pending)
+    if not signatures.verify(params, cached.public_key_pem):
+        # Perhaps the key was rotated since we cached it: the worker looks once more, but
+        # not on every request (a stream of bad signatures costs one fetch a minute).
+        if remote.claim_refetch(cached):
+            return Verdict(sender=None, signature={**pending, "refetch": True})
+        raise InboxRefusal(401, "the signature does not verify")
+    if cached.uri != actor_uri:
         # Relays and forwarded activities carry someone else's signature; we do not take them.
         raise InboxRefusal(401, "the activity's actor did not sign it")
-    return sender
+    return Verdict(sender=cached, signature=pending)
 
 
 def _our_story(uri: str) -> Story | None:
@@ -244,19 +262,43 @@ def addressed_to(activity: dict[str, Any]) -> Organisation | None:
 
 
 def already_received(activity: dict[str, Any]) -> bool:
-    return ReceivedActivity.objects.filter(activity_id=object_id(activity["id"])).exists()
+    """Whether a verified copy of this activity is here (unverified copies do not count)."""
+    return (
+        ReceivedActivity.objects.filter(activity_id=object_id(activity["id"]))
+        .exclude(state__in=UNVERIFIED_STATES)
+        .exists()
+    )
 
 
-def store(activity: dict[str, Any], organisation: Organisation | None) -> ReceivedActivity | None:
-    """Keep the raw activity; None if that id was already received (a repeat is harmless)."""
+UNVERIFIED_STATES = (ReceivedState.UNVERIFIED, ReceivedState.DISCARDED)
+# Unverified activities waiting for the worker, beyond which an inbox asks senders to come back
+# later (503): anyone can send those, so they must not fill the database unchecked.
+MAX_UNVERIFIED_WAITING = 2000
+
+
+def too_many_unverified() -> bool:
+    waiting = ReceivedActivity.objects.filter(state=ReceivedState.UNVERIFIED)
+    return waiting[MAX_UNVERIFIED_WAITING - 1 : MAX_UNVERIFIED_WAITING].exists()
+
+
+def store(
+    activity: dict[str, Any], organisation: Organisation | None, verdict: Verdict
+) -> ReceivedActivity | None:
+    """Keep the raw activity; None if that id was already received (a repeat is harmless).
+
+    Unverified, it keeps the signature for the worker to check and holds no claim on the id.
+    """
+    fields: dict[str, Any] = {
+        "activity_id": object_id(activity["id"]),
+        "type": str(activity["type"])[:40],
+        "actor_uri": object_id(activity["actor"]),
+        "organisation": organisation,
+        "payload": activity,
+    }
+    if verdict.sender is None:
+        fields.update(state=ReceivedState.UNVERIFIED, signature=verdict.signature)
     try:
         with transaction.atomic():
-            return ReceivedActivity.objects.create(
-                activity_id=object_id(activity["id"]),
-                type=str(activity["type"])[:40],
-                actor_uri=object_id(activity["actor"]),
-                organisation=organisation,
-                payload=activity,
-            )
+            return ReceivedActivity.objects.create(**fields)
     except IntegrityError:
         return None

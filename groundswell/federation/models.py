@@ -191,6 +191,8 @@ class InboxHealth(models.Model):
 
 
 class ReceivedState(models.TextChoices):
+    UNVERIFIED = "unverified", _("Waiting for the sender's key")
+    DISCARDED = "discarded", _("Discarded: not signed by its actor")
     RECEIVED = "received", _("Received")
     PROCESSING = "processing", _("Being processed")
     PROCESSED = "processed", _("Processed")
@@ -199,18 +201,29 @@ class ReceivedState(models.TextChoices):
 
 
 class ReceivedActivity(models.Model):
-    """An activity as it reached an inbox, verified and stored before anything else.
+    """An activity as it reached an inbox, stored before anything else.
+
+    unverified ──key fetched, signature verifies──▶ received
+        │ signature does not verify / someone else signed it / key never fetched
+        ▼
+    discarded
 
     received ──claim──▶ processing ──handler done──▶ processed / ignored
                             │ handler raised
                             ▼
                          failed ──(retry when next_attempt_at comes, a few times)──▶ processing
 
-    While `processing`, `next_attempt_at` is the lease: a worker that died mid-way leaves a row
-    the sweep hands out again once it runs out. While `failed`, it is when to try again.
+    An inbox verifies with the keys it already has; a row whose key it did not have (or that
+    needs the key fetched again) is `unverified`, with what the worker needs to verify it in
+    `signature`. While `unverified`, `next_attempt_at` is when the key may be fetched again.
+    While `processing`, it is the lease: a worker that died mid-way leaves a row the sweep hands
+    out again once it runs out. While `failed`, it is when to try again.
+
+    Only verified rows hold their activity id: a stranger posting an unverifiable copy of an
+    activity first cannot make the real one "already received".
     """
 
-    activity_id = models.URLField(max_length=500, unique=True)
+    activity_id = models.URLField(max_length=500, db_index=True)
     type = models.CharField(max_length=40)
     actor_uri = models.URLField(max_length=500)
     organisation = models.ForeignKey(
@@ -225,11 +238,21 @@ class ReceivedActivity(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # For an `unverified` row: {"key_id", "signature", "signing_string", "refetch"}, the
+    # signature as it came and the exact string it signs, so the worker can verify it later.
+    signature = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name_plural = "received activities"
         indexes = [models.Index(fields=["state", "received_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity_id"],
+                condition=~models.Q(state__in=["unverified", "discarded"]),
+                name="one_verified_activity_per_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.activity_id}"

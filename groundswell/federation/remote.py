@@ -34,6 +34,10 @@ class RemoteError(Exception):
     """Something about another server went wrong; the message is safe to show and log."""
 
 
+class RemoteUnavailable(RemoteError):
+    """The server could not be reached or answered with a server error: worth trying later."""
+
+
 def domain_of(uri: str) -> str:
     """The lower-cased host name of `uri`; '' when it has none or is malformed (`https://[x`)."""
     try:
@@ -94,8 +98,12 @@ def _fetch(uri: str) -> tuple[dict[str, Any], str]:
         raise RemoteError("that server is blocked here")
     try:
         response = http.get(uri, headers={"Accept": ACCEPT}, max_bytes=MAX_DOCUMENT_BYTES)
-    except http.FetchError as error:
+    except http.BlockedAddress as error:
         raise RemoteError(str(error)) from None
+    except http.FetchError as error:
+        raise RemoteUnavailable(str(error)) from None
+    if response.status == 429 or response.status >= 500:
+        raise RemoteUnavailable(f"the server answered {response.status}")
     if response.status != 200:
         raise RemoteError(f"the server answered {response.status}")
     try:
@@ -197,6 +205,14 @@ def fetch_actor(uri: str) -> RemoteActor:
     return _save(_fetch_actor_values(uri))
 
 
+def cached_actor_for_key(key_id: str) -> RemoteActor | None:
+    """The actor we already know to own `key_id`, with its key; never a network request."""
+    if not is_address(key_id):
+        return None
+    found = RemoteActor.objects.filter(key_id=key_id).first()
+    return found if found is not None and found.public_key_pem else None
+
+
 def actor_for_key(key_id: str, *, refresh: bool = False) -> RemoteActor:
     """The actor owning `key_id`, from our cache or fetched (the key id may be the actor's).
 
@@ -207,8 +223,8 @@ def actor_for_key(key_id: str, *, refresh: bool = False) -> RemoteActor:
     if not is_address(key_id):
         raise RemoteError("the key id is not an address")
     if not refresh:
-        cached = RemoteActor.objects.filter(key_id=key_id).first()
-        if cached is not None and cached.public_key_pem:
+        cached = cached_actor_for_key(key_id)
+        if cached is not None:
             return cached
     address = key_id.split("#")[0]
     document, final = _fetch(address)

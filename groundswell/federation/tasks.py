@@ -10,7 +10,7 @@ from django.tasks import task
 from groundswell.lib.http import NETWORK_QUEUE
 from groundswell.lib.periodic import keep_one_waiting, repeat
 
-from . import delivery, processing
+from . import delivery, processing, verification
 from .models import OutboxActivity, OutboxState, ReceivedActivity, ReceivedState
 
 SWEEP_EVERY = timedelta(seconds=30)
@@ -34,6 +34,10 @@ def deliver(delivery_id: int) -> str:
 
 @task(queue_name=NETWORK_QUEUE)
 def process_received(received_id: int) -> str:
+    """Verify the activity first if the inbox could not (fetching the key), then process it."""
+    state = verification.verify(received_id)
+    if state in (ReceivedState.UNVERIFIED, ReceivedState.DISCARDED, "missing"):
+        return state
     return processing.process(received_id)
 
 
@@ -66,17 +70,21 @@ def stuck_received(moment: datetime) -> list[int]:
         attempts__gte=processing.MAX_ATTEMPTS,
         next_attempt_at__lte=moment,
     ).update(state=ReceivedState.FAILED, error="the worker stopped while processing it")
+    waiting = (ReceivedState.RECEIVED, ReceivedState.UNVERIFIED)
     # A new row's task was queued when it arrived; give that task a minute before doubting it.
-    fresh = Q(state=ReceivedState.RECEIVED, received_at__gt=moment - STUCK_AFTER)
-    # A row this sweep already queued again waits for that task, as deliveries do.
-    requeued = Q(state=ReceivedState.RECEIVED, next_attempt_at__gt=moment)
+    fresh = Q(state__in=waiting, attempts=0, received_at__gt=moment - STUCK_AFTER)
+    # A row this sweep already queued again waits for that task, as deliveries do; an
+    # unverified row also waits for its next key fetch, or for the worker fetching it now.
+    requeued = Q(state__in=waiting, next_attempt_at__gt=moment)
     found = list(
-        ReceivedActivity.objects.filter(processing.claimable(moment))
+        ReceivedActivity.objects.filter(
+            processing.claimable(moment) | Q(state=ReceivedState.UNVERIFIED)
+        )
         .exclude(fresh | requeued)
         .order_by("received_at")
         .values_list("pk", flat=True)[:1000]
     )
-    ReceivedActivity.objects.filter(pk__in=found, state=ReceivedState.RECEIVED).update(
+    ReceivedActivity.objects.filter(pk__in=found, state__in=waiting).update(
         next_attempt_at=moment + delivery.QUEUED_FOR
     )
     return found

@@ -252,7 +252,7 @@ def _receive(request: HttpRequest, organisation: Organisation | None) -> HttpRes
             return _error_free_accept("nothing known about that actor")
         inbox.check_origin(activity_document)
         headers = {key.lower(): value for key, value in request.headers.items()}
-        inbox.authenticate(
+        verdict = inbox.authenticate(
             method=request.method,
             path=request.get_full_path(),
             headers=headers,
@@ -266,14 +266,19 @@ def _receive(request: HttpRequest, organisation: Organisation | None) -> HttpRes
         concerned = inbox.addressed_to(activity_document)
     except inbox.InboxRefusal as refusal:
         return _error(refusal.status, refusal.message)
+    if verdict.sender is None and inbox.too_many_unverified():
+        response = _error(503, "too many activities are waiting to be verified; try again later")
+        response["Retry-After"] = "120"
+        return response
     # Delivered to one actor's inbox but about another of ours: still about us, so taken.
-    stored = inbox.store(activity_document, concerned or organisation)
+    stored = inbox.store(activity_document, concerned or organisation, verdict)
     if stored is None:
         return _error_free_accept("already received")
     from .tasks import process_received
 
+    # The worker fetches the signer's key if we did not have it, verifies, then processes.
     process_received.enqueue(stored.pk)
-    return _error_free_accept("accepted")
+    return _error_free_accept("accepted" if verdict.sender else "accepted, to be verified")
 
 
 def _error_free_accept(status: str) -> HttpResponse:

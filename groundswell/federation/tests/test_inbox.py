@@ -15,6 +15,7 @@ from groundswell.federation.models import (
     Interaction,
     InteractionState,
     ReceivedActivity,
+    ReceivedState,
     RemoteActor,
 )
 
@@ -215,10 +216,26 @@ def test_unsigned_requests_are_refused(client, zoe, org):
     refusal(response, 401, "not signed")
 
 
-def test_a_forged_signature_is_refused(send, zoe, org):
+def discarded(response, words):
+    """The inbox could not verify it without fetching the key: 202, and the worker (run inline
+    by the tests' backend) fetched the key and discarded it, saying why."""
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "accepted, to be verified"
+    found = ReceivedActivity.objects.get()
+    assert found.state == ReceivedState.DISCARDED
+    assert words in found.error
+    assert not Follower.objects.exists() and not Interaction.objects.exists()
+
+
+def test_a_forged_signature_from_an_unknown_key_is_discarded_by_the_worker(send, zoe, org):
     forger = _key(2)
-    refusal(send(zoe, follow(zoe, org), key=forger), 401, "does not verify")
-    assert not ReceivedActivity.objects.exists()
+    discarded(send(zoe, follow(zoe, org), key=forger), "does not verify")
+
+
+def test_a_forged_signature_with_a_key_we_have_is_refused_at_once(send, zoe, org):
+    assert send(zoe, follow(zoe, org)).status_code == 202
+    refusal(send(zoe, follow(zoe, org, n=2), key=_key(2)), 401, "does not verify")
+    assert ReceivedActivity.objects.count() == 1
 
 
 def test_a_body_changed_after_signing_is_refused(send, zoe, org):
@@ -240,14 +257,23 @@ def test_a_date_from_the_future_is_refused(send, zoe, org):
     )
 
 
-def test_a_key_that_cannot_be_fetched_is_refused(send, peer, org):
+def test_a_key_that_cannot_be_fetched_is_discarded_by_the_worker(send, peer, org):
     ghost = peer.add_actor("ghost", key_index=1)
     del peer.documents["/users/ghost"]
-    refusal(send(ghost, follow(ghost, org)), 401, "could not be fetched")
+    discarded(send(ghost, follow(ghost, org)), "could not be fetched")
 
 
-def test_an_activity_for_another_actor_than_the_signer_is_refused(send, zoe, peer, org):
+def test_an_activity_for_another_actor_than_the_signer_is_discarded_by_the_worker(
+    send, zoe, peer, org
+):
     mallory = peer.add_actor("mallory", key_index=1)
+    discarded(send(mallory, follow(zoe, org)), "did not sign")
+
+
+def test_an_activity_for_another_actor_than_a_known_signer_is_refused_at_once(send, zoe, peer, org):
+    mallory = peer.add_actor("mallory", key_index=1)
+    mallory_follows = follow(mallory, org)
+    assert send(mallory, mallory_follows).status_code == 202  # now her key is known
     refusal(send(mallory, follow(zoe, org)), 401, "did not sign")
 
 
