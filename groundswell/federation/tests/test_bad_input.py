@@ -83,5 +83,6 @@ def test_a_nul_in_the_signing_key_id_is_refused_with_a_4xx(client, zoe, org, inb
 )
 def test_a_nul_in_the_webfinger_resource_is_a_400(client, org, query):
     response = client.get(f"/.well-known/webfinger?resource={query}")
+    # Refused by the site-wide check (lib/badinput.py) before the view, which refuses it too.
     assert response.status_code == 400
-    assert "NUL" in response.json()["error"]
+    assert b"NUL" in response.content
