@@ -87,3 +87,31 @@ def test_every_button_behind_the_emailed_links_works_in_chromium(
     expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
     check(page, axe, f"unsubscribed-{size}.png")
     assert not standing_updates_consent(Supporter.objects.get())
+
+
+@pytest.mark.browser
+def test_a_supporter_downloads_then_erases_their_data_on_a_phone(new_context, asha_links, axe):
+    import json
+
+    page = new_context(**PHONE, accept_downloads=True).new_page()
+    page.goto(asha_links["me"])
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download your data (JSON)").click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["supporter"]["email"] == "asha@example.net"
+    assert len(data["signatures"]) == 1
+
+    page.get_by_role("link", name="Erase your data").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erase your data?")
+    check(page, axe, "erase-ask-360.png")
+    assert Supporter.objects.get().erased_at is None
+    page.get_by_role("button", name="Erase my data").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your data is erased")
+    check(page, axe, "erase-done-360.png")
+    supporter = Supporter.objects.get()
+    assert supporter.erased_at is not None and supporter.email == ""
+
+    response = page.goto(asha_links["me"])
+    assert response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link no longer works")
+    check(page, axe, "erased-link-360.png")

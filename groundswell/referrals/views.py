@@ -53,6 +53,7 @@ def impact(request: HttpRequest, token: str) -> HttpResponse:
             "organisation": supporter.organisation,
             "reach": reach,
             "signatures": petitions,
+            "token": token,
         },
     )
 

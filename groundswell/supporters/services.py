@@ -391,6 +391,20 @@ def subject_access_data(supporter: Supporter) -> dict[str, Any]:
     }
 
 
+def export_own_data(supporter: Supporter) -> dict[str, Any]:
+    """The subject-access export, downloaded by the person from their private page."""
+    data = subject_access_data(supporter)
+    record(
+        organisation=supporter.organisation,
+        actor=None,
+        action="supporter.access_export",
+        target=supporter,
+        summary=_("Supporter #%(id)s downloaded the data held about them (self-service)")
+        % {"id": supporter.pk},
+    )
+    return data
+
+
 def export_supporter_data(membership: Membership, supporter: Supporter) -> dict[str, Any]:
     """The subject-access export, audited without naming the person."""
     require(membership, "supporters.export")
@@ -414,16 +428,20 @@ def forget_waiting_signatures(supporter: Supporter) -> int:
     ).delete()[0]
 
 
-def erase_supporter(membership: Membership, supporter: Supporter) -> bool:
+def erase_supporter(membership: Membership | None, supporter: Supporter) -> bool:
     """Remove the person's personal data; True if this call erased them, False if already done.
 
     What stays is anonymous: signature rows with their states (so tallies do not move),
     referral links and share tokens (so the referral tree and links others received keep
     working), consent records without their source address (proof of what was agreed).
     A new random key frees the address: the same person may sign again as someone new.
+
+    `membership` is None when the person erases themselves from their private page (the
+    signed link is the proof); the audit entry then says it was self-service.
     """
-    require(membership, "supporters.erase")
-    _own(membership, supporter)
+    if membership is not None:
+        require(membership, "supporters.erase")
+        _own(membership, supporter)
     with transaction.atomic():
         # Signatures still waiting in the intake would re-create the person (and email them)
         # once the worker records them. Deleted first: the worker locks intake rows before
@@ -464,10 +482,15 @@ def erase_supporter(membership: Membership, supporter: Supporter) -> bool:
             withdrawn_at=supporter.erased_at
         )
         record(
-            organisation=membership.organisation,
-            actor=membership.user,
+            organisation=supporter.organisation,
+            actor=membership.user if membership else None,
             action="supporter.erase",
             target=supporter,
-            summary=_("Erased supporter #%(id)s") % {"id": supporter.pk},
+            summary=(
+                _("Erased supporter #%(id)s")
+                if membership
+                else _("Supporter #%(id)s erased their own data (self-service)")
+            )
+            % {"id": supporter.pk},
         )
     return True

@@ -6,6 +6,8 @@ app_name = "supporters"
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("me/<str:token>/my-data.json", views.own_data, name="own_data"),
+    path("me/<str:token>/erase/", views.erase_self, name="erase_self"),
     path("staff/<slug:org>/supporters/", staff_views.staff_list, name="staff_list"),
     path("staff/<slug:org>/supporters/export.csv", staff_views.export_csv, name="staff_export"),
     path(

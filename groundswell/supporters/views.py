@@ -4,10 +4,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import links, services
 from .models import Supporter
@@ -77,4 +78,41 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "supporters/unsubscribe.html",
         {"organisation": supporter.organisation, "done": done},
+    )
+
+
+@require_GET
+@token_page
+def own_data(request: HttpRequest, token: str) -> HttpResponse:
+    """Everything held about the person, as a JSON download (the staff subject-access export)."""
+    supporter = supporter_from_page_token(token)
+    if supporter.erased_at:
+        return erased_link(request)
+    data = services.export_own_data(supporter)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    filename = f"my-data-{supporter.organisation.slug}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@token_page
+def erase_self(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for confirmation (a link scanner must not erase anyone); POST erases."""
+    supporter = supporter_from_page_token(token)
+    if supporter.erased_at:
+        return erased_link(request)
+    organisation = supporter.organisation
+    if request.method == "POST":
+        services.erase_supporter(None, supporter)
+        return render(request, "supporters/erase_self_done.html", {"organisation": organisation})
+    return render(
+        request,
+        "supporters/erase_self.html",
+        {
+            "organisation": organisation,
+            "supporter": supporter,
+            "token": token,
+            "signature_count": supporter.signatures.count(),
+        },
     )
