@@ -50,6 +50,8 @@ class ChannelAccount(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.network == Network.LOCAL:
+            return str(self.get_network_display())
         return f"{self.get_network_display()}: {self.handle}"
 
     @property

@@ -72,7 +72,7 @@ def test_the_waiting_organisations_owner_sees_a_banner_saying_what_waiting_means
     organisation = waiting[0]
     client.force_login(charlie)
     html = client.get(reverse("accounts:dashboard", args=[organisation.slug])).content.decode()
-    assert "Waiting for approval" in html
+    assert "Not public yet: this organisation waits for a site operator" in html
     assert "nothing of it is public" in html
     assert reverse("hub:organisation", args=[organisation.slug]) not in html
     approved = client.get(reverse("accounts:dashboard", args=["charlies"])).content.decode()
