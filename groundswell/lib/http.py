@@ -184,7 +184,9 @@ def check_url(url: str) -> None:
     addresses it connects to.
     """
     host, port = _host_and_port(url)
-    resolve(host, port)
+    # Forms call this while someone waits: a slow DNS server must not hold the page long.
+    with _until(settings.HTTP_TIMEOUT_SECONDS):
+        resolve(host, port)
 
 
 class _DeadlineStream(httpcore.NetworkStream):

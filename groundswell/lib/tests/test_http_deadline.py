@@ -178,3 +178,21 @@ def test_a_slow_dns_answer_is_bounded_by_the_deadline(monkeypatch):
         assert time.monotonic() - started < 1.0
     finally:
         release.set()
+
+
+def test_checking_an_address_gives_up_on_a_slow_dns_server(monkeypatch, settings):
+    settings.HTTP_TIMEOUT_SECONDS = 0.5
+    release = threading.Event()
+
+    def getaddrinfo(*args, **kwargs):
+        release.wait(5)
+        raise socket.gaierror("late")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    started = time.monotonic()
+    try:
+        with pytest.raises(http.FetchError, match="took too long to resolve"):
+            http.check_url("http://slow-dns.test/")
+        assert time.monotonic() - started < 1.0
+    finally:
+        release.set()
