@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groundswell.accounts.access import require
-from groundswell.accounts.models import Membership
+from groundswell.accounts.models import Membership, of_public_organisation
 from groundswell.audit.services import record
 from groundswell.lib import http
 from groundswell.stories.models import Story
@@ -44,6 +44,12 @@ ALREADY_CONNECTED = gettext_lazy(
 # unpublished after the worker loaded the post must stop it (habit 6).
 PUBLISHED = Q(story__state=StoryState.PUBLISHED)
 APPROVED = Q(organisation__approval_required=False) | Q(approved_at__isnull=False)
+# An organisation a site operator has not approved yet posts nowhere public; the demo
+# timeline is a staff page, so it can still be tried there.
+MAY_GO_OUT = of_public_organisation() | Q(account__network=Network.LOCAL)
+ORGANISATION_WAITING = gettext_lazy(
+    "Waiting: a site operator has not approved this organisation yet, so nothing of it is public."
+)
 
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -393,6 +399,7 @@ def note_why_waiting(posts: QuerySet[ScheduledPost]) -> None:
     for reason, waiting in (
         (NOT_PUBLISHED, posts.exclude(PUBLISHED)),
         (UNAPPROVED, posts.filter(PUBLISHED).exclude(APPROVED)),
+        (ORGANISATION_WAITING, posts.filter(PUBLISHED & APPROVED).exclude(MAY_GO_OUT)),
     ):
         waiting.exclude(waiting_reason=str(reason)).update(waiting_reason=str(reason))
 
@@ -510,7 +517,7 @@ def deliver(post_id: int) -> str:
         post,
         PostState.SCHEDULED,
         PostState.SENDING,
-        when=PUBLISHED & APPROVED,
+        when=PUBLISHED & APPROVED & MAY_GO_OUT,
         claimed_at=now,
         attempts=F("attempts") + 1,
         waiting_reason="",
@@ -632,7 +639,7 @@ def dispatch_due(limit: int = 100) -> int:
     expire_stuck()
     due = ScheduledPost.objects.due(timezone.now())
     note_why_waiting(due)
-    ready = list(due.filter(PUBLISHED & APPROVED).values_list("pk", flat=True)[:limit])
+    ready = list(due.filter(PUBLISHED & APPROVED & MAY_GO_OUT).values_list("pk", flat=True)[:limit])
     for post_id in ready:
         deliver(post_id)
     return len(ready)

@@ -15,6 +15,7 @@ from groundswell.accounts.services import approve_organisation, create_organisat
 from groundswell.actions.models import PetitionUpdate, Signature
 from groundswell.actions.services import post_update
 from groundswell.api.models import ApiToken
+from groundswell.api.tests.calls import person, post_helper
 from groundswell.audit.models import AuditEntry
 from groundswell.federation import documents
 from groundswell.federation.models import OutboxActivity
@@ -66,6 +67,17 @@ def test_a_new_organisation_waits_and_the_operators_are_emailed_through_the_queu
     assert "/admin/accounts/organisation/?state__exact=waiting" in message.body
 
 
+def test_the_request_only_queues_the_operators_email(client, charlie, operator, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    mail.outbox.clear()
+    start_organisation(client, charlie)
+    assert mail.outbox == []
+    queued = DBTaskResult.objects.get(task_path__endswith="tell_operators_about_waiting")
+    assert queued.args_kwargs["args"] == [Organisation.objects.get(slug="newcomers").pk]
+
+
 def test_the_waiting_organisations_owner_sees_a_banner_saying_what_waiting_means(
     client, charlie, waiting
 ):
@@ -113,6 +125,8 @@ def test_nothing_of_a_waiting_organisation_is_public(client, waiting):
         {"given_name": "Asha", "family_name": "V", "email": "asha@example.net", "consent": "on"},
     )
     assert signed.status_code == 404
+    helper = post_helper(client, petition, person())
+    assert helper.status_code == 404
     assert not Signature.objects.exists()
 
 

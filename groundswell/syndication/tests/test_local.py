@@ -80,3 +80,42 @@ def test_the_timeline_page_shows_the_organisations_posts_to_its_members_only(
     assert client.get(url).status_code == 404
     mine = client.get(reverse("syndication:timeline", args=["charlies"])).content.decode()
     assert "Out on the timeline" not in mine
+
+
+def test_a_waiting_organisations_posts_wait_for_approval_except_on_the_demo_timeline(
+    charlie, mastodon_server
+):
+    from groundswell.accounts.models import User
+    from groundswell.accounts.services import approve_organisation, create_organisation
+    from groundswell.stories.services import change_state
+    from groundswell.testing import PASSWORD, make_story, membership
+
+    from .fakes import TOKEN
+
+    organisation = create_organisation(name="Waiting", slug="waiting", owner=charlie)
+    member = membership(charlie, organisation)
+    story = change_state(member, make_story(member), "publish")
+    on_mastodon = services.schedule_post(
+        member,
+        story,
+        services.connect_mastodon(member, service_url=mastodon_server.url, access_token=TOKEN),
+        text="Not yet",
+        scheduled_at=timezone.now(),
+    )
+    on_timeline = services.schedule_post(
+        member, story, services.connect_local(member), text="Try it", scheduled_at=timezone.now()
+    )
+    services.dispatch_due()
+    on_mastodon.refresh_from_db()
+    on_timeline.refresh_from_db()
+    assert on_timeline.state == "sent"
+    assert on_mastodon.state == "scheduled"
+    assert on_mastodon.waiting_reason == str(services.ORGANISATION_WAITING)
+    assert mastodon_server.to("/api/v1/statuses") == []
+
+    operator = User.objects.create_user("olive@example.org", PASSWORD, name="O", is_staff=True)
+    approve_organisation(organisation, by=operator)
+    services.dispatch_due()
+    on_mastodon.refresh_from_db()
+    assert on_mastodon.state == "sent"
+    assert len(mastodon_server.to("/api/v1/statuses")) == 1
