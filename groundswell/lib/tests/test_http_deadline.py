@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -196,3 +197,64 @@ def test_checking_an_address_gives_up_on_a_slow_dns_server(monkeypatch, settings
         assert time.monotonic() - started < 1.0
     finally:
         release.set()
+
+
+def _self_signed(tmp_path):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rebind.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_tls_to_the_pinned_address_still_names_the_host(monkeypatch, tmp_path):
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    names: list[str | None] = []
+    context.sni_callback = lambda connection, name, ctx: names.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        connection, _ = listener.accept()
+        # Our client refuses the self-signed certificate, as it should: the handshake fails.
+        with connection, contextlib.suppress(ssl.SSLError, OSError):
+            context.wrap_socket(connection, server_side=True).close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    Resolver(monkeypatch, "127.0.0.1", "10.0.0.1")
+    try:
+        with pytest.raises(http.FetchError):
+            http.get(f"https://rebind.test:{port}/", deadline=3)
+    finally:
+        listener.close()
+    # The socket went to the checked address; the TLS handshake named the host (SNI).
+    assert names == ["rebind.test"]
