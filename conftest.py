@@ -23,7 +23,7 @@ def _isolated(settings, tmp_path):
     forget_cached_petitions()
     forms.forget_shared_fields()
     pagecache.clear()
-    cache.clear()  # rate-limit counters
+    cache.clear()  # anything a view kept in the cache (rate limits are in the database)
 
 
 @pytest.fixture

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django_tasks_db",
+    "groundswell.lib",
     "groundswell.accounts",
     "groundswell.audit",
     "groundswell.campaigns",
@@ -211,6 +212,15 @@ if ORGANISATION_SIGNUP not in {"approval", "open"}:
     )
 # Signatures accepted from one network address per minute (a burst beyond gets a clear 429).
 SIGN_RATE_LIMIT_PER_MINUTE = env_int("SIGN_RATE_LIMIT_PER_MINUTE", 20)
+# Direct peers (addresses or CIDR ranges) whose X-Forwarded-For names the client: the TLS
+# proxy in front of us. Empty: the header is ignored (anyone can send it).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+try:
+    from groundswell.lib.addresses import parse_networks
+
+    parse_networks(TRUSTED_PROXIES)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_error}") from None
 # How long a supporter's "keep me updated" holds before we must ask again.
 CONSENT_UPDATES_DAYS = env_int("CONSENT_UPDATES_DAYS", 730)
 

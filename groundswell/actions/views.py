@@ -35,10 +35,11 @@ COOKIE_SAFE = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]*")
 
 
 def within_sign_rate(request: HttpRequest) -> bool:
-    """One burst limit for every way of signing (web form and OSDI helper) per address."""
+    """One burst limit for every way of signing (web form and OSDI helper) per address
+    (an IPv6 client's /64), shared by every process."""
     return ratelimit.hit(
         "sign",
-        ratelimit.client_address(request),
+        ratelimit.client_network(request),
         limit=settings.SIGN_RATE_LIMIT_PER_MINUTE,
         window=60,
     )
@@ -127,8 +128,13 @@ def sign(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
     if petition is None:
         raise Http404
     form = SignForm(request.POST, petition=petition)
-    if not within_sign_rate(request):
-        form.is_valid()
+    signed = form.is_valid() and petition.accepting_signatures
+    wanted = _signature_request(request, form) if signed else None
+    # The count and the INSERT share one take of SQLite's write lock (a no-op elsewhere).
+    with ratelimit.one_write():
+        allowed = within_sign_rate(request)
+        token = intake.take(petition, wanted) if allowed and wanted else None
+    if not allowed:
         form.add_error(
             None,
             _(
@@ -138,36 +144,35 @@ def sign(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
         )
         return _sign_page(request, petition, form, status=429)
     if not petition.accepting_signatures:
-        form.is_valid()
         form.add_error(None, _("This petition is closed and no longer takes signatures."))
         return _sign_page(request, petition, form, status=400)
-    if not form.is_valid():
+    if token is None:
         return _sign_page(request, petition, form, status=400)
+    run_soon(process_intake)
+    return HttpResponseRedirect(thanks_url(org_slug, petition.pk, token))
+
+
+def _signature_request(request: HttpRequest, form: SignForm) -> services.SignatureRequest:
     data = form.cleaned_data
     ref = data.get("ref") or ""
     landing = request.META.get("HTTP_REFERER", "")[:2000]
-    token = intake.take(
-        petition,
-        services.SignatureRequest(
-            email=data["email"],
-            given_name=data["given_name"],
-            family_name=data.get("family_name", ""),
-            country=data.get("country", ""),
-            postcode=data.get("postcode", ""),
-            comment=data.get("comment", ""),
-            wants_updates=data["wants_updates"],
-            referral_token=ref,
-            referrer_data={
-                "source": data.get("ch") or ("share" if ref else "web"),
-                "referrer": ref,
-                "website": data.get("ws") or "",
-                "url": landing,
-            },
-            source_url=landing,
-        ),
+    return services.SignatureRequest(
+        email=data["email"],
+        given_name=data["given_name"],
+        family_name=data.get("family_name", ""),
+        country=data.get("country", ""),
+        postcode=data.get("postcode", ""),
+        comment=data.get("comment", ""),
+        wants_updates=data["wants_updates"],
+        referral_token=ref,
+        referrer_data={
+            "source": data.get("ch") or ("share" if ref else "web"),
+            "referrer": ref,
+            "website": data.get("ws") or "",
+            "url": landing,
+        },
+        source_url=landing,
     )
-    run_soon(process_intake)
-    return HttpResponseRedirect(thanks_url(org_slug, petition.pk, token))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -1,16 +1,7 @@
 import pytest
-from django.core.cache import cache
 
 from groundswell import testing
 from groundswell.api import services
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # Rate-limit counters live in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

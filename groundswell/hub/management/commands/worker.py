@@ -38,6 +38,7 @@ class Command(BaseCommand):
             return
         from groundswell.actions.tasks import schedule_periodic as actions_periodic
         from groundswell.federation.services import schedule_periodic as federation_periodic
+        from groundswell.lib.tasks import schedule_periodic as lib_periodic
         from groundswell.syndication.tasks import schedule_periodic as syndication_periodic
 
         # Periodic work (signature intake, confirmations, counts, scheduled posts) runs as
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         actions_periodic()
         syndication_periodic()
         federation_periodic()
+        lib_periodic()
         # Everything the worker does can wait a little; on a small machine under a spike the
         # web workers answering people come first. The queue processes inherit the niceness.
         os.nice(WORKER_NICENESS)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    """The shared helpers; an app only for the rate-limit counters' table."""
+
+    default = True
+    name = "groundswell.lib"
+    label = "lib"
