@@ -236,6 +236,7 @@ HELPER_DOCS = {
         "201": {"description": "With the organisation's token: the new signature resource."},
         "400": {"description": "The body or the person is not acceptable; `error` says why."},
         "401": {"description": "An OSDI-API-Token header was sent but is not valid."},
+        "403": {"description": "The token belongs to another organisation than the petition."},
         "404": {"description": "No such public petition."},
         "409": {"description": "The petition is closed."},
         "413": {"description": "The body is over 64 KB."},
@@ -274,6 +275,18 @@ def _within_limit(request: HttpRequest, token: ApiToken | None) -> bool:
 def _helper(request: HttpRequest, petition_id: int) -> tuple[int, osdi.Json]:
     token = _optional_token(request)
     petition = access.signable_petition(petition_id)
+    if token is not None and token.organisation_id != petition.organisation_id:
+        # A token is one organisation's integration: it must not lend its larger budget
+        # (or its name) to signatures on anyone else's petitions.
+        raise osdi.ApiError.one(
+            403,
+            "TOKEN_WRONG_ORGANISATION",
+            _(
+                "This API token belongs to another organisation: it records signatures "
+                "only on that organisation's petitions. Send the request without a token, "
+                "or with a token of the organisation that runs this petition."
+            ),
+        )
     if not _within_limit(request, token):
         text = _(
             "Too many signatures from your connection in the last minute. "
@@ -292,7 +305,7 @@ def _helper(request: HttpRequest, petition_id: int) -> tuple[int, osdi.Json]:
         result = actions.sign_petition(petition, signed)
     except ValidationError:  # closed between our check and the signature
         raise closed from None
-    if token is not None and token.organisation_id == petition.organisation_id:
+    if token is not None:
         return (201 if result.created else 200), osdi.signature_resource(result.signature)
     # Without the organisation's token the answer is the same whether this address had
     # signed before or not, and shows nothing stored: a stranger learns nothing about

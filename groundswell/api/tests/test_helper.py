@@ -380,10 +380,14 @@ def test_a_wrong_token_on_the_helper_is_401_not_silently_public(client, petition
     assert not Signature.objects.exists()
 
 
-def test_another_organisations_token_gets_the_public_answer(client, petition, charlies_token):
+def test_another_organisations_token_cannot_sign_this_petition(client, petition, charlies_token):
     response = post_helper(client, petition, person(), token=charlies_token)
-    assert response.status_code == 200
-    assert set(response.json()) == {"notice"}
+    assert response.status_code == 403
+    assert "belongs to another organisation" in response.json()["error"]
+    assert response.json()["osdi:error"]["response_code"] == 403
+    assert not Signature.objects.exists()
+    # Without the token the same person may sign, like anyone else.
+    assert post_helper(client, petition, person()).status_code == 200
 
 
 def test_the_public_answer_does_not_tell_whether_someone_signed_before(client, petition):
