@@ -16,7 +16,10 @@ def test_anonymous_readers_share_one_copy_with_their_own_referral(client, petiti
     assert 'name="ref" value="abc&quot;&gt;&lt;script&gt;"' in html
     assert 'name="ch" value="whatsapp"' in html
     assert response["Cache-Control"] == "public, max-age=1"
-    assert response.cookies["gs_ref"].value == 'abc"><script>:whatsapp'
+    # No share token looks like that: it is written into the page (escaped), not a cookie.
+    assert "gs_ref" not in response.cookies
+    token = client.get(url + "?ref=abc_D-9&ch=whatsapp")
+    assert token.cookies["gs_ref"].value == "abc_D-9:whatsapp"
     plain = Client().get(url).content.decode()  # another reader, without that cookie
     assert 'name="ref" value=""' in plain  # nobody else's referral leaks into the copy
 
