@@ -115,3 +115,27 @@ def test_a_supporter_downloads_then_erases_their_data_on_a_phone(new_context, as
     assert response.status == 410
     expect(page.get_by_role("heading", level=1)).to_have_text("This link no longer works")
     check(page, axe, "erased-link-360.png")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", ["360", "1280"])
+def test_signing_again_says_so_on_the_thank_you_page(
+    live_server, new_context, petition, smtp_server, axe, size
+):
+    SHOTS.mkdir(exist_ok=True)
+    page = new_context(**(PHONE if size == "360" else DESKTOP)).new_page()
+    for _attempt in ("first", "again"):
+        page.goto(live_server.url + petition.get_absolute_url())
+        page.get_by_label("First name").fill("Asha")
+        page.get_by_role("textbox", name="Email").fill("asha@example.net")
+        page.locator("input[name=consent]").check()
+        page.get_by_role("button", name="Sign the petition").click()
+        page.get_by_role("heading", level=1).wait_for()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You have already signed this petition"
+    )
+    check(page, axe, f"thanks-repeat-{size}.png")
+    assert [m["Subject"] for m in smtp_server.messages] == [
+        f"Please confirm your signature: {petition.title}",
+        f"You have already signed: {petition.title}",
+    ]

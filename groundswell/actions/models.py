@@ -115,6 +115,11 @@ class Signature(models.Model):
     confirmation_sends = models.PositiveSmallIntegerField(default=0)
     confirmations_delivered = models.PositiveSmallIntegerField(default=0)
     last_sent_at = models.DateTimeField(null=True, blank=True)
+    # "You have already signed" emails, asked for by repeat signatures (at most one per
+    # REPEAT_NOTICE_EVERY, so the form cannot flood an inbox) and handed to the mail server.
+    repeat_notices = models.PositiveSmallIntegerField(default=0)
+    repeat_notices_delivered = models.PositiveSmallIntegerField(default=0)
+    last_repeat_notice_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -27,8 +27,10 @@ from .models import (
     SignatureState,
 )
 
-# A second signature re-sends the confirmation, but only this many times in all.
-MAX_CONFIRMATION_SENDS = 3
+# A repeat signature earns the address one "you have already signed" email (its share link,
+# and the confirmation link while it is pending) per petition in this long at most: anyone
+# can type someone else's address into the form.
+REPEAT_NOTICE_EVERY = timedelta(hours=12)
 
 DEFAULT_CONSENT = _(
     "I sign this petition. My name, and my country or postcode if I give them, will be "
@@ -142,8 +144,9 @@ def sign_petition(
 ) -> SignatureResult:
     """Record one signature and queue its confirmation email.
 
-    Signing twice is not an error: the person sees the same thank-you, and a pending
-    signature gets its confirmation email again, up to MAX_CONFIRMATION_SENDS in all.
+    Signing twice is not an error: the address is sent a "you have already signed" email
+    with its share link (and the confirmation link while pending), at most once per
+    REPEAT_NOTICE_EVERY; the stored person is never changed.
     """
     if check_open and not petition.accepting_signatures:
         raise ValidationError(_("This petition is closed and no longer takes signatures."))
@@ -169,18 +172,51 @@ def sign_petition(
         share = share_token_for(supporter, petition, share_token)
         if created:
             Consent.objects.bulk_create(new_consents(signature, request))
-        elif signature.state == SignatureState.PENDING:
-            # Claim one of the few re-sends with a conditional update (two quick
-            # resubmissions must not both send).
+        else:
+            # Claimed with a conditional update, so two quick resubmissions cannot both send;
+            # the time is recorded on the row, so the limit holds across workers and restarts.
+            now = timezone.now()
             Signature.objects.filter(
-                pk=signature.pk, confirmation_sends__lt=MAX_CONFIRMATION_SENDS
-            ).update(
-                confirmation_sends=signature.confirmation_sends + 1, last_sent_at=timezone.now()
-            )
+                Q(last_repeat_notice_at__isnull=True)
+                | Q(last_repeat_notice_at__lte=now - REPEAT_NOTICE_EVERY),
+                pk=signature.pk,
+            ).update(repeat_notices=F("repeat_notices") + 1, last_repeat_notice_at=now)
         # The signature row itself says an email is owed (sends > delivered): the
         # send_confirmations task finds it there, so no task row is written per signature.
         run_soon(send_confirmations)
     return SignatureResult(signature=signature, share_token=share, created=created)
+
+
+def signed_before(petition: Petition, token: str) -> bool | None:
+    """For the thank-you page of `token`: had this address signed the petition already?
+
+    None if the token is not one of this petition's. While the signature waits in the intake
+    the answer is whether the address has a signature here; once recorded, a repeat's token
+    is a later link of someone who already held one for this petition.
+    """
+    waiting = (
+        SignatureIntake.objects.filter(share_token=token, petition=petition)
+        .values_list("email_key", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        return Signature.objects.filter(
+            petition=petition,
+            supporter__organisation_id=petition.organisation_id,
+            supporter__email_key=waiting,
+        ).exists()
+    share = ShareToken.objects.filter(token=token, petition=petition).first()
+    if share is None:
+        return None
+    return ShareToken.objects.filter(
+        supporter_id=share.supporter_id, petition=petition, pk__lt=share.pk
+    ).exists()
+
+
+def first_share_token(supporter: Supporter, petition: Petition) -> ShareToken:
+    """The link the person was given when they first signed (the one others have)."""
+    first = ShareToken.objects.filter(supporter=supporter, petition=petition).order_by("id").first()
+    return first or ShareToken.objects.create(supporter=supporter, petition=petition)
 
 
 def share_token_for(supporter: Supporter, petition: Petition, token: str = "") -> ShareToken:

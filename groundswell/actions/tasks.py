@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 
 from groundswell.lib.periodic import in_turns, keep_one_waiting, repeat
 from groundswell.notifications.backends import from_organisation
+from groundswell.referrals.sharing import personal_link
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Purpose
 
@@ -52,10 +53,15 @@ def send_confirmations() -> None:
     """
     in_turns(
         send_confirmations,
-        _send_confirmation_batch,
+        _send_confirmations_and_notices,
         full=CONFIRMATION_BATCH,
         every=CONFIRMATIONS_EVERY,
     )
+
+
+def _send_confirmations_and_notices() -> int:
+    # A full batch of either kind means there may be more of it: go round again.
+    return max(_send_confirmation_batch(), _send_repeat_notice_batch())
 
 
 def _send_confirmation_batch() -> int:
@@ -104,6 +110,54 @@ def _confirmation(signature: Signature, number: int, host: str | None) -> EmailM
         organisation_id=signature.petition.organisation_id,
     )
     message.extra_headers["Message-ID"] = f"<confirm.{signature.pk}.{number}@{host}>"
+    return message
+
+
+def _send_repeat_notice_batch() -> int:
+    """'You have already signed' emails owed (`repeat_notices > repeat_notices_delivered`),
+    sent like the confirmations: at least once, counted after sending."""
+    owed = list(
+        Signature.objects.filter(repeat_notices_delivered__lt=F("repeat_notices"))
+        .select_related("petition__organisation", "supporter")
+        .order_by("id")[:CONFIRMATION_BATCH]
+    )
+    if not owed:
+        return 0
+    host = urlsplit(settings.SITE_URL).hostname
+    with mail.mailers.default as connection:
+        for signature in owed:
+            number = signature.repeat_notices
+            if signature.supporter.email:  # nobody to write to once erased
+                connection.send_messages([_repeat_notice(signature, number, host)])
+            Signature.objects.filter(
+                pk=signature.pk, repeat_notices_delivered=signature.repeat_notices_delivered
+            ).update(repeat_notices_delivered=number)
+    return len(owed)
+
+
+def _repeat_notice(signature: Signature, number: int, host: str | None) -> EmailMessage:
+    supporter = signature.supporter
+    petition = signature.petition
+    unsubscribe = links.unsubscribe_url(supporter.pk)
+    share = services.first_share_token(supporter, petition)
+    pending = signature.state == SignatureState.PENDING
+    context = {
+        "petition": petition,
+        "organisation": petition.organisation,
+        "supporter": supporter,
+        "share_url": personal_link(petition, share.token, "copy"),
+        "confirm_url": links.confirm_url(signature.pk) if pending else "",
+        "impact_url": links.supporter_page_url(supporter.pk),
+        "unsubscribe_url": unsubscribe,
+    }
+    message = _email(
+        to=supporter.email,
+        subject=render_to_string("actions/email/already_signed_subject.txt", context),
+        body=render_to_string("actions/email/already_signed.txt", context),
+        unsubscribe=unsubscribe,
+        organisation_id=petition.organisation_id,
+    )
+    message.extra_headers["Message-ID"] = f"<already-signed.{signature.pk}.{number}@{host}>"
     return message
 
 

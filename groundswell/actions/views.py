@@ -19,7 +19,6 @@ from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 from groundswell.lib import ratelimit
 from groundswell.lib.pagecache import public_page, rendering_for_cache
-from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import share_links
 from groundswell.supporters import links
 from groundswell.supporters.views import erased_link, token_page
@@ -27,7 +26,7 @@ from groundswell.supporters.views import erased_link, token_page
 from . import intake, services
 from .access import access_petition, public_petition
 from .forms import PetitionForm, SignForm, UpdateForm
-from .models import Petition, SignatureIntake, SignatureState, next_milestone
+from .models import Petition, SignatureState, next_milestone
 from .tasks import process_intake, run_soon
 
 REF_COOKIE = "gs_ref"
@@ -201,12 +200,9 @@ def _sign_page(
 
 def thanks(request: HttpRequest, org_slug: str, petition_id: int, token: str) -> HttpResponse:
     petition = public_petition(org_slug, petition_id)
-    # The token is in the intake until the worker records the signature, then a ShareToken.
-    known = (
-        ShareToken.objects.filter(token=token, petition=petition).exists()
-        or SignatureIntake.objects.filter(share_token=token, petition=petition).exists()
-    )
-    if not known:
+    # Decided here, not in the sign request, which stays a single INSERT.
+    repeat = services.signed_before(petition, token)
+    if repeat is None:
         raise Http404
     return render(
         request,
@@ -214,6 +210,7 @@ def thanks(request: HttpRequest, org_slug: str, petition_id: int, token: str) ->
         {
             "organisation": petition.organisation,
             "petition": petition,
+            "repeat": repeat,
             "share": share_links(petition, token),
             "next_petitions": next_petitions(petition),
         },

@@ -57,7 +57,9 @@ def test_a_repeat_after_processing_is_recorded_as_a_repeat(client, petition, que
     sign(client, petition, "ana@example.net")
     intake.process()
     assert Signature.objects.count() == 1
-    assert Signature.objects.get().confirmation_sends == 2
+    signature = Signature.objects.get()
+    # A repeat asks for one "you have already signed" email, not a second confirmation.
+    assert (signature.confirmation_sends, signature.repeat_notices) == (1, 1)
 
 
 def test_referrals_through_unprocessed_signatures_are_credited_in_order(client, petition, queued):

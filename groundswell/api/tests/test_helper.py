@@ -157,8 +157,9 @@ def test_the_same_person_through_the_form_and_the_api_is_one_signature(
     assert response.status_code == 200
     assert Supporter.objects.count() == 1
     assert Signature.objects.count() == 1
-    # A second sign-up re-sends the confirmation, as the form does.
+    # A second sign-up sends the "already signed" email with the confirm link, as the form does.
     assert len(smtp_server.messages) == 2
+    assert "You have already signed" in smtp_server.messages[1]["Subject"]
 
 
 def test_a_share_token_in_referrer_credits_the_sharer(client, petition):

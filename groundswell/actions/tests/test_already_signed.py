@@ -1,0 +1,130 @@
+"""Signing again: a true thank-you page, and one email with the person's links, throttled."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from groundswell.actions import intake
+from groundswell.actions.models import Signature, SignatureState
+from groundswell.actions.services import REPEAT_NOTICE_EVERY, confirm_signature
+from groundswell.actions.tasks import _send_confirmations_and_notices
+from groundswell.referrals.models import ShareToken
+
+ASHA = "asha@example.net"
+
+
+def sign(client, petition, email=ASHA, **extra):
+    response = client.post(
+        reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
+        {"given_name": "Asha", "email": email, "consent": "on", **extra},
+    )
+    assert response.status_code == 302, response.content[:300]
+    return response["Location"]
+
+
+def subjects(smtp_server):
+    return [message["Subject"] for message in smtp_server.messages]
+
+
+def test_a_pending_repeat_signer_gets_their_share_and_confirm_links_once(
+    client, petition, smtp_server
+):
+    first_page = client.get(sign(client, petition)).content.decode()
+    assert "Thank you! One more step" in first_page
+    assert "already signed" not in first_page
+    first_token = ShareToken.objects.get().token
+
+    again = client.get(sign(client, petition, email="ASHA@example.net", given_name="Mallory"))
+    html = again.content.decode()
+    assert again.status_code == 200
+    assert "You have already signed this petition" in html
+    assert "We have emailed you a link. Open it" not in html  # no promise of a confirmation
+
+    assert subjects(smtp_server) == [
+        "Please confirm your signature: Stop the sewage",
+        "You have already signed: Stop the sewage",
+    ]
+    notice = smtp_server.messages[1]
+    assert notice["To"] == ASHA
+    body = notice.get_body(("plain",)).get_content()
+    assert f"ref={first_token}&ch=copy" in body  # the link they were given the first time
+    assert "/confirm/" in body and "/me/" in body
+    assert "Hello Asha," in body  # a stranger's name is neither stored nor echoed
+    signature = Signature.objects.get()
+    assert (signature.confirmation_sends, signature.repeat_notices) == (1, 1)
+    assert signature.repeat_notices_delivered == 1
+
+
+def test_a_confirmed_repeat_signer_gets_the_share_link_without_a_confirm_link(
+    client, petition, smtp_server
+):
+    sign(client, petition)
+    confirm_signature(Signature.objects.get().pk)
+    html = client.get(sign(client, petition)).content.decode()
+    assert "You have already signed this petition" in html
+    body = smtp_server.messages[-1].get_body(("plain",)).get_content()
+    assert smtp_server.messages[-1]["Subject"] == "You have already signed: Stop the sewage"
+    assert "ref=" in body and "/confirm/" not in body
+    assert Signature.objects.get().state == SignatureState.CONFIRMED
+
+
+def test_the_form_cannot_flood_an_inbox(client, petition, smtp_server, settings):
+    settings.SIGN_RATE_LIMIT_PER_MINUTE = 1000
+    for _attempt in range(6):
+        sign(client, petition)
+    assert len(smtp_server.messages) == 2  # the confirmation and one notice
+    # After REPEAT_NOTICE_EVERY one more is allowed, recorded in the database.
+    Signature.objects.update(
+        last_repeat_notice_at=Signature.objects.get().last_repeat_notice_at
+        - REPEAT_NOTICE_EVERY
+        - timedelta(seconds=1)
+    )
+    sign(client, petition)
+    sign(client, petition)
+    assert subjects(smtp_server)[2:] == ["You have already signed: Stop the sewage"]
+    assert Signature.objects.get().repeat_notices == 2
+
+
+@pytest.fixture
+def queued(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_the_sign_request_stays_one_insert_and_the_worker_decides(
+    client, petition, smtp_server, queued
+):
+    sign(client, petition)
+    intake.process()
+    _send_confirmations_and_notices()
+    with CaptureQueriesContext(connection) as queries:
+        thanks = sign(client, petition)
+    touched = " ".join(q["sql"] for q in queries).lower()
+    assert "actions_signatureintake" in touched
+    for table in ('actions_signature"', "supporters_supporter", "referrals_sharetoken"):
+        assert table not in touched, table
+    # While the repeat waits in the intake the page already tells the truth...
+    assert "You have already signed this petition" in client.get(thanks).content.decode()
+    assert len(smtp_server.messages) == 1
+    intake.process()
+    _send_confirmations_and_notices()
+    # ...and after the worker recorded it, when the email has gone.
+    assert "You have already signed this petition" in client.get(thanks).content.decode()
+    assert subjects(smtp_server)[1] == "You have already signed: Stop the sewage"
+
+
+def test_an_erased_persons_repeat_is_a_new_signature_not_a_notice(
+    client, petition, smtp_server, owner
+):
+    from groundswell.supporters.models import Supporter
+    from groundswell.supporters.services import erase_supporter
+
+    sign(client, petition)
+    erase_supporter(owner, Supporter.objects.get())
+    html = client.get(sign(client, petition)).content.decode()
+    assert "Thank you! One more step" in html
+    assert [m["Subject"] for m in smtp_server.messages].count(
+        "You have already signed: Stop the sewage"
+    ) == 0
