@@ -57,7 +57,13 @@ def sweep() -> dict[str, int]:
     due = delivery.due_deliveries(moment)
     for pk in due:
         deliver.enqueue(pk)
-    return {"activities": len(activities), "received": len(received), "deliveries": len(due)}
+    forgotten = verification.forget_discarded(moment)
+    return {
+        "activities": len(activities),
+        "received": len(received),
+        "deliveries": len(due),
+        "forgotten": forgotten,
+    }
 
 
 def stuck_received(moment: datetime) -> list[int]:

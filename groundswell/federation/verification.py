@@ -9,7 +9,7 @@ with its actor's own key; otherwise it is `discarded`, with the reason kept on t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -73,6 +73,20 @@ def verify(received_id: int) -> str:
         # A verified copy of the same activity arrived meanwhile: that one counts.
         return _discard(received, "already received")
     return ReceivedState.RECEIVED if moved else _state(received)
+
+
+# Discarded activities are kept this long (to see what was thrown away and why), then deleted:
+# anyone can send them, so they must not pile up.
+KEEP_DISCARDED = timedelta(days=7)
+
+
+def forget_discarded(moment: datetime) -> int:
+    """Delete up to 1,000 activities discarded more than KEEP_DISCARDED ago; how many."""
+    old = ReceivedActivity.objects.filter(
+        state=ReceivedState.DISCARDED, processed_at__lt=moment - KEEP_DISCARDED
+    ).values_list("pk", flat=True)[:1000]
+    deleted, _ = ReceivedActivity.objects.filter(pk__in=list(old)).delete()
+    return deleted
 
 
 def _verified_sender(key_id: str, params: dict[str, Any], *, refetch: bool) -> RemoteActor | None:

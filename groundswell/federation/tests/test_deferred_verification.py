@@ -195,3 +195,23 @@ def test_a_row_whose_task_was_lost_is_handed_out_again_by_the_sweep(send, zoe, o
     later = timezone.now() + tasks.STUCK_AFTER + timedelta(seconds=1)
     assert tasks.stuck_received(later) == [row.pk]
     assert tasks.stuck_received(later) == []  # queued again once, not on every sweep
+
+
+def test_discarded_activities_are_forgotten_after_a_week(send, zoe, org, queued):
+    send(zoe, follow(zoe, org), key=_key(2))
+    send(zoe, follow(zoe, org, n=2), key=_key(2))
+    send(zoe, follow(zoe, org, n=3))
+    run_worker(queued)
+    assert sorted(ReceivedActivity.objects.values_list("state", flat=True)) == [
+        "discarded",
+        "discarded",
+        "processed",
+    ]
+    ReceivedActivity.objects.filter(activity_id=f"{zoe.uri}#follows/1").update(
+        processed_at=timezone.now() - timedelta(days=8)
+    )
+    assert tasks.sweep()["forgotten"] == 1
+    assert sorted(ReceivedActivity.objects.values_list("state", flat=True)) == [
+        "discarded",
+        "processed",
+    ]
