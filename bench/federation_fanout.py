@@ -71,7 +71,7 @@ def main() -> int:
         f"bench-{time.time_ns()}@example.org", "correct horse battery staple", name="Bench"
     )
     organisation = create_organisation(
-        name="Bench Org", slug=f"bench-{time.time_ns() % 10**9}", owner=owner
+        name="Bench Org", slug=f"bench-{time.time_ns() % 10**9}", owner=owner, approved=True
     )
     member = Membership.objects.select_related("organisation", "user").get(
         user=owner, organisation=organisation

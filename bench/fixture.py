@@ -23,7 +23,7 @@ from groundswell.campaigns.services import create_campaign
 from groundswell.hub.bench import CREATE_TABLE
 
 owner = User.objects.create_user("bench-owner@example.org", None, name="Bench Owner")
-organisation = create_organisation(name="Bench Org", slug="bench", owner=owner)
+organisation = create_organisation(name="Bench Org", slug="bench", owner=owner, approved=True)
 membership = Membership.objects.get(user=owner, organisation=organisation)
 campaign = create_campaign(membership, {"title": "Bench", "slug": "bench", "status": "live"})
 petition = create_petition(
