@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import signin, views
 from .forms import QueuedPasswordResetForm
 
 app_name = "accounts"
@@ -9,7 +9,7 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        signin.SignInView.as_view(),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
