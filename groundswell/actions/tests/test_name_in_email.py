@@ -1,5 +1,7 @@
 """A first name typed by a stranger cannot add lines or links to the email we send them."""
 
+import unicodedata
+
 import pytest
 from django.urls import reverse
 
@@ -11,7 +13,7 @@ HOSTILE = [
     "Bob\r\nBcc: everyone@example.net",
     "Bob\u2028\u2029Visit evil.example",
     "Bob\u202eelpmaxe.live",
-    "Bob\x00\x07",
+    "Bob\x07\x1b[31mred\x7f",  # a bell and a terminal escape (NUL cannot be stored at all)
 ]
 
 
@@ -71,7 +73,7 @@ def test_a_hostile_name_stored_without_the_form_never_reaches_the_email(
     body = smtp_server.bodies()[0]
     assert first_line.startswith("Hello"), first_line
     assert "evil" not in body and "Bcc" not in body and "everyone@" not in body
-    assert not any(ord(char) < 32 and char not in "\r\n" for char in body)
+    assert not any(unicodedata.category(char) == "Cc" and char not in "\r\n" for char in body)
     assert "\u202e" not in body and "\u2028" not in body
     assert "evil" not in str(message["Subject"])
 
