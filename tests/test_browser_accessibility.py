@@ -72,6 +72,14 @@ def test_axe_finds_nothing_on_staff_pages(live_server, new_context, owner, alice
     ):
         page.goto(live_server.url + path)
         axe(page)
+    # A staff form sent with mistakes: the shared error summary and messages.
+    page.goto(live_server.url + "/staff/alices/campaigns/new/")
+    page.get_by_label("Title").fill("Safe Streets")
+    page.get_by_label("Address name").fill("not a slug!")
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    page.screenshot(path="/tmp/groundswell-shots/staff-form-error.png", full_page=True)
+    axe(page)
 
 
 @pytest.mark.browser

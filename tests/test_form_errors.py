@@ -1,0 +1,47 @@
+"""Every form built on includes/form.html fails the GOV.UK way, like the sign form."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from groundswell.actions.tests.test_sign_page import Page
+
+
+def test_a_staff_form_with_mistakes_gets_the_summary_title_and_real_descriptions(
+    client, alice, org
+):
+    client.force_login(alice)
+    response = client.post(
+        reverse("actions:staff_new", args=[org.slug]),
+        {"title": "", "ask": "Stop it.", "goal": "0", "consent_text": ""},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    page = Page(html)
+    assert page.title.startswith("Error: ")
+    assert html.index('class="error-summary"') < html.index('name="title"')
+    assert "#id_title" in page.links and "#id_goal" in page.links
+    assert page.described["id_title"] == ["id_title_error"]
+    assert page.described["id_consent_text"] == [
+        "id_consent_text_helptext",
+        "id_consent_text_error",
+    ]
+    for references in page.described.values():
+        assert set(references) <= page.ids, references
+
+
+def test_a_failed_sign_in_says_error_in_the_title_and_summary(client, alice):
+    response = client.post(
+        reverse("accounts:login"), {"username": alice.email, "password": "not it"}
+    )
+    page = Page(response.content.decode())
+    assert page.title.startswith("Error: ")
+    assert "There is a problem" in response.content.decode()
+
+
+def test_a_form_without_mistakes_has_neither(client, alice, org):
+    client.force_login(alice)
+    html = client.get(reverse("actions:staff_new", args=[org.slug])).content.decode()
+    assert not Page(html).title.startswith("Error")
+    assert "error-summary" not in html
+    assert 'id="id_consent_text_helptext"' in html
