@@ -236,3 +236,18 @@ def test_unknown_stories_and_organisations_are_404(client, org):
     assert client.get("/o/alices/stories/nope/").status_code == 404
     assert client.get("/o/nobody/stories/nope/").status_code == 404
     assert client.get("/o/nobody/").status_code == 404
+
+
+def _byline(html):
+    start = html.index('class="muted byline"')
+    return html[html.index(">", start) + 1 : html.index("</p>", start)]
+
+
+def test_the_preview_of_an_undated_story_starts_its_byline_with_the_author(signed_in, owner):
+    story = testing.make_story(owner)
+    assert story.published_at is None
+    response = signed_in.get(
+        reverse("stories:staff_preview", args=[owner.organisation.slug, story.pk])
+    )
+    assert response.status_code == 200
+    assert _byline(response.content.decode()) == "Alice Owner"
