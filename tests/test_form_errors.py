@@ -34,9 +34,11 @@ def test_a_failed_sign_in_says_error_in_the_title_and_summary(client, alice):
     response = client.post(
         reverse("accounts:login"), {"username": alice.email, "password": "not it"}
     )
-    page = Page(response.content.decode())
-    assert page.title.startswith("Error: ")
-    assert "There is a problem" in response.content.decode()
+    html = response.content.decode()
+    page = Page(html)
+    assert page.title.startswith("Error: ") and not page.title.startswith("Error: Error:")
+    assert html.count('class="error-summary"') == 1
+    assert html.index('class="error-summary"') < html.index("<h1")
 
 
 def test_a_form_without_mistakes_has_neither(client, alice, org):
