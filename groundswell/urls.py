@@ -1,6 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from groundswell.accounts.signin import ThrottledAdminAuthenticationForm
+
+# Otherwise /admin/login/ would be a way round the sign-in throttle.
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
 urlpatterns = [
     # The sign form is the hottest URL under a spike: resolve it first.
     path("", include("groundswell.actions.urls")),

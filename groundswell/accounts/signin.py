@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -86,3 +87,7 @@ class SignInView(auth_views.LoginView):
             response.status_code = 429
             response["Retry-After"] = str(ratelimit.retry_after(WINDOW))
         return response
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The admin's own sign-in page counts towards, and obeys, the same limits."""

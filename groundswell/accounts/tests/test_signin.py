@@ -66,3 +66,15 @@ def test_only_keyed_hashes_of_the_account_and_address_are_stored(client, alice):
     buckets = " ".join(RateCount.objects.values_list("bucket", flat=True))
     assert buckets.count("signin-") == 2
     assert "alice" not in buckets and "203.0.113.66" not in buckets
+
+
+def test_the_admin_sign_in_page_obeys_the_same_throttle(client, alice):
+    alice.is_staff = True
+    alice.save()
+    for _ in range(signin.ACCOUNT_LIMIT):
+        client.post("/admin/login/", {"username": ALICE, "password": "guess"})
+    refused = client.post("/admin/login/", {"username": ALICE, "password": testing.PASSWORD})
+    assert "Too many failed sign-ins from your connection" in refused.content.decode()
+    assert not get_user(client).is_authenticated
+    # The main sign-in page counted the same failures.
+    assert attempt(client, testing.PASSWORD, address="127.0.0.1").status_code == 429
