@@ -149,3 +149,32 @@ def test_the_worker_command_runs_a_process_per_queue_so_email_goes_out_while_a_c
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(timeout=40)
     assert code == 0
+
+
+SUPERVISOR = """
+import subprocess, sys
+from groundswell.hub.management.commands.worker import parent_death_signal
+child = subprocess.Popen(["sleep", "60"], preexec_fn=parent_death_signal())
+print(child.pid, flush=True)
+child.wait()
+"""
+
+
+def test_queue_workers_die_with_a_killed_worker_process():
+    # The fault bench (and an OOM kill) SIGKILLs the worker: its queue workers must not live on.
+    parent = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", SUPERVISOR], stdout=subprocess.PIPE, text=True
+    )
+    child = int(parent.stdout.readline())
+    assert Path(f"/proc/{child}").exists()
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    assert _wait_for(lambda: not _alive(child), seconds=5)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -3,6 +3,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 WORKER_NICENESS = 10
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def queue_commands() -> list[list[str]]:
@@ -51,7 +53,32 @@ class Command(BaseCommand):
         # Everything the worker does can wait a little; on a small machine under a spike the
         # web workers answering people come first. The queue processes inherit the niceness.
         os.nice(WORKER_NICENESS)
-        sys.exit(supervise([subprocess.Popen(command) for command in queue_commands()]))
+        die_with_us = parent_death_signal()
+        processes = [
+            subprocess.Popen(command, preexec_fn=die_with_us) for command in queue_commands()
+        ]
+        sys.exit(supervise(processes))
+
+
+def parent_death_signal() -> Callable[[], None] | None:
+    """For Popen's preexec_fn: the child is killed (SIGKILL) when this process dies.
+
+    Whatever stops the worker by killing its process (an OOM kill, a supervisor, the fault
+    bench) must stop the queue workers too, as if they were that one process: orphans would
+    go on working beside the worker started in its place. Linux only; elsewhere None.
+    """
+    try:
+        import ctypes
+
+        # Looked up here, in the parent: between fork and exec only the C call may run.
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def die_with_parent() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return die_with_parent
 
 
 def supervise(processes: list[subprocess.Popen[bytes]]) -> int:
