@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from groundswell.actions.views import petition_block, referral_initial
 from groundswell.campaigns.models import Campaign
 from groundswell.lib.badinput import query_id
 from groundswell.lib.html import render_markdown
+from groundswell.lib.media import private_response
 from groundswell.referrals.sharing import story_share_links
 
 from . import services
@@ -186,13 +187,7 @@ def staff_image_cover(
 def staff_image(request: HttpRequest, image_id: int, size: str) -> HttpResponseBase:
     """A story image for members of its organisation, whether or not the story is public."""
     image = access_story_image(request.user, image_id)
-    field = {"large": image.image, "small": image.small}.get(size)
-    if field is None or not field.name or not field.storage.exists(field.name):
-        raise Http404
-    response = FileResponse(field.open("rb"))
-    # Not for shared caches, and not kept on a shared computer after the session.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_response({"large": image.image, "small": image.small}.get(size))
 
 
 @staff_view()
