@@ -98,9 +98,12 @@ def approve_organisation(organisation: Organisation, *, by: User) -> bool:
         summary=_("A site operator approved the organisation: it is public now"),
         changes={"state": [OrganisationState.WAITING, OrganisationState.APPROVED]},
     )
-    from groundswell.stories import media  # stories depend on accounts, not the reverse
+    # Stories and campaigns depend on accounts, not the reverse.
+    from groundswell.campaigns import media as campaign_media
+    from groundswell.stories import media as story_media
 
-    media.sync_organisation(organisation)  # images of stories published while it waited
+    story_media.sync_organisation(organisation)  # images of stories published while it waited
+    campaign_media.sync_organisation(organisation)  # covers of campaigns made public meanwhile
     return True
 
 

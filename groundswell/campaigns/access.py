@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from groundswell.accounts.access import require
@@ -23,3 +26,15 @@ def access_campaign(
 
 def public_campaign(org_slug: str, slug: str) -> Campaign:
     return get_object_or_404(Campaign.objects.public(), organisation__slug=org_slug, slug=slug)
+
+
+def access_campaign_cover(user: Any, campaign_id: int) -> Campaign:
+    """A campaign, for its cover, for members of its organisation only; 404 for anyone else.
+
+    Any role may look, as any role may read a draft.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    return get_object_or_404(
+        Campaign.objects.filter(organisation__memberships__user=user), pk=campaign_id
+    )

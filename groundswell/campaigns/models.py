@@ -5,6 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.accounts.models import of_public_organisation, validate_slug_not_reserved
+from groundswell.lib.media import private_storage
+
+from .media import cover_path
 
 
 class CampaignStatus(models.TextChoices):
@@ -30,10 +33,6 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
         return self.filter(status=CampaignStatus.LIVE).select_related("organisation")
 
 
-def cover_path(instance: Campaign, filename: str) -> str:
-    return f"campaigns/{instance.organisation_id}/{filename}"
-
-
 class Campaign(models.Model):
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="campaigns"
@@ -55,8 +54,14 @@ class Campaign(models.Model):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
-    cover = models.FileField(upload_to=cover_path, blank=True)
-    cover_small = models.FileField(upload_to=cover_path, blank=True)
+    # Stored privately; `media.sync_campaign` gives them a public address while it is public.
+    cover = models.FileField(
+        upload_to=cover_path, storage=private_storage, blank=True, max_length=200
+    )
+    cover_small = models.FileField(
+        upload_to=cover_path, storage=private_storage, blank=True, max_length=200
+    )
+    cover_public = models.BooleanField(default=False, editable=False)
     cover_alt = models.CharField(_("cover image description"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -89,4 +94,21 @@ class Campaign(models.Model):
 
     @property
     def cover_url(self) -> str:
-        return self.cover.url if self.cover else ""
+        """The cover's public address, for link previews; empty while it has none."""
+        return self.cover.url if self.cover and self.cover_public else ""
+
+    @property
+    def cover_src(self) -> str:
+        """Its public address while the campaign is public, else the members-only one."""
+        return self._cover_src(self.cover, "large")
+
+    @property
+    def cover_small_src(self) -> str:
+        return self._cover_src(self.cover_small, "small")
+
+    def _cover_src(self, field: models.fields.files.FieldFile, size: str) -> str:
+        if not field:
+            return ""
+        if self.cover_public:
+            return field.url
+        return reverse("campaigns:staff_cover", args=[self.pk, size])

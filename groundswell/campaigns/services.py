@@ -11,6 +11,7 @@ from groundswell.accounts.models import Membership
 from groundswell.audit.services import diff, record
 from groundswell.lib.images import ProcessedImage
 
+from . import media
 from .models import Campaign
 
 FIELDS = (
@@ -25,7 +26,9 @@ def _snapshot(campaign: Campaign) -> dict[str, Any]:
 
 def _save(
     campaign: Campaign, cover: ProcessedImage | None, update_fields: list[str] | None
-) -> None:
+) -> list[str]:
+    """Save the campaign; the names of the cover files a new cover replaced."""
+    replaced = media.cover_names(campaign) if cover is not None else []
     if cover is not None:
         campaign.cover.save(cover.large.name or "cover.jpg", cover.large, save=False)
         campaign.cover_small.save(cover.small.name or "cover-small.jpg", cover.small, save=False)
@@ -38,6 +41,7 @@ def _save(
         raise ValidationError(
             {"slug": _("That address name is already used in this organisation.")}
         ) from None
+    return replaced
 
 
 @transaction.atomic
@@ -49,7 +53,7 @@ def create_campaign(
     for field in FIELDS:
         if field in data:
             setattr(campaign, field, data[field])
-    _save(campaign, cover, None)
+    replaced = _save(campaign, cover, None)
     record(
         organisation=membership.organisation,
         actor=membership.user,
@@ -57,6 +61,7 @@ def create_campaign(
         target=campaign,
         summary=_("Created the campaign “%(title)s”") % {"title": campaign.title},
     )
+    media.after_save(campaign, replaced)
     return campaign
 
 
@@ -78,7 +83,7 @@ def update_campaign(
     changes = diff(before, _snapshot(campaign))
     if not changes and cover is None:
         return campaign
-    _save(campaign, cover, [*changes, "updated_at"])
+    replaced = _save(campaign, cover, [*changes, "updated_at"])
     summary = _("Edited the campaign “%(title)s”: %(fields)s") % {
         "title": campaign.title,
         "fields": ", ".join([*changes, *(["cover"] if cover else [])]),
@@ -91,4 +96,5 @@ def update_campaign(
         summary=summary,
         changes=changes,
     )
+    media.after_save(campaign, replaced)
     return campaign

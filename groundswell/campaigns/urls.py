@@ -13,5 +13,10 @@ urlpatterns = [
         views.staff_preview,
         name="staff_preview",
     ),
+    path(
+        "staff/campaign-covers/<int:campaign_id>/<str:size>/",
+        views.staff_cover,
+        name="staff_cover",
+    ),
     path("o/<slug:org_slug>/campaigns/<slug:slug>/", views.detail, name="detail"),
 ]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -12,11 +14,12 @@ from groundswell.accounts.models import Membership, Organisation
 from groundswell.actions.forms import SignForm
 from groundswell.actions.models import Petition
 from groundswell.actions.views import petition_block, referral_initial, remember_referral
+from groundswell.lib.media import private_response
 from groundswell.lib.pagecache import public_page
 from groundswell.stories.models import Story
 
 from . import services
-from .access import access_campaign, public_campaign
+from .access import access_campaign, access_campaign_cover, public_campaign
 from .forms import CampaignForm
 from .models import Campaign, CampaignStatus
 
@@ -80,6 +83,13 @@ def staff_new(request: HttpRequest, membership: Membership) -> HttpResponse:
 @staff_view()
 def staff_edit(request: HttpRequest, membership: Membership, campaign_id: int) -> HttpResponse:
     return _edit(request, membership, access_campaign(membership, campaign_id))
+
+
+@login_required
+def staff_cover(request: HttpRequest, campaign_id: int, size: str) -> HttpResponseBase:
+    """A campaign's cover for members of its organisation, whether or not it is public."""
+    campaign = access_campaign_cover(request.user, campaign_id)
+    return private_response({"large": campaign.cover, "small": campaign.cover_small}.get(size))
 
 
 @staff_view()

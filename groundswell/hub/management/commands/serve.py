@@ -26,7 +26,7 @@ def granian_command(host: str, port: int, workers: int, threads: int | None = No
         "--static-path-route", settings.STATIC_URL.rstrip("/"),
         "--static-path-mount", str(settings.STATIC_ROOT),
         # Only public files are under MEDIA_ROOT: granian serves them with no check, so
-        # unpublished story images live in PRIVATE_MEDIA_ROOT (see stories/media.py).
+        # unpublished uploads live in PRIVATE_MEDIA_ROOT (see lib/media.py).
         "--static-path-route", settings.MEDIA_URL.rstrip("/"),
         "--static-path-mount", str(settings.MEDIA_ROOT),
         "--static-path-expires", str(STATIC_MAX_AGE),
