@@ -1,19 +1,22 @@
-"""Hashed static file names and the year-long caching granian gives them."""
+"""Hashed static file names and the year-long caching granian gives them; short for media."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
 from django.core.management import call_command
 
 from groundswell.hub.management.commands.serve import STATIC_MAX_AGE, granian_command
+from groundswell.lib.media import MEDIA_MAX_AGE
 
 MANIFEST = {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}
 
@@ -54,29 +57,78 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_granian_lets_browsers_keep_static_files_for_a_year(collected, settings):
-    root, paths = collected
-    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+@contextlib.contextmanager
+def granian(env: dict[str, str] | None = None):
+    """A real `serve` command line on a free port; yields its base URL once it answers."""
     port = free_port()
     command = granian_command("127.0.0.1", port, 1, 1)
-    assert command[command.index("--static-path-expires") + 1] == str(STATIC_MAX_AGE)
-    assert STATIC_MAX_AGE >= 365 * 24 * 3600
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    server = subprocess.Popen(  # noqa: S603 - our own command line
+        command,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}/static/{paths['groundswell/site.css']}"
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
-                    cache_control = response.headers["Cache-Control"]
-                    body = response.read()
-                break
+                with socket.create_connection(("127.0.0.1", port), timeout=2):
+                    break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
-    assert cache_control == f"max-age={STATIC_MAX_AGE}"
+
+
+def get(url: str, headers: dict[str, str] | None = None, method: str = "GET"):
+    """(status, headers, body), for error statuses too."""
+    request = urllib.request.Request(url, headers=headers or {}, method=method)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_granian_lets_browsers_keep_static_files_for_a_year(collected):
+    root, paths = collected
+    command = granian_command("127.0.0.1", free_port(), 1, 1)
+    assert command[command.index("--static-path-expires") + 1] == str(STATIC_MAX_AGE)
+    assert STATIC_MAX_AGE >= 365 * 24 * 3600
+    with granian() as base:
+        status, headers, body = get(f"{base}/static/{paths['groundswell/site.css']}")
+    assert status == 200
+    assert headers["Cache-Control"] == f"max-age={STATIC_MAX_AGE}"
     assert body == (root / paths["groundswell/site.css"]).read_bytes()
+
+
+def test_serve_lets_caches_keep_media_files_briefly_and_forgets_withdrawn_ones(collected, tmp_path):
+    data = tmp_path / "data"
+    picture = data / "media" / "stories" / "1" / "a-random-token" / "photo.jpg"
+    picture.parent.mkdir(parents=True)
+    picture.write_bytes(b"\xff\xd8 not really a jpeg")
+    (data / "secret_key").write_text("k" * 50)
+    url_path = "/media/stories/1/a-random-token/photo.jpg"
+    with granian({"GROUNDSWELL_DATA_DIR": str(data)}) as base:
+        status, headers, body = get(base + url_path)
+        assert status == 200
+        assert headers["Cache-Control"] == f"public, max-age={MEDIA_MAX_AGE}"
+        assert MEDIA_MAX_AGE <= 3600
+        assert headers["Content-Type"] == "image/jpeg"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert body == picture.read_bytes()
+
+        status, _, body = get(base + url_path, method="HEAD")
+        assert (status, body) == (200, b"")
+        again = get(base + url_path, {"If-Modified-Since": headers["Last-Modified"]})
+        assert again[0] == 304
+
+        picture.unlink()  # what withdrawing a story's image does
+        assert get(base + url_path)[0] == 404
+        assert get(base + "/media/stories/../../secret_key")[0] == 404
+        assert get(base + "/media/%2e%2e/secret_key")[0] == 404

@@ -10,8 +10,8 @@ app_name = "hub"
 campaign = "o/<slug:org_slug>/campaigns/<slug:campaign_slug>/"
 urlpatterns = [
     path("", views.index, name="index"),
-    # Uploaded media. Under `serve`, granian answers /media/ before Django sees it; this
-    # route serves it for `runserver` and the test client.
+    # Uploaded media. Under `serve`, lib.media.front answers /media/ before Django sees it;
+    # this route serves it for `runserver` and the test client.
     re_path(r"^media/(?P<path>.+)$", views.media, name="media"),
     path("robots.txt", views.robots, name="robots"),
     path("i18n/setlang/", views.set_language, name="set_language"),

@@ -11,6 +11,7 @@ from django.views.static import serve
 
 from groundswell.accounts.models import Organisation
 from groundswell.campaigns.models import Campaign
+from groundswell.lib.media import MEDIA_MAX_AGE
 from groundswell.stories.models import Story
 
 
@@ -44,7 +45,9 @@ def robots(request: HttpRequest) -> HttpResponse:
 
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
     # MEDIA_ROOT is read per request (tests change it), not when the URLs load.
-    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    response["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}"  # as lib.media.front says
+    return response
 
 
 # Choosing a language changes nothing but a cookie, so a forged request can do no harm;

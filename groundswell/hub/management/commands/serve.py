@@ -25,18 +25,14 @@ def granian_command(host: str, port: int, workers: int, threads: int | None = No
         "--no-ws",
         "--static-path-route", settings.STATIC_URL.rstrip("/"),
         "--static-path-mount", str(settings.STATIC_ROOT),
-        # Only public files are under MEDIA_ROOT: granian serves them with no check, so
-        # unpublished uploads live in PRIVATE_MEDIA_ROOT (see lib/media.py).
-        "--static-path-route", settings.MEDIA_URL.rstrip("/"),
-        "--static-path-mount", str(settings.MEDIA_ROOT),
+        # Not /media/: granian has one expiry for all its mounts, and a withdrawn image must
+        # not stay a year in caches. `lib.media.front` serves it, with a short lifetime.
         "--static-path-expires", str(STATIC_MAX_AGE),
         "groundswell.wsgi:application",
     ]  # fmt: skip
 
 
 # Static names change with their content (ManifestStaticFilesStorage), so a year is safe.
-# granian has one expiry for every route it serves files on: media files get it too, which
-# holds because an upload is stored under a new name and never rewritten in place.
 STATIC_MAX_AGE = 365 * 24 * 3600
 
 
