@@ -26,6 +26,15 @@ def _isolated(settings, tmp_path):
     cache.clear()  # anything a view kept in the cache (rate limits are in the database)
 
 
+@pytest.fixture(autouse=True)
+def _one_rate_limit_window(monkeypatch):
+    """Rate limits count in fixed windows: a test that ran across the end of one would see
+    its count start again. Every test runs 30 s into a 15-minute (and so a minute) window."""
+    from groundswell.lib import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_030.0)
+
+
 @pytest.fixture
 def alice(db):
     return testing.make_user("alice@example.org", "Alice Owner")

@@ -6,6 +6,7 @@ middleware stack and view but no HTTP server. Variants:
 
   per-process  the limiter before issue 9: a counter in the local-memory cache
   shared       the limiter now: one upsert in the database (groundswell/lib/ratelimit.py)
+  redis        the limiter now with REDIS_URL set (only with --redis URL)
 
 Run once per database (a fresh SQLite file in a temporary directory, or DATABASE_URL):
 
@@ -33,6 +34,7 @@ import django
 
 django.setup()
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
@@ -93,16 +95,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--addresses", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=2, help="alternate the variants this often")
+    parser.add_argument("--redis", default="", help="also time the Redis counts at this URL")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     url = petition_url()
     variants = {"per-process": per_process, "shared": SHARED}
+    if args.redis:
+        variants["redis"] = SHARED
     results: dict[str, list[float]] = {name: [] for name in variants}
     ratelimit.hit = per_process  # type: ignore[assignment]
     run(url, 200, args.addresses, "warm")
     for round_number in range(args.rounds):
         for name, limiter in variants.items():
             ratelimit.hit = limiter  # type: ignore[assignment]
+            settings.REDIS_URL = args.redis if name == "redis" else ""
             tag = f"{name}-{round_number}"
             results[name] += run(url, args.requests // args.rounds, args.addresses, tag)
     print(f"{connection.vendor}, {args.requests} sign POSTs per variant, in-process")
@@ -112,9 +118,13 @@ def main() -> None:
         medians[name] = statistics.median(timings)
         p99 = timings[int(len(timings) * 0.99) - 1]
         print(f"  {name:12} median {medians[name] * 1e3:.3f} ms   p99 {p99 * 1e3:.3f} ms")
-    print(f"  shared / per-process median: {medians['shared'] / medians['per-process']:.2f}")
+    for name in medians:
+        if name != "per-process":
+            ratio = medians[name] / medians["per-process"]
+            print(f"  {name} / per-process median: {ratio:.2f}")
     # The limiter call alone, without the rest of the request around it.
     for name, limiter in variants.items():
+        settings.REDIS_URL = args.redis if name == "redis" else ""
         alone = []
         for number in range(args.requests):
             start = time.perf_counter()

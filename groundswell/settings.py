@@ -221,6 +221,12 @@ try:
     parse_networks(TRUSTED_PROXIES)
 except ValueError as _error:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_error}") from None
+# Rate-limit counts go to Redis when this is set (redis://host:port/db), else the database.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured(
+        f"REDIS_URL must be a redis://, rediss:// or unix:// URL, not {REDIS_URL!r}"
+    )
 # How long a supporter's "keep me updated" holds before we must ask again.
 CONSENT_UPDATES_DAYS = env_int("CONSENT_UPDATES_DAYS", 730)
 

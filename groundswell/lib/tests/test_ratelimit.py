@@ -138,3 +138,43 @@ def test_the_cleanup_queues_its_next_run_even_when_it_fails(db, settings, monkey
     waiting = DBTaskResult.objects.get(status="READY")
     assert waiting.task_path == tasks.forget_old_rate_counts.module_path
     assert waiting.run_after is not None
+
+
+@pytest.fixture
+def redis_counts(settings, monkeypatch):
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    monkeypatch.setattr(ratelimit, "_redis_down_until", 0.0)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete(*client.keys("groundswell:ratelimit:sign:*") or ["-"])
+    yield client
+    client.delete(*client.keys("groundswell:ratelimit:sign:*") or ["-"])
+
+
+def test_with_redis_configured_the_sign_limit_counts_there(
+    client, petition, settings, redis_counts
+):
+    settings.SIGN_RATE_LIMIT_PER_MINUTE = 2
+    assert sign(client, petition, 1).status_code == 302
+    cache.clear()
+    assert sign(client, petition, 2).status_code == 302
+    assert sign(client, petition, 3).status_code == 429
+    assert not RateCount.objects.exists()
+    (key,) = redis_counts.keys("groundswell:ratelimit:sign:*")
+    assert int(redis_counts.get(key)) == 3
+    # It goes by itself a second after its window ends (the tests pin the clock to 30 s in).
+    assert redis_counts.expiretime(key) == int(ratelimit.clock()) + 31
+
+
+def test_when_redis_is_away_the_database_counts_and_signing_goes_on(
+    client, petition, settings, monkeypatch
+):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    monkeypatch.setattr(ratelimit, "_redis_down_until", 0.0)
+    settings.SIGN_RATE_LIMIT_PER_MINUTE = 2
+    assert sign(client, petition, 1).status_code == 302
+    assert ratelimit._redis_down_until > time.monotonic()  # no new try for a while
+    assert sign(client, petition, 2).status_code == 302
+    assert sign(client, petition, 3).status_code == 429
+    assert RateCount.objects.get().count == 3
