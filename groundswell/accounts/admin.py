@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -46,6 +47,14 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return services.is_operator(request.user)
+
+    # Deleting goes through the service, so the organisation's files leave /media/ too.
+    def delete_model(self, request: HttpRequest, obj: Organisation) -> None:
+        services.delete_organisation(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Organisation]) -> None:
+        for organisation in queryset:
+            services.delete_organisation(organisation)
 
     @admin.action(description=_("Approve the selected organisations (make them public)"))
     def approve(self, request: HttpRequest, queryset: OrganisationQuerySet) -> None:

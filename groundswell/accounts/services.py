@@ -108,6 +108,22 @@ def approve_organisation(organisation: Organisation, *, by: User) -> bool:
 
 
 @transaction.atomic
+@transaction.atomic
+def delete_organisation(organisation: Organisation) -> None:
+    """Delete an organisation (a site operator, in the admin) and its uploaded files.
+
+    The rows go by cascade; the files, public copies included, once that is committed.
+    """
+    from groundswell.campaigns import media as campaign_media
+    from groundswell.lib import media
+    from groundswell.stories import media as story_media
+
+    names = story_media.organisation_files(organisation)
+    names += campaign_media.organisation_files(organisation)
+    organisation.delete()
+    transaction.on_commit(lambda: media.delete(names), robust=True)
+
+
 def update_organisation(membership: Membership, data: dict[str, Any]) -> Organisation:
     require(membership, "organisation.edit")
     # Re-read the row: a bound ModelForm has already written its data onto the instance.

@@ -50,6 +50,14 @@ def after_save(campaign: Campaign, replaced: list[str]) -> None:
         transaction.on_commit(lambda: media.delete(replaced), robust=True)
 
 
+def organisation_files(organisation: Organisation) -> list[str]:
+    """Every file name of the organisation's campaign covers."""
+    from .models import Campaign
+
+    rows = Campaign.objects.filter(organisation=organisation).values_list("cover", "cover_small")
+    return [name for pair in rows for name in pair if name]
+
+
 def sync_organisation(organisation: Organisation) -> None:
     """After an organisation's approval changed: its public campaigns' covers follow."""
     from .models import PUBLIC_STATUSES, Campaign

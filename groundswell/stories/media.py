@@ -40,6 +40,15 @@ def delete_files(image: StoryImage) -> None:
     media.delete(_names(image))
 
 
+def organisation_files(organisation: Organisation) -> list[str]:
+    """Every file name of the organisation's story images and link cards."""
+    from .models import LinkCard, StoryImage
+
+    images = StoryImage.objects.filter(organisation=organisation).values_list("image", "small")
+    cards = LinkCard.objects.filter(organisation=organisation).values_list("image", flat=True)
+    return [name for pair in images for name in pair if name] + [name for name in cards if name]
+
+
 def sync_story(story: Story) -> None:
     """Make every image of `story` public exactly when the public may read the story.
 

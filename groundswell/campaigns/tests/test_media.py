@@ -207,3 +207,38 @@ def test_the_migration_hides_draft_covers_and_keeps_public_addresses(client, org
         assert (Path(settings.PRIVATE_MEDIA_ROOT) / getattr(moved, field).name).is_file()
     update_campaign(owner, kept, {"status": "draft"})
     assert fetch(client, kept.cover.url)[0] == 404
+
+
+@pytest.mark.parametrize("how", ["one", "selected"])
+def test_deleting_an_organisation_in_the_admin_deletes_its_files(
+    client, org, owner, settings, django_capture_on_commit_callbacks, how
+):
+    from groundswell.accounts.models import Organisation, User
+    from groundswell.stories.services import add_image, change_state
+
+    campaign = create_campaign(
+        owner, {"title": "T", "slug": "t", "status": "live", "cover_alt": "x"}, cover=a_cover()
+    )
+    story = testing.make_story(owner)
+    image = add_image(owner, story, a_cover(), alt_text="A picture")
+    change_state(owner, story, "publish")
+    urls = [campaign.cover.url, campaign.cover_small.url, image.image.url, image.small.url]
+    assert all(fetch(client, url)[0] == 200 for url in urls)
+
+    operator = User.objects.create_superuser("olive@example.org", "x" * 20)
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "one":
+            response = client.post(
+                reverse("admin:accounts_organisation_delete", args=[org.pk]), {"post": "yes"}
+            )
+        else:
+            response = client.post(
+                reverse("admin:accounts_organisation_changelist"),
+                {"action": "delete_selected", "_selected_action": [org.pk], "post": "yes"},
+            )
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(pk=org.pk).exists()
+    assert all(fetch(client, url)[0] == 404 for url in urls)
+    assert stored_files(Path(settings.MEDIA_ROOT)) == []
+    assert stored_files(Path(settings.PRIVATE_MEDIA_ROOT)) == []
