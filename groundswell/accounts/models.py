@@ -73,8 +73,8 @@ class OrganisationState(models.TextChoices):
 # here and only here; public querysets, federation, the API and email ask it.
 NOT_YET_PUBLIC = _(
     "This organisation is waiting for a site operator's approval. Until then you can prepare "
-    "it here, but nothing of it is public: no pages, no fediverse, no emails to supporters "
-    "and no API tokens."
+    "it here, but nothing of it is public: no pages, no fediverse, no social posts, no emails "
+    "to supporters and no API tokens."
 )
 
 
