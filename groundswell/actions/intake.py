@@ -163,7 +163,7 @@ def _record_one(row: SignatureIntake, petitions: dict[int, Petition]) -> int:
             if not SignatureIntake.objects.filter(pk=row.pk).delete()[0]:
                 return 1
             if ShareToken.objects.filter(token=row.share_token).exists():
-                return 1  # recorded already; the row was left by a worker that died
+                return 1  # recorded already: this row was a stale copy of one recorded
             request = SignatureRequest(**row.payload)
             # The petition was open when the person signed; it may have closed since.
             sign_petition(

@@ -12,6 +12,7 @@ from groundswell.actions.models import Signature
 from groundswell.campaigns.access import public_campaign
 from groundswell.campaigns.models import Campaign
 from groundswell.lib.badinput import query_id
+from groundswell.supporters.services import choose_leaderboard
 from groundswell.supporters.views import erased_link, supporter_from_page_token, token_page
 
 from . import services, sharing
@@ -34,8 +35,7 @@ def impact(request: HttpRequest, token: str) -> HttpResponse:
     if supporter.erased_at:
         return erased_link(request)
     if request.method == "POST":
-        supporter.public_leaderboard = request.POST.get("public_leaderboard") == "on"
-        supporter.save(update_fields=["public_leaderboard", "updated_at"])
+        choose_leaderboard(supporter, show=request.POST.get("public_leaderboard") == "on")
         messages.success(request, _("Your choice is saved."))
         return redirect("referrals:impact", token=token)
     signatures = services.organisation_signatures(supporter.organisation)

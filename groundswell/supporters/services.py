@@ -89,6 +89,12 @@ def standing_updates_consent(supporter: Supporter) -> bool:
     return supporter.consents.standing(Purpose.UPDATES).exists()  # type: ignore[attr-defined]
 
 
+def choose_leaderboard(supporter: Supporter, *, show: bool) -> None:
+    """The person's own choice, from their private page, to show their first name publicly."""
+    supporter.public_leaderboard = show
+    supporter.save(update_fields=["public_leaderboard", "updated_at"])
+
+
 def withdraw_updates(supporter: Supporter) -> int:
     """Unsubscribe: mark every standing 'updates' consent withdrawn now; returns how many."""
     return Consent.objects.filter(
