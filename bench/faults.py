@@ -265,7 +265,7 @@ def _verify(env, fixture, outcome: Outcome, sink: Sink) -> None:  # noqa: ANN001
     latest: dict[str, int] = {}  # Message-ID <confirm.SIGNATURE.SEND@host>
     for message_id in sink.ids:
         kind, signature_id, number = message_id.split("@")[0].split(".")
-        if kind != "confirm":  # a repeat's "already signed" email is not a confirmation
+        if kind.lstrip("<") != "confirm":  # a repeat's "already signed" email is not one
             continue
         latest[signature_id] = max(latest.get(signature_id, 0), int(number))
     outcome.unconfirmed_people = sum(
