@@ -120,3 +120,47 @@ def test_an_erased_persons_old_links_say_so_and_change_nothing(client, erased, k
     assert signature.state == SignatureState.PENDING
     assert signature.confirmed_at is None
     assert not signature.supporter.consents.filter(confirmed_at__isnull=False).exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's case is the test above: no row locks"
+)
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_an_erasure_waits_for_the_worker_holding_the_rows(
+    client, org, owner, petition, queued
+):
+    import threading
+    import time
+
+    from django.db import transaction
+
+    meadow = testing.make_petition(owner, petition.campaign, title="Save the meadow")
+    post_sign(client, petition)
+    intake.process()
+    post_sign(client, meadow)
+    asha = Supporter.objects.get()
+    rows_held = threading.Event()
+    failures = []
+
+    def worker():
+        try:
+            with transaction.atomic():  # as `process` holds a chunk
+                rows = list(SignatureIntake.objects.select_for_update().order_by("id"))
+                rows_held.set()
+                time.sleep(0.5)  # the erasure starts meanwhile, and must wait
+                intake._record_rows(rows, {})
+        except Exception as error:  # reported below: a thread's exception is lost otherwise
+            failures.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert rows_held.wait(10)
+    assert services.erase_supporter(owner, asha) is True
+    thread.join(10)
+    assert not failures
+    # The worker recorded the meadow signature first; the erasure then covered it too.
+    assert not Supporter.objects.exclude(email="").exists()
+    assert Signature.objects.get(petition=meadow).supporter_id == asha.pk
+    assert not SignatureIntake.objects.exists()
