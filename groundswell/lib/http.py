@@ -177,14 +177,63 @@ def resolve(host: str, port: int, *, timeout: float | None = None) -> list[str]:
     return addresses
 
 
+# Names that never reach the public internet, whatever a DNS server says (RFC 6761, RFC 6762
+# and the .internal TLD ICANN set aside for private networks).
+_LOOPBACK_NAMES = ("localhost",)
+_PRIVATE_NAMES = ("local", "internal")
+_NUMERIC_HOST = re.compile(r"[0-9a-fx.]+", re.I)
+
+
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        pass
+    # getaddrinfo reads `2130706433`, `127.1` and `0x7f.0.0.1` as 127.0.0.1 without asking a
+    # DNS server; inet_aton parses the same legacy forms, offline.
+    if _NUMERIC_HOST.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def _is_under(name: str, suffixes: tuple[str, ...]) -> bool:
+    return any(name == suffix or name.endswith("." + suffix) for suffix in suffixes)
+
+
+def check_url_shape(url: str) -> tuple[str, int]:
+    """(host, port) of `url` if it looks fetchable; FetchError/BlockedAddress if not.
+
+    Never touches the network, so a web request may call it: http(s) only, a host, a valid
+    port, and no literal private/loopback address or local-only name. A public-looking name
+    may still resolve to a private address; fetching checks the addresses it connects to.
+    """
+    host, port = _host_and_port(url)
+    name = host.rstrip(".").lower()
+    address = _literal_address(name)
+    if address is not None:
+        allowed = _address_allowed(address)
+    elif _is_under(name, _LOOPBACK_NAMES):
+        allowed = settings.HTTP_ALLOW_LOOPBACK or settings.HTTP_ALLOW_PRIVATE_ADDRESSES
+    elif _is_under(name, _PRIVATE_NAMES):
+        allowed = settings.HTTP_ALLOW_PRIVATE_ADDRESSES
+    else:
+        allowed = True
+    if not allowed:
+        raise BlockedAddress("the address is private or local and is never fetched")
+    return host, port
+
+
 def check_url(url: str) -> None:
     """Raise FetchError unless `url` is http(s) and every address of its host is allowed.
 
-    For forms that want to refuse an address early; fetching checks again, on the very
-    addresses it connects to.
+    It resolves the host name, so it is for workers and commands; a web request calls
+    check_url_shape. Fetching checks again, on the very addresses it connects to.
     """
-    host, port = _host_and_port(url)
-    # Forms call this while someone waits: a slow DNS server must not hold the page long.
+    host, port = check_url_shape(url)
+    # A command may call this while someone waits: a slow DNS server must not hold it long.
     with _until(settings.HTTP_TIMEOUT_SECONDS):
         resolve(host, port)
 

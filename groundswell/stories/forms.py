@@ -37,14 +37,16 @@ class StoryForm(forms.ModelForm):
     def clean_link_url(self) -> str:
         url = self.cleaned_data.get("link_url", "")
         if url:
+            # Only the shape: a DNS lookup here would let a slow DNS server hold the page.
+            # The worker resolves the name and refuses a private address on the card.
             try:
-                http.check_url(url)
+                http.check_url_shape(url)
             except http.BlockedAddress:
                 raise forms.ValidationError(
                     _("Links to private or local network addresses are not allowed.")
                 ) from None
             except http.FetchError:
-                pass  # it may resolve later; the card will say if it cannot be fetched
+                pass  # the card will say why it cannot be fetched
         return url
 
     def clean(self) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def _check_server(url: str) -> str:
     if parts.scheme != "https" and not (parts.scheme == "http" and plain_allowed):
         raise ValidationError({"service_url": _("The server address must start with https://.")})
     try:
-        http.check_url(url)
+        http.check_url_shape(url)  # no DNS lookup while the page waits
     except http.FetchError:
         raise ValidationError(
             {"service_url": _("That server address cannot be used: check it and try again.")}

@@ -62,3 +62,78 @@ def test_bodies_over_the_limit_are_refused_even_when_compressed(web_server):
 def test_only_http_urls_are_fetched(url):
     with pytest.raises(http.FetchError):
         http.get(url)
+
+
+# --- the shape check a web request may make: no DNS lookup --------------------------------
+
+
+@pytest.fixture
+def no_dns(monkeypatch):
+    """Every getaddrinfo call is recorded and fails, so a lookup cannot go unnoticed."""
+    import socket
+
+    asked: list[str] = []
+
+    def getaddrinfo(host, *args, **kwargs):
+        asked.append(host)
+        raise socket.gaierror("no DNS in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.1/",
+        "http://127.0.0.1/",
+        "http://[::1]/",
+        "http://[::ffff:192.168.0.1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://2130706433/",
+        "http://127.1/",
+        "http://0x7f.0.0.1/",
+        "http://localhost:8000/",
+        "http://LOCALHOST./",
+        "http://admin.localhost/",
+        "http://printer.local/",
+        "https://metadata.google.internal/",
+    ],
+)
+def test_the_shape_check_refuses_local_addresses_and_names_without_a_lookup(url, no_dns, settings):
+    settings.HTTP_ALLOW_LOOPBACK = False
+    with pytest.raises(http.BlockedAddress):
+        http.check_url_shape(url)
+    assert no_dns == []
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.org/", "only http and https"),
+        ("http:///no-host", "only http and https"),
+        ("http://example.org:99999/", "invalid port"),
+        ("http://example.org:port/", "invalid port"),
+    ],
+)
+def test_the_shape_check_refuses_what_cannot_be_fetched(url, message, no_dns):
+    with pytest.raises(http.FetchError, match=message):
+        http.check_url_shape(url)
+    assert no_dns == []
+
+
+def test_the_shape_check_lets_a_public_name_through_without_resolving_it(no_dns, settings):
+    settings.HTTP_ALLOW_LOOPBACK = False
+    for url in ["https://example.org/a", "http://cafe.be:8080/", "https://local.example.org/"]:
+        assert http.check_url_shape(url)[0] == url.split("/")[2].split(":")[0]
+    assert no_dns == []
+
+
+def test_the_shape_check_follows_the_loopback_setting(no_dns, settings):
+    settings.HTTP_ALLOW_LOOPBACK = True
+    assert http.check_url_shape("http://127.0.0.1:8000/") == ("127.0.0.1", 8000)
+    assert http.check_url_shape("http://localhost/") == ("localhost", 80)
+    with pytest.raises(http.BlockedAddress):
+        http.check_url_shape("http://10.0.0.1/")
+    with pytest.raises(http.BlockedAddress):
+        http.check_url_shape("http://files.internal/")

@@ -1,4 +1,5 @@
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -251,3 +252,70 @@ def test_the_preview_of_an_undated_story_starts_its_byline_with_the_author(signe
     )
     assert response.status_code == 200
     assert _byline(response.content.decode()) == "Alice Owner"
+
+
+class RecordingDNS:
+    """getaddrinfo that answers 127.0.0.1 for every name and remembers each one asked."""
+
+    def __init__(self, monkeypatch):
+        import socket
+
+        self.asked: list[str] = []
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            self.asked.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_the_link_form_makes_no_dns_lookup_and_the_worker_refuses_a_name_that_is_loopback(
+    signed_in, org, web_server, monkeypatch, settings
+):
+    from groundswell.stories import tasks
+
+    settings.HTTP_ALLOW_LOOPBACK = False
+    queued: list[int] = []
+    real_task = tasks.fetch_link_card
+    # The test task backend runs tasks inside the request; the worker's fetch is run below.
+    monkeypatch.setattr(tasks, "fetch_link_card", SimpleNamespace(enqueue=queued.append))
+    dns = RecordingDNS(monkeypatch)
+    port = web_server.server.server_address[1]
+    link = f"http://news.example.org:{port}/story"
+
+    response = signed_in.post(
+        reverse("stories:staff_new", args=[org.slug]),
+        {"title": "T", "slug": "t", "language": "en", "link_url": link},
+    )
+    assert response.status_code == 302
+    assert dns.asked == []
+    story = Story.objects.get()
+    assert story.link_url == link
+    assert queued == [story.link_card.pk]
+
+    real_task.call(story.link_card.pk)
+    story.link_card.refresh_from_db()
+    assert dns.asked == ["news.example.org"]
+    assert story.link_card.status == LinkCardStatus.REFUSED
+    assert story.link_card.error == "the address is private or local and is never fetched"
+    assert web_server.requests == []
+    page = signed_in.get(reverse("stories:staff_edit", args=[org.slug, story.pk])).content
+    assert b"the address is private or local and is never fetched" in page
+
+
+def test_a_literal_private_link_is_refused_in_the_form_without_a_lookup(
+    signed_in, org, monkeypatch, settings
+):
+    settings.HTTP_ALLOW_LOOPBACK = False
+    dns = RecordingDNS(monkeypatch)
+    for url in ["http://127.0.0.1/", "http://10.0.0.1/", "http://intranet.internal/"]:
+        response = signed_in.post(
+            reverse("stories:staff_new", args=[org.slug]),
+            {"title": "T", "slug": "t", "language": "en", "link_url": url},
+        )
+        assert response.status_code == 200, url
+        assert "Links to private or local network addresses are not allowed." in (
+            response.content.decode()
+        ), url
+    assert dns.asked == []
+    assert not Story.objects.exists()

@@ -178,3 +178,30 @@ def test_only_an_owner_disconnects(client, alice, bob, bluesky_account):
     assert client.post(url).status_code == 302
     bluesky_account.refresh_from_db()
     assert not bluesky_account.is_connected
+
+
+@pytest.mark.parametrize(
+    "server", ["https://10.0.0.1", "https://127.0.0.1:8443", "https://mastodon.internal"]
+)
+def test_a_local_server_address_is_refused_without_a_dns_lookup(
+    client, alice, org, server, monkeypatch, settings
+):
+    import socket
+
+    settings.HTTP_ALLOW_LOOPBACK = False
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    client.force_login(alice)
+    response = client.post(
+        reverse("syndication:accounts", args=["alices"]),
+        {"network": "mastodon", "mastodon-service_url": server, "mastodon-access_token": "t"},
+    )
+    assert response.status_code == 200
+    assert "That server address cannot be used" in response.content.decode()
+    assert asked == []
+    assert not ChannelAccount.objects.exists()
