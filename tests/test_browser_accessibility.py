@@ -53,7 +53,7 @@ def test_axe_finds_nothing_on_the_public_pages_of_the_loop(live_server, new_cont
     page.get_by_role("textbox", name="Email").fill("ana@example.net")
     page.locator("input[name=consent]").check()
     page.get_by_role("button", name="Sign the petition").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you! One more step")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you! Now check your email")
     axe(page)
 
 

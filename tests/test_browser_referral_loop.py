@@ -25,7 +25,7 @@ def sign_on_phone(page, *, name: str, email: str) -> None:
     page.locator("input[name=consent]").check()
     page.locator("input[name=wants_updates]").check()
     page.get_by_role("button", name="Sign the petition").click()
-    page.get_by_role("heading", name="Thank you! One more step").wait_for()
+    page.get_by_role("heading", name="Thank you! Now check your email").wait_for()
 
 
 def confirm_from_email(page, smtp_server, email: str, live_server) -> str:

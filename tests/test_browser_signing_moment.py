@@ -100,7 +100,9 @@ def test_a_mistake_is_summarised_focused_and_linked_to_its_field(live_server, ne
             email.fill("asha@example.net")
             page.locator("input[name=consent]").check()
             page.get_by_role("button", name="Sign the petition").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("Thank you! One more step")
+            expect(page.get_by_role("heading", level=1)).to_have_text(
+                "Thank you! Now check your email"
+            )
 
 
 @pytest.mark.browser

@@ -187,30 +187,17 @@ def sign_petition(
     return SignatureResult(signature=signature, share_token=share, created=created)
 
 
-def signed_before(petition: Petition, token: str) -> bool | None:
-    """For the thank-you page of `token`: had this address signed the petition already?
+def is_share_token_of(petition: Petition, token: str) -> bool:
+    """Whether `token` was handed out for `petition`, still in the intake or recorded.
 
-    None if the token is not one of this petition's. While the signature waits in the intake
-    the answer is whether the address has a signature here; once recorded, a repeat's token
-    is a later link of someone who already held one for this petition.
+    The thank-you page asks only this. Whether the address had signed before is never shown:
+    anyone can type anyone's address, and which petitions a person signed is theirs to tell.
+    The email that address receives says it instead.
     """
-    waiting = (
-        SignatureIntake.objects.filter(share_token=token, petition=petition)
-        .values_list("email_key", flat=True)
-        .first()
+    return (
+        SignatureIntake.objects.filter(share_token=token, petition=petition).exists()
+        or ShareToken.objects.filter(token=token, petition=petition).exists()
     )
-    if waiting is not None:
-        return Signature.objects.filter(
-            petition=petition,
-            supporter__organisation_id=petition.organisation_id,
-            supporter__email_key=waiting,
-        ).exists()
-    share = ShareToken.objects.filter(token=token, petition=petition).first()
-    if share is None:
-        return None
-    return ShareToken.objects.filter(
-        supporter_id=share.supporter_id, petition=petition, pk__lt=share.pk
-    ).exists()
 
 
 def first_share_token(supporter: Supporter, petition: Petition) -> ShareToken:

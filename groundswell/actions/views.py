@@ -200,9 +200,7 @@ def _sign_page(
 
 def thanks(request: HttpRequest, org_slug: str, petition_id: int, token: str) -> HttpResponse:
     petition = public_petition(org_slug, petition_id)
-    # Decided here, not in the sign request, which stays a single INSERT.
-    repeat = services.signed_before(petition, token)
-    if repeat is None:
+    if not services.is_share_token_of(petition, token):
         raise Http404
     return render(
         request,
@@ -210,7 +208,6 @@ def thanks(request: HttpRequest, org_slug: str, petition_id: int, token: str) ->
         {
             "organisation": petition.organisation,
             "petition": petition,
-            "repeat": repeat,
             "share": share_links(petition, token),
             "next_petitions": next_petitions(petition),
         },
