@@ -95,3 +95,44 @@ def test_a_server_on_plain_http_is_refused_before_the_token_is_sent(
     assert "service_url" in refused.value.message_dict
     assert mastodon_server.requests == []
     assert not ChannelAccount.objects.exists()
+
+
+def test_a_server_name_that_resolves_to_loopback_fails_the_post_with_its_reason(
+    owner, client, alice, published_story, mastodon_account, mastodon_server, monkeypatch, settings
+):
+    import socket
+
+    from django.urls import reverse
+
+    from groundswell.syndication.models import ScheduledPost
+
+    # The connect form checks only the address's shape; the name is resolved by the worker.
+    port = int(mastodon_server.url.rsplit(":", 1)[1])
+    ChannelAccount.objects.filter(pk=mastodon_account.pk).update(
+        service_url=f"http://social.example.org:{port}"
+    )
+    mastodon_account.refresh_from_db()
+    settings.HTTP_ALLOW_LOOPBACK = False
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    seen_before = len(mastodon_server.requests)
+    post = services.schedule_post(
+        owner, published_story, mastodon_account, text="Otters!", scheduled_at=timezone.now()
+    )
+    for _attempt in range(services.MAX_AUTOMATIC_ATTEMPTS):
+        ScheduledPost.objects.filter(pk=post.pk).update(scheduled_at=timezone.now())
+        services.dispatch_due()
+
+    post.refresh_from_db()
+    assert post.state == "failed"
+    assert post.last_error == "the address is private or local and is never fetched"
+    assert "social.example.org" in asked
+    assert len(mastodon_server.requests) == seen_before
+    client.force_login(alice)
+    page = client.get(reverse("syndication:calendar", args=["alices"])).content.decode()
+    assert "the address is private or local and is never fetched" in page
