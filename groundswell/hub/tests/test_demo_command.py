@@ -15,6 +15,8 @@ from groundswell.hub.management.commands import demo as demo_command
 
 
 class FinishedProcess:
+    returncode = 0
+
     def __init__(self, args, env):
         self.args, self.env = args, env
 

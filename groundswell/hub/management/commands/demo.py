@@ -1,10 +1,8 @@
 """`make demo`: migrate, seed fictional data once, then run the web server and the worker."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +13,7 @@ from groundswell.hub import demo
 from groundswell.lib.siteurl import local_site_url
 
 from .serve import default_workers, granian_command
+from .worker import parent_death_signal, supervise
 
 
 class Command(BaseCommand):
@@ -50,8 +49,11 @@ class Command(BaseCommand):
             "SITE_URL": settings.SITE_URL,
         }
         manage = [sys.executable, "-m", "groundswell"]
-        worker = subprocess.Popen([*manage, "worker"], env=env)
-        web = subprocess.Popen(granian_command(host, port, default_workers()), env=env)
+        die_with_us = parent_death_signal()
+        worker = subprocess.Popen([*manage, "worker"], env=env, preexec_fn=die_with_us)
+        web = subprocess.Popen(
+            granian_command(host, port, default_workers()), env=env, preexec_fn=die_with_us
+        )
         url = f"{settings.SITE_URL}/"
         listening = f"{local_site_url(host, port)}/"
         lines = [
@@ -75,17 +77,6 @@ class Command(BaseCommand):
         )
         lines.append("Press Ctrl-C to stop.")
         self.stdout.write("\n".join(lines))
-        try:
-            while web.poll() is None and worker.poll() is None:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for process in (web, worker):
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in (web, worker):
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        # Stopped by Ctrl-C or by a SIGTERM (a service manager, `kill`): either way the web
+        # server and the worker stop with it, and die with it if it is killed outright.
+        supervise([web, worker])

@@ -1,0 +1,72 @@
+"""Stopping `python -m groundswell demo` stops everything it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# The test run's own settings (tasks inline, mail in memory, perhaps PostgreSQL) are not
+# the demo's: it runs as a person would start it, on SQLite in its own data directory.
+NOT_FOR_THE_DEMO = ("DATABASE_URL", "TASKS_BACKEND", "EMAIL_BACKEND", "SITE_URL", "PORT")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        for child in (task / "children").read_text().split():
+            found |= {int(child)} | descendants(int(child))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in NOT_FOR_THE_DEMO}
+    env["GROUNDSWELL_DATA_DIR"] = str(tmp_path)
+    # Into a file, not a pipe: a pipe nobody reads fills up and blocks whoever writes to it.
+    log = tmp_path / "demo.log"
+    with log.open("w") as output:
+        demo = subprocess.Popen(  # noqa: S603 - our own interpreter and command
+            [sys.executable, "-m", "groundswell", "demo", "--port", str(free_port())],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 240
+        while "Press Ctrl-C to stop." not in log.read_text() and time.monotonic() < deadline:
+            assert demo.poll() is None, log.read_text()
+            time.sleep(0.5)
+        # The web server and the worker (with its queue workers) are up.
+        wait_until = time.monotonic() + 30
+        while len(children := descendants(demo.pid)) < 4 and time.monotonic() < wait_until:
+            time.sleep(0.5)
+        assert len(children) >= 4, children
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=60) is not None
+        wait_until = time.monotonic() + 30
+        while any(alive(pid) for pid in children) and time.monotonic() < wait_until:
+            time.sleep(0.5)
+        assert not [Path(f"/proc/{pid}/cmdline").read_text() for pid in children if alive(pid)]
+    finally:
+        # Whatever the outcome, nothing of this test's demo outlives it.
+        for pid in [demo.pid, *children]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
