@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.tasks import Task, default_task_backend, task
 from django.template.loader import render_to_string
 
@@ -65,29 +66,44 @@ def _send_confirmations_and_notices() -> int:
 
 
 def _send_confirmation_batch() -> int:
-    owed = list(
+    return _send_batch(
         Signature.objects.filter(
-            state=SignatureState.PENDING,
-            confirmations_delivered__lt=F("confirmation_sends"),
-        )
-        .select_related("petition__organisation", "supporter")
-        .order_by("id")[:CONFIRMATION_BATCH]
+            state=SignatureState.PENDING, confirmations_delivered__lt=F("confirmation_sends")
+        ),
+        wanted="confirmation_sends",
+        delivered="confirmations_delivered",
+        build=_confirmation,
     )
-    if not owed:
+
+
+def _send_batch(
+    owed: QuerySet[Signature],
+    *,
+    wanted: str,
+    delivered: str,
+    build: Callable[[Signature, int, str | None], EmailMessage],
+) -> int:
+    """Send one batch of the emails `owed` over one SMTP connection, at least once: a row's
+    `delivered` count catches up with its `wanted` count only after its email went."""
+    rows = list(
+        owed.select_related("petition__organisation", "supporter").order_by("id")[
+            :CONFIRMATION_BATCH
+        ]
+    )
+    if not rows:
         return 0
     host = urlsplit(settings.SITE_URL).hostname
     with mail.mailers.default as connection:
-        for signature in owed:
-            supporter = signature.supporter
-            number = signature.confirmation_sends
-            if supporter.email:
-                connection.send_messages([_confirmation(signature, number, host)])
+        for signature in rows:
+            number = getattr(signature, wanted)
+            if signature.supporter.email:  # nobody to write to once erased
+                connection.send_messages([build(signature, number, host)])
             # Conditional: a repeat signature that asked for one more send meanwhile keeps
             # its claim on it.
             Signature.objects.filter(
-                pk=signature.pk, confirmations_delivered=signature.confirmations_delivered
-            ).update(confirmations_delivered=number)
-    return len(owed)
+                pk=signature.pk, **{delivered: getattr(signature, delivered)}
+            ).update(**{delivered: number})
+    return len(rows)
 
 
 def _confirmation(signature: Signature, number: int, host: str | None) -> EmailMessage:
@@ -114,25 +130,13 @@ def _confirmation(signature: Signature, number: int, host: str | None) -> EmailM
 
 
 def _send_repeat_notice_batch() -> int:
-    """'You have already signed' emails owed (`repeat_notices > repeat_notices_delivered`),
-    sent like the confirmations: at least once, counted after sending."""
-    owed = list(
-        Signature.objects.filter(repeat_notices_delivered__lt=F("repeat_notices"))
-        .select_related("petition__organisation", "supporter")
-        .order_by("id")[:CONFIRMATION_BATCH]
+    """'You have already signed' emails owed, sent like the confirmations."""
+    return _send_batch(
+        Signature.objects.filter(repeat_notices_delivered__lt=F("repeat_notices")),
+        wanted="repeat_notices",
+        delivered="repeat_notices_delivered",
+        build=_repeat_notice,
     )
-    if not owed:
-        return 0
-    host = urlsplit(settings.SITE_URL).hostname
-    with mail.mailers.default as connection:
-        for signature in owed:
-            number = signature.repeat_notices
-            if signature.supporter.email:  # nobody to write to once erased
-                connection.send_messages([_repeat_notice(signature, number, host)])
-            Signature.objects.filter(
-                pk=signature.pk, repeat_notices_delivered=signature.repeat_notices_delivered
-            ).update(repeat_notices_delivered=number)
-    return len(owed)
 
 
 def _repeat_notice(signature: Signature, number: int, host: str | None) -> EmailMessage:
