@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .workflow import PostState
+from .workflow import AccountState, PostState
 
 
 class Network(models.TextChoices):
@@ -15,6 +15,17 @@ class Network(models.TextChoices):
     # Built in: "posts" to a timeline page on this site, so scheduling can be tried without an
     # account anywhere (the demo connects it). See local.py.
     LOCAL = "local", _("Demo timeline (this site)")
+
+
+class ChannelAccountQuerySet(models.QuerySet["ChannelAccount"]):
+    def current(self) -> ChannelAccountQuerySet:
+        """Not disconnected, whatever its state (what the Social accounts page lists)."""
+        return self.filter(disconnected_at__isnull=True)
+
+    def usable(self) -> ChannelAccountQuerySet:
+        """Posts may be scheduled to these: connected, or still being checked (the post
+        waits for the check)."""
+        return self.current().exclude(state=AccountState.FAILED)
 
 
 class ChannelAccount(models.Model):
@@ -38,6 +49,12 @@ class ChannelAccount(models.Model):
     )
     connected_at = models.DateTimeField(auto_now_add=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
+    # Written only by accounts.py, through the transitions in workflow.py.
+    state = models.CharField(_("state"), max_length=10, choices=AccountState.choices)
+    # Why the check failed, in words staff can act on.
+    failure_reason = models.CharField(max_length=500, blank=True)
+
+    objects = ChannelAccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["network", "handle"]
@@ -56,7 +73,11 @@ class ChannelAccount(models.Model):
 
     @property
     def is_connected(self) -> bool:
-        return self.disconnected_at is None
+        return self.disconnected_at is None and self.state == AccountState.CONNECTED
+
+    @property
+    def is_usable(self) -> bool:
+        return self.disconnected_at is None and self.state != AccountState.FAILED
 
 
 class Attachment(models.TextChoices):

@@ -1,16 +1,15 @@
-"""Connecting accounts, scheduling posts and sending them (conventions, habits 1 and 4)."""
+"""Scheduling posts and sending them (conventions, habits 1 and 4); accounts.py connects
+accounts."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +18,21 @@ from django.utils.translation import gettext_lazy
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership, of_public_organisation
 from groundswell.audit.services import record
-from groundswell.lib import http
 from groundswell.stories.models import Story
 from groundswell.stories.workflow import State as StoryState
 
 from . import bluesky, crypto, local, mastodon
+from .accounts import (  # noqa: F401 - callers connect accounts through services, as before
+    ALREADY_CONNECTED,
+    connect_bluesky,
+    connect_local,
+    connect_mastodon,
+    disconnect_account,
+)
 from .length import measure
 from .models import Attachment, ChannelAccount, Network, ScheduledPost
 from .outgoing import Delivered, DeliveryError, Image, Link, Outgoing
-from .workflow import PostState, allowed
+from .workflow import AccountState, PostState, allowed
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +42,6 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5))
 STUCK_AFTER = timedelta(minutes=10)
 NOT_PUBLISHED = gettext_lazy("Waiting: the story is not published on the hub yet.")
 UNAPPROVED = gettext_lazy("Waiting: an owner has to approve this post.")
-ALREADY_CONNECTED = gettext_lazy(
-    "An account on this network is already connected; disconnect it first."
-)
 # What lets a due post go out, as filters, so that the claim itself checks them: a story
 # unpublished after the worker loaded the post must stop it (habit 6).
 PUBLISHED = Q(story__state=StoryState.PUBLISHED)
@@ -50,165 +52,12 @@ MAY_GO_OUT = of_public_organisation() | Q(account__network=Network.LOCAL)
 ORGANISATION_WAITING = gettext_lazy(
     "Waiting: a site operator has not approved this organisation yet, so nothing of it is public."
 )
-
-
-# --- Accounts -------------------------------------------------------------------------------
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_server(url: str) -> str:
-    """The address of a server we send a secret to: https only, and an allowed host.
-
-    Plain http would show the app password or token to anyone on the path; the tests' fake
-    servers on loopback are the only exception (settings.HTTP_ALLOW_LOOPBACK).
-    """
-    url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    plain_allowed = settings.HTTP_ALLOW_LOOPBACK and _is_loopback(parts.hostname or "")
-    if parts.scheme != "https" and not (parts.scheme == "http" and plain_allowed):
-        raise ValidationError({"service_url": _("The server address must start with https://.")})
-    try:
-        http.check_url_shape(url)  # no DNS lookup while the page waits
-    except http.FetchError:
-        raise ValidationError(
-            {"service_url": _("That server address cannot be used: check it and try again.")}
-        ) from None
-    return url
-
-
-def _refuse_second(membership: Membership, network: str) -> None:
-    if ChannelAccount.objects.filter(
-        organisation=membership.organisation, network=network, disconnected_at__isnull=True
-    ).exists():
-        raise ValidationError(ALREADY_CONNECTED)
-
-
-def _verification_failed(error: DeliveryError) -> ValidationError:
-    if error.temporary:
-        return ValidationError(
-            _("The server could not be reached (%(reason)s). Try again later.")
-            % {"reason": str(error)}
-        )
-    return ValidationError(_("The server refused these details: %(reason)s") % {"reason": error})
-
-
-def _connect(
-    membership: Membership, *, network: str, handle: str, server: str, secret: str, remote_id: str
-) -> ChannelAccount:
-    with transaction.atomic():
-        _refuse_second(membership, network)
-        try:
-            # Two people connecting at once both pass the check above; the partial unique
-            # constraint lets only one in.
-            with transaction.atomic():
-                account = ChannelAccount.objects.create(
-                    organisation=membership.organisation,
-                    network=network,
-                    handle=handle,
-                    service_url=server,
-                    secret_encrypted=crypto.encrypt(secret),
-                    remote_account_id=remote_id,
-                    connected_by=membership.user,
-                )
-        except IntegrityError:
-            raise ValidationError(ALREADY_CONNECTED) from None
-        record(
-            organisation=membership.organisation,
-            actor=membership.user,
-            action="syndication.connect",
-            target=account,
-            summary=_("Connected the %(network)s account %(handle)s")
-            % {"network": account.get_network_display(), "handle": handle},
-            changes={"network": ["", network], "handle": ["", handle], "server": ["", server]},
-        )
-    return account
-
-
-def connect_bluesky(
-    membership: Membership, *, handle: str, app_password: str, service_url: str = ""
-) -> ChannelAccount:
-    """Check the handle and app password by logging in, then keep them (the password encrypted)."""
-    require(membership, "organisation.edit")
-    server = _check_server(service_url or bluesky.DEFAULT_SERVICE)
-    handle = handle.strip().lstrip("@")
-    _refuse_second(membership, Network.BLUESKY)
-    try:
-        did = bluesky.verify(server, handle, app_password)
-    except DeliveryError as error:
-        raise _verification_failed(error) from None
-    return _connect(
-        membership,
-        network=Network.BLUESKY,
-        handle=handle,
-        server=server,
-        secret=app_password,
-        remote_id=did,
-    )
-
-
-def connect_local(membership: Membership) -> ChannelAccount:
-    """Connect the built-in demo timeline: nothing to check, no secret to keep."""
-    require(membership, "organisation.edit")
-    return _connect(
-        membership,
-        network=Network.LOCAL,
-        handle=str(Network.LOCAL.label),
-        server=settings.SITE_URL,
-        secret="",
-        remote_id="",
-    )
-
-
-def connect_mastodon(
-    membership: Membership, *, service_url: str, access_token: str
-) -> ChannelAccount:
-    """Check the access token with the server, then keep it encrypted."""
-    require(membership, "organisation.edit")
-    server = _check_server(service_url)
-    _refuse_second(membership, Network.MASTODON)
-    try:
-        acct, account_id = mastodon.verify(server, access_token.strip())
-    except DeliveryError as error:
-        raise _verification_failed(error) from None
-    return _connect(
-        membership,
-        network=Network.MASTODON,
-        handle=acct,
-        server=server,
-        secret=access_token.strip(),
-        remote_id=account_id,
-    )
-
-
-@transaction.atomic
-def disconnect_account(membership: Membership, account: ChannelAccount) -> None:
-    """Forget the secret; posts still waiting for this account fail with a reason."""
-    require(membership, "organisation.edit")
-    now = timezone.now()
-    changed = ChannelAccount.objects.filter(pk=account.pk, disconnected_at__isnull=True).update(
-        disconnected_at=now, secret_encrypted="", session_encrypted=""
-    )
-    if not changed:
-        return
-    ScheduledPost.objects.filter(account=account, state=PostState.SCHEDULED).update(
-        state=PostState.FAILED, last_error=_("The account was disconnected.")
-    )
-    record(
-        organisation=membership.organisation,
-        actor=membership.user,
-        action="syndication.disconnect",
-        target=account,
-        summary=_("Disconnected the %(network)s account %(handle)s")
-        % {"network": account.get_network_display(), "handle": account.handle},
-    )
+# Only an account the worker has logged in with posts; one still being checked makes the
+# post wait, one whose check failed makes it fail (fail_for_failed_accounts).
+ACCOUNT_CONNECTED = Q(account__state=AccountState.CONNECTED)
+ACCOUNT_CHECKING = gettext_lazy(
+    "Waiting: the account is still being checked with its server (see Social accounts)."
+)
 
 
 # --- Scheduling -----------------------------------------------------------------------------
@@ -250,7 +99,7 @@ def schedule_post(
     require(membership, "content.write")
     if story.organisation_id != membership.organisation_id:
         raise ValidationError(_("Choose one of your organisation's stories."))
-    if account.organisation_id != membership.organisation_id or not account.is_connected:
+    if account.organisation_id != membership.organisation_id or not account.is_usable:
         raise ValidationError({"account": _("Choose one of your connected accounts.")})
     text = text.strip()
     if not text:
@@ -333,14 +182,15 @@ def retry_post(membership: Membership, post: ScheduledPost) -> None:
     """Put a failed post back in the queue to go out as soon as the worker next looks."""
     require(membership, "content.write")
     previous, account = post.account, post.account
-    if not account.is_connected:
-        # Disconnecting failed the posts waiting for that account; reconnecting makes a new
-        # row, so the post moves to whichever account on the network is connected now.
-        current = ChannelAccount.objects.filter(
-            organisation_id=post.organisation_id,
-            network=account.network,
-            disconnected_at__isnull=True,
-        ).first()
+    if not account.is_usable:
+        # Disconnecting (or a failed check) failed the posts waiting for that account;
+        # reconnecting makes a new row, so the post moves to whichever account on the network
+        # is connected (or being checked) now.
+        current = (
+            ChannelAccount.objects.usable()
+            .filter(organisation_id=post.organisation_id, network=account.network)
+            .first()
+        )
         if current is None:
             raise ValidationError(
                 _("No %(network)s account is connected: connect one, then retry.")
@@ -400,8 +250,25 @@ def note_why_waiting(posts: QuerySet[ScheduledPost]) -> None:
         (NOT_PUBLISHED, posts.exclude(PUBLISHED)),
         (UNAPPROVED, posts.filter(PUBLISHED).exclude(APPROVED)),
         (ORGANISATION_WAITING, posts.filter(PUBLISHED & APPROVED).exclude(MAY_GO_OUT)),
+        (
+            ACCOUNT_CHECKING,
+            posts.filter(PUBLISHED & APPROVED & MAY_GO_OUT, account__state=AccountState.CHECKING),
+        ),
     ):
         waiting.exclude(waiting_reason=str(reason)).update(waiting_reason=str(reason))
+
+
+def fail_for_failed_accounts(posts: QuerySet[ScheduledPost]) -> int:
+    """Fail the due posts whose account's check failed, saying why (a person retries them
+    once the account is connected again)."""
+    count = 0
+    for post in posts.filter(account__state=AccountState.FAILED).select_related("account"):
+        reason = _(
+            "The account could not be connected (%(reason)s). Connect it again under Social "
+            "accounts, then retry."
+        ) % {"reason": post.account.failure_reason}
+        count += _move(post, PostState.SCHEDULED, PostState.FAILED, last_error=reason[:500])
+    return count
 
 
 def _image(story_image: Any, *, small: bool = False) -> Image | None:
@@ -517,12 +384,14 @@ def deliver(post_id: int) -> str:
         post,
         PostState.SCHEDULED,
         PostState.SENDING,
-        when=PUBLISHED & APPROVED & MAY_GO_OUT,
+        when=PUBLISHED & APPROVED & MAY_GO_OUT & ACCOUNT_CONNECTED,
         claimed_at=now,
         attempts=F("attempts") + 1,
         waiting_reason="",
     ):
-        note_why_waiting(ScheduledPost.objects.filter(pk=post.pk, state=PostState.SCHEDULED))
+        waiting = ScheduledPost.objects.filter(pk=post.pk, state=PostState.SCHEDULED)
+        fail_for_failed_accounts(waiting)
+        note_why_waiting(waiting)
         return _current_state(post)
     post.attempts += 1
     try:
@@ -638,8 +507,10 @@ def dispatch_due(limit: int = 100) -> int:
     """Send the posts that are due and may go out; note on the others why they wait."""
     expire_stuck()
     due = ScheduledPost.objects.due(timezone.now())
+    fail_for_failed_accounts(due)
     note_why_waiting(due)
-    ready = list(due.filter(PUBLISHED & APPROVED & MAY_GO_OUT).values_list("pk", flat=True)[:limit])
+    may_go = PUBLISHED & APPROVED & MAY_GO_OUT & ACCOUNT_CONNECTED
+    ready = list(due.filter(may_go).values_list("pk", flat=True)[:limit])
     for post_id in ready:
         deliver(post_id)
     return len(ready)

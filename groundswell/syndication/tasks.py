@@ -7,7 +7,7 @@ from django.tasks import task
 from groundswell.lib.http import NETWORK_QUEUE
 from groundswell.lib.periodic import keep_one_waiting, repeat
 
-from . import services
+from . import accounts, services
 
 # How often the worker looks for due posts: "on time" means within this.
 DISPATCH_EVERY = timedelta(seconds=15)
@@ -19,6 +19,12 @@ def dispatch_due_posts() -> None:
     immediate one in tests) it runs once and does not re-enqueue itself."""
     services.dispatch_due()
     repeat(dispatch_due_posts, every=DISPATCH_EVERY)
+
+
+@task(queue_name=NETWORK_QUEUE)
+def check_account(account_id: int) -> None:
+    """Log in with an account just connected on the Social accounts page (accounts.check)."""
+    accounts.check(account_id)
 
 
 def schedule_periodic(*, delay: timedelta = timedelta(0)) -> bool:

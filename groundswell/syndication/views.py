@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,14 +23,23 @@ from . import services
 from .access import access_account, access_post
 from .forms import BlueskyConnectForm, MastodonConnectForm, ScheduleForm
 from .models import ChannelAccount, LocalPost, Network, ScheduledPost
-from .workflow import PostState
+from .workflow import AccountState, PostState
 
 
-def _connected(membership: Membership) -> list[ChannelAccount]:
-    return list(
-        ChannelAccount.objects.filter(
-            organisation=membership.organisation, disconnected_at__isnull=True
-        )
+def _current(membership: Membership) -> list[ChannelAccount]:
+    return list(ChannelAccount.objects.current().filter(organisation=membership.organisation))
+
+
+def _usable(membership: Membership) -> list[ChannelAccount]:
+    return list(ChannelAccount.objects.usable().filter(organisation=membership.organisation))
+
+
+def _checking(request: HttpRequest, account: ChannelAccount) -> None:
+    server = urlsplit(account.service_url).hostname or account.service_url
+    messages.success(
+        request,
+        _("We are checking the account with %(server)s; this page shows the result in a moment.")
+        % {"server": server},
     )
 
 
@@ -38,7 +49,13 @@ def _error_text(error: ValidationError) -> str:
 
 @staff_view()
 def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
-    bluesky_form = BlueskyConnectForm(prefix="bluesky")
+    failed = ChannelAccount.objects.current().filter(
+        organisation=membership.organisation, network=Network.BLUESKY, state=AccountState.FAILED
+    )
+    # Trying again after a failed check: the handle and server are there, only the app
+    # password has to be entered again.
+    initial: dict[str, Any] = dict(failed.values("handle", "service_url").first() or {})
+    bluesky_form = BlueskyConnectForm(prefix="bluesky", initial=initial)
     mastodon_form = MastodonConnectForm(prefix="mastodon")
     if request.method == "POST":
         require(membership, "organisation.edit")
@@ -47,8 +64,8 @@ def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
             if network == "bluesky":
                 bluesky_form = BlueskyConnectForm(request.POST, prefix="bluesky")
                 if bluesky_form.is_valid():
-                    services.connect_bluesky(membership, **bluesky_form.cleaned_data)
-                    messages.success(request, _("The Bluesky account is connected."))
+                    account = services.connect_bluesky(membership, **bluesky_form.cleaned_data)
+                    _checking(request, account)
                     return redirect("syndication:accounts", org=membership.organisation.slug)
             elif network == "local":
                 services.connect_local(membership)
@@ -57,18 +74,19 @@ def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
             elif network == "mastodon":
                 mastodon_form = MastodonConnectForm(request.POST, prefix="mastodon")
                 if mastodon_form.is_valid():
-                    services.connect_mastodon(membership, **mastodon_form.cleaned_data)
-                    messages.success(request, _("The Mastodon account is connected."))
+                    account = services.connect_mastodon(membership, **mastodon_form.cleaned_data)
+                    _checking(request, account)
                     return redirect("syndication:accounts", org=membership.organisation.slug)
         except ValidationError as error:
             form = bluesky_form if network == "bluesky" else mastodon_form
             form.add_error(None, error)
+    current = _current(membership)
     context = {
-        "accounts": _connected(membership),
+        "accounts": current,
         "bluesky_form": bluesky_form,
         "mastodon_form": mastodon_form,
         "can_manage": membership.can("organisation.edit"),
-        "local_connected": any(a.network == Network.LOCAL for a in _connected(membership)),
+        "local_connected": any(a.network == Network.LOCAL for a in current),
     }
     return render(request, "syndication/accounts.html", context)
 
@@ -85,7 +103,7 @@ def disconnect(request: HttpRequest, membership: Membership, account_id: int) ->
 @staff_view()
 def schedule(request: HttpRequest, membership: Membership, story_id: int) -> HttpResponse:
     story = access_story(membership, story_id)
-    connected = _connected(membership)
+    connected = _usable(membership)
     posted_for = None
     if request.method == "POST":
         require(membership, "content.write")

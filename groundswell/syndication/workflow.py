@@ -45,3 +45,32 @@ TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
 
 def allowed(source: str, target: str) -> bool:
     return (source, target) in TRANSITIONS
+
+
+# An account connected on the Social accounts page, written down once (habit 4):
+#
+#     checking ──▶ connected
+#         │
+#         └──────▶ failed
+#
+# The page stores the account as "checking" and the worker logs in with it (no network call
+# while the page waits). A failed account is replaced by connecting again; disconnecting is
+# the separate `disconnected_at`, whatever the state.
+
+
+class AccountState(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    CONNECTED = "connected", _("Connected")
+    FAILED = "failed", _("Could not connect")
+
+
+ACCOUNT_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (AccountState.CHECKING, AccountState.CONNECTED),
+        (AccountState.CHECKING, AccountState.FAILED),
+    }
+)
+
+
+def account_allowed(source: str, target: str) -> bool:
+    return (source, target) in ACCOUNT_TRANSITIONS

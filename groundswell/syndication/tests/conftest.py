@@ -10,6 +10,35 @@ from .fakes import APP_PASSWORD, TOKEN, FakeMastodon, FakePDS
 
 
 @pytest.fixture
+def queued(settings):
+    """Tasks are recorded, not run: the test plays the worker (run_checks)."""
+    from django.tasks import default_task_backend
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": settings.TASK_QUEUES,
+        }
+    }
+    default_task_backend.clear()
+    return default_task_backend
+
+
+def run_checks(queued) -> int:
+    """Run the account checks that were enqueued, as the network worker would."""
+    from groundswell.syndication import tasks
+
+    ran = 0
+    for result in list(queued.results):
+        if result.task.name == tasks.check_account.name:
+            assert result.task.queue_name == "network"
+            tasks.check_account.call(*result.args)
+            ran += 1
+    queued.clear()
+    return ran
+
+
+@pytest.fixture
 def pds():
     server = FakePDS()
     yield server
@@ -23,20 +52,31 @@ def mastodon_server():
     server.stop()
 
 
+def checked(account):
+    """Play the worker: run the check the connection enqueued (a no-op if the test backend
+    already ran it), and return the account as stored afterwards."""
+    from groundswell.syndication import accounts
+
+    accounts.check(account.pk)
+    account.refresh_from_db()
+    return account
+
+
 @pytest.fixture
 def bluesky_account(owner, pds):
     from groundswell.syndication.services import connect_bluesky
 
-    return connect_bluesky(
+    account = connect_bluesky(
         owner, handle="alices.bsky.social", app_password=APP_PASSWORD, service_url=pds.url
     )
+    return checked(account)
 
 
 @pytest.fixture
 def mastodon_account(owner, mastodon_server):
     from groundswell.syndication.services import connect_mastodon
 
-    return connect_mastodon(owner, service_url=mastodon_server.url, access_token=TOKEN)
+    return checked(connect_mastodon(owner, service_url=mastodon_server.url, access_token=TOKEN))
 
 
 @pytest.fixture

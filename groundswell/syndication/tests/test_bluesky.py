@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from groundswell.audit.models import AuditEntry
 from groundswell.lib.http import USER_AGENT
-from groundswell.syndication import crypto, services
+from groundswell.syndication import accounts, crypto, services
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
 from .fakes import APP_PASSWORD, DID
@@ -42,11 +42,16 @@ def test_connecting_keeps_the_app_password_encrypted_at_rest(bluesky_account, pd
 
 
 def test_a_wrong_app_password_is_refused_and_nothing_is_kept(owner, pds):
-    with pytest.raises(ValidationError, match="refused"):
-        services.connect_bluesky(
-            owner, handle="alices.bsky.social", app_password="wrong", service_url=pds.url
-        )
-    assert not ChannelAccount.objects.exists()
+    account = services.connect_bluesky(
+        owner, handle="alices.bsky.social", app_password="wrong", service_url=pds.url
+    )
+    accounts.check(account.pk)  # the worker's step (the test backend may have run it already)
+
+    account.refresh_from_db()
+    assert account.state == "failed"
+    assert "refused" in account.failure_reason
+    assert account.secret_encrypted == "" and account.session_encrypted == ""
+    assert not account.is_usable
 
 
 def test_a_pds_on_a_private_address_is_refused_before_any_request(owner, pds, settings):
@@ -143,7 +148,7 @@ def test_two_people_connecting_at_once_get_a_clear_message_not_an_error_page(
     owner, bluesky_account, pds, monkeypatch
 ):
     # The second request checked before the first one's account was saved.
-    monkeypatch.setattr(services, "_refuse_second", lambda membership, network: None)
+    monkeypatch.setattr(accounts, "_refuse_second", lambda membership, network: None)
     with pytest.raises(ValidationError, match="already connected"):
         services.connect_bluesky(
             owner, handle="alices.bsky.social", app_password=APP_PASSWORD, service_url=pds.url

@@ -8,6 +8,7 @@ from groundswell import testing
 from groundswell.syndication import services
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
+from .conftest import run_checks
 from .fakes import APP_PASSWORD
 
 
@@ -18,7 +19,9 @@ def analyst(org):
     return user
 
 
-def test_an_owner_connects_bluesky_and_the_password_is_not_shown_again(client, alice, org, pds):
+def test_an_owner_connects_bluesky_and_the_password_is_not_shown_again(
+    client, alice, org, pds, queued
+):
     client.force_login(alice)
     response = client.post(
         reverse("syndication:accounts", args=["alices"]),
@@ -33,9 +36,13 @@ def test_an_owner_connects_bluesky_and_the_password_is_not_shown_again(client, a
     assert response.status_code == 200
     assert ChannelAccount.objects.get().handle == "alices.bsky.social"
     assert APP_PASSWORD not in response.content.decode()
+    assert run_checks(queued) == 1  # the worker logs in, not the page
+    assert ChannelAccount.objects.get().state == "connected"
+    page = client.get(reverse("syndication:accounts", args=["alices"])).content.decode()
+    assert APP_PASSWORD not in page
 
 
-def test_a_refused_password_shows_why_and_keeps_the_handle(client, alice, org, pds):
+def test_a_refused_password_shows_why_and_keeps_the_handle(client, alice, org, pds, queued):
     client.force_login(alice)
     response = client.post(
         reverse("syndication:accounts", args=["alices"]),
@@ -46,7 +53,9 @@ def test_a_refused_password_shows_why_and_keeps_the_handle(client, alice, org, p
             "bluesky-service_url": pds.url,
         },
     )
-    page = response.content.decode()
+    assert response.status_code == 302
+    run_checks(queued)
+    page = client.get(reverse("syndication:accounts", args=["alices"])).content.decode()
     assert "refused" in page
     assert 'value="alices.bsky.social"' in page
     assert "wrong" not in page
