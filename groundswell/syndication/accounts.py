@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -30,6 +31,8 @@ from .workflow import AccountState, PostState, account_allowed
 
 logger = logging.getLogger(__name__)
 
+# A check still pending after this was lost; the dispatcher runs it (check_forgotten).
+CHECK_FORGOTTEN_AFTER = timedelta(minutes=5)
 ALREADY_CONNECTED = gettext_lazy(
     "An account on this network is already connected; disconnect it first."
 )
@@ -247,6 +250,16 @@ def check(account_id: int) -> str:
             % {"network": account.get_network_display(), "handle": account.handle},
         )
     return account.state
+
+
+def check_forgotten(*, older_than: timedelta = CHECK_FORGOTTEN_AFTER) -> int:
+    """Check the accounts left "checking" longer than `older_than` (a worker that died
+    mid-check, a lost task); the dispatcher calls this on every run (habit 4)."""
+    cutoff = timezone.now() - older_than
+    stale = ChannelAccount.objects.current().filter(
+        state=AccountState.CHECKING, connected_at__lt=cutoff
+    )
+    return sum(1 for pk in stale.values_list("pk", flat=True)[:20] if check(pk))
 
 
 def _check_failed(account: ChannelAccount, reason: str) -> str:

@@ -17,8 +17,12 @@ DISPATCH_EVERY = timedelta(seconds=15)
 def dispatch_due_posts() -> None:
     """Send what is due, then run again shortly. Under a backend that cannot defer (the
     immediate one in tests) it runs once and does not re-enqueue itself."""
-    services.dispatch_due()
-    repeat(dispatch_due_posts, every=DISPATCH_EVERY)
+    try:
+        accounts.check_forgotten()
+        services.dispatch_due()
+    finally:
+        # Re-queued even when this run failed, or posts would stop going out.
+        repeat(dispatch_due_posts, every=DISPATCH_EVERY)
 
 
 @task(queue_name=NETWORK_QUEUE)

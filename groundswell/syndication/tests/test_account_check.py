@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from groundswell.audit.models import AuditEntry
 from groundswell.lib import http
-from groundswell.syndication import crypto, services
+from groundswell.syndication import crypto, services, tasks
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
 from .conftest import run_checks
@@ -208,3 +208,22 @@ def test_a_failed_account_cannot_be_chosen_for_a_new_post(owner, story, pds, que
     with pytest.raises(ValidationError, match="connected accounts"):
         services.schedule_post(owner, story, account, text="Otters", scheduled_at=timezone.now())
     assert not ScheduledPost.objects.exists()
+
+
+def test_a_check_left_waiting_by_a_lost_task_is_run_by_the_dispatcher(owner, pds, queued):
+    account = services.connect_bluesky(
+        owner, handle="alices.bsky.social", app_password=APP_PASSWORD, service_url=pds.url
+    )
+    queued.clear()  # the task was lost (a worker died with it)
+
+    tasks.dispatch_due_posts.call()
+    account.refresh_from_db()
+    assert account.state == "checking"  # a check only just enqueued is left to its task
+
+    ChannelAccount.objects.filter(pk=account.pk).update(
+        connected_at=timezone.now() - timedelta(minutes=6)
+    )
+    tasks.dispatch_due_posts.call()
+
+    account.refresh_from_db()
+    assert account.state == "connected" and account.remote_account_id == DID
