@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 # The test run's own settings (tasks inline, mail in memory, perhaps PostgreSQL) are not
@@ -19,6 +20,14 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
 
 
 def descendants(pid: int) -> set[int]:
@@ -41,9 +50,10 @@ def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path):
     env["GROUNDSWELL_DATA_DIR"] = str(tmp_path)
     # Into a file, not a pipe: a pipe nobody reads fills up and blocks whoever writes to it.
     log = tmp_path / "demo.log"
+    port = free_port()
     with log.open("w") as output:
         demo = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            [sys.executable, "-m", "groundswell", "demo", "--port", str(free_port())],
+            [sys.executable, "-m", "groundswell", "demo", "--port", str(port)],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -53,6 +63,9 @@ def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path):
         deadline = time.monotonic() + 240
         while "Press Ctrl-C to stop." not in log.read_text() and time.monotonic() < deadline:
             assert demo.poll() is None, log.read_text()
+            time.sleep(0.5)
+        # Stopped as a person would stop it: once it answers.
+        while not answers(port) and time.monotonic() < deadline:
             time.sleep(0.5)
         # The web server and the worker (with its queue workers) are up.
         wait_until = time.monotonic() + 30

@@ -52,7 +52,10 @@ class Command(BaseCommand):
         die_with_us = parent_death_signal()
         worker = subprocess.Popen([*manage, "worker"], env=env, preexec_fn=die_with_us)
         web = subprocess.Popen(
-            granian_command(host, port, default_workers()), env=env, preexec_fn=die_with_us
+            granian_command(host, port, default_workers()),
+            env=env,
+            preexec_fn=die_with_us,
+            start_new_session=True,  # its workers are stopped with it, as one group
         )
         url = f"{settings.SITE_URL}/"
         listening = f"{local_site_url(host, port)}/"

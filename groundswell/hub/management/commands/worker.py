@@ -100,14 +100,30 @@ def supervise(processes: list[subprocess.Popen[bytes]]) -> int:
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                _signal_all(process, signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_all(process, signal.SIGKILL)
                 process.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     codes = [process.returncode for process in processes]
     return 0 if stopping else next((code for code in codes if code), 1)
+
+
+def _signal_all(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Signal `process`, and its whole process group when it leads one.
+
+    granian forks its own workers: started in a session of its own (the demo does so), it
+    and they are stopped together, and a granian stuck in its start-up cannot leave a worker
+    behind when it is killed.
+    """
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+    except ProcessLookupError:
+        pass  # it has just ended
