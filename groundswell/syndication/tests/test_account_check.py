@@ -227,3 +227,27 @@ def test_a_check_left_waiting_by_a_lost_task_is_run_by_the_dispatcher(owner, pds
 
     account.refresh_from_db()
     assert account.state == "connected" and account.remote_account_id == DID
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accounts_connected_before_the_check_moved_to_the_worker_stay_connected(org):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("syndication", "0003_local_timeline")]
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    old_apps.get_model("syndication", "ChannelAccount").objects.create(
+        organisation_id=org.pk,
+        network="mastodon",
+        handle="alices",
+        service_url="https://mastodon.example",
+        secret_encrypted="x",
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    account = ChannelAccount.objects.get()
+    assert account.state == "connected" and account.is_connected
+    assert account.failure_reason == ""
