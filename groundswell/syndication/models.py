@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -69,7 +70,8 @@ class ChannelAccount(models.Model):
     def __str__(self) -> str:
         if self.network == Network.LOCAL:
             return str(self.get_network_display())
-        return f"{self.get_network_display()}: {self.handle}"
+        # A Mastodon account learns its name from the check: until then, name its server.
+        return f"{self.get_network_display()}: {self.handle or urlsplit(self.service_url).netloc}"
 
     @property
     def is_connected(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -88,8 +89,11 @@ def test_connecting_mastodon_on_the_page_makes_no_request(
     no_network.undo()
 
     assert response.status_code == 302
-    assert ChannelAccount.objects.get().state == "checking"
+    account = ChannelAccount.objects.get()
+    assert account.state == "checking"
     assert mastodon_server.requests == []
+    # Named by its server until the check tells us the account's name.
+    assert str(account) == f"Mastodon: {urlsplit(account.service_url).netloc}"
 
 
 def test_the_worker_connects_the_account_and_the_page_shows_it(
