@@ -108,7 +108,6 @@ def approve_organisation(organisation: Organisation, *, by: User) -> bool:
 
 
 @transaction.atomic
-@transaction.atomic
 def delete_organisation(organisation: Organisation) -> None:
     """Delete an organisation (a site operator, in the admin) and its uploaded files.
 
@@ -124,6 +123,7 @@ def delete_organisation(organisation: Organisation) -> None:
     transaction.on_commit(lambda: media.delete(names), robust=True)
 
 
+@transaction.atomic
 def update_organisation(membership: Membership, data: dict[str, Any]) -> Organisation:
     require(membership, "organisation.edit")
     # Re-read the row: a bound ModelForm has already written its data onto the instance.
