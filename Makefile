@@ -1,5 +1,5 @@
 # The two commands of README.md. Both set up .venv themselves on a fresh machine.
-.PHONY: demo test lint serve worker
+.PHONY: demo test test-fast lint serve worker
 
 demo:
 	@scripts/setup.sh
@@ -8,6 +8,11 @@ demo:
 test:
 	@scripts/setup.sh --browser
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# For local work: everything but the tests marked slow (CI and `make test` run them all).
+test-fast:
+	@scripts/setup.sh --browser
+	.venv/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint:
 	@scripts/setup.sh

@@ -7,6 +7,10 @@ with a few thousand, so a regression in durability fails the build.
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 
