@@ -15,16 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from groundswell.accounts.models import Organisation
-from groundswell.stories.models import Story
 
 from . import documents, remote, signatures
 from .models import Following, Interaction, ReceivedActivity, ReceivedState, RemoteActor
+from .vocabulary import ACTOR_TYPES, object_id, our_story
 
 MAX_BODY_BYTES = 256 * 1024
-ACCEPTED_TYPES = frozenset(
-    {"Follow", "Undo", "Like", "Announce", "Create", "Update", "Delete", "Accept", "Reject"}
-)
-ACTOR_TYPES = frozenset({"Person", "Service", "Organization", "Group", "Application"})
 
 
 class InboxRefusal(Exception):
@@ -32,13 +28,6 @@ class InboxRefusal(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def object_id(value: Any) -> str:
-    """The id of an embedded object or a bare address; '' when there is none."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) else ""
 
 
 MAX_DEPTH = 32
@@ -169,13 +158,6 @@ def authenticate(
     return Verdict(sender=cached, signature=pending)
 
 
-def _our_story(uri: str) -> Story | None:
-    pk = documents.local_id(uri, "story")
-    # Only published stories take reactions: a draft's or an unpublished story's address is
-    # not something anyone should be replying to.
-    return Story.objects.published().filter(pk=pk).first() if pk else None
-
-
 def _followed_by_us(actor_uri: str) -> Organisation | None:
     following = Following.objects.filter(actor__uri=actor_uri).select_related("organisation")
     found = following.first()
@@ -206,14 +188,14 @@ def addressed_to(activity: dict[str, Any]) -> Organisation | None:
             raise InboxRefusal(404, "there is no such actor here to follow")
         return organisation
     if kind in ("Like", "Announce"):
-        story = _our_story(target_id)
+        story = our_story(target_id)
         if story is None:
             raise InboxRefusal(404, "the object is not one of our stories")
         return story.organisation
     if kind == "Create":
         if not isinstance(target, dict):
             raise InboxRefusal(422, "Create must embed its object")
-        story = _our_story(object_id(target.get("inReplyTo")))
+        story = our_story(object_id(target.get("inReplyTo")))
         if story is not None:
             return story.organisation
         followed = _followed_by_us(actor_uri)
@@ -231,7 +213,7 @@ def addressed_to(activity: dict[str, Any]) -> Organisation | None:
         interaction = _known_interaction(target_id, actor_uri)
         if interaction is None and isinstance(target, dict):
             # Mastodon's Undo of a Like/Announce embeds it; the story is its object.
-            story = _our_story(object_id(target.get("object")))
+            story = our_story(object_id(target.get("object")))
             if story is not None:
                 return story.organisation
         if interaction is None:

@@ -19,7 +19,6 @@ from django.utils import timezone
 from groundswell.lib.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 from . import documents, outbox
-from .inbox import ACTOR_TYPES, object_id
 from .models import (
     Follower,
     Following,
@@ -31,7 +30,8 @@ from .models import (
     ReceivedState,
     RemoteActor,
 )
-from .remote import is_address, same_origin
+from .remote import RemoteError, fetch_actor, is_address, same_origin
+from .vocabulary import ACTOR_TYPES, object_id, our_story
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +158,7 @@ def _undo(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, An
 
 def _react(kind: str):  # type: ignore[no-untyped-def]
     def handle(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
-        from .inbox import _our_story
-
-        story = _our_story(object_id(activity.get("object")))
+        story = our_story(object_id(activity.get("object")))
         if story is None:
             raise Ignored("the story is gone")
         try:
@@ -181,10 +179,8 @@ def _react(kind: str):  # type: ignore[no-untyped-def]
 
 
 def _create(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
-    from .inbox import _our_story
-
     note = activity["object"]
-    story = _our_story(object_id(note.get("inReplyTo")))
+    story = our_story(object_id(note.get("inReplyTo")))
     if story is None:
         # A post by someone we follow: the stored activity is the record.
         return
@@ -216,8 +212,6 @@ def _update(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, 
     if not isinstance(target, dict):
         raise Ignored("Update must embed its object")
     if target.get("type") in ACTOR_TYPES:
-        from .remote import RemoteError, fetch_actor
-
         # Re-read the actor from its server rather than trusting the embedded copy's key.
         try:
             fetch_actor(actor.uri)
