@@ -413,3 +413,39 @@ def post_update(
         % {"subject": subject, "title": petition.title},
     )
     return update
+
+
+# --- Erasure: the signatures' part of erasing a person ---------------------------------------
+# supporters.erasure.erase_supporter calls these inside its one transaction, in this order.
+
+
+def forget_waiting_signatures(supporter: Supporter) -> int:
+    """Delete the person's signatures not yet recorded (same address, same organisation).
+
+    Call it before locking the supporter row: the intake worker locks intake rows before it
+    touches the supporter, so an erasure that takes them in the same order cannot deadlock.
+    Returns how many were deleted.
+    """
+    return SignatureIntake.objects.filter(
+        petition__organisation_id=supporter.organisation_id, email_key=supporter.email_key
+    ).delete()[0]
+
+
+def erase_signatures(supporter: Supporter) -> int:
+    """Strip from the person's signatures what could name them; returns how many rows.
+
+    The rows stay, with their petitions, states and referral links, so tallies and the
+    referral tree do not move. Gone: the comment, and the landing URL and website of the
+    referrer data, which can carry an address or a name (`?email=…`). The share token that
+    brought them stays: it points at another supporter's row, which says nothing about them.
+    """
+    signatures = list(Signature.objects.filter(supporter=supporter))
+    for signature in signatures:
+        signature.comment = ""
+        signature.referrer_data = {
+            key: value
+            for key, value in signature.referrer_data.items()
+            if key not in ("url", "website")
+        }
+    Signature.objects.bulk_update(signatures, ["comment", "referrer_data"])
+    return len(signatures)
