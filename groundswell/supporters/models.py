@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from groundswell.accounts.models import Organisation
+
 
 class SupporterQuerySet(models.QuerySet["Supporter"]):
-    def for_organisation(self, organisation: object) -> SupporterQuerySet:
+    def for_organisation(self, organisation: Organisation | int) -> SupporterQuerySet:
         return self.filter(organisation=organisation)
 
     def active(self) -> SupporterQuerySet:

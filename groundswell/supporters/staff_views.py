@@ -24,7 +24,10 @@ from groundswell.accounts.access import staff_view
 from groundswell.accounts.models import Membership
 from groundswell.actions.models import Petition
 
-from . import services
+from . import export, search, services
+from .access import access_supporter
+from .erasure import erase_supporter
+from .subject_access import export_supporter_data
 
 PAGE_SIZE = 50
 
@@ -73,7 +76,7 @@ def staff_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     # A bad field shows its message; the valid ones still filter (cleaned_data keeps them).
     form.is_valid()
     data = form.cleaned_data
-    supporters = services.search_supporters(
+    supporters = search.search_supporters(
         membership.organisation,
         query=data.get("q") or "",
         confirmed=form.answer("confirmed"),
@@ -98,15 +101,15 @@ def staff_list(request: HttpRequest, membership: Membership) -> HttpResponse:
 @never_cache
 @staff_view("supporters.read")
 def staff_detail(request: HttpRequest, membership: Membership, supporter_id: int) -> HttpResponse:
-    supporter = services.access_supporter(membership, supporter_id)
-    reach = services.reach_of(supporter)
+    supporter = access_supporter(membership, supporter_id)
+    reach = search.reach_of(supporter)
     return render(
         request,
         "supporters/staff_detail.html",
         {
             "supporter": supporter,
-            "signatures": services.supporter_signatures(supporter),
-            "consents": services.consent_history(supporter),
+            "signatures": search.supporter_signatures(supporter),
+            "consents": search.consent_history(supporter),
             "wants_updates": services.standing_updates_consent(supporter),
             "reach": reach,
             # A Counter answers 0 to any template lookup, so hand the template plain pairs.
@@ -122,9 +125,9 @@ def staff_detail(request: HttpRequest, membership: Membership, supporter_id: int
 @staff_view("supporters.erase")
 def staff_erase(request: HttpRequest, membership: Membership, supporter_id: int) -> HttpResponse:
     """GET asks for confirmation; POST erases. Without JavaScript, the page is the dialog."""
-    supporter = services.access_supporter(membership, supporter_id)
+    supporter = access_supporter(membership, supporter_id)
     if request.method == "POST":
-        if services.erase_supporter(membership, supporter):
+        if erase_supporter(membership, supporter):
             messages.success(
                 request,
                 _(
@@ -167,12 +170,12 @@ class _Echo:
 @never_cache
 @staff_view("supporters.export")
 def export_csv(request: HttpRequest, membership: Membership) -> HttpResponse:
-    _count, rows = services.export_supporters(membership)
+    _count, rows = export.export_supporters(membership)
     writer = csv.writer(_Echo())
 
     def lines() -> Any:
         # The byte-order mark tells Excel the file is UTF-8, so accented names survive.
-        yield "\ufeff" + writer.writerow(services.EXPORT_COLUMNS)
+        yield "\ufeff" + writer.writerow(export.EXPORT_COLUMNS)
         for row in rows:
             yield writer.writerow([csv_cell(value) for value in row])
 
@@ -187,8 +190,8 @@ def export_csv(request: HttpRequest, membership: Membership) -> HttpResponse:
 @never_cache
 @staff_view("supporters.export")
 def export_json(request: HttpRequest, membership: Membership, supporter_id: int) -> HttpResponse:
-    supporter = services.access_supporter(membership, supporter_id)
-    data = services.export_supporter_data(membership, supporter)
+    supporter = access_supporter(membership, supporter_id)
+    data = export_supporter_data(membership, supporter)
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="supporter-{supporter.pk}.json"'
     return response

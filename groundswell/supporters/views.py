@@ -11,7 +11,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import links, services
+from .erasure import erase_supporter
 from .models import Supporter
+from .subject_access import export_own_data
 
 
 def token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -88,7 +90,7 @@ def own_data(request: HttpRequest, token: str) -> HttpResponse:
     supporter = supporter_from_page_token(token)
     if supporter.erased_at:
         return erased_link(request)
-    data = services.export_own_data(supporter)
+    data = export_own_data(supporter)
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     filename = f"my-data-{supporter.organisation.slug}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -104,7 +106,7 @@ def erase_self(request: HttpRequest, token: str) -> HttpResponse:
         return erased_link(request)
     organisation = supporter.organisation
     if request.method == "POST":
-        services.erase_supporter(None, supporter)
+        erase_supporter(None, supporter)
         return render(request, "supporters/erase_self_done.html", {"organisation": organisation})
     return render(
         request,

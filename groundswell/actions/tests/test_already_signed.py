@@ -132,8 +132,8 @@ def test_the_thank_you_page_never_tells_whether_an_address_had_signed(
 def test_an_erased_persons_repeat_is_a_new_signature_not_a_notice(
     client, petition, smtp_server, owner
 ):
+    from groundswell.supporters.erasure import erase_supporter
     from groundswell.supporters.models import Supporter
-    from groundswell.supporters.services import erase_supporter
 
     sign(client, petition)
     erase_supporter(owner, Supporter.objects.get())

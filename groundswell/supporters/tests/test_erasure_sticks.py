@@ -8,7 +8,7 @@ from groundswell import testing
 from groundswell.actions import intake
 from groundswell.actions.models import Signature, SignatureIntake, SignatureState
 from groundswell.actions.tasks import _send_confirmation_batch
-from groundswell.supporters import services
+from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Supporter
 
 ASHA = "asha.verma@example.net"
@@ -51,7 +51,7 @@ def test_erasing_drops_signatures_still_in_the_intake_so_the_person_does_not_com
     assert SignatureIntake.objects.count() == 2
     sent_before = len(smtp_server.messages)
 
-    assert services.erase_supporter(owner, asha) is True
+    assert erase_supporter(owner, asha) is True
     assert list(SignatureIntake.objects.values_list("petition_id", flat=True)) == [elsewhere.pk]
     intake.process()
     _send_confirmation_batch()
@@ -74,7 +74,7 @@ def test_a_row_erased_after_the_worker_read_it_is_not_recorded(
     intake.process()
     post_sign(client, meadow)
     rows = list(SignatureIntake.objects.all())  # the worker has read the row...
-    services.erase_supporter(owner, Supporter.objects.get())  # ...when staff erase her
+    erase_supporter(owner, Supporter.objects.get())  # ...when staff erase her
     assert intake._record_rows(rows, {}) == 1
     assert Supporter.objects.count() == 1
     assert not Signature.objects.filter(petition=meadow).exists()
@@ -103,7 +103,7 @@ def erased(client, owner, petition, smtp_server):
     [impact] = smtp_server.links("/me/")
     [unsubscribe] = smtp_server.links("/unsubscribe/")
     urls = {"confirm": confirm, "impact": impact, "unsubscribe": unsubscribe}
-    services.erase_supporter(owner, signature.supporter)
+    erase_supporter(owner, signature.supporter)
     return signature, urls
 
 
@@ -157,7 +157,7 @@ def test_on_postgresql_an_erasure_waits_for_the_worker_holding_the_rows(
     thread = threading.Thread(target=worker)
     thread.start()
     assert rows_held.wait(10)
-    assert services.erase_supporter(owner, asha) is True
+    assert erase_supporter(owner, asha) is True
     thread.join(10)
     assert not failures
     # The worker recorded the meadow signature first; the erasure then covered it too.

@@ -6,6 +6,7 @@ from django.utils.html import escape
 
 from groundswell import testing
 from groundswell.supporters import services
+from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Consent, Supporter
 
 
@@ -207,7 +208,7 @@ def test_a_bad_filter_gets_a_clear_message_and_keeps_the_others(client, org, ali
 
 
 def test_the_list_shows_counts_and_marks_erased_supporters(client, org, alice, owner, crowd):
-    services.erase_supporter(owner, crowd["ben"])
+    erase_supporter(owner, crowd["ben"])
     client.force_login(alice)
     response = client.get(reverse("supporters:staff_list", args=[org.slug]))
     html = response.content.decode()
