@@ -26,6 +26,8 @@ PERMISSION_MESSAGES = {
     "supporters.export": _("Only an owner can export supporters' personal data."),
     "supporters.erase": _("Only an owner can erase a supporter's personal data."),
     "api.manage": _("Only an owner can create and revoke API tokens."),
+    "fediverse.moderate": _("Only owners and moderators can approve or hide replies."),
+    "fediverse.reply": _("Your role cannot reply on the organisation's behalf."),
 }
 
 

@@ -160,6 +160,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supporters.erase": frozenset({Role.OWNER}),
     # An API token reads supporters' personal data, so handing one out is an owner's call.
     "api.manage": frozenset({Role.OWNER}),
+    # Replies from the fediverse: what is shown under a story is a moderator's call; answering
+    # speaks for the organisation, which editors do anyway. Analysts only read.
+    "fediverse.moderate": frozenset({Role.OWNER, Role.MODERATOR}),
+    "fediverse.reply": frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR}),
 }
 
 

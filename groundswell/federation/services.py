@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from groundswell.accounts.models import Membership, Organisation, Role
+from groundswell.accounts.access import require
+from groundswell.accounts.models import Membership, Organisation
 from groundswell.audit.services import record
 from groundswell.stories.models import Story
 from groundswell.stories.workflow import State
@@ -27,9 +28,6 @@ from .models import (
     InteractionState,
     OutboxActivity,
 )
-
-MODERATORS = frozenset({Role.OWNER, Role.MODERATOR})
-REPLIERS = frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR})
 
 
 def story_published(story: Story) -> OutboxActivity | None:
@@ -60,25 +58,8 @@ def schedule_periodic(*, delay: timedelta = timedelta(0)) -> bool:
     return schedule(delay=delay)
 
 
-def _require_role(membership: Membership, roles: frozenset[str], message: str) -> None:
-    if membership.role not in roles:
-        raise PermissionDenied(message)
-
-
-def access_interaction(membership: Membership, interaction_id: int) -> Interaction:
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(
-        Interaction.objects.select_related("actor", "story"),
-        pk=interaction_id,
-        story__organisation=membership.organisation,
-    )
-
-
 def _moderate(membership: Membership, interaction: Interaction, state: str) -> Interaction:
-    _require_role(
-        membership, MODERATORS, _("Only owners and moderators can approve or hide replies.")
-    )
+    require(membership, "fediverse.moderate")
     if interaction.kind != InteractionKind.REPLY:
         raise ValidationError(_("Only replies are moderated."))
     if state == InteractionState.APPROVED and not interaction.public:
@@ -124,7 +105,7 @@ def _check_text(text: str) -> str:
 @transaction.atomic
 def reply(membership: Membership, interaction: Interaction, text: str) -> OutboxActivity:
     """Reply from the hub to a public reply: a public Note to its author's inbox."""
-    _require_role(membership, REPLIERS, _("Your role cannot reply on the organisation's behalf."))
+    require(membership, "fediverse.reply")
     if interaction.kind != InteractionKind.REPLY:
         raise ValidationError(_("Only replies can be answered, not likes or boosts."))
     if not interaction.public:

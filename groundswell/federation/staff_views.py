@@ -14,6 +14,7 @@ from groundswell.accounts.access import staff_view
 from groundswell.accounts.models import Membership
 
 from . import documents, services
+from .access import access_interaction
 from .delivery import now
 from .models import (
     Delivery,
@@ -66,10 +67,17 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
         "kinds": InteractionKind.choices,
         "state": state,
         "kind": kind,
-        "can_moderate": membership.role in services.MODERATORS,
-        "can_reply": membership.role in services.REPLIERS,
+        "can_moderate": membership.can("fediverse.moderate"),
+        "can_reply": membership.can("fediverse.reply"),
     }
     return render(request, "federation/staff_inbox.html", context)
+
+
+VERB_PERMISSIONS = {
+    "approve": "fediverse.moderate",
+    "hide": "fediverse.moderate",
+    "reply": "fediverse.reply",
+}
 
 
 @require_POST
@@ -77,7 +85,9 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
 def moderate(
     request: HttpRequest, membership: Membership, interaction_id: int, verb: str
 ) -> HttpResponse:
-    interaction = services.access_interaction(membership, interaction_id)
+    if verb not in VERB_PERMISSIONS:
+        raise Http404
+    interaction = access_interaction(membership, interaction_id, permission=VERB_PERMISSIONS[verb])
     try:
         if verb == "approve":
             services.approve_reply(membership, interaction)
@@ -85,11 +95,9 @@ def moderate(
         elif verb == "hide":
             services.hide_reply(membership, interaction)
             messages.success(request, _("The reply is hidden."))
-        elif verb == "reply":
+        else:
             services.reply(membership, interaction, request.POST.get("text", ""))
             messages.success(request, _("Your reply is on its way."))
-        else:
-            raise Http404
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

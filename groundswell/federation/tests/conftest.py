@@ -4,9 +4,11 @@ import json
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from groundswell import testing
 from groundswell.federation import documents
+from groundswell.federation.models import RemoteActor
 from groundswell.stories.services import change_state
 
 from .peers import MastoActor, Peer
@@ -22,6 +24,20 @@ def peer():
 @pytest.fixture
 def zoe(peer: Peer) -> MastoActor:
     return peer.add_actor("zoe")
+
+
+@pytest.fixture
+def remote_zoe(zoe: MastoActor) -> RemoteActor:
+    """Zoe as already fetched and stored, for tests that start after the first contact."""
+    return RemoteActor.objects.create(
+        uri=zoe.uri,
+        inbox=zoe.inbox,
+        shared_inbox=zoe.peer.url("/inbox"),
+        username="zoe",
+        name="Zoe",
+        domain="127.0.0.1",
+        fetched_at=timezone.now(),
+    )
 
 
 @pytest.fixture

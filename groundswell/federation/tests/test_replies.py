@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from groundswell import testing
-from groundswell.federation.models import Interaction, InteractionState, RemoteActor
-
-
-@pytest.fixture
-def remote_zoe(zoe):
-    return RemoteActor.objects.create(
-        uri=zoe.uri,
-        inbox=zoe.inbox,
-        shared_inbox=zoe.peer.url("/inbox"),
-        username="zoe",
-        name="Zoe",
-        domain="127.0.0.1",
-        fetched_at=timezone.now(),
-    )
+from groundswell.federation.models import Interaction, InteractionState
 
 
 def make_reply(story, actor, *, public=True, content="<p>Go rivers!</p>", n=1) -> Interaction:

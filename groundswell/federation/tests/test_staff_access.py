@@ -1,0 +1,109 @@
+"""Who may moderate and answer fediverse replies: one PERMISSIONS table, 403 or 404 as due."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from groundswell import testing
+from groundswell.federation import services
+from groundswell.federation.access import access_interaction
+from groundswell.federation.models import Interaction, InteractionState, OutboxActivity
+
+from .test_replies import make_reply
+
+MODERATE = "/staff/{org}/federation/inbox/{pk}/approve/"
+HIDE = "/staff/{org}/federation/inbox/{pk}/hide/"
+REPLY = "/staff/{org}/federation/inbox/{pk}/reply/"
+
+
+@pytest.fixture
+def with_role(org):
+    def make(role: str):
+        user = testing.make_user(f"{role}-person@example.org", f"A {role}")
+        testing.add_member(org, user, role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def item(story, remote_zoe):
+    return make_reply(story, remote_zoe)
+
+
+def answers(client, user, item, *, org="alices"):
+    client.force_login(user)
+    urls = (MODERATE, HIDE, REPLY)
+    return [
+        client.post(url.format(org=org, pk=item.pk), {"text": "Thanks"}).status_code for url in urls
+    ]
+
+
+def replies_sent() -> int:
+    return OutboxActivity.objects.filter(type="Create", story=None).count()
+
+
+def test_a_moderator_may_approve_hide_and_answer(client, with_role, item):
+    assert answers(client, with_role("moderator"), item) == [302, 302, 302]
+    item.refresh_from_db()
+    assert item.state == InteractionState.HIDDEN
+    assert replies_sent() == 1
+
+
+def test_an_editor_may_answer_but_not_moderate(client, bob, item):
+    assert answers(client, bob, item) == [403, 403, 302]
+    item.refresh_from_db()
+    assert item.state == InteractionState.PENDING
+    assert replies_sent() == 1
+
+
+def test_an_analyst_may_read_the_inbox_but_change_nothing(client, with_role, item):
+    analyst = with_role("analyst")
+    client.force_login(analyst)
+    page = client.get("/staff/alices/federation/inbox/")
+    assert page.status_code == 200
+    assert "Go rivers!" in page.content.decode()
+    assert b"/approve/" not in page.content and b"/reply/" not in page.content
+    assert answers(client, analyst, item) == [403, 403, 403]
+    response = client.post(MODERATE.format(org="alices", pk=item.pk))
+    assert "Only owners and moderators can approve or hide replies." in response.content.decode()
+    item.refresh_from_db()
+    assert item.state == InteractionState.PENDING
+    assert replies_sent() == 0
+
+
+def test_a_stranger_gets_404_through_our_organisation_or_their_own(client, charlie, item):
+    assert answers(client, charlie, item) == [404, 404, 404]
+    assert answers(client, charlie, item, org="charlies") == [404, 404, 404]
+    assert client.get("/staff/alices/federation/inbox/").status_code == 404
+    item.refresh_from_db()
+    assert item.state == InteractionState.PENDING
+    assert replies_sent() == 0
+
+
+def test_an_unknown_id_or_verb_is_404_even_for_the_owner(client, alice, item):
+    client.force_login(alice)
+    assert client.post(MODERATE.format(org="alices", pk=item.pk + 1000)).status_code == 404
+    assert client.post(f"/staff/alices/federation/inbox/{item.pk}/delete/").status_code == 404
+    assert Interaction.objects.filter(pk=item.pk).exists()
+
+
+def test_the_access_function_checks_the_role_before_the_lookup(org, owner, with_role, item):
+    analyst = testing.membership(with_role("analyst"), org)
+    with pytest.raises(PermissionDenied):
+        access_interaction(analyst, item.pk + 1000, permission="fediverse.moderate")
+    assert access_interaction(analyst, item.pk) == item  # reading needs no permission
+    with pytest.raises(Http404):
+        access_interaction(owner, item.pk + 1000, permission="fediverse.moderate")
+
+
+def test_the_verbs_check_the_same_permissions_as_the_pages(org, bob, with_role, item):
+    editor = testing.membership(bob, org)
+    analyst = testing.membership(with_role("analyst"), org)
+    with pytest.raises(PermissionDenied):
+        services.approve_reply(editor, item)
+    with pytest.raises(PermissionDenied):
+        services.reply(analyst, item, "Thanks")
+    assert replies_sent() == 0
