@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from groundswell.lib.siteurl import local_site_url
+from groundswell.lib.siteurl import contact_url, local_site_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -303,6 +303,13 @@ HTTP_DEADLINE_SECONDS = env_int("HTTP_DEADLINE_SECONDS", 20)
 HTTP_MAX_BYTES = 5 * 1024 * 1024
 # Fediverse domains (and their subdomains) whose servers we neither accept from nor send to.
 FEDERATION_BLOCKED_DOMAINS = env_list("FEDERATION_BLOCKED_DOMAINS", [])
+# Where the operators of other servers reach whoever runs this one about our requests: in every
+# outbound User-Agent and in NodeInfo. An http(s) address or `mailto:someone@host`; unset, the
+# site itself. A placeholder domain would tell an operator nothing, so it is refused.
+try:
+    FEDERATION_CONTACT_URL = contact_url(os.environ.get("FEDERATION_CONTACT_URL", ""), SITE_URL)
+except ValueError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
 
 # --- Security -------------------------------------------------------------------------------
 

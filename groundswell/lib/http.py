@@ -31,7 +31,18 @@ import httpcore
 import httpx
 from django.conf import settings
 
-USER_AGENT = "Groundswell/0.1 (+https://groundswell.invalid/bot)"
+VERSION = "0.1"
+
+
+def user_agent() -> str:
+    """Who is asking, and where its operator can be reached (settings.FEDERATION_CONTACT_URL).
+
+    Read per request, not once, so a test or a second instance in one process that changes
+    the setting is named correctly.
+    """
+    return f"Groundswell/{VERSION} (+{settings.FEDERATION_CONTACT_URL})"
+
+
 # The task queue for work that goes through this client (settings.TASK_QUEUES): its own worker
 # process, so a slow server never delays signatures or email.
 NETWORK_QUEUE = "network"
@@ -328,7 +339,7 @@ def get(
     `timeout` bounds each network operation, `deadline` the whole fetch, redirects included.
     """
     limit = max_bytes or settings.HTTP_MAX_BYTES
-    request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    request_headers = {"User-Agent": user_agent(), **(headers or {})}
     with (
         _until(deadline or settings.HTTP_DEADLINE_SECONDS),
         _client(timeout=timeout or settings.HTTP_TIMEOUT_SECONDS) as client,
@@ -431,7 +442,7 @@ def post(
     """
     limit = max_bytes or settings.HTTP_MAX_BYTES
     _host_and_port(url)
-    request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    request_headers = {"User-Agent": user_agent(), **(headers or {})}
     client = _shared_post_client()
     with _until(deadline or settings.HTTP_DEADLINE_SECONDS):
         try:

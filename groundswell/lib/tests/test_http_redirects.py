@@ -46,7 +46,7 @@ def test_a_redirect_to_another_port_drops_the_authorization_and_cookie(
     assert "authorization" not in landed
     assert "cookie" not in landed
     assert landed["accept"] == "text/plain"
-    assert landed["user-agent"] == http.USER_AGENT
+    assert landed["user-agent"] == http.user_agent()
 
 
 def test_a_redirect_back_to_the_same_server_keeps_the_credentials(web_server, monkeypatch):

@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from groundswell.audit.models import AuditEntry
-from groundswell.lib.http import USER_AGENT
+from groundswell.lib.http import user_agent
 from groundswell.syndication import accounts, crypto, services
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
@@ -77,7 +77,7 @@ def test_a_due_post_goes_out_with_a_link_facet_and_a_link_card_with_a_thumbnail(
     assert len(created) == 1
     call = created[0]
     assert call.headers["authorization"].startswith("Bearer ")
-    assert call.headers["user-agent"] == USER_AGENT
+    assert call.headers["user-agent"] == user_agent()
     body = call.json()
     assert body["repo"] == DID
     assert body["collection"] == "app.bsky.feed.post"
