@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv with Python >= 3.12 and install Groundswell with its development tools.
-# With --browser, also make sure Debian's chromium is present (installed when run as root);
+# With --browser (the tests), also make sure Debian's chromium is present (installed when run as
+# root) and .venv-peers holds the federation tests' peer server;
 # with --bench, Debian's wrk, the load generator of bench/spike.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +51,25 @@ debian_package() {  # debian_package PACKAGE BINARY WHAT-NEEDS-IT
     fi
 }
 
+# bovine-herd, the independent ActivityPub server that the secure-mode federation tests run on
+# 127.0.0.1, pins cryptography below ours and brings Quart and Tortoise: it gets a virtualenv of
+# its own beside .venv, used only by groundswell/federation/tests/test_secure_mode.py.
+PEER_PACKAGES="bovine-herd==0.5.19"
+peer_venv() {
+    local stamp=.venv-peers/.installed
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$PEER_PACKAGES" ]; then
+        return 0
+    fi
+    echo "Installing the test peer ($PEER_PACKAGES) into .venv-peers …"
+    [ -x .venv-peers/bin/python ] || .venv/bin/python -m venv .venv-peers
+    .venv-peers/bin/python -m pip install --quiet $PEER_PACKAGES
+    echo "$PEER_PACKAGES" >"$stamp"
+}
+
 case "${1:-}" in
-    --browser) debian_package chromium /usr/bin/chromium "the browser tests" ;;
+    --browser)
+        debian_package chromium /usr/bin/chromium "the browser tests"
+        peer_venv
+        ;;
     --bench) debian_package wrk /usr/bin/wrk "the benchmarks" ;;
 esac

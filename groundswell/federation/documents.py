@@ -25,6 +25,14 @@ SECURITY_CONTEXT = "https://w3id.org/security/v1"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # The three ways the public collection is written in the wild (compacted JSON-LD included).
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
+# The terms Mastodon reads on an actor that are not in the two contexts above, defined as
+# Mastodon defines them: a JSON-LD processor would otherwise drop them as unknown.
+ACTOR_CONTEXT_TERMS = {
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "toot": "http://joinmastodon.org/ns#",
+    "discoverable": "toot:discoverable",
+}
+ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, ACTOR_CONTEXT_TERMS]
 ACTIVITY_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
@@ -48,6 +56,23 @@ def actor_uri(organisation: Organisation) -> str:
 
 def key_id(organisation: Organisation) -> str:
     return actor_uri(organisation) + "#main-key"
+
+
+def instance_actor_uri() -> str:
+    return absolute(reverse("federation:instance_actor"))
+
+
+def instance_key_id() -> str:
+    return instance_actor_uri() + "#main-key"
+
+
+def instance_username() -> str:
+    """The instance actor's name, as Mastodon names its own: the site's host name.
+
+    A dot in it (as in any public host name) keeps it apart from every organisation, whose
+    slugs have none; `acct:<host name>@<host>` finds it.
+    """
+    return str(urlsplit(site_url()).hostname or "")
 
 
 def inbox_uri(organisation: Organisation) -> str:
@@ -113,7 +138,7 @@ def actor(organisation: Organisation, public_key_pem: str) -> dict[str, Any]:
         if paragraph
     )
     document: dict[str, Any] = {
-        "@context": [AS_CONTEXT, SECURITY_CONTEXT],
+        "@context": ACTOR_CONTEXT,
         "id": uri,
         "type": "Organization",
         "preferredUsername": organisation.slug,
@@ -137,8 +162,46 @@ def actor(organisation: Organisation, public_key_pem: str) -> dict[str, Any]:
 ICON = "federation/icon.png"
 
 
+def instance_webfinger() -> dict[str, Any]:
+    actor = instance_actor_uri()
+    return {
+        "subject": f"acct:{instance_username()}@{site_host()}",
+        "aliases": [actor],
+        "links": [
+            {"rel": "self", "type": ACTIVITY_JSON, "href": actor},
+            # FEP-2677 names the server's own actor with this relation.
+            {"rel": APPLICATION_REL, "type": ACTIVITY_JSON, "href": actor},
+        ],
+    }
+
+
+APPLICATION_REL = "https://www.w3.org/ns/activitystreams#Application"
+
+
+def instance_actor(public_key_pem: str) -> dict[str, Any]:
+    """The site's own actor, shaped as Mastodon's instance actor: an `Application` that signs
+    our fetches. Nobody follows it (follow requests wait for approval that never comes); its
+    inbox is the shared inbox, since whatever is sent to it concerns the site."""
+    uri = instance_actor_uri()
+    return {
+        "@context": ACTOR_CONTEXT,
+        "id": uri,
+        "type": "Application",
+        "preferredUsername": instance_username(),
+        "name": site_host(),
+        "summary": "<p>This server's own actor. It signs the server's requests.</p>",
+        "url": site_url() + "/",
+        "inbox": shared_inbox_uri(),
+        "outbox": absolute(reverse("federation:instance_outbox")),
+        "endpoints": {"sharedInbox": shared_inbox_uri()},
+        "manuallyApprovesFollowers": True,
+        "discoverable": False,
+        "publicKey": {"id": instance_key_id(), "owner": uri, "publicKeyPem": public_key_pem},
+    }
+
+
 def when(value: Any) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return str(value.isoformat(timespec="seconds")).replace("+00:00", "Z")
 
 
 def article(story: Story) -> dict[str, Any]:
@@ -206,14 +269,20 @@ def wrap(
     return document
 
 
+def contact() -> dict[str, Any]:
+    """settings.FEDERATION_CONTACT_URL as NodeInfo metadata: `contact`, and for an email
+    address also `maintainer.email`, where Misskey and its forks look."""
+    url = str(settings.FEDERATION_CONTACT_URL)
+    found: dict[str, Any] = {"contact": url}
+    if url.lower().startswith("mailto:"):
+        found["maintainer"] = {"email": url[len("mailto:") :]}
+    return found
+
+
 def nodeinfo(version: str, *, organisations: int, stories: int) -> dict[str, Any]:
     return {
         "version": version,
-        "software": {
-            "name": "groundswell",
-            "version": "0.1.0",
-            **({"repository": "https://groundswell.invalid/"} if version == "2.1" else {}),
-        },
+        "software": {"name": "groundswell", "version": "0.1.0"},
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": False,
@@ -221,5 +290,5 @@ def nodeinfo(version: str, *, organisations: int, stories: int) -> dict[str, Any
             "users": {"total": organisations, "activeMonth": organisations},
             "localPosts": stories,
         },
-        "metadata": {"nodeName": site_host()},
+        "metadata": {"nodeName": site_host(), **contact()},
     }

@@ -33,6 +33,25 @@ class ActorKey(models.Model):
         return f"key of organisation {self.organisation_id}"
 
 
+class InstanceKey(models.Model):
+    """The key pair of the instance actor, the site's own `Application` actor (one row).
+
+    It signs our fetches (authorized fetch): servers in secure mode answer a GET only when
+    it is signed, and the instance actor speaks for the site, not for any organisation. Its
+    private key is kept as an organisation's is: never shown, never logged.
+    """
+
+    # Always "instance": the unique constraint is what keeps this table to one row when two
+    # workers make the key at once.
+    name = models.CharField(max_length=20, unique=True, default="instance", editable=False)
+    public_key_pem = models.TextField()
+    private_key_pem = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return "key of the instance actor"
+
+
 class RemoteActor(models.Model):
     """Someone on another server, as their actor document last described them."""
 

@@ -1,7 +1,8 @@
 """HTTP signatures as the fediverse uses them: draft-cavage, rsa-sha256, with a Digest header.
 
 Signing follows Mastodon: `(request-target) host date digest content-type` for a POST, the
-Digest being `SHA-256=<base64>` of the exact body. Verifying requires at least
+Digest being `SHA-256=<base64>` of the exact body, and `(request-target) host date accept` for
+a GET (servers in "secure mode" refuse unsigned fetches). Verifying requires at least
 `(request-target) host date digest` to be signed, a Date within ±12 hours (Mastodon's window)
 and a Digest equal to the body's; the caller supplies the public key.
 """
@@ -93,28 +94,47 @@ def _signing_string(names: list[str], method: str, path: str, headers: Mapping[s
     return "\n".join(lines)
 
 
-def sign(
-    *, private_key_pem: str, key_id: str, url: str, body: bytes, now: datetime
+def _signed(
+    method: str, url: str, headers: dict[str, str], *, private_key_pem: str, key_id: str
 ) -> dict[str, str]:
-    """The headers that sign a POST of `body` to `url`, shaped exactly as Mastodon's."""
+    """`headers` (lower-case names) plus a Signature over `(request-target)` and all of them."""
     parts = urlsplit(url)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    headers = {
-        "host": host_of(url),
-        "date": http_date(now),
-        "digest": digest(body),
-        "content-type": "application/activity+json",
-    }
     names = ["(request-target)", *headers]
-    message = _signing_string(names, "post", path, headers).encode()
+    message = _signing_string(names, method, path, headers).encode()
     signature = _private_key(private_key_pem).sign(message, padding.PKCS1v15(), hashes.SHA256())
     encoded = base64.b64encode(signature).decode()
     headers["signature"] = (
         f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",signature="{encoded}"'
     )
     return {name.title(): value for name, value in headers.items()}
+
+
+def sign(
+    *, private_key_pem: str, key_id: str, url: str, body: bytes, now: datetime
+) -> dict[str, str]:
+    """The headers that sign a POST of `body` to `url`, shaped exactly as Mastodon's."""
+    headers = {
+        "host": host_of(url),
+        "date": http_date(now),
+        "digest": digest(body),
+        "content-type": "application/activity+json",
+    }
+    return _signed("post", url, headers, private_key_pem=private_key_pem, key_id=key_id)
+
+
+def sign_get(
+    *, private_key_pem: str, key_id: str, url: str, accept: str, now: datetime
+) -> dict[str, str]:
+    """The headers that sign a GET of `url` as Mastodon signs its fetches (authorized fetch):
+    `(request-target) host date accept`. There is no body, so no Digest.
+
+    The Accept header is returned too, because it is signed: the caller must send it as is.
+    """
+    headers = {"host": host_of(url), "date": http_date(now), "accept": accept}
+    return _signed("get", url, headers, private_key_pem=private_key_pem, key_id=key_id)
 
 
 _PARAM = re.compile(r'\s*([a-zA-Z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')

@@ -16,7 +16,7 @@ from groundswell.stories.models import Story
 from groundswell.stories.workflow import State
 
 from . import documents, inbox
-from .keys import actor_key
+from .keys import actor_key, instance_key
 from .models import Follower, Following, FollowingState, OutboxActivity
 
 PAGE_SIZE = 20
@@ -59,6 +59,8 @@ def webfinger(request: HttpRequest) -> HttpResponse:
         # PostgreSQL refuses NUL in text: no account could ever be named with one.
         return _error(400, "the resource must not contain a NUL character")
     organisation = None
+    if _is_instance_actor(resource):
+        return _json(documents.instance_webfinger(), content_type="application/jrd+json")
     if resource.lower().startswith("acct:"):
         user, _, host = resource[5:].lstrip("@").rpartition("@")
         if host.lower() == documents.site_host():
@@ -71,6 +73,18 @@ def webfinger(request: HttpRequest) -> HttpResponse:
     if organisation is None:
         return _error(404, "no such account here")
     return _json(documents.webfinger(organisation), content_type="application/jrd+json")
+
+
+def _is_instance_actor(resource: str) -> bool:
+    """Whether a WebFinger resource names the site's own actor: `acct:<host name>@<host>` as
+    Mastodon asks, its address, or the site's address itself (FEP-d556)."""
+    site = documents.site_url()
+    named = f"acct:{documents.instance_username()}@{documents.site_host()}"
+    return resource.lower() == named or resource in (
+        documents.instance_actor_uri(),
+        site,
+        site + "/",
+    )
 
 
 @require_GET
@@ -94,6 +108,8 @@ def nodeinfo_index(request: HttpRequest) -> HttpResponse:
         }
         for version in ("2.0", "2.1")
     ]
+    # FEP-2677, as Mastodon does: where other servers find the actor that signs our fetches.
+    links.append({"rel": documents.APPLICATION_REL, "href": documents.instance_actor_uri()})
     return JsonResponse({"links": links})
 
 
@@ -120,6 +136,21 @@ def actor(request: HttpRequest, pk: int) -> HttpResponse:
     if not wants_activity_json(request):
         return HttpResponseRedirect(reverse("hub:organisation", args=[organisation.slug]))
     return _json(documents.actor(organisation, actor_key(organisation).public_key_pem))
+
+
+@require_GET
+def instance_actor(request: HttpRequest) -> HttpResponse:
+    # Answered to anyone, signed or not, always as JSON: a server checking the signature of
+    # one of our fetches reads the key here, and may itself be in secure mode.
+    return _json(documents.instance_actor(instance_key().public_key_pem))
+
+
+@require_GET
+def instance_outbox(request: HttpRequest) -> HttpResponse:
+    uri = documents.absolute(reverse("federation:instance_outbox"))
+    return _json(
+        _with_context({"id": uri, "type": "OrderedCollection", "totalItems": 0, "orderedItems": []})
+    )
 
 
 @require_GET

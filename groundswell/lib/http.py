@@ -19,7 +19,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -333,10 +333,13 @@ def get(
     max_bytes: int | None = None,
     timeout: float | None = None,
     deadline: float | None = None,
+    signer: Callable[[str], dict[str, str]] | None = None,
 ) -> Response:
     """GET `url` with every safety check; raise FetchError on any failure.
 
     `timeout` bounds each network operation, `deadline` the whole fetch, redirects included.
+    `signer(url)`, when given, returns the headers that sign a GET of `url` (HTTP signatures
+    name the host and path): it is asked again at every redirect hop.
     """
     limit = max_bytes or settings.HTTP_MAX_BYTES
     request_headers = {"User-Agent": user_agent(), **(headers or {})}
@@ -346,8 +349,9 @@ def get(
     ):
         for _hop in range(MAX_REDIRECTS + 1):
             _host_and_port(url)
+            hop_headers = {**request_headers, **(signer(url) if signer else {})}
             try:
-                with client.stream("GET", url, headers=request_headers) as reply:
+                with client.stream("GET", url, headers=hop_headers) as reply:
                     if reply.is_redirect and "location" in reply.headers:
                         try:
                             target = urljoin(url, reply.headers["location"])

@@ -128,6 +128,32 @@ def verify_signed_post(recorded: Recorded, public_key_pem: str, *, host: str) ->
     return True
 
 
+def verify_signed_get(path: str, headers: dict[str, str], public_key_pem: str) -> bool:
+    """Check a GET we received as a Mastodon server in secure mode would: the signature must
+    cover `(request-target)`, `host` and `date`, and verify with the key."""
+    params = dict(part.split("=", 1) for part in headers["signature"].replace('"', "").split(","))
+    names = params["headers"].split()
+    if not {"(request-target)", "host", "date"} <= set(names):
+        return False
+    lines = [
+        f"(request-target): get {path}"
+        if name == "(request-target)"
+        else f"{name}: {headers[name]}"
+        for name in names
+    ]
+    key = serialization.load_pem_public_key(public_key_pem.encode())
+    try:
+        key.verify(  # type: ignore[union-attr, call-arg, unused-ignore]
+            base64.b64decode(params["signature"]),
+            "\n".join(lines).encode(),
+            padding.PKCS1v15(),  # type: ignore[arg-type, unused-ignore]
+            hashes.SHA256(),  # type: ignore[arg-type, unused-ignore]
+        )
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
 class Peer:
     """One remote server: GET serves documents, POST records deliveries and answers `status`."""
 
@@ -135,6 +161,7 @@ class Peer:
         self.documents: dict[str, Any] = {}
         self.received: list[Recorded] = []
         self.fetched: list[str] = []  # the paths of GET requests, in order
+        self.fetch_headers: list[dict[str, str]] = []  # their headers, lower-case names
         self.status = 202
         self.actors: dict[str, MastoActor] = {}
         self._lock = threading.Lock()
@@ -153,6 +180,7 @@ class Peer:
             def do_GET(self) -> None:  # noqa: N802
                 with owner._lock:
                     owner.fetched.append(self.path)
+                    owner.fetch_headers.append({k.lower(): v for k, v in self.headers.items()})
                 document = owner.documents.get(self.path.split("?")[0])
                 if document is None:
                     self._answer(404, b'{"error":"Record not found"}', "application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -9,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from groundswell.federation import documents
-from groundswell.federation.models import ActorKey
+from groundswell.federation.models import ActorKey, InstanceKey
 
 ACTIVITY = "application/activity+json"
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -140,3 +141,71 @@ def test_a_huge_outbox_page_number_is_refused_not_a_500(client, org, story):
     response = client.get(f"/ap/actors/{org.pk}/outbox?page={10**20}")
     assert response.status_code == 404
     assert client.get(f"/ap/actors/{org.pk}/outbox?page=2").json()["orderedItems"] == []
+
+
+def test_the_actor_context_defines_the_mastodon_terms_it_uses(client, org):
+    actor = client.get(f"/ap/actors/{org.pk}", headers={"Accept": ACTIVITY}).json()
+    terms = actor["@context"][2]
+    assert terms["manuallyApprovesFollowers"] == "as:manuallyApprovesFollowers"
+    assert terms["toot"] == "http://joinmastodon.org/ns#"
+    assert terms["discoverable"] == "toot:discoverable"
+    assert actor["discoverable"] is True and actor["manuallyApprovesFollowers"] is False
+
+
+def test_the_instance_actor_is_an_application_with_its_own_key(client, org):
+    response = client.get("/ap/instance", headers={"Accept": "text/html"})
+    # Always JSON, even to a browser: servers checking our signatures read the key here.
+    assert response.status_code == 200
+    assert response["Content-Type"] == ACTIVITY
+    actor = response.json()
+    assert actor["type"] == "Application"
+    assert actor["id"] == documents.instance_actor_uri()
+    assert actor["preferredUsername"] == "127.0.0.1"
+    assert actor["manuallyApprovesFollowers"] is True
+    assert actor["inbox"] == documents.shared_inbox_uri()
+    assert actor["@context"][2]["discoverable"] == "toot:discoverable"
+    key = actor["publicKey"]
+    assert key == {
+        "id": documents.instance_actor_uri() + "#main-key",
+        "owner": actor["id"],
+        "publicKeyPem": InstanceKey.objects.get().public_key_pem,
+    }
+    # Not any organisation's key.
+    organisation = client.get(f"/ap/actors/{org.pk}", headers={"Accept": ACTIVITY}).json()
+    assert organisation["publicKey"]["publicKeyPem"] != key["publicKeyPem"]
+    assert "PRIVATE" not in response.content.decode()
+    outbox = client.get(actor["outbox"].removeprefix(documents.site_url())).json()
+    assert outbox["totalItems"] == 0
+
+
+@pytest.mark.parametrize(
+    "resource",
+    ["acct:127.0.0.1@{host}", "{site}/ap/instance", "{site}/", "{site}"],
+)
+def test_webfinger_finds_the_instance_actor_as_mastodon_and_fep_d556_ask(client, db, resource):
+    site, host = documents.site_url(), documents.site_host()
+    response = client.get(
+        "/.well-known/webfinger", {"resource": resource.format(site=site, host=host)}
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["subject"] == f"acct:127.0.0.1@{host}"
+    rels = {link["rel"]: link["href"] for link in data["links"]}
+    assert rels["self"] == documents.instance_actor_uri()
+    assert rels["https://www.w3.org/ns/activitystreams#Application"] == rels["self"]
+
+
+def test_nodeinfo_names_the_instance_actor_and_a_real_contact(client, db, settings):
+    links = client.get("/.well-known/nodeinfo").json()["links"]
+    rels = {link["rel"]: link["href"] for link in links}
+    assert rels["https://www.w3.org/ns/activitystreams#Application"] == (
+        documents.instance_actor_uri()
+    )
+    data = client.get("/nodeinfo/2.1").json()
+    assert data["metadata"]["contact"] == settings.FEDERATION_CONTACT_URL
+    assert "maintainer" not in data["metadata"]
+    assert ".invalid" not in json.dumps(data)
+    settings.FEDERATION_CONTACT_URL = "mailto:fediverse@rivers.org.uk"
+    data = client.get("/nodeinfo/2.0").json()
+    assert data["metadata"]["contact"] == "mailto:fediverse@rivers.org.uk"
+    assert data["metadata"]["maintainer"] == {"email": "fediverse@rivers.org.uk"}

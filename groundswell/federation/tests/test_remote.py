@@ -9,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from groundswell.federation import documents, remote
+from groundswell.federation.keys import instance_key
 from groundswell.federation.models import Follower, ReceivedActivity, RemoteActor
+from groundswell.lib import http
 
-from .peers import Peer, _key, mastodon_sign, public_pem
+from .peers import Peer, _key, mastodon_sign, public_pem, verify_signed_get
 from .test_inbox import follow
 
 
@@ -155,3 +157,20 @@ def test_a_bad_signature_with_a_known_key_fetches_the_key_at_most_once_a_minute(
     assert peer.fetched == ["/users/zoe"]
     assert ReceivedActivity.objects.get(activity_id=f"{zoe.uri}#follows/2").state == "discarded"
     assert RemoteActor.objects.get().key_checked_at is not None
+
+
+def test_every_fetch_is_signed_by_the_instance_actor(zoe, peer, db):
+    remote.fetch_actor(zoe.uri)
+    remote.fetch_json(zoe.uri)
+    assert len(peer.fetch_headers) == 2
+    for headers in peer.fetch_headers:
+        signature = headers["signature"]
+        assert f'keyId="{documents.instance_key_id()}"' in signature
+        assert 'headers="(request-target) host date accept"' in signature
+        assert headers["accept"] == remote.ACCEPT
+        assert headers["host"] == peer.host
+        assert headers["user-agent"] == http.user_agent()
+        assert verify_signed_get("/users/zoe", headers, instance_key().public_key_pem)
+    # And a signature by another key does not pass that check (the check can fail).
+    other_key = zoe.document["publicKey"]["publicKeyPem"]
+    assert not verify_signed_get("/users/zoe", peer.fetch_headers[0], other_key)
