@@ -45,7 +45,8 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path):
+def start_demo(tmp_path: Path) -> tuple[subprocess.Popen[bytes], set[int], Path]:
+    """The demo, answering, with its web server and worker (and their children) up."""
     env = {k: v for k, v in os.environ.items() if k not in NOT_FOR_THE_DEMO}
     env["GROUNDSWELL_DATA_DIR"] = str(tmp_path)
     # Into a file, not a pipe: a pipe nobody reads fills up and blocks whoever writes to it.
@@ -72,14 +73,46 @@ def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path):
         while len(children := descendants(demo.pid)) < 4 and time.monotonic() < wait_until:
             time.sleep(0.5)
         assert len(children) >= 4, children
+    except BaseException:
+        stop_everything(demo, children)
+        raise
+    return demo, children, log
+
+
+def stop_everything(demo: subprocess.Popen[bytes], children: set[int]) -> None:
+    """Whatever the outcome, nothing of a test's demo outlives it."""
+    for pid in [demo.pid, *children]:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    demo.wait()
+
+
+def left_running(children: set[int]) -> list[str]:
+    wait_until = time.monotonic() + 30
+    while any(alive(pid) for pid in children) and time.monotonic() < wait_until:
+        time.sleep(0.5)
+    return [Path(f"/proc/{pid}/cmdline").read_text() for pid in children if alive(pid)]
+
+
+def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path):
+    demo, children, log = start_demo(tmp_path)
+    try:
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=60) is not None
-        wait_until = time.monotonic() + 30
-        while any(alive(pid) for pid in children) and time.monotonic() < wait_until:
-            time.sleep(0.5)
-        assert not [Path(f"/proc/{pid}/cmdline").read_text() for pid in children if alive(pid)]
+        assert not left_running(children)
+        # A readable log: no line per task run (the worker runs a few every second).
+        assert "Task id=" not in log.read_text()
     finally:
-        # Whatever the outcome, nothing of this test's demo outlives it.
-        for pid in [demo.pid, *children]:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        stop_everything(demo, children)
+
+
+def test_a_demo_killed_outright_leaves_no_web_server_or_worker_behind(tmp_path):
+    demo, children, _log = start_demo(tmp_path)
+    try:
+        # granian's own workers are among the children: they must go too.
+        assert len(children) >= 6, children
+        demo.send_signal(signal.SIGKILL)
+        demo.wait(timeout=10)
+        assert not left_running(children)
+    finally:
+        stop_everything(demo, children)

@@ -1,6 +1,7 @@
 """`make demo`: migrate, seed fictional data once, then run the web server and the worker."""
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -49,12 +50,13 @@ class Command(BaseCommand):
             "SITE_URL": settings.SITE_URL,
         }
         manage = [sys.executable, "-m", "groundswell"]
-        die_with_us = parent_death_signal()
-        worker = subprocess.Popen([*manage, "worker"], env=env, preexec_fn=die_with_us)
+        worker = subprocess.Popen([*manage, "worker"], env=env, preexec_fn=parent_death_signal())
         web = subprocess.Popen(
             granian_command(host, port, default_workers()),
             env=env,
-            preexec_fn=die_with_us,
+            # Not SIGKILL: granian's own workers outlive a killed granian; told to stop, it
+            # stops them.
+            preexec_fn=parent_death_signal(signal.SIGTERM),
             start_new_session=True,  # its workers are stopped with it, as one group
         )
         url = f"{settings.SITE_URL}/"
