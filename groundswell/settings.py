@@ -335,7 +335,16 @@ BENCH_CEILING = env_bool("BENCH_CEILING", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s [%(levelname)s] %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # Two lines per task run, twice a second per periodic task: the worker logs one
+        # line per turn of real work instead (groundswell/lib/worklog.py). Failures are
+        # logged at ERROR; `worker --verbosity 2` shows every run.
+        "django.tasks": {"level": "WARNING"},
+    },
 }

@@ -19,6 +19,7 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from groundswell.lib import worklog
 from groundswell.lib.bulk import prepare_insert
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.models import ShareToken, new_token
@@ -118,6 +119,7 @@ def process(limit: int = BATCH) -> int:
             if not sqlite:  # rows another worker holds are skipped, and it does them
                 rows = rows.select_for_update(skip_locked=True)
             done += _record_rows(list(rows), petitions)
+    worklog.did("recorded", done, "signatures")
     return done
 
 

@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 from django.tasks import Task, default_task_backend, task
 from django.template.loader import render_to_string
 
+from groundswell.lib import worklog
 from groundswell.lib.periodic import in_turns, keep_one_waiting, repeat
 from groundswell.notifications.backends import from_organisation
 from groundswell.referrals.sharing import personal_link
@@ -73,6 +74,7 @@ def _send_confirmation_batch() -> int:
         wanted="confirmation_sends",
         delivered="confirmations_delivered",
         build=_confirmation,
+        what="confirmation emails",
     )
 
 
@@ -82,6 +84,7 @@ def _send_batch(
     wanted: str,
     delivered: str,
     build: Callable[[Signature, int, str | None], EmailMessage],
+    what: str,
 ) -> int:
     """Send one batch of the emails `owed` over one SMTP connection, at least once: a row's
     `delivered` count catches up with its `wanted` count only after its email went."""
@@ -93,16 +96,18 @@ def _send_batch(
     if not rows:
         return 0
     host = urlsplit(settings.SITE_URL).hostname
+    sent = 0
     with mail.mailers.default as connection:
         for signature in rows:
             number = getattr(signature, wanted)
             if signature.supporter.email:  # nobody to write to once erased
-                connection.send_messages([build(signature, number, host)])
+                sent += connection.send_messages([build(signature, number, host)])
             # Conditional: a repeat signature that asked for one more send meanwhile keeps
             # its claim on it.
             Signature.objects.filter(
                 pk=signature.pk, **{delivered: getattr(signature, delivered)}
             ).update(**{delivered: number})
+    worklog.did("sent", sent, what)
     return len(rows)
 
 
@@ -136,6 +141,7 @@ def _send_repeat_notice_batch() -> int:
         wanted="repeat_notices",
         delivered="repeat_notices_delivered",
         build=_repeat_notice,
+        what="already-signed notices",
     )
 
 
@@ -218,6 +224,7 @@ def recount_petitions() -> None:
     try:
         for petition_id in services.petitions_needing_recount():
             services.recount(petition_id)
+            worklog.did("recounted", 1, "petitions")
     finally:
         repeat(recount_petitions, every=RECOUNT_EVERY)
 

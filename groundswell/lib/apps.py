@@ -7,3 +7,6 @@ class Config(AppConfig):
     default = True
     name = "groundswell.lib"
     label = "lib"
+
+    def ready(self) -> None:
+        from . import worklog  # noqa: F401 - connects its task_finished receiver

@@ -1,3 +1,4 @@
+import logging
 import os
 import signal
 import subprocess
@@ -14,11 +15,13 @@ WORKER_NICENESS = 10
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def queue_commands() -> list[list[str]]:
+def queue_commands(verbosity: int = 1) -> list[list[str]]:
     """One worker process per queue: a task waiting on a slow server (the "network" queue)
     then never holds up signatures, counts or email (the "default" queue)."""
-    manage = [sys.executable, "-m", "groundswell", "worker", "--queue"]
-    return [[*manage, name] for name in settings.TASK_QUEUES]
+    manage = [sys.executable, "-m", "groundswell", "worker"]
+    if verbosity != 1:
+        manage += ["--verbosity", str(verbosity)]
+    return [[*manage, "--queue", name] for name in settings.TASK_QUEUES]
 
 
 class Command(BaseCommand):
@@ -36,7 +39,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["queue"]:
-            call_command("db_worker", queue_name=options["queue"], interval=0.5, reload=False)
+            call_command(
+                quiet_db_worker(),
+                queue_name=options["queue"],
+                interval=0.5,
+                reload=False,
+                verbosity=options["verbosity"],
+            )
             return
         from groundswell.actions.tasks import schedule_periodic as actions_periodic
         from groundswell.federation.services import schedule_periodic as federation_periodic
@@ -55,17 +64,41 @@ class Command(BaseCommand):
         os.nice(WORKER_NICENESS)
         die_with_us = parent_death_signal()
         processes = [
-            subprocess.Popen(command, preexec_fn=die_with_us) for command in queue_commands()
+            subprocess.Popen(command, preexec_fn=die_with_us)
+            for command in queue_commands(options["verbosity"])
         ]
         sys.exit(supervise(processes))
 
 
-def parent_death_signal() -> Callable[[], None] | None:
-    """For Popen's preexec_fn: the child is killed (SIGKILL) when this process dies.
+def quiet_db_worker() -> BaseCommand:
+    """django-tasks-db's worker without a log line per task at the default verbosity.
+
+    Its `configure_logging` sets the "django.tasks" logger to INFO, which logs two lines
+    per task run: with periodic tasks running twice a second, thousands of lines that say
+    nothing. Each task logs one line per turn of real work instead (`lib.worklog`); failed
+    tasks are still logged (ERROR, with the traceback), and `--verbosity 2` shows every run.
+    """
+    # Imported here: it loads models, and this module is imported before Django is set up
+    # (`parent_death_signal` is used on its own).
+    from django_tasks_db.management.commands.db_worker import Command as DbWorker
+
+    class QuietDbWorker(DbWorker):
+        def configure_logging(self, verbosity: int) -> None:
+            super().configure_logging(verbosity)
+            if verbosity == 1:
+                logging.getLogger("django.tasks").setLevel(logging.WARNING)
+
+    return QuietDbWorker()
+
+
+def parent_death_signal(signum: int = signal.SIGKILL) -> Callable[[], None] | None:
+    """For Popen's preexec_fn: the child gets `signum` (SIGKILL) when this process dies.
 
     Whatever stops the worker by killing its process (an OOM kill, a supervisor, the fault
     bench) must stop the queue workers too, as if they were that one process: orphans would
-    go on working beside the worker started in its place. Linux only; elsewhere None.
+    go on working beside the worker started in its place. A child with children of its own
+    (granian) should get SIGTERM instead: killed outright, it would leave them running.
+    Linux only; elsewhere None.
     """
     try:
         import ctypes
@@ -76,7 +109,7 @@ def parent_death_signal() -> Callable[[], None] | None:
         return None
 
     def die_with_parent() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        prctl(PR_SET_PDEATHSIG, signum)
 
     return die_with_parent
 
