@@ -12,8 +12,9 @@ from groundswell.actions.models import Signature
 from groundswell.campaigns.access import public_campaign
 from groundswell.campaigns.models import Campaign
 from groundswell.lib.badinput import query_id
+from groundswell.supporters.access import supporter_from_page_token
 from groundswell.supporters.services import choose_leaderboard
-from groundswell.supporters.views import erased_link, supporter_from_page_token, token_page
+from groundswell.supporters.views import erased_link, token_page
 
 from . import services, sharing
 

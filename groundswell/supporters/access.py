@@ -1,4 +1,4 @@
-"""Who may reach which supporter (conventions, habit 2): the one way staff code gets one."""
+"""Who may reach which supporter (conventions, habit 2): staff by role, the person by link."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 
+from . import links
 from .models import Supporter
 
 
@@ -23,6 +24,21 @@ def access_supporter(membership: Membership, supporter_id: int) -> Supporter:
         pk=supporter_id,
         organisation=membership.organisation,
     )
+
+
+def supporter_from_page_token(token: str) -> Supporter:
+    """The holder of a private-page link, erased or not; 404 for a link we never made.
+
+    The signed link is the person's proof: it needs no sign-in, and staff roles play no part.
+    """
+    try:
+        supporter_id = links.read_supporter_page_token(token)
+    except links.LinkError:
+        raise Http404 from None
+    supporter = Supporter.objects.select_related("organisation").filter(pk=supporter_id).first()
+    if supporter is None:
+        raise Http404
+    return supporter
 
 
 def require_own(membership: Membership, supporter: Supporter) -> None:

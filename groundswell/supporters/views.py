@@ -4,13 +4,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import links, services
+from .access import supporter_from_page_token
 from .erasure import erase_supporter
 from .models import Supporter
 from .subject_access import export_own_data
@@ -34,18 +35,6 @@ def token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         return response
 
     return wrapped
-
-
-def supporter_from_page_token(token: str) -> Supporter:
-    """The holder of a private-page link, erased or not; 404 for a link we never made."""
-    try:
-        supporter_id = links.read_supporter_page_token(token)
-    except links.LinkError:
-        raise Http404 from None
-    supporter = Supporter.objects.select_related("organisation").filter(pk=supporter_id).first()
-    if supporter is None:
-        raise Http404
-    return supporter
 
 
 def erased_link(request: HttpRequest) -> HttpResponse:
