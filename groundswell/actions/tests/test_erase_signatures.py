@@ -58,7 +58,7 @@ def test_it_strips_what_could_name_the_person_and_keeps_what_the_tallies_need(ow
         assert signature.referrer_data["source"] == "email"
     ana.refresh_from_db()
     assert ana.state == SignatureState.CONFIRMED
-    assert ana.referred_by_id == sam.pk
+    assert ana.referred_by_id == sam.supporter_id
     assert ana.referrer_data["referrer"] == ShareToken.objects.get(supporter=sam.supporter).token
     sam.refresh_from_db()
     assert sam.comment == "Sam here"  # someone else's words stay
