@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "groundswell.lib.badinput.refuse_nul",
+    # Servers asking an organisation's or a story's page for ActivityPub get its JSON twin.
+    "groundswell.federation.negotiation.ActivityPubPages",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]

@@ -38,6 +38,13 @@ def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def json_error(status: int, message: str) -> HttpResponse:
+    """A refusal as JSON, saying it depends on Accept (the page at the same address does)."""
+    response = _error(status, message)
+    response["Vary"] = "Accept"
+    return response
+
+
 def wants_activity_json(request: HttpRequest) -> bool:
     accept = request.headers.get("Accept", "").lower()
     return any(
@@ -130,12 +137,16 @@ def _organisation(pk: int) -> Organisation:
     return get_object_or_404(Organisation.objects.public(), pk=pk)
 
 
+def actor_document(organisation: Organisation) -> HttpResponse:
+    return _json(documents.actor(organisation, actor_key(organisation).public_key_pem))
+
+
 @require_GET
 def actor(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = _organisation(pk)
     if not wants_activity_json(request):
         return HttpResponseRedirect(reverse("hub:organisation", args=[organisation.slug]))
-    return _json(documents.actor(organisation, actor_key(organisation).public_key_pem))
+    return actor_document(organisation)
 
 
 @require_GET
@@ -232,6 +243,11 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
         return _json(_with_context(documents.tombstone(found)), status=410)
     if not wants_activity_json(request):
         return HttpResponseRedirect(found.get_absolute_url())
+    return story_document(found)
+
+
+def story_document(found: Story) -> HttpResponse:
+    """A published story's object, as its organisation federates stories."""
     return _json(_with_context(documents.article(found)))
 
 

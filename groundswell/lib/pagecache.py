@@ -5,7 +5,9 @@ share links that differ only in their `ref`/`ch` query string. Rendering it each
 far more than sending it, so anonymous GETs get a copy at most a few seconds old (the live
 count on it is itself recomputed every couple of seconds). Anything personal (signed-in
 staff, a pending message) bypasses the cache, and the referral values are written into the
-cached copy per request, so one copy serves every share link.
+cached copy per request, so one copy serves every share link. A copy is HTML for browsers: a
+request that prefers JSON (an ActivityPub server negotiating for a page's twin) always goes
+to Django, and every copy says `Vary: Accept`.
 
 Two layers share one store. `public_page` decorates the view: it renders the shared copy
 when there is none (or it is stale) and answers from it inside Django. `front` wraps the
@@ -25,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.translation import get_language, get_language_from_request
 
@@ -58,6 +61,9 @@ class Copy:
         if with_headers:
             for name, value in self.headers or ():
                 response[name] = value
+        # The copy is what browsers get; a server asking for JSON at the same address gets
+        # something else (see wants_page), so no cache in between may hand this to it.
+        patch_vary_headers(response, ["Accept"])
         response["Cache-Control"] = f"public, max-age={int(SECONDS)}"
         return self.finish(request, response) if self.finish else response
 
@@ -70,7 +76,27 @@ def cacheable(request: HttpRequest) -> bool:
         request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
+        and wants_page(request)
     )
+
+
+# What a program may ask a page's address for instead of the page: ActivityPub servers ask an
+# organisation's or a story's page for its JSON twin (federation/negotiation.py).
+_NEGOTIATED = [
+    "text/html",
+    "application/activity+json",
+    'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+    "application/ld+json",
+    "application/json",
+]
+
+
+def wants_page(request: HttpRequest) -> bool:
+    """Whether the reader wants the HTML page: a copy is of the page, so a request that
+    prefers JSON goes to Django, which answers it with content negotiation."""
+    if "json" not in request.META.get("HTTP_ACCEPT", ""):
+        return True  # every browser, cheaply
+    return request.get_preferred_type(_NEGOTIATED) in (None, "text/html")
 
 
 def cache_key(request: HttpRequest, language: str) -> tuple[Any, ...]:
@@ -166,7 +192,7 @@ def front(app: WSGIApp) -> WSGIApp:
         if _entries and environ.get("REQUEST_METHOD") == "GET":
             try:
                 served = _serve(environ, start_response)
-            except Exception:  # a malformed request: Django answers it with its own 4xx
+            except Exception:  # noqa: BLE001 - a malformed request: Django answers it with its 4xx
                 served = None
             if served is not None:
                 return served

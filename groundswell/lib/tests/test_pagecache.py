@@ -144,3 +144,34 @@ def test_malformed_requests_get_djangos_answer_not_a_crash(petition):
     assert status == 400
     status, _headers, _html = wsgi.get(url, HTTP_REFERER="http://[")
     assert status == 200
+
+
+ACTIVITYPUB_ACCEPTS = [
+    "application/activity+json",
+    'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+    "application/json",
+]
+
+
+def test_a_request_that_prefers_json_is_never_answered_from_the_copy(petition):
+    wsgi = Wsgi()
+    url = petition.campaign.get_absolute_url()
+    _status, first, _html = wsgi.get(url)
+    wsgi.get(url)
+    assert wsgi.reached_django == 1
+    for reached, accept in enumerate(ACTIVITYPUB_ACCEPTS, start=2):
+        wsgi.get(url, HTTP_ACCEPT=accept)
+        assert wsgi.reached_django == reached, accept
+    # A browser's Accept, with JSON in it at a lower weight, still gets the copy.
+    browser = "text/html,application/xhtml+xml,application/json;q=0.5,*/*;q=0.8"
+    _status, later, _html = wsgi.get(url, HTTP_ACCEPT=browser)
+    assert wsgi.reached_django == len(ACTIVITYPUB_ACCEPTS) + 1
+    for headers in (first, later):
+        assert "Accept" in [v.strip() for v in header(headers, "Vary")[0].split(",")]
+
+
+def test_the_copy_inside_django_says_it_varies_on_accept(client, petition):
+    url = petition.campaign.get_absolute_url()
+    client.get(url)
+    response = client.get(url)
+    assert "Accept" in [value.strip() for value in response["Vary"].split(",")]
