@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from groundswell import testing
 from groundswell.hub.management.commands.worker import quiet_db_worker
@@ -37,8 +39,8 @@ def run_worker_turn(verbosity: int = 1) -> None:
 
 
 def test_a_worker_turn_logs_one_line_per_task_that_did_something(
-    transactional_db, settings, caplog
-):
+    transactional_db: None, settings: SettingsWrapper, caplog: pytest.LogCaptureFixture
+) -> None:
     from groundswell.actions.tasks import process_intake, recount_petitions, send_confirmations
 
     settings.TASKS = DATABASE_TASKS
@@ -71,8 +73,8 @@ def test_a_worker_turn_logs_one_line_per_task_that_did_something(
 
 
 def test_a_turn_with_nothing_to_do_logs_nothing_and_verbosity_2_shows_every_task(
-    transactional_db, settings, caplog
-):
+    transactional_db: None, settings: SettingsWrapper, caplog: pytest.LogCaptureFixture
+) -> None:
     from groundswell.actions.tasks import process_intake, send_confirmations
 
     settings.TASKS = DATABASE_TASKS
@@ -90,7 +92,9 @@ def test_a_turn_with_nothing_to_do_logs_nothing_and_verbosity_2_shows_every_task
     assert any("process_intake state=SUCCESSFUL" in line for line in lines), lines
 
 
-def test_a_failing_task_is_still_logged_with_its_error(transactional_db, settings, caplog):
+def test_a_failing_task_is_still_logged_with_its_error(
+    transactional_db: None, settings: SettingsWrapper, caplog: pytest.LogCaptureFixture
+) -> None:
     from groundswell.notifications.tasks import send_email
 
     settings.TASKS = DATABASE_TASKS
