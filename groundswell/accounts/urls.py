@@ -42,7 +42,6 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/switch/", views.switch, name="switch"),
     path("staff/new-organisation/", views.new_organisation, name="new_organisation"),
-    path("staff/<slug:org>/", views.dashboard, name="dashboard"),
     path("staff/<slug:org>/members/", views.members, name="members"),
     path("staff/<slug:org>/members/<int:member_id>/role/", views.member_role, name="member_role"),
     path(

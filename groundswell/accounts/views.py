@@ -11,11 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from groundswell.audit.models import AuditEntry
-from groundswell.campaigns.models import Campaign
-from groundswell.notifications.backends import outbox_enabled
-from groundswell.stories.models import Story
-
 from . import services
 from .access import require, staff_view
 from .forms import InvitationForm, NewOrganisationForm, OrganisationForm, RoleForm, SignupForm
@@ -35,7 +30,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     last = request.session.get("org")
     ranked = sorted(memberships, key=lambda m: LANDING_ORDER.index(Role(m.role)))
     chosen = next((m for m in memberships if m.organisation.slug == last), ranked[0])
-    return redirect("accounts:dashboard", org=chosen.organisation.slug)
+    return redirect("hub:dashboard", org=chosen.organisation.slug)
 
 
 @login_required
@@ -61,27 +56,8 @@ def new_organisation(request: HttpRequest) -> HttpResponse:
                     "approve it before anything of it is public."
                 ),
             )
-        return redirect("accounts:dashboard", org=organisation.slug)
+        return redirect("hub:dashboard", org=organisation.slug)
     return render(request, "accounts/new_organisation.html", {"form": form})
-
-
-@staff_view()
-def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
-    organisation = membership.organisation
-    stories = Story.objects.for_organisation(organisation)
-    context = {
-        "story_counts": stories.counts_by_state(),
-        "awaiting": stories.awaiting_approval()[:10],
-        "recent": stories.order_by("-updated_at")[:8],
-        "campaigns": Campaign.objects.for_organisation(organisation).order_by("-updated_at")[:8],
-        "outbox": outbox_enabled() and membership.can("members.manage"),
-        "audit": (
-            AuditEntry.objects.for_organisation(organisation)[:8]
-            if membership.can("audit.read")
-            else None
-        ),
-    }
-    return render(request, "accounts/dashboard.html", context)
 
 
 @staff_view()
@@ -191,7 +167,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
                 return redirect("accounts:invitation", token=token)
             messages.success(request, _("Welcome to %(org)s.") % {"org": found.organisation.name})
-            return redirect("accounts:dashboard", org=found.organisation.slug)
+            return redirect("hub:dashboard", org=found.organisation.slug)
         return render(request, "accounts/invitation.html", {"invitation": found})
     if User.objects.filter(email=found.email).exists():
         next_url = reverse("accounts:invitation", args=[token])
@@ -213,12 +189,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 request,
                 _("This invitation has just been used to create the account. Sign in to go on."),
             )
-            next_url = reverse("accounts:dashboard", args=[found.organisation.slug])
+            next_url = reverse("hub:dashboard", args=[found.organisation.slug])
             context = {"invitation": found, "login_next": next_url}
             return render(request, "accounts/invitation.html", context, status=409)
         login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to %(org)s.") % {"org": found.organisation.name})
-        return redirect("accounts:dashboard", org=found.organisation.slug)
+        return redirect("hub:dashboard", org=found.organisation.slug)
     return render(request, "accounts/invitation.html", {"invitation": found, "form": form})
 
 
@@ -229,4 +205,4 @@ def switch(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not Membership.objects.filter(user_id=user.pk or 0, organisation__slug=slug).exists():
         raise Http404
-    return redirect("accounts:dashboard", org=slug)
+    return redirect("hub:dashboard", org=slug)

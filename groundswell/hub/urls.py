@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
 
-from . import feeds, views
+from . import feeds, staff_views, views
 from .sitemaps import SITEMAPS
 
 app_name = "hub"
@@ -17,6 +17,8 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("o/<slug:org_slug>/", views.organisation, name="organisation"),
+    # After accounts' staff/switch/ and staff/new-organisation/, which would match as slugs.
+    path("staff/<slug:org>/", staff_views.dashboard, name="dashboard"),
     path("o/<slug:org_slug>/feed.rss", feeds.StoryFeed(), name="feed_rss"),
     path("o/<slug:org_slug>/feed.atom", feeds.AtomStoryFeed(), name="feed_atom"),
     path("o/<slug:org_slug>/feed.json", feeds.json_feed, name="feed_json"),

@@ -9,7 +9,7 @@ from groundswell.campaigns.models import Campaign
 def staff_urls(org, campaign, story):
     slug = org.slug
     return [
-        reverse("accounts:dashboard", args=[slug]),
+        reverse("hub:dashboard", args=[slug]),
         reverse("accounts:members", args=[slug]),
         reverse("accounts:settings", args=[slug]),
         reverse("campaigns:staff_list", args=[slug]),
@@ -116,10 +116,10 @@ def test_one_person_belongs_to_two_organisations_and_switches(client, org, alice
     charlies = charlie.memberships.get().organisation
     testing.add_member(charlies, alice, "editor")
     client.force_login(alice)
-    response = client.get(reverse("accounts:dashboard", args=[org.slug]))
+    response = client.get(reverse("hub:dashboard", args=[org.slug]))
     assert b"Charlie&#x27;s Club (Editor)" in response.content  # the switcher lists both
     response = client.post(reverse("accounts:switch"), {"org": "charlies"})
-    assert response["Location"] == reverse("accounts:dashboard", args=["charlies"])
+    assert response["Location"] == reverse("hub:dashboard", args=["charlies"])
     assert client.get(response["Location"]).status_code == 200
     # /staff/ remembers the organisation used last
     assert client.get(reverse("accounts:staff_home"))["Location"] == response["Location"]

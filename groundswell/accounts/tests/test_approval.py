@@ -83,11 +83,11 @@ def test_the_waiting_organisations_owner_sees_a_banner_saying_what_waiting_means
 ):
     organisation = waiting[0]
     client.force_login(charlie)
-    html = client.get(reverse("accounts:dashboard", args=[organisation.slug])).content.decode()
+    html = client.get(reverse("hub:dashboard", args=[organisation.slug])).content.decode()
     assert "Not public yet: this organisation waits for a site operator" in html
     assert "nothing of it is public" in html
     assert reverse("hub:organisation", args=[organisation.slug]) not in html
-    approved = client.get(reverse("accounts:dashboard", args=["charlies"])).content.decode()
+    approved = client.get(reverse("hub:dashboard", args=["charlies"])).content.decode()
     assert "nothing of it is public" not in approved
 
 

@@ -11,13 +11,13 @@ def test_without_a_last_organisation_staff_land_where_their_role_is_highest(
     testing.add_member(aardvarks, alice, "editor")
     client.force_login(alice)
     response = client.get(reverse("accounts:staff_home"))
-    assert response["Location"] == reverse("accounts:dashboard", args=[org.slug])
+    assert response["Location"] == reverse("hub:dashboard", args=[org.slug])
 
 
 def test_staff_land_in_the_organisation_they_used_last(client, alice, org, charlie):
     aardvarks = testing.make_organisation(charlie, name="Aardvark Allies", slug="aardvarks")
     testing.add_member(aardvarks, alice, "editor")
     client.force_login(alice)
-    client.get(reverse("accounts:dashboard", args=["aardvarks"]))
+    client.get(reverse("hub:dashboard", args=["aardvarks"]))
     response = client.get(reverse("accounts:staff_home"))
-    assert response["Location"] == reverse("accounts:dashboard", args=["aardvarks"])
+    assert response["Location"] == reverse("hub:dashboard", args=["aardvarks"])

@@ -47,7 +47,7 @@ def test_an_invited_newcomer_creates_an_account_and_joins(client, invite, org):
     response = client.post(
         url, {"name": "Dave", "password1": testing.PASSWORD, "password2": testing.PASSWORD}
     )
-    assert response["Location"] == reverse("accounts:dashboard", args=[org.slug])
+    assert response["Location"] == reverse("hub:dashboard", args=[org.slug])
     assert Membership.objects.get(user__email="dave@example.org").role == "moderator"
     # The link is used up.
     assert client.get(url).status_code == 404
@@ -140,9 +140,7 @@ def test_signing_in_through_the_form_leads_to_the_staff_area(client, alice, org)
         reverse("accounts:login"), {"username": "alice@example.org", "password": testing.PASSWORD}
     )
     assert response["Location"] == reverse("accounts:staff_home")
-    assert client.get(response["Location"])["Location"] == reverse(
-        "accounts:dashboard", args=[org.slug]
-    )
+    assert client.get(response["Location"])["Location"] == reverse("hub:dashboard", args=[org.slug])
     response = client.post(reverse("accounts:logout"))
     assert response["Location"] == reverse("hub:index")
 
@@ -160,7 +158,7 @@ def test_a_signed_in_person_starts_a_new_organisation_and_owns_it(client, charli
         reverse("accounts:new_organisation"),
         {"name": "Second Org", "slug": "second"},
     )
-    assert response["Location"] == reverse("accounts:dashboard", args=["second"])
+    assert response["Location"] == reverse("hub:dashboard", args=["second"])
     assert Membership.objects.get(user=charlie, organisation__slug="second").role == "owner"
     response = client.post(reverse("accounts:new_organisation"), {"name": "X", "slug": "second"})
     assert "Organisation with this Address name already exists." in response.content.decode()

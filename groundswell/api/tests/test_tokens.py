@@ -120,7 +120,7 @@ def test_a_stranger_gets_404_and_cannot_touch_another_organisations_tokens(clien
 
 def test_the_staff_menu_links_to_the_tokens_page(client, alice, org):
     client.force_login(alice)
-    html = client.get(reverse("accounts:dashboard", args=["alices"])).content.decode()
+    html = client.get(reverse("hub:dashboard", args=["alices"])).content.decode()
     assert f'href="{tokens_url()}"' in html
 
 

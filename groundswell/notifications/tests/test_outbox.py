@@ -27,7 +27,7 @@ def test_the_demo_outbox_keeps_an_organisations_emails_and_its_owner_reads_them(
     html = outbox_html(client, alice, org.slug).content.decode()
     assert "asha@example.net" in html and "/confirm/" in html
     client.force_login(alice)
-    dashboard = client.get(reverse("accounts:dashboard", args=[org.slug])).content.decode()
+    dashboard = client.get(reverse("hub:dashboard", args=[org.slug])).content.decode()
     assert "Open the outbox" in dashboard
     assert outbox_html(client, bob, org.slug).status_code == 403
 

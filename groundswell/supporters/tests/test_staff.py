@@ -104,7 +104,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, org, asha):
 
 def test_only_owners_and_editors_see_the_supporters_link(client, org, alice, bob, member_with_role):
     link = f'href="{reverse("supporters:staff_list", args=[org.slug])}"'
-    dashboard = reverse("accounts:dashboard", args=[org.slug])
+    dashboard = reverse("hub:dashboard", args=[org.slug])
     for user, shown in [(alice, True), (bob, True), (member_with_role("analyst"), False)]:
         client.force_login(user)
         assert (link in client.get(dashboard).content.decode()) is shown, user
