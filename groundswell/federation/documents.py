@@ -241,6 +241,11 @@ def article(story: Story) -> dict[str, Any]:
     return document
 
 
+def story_object(story: Story) -> dict[str, Any]:
+    """A story as its organisation federates stories (see `article`)."""
+    return article(story)
+
+
 def _media_type(name: str) -> str:
     lowered = name.lower()
     if lowered.endswith(".png"):

@@ -70,7 +70,7 @@ def queue_story(story: Story, kind: str) -> OutboxActivity:
     if kind == "Delete":
         obj: dict[str, Any] = documents.tombstone(story)
     else:
-        obj = documents.article(story)
+        obj = documents.story_object(story)
     moment = documents.when(timezone.now())
     extra = _audience(organisation)
     if kind == "Update":

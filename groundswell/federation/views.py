@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -164,18 +165,37 @@ def instance_outbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _sent_creates(organisation: Organisation) -> QuerySet[OutboxActivity]:
+    """The Create we sent for each of the organisation's stories that is still published: the
+    latest one (a story published again was created again, under a new id)."""
+    latest = (
+        OutboxActivity.objects.filter(type="Create", story=OuterRef("story"))
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    return (
+        OutboxActivity.objects.filter(
+            organisation=organisation, type="Create", story__state=State.PUBLISHED
+        )
+        .filter(pk=Subquery(latest))
+        .order_by("-story__published_at", "-pk")
+    )
+
+
 @require_GET
 def outbox(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Creates we sent, under the very ids we delivered them with (a server that saw one
+    in its inbox and again here must recognise it), each carrying its story as it is now."""
     organisation = _organisation(pk)
     uri = documents.absolute(reverse("federation:outbox", args=[pk]))
-    stories = Story.objects.published().filter(organisation=organisation)
+    creates = _sent_creates(organisation)
     if "page" not in request.GET:
         return _json(
             _with_context(
                 {
                     "id": uri,
                     "type": "OrderedCollection",
-                    "totalItems": stories.count(),
+                    "totalItems": creates.count(),
                     "first": uri + "?page=1",
                 }
             )
@@ -187,19 +207,17 @@ def outbox(request: HttpRequest, pk: int) -> HttpResponse:
     if page > MAX_PAGE:
         # A huge page number would overflow the database's OFFSET.
         return _error(404, "no such page")
-    chunk = list(stories.prefetch_related("images")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
-    items = [
-        {
-            "id": documents.story_uri(story) + "#create",
-            "type": "Create",
-            "actor": documents.actor_uri(organisation),
-            "published": documents.article(story).get("published"),
-            "to": [documents.PUBLIC],
-            "cc": [documents.followers_uri(organisation)],
-            "object": documents.article(story),
-        }
-        for story in chunk[:PAGE_SIZE]
-    ]
+    chunk = list(
+        creates.select_related("story__organisation").prefetch_related("story__images")[
+            (page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1
+        ]
+    )
+    items = []
+    for create in chunk[:PAGE_SIZE]:
+        if create.story is None:  # never: the query keeps Creates of stories only
+            continue
+        sent = {key: value for key, value in create.payload.items() if key != "@context"}
+        items.append({**sent, "object": documents.story_object(create.story)})
     document = {
         "id": f"{uri}?page={page}",
         "type": "OrderedCollectionPage",
@@ -248,7 +266,7 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
 
 def story_document(found: Story) -> HttpResponse:
     """A published story's object, as its organisation federates stories."""
-    return _json(_with_context(documents.article(found)))
+    return _json(_with_context(documents.story_object(found)))
 
 
 def _public_activity(activity_uuid: str) -> OutboxActivity:

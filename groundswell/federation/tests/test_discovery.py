@@ -11,6 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from groundswell.federation import documents
 from groundswell.federation.models import ActorKey, InstanceKey
+from groundswell.stories.services import change_state
+
+from .test_delivery import make_follower, publish
 
 ACTIVITY = "application/activity+json"
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -209,3 +212,29 @@ def test_nodeinfo_names_the_instance_actor_and_a_real_contact(client, db, settin
     data = client.get("/nodeinfo/2.0").json()
     assert data["metadata"]["contact"] == "mailto:fediverse@rivers.org.uk"
     assert data["metadata"]["maintainer"] == {"email": "fediverse@rivers.org.uk"}
+
+
+def test_the_outbox_lists_each_create_under_the_id_it_was_delivered_with(
+    client, owner, peer, django_capture_on_commit_callbacks
+):
+    make_follower(owner.organisation, peer.add_actor("ann"))
+    story = publish(owner, django_capture_on_commit_callbacks)
+    [delivered] = [recorded.json for recorded in peer.received]
+    page = client.get(f"/ap/actors/{owner.organisation.pk}/outbox?page=1").json()
+    [item] = page["orderedItems"]
+    assert item["type"] == "Create"
+    assert item["id"] == delivered["id"]
+    assert item["object"]["id"] == delivered["object"]["id"] == documents.story_uri(story)
+    # The id dereferences to that same activity.
+    fetched = client.get(item["id"].removeprefix(documents.site_url())).json()
+    assert fetched["id"] == item["id"] and fetched["type"] == "Create"
+    # Unpublished, it leaves the outbox; published again, it was created again, under a new
+    # id, and the outbox shows that one only.
+    change_state(owner, story, "unpublish")
+    assert client.get(f"/ap/actors/{owner.organisation.pk}/outbox").json()["totalItems"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        change_state(owner, story, "publish")
+    again = peer.received[-1].json
+    assert again["type"] == "Create" and again["id"] != delivered["id"]
+    page = client.get(f"/ap/actors/{owner.organisation.pk}/outbox?page=1").json()
+    assert [item["id"] for item in page["orderedItems"]] == [again["id"]]
