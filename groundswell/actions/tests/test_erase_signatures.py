@@ -1,11 +1,16 @@
 """The signatures' part of an erasure, as the actions app does it (supporters calls it)."""
 
+from __future__ import annotations
+
 import pytest
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions import intake
-from groundswell.actions.models import Signature, SignatureIntake, SignatureState
+from groundswell.actions.models import Petition, Signature, SignatureIntake, SignatureState
 from groundswell.actions.services import (
     SignatureRequest,
     confirm_signature,
@@ -14,10 +19,18 @@ from groundswell.actions.services import (
     sign_petition,
 )
 from groundswell.referrals.models import ShareToken
+from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import find_or_create_supporter
 
 
-def signed(petition, email, *, comment="", via=None, url=""):
+def signed(
+    petition: Petition,
+    email: str,
+    *,
+    comment: str = "",
+    via: Supporter | None = None,
+    url: str = "",
+) -> Signature:
     token = ShareToken.objects.get(petition=petition, supporter=via).token if via else ""
     return sign_petition(
         petition,
@@ -36,7 +49,9 @@ def signed(petition, email, *, comment="", via=None, url=""):
     ).signature
 
 
-def test_it_strips_what_could_name_the_person_and_keeps_what_the_tallies_need(owner, petition):
+def test_it_strips_what_could_name_the_person_and_keeps_what_the_tallies_need(
+    owner: Membership, petition: Petition
+) -> None:
     sam = signed(petition, "sam@example.net", comment="Sam here")
     ana = signed(
         petition,
@@ -64,26 +79,26 @@ def test_it_strips_what_could_name_the_person_and_keeps_what_the_tallies_need(ow
     assert sam.comment == "Sam here"  # someone else's words stay
 
 
-def test_it_changes_nothing_for_a_person_without_signatures(org):
+def test_it_changes_nothing_for_a_person_without_signatures(org: Organisation) -> None:
     nobody = find_or_create_supporter(org, email="no@example.net", email_key="no@example.net")
     assert erase_signatures(nobody) == 0
 
 
 @pytest.fixture
-def queued(settings):
+def queued(settings: Settings) -> None:
     """A real task queue: nothing runs until the test processes the intake itself."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def post_sign(client, petition, email):
+def post_sign(client: Client, petition: Petition, email: str) -> None:
     url = reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
     data = {"given_name": "Ana", "email": email, "consent": "on"}
     assert client.post(url, data).status_code == 302
 
 
 def test_forgetting_waiting_signatures_takes_only_that_address_in_that_organisation(
-    client, owner, petition, charlie, queued
-):
+    client: Client, owner: Membership, petition: Petition, charlie: User, queued: None
+) -> None:
     post_sign(client, petition, "ana@example.net")
     intake.process()
     supporter = Signature.objects.get().supporter

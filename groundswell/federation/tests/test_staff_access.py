@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.test import Client
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.federation import services
 from groundswell.federation.access import access_interaction
-from groundswell.federation.models import Interaction, InteractionState, OutboxActivity
+from groundswell.federation.models import (
+    Interaction,
+    InteractionState,
+    OutboxActivity,
+    RemoteActor,
+)
+from groundswell.stories.models import Story
 
 from .test_replies import make_reply
 
@@ -19,8 +29,8 @@ REPLY = "/staff/{org}/federation/inbox/{pk}/reply/"
 
 
 @pytest.fixture
-def with_role(org):
-    def make(role: str):
+def with_role(org: Organisation) -> Callable[[str], User]:
+    def make(role: str) -> User:
         user = testing.make_user(f"{role}-person@example.org", f"A {role}")
         testing.add_member(org, user, role)
         return user
@@ -29,11 +39,11 @@ def with_role(org):
 
 
 @pytest.fixture
-def item(story, remote_zoe):
+def item(story: Story, remote_zoe: RemoteActor) -> Interaction:
     return make_reply(story, remote_zoe)
 
 
-def answers(client, user, item, *, org="alices"):
+def answers(client: Client, user: User, item: Interaction, *, org: str = "alices") -> list[int]:
     client.force_login(user)
     urls = (MODERATE, HIDE, REPLY)
     return [
@@ -45,21 +55,27 @@ def replies_sent() -> int:
     return OutboxActivity.objects.filter(type="Create", story=None).count()
 
 
-def test_a_moderator_may_approve_hide_and_answer(client, with_role, item):
+def test_a_moderator_may_approve_hide_and_answer(
+    client: Client, with_role: Callable[[str], User], item: Interaction
+) -> None:
     assert answers(client, with_role("moderator"), item) == [302, 302, 302]
     item.refresh_from_db()
     assert item.state == InteractionState.HIDDEN
     assert replies_sent() == 1
 
 
-def test_an_editor_may_answer_but_not_moderate(client, bob, item):
+def test_an_editor_may_answer_but_not_moderate(
+    client: Client, bob: User, item: Interaction
+) -> None:
     assert answers(client, bob, item) == [403, 403, 302]
     item.refresh_from_db()
     assert item.state == InteractionState.PENDING
     assert replies_sent() == 1
 
 
-def test_an_analyst_may_read_the_inbox_but_change_nothing(client, with_role, item):
+def test_an_analyst_may_read_the_inbox_but_change_nothing(
+    client: Client, with_role: Callable[[str], User], item: Interaction
+) -> None:
     analyst = with_role("analyst")
     client.force_login(analyst)
     page = client.get("/staff/alices/federation/inbox/")
@@ -74,7 +90,9 @@ def test_an_analyst_may_read_the_inbox_but_change_nothing(client, with_role, ite
     assert replies_sent() == 0
 
 
-def test_a_stranger_gets_404_through_our_organisation_or_their_own(client, charlie, item):
+def test_a_stranger_gets_404_through_our_organisation_or_their_own(
+    client: Client, charlie: User, item: Interaction
+) -> None:
     assert answers(client, charlie, item) == [404, 404, 404]
     assert answers(client, charlie, item, org="charlies") == [404, 404, 404]
     assert client.get("/staff/alices/federation/inbox/").status_code == 404
@@ -83,14 +101,18 @@ def test_a_stranger_gets_404_through_our_organisation_or_their_own(client, charl
     assert replies_sent() == 0
 
 
-def test_an_unknown_id_or_verb_is_404_even_for_the_owner(client, alice, item):
+def test_an_unknown_id_or_verb_is_404_even_for_the_owner(
+    client: Client, alice: User, item: Interaction
+) -> None:
     client.force_login(alice)
     assert client.post(MODERATE.format(org="alices", pk=item.pk + 1000)).status_code == 404
     assert client.post(f"/staff/alices/federation/inbox/{item.pk}/delete/").status_code == 404
     assert Interaction.objects.filter(pk=item.pk).exists()
 
 
-def test_the_access_function_checks_the_role_before_the_lookup(org, owner, with_role, item):
+def test_the_access_function_checks_the_role_before_the_lookup(
+    org: Organisation, owner: Membership, with_role: Callable[[str], User], item: Interaction
+) -> None:
     analyst = testing.membership(with_role("analyst"), org)
     with pytest.raises(PermissionDenied):
         access_interaction(analyst, item.pk + 1000, permission="fediverse.moderate")
@@ -99,7 +121,9 @@ def test_the_access_function_checks_the_role_before_the_lookup(org, owner, with_
         access_interaction(owner, item.pk + 1000, permission="fediverse.moderate")
 
 
-def test_the_verbs_check_the_same_permissions_as_the_pages(org, bob, with_role, item):
+def test_the_verbs_check_the_same_permissions_as_the_pages(
+    org: Organisation, bob: User, with_role: Callable[[str], User], item: Interaction
+) -> None:
     editor = testing.membership(bob, org)
     analyst = testing.membership(with_role("analyst"), org)
     with pytest.raises(PermissionDenied):
