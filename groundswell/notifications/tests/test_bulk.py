@@ -1,0 +1,190 @@
+"""Letters rendered once and filled per person, sent over several SMTP connections."""
+
+import email
+import email.policy
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.core.mail import EmailMessage
+
+from groundswell.notifications import bulk
+from groundswell.notifications.bulk import Letter, deliver, slot
+
+URL = "http://127.0.0.1:8000/unsubscribe/" + "Mq:1tZx" * 20 + "/"
+
+
+class PickyServer:
+    """aiosmtpd on 127.0.0.1 that can refuse some recipients for good (550) and turn
+    every message after the first `accept` away for now (451)."""
+
+    def __init__(self, *, refuse: frozenset[str] = frozenset(), accept: int | None = None):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str], list[str]]] = []
+        owner = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, options):
+                if address in refuse:
+                    return "550 No such mailbox"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):
+                if accept is not None and len(owner.messages) >= accept:
+                    return "451 Try again later"
+                owner.envelopes.append(
+                    (envelope.mail_from, envelope.rcpt_tos, envelope.mail_options)
+                )
+                owner.messages.append(
+                    email.message_from_bytes(envelope.content, policy=email.policy.default)
+                )
+                return "250 OK"
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def use(self, settings) -> None:
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": self.port, "timeout": 10},
+            }
+        }
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def picky(settings):
+    servers = []
+
+    def start(**kwargs):
+        server = PickyServer(**kwargs)
+        server.use(settings)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def letter() -> Letter:
+    body = (
+        f"Hello {slot('name')},\n\nThank you for signing “Keep the Library Open” with Alice's "
+        f"Campaigners. Please confirm your signature: open this link.\n\n{slot('link')}\n"
+    )
+    return Letter(
+        subject="Please confirm your signature: Keep the Library Open",
+        body=body,
+        headers={
+            "List-Unsubscribe": f"<{slot('unsubscribe')}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Message-ID": f"<confirm.{slot('id')}@127.0.0.1>",
+        },
+        organisation_id=None,
+    )
+
+
+def people(count: int) -> list[dict[str, str]]:
+    return [
+        {"name": "Zoë" if n % 2 else "Sam", "link": f"{URL}{n}", "unsubscribe": URL, "id": str(n)}
+        for n in range(count)
+    ]
+
+
+def test_each_copy_reads_as_the_message_django_would_build(picky):
+    server = picky()
+    one = letter()
+    recorded = []
+    items = [one.to(f"reader{n}@example.net", n, values) for n, values in enumerate(people(6))]
+    assert deliver(items, lambda done: recorded.extend(item.key for item in done)) == 6
+    assert sorted(recorded) == list(range(6))
+    by_id = {message["Message-ID"]: message for message in server.messages}
+    assert sorted(by_id) == [f"<confirm.{n}@127.0.0.1>" for n in range(6)]
+    message = by_id["<confirm.1@127.0.0.1>"]
+    django_built = EmailMessage(
+        subject=one.subject,
+        body=Letter.fill(one.body, people(2)[1]),
+        to=["reader1@example.net"],
+    ).message()
+    # On the wire every line ends in CRLF; the text is the same.
+    assert message.get_content().replace("\r\n", "\n") == django_built.get_content()
+    assert "Hello Zoë," in message.get_content()
+    assert message["To"] == "reader1@example.net"
+    assert message["Subject"] == one.subject
+    # The one-click URL as it is (RFC 2369), not folded into encoded words.
+    assert message["List-Unsubscribe"] == f"<{URL}>"
+    _sender, recipients, options = server.envelopes[0]
+    assert recipients[0].startswith("reader")
+    assert "BODY=8BITMIME" in options
+
+
+def test_an_address_with_an_international_domain_goes_through_djangos_machinery(picky):
+    server = picky()
+    item = letter().to("zoe@bücher.example", 1, people(2)[1])
+    assert deliver([item], lambda done: None) == 1
+    [(_sender, recipients, _options)] = server.envelopes
+    assert recipients == ["zoe@xn--bcher-kva.example"]  # IDNA, as Django's backend does
+    assert server.messages[0]["To"] == "zoe@xn--bcher-kva.example"
+    assert server.messages[0]["Message-ID"] == "<confirm.1@127.0.0.1>"
+
+
+def test_a_mailbox_refused_for_good_is_recorded_and_the_others_go(picky):
+    server = picky(refuse=frozenset({"reader2@example.net"}))
+    recorded = []
+    items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(5))]
+    deliver(items, lambda done: recorded.extend(item.key for item in done))
+    assert sorted(recorded) == [0, 1, 2, 3, 4]  # sending it again would be refused again
+    assert sorted(message["To"] for message in server.messages) == [
+        f"reader{n}@example.net" for n in (0, 1, 3, 4)
+    ]
+
+
+def test_a_temporary_refusal_stops_and_records_exactly_what_the_server_took(picky):
+    server = picky(accept=3)
+    recorded = []
+    items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(12))]
+    with pytest.raises(Exception, match="451"):
+        deliver(items, lambda done: recorded.extend(item.key for item in done))
+    taken = sorted(
+        int(message["Message-ID"].split(".")[1].split("@")[0]) for message in server.messages
+    )
+    assert len(taken) == 3
+    assert sorted(recorded) == taken
+
+
+def test_a_connection_sends_its_next_message_only_once_the_last_is_recorded(picky, monkeypatch):
+    server = picky()
+    monkeypatch.setattr(bulk, "CONNECTIONS", 3)
+    unrecorded_at_most = []
+
+    def record(done):
+        # Everything the server has taken but we have not recorded yet: one per connection.
+        unrecorded_at_most.append(len(server.messages) - len(recorded))
+        recorded.extend(done)
+
+    recorded: list = []
+    items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(30))]
+    assert deliver(items, record) == 30
+    assert max(unrecorded_at_most) <= 3
+    assert len(server.messages) == 30
+
+
+def test_other_mail_backends_get_djangos_messages(settings):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    mail.outbox.clear()
+    items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(2))]
+    assert deliver(items, lambda done: None) == 2
+    assert [message.to for message in mail.outbox] == [
+        ["reader0@example.net"],
+        ["reader1@example.net"],
+    ]
+    assert mail.outbox[1].extra_headers["Message-ID"] == "<confirm.1@127.0.0.1>"
+    assert "Hello Zoë," in mail.outbox[1].body
