@@ -180,9 +180,45 @@ class PetitionUpdate(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     recipients = models.PositiveIntegerField(default=0)
+    # Sent in steps by tasks.send_updates: signatures up to `listed_to` have a delivery row
+    # (`listed` once all have); a turn holds the update until `turn_until`, so two turns
+    # never send it at once; `finished_at` once every delivery is done.
+    listed_to = models.BigIntegerField(default=0)
+    listed = models.BooleanField(default=False)
+    turn_until = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.subject
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent (unsubscribed or erased meanwhile)")
+
+
+class UpdateDelivery(models.Model):
+    """One update to one person: written before it is sent, marked sent once the mail server
+    has taken it. The row is what makes a resumed sending skip whoever had it already."""
+
+    update = models.ForeignKey(PetitionUpdate, on_delete=models.CASCADE, related_name="+")
+    supporter = models.ForeignKey(
+        "supporters.Supporter", on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["update", "supporter"], name="one_delivery_each")
+        ]
+        indexes = [models.Index(fields=["update", "state"])]
+
+    def __str__(self) -> str:
+        return f"update {self.update_id} to {self.supporter_id}: {self.state}"

@@ -401,9 +401,9 @@ def post_update(
     update = PetitionUpdate.objects.create(
         petition=petition, subject=subject, body=body, author=membership.user
     )
-    from .tasks import send_update
+    from .tasks import queue_update
 
-    send_update.enqueue(update.pk)
+    queue_update(update)
     record(
         organisation=membership.organisation,
         actor=membership.user,

@@ -1,0 +1,163 @@
+"""Petition updates go out in turns, each person once, and resume after a failure or a kill."""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from groundswell.actions import tasks
+from groundswell.actions.models import (
+    DeliveryState,
+    PetitionUpdate,
+    Signature,
+    UpdateDelivery,
+)
+from groundswell.actions.services import (
+    SignatureRequest,
+    confirm_signature,
+    post_update,
+    sign_petition,
+)
+from groundswell.notifications import bulk
+from groundswell.notifications.tests.test_bulk import PickyServer
+from groundswell.supporters.services import withdraw_updates
+
+
+def signed(petition, email, *, updates=True, confirm=True):
+    result = sign_petition(
+        petition, SignatureRequest(email=email, given_name="Sam", wants_updates=updates)
+    )
+    if confirm:
+        confirm_signature(result.signature.pk)
+    return result.signature
+
+
+@pytest.fixture
+def signers(petition, smtp_server):
+    wanted = [f"reader{n}@example.net" for n in range(7)]
+    for address in wanted:
+        signed(petition, address)
+    signed(petition, "no.thanks@example.net", updates=False)
+    signed(petition, "never.confirmed@example.net", confirm=False)
+    smtp_server.messages.clear()
+    return wanted
+
+
+def update_ids(messages):
+    return Counter(m["Message-ID"] for m in messages if m["Message-ID"].startswith("<update."))
+
+
+def test_an_update_goes_out_in_steps_to_each_wanting_signer_once(
+    owner, petition, signers, smtp_server, monkeypatch
+):
+    monkeypatch.setattr(tasks, "UPDATE_BATCH", 2)
+    sent_per_step = []
+    real_batch = tasks._send_update_batch
+    monkeypatch.setattr(
+        tasks,
+        "_send_update_batch",
+        lambda update: sent_per_step.append(real_batch(update)) or sent_per_step[-1],
+    )
+    update = post_update(owner, petition, subject="We delivered it", body="Thank you all.")
+    assert sorted(m["To"] for m in smtp_server.messages) == signers
+    assert all(n == 1 for n in update_ids(smtp_server.messages).values())
+    assert sent_per_step == [2, 2, 2, 1, 0]  # bounded steps, until nothing is left
+    update.refresh_from_db()
+    assert update.recipients == 7
+    assert update.finished_at is not None
+    assert UpdateDelivery.objects.filter(update=update, state=DeliveryState.SENT).count() == 7
+    assert "Thank you all." in smtp_server.bodies()[0]
+
+
+def test_a_turn_that_fails_mid_batch_is_resumed_without_sending_anyone_twice(
+    owner, petition, signers, settings, monkeypatch
+):
+    monkeypatch.setattr(tasks, "UPDATE_BATCH", 4)
+    failing = PickyServer(accept=3)  # the server goes away after three messages
+    failing.use(settings)
+    try:
+        update = post_update(owner, petition, subject="News", body="More news.")
+    finally:
+        failing.stop()
+    assert len(failing.messages) == 3
+    update.refresh_from_db()
+    assert update.finished_at is None
+    assert update.turn_until is None  # the failed turn let go of the update
+    healthy = PickyServer()
+    healthy.use(settings)
+    try:
+        tasks.send_updates.call()  # its next run
+    finally:
+        healthy.stop()
+    everyone = failing.messages + healthy.messages
+    assert sorted(m["To"] for m in everyone) == signers
+    assert all(n == 1 for n in update_ids(everyone).values())
+    update.refresh_from_db()
+    assert update.finished_at is not None
+    assert update.recipients == 7
+
+
+def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_most(
+    owner, petition, signers, smtp_server, monkeypatch
+):
+    real_deliver = tasks.deliver
+    records = []
+
+    def killed_after_two_records(items, record):
+        def record_then_die(done):
+            if len(records) == 2:
+                raise SystemExit("killed")  # as if the worker died here
+            records.append(done)
+            record(done)
+
+        return real_deliver(items, record_then_die)
+
+    monkeypatch.setattr(tasks, "deliver", killed_after_two_records)
+    monkeypatch.setattr(bulk, "CONNECTIONS", 1)
+    update = post_update(owner, petition, subject="News", body="More news.")
+    first_run = list(smtp_server.messages)
+    assert len(first_run) == 3  # two recorded, the third taken but not recorded
+    monkeypatch.setattr(tasks, "deliver", real_deliver)
+    # (A worker really killed would not let go of the update: the next run then waits for
+    # the step's lease to run out, as the test below shows.)
+    tasks.send_updates.call()  # the next run
+    ids = update_ids(smtp_server.messages)
+    assert sorted({m["To"] for m in smtp_server.messages}) == signers
+    assert sum(ids.values()) - len(ids) == 1  # exactly the one in the gap, same Message-ID
+    update.refresh_from_db()
+    assert update.recipients == 7
+
+
+def test_a_step_leaves_an_update_alone_while_another_step_holds_it(
+    owner, petition, signers, smtp_server, monkeypatch
+):
+    monkeypatch.setattr(tasks, "queue_update", lambda update: None)  # post, send nothing yet
+    update = post_update(owner, petition, subject="News", body="More news.")
+    held_until = timezone.now() + timedelta(minutes=1)
+    PetitionUpdate.objects.filter(pk=update.pk).update(turn_until=held_until)
+    tasks.send_updates.call()
+    assert smtp_server.messages == []
+    # The holder died: once its lease has run out the next run takes over.
+    PetitionUpdate.objects.filter(pk=update.pk).update(turn_until=timezone.now() - timedelta(1))
+    tasks.send_updates.call()
+    assert sorted(m["To"] for m in smtp_server.messages) == signers
+
+
+def test_people_who_signed_after_the_update_or_unsubscribed_meanwhile_do_not_get_it(
+    owner, petition, signers, smtp_server, monkeypatch
+):
+    monkeypatch.setattr(tasks, "queue_update", lambda update: None)
+    update = post_update(owner, petition, subject="News", body="More news.")
+    later = signed(petition, "came.later@example.net")
+    Signature.objects.filter(pk=later.pk).update(
+        created_at=update.created_at + timedelta(seconds=1)
+    )
+    tasks._list_recipients(update)
+    quitter = UpdateDelivery.objects.filter(update=update).order_by("pk").first()
+    withdraw_updates(quitter.supporter)  # clicked "unsubscribe" in an earlier email
+    smtp_server.messages.clear()
+    tasks.send_updates.call()
+    got = sorted(m["To"] for m in smtp_server.messages)
+    assert got == sorted(set(signers) - {quitter.supporter.email})
+    assert UpdateDelivery.objects.get(pk=quitter.pk).state == DeliveryState.SKIPPED
