@@ -260,7 +260,7 @@ if PRIVATE_MEDIA_ROOT.is_relative_to(MEDIA_ROOT) or MEDIA_ROOT.is_relative_to(PR
 # PLAIN_STATIC_FILES (groundswell/testenv.py): its live server finds static files by their
 # source names, which a manifest would have replaced (tests/test_static_files.py checks
 # the manifest itself).
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -268,6 +268,98 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
 }
+
+
+def s3_storages(
+    *,
+    bucket: str,
+    public_bucket: str,
+    endpoint_url: str | None,
+    access_key: str,
+    secret_key: str,
+    region: str,
+    public_url: str,
+    signed_seconds: int,
+) -> dict[str, dict[str, object]]:
+    """STORAGES entries for media in S3-compatible storage (django-storages).
+
+    `private_media` holds every upload (under `private/`); members get a presigned URL
+    valid `signed_seconds`. `public_media` holds the public copies (under `public/`; with
+    one bucket, its policy must let the public read `public/*` and nothing else), which
+    `default` (link card images) shares.
+    """
+    common: dict[str, object] = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url,
+        "access_key": access_key,
+        "secret_key": secret_key,
+        "region_name": region,
+        "signature_version": "s3v4",
+        # Our names are random already; never rename or overwrite someone's upload.
+        "file_overwrite": False,
+    }
+    public: dict[str, object] = {
+        **common,
+        "bucket_name": public_bucket,
+        "location": "public",
+        "querystring_auth": False,
+        # As lib.media.front serves /media/ on the file system: a withdrawn image must
+        # leave caches within ten minutes.
+        "object_parameters": {"CacheControl": "public, max-age=600"},
+    }
+    if public_url:
+        address = urlparse(public_url)
+        public["custom_domain"] = f"{address.netloc}{address.path.rstrip('/')}"
+        public["url_protocol"] = f"{address.scheme}:"
+    backend = "storages.backends.s3.S3Storage"
+    return {
+        "private_media": {
+            "BACKEND": backend,
+            "OPTIONS": {
+                **common,
+                "location": "private",
+                "querystring_auth": True,
+                "querystring_expire": signed_seconds,
+                "object_parameters": {"CacheControl": "private, no-store"},
+            },
+        },
+        # A public copy has the private file's name: exposing it again replaces it.
+        "public_media": {"BACKEND": backend, "OPTIONS": {**public, "file_overwrite": True}},
+        "default": {"BACKEND": backend, "OPTIONS": public},
+    }
+
+
+# "filesystem" (the default): uploads under PRIVATE_MEDIA_ROOT, public copies hard-linked
+# into MEDIA_ROOT and served by `serve`. "s3": both in S3-compatible storage, so several
+# web machines share them (groundswell/lib/media.py; docs/deployment.md).
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "").strip().lower() or "filesystem"
+if MEDIA_STORAGE not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
+# How long a members-only link to a private file works (s3 only): a few minutes.
+S3_SIGNED_URL_SECONDS = env_int("S3_SIGNED_URL_SECONDS", 300)
+if MEDIA_STORAGE == "s3":
+    _missing = [
+        name
+        for name in ("S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"MEDIA_STORAGE=s3 needs {', '.join(_missing)}")
+    _public_url = os.environ.get("S3_PUBLIC_URL", "").strip()
+    if _public_url and urlparse(_public_url).scheme not in {"http", "https"}:
+        raise ImproperlyConfigured(f"S3_PUBLIC_URL must be an http(s) URL, not {_public_url!r}")
+    if not 30 <= S3_SIGNED_URL_SECONDS <= 3600:
+        raise ImproperlyConfigured("S3_SIGNED_URL_SECONDS must be between 30 and 3600")
+    STORAGES |= s3_storages(
+        bucket=os.environ["S3_BUCKET"],
+        public_bucket=os.environ.get("S3_PUBLIC_BUCKET") or os.environ["S3_BUCKET"],
+        endpoint_url=os.environ.get("S3_ENDPOINT_URL") or None,
+        access_key=os.environ["S3_ACCESS_KEY_ID"],
+        secret_key=os.environ["S3_SECRET_ACCESS_KEY"],
+        region=os.environ.get("S3_REGION") or "us-east-1",
+        public_url=_public_url,
+        signed_seconds=S3_SIGNED_URL_SECONDS,
+    )
 # Uploads: a story image may be at most this large, before we resize it.
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 8 * 1024 * 1024)
 MAX_IMAGE_PIXELS = 40_000_000

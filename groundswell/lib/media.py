@@ -8,6 +8,12 @@ MEDIA_ROOT under the same name (a copy when the two roots are on different file 
 `withdraw` deletes that public name again. Until then members see the file through a view
 that calls `private_response`.
 
+With MEDIA_STORAGE=s3 (several web machines) the same happens through Django's storage
+API: uploads go to the `private_media` storage, `expose` copies a file to the
+`public_media` storage under the same name and `withdraw` deletes that copy, and
+`private_response` redirects a member to a presigned URL of the private file that works
+for S3_SIGNED_URL_SECONDS (a few minutes), instead of streaming it from disk.
+
 The apps decide *when* a file is public; this module only knows *how*.
 """
 
@@ -24,9 +30,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.storage import FileSystemStorage
+from django.core.files.base import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils._os import safe_join
 from django.utils.http import http_date, parse_http_date_safe
 
@@ -37,23 +45,75 @@ class PrivateStorage(FileSystemStorage):
     The settings are read on each use, not cached, so tests can point them elsewhere.
     """
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(settings.PRIVATE_MEDIA_ROOT)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 
-    @property  # type: ignore[override]
+    @property
     def base_url(self) -> str:
         return str(settings.MEDIA_URL)
 
 
-_storage = PrivateStorage()
+_filesystem = PrivateStorage()
 
 
-def private_storage() -> PrivateStorage:
+def in_object_storage() -> bool:
+    return bool(settings.MEDIA_STORAGE == "s3")
+
+
+def _private() -> Storage:
+    return storages["private_media"] if in_object_storage() else _filesystem
+
+
+def _public_storage() -> Storage:
+    return storages["public_media"]
+
+
+class PrivateMedia(Storage):
+    """The storage of every upload field: the file system or S3, as MEDIA_STORAGE says.
+
+    Chosen on each use, not when the models load, so tests can switch; `url()` is the
+    address a file has once exposed.
+    """
+
+    def _open(self, name: str, mode: str = "rb") -> File[Any]:
+        return _private().open(name, mode)
+
+    def _save(self, name: str, content: File[Any]) -> str:
+        return _private().save(name, content)
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        return _private().get_available_name(name, max_length)
+
+    def generate_filename(self, filename: str | os.PathLike[str]) -> str:
+        return _private().generate_filename(filename)
+
+    def delete(self, name: str) -> None:
+        _private().delete(name)
+
+    def exists(self, name: str) -> bool:
+        return _private().exists(name)
+
+    def size(self, name: str) -> int:
+        return _private().size(name)
+
+    def path(self, name: str) -> str:
+        return _private().path(name)
+
+    def url(self, name: str | None) -> str:
+        if in_object_storage():
+            return _public_storage().url(name)
+        return _filesystem.url(name)
+
+
+_storage = PrivateMedia()
+
+
+def private_storage() -> PrivateMedia:
     return _storage
 
 
@@ -67,8 +127,11 @@ def _public(name: str) -> Path:
 
 def expose(names: Iterable[str]) -> None:
     """Give the private files `names` their public address (idempotent)."""
+    if in_object_storage():
+        _copy_to_public_storage(names)
+        return
     for name in names:
-        source = Path(_storage.path(name))
+        source = Path(_filesystem.path(name))
         target = _public(name)
         if target.exists() or not source.exists():
             continue
@@ -81,10 +144,22 @@ def expose(names: Iterable[str]) -> None:
             shutil.copyfile(source, target)  # another file system, or links not allowed
 
 
+def _copy_to_public_storage(names: Iterable[str]) -> None:
+    private, public = _private(), _public_storage()
+    for name in names:
+        if public.exists(name) or not private.exists(name):
+            continue
+        with private.open(name) as source:
+            public.save(name, source)
+
+
 def withdraw(names: Iterable[str]) -> None:
     """Take the files `names` off their public address (idempotent)."""
     for name in names:
-        _public(name).unlink(missing_ok=True)
+        if in_object_storage():
+            _public_storage().delete(name)
+        else:
+            _public(name).unlink(missing_ok=True)
 
 
 def delete(names: Iterable[str]) -> None:
@@ -92,14 +167,25 @@ def delete(names: Iterable[str]) -> None:
     names = list(names)
     withdraw(names)
     for name in names:
-        _storage.delete(name)
+        _private().delete(name)
 
 
-def private_response(field: FieldFile | None) -> FileResponse:
-    """The file for a members-only view; the caller has checked who is asking."""
-    if field is None or not field.name or not field.storage.exists(field.name):
+def private_response(field: FieldFile | None) -> HttpResponseBase:
+    """The file for a members-only view; the caller has checked who is asking.
+
+    From object storage: a redirect to a presigned URL of the private file, valid a few
+    minutes (S3_SIGNED_URL_SECONDS), made without asking the storage anything. Never kept:
+    a later visit gets a fresh one.
+    """
+    if field is None or not field.name:
         raise Http404
-    response = FileResponse(field.open("rb"))
+    response: HttpResponseBase
+    if in_object_storage():
+        response = HttpResponseRedirect(_private().url(field.name))
+    else:
+        if not field.storage.exists(field.name):
+            raise Http404
+        response = FileResponse(field.open("rb"))
     # Not for shared caches, and not kept on a shared computer after the session.
     response["Cache-Control"] = "private, no-store"
     return response
