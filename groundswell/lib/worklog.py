@@ -17,7 +17,7 @@ import logging
 import threading
 from typing import Any
 
-from django.tasks.signals import task_finished
+from django.tasks.signals import task_finished, task_started
 
 logger = logging.getLogger("groundswell.worker")
 
@@ -63,8 +63,14 @@ def flush(task_name: str) -> None:
         pending.clear()
 
 
+def _on_task_started(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    # Counted outside any task (a function called directly): not this task's work.
+    _pending().clear()
+
+
 def _on_task_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
     flush(task_result.task.name)
 
 
+task_started.connect(_on_task_started, dispatch_uid="groundswell.lib.worklog.started")
 task_finished.connect(_on_task_finished, dispatch_uid="groundswell.lib.worklog")
