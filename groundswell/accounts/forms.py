@@ -23,7 +23,7 @@ class RoleForm(forms.Form):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "summary", "website", "approval_required"]
+        fields = ["name", "summary", "website", "approval_required", "story_format"]
 
 
 class NewOrganisationForm(forms.ModelForm):

@@ -91,6 +91,17 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         return self.filter(state=OrganisationState.WAITING)
 
 
+class StoryFormat(models.TextChoices):
+    """How an organisation's stories go out on the fediverse.
+
+    Mastodon shows an Article as its title and a link only, and some servers drop Articles
+    altogether; a Note carries the whole text, with a link back to the story's page.
+    """
+
+    NOTE = "note", _("Posts with the whole story (read in full on Mastodon)")
+    ARTICLE = "article", _("Articles (Mastodon shows only the title and a link)")
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
@@ -106,6 +117,16 @@ class Organisation(models.Model):
         _("stories need an owner's approval"),
         default=False,
         help_text=_("Editors' stories wait for an owner's approval before they can go out."),
+    )
+    story_format = models.CharField(
+        _("stories on the fediverse go out as"),
+        max_length=10,
+        choices=StoryFormat.choices,
+        default=StoryFormat.NOTE,
+        help_text=_(
+            "Applies to stories published or edited from now on; "
+            "followers keep what they already have."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Changed only by services.approve_organisation.

@@ -24,7 +24,7 @@ from .models import (
 )
 from .tasks import send_invitation, tell_operators_about_waiting
 
-ORGANISATION_FIELDS = ("name", "summary", "website", "approval_required")
+ORGANISATION_FIELDS = ("name", "summary", "website", "approval_required", "story_format")
 
 
 def is_operator(user: Any) -> bool:

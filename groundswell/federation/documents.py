@@ -17,7 +17,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
 
-from groundswell.accounts.models import Organisation
+from groundswell.accounts.models import Organisation, StoryFormat
 from groundswell.stories.models import Story
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -242,8 +242,29 @@ def article(story: Story) -> dict[str, Any]:
 
 
 def story_object(story: Story) -> dict[str, Any]:
-    """A story as its organisation federates stories (see `article`)."""
-    return article(story)
+    """A story as its organisation chose to federate its stories: a Note or an Article."""
+    if story.organisation.story_format == StoryFormat.ARTICLE:
+        return article(story)
+    return note(story)
+
+
+def note(story: Story) -> dict[str, Any]:
+    """A story as a Note: the whole story in `content` (its title first, a link home last).
+
+    Mastodon shows a Note in full but an Article as its title and a link only, and some
+    servers drop Articles. There is no `name` (Notes have none) and no `summary`: on a Note,
+    Mastodon shows the summary as a content warning, hiding the story behind it. Images
+    go along as attachments, as on an Article.
+    """
+    document = article(story)
+    page = document["url"]
+    content = (
+        f"<p><strong>{escape(story.title)}</strong></p>{story.body_html}"
+        f'<p><a href="{escape(page)}">{escape(page)}</a></p>'
+    )
+    del document["name"], document["summary"]
+    document.update(type="Note", content=content, contentMap={story.language: content})
+    return document
 
 
 def _media_type(name: str) -> str:

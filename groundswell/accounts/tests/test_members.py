@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from groundswell import testing
 from groundswell.accounts.models import Invitation, Membership, User
+from groundswell.audit.models import AuditEntry
 
 
 def link_in(message):
@@ -174,8 +175,30 @@ def test_owners_change_settings_and_others_cannot(client, org, alice, bob):
     client.force_login(alice)
     client.post(
         reverse("accounts:settings", args=[org.slug]),
-        {"name": "Alice's Campaigners", "approval_required": "on"},
+        {"name": "Alice's Campaigners", "approval_required": "on", "story_format": "note"},
     )
     org.refresh_from_db()
     assert org.approval_required is True
     assert org.name == "Alice's Campaigners"
+
+
+def test_owners_choose_how_stories_federate_and_others_cannot(client, org, alice, bob):
+    url = reverse("accounts:settings", args=[org.slug])
+    assert org.story_format == "note"  # Mastodon shows a Note in full, an Article's title only
+    client.force_login(bob)
+    assert client.post(url, {"name": org.name, "story_format": "article"}).status_code == 403
+    assert "Posts with the whole story" in client.get(url).content.decode()
+    client.force_login(alice)
+    page = client.get(url).content.decode()
+    assert 'name="story_format"' in page and "Articles (Mastodon shows only the title" in page
+    response = client.post(url, {"name": org.name, "story_format": "article"})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.story_format == "article"
+    entry = AuditEntry.objects.filter(organisation=org, action="organisation.update").latest("pk")
+    assert "story_format" in entry.summary
+    response = client.post(url, {"name": org.name, "story_format": "scroll"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    org.refresh_from_db()
+    assert org.story_format == "article"

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from groundswell import testing
+from groundswell.accounts.models import Organisation
 from groundswell.federation import delivery, documents, services, tasks
 from groundswell.federation.models import (
     ActorKey,
@@ -63,6 +64,7 @@ def publish(owner, django_capture_on_commit_callbacks, **fields):
 def test_publishing_sends_one_create_per_inbox_preferring_shared_ones(
     owner, followers, peer, other_peer, django_capture_on_commit_callbacks
 ):
+    Organisation.objects.filter(pk=owner.organisation_id).update(story_format="article")
     story = publish(owner, django_capture_on_commit_callbacks)
     assert [r.path for r in peer.received] == ["/inbox"]
     assert [r.path for r in other_peer.received] == ["/users/dee/inbox"]
@@ -117,9 +119,31 @@ def test_editing_sends_update_and_unpublishing_sends_delete(
     kinds = [r.json["type"] for r in peer.received]
     assert kinds == ["Create", "Update", "Delete"]
     update, delete = peer.received[1].json, peer.received[2].json
-    assert update["object"]["name"] == "The river at noon"
+    assert update["object"]["type"] == "Note"  # the default
+    assert "<strong>The river at noon</strong>" in update["object"]["content"]
     assert "updated" in update["object"]
     assert delete["object"] == {"id": documents.story_uri(story), "type": "Tombstone"}
+
+
+def test_by_default_a_story_goes_out_as_a_note_with_the_whole_text_and_a_link_home(
+    owner, followers, peer, django_capture_on_commit_callbacks
+):
+    story = publish(owner, django_capture_on_commit_callbacks, title="Otters & <herons>")
+    note = peer.received[0].json["object"]
+    assert note["type"] == "Note"
+    assert note["id"] == documents.story_uri(story)
+    page = documents.site_url() + story.get_absolute_url()
+    assert note["url"] == page
+    assert note["content"] == (
+        "<p><strong>Otters &amp; &lt;herons&gt;</strong></p>"
+        + story.body_html
+        + f'<p><a href="{page}">{page}</a></p>'
+    )
+    assert note["contentMap"] == {story.language: note["content"]}
+    # No summary: Mastodon would show it as a content warning hiding the story; no name.
+    assert "summary" not in note and "name" not in note
+    assert note["attributedTo"] == documents.actor_uri(owner.organisation)
+    assert documents.PUBLIC in note["to"]
 
 
 def test_nothing_is_sent_when_the_publishing_transaction_rolls_back(owner, followers, peer):

@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from groundswell.accounts.models import Organisation
 from groundswell.federation import documents
 from groundswell.federation.models import ActorKey, InstanceKey
 from groundswell.stories.services import change_state
@@ -117,7 +118,7 @@ def test_outbox_and_followers_are_counted_collections(client, org, story):
     page = client.get(f"/ap/actors/{org.pk}/outbox?page=1").json()
     assert page["type"] == "OrderedCollectionPage"
     assert page["orderedItems"][0]["type"] == "Create"
-    assert page["orderedItems"][0]["object"]["name"] == story.title
+    assert story.title in page["orderedItems"][0]["object"]["content"]
     followers = client.get(f"/ap/actors/{org.pk}/followers").json()
     assert followers == {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -127,10 +128,15 @@ def test_outbox_and_followers_are_counted_collections(client, org, story):
     }
 
 
-def test_a_story_object_is_an_article_and_browsers_get_the_page(client, story):
+def test_a_story_object_has_the_organisations_chosen_shape_and_browsers_get_the_page(client, story):
+    data = client.get(f"/ap/stories/{story.pk}", headers={"Accept": ACTIVITY}).json()
+    assert data["type"] == "Note"
+    assert story.body_html in data["content"] and "name" not in data
+    Organisation.objects.filter(pk=story.organisation_id).update(story_format="article")
     data = client.get(f"/ap/stories/{story.pk}", headers={"Accept": ACTIVITY}).json()
     assert data["type"] == "Article"
     assert data["name"] == story.title
+    assert data["summary"] == story.summary
     assert data["content"] == story.body_html
     response = client.get(f"/ap/stories/{story.pk}", headers={"Accept": "text/html"})
     assert response["Location"] == story.get_absolute_url()

@@ -143,7 +143,7 @@ def test_two_instances_follow_publish_and_reply(
     state, create = arrived[0]
     assert state == "processed"
     assert create["object"]["id"] == documents.story_uri(story)
-    assert create["object"]["name"] == "The river at dawn"
+    assert "<strong>The river at dawn</strong>" in create["object"]["content"]
 
     # B replies from its side; the reply comes home to A, waiting for moderation.
     instance_b.run("federation", "reply", "bees", documents.story_uri(story), "What a morning!")
