@@ -103,7 +103,9 @@ class Site:
         with (self.logs / f"{name}.log").open("a") as log:
             self.processes[name] = subprocess.Popen(  # noqa: S603 - our own code
                 [sys.executable, "-m", "groundswell", *args],
-                env=self.env,
+                # A data directory per process, as on machines of their own: nothing of
+                # one (secret key file, static files) may be needed by another.
+                env={**self.env, "GROUNDSWELL_DATA_DIR": str(self.logs / "data" / name)},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -208,9 +210,10 @@ def test_two_web_servers_and_two_workers_share_one_postgresql_through_a_spike_wi
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "groundswell.settings",
         "DATABASE_URL": database,
-        # One data directory for both "machines": the same SECRET_KEY (signed links and
-        # rate-limit keys must agree), as deployment.md says to set on every machine.
-        "GROUNDSWELL_DATA_DIR": str(tmp_path / "data"),
+        # Each process has a data directory of its own (Site.start), as on machines of
+        # their own: they share the SECRET_KEY (signed links, rate-limit keys), as
+        # deployment.md says to set it on every machine.
+        "GROUNDSWELL_DATA_DIR": str(tmp_path / "data" / "migrate"),
         "SECRET_KEY": secrets.token_urlsafe(40),
         "SITE_URL": f"http://127.0.0.1:{ports['web1']}",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
