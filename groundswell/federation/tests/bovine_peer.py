@@ -18,12 +18,14 @@ import json
 import sys
 import uuid
 
+import aiohttp
 import bovine.jsonld
 from bovine_herd import BovineHerd
+from bovine_process.types import ProcessingItem
 from bovine_store import BovineAdminStore
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
-from quart import Quart
+from quart import Quart, request
 
 
 def _no_network(**_options: object) -> object:
@@ -39,12 +41,23 @@ def main() -> None:
     bovine.jsonld.requests_document_loader = _no_network
     port, database = int(sys.argv[1]), sys.argv[2]
     origin = f"http://127.0.0.1:{port}"
-    app = BovineHerd(Quart(__name__), db_url=f"sqlite://{database}")
+    received: list[dict[str, object]] = []
+    names: dict[str, str] = {}
+
+    async def record_inbox(item: ProcessingItem, actor: object) -> None:
+        received.append({"from": item.submitter, "activity": item.data})
+
+    app = BovineHerd(
+        Quart(__name__),
+        db_url=f"sqlite://{database}",
+        start_background_task_inbox=record_inbox,
+    )
 
     @app.before_serving  # type: ignore[untyped-decorator, unused-ignore]
     async def register_bob() -> None:
         admin = BovineAdminStore(domain=origin)
         name = await admin.register("bob")
+        names["bob"] = name
         bob = await admin.actor_for_name(name)
         assert bob is not None
         actor = bob.actor_object.build()
@@ -62,6 +75,36 @@ def main() -> None:
         )
         line = {"actor": actor["id"], "key_id": actor["publicKey"]["id"], "note": note_id}
         print(json.dumps(line), flush=True)  # noqa: T201 - the test reads this line
+
+    @app.post("/test/follow")  # type: ignore[untyped-decorator, unused-ignore]
+    async def follow() -> dict[str, object]:
+        # A hook for the test only: bob follows `object` by POSTing a Follow, signed by
+        # bovine's own code, to `inbox`; the answer is the status our inbox gave.
+        wanted = await request.get_json()
+        admin = BovineAdminStore(domain=origin)
+        bob = await admin.actor_for_name(names["bob"])
+        assert bob is not None
+        actor = bob.actor_object.build()
+        async with aiohttp.ClientSession() as session:
+            await bob.init(session=session)
+            activity = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{actor['id']}#follows/{uuid.uuid4()}",
+                "type": "Follow",
+                "actor": actor["id"],
+                "object": wanted["object"],
+            }
+            try:
+                answer = await bob.post(wanted["inbox"], activity)
+                status = answer.status
+            except aiohttp.ClientResponseError as error:
+                status = error.status
+        return {"status": status, "follow": activity["id"]}
+
+    @app.get("/test/accepted")  # type: ignore[untyped-decorator, unused-ignore]
+    async def accepted() -> dict[str, object]:
+        # What reached bob's inbox with a signature bovine verified (it answers 401 otherwise).
+        return {"received": received}
 
     config = Config()
     config.bind = [f"127.0.0.1:{port}"]

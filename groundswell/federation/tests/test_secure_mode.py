@@ -23,8 +23,16 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
+from groundswell.accounts.models import Organisation
 from groundswell.federation import documents, remote
-from groundswell.federation.models import RemoteActor
+from groundswell.federation.models import (
+    Delivery,
+    DeliveryState,
+    Follower,
+    ReceivedActivity,
+    ReceivedState,
+    RemoteActor,
+)
 
 PEER_SCRIPT = Path(__file__).with_name("bovine_peer.py")
 # Beside the virtualenv running the tests (worktrees link `.venv` to a shared one).
@@ -39,6 +47,7 @@ def free_port() -> int:
 
 @dataclass
 class Bovine:
+    origin: str
     actor: str
     key_id: str
     note: str
@@ -74,7 +83,12 @@ def bovine(tmp_path: Path) -> Iterator[Bovine]:
             except OSError:
                 assert time.monotonic() < deadline, "bovine-herd did not listen"
                 time.sleep(0.1)
-        yield Bovine(actor=started["actor"], key_id=started["key_id"], note=started["note"])
+        yield Bovine(
+            origin=f"http://127.0.0.1:{port}",
+            actor=started["actor"],
+            key_id=started["key_id"],
+            note=started["note"],
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -129,3 +143,31 @@ def test_a_fetch_signed_by_a_key_the_peer_cannot_read_is_refused(
     with pytest.raises(remote.RemoteError, match="401"):
         remote.fetch_json(bovine.note)
     assert documents.instance_key_id().startswith(site + "/nowhere/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follower_on_a_server_in_secure_mode_is_verified_and_gets_our_accept(
+    site: str, bovine: Bovine, org: Organisation
+) -> None:
+    # bob, on the bovine server, follows our organisation: a POST signed by bovine's code.
+    # Our inbox does not know bob's key, so the worker fetches it (a signed GET: bovine
+    # refuses others), verifies, records the follow and delivers an Accept, which bovine
+    # takes only after verifying our signature with our organisation's key, fetched from us.
+    answer = httpx.post(
+        bovine.origin + "/test/follow",
+        json={"object": documents.actor_uri(org), "inbox": documents.inbox_uri(org)},
+        timeout=60,
+    ).json()
+    assert answer["status"] == 202
+    received = ReceivedActivity.objects.get(activity_id=answer["follow"])
+    assert received.state == ReceivedState.PROCESSED
+    follower = Follower.objects.select_related("actor").get(organisation=org)
+    assert follower.actor.uri == bovine.actor
+    assert follower.actor.key_id == bovine.key_id
+    inbox = httpx.get(bovine.origin + "/test/accepted", timeout=10).json()["received"]
+    assert [(item["from"], item["activity"]["type"]) for item in inbox] == [
+        (documents.actor_uri(org), "Accept")
+    ]
+    assert inbox[0]["activity"]["object"]["id"] == answer["follow"]
+    delivery = Delivery.objects.get(activity__type="Accept")
+    assert delivery.state == DeliveryState.DELIVERED
