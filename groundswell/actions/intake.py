@@ -42,12 +42,20 @@ _petitions: dict[tuple[str, int], tuple[float, Petition]] = {}
 
 def petition_for_signing(org_slug: str, petition_id: int) -> Petition | None:
     """The public petition, from a per-process cache a few seconds old at most."""
-    key = (org_slug, petition_id)
+    return _cached((org_slug, petition_id), organisation__slug=org_slug)
+
+
+def petition_for_helper(petition_id: int) -> Petition | None:
+    """The OSDI helper's way in: the public petition by its id alone, cached the same way."""
+    return _cached(("", petition_id))  # no organisation has an empty slug
+
+
+def _cached(key: tuple[str, int], **where: str) -> Petition | None:
     now = time.monotonic()
     cached = _petitions.get(key)
     if cached and cached[0] > now:
         return cached[1]
-    petition = Petition.objects.public().filter(organisation__slug=org_slug, pk=petition_id).first()
+    petition = Petition.objects.public().filter(pk=key[1], **where).first()
     if petition is not None:
         _petitions[key] = (now + CACHE_SECONDS, petition)
     return petition

@@ -2,7 +2,7 @@
 
 Reads need an organisation's token in the OSDI-API-Token header. The Record Signature
 Helper needs none: like the web form, anyone may sign a public petition, through the
-same `sign_petition` and its double opt-in.
+same intake and double opt-in (see helper.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyHeader
 
 from groundswell.actions import services as actions
-from groundswell.actions.views import within_sign_rate
 from groundswell.lib import ratelimit
 
 from . import access, helper, osdi, services
@@ -264,18 +263,14 @@ def _optional_token(request: HttpRequest) -> ApiToken | None:
     return token
 
 
-def _within_limit(request: HttpRequest, token: ApiToken | None) -> bool:
-    if token is not None:
-        limit, window = TOKEN_SIGN_LIMIT
-        return ratelimit.hit("api-sign", f"token:{token.pk}", limit=limit, window=window)
-    # One budget per address, whichever door (web form or helper) the signatures use.
-    return within_sign_rate(request)
-
-
 def _helper(request: HttpRequest, petition_id: int) -> tuple[int, osdi.Json]:
     token = _optional_token(request)
+    if token is None:
+        return helper.take_public(request, petition_id)  # the web form's lean path
+    # An organisation's own integration: recorded here, as its answer is the signature
+    # itself (its id and links). Its budget (TOKEN_SIGN_LIMIT) keeps this off a spike's path.
     petition = access.signable_petition(petition_id)
-    if token is not None and token.organisation_id != petition.organisation_id:
+    if token.organisation_id != petition.organisation_id:
         # A token is one organisation's integration: it must not lend its larger budget
         # (or its name) to signatures on anyone else's petitions.
         raise osdi.ApiError.one(
@@ -287,34 +282,19 @@ def _helper(request: HttpRequest, petition_id: int) -> tuple[int, osdi.Json]:
                 "or with a token of the organisation that runs this petition."
             ),
         )
-    if not _within_limit(request, token):
-        text = _(
-            "Too many signatures from your connection in the last minute. "
-            "Please wait a minute and try again."
-        )
-        raise osdi.ApiError(429, [("RATE_LIMITED", text, [])], headers={"Retry-After": "60"})
-    closed = osdi.ApiError.one(
-        409, "PETITION_CLOSED", _("This petition is closed and no longer takes signatures.")
-    )
+    limit, window = TOKEN_SIGN_LIMIT
+    if not ratelimit.hit("api-sign", f"token:{token.pk}", limit=limit, window=window):
+        raise helper.rate_limited()
     if not petition.accepting_signatures:
-        raise closed
+        raise helper.closed()
     data = helper.read_json(request)
     landing = request.META.get("HTTP_REFERER", "")[:2000]
     signed = helper.signature_request(petition, data, source_url=landing)
     try:
         result = actions.sign_petition(petition, signed)
     except ValidationError:  # closed between our check and the signature
-        raise closed from None
-    if token is not None:
-        return (201 if result.created else 200), osdi.signature_resource(result.signature)
-    # Without the organisation's token the answer is the same whether this address had
-    # signed before or not, and shows nothing stored: a stranger learns nothing about
-    # who signed. (The OSDI spec answers unauthenticated helpers with an empty object.)
-    notice = _(
-        "Thank you. We have emailed a link to confirm the signature: "
-        "it counts once that link is opened."
-    )
-    return 200, {"notice": notice}
+        raise helper.closed() from None
+    return (201 if result.created else 200), osdi.signature_resource(result.signature)
 
 
 @router.post(

@@ -1,7 +1,9 @@
-"""The Record Signature Helper's input: read the body, check it, turn it into a SignatureRequest.
+"""The Record Signature Helper: read the body, check it, take the signature in.
 
 Everything a stranger can send is refused here with a reason a person can act on; only a
-request that would pass the web form reaches `sign_petition`.
+request that would pass the web form is stored. The public's signatures (no token) take the
+web form's lean path: one INSERT into the intake (actions/intake.py), recorded by the worker
+in batches, so a spike through an organisation's own site costs what the form costs.
 """
 
 from __future__ import annotations
@@ -11,18 +13,21 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 
+from groundswell.actions import intake
 from groundswell.actions.models import Petition
 from groundswell.actions.services import SignatureRequest
+from groundswell.actions.views import within_sign_rate
+from groundswell.lib import ratelimit
 from groundswell.lib.countries import COUNTRY_CODES
 from groundswell.lib.emails import clean_email
 
-from .osdi import ApiError
+from .osdi import ApiError, Json
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -256,3 +261,48 @@ def signature_request(
         },
         source_url=source_url,
     )
+
+
+def closed() -> ApiError:
+    return ApiError.one(
+        409, "PETITION_CLOSED", _("This petition is closed and no longer takes signatures.")
+    )
+
+
+def rate_limited() -> ApiError:
+    text = _(
+        "Too many signatures from your connection in the last minute. "
+        "Please wait a minute and try again."
+    )
+    return ApiError(429, [("RATE_LIMITED", text, [])], headers={"Retry-After": "60"})
+
+
+def take_public(request: HttpRequest, petition_id: int) -> tuple[int, Json]:
+    """A signature from the public (no token): checked like the web form's, then stored with
+    one INSERT into the intake; the worker records it and sends the confirmation email.
+
+    Idempotent as the form is: the same person again before the worker recorded them finds
+    their intake row; after, the worker sends them the "already signed" email. The answer
+    is the same either way, and shows nothing stored.
+    """
+    petition = intake.petition_for_helper(petition_id)
+    if petition is None:
+        raise Http404
+    if not petition.accepting_signatures:
+        raise closed()
+    signed = signature_request(
+        petition, read_json(request), source_url=request.META.get("HTTP_REFERER", "")[:2000]
+    )
+    # The count and the INSERT share one take of SQLite's write lock, as on the form.
+    with ratelimit.one_write():
+        allowed = within_sign_rate(request)  # one budget per address, form and helper
+        if allowed:
+            intake.take(petition, signed)
+    if not allowed:
+        raise rate_limited()
+    # The OSDI spec answers unauthenticated helpers with an empty object; a notice is kinder.
+    notice = _(
+        "Thank you. We have emailed a link to confirm the signature: "
+        "it counts once that link is opened."
+    )
+    return 200, {"notice": notice}

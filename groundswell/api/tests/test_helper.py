@@ -8,7 +8,7 @@ from groundswell.actions.services import update_petition
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters.models import Consent, Supporter
 
-from .calls import helper_url, person, post_helper
+from .calls import helper_url, person, post_helper, recorded
 
 # The OSDI Record Signature Helper example request, re-typed with made-up people: the
 # person, identifiers, referrer data and the helper action fields (triggers, tags, lists,
@@ -69,6 +69,9 @@ def test_the_spec_example_without_a_token_signs_and_sends_the_double_opt_in_emai
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/hal+json")
     assert "confirm" in response.json()["notice"]
+    # Taken in with one INSERT, like the web form's signatures; the worker records it.
+    assert not Signature.objects.exists()
+    recorded()
     signature = Signature.objects.select_related("supporter").get()
     assert signature.state == SignatureState.PENDING
     assert signature.supporter.email == "marisol.okafor@example.net"
@@ -128,6 +131,7 @@ def test_the_petitions_optional_fields_come_from_the_postal_address_and_comments
     )
     response = post_helper(client, petition, SPEC_EXAMPLE)
     assert response.status_code == 200
+    recorded()
     supporter = Supporter.objects.get()
     assert (supporter.country, supporter.postcode) == ("RU", "17678")
     assert Signature.objects.get().comment == "Support our campaign!"
@@ -140,6 +144,7 @@ def test_the_primary_email_address_is_the_one_used(client, petition):
         {"address": "Rosa.Quint@Example.net", "primary": True},
     ]
     assert post_helper(client, petition, body).status_code == 200
+    recorded()
     assert Supporter.objects.get().email == "Rosa.Quint@Example.net"
 
 
@@ -153,8 +158,10 @@ def test_the_same_person_through_the_form_and_the_api_is_one_signature(
     }
     sign_url = reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
     assert client.post(sign_url, form).status_code == 302
+    recorded()
     response = post_helper(client, petition, person(email="Rosa.Quint@googlemail.com"))
     assert response.status_code == 200
+    recorded()
     assert Supporter.objects.count() == 1
     assert Signature.objects.count() == 1
     # A second sign-up sends the "already signed" email with the confirm link, as the form does.
@@ -164,10 +171,12 @@ def test_the_same_person_through_the_form_and_the_api_is_one_signature(
 
 def test_a_share_token_in_referrer_credits_the_sharer(client, petition):
     post_helper(client, petition, person(email="first@example.net"))
+    recorded()
     share = ShareToken.objects.get()
     body = person(email="friend@example.net")
     body["referrer_data"] = {"referrer": share.token, "source": "whatsapp"}
     assert post_helper(client, petition, body).status_code == 200
+    recorded()
     friend = Signature.objects.get(supporter__email="friend@example.net")
     assert friend.referred_by_id == share.supporter_id
     assert friend.channel == "whatsapp"
@@ -177,11 +186,13 @@ def test_a_share_token_for_another_petition_is_recorded_but_credits_no_one(
     client, petition, other_petition
 ):
     post_helper(client, other_petition, person(email="first@example.net"))
+    recorded()
     elsewhere = ShareToken.objects.get(petition=other_petition)
     body = person(email="friend@example.net")
     body["referrer_data"] = {"referrer": elsewhere.token}
     response = post_helper(client, petition, body)
     assert response.status_code == 200
+    recorded()
     signature = Signature.objects.get(petition=petition)
     assert signature.referred_by is None
     assert signature.referrer_data["referrer"] == elsewhere.token
@@ -191,6 +202,7 @@ def test_keep_me_updated_is_never_assumed_but_can_be_asked_for(client, petition)
     body = person()
     body["groundswell:wants_updates"] = True
     post_helper(client, petition, body)
+    recorded()
     assert Consent.objects.get(purpose="updates").granted is True
     assert Signature.objects.get().wants_updates is True
 
@@ -357,6 +369,7 @@ def test_a_burst_from_one_address_is_rate_limited_with_a_clear_message(client, p
     assert late.status_code == 429
     assert late["Retry-After"] == "60"
     assert "Too many signatures from your connection" in late.json()["error"]
+    recorded()
     assert Signature.objects.count() == 20
 
 
@@ -414,3 +427,22 @@ def test_the_helper_needs_no_csrf_token_or_cookie(petition):
     response = post_helper(strict, petition, person())
     assert response.status_code == 200
     assert not response.cookies
+
+
+def test_the_public_helper_stores_one_intake_row_and_nothing_else_until_the_worker_runs(
+    client, petition, smtp_server
+):
+    from groundswell.actions.models import SignatureIntake
+
+    assert post_helper(client, petition, person()).status_code == 200
+    # The same person again before the worker came round: the same row, nothing more.
+    assert post_helper(client, petition, person(email="ROSA.QUINT@example.net")).status_code == 200
+    assert SignatureIntake.objects.count() == 1
+    assert not Supporter.objects.exists()
+    assert not Signature.objects.exists()
+    assert not Consent.objects.exists()
+    assert not ShareToken.objects.exists()
+    recorded()
+    assert not SignatureIntake.objects.exists()
+    assert Signature.objects.count() == 1
+    assert [message["To"] for message in smtp_server.messages] == ["rosa.quint@example.net"]

@@ -11,7 +11,7 @@ from groundswell.api.models import ApiToken
 from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import find_or_create_supporter
 
-from .calls import get, person, post_helper
+from .calls import get, person, post_helper, recorded
 
 ROOT = "/api/osdi/v1/"
 
@@ -19,6 +19,7 @@ ROOT = "/api/osdi/v1/"
 def sign(client, petition, *emails):
     for email in emails:
         assert post_helper(client, petition, person(email=email)).status_code == 200
+    recorded()
 
 
 def make_people(org, count):
@@ -149,6 +150,7 @@ def test_an_erased_supporter_appears_with_no_personal_data(client, org, petition
     body = person(email="gone@example.net")
     body["comments"] = "My neighbour Jo Smith agrees"
     post_helper(client, petition, body)
+    recorded()
     supporter = Supporter.objects.get()
     # As the supporters app's erasure leaves it, or worse: the API must hide it either way.
     Supporter.objects.filter(pk=supporter.pk).update(erased_at=timezone.now())
