@@ -51,6 +51,8 @@ class Outcome:
     worker_kills: int = 0
     # The most copies of any one message at the SMTP server.
     most_copies: int = 0
+    # Seconds from a person's first accepted POST to their first confirmation's arrival.
+    email_delays: list[float] = field(default_factory=list)
     kills: list[str] = field(default_factory=list)
     load: loadgen.Report | None = None
     drain_seconds: float = 0.0
@@ -81,25 +83,45 @@ class Outcome:
             f"confirmation emails at the SMTP server: {self.emails_distinct} distinct, "
             f"{self.emails_raw} raw copies; signers whose latest confirmation is missing: "
             f"{self.unconfirmed_people}",
+            "confirmation delay (arrival at the SMTP server − POST): "
+            + ", ".join(
+                f"p{p} {_percentile(self.email_delays, p):.1f} s" for p in (50, 90, 99, 100)
+            ),
             f"queue drained {self.drain_seconds:.1f} s after the load; "
             f"{'OK' if self.ok else 'FAILED'}",
         ]
 
 
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
 class Sink:
-    """Counts messages by Message-ID at a real SMTP server on 127.0.0.1."""
+    """Counts messages by Message-ID at a real SMTP server on 127.0.0.1, and notes when
+    each recipient's first confirmation arrived (perf_counter, as the load generator's)."""
 
     def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
         self.ids: Counter[str] = Counter()
+        self.first_confirmation: dict[str, float] = {}
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+                arrived = time.perf_counter()
                 for line in envelope.content.split(b"\r\n"):
                     if line.lower().startswith(b"message-id:"):
-                        sink.ids[line.split(b":", 1)[1].strip().decode()] += 1
+                        message_id = line.split(b":", 1)[1].strip().decode()
+                        sink.ids[message_id] += 1
+                        if message_id.startswith("<confirm.") and message_id.endswith(
+                            tuple(f".1@{host}>" for host in ("127.0.0.1", "localhost"))
+                        ):
+                            for recipient in envelope.rcpt_tos:
+                                sink.first_confirmation.setdefault(recipient.lower(), arrived)
                         break
                     if not line:
                         break
@@ -285,6 +307,13 @@ def _verify(env, fixture, outcome: Outcome, sink: Sink) -> None:  # noqa: ANN001
         1 for pk, _key, sent in rows if sent == 0 or latest.get(str(pk)) != sent
     )
     outcome.connection_errors = sum(outcome.load.errors.values())
+    posted: dict[str, float] = {}
+    for result in outcome.load.results:
+        if result.status == 302:
+            key = normalise_email(result.tag)
+            posted[key] = min(posted.get(key, result.started), result.started)
+    arrived = {normalise_email(address): t for address, t in sink.first_confirmation.items()}
+    outcome.email_delays = [arrived[key] - t for key, t in posted.items() if key in arrived]
 
 
 def main() -> None:

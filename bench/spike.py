@@ -9,9 +9,15 @@ scripts in bench/lua/) as the load generator:
                earlier thank-you redirects; the worker records them meanwhile;
   * osdi:      POST the OSDI record-signature helper (JSON), a quarter as many;
   * static:    GET a static file from the same server;
-  * page:      GET the campaign page with its live count.
+  * page:      GET the campaign page with its live count;
+  * static+sign, page+sign (mixed load): 64 clients sign while 64 others read the static
+               file, then the campaign page: P2's ratio under the same signing load, with
+               the count's age sampled meanwhile.
 Before each ceiling and helper round the worker is given time to catch up, so the ceilings
-never share the machine with it and the sign form always does. Afterwards it counts rows:
+never share the machine with it and the sign form always does; before the plain reading
+rounds it has also sent every email owed, so both read the same quiet server. Emails go to
+a real SMTP server on 127.0.0.1 (bench/smtp_sink.py, a process of its own; --outbox keeps
+them in the database instead, as runs before 2026-12-06 did). Afterwards it counts rows:
 every share token a 302 handed out must belong to a stored signature, and every 2xx from
 the helper must be one stored signature.
 
@@ -139,6 +145,11 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, str], dict]:
         env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/groundswell_bench"
     else:
         env.pop("DATABASE_URL", None)
+    if getattr(args, "smtp_port", 0):
+        env.update({
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(args.smtp_port),
+        })  # fmt: skip
     python = sys.executable
     subprocess.run([python, "-m", "groundswell", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
     out = subprocess.run(
@@ -157,10 +168,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0, help="granian workers (0: default)")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--outbox", action="store_true", help="keep emails in the database, no SMTP server"
+    )
+    parser.add_argument("--only", default="", help="comma-separated rounds to run (default: all)")
     args = parser.parse_args()
     args.port = args.port or free_port()
+    args.smtp_port = 0 if args.outbox else free_port()
     command = "python bench/spike.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
+    sink = None
+    if args.smtp_port:
+        sink = subprocess.Popen([
+            sys.executable, str(ROOT / "bench/smtp_sink.py"), "--port", str(args.smtp_port),
+            "--out", os.devnull,
+        ])  # fmt: skip
+        wait_for(args.smtp_port)
     env, fixture = prepare(args)
     serve = [sys.executable, "-m", "groundswell", "serve", "--port", str(args.port)]
     if args.workers:
@@ -181,6 +204,9 @@ def main() -> None:
         if server.poll() is None:
             server.terminate()
             server.wait(timeout=20)
+        if sink is not None:
+            sink.terminate()
+            sink.wait(timeout=20)
     verify_and_print(args, fixture, reports, command, database, caught_up)
 
 
@@ -228,28 +254,50 @@ class Database:
         connection.close()
         return count
 
-    def wait_for_worker(self, timeout: float) -> float | None:
-        """Seconds until the worker had recorded every intake row (None: not in time)."""
+    def emails_owed(self) -> int:
+        from django.db import connection
+        from django.db.models import F
+
+        from groundswell.actions.models import Signature
+
+        count = Signature.objects.filter(
+            confirmations_delivered__lt=F("confirmation_sends")
+        ).count()
+        connection.close()
+        return count
+
+    def wait_for_worker(self, timeout: float, *, emails: bool = False) -> float | None:
+        """Seconds until the worker had recorded every intake row, and with `emails` sent
+        every confirmation owed (None: not in time)."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
-            if self.waiting() == 0:
+            if self.waiting() == 0 and (not emails or self.emails_owed() == 0):
                 return time.monotonic() - started
             time.sleep(0.25)
         return None
+
+
+MIXED = ("static+sign", "page+sign")
 
 
 def run_rounds(
     args: argparse.Namespace, base: str, fixture: dict, database: Database, worker: Worker
 ) -> dict[str, list[wrk.WrkReport]]:
     org, petition = fixture["org"], fixture["petition"]
+    sign_url = f"{base}/o/{org}/petitions/{petition}/sign/"
     urls = {
         "ceiling": base + "/bench/insert/",
-        "sign": f"{base}/o/{org}/petitions/{petition}/sign/",
-        "sign+worker": f"{base}/o/{org}/petitions/{petition}/sign/",
+        "sign": sign_url,
+        "sign+worker": sign_url,
         "osdi": f"{base}/api/osdi/v1/petitions/{petition}/record_signature_helper",
         "static": base + "/static/groundswell/site.css",
         "page": f"{base}/o/{org}/campaigns/{fixture['campaign']}/",
+        "static+sign": base + "/static/groundswell/site.css",
+        "page+sign": f"{base}/o/{org}/campaigns/{fixture['campaign']}/",
     }
+    if args.only:
+        wanted = set(args.only.split(","))
+        urls = {name: url for name, url in urls.items() if name in wanted}
     scripts = {
         "ceiling": "insert",
         "sign": "sign",
@@ -257,21 +305,27 @@ def run_rounds(
         "osdi": "osdi",
         "static": "get",
         "page": "get",
+        "static+sign": "get",
+        "page+sign": "get",
     }
     counts = {
         "ceiling": args.requests,
         "sign": args.requests,
         "sign+worker": args.requests,
-        "osdi": args.requests // 4,
+        "osdi": args.requests,
         "static": args.page_requests,
         "page": args.page_requests,
+        "static+sign": args.page_requests,
+        "page+sign": args.page_requests,
     }
     reports: dict[str, list[wrk.WrkReport]] = {name: [] for name in urls}
     reports["staleness"] = []
+    reports["signing meanwhile"] = []
     # Warm up every path (imports, connections, caches) before measuring.
     worker.stop()
     for name in ("page", "static", "ceiling", "sign"):
-        wrk.run("warm-up", urls[name], scripts[name], count=500, duration=2, prefix="warm")
+        wrk.run("warm-up", urls.get(name, sign_url), scripts[name], count=500, duration=2,
+                prefix="warm")  # fmt: skip
     for number in range(1, args.rounds + 1):
         for name in urls:
             # The ceiling and the first sign round run with the worker stopped (it records
@@ -279,9 +333,19 @@ def run_rounds(
             worker.start()
             if name in ("ceiling", "osdi"):
                 database.wait_for_worker(timeout=300)
+            if name in ("static", "page"):
+                database.wait_for_worker(timeout=300, emails=True)
             if name in ("ceiling", "sign"):
                 worker.stop()
-            sampler = Staleness(urls["page"], database, petition) if name == "sign+worker" else None
+            live = name in ("sign+worker", "page+sign")
+            sampler = Staleness(urls[name], database, petition) if live else None
+            signing = None
+            if name in MIXED:
+                # The readers' round with 64 more clients signing meanwhile, in the same
+                # seconds: started first, so the readers never see it idle.
+                signing = Background(
+                    f"signing during {name} #{number}", sign_url, args, f"r{number}m{name[0]}"
+                )
             reports[name].append(
                 wrk.run(
                     f"{name} #{number}",
@@ -294,9 +358,38 @@ def run_rounds(
                 )
             )
             print("  " + reports[name][-1].line(), flush=True)
+            if signing:
+                reports["signing meanwhile"].append(signing.finish())
+                print("    " + reports["signing meanwhile"][-1].line(), flush=True)
             if sampler:
                 reports["staleness"].append(sampler.stop())
     return reports
+
+
+class Background(threading.Thread):
+    """A wrk signing run beside another round (its duration a second longer, so it covers
+    the whole of the readers' round)."""
+
+    def __init__(self, name: str, url: str, args: argparse.Namespace, prefix: str) -> None:
+        super().__init__(daemon=True)
+        self.report: wrk.WrkReport | None = None
+        self.arguments = (name, url, "sign")
+        self.options = {
+            "count": args.requests,
+            "duration": args.duration + 1,
+            "connections": args.concurrency,
+            "prefix": prefix,
+        }
+        self.start()
+        time.sleep(0.5)
+
+    def run(self) -> None:
+        self.report = wrk.run(*self.arguments, **self.options)
+
+    def finish(self) -> wrk.WrkReport:
+        self.join()
+        assert self.report is not None
+        return self.report
 
 
 class Staleness(threading.Thread):
@@ -353,7 +446,7 @@ class Staleness(threading.Thread):
 
 
 def urls_in(reports: dict[str, list[wrk.WrkReport]]) -> list[str]:
-    return [name for name in reports if name != "staleness"]
+    return [name for name in reports if name not in ("staleness", "signing meanwhile")]
 
 
 def verify_and_print(args, fixture, reports, command, database, caught_up) -> None:  # noqa: ANN001
@@ -361,7 +454,7 @@ def verify_and_print(args, fixture, reports, command, database, caught_up) -> No
     from groundswell.referrals.models import ShareToken
 
     petition = fixture["petition"]
-    form = reports["sign"] + reports["sign+worker"]
+    form = reports.get("sign", []) + reports.get("sign+worker", []) + reports["signing meanwhile"]
     handed_out = {token for report in form for token in report.tokens}
     signed = Signature.objects.filter(petition_id=petition)
     stored_tokens = set(
@@ -371,7 +464,7 @@ def verify_and_print(args, fixture, reports, command, database, caught_up) -> No
     )
     lost = handed_out - stored_tokens
     accepted_302 = sum(r.count(302, 303) for r in form)
-    helper_2xx = sum(r.count(200, 300) for r in reports["osdi"])
+    helper_2xx = sum(r.count(200, 300) for r in reports.get("osdi", []))
     helper_stored = signed.filter(supporter__email_key__startswith="api.").count()
     form_stored = signed.exclude(supporter__email_key__startswith="api.").count()
 
@@ -382,27 +475,33 @@ def verify_and_print(args, fixture, reports, command, database, caught_up) -> No
         for report in reports[name]:
             print("  " + report.line())
 
-    def best(name: str) -> wrk.WrkReport:
-        return max(reports[name], key=lambda r: r.throughput)
+    def ratios(top: str, bottom: str) -> str:
+        """Round by round, as the rounds alternate: each ratio is within one round."""
+        pairs = zip(reports.get(top, []), reports.get(bottom, []), strict=False)
+        return " / ".join(f"{a.throughput / b.throughput:.2f}" for a, b in pairs if b.throughput)
 
-    sign, ceiling = best("sign"), best("ceiling")
-    page, static = best("page"), best("static")
+    def rates(name: str) -> str:
+        found = reports.get(name, [])
+        if not found:
+            return "not run"
+        worst = max(r.p99 for r in found)
+        return " / ".join(f"{r.throughput:.0f}" for r in found) + f" per s, p99 ≤ {worst:.1f} ms"
+
     print()
-    for label, report in (("P1 sign", sign), ("P1 sign, worker recording", best("sign+worker"))):
-        print(
-            f"{label}: {report.throughput:.0f}/s, p99 {report.p99:.1f} ms; ceiling "
-            f"{ceiling.throughput:.0f}/s, p99 {ceiling.p99:.1f} ms; "
-            f"ratio {report.throughput / ceiling.throughput:.2f}"
-        )
-    helper = best("osdi")
+    print(f"P1 ceiling (bare INSERT view): {rates('ceiling')}")
+    print(f"P1 sign, worker stopped: {rates('sign')}; ÷ ceiling {ratios('sign', 'ceiling')}")
     print(
-        f"OSDI helper: {helper.throughput:.0f}/s, p99 {helper.p99:.1f} ms (records the "
-        f"signature in the request; ratio to ceiling {helper.throughput / ceiling.throughput:.2f})"
+        f"P1 sign, worker recording and emailing: {rates('sign+worker')}; "
+        f"÷ ceiling {ratios('sign+worker', 'ceiling')}"
     )
     print(
-        f"P2 page: {page.throughput:.0f}/s, p99 {page.p99:.1f} ms; static "
-        f"{static.throughput:.0f}/s, p99 {static.p99:.1f} ms; "
-        f"ratio {page.throughput / static.throughput:.2f}"
+        f"P8 OSDI helper: {rates('osdi')}; ÷ sign form (worker recording) "
+        f"{ratios('osdi', 'sign+worker')}; ÷ ceiling {ratios('osdi', 'ceiling')}"
+    )
+    print(f"P2 static: {rates('static')}; page: {rates('page')}; ÷ {ratios('page', 'static')}")
+    print(
+        f"P2 under signing: static {rates('static+sign')}; page {rates('page+sign')}; "
+        f"÷ {ratios('page+sign', 'static+sign')}; signing meanwhile {rates('signing meanwhile')}"
     )
     oldest = max((r.p99 for r in reports["staleness"]), default=0.0) / 1000
     samples = sum(r.requests for r in reports["staleness"])
