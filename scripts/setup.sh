@@ -53,9 +53,11 @@ debian_package() {  # debian_package PACKAGE BINARY WHAT-NEEDS-IT
 
 # bovine-herd, the independent ActivityPub server that the secure-mode federation tests run on
 # 127.0.0.1, pins cryptography below ours and brings Quart and Tortoise: it gets a virtualenv of
-# its own beside .venv, used only by groundswell/federation/tests/test_secure_mode.py.
-PEER_PACKAGES="bovine-herd==0.5.19"
+# its own beside .venv, used only by groundswell/federation/tests/test_secure_mode.py. What
+# goes in is pyproject.toml's `test-peers` list.
 peer_venv() {
+    local PEER_PACKAGES
+    PEER_PACKAGES=$(.venv/bin/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["test-peers"]))')
     local stamp=.venv-peers/.installed
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$PEER_PACKAGES" ]; then
         return 0
