@@ -26,7 +26,7 @@ PAGES = frozenset({"hub:organisation", "stories:detail"})
 _OFFERED = ["text/html", documents.ACTIVITY_JSON, documents.LD_JSON, "application/ld+json"]
 
 
-def wants_activity_json(request: HttpRequest) -> bool:
+def prefers_activity_json(request: HttpRequest) -> bool:
     """Whether the request prefers an ActivityPub document to the HTML page.
 
     Either of ActivityPub's two media types (the JSON-LD one with or without its profile),
@@ -63,7 +63,7 @@ class ActivityPubPages:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in ("GET", "HEAD") and wants_activity_json(request):
+        if request.method in ("GET", "HEAD") and prefers_activity_json(request):
             answer = _twin(request)
             if answer is not None:
                 return answer

@@ -8,6 +8,8 @@ import re
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from groundswell.accounts.models import Organisation
 from groundswell.federation import documents
@@ -244,3 +246,22 @@ def test_the_outbox_lists_each_create_under_the_id_it_was_delivered_with(
     assert again["type"] == "Create" and again["id"] != delivered["id"]
     page = client.get(f"/ap/actors/{owner.organisation.pk}/outbox?page=1").json()
     assert [item["id"] for item in page["orderedItems"]] == [again["id"]]
+
+
+def test_an_outbox_page_costs_the_same_queries_for_few_stories_or_many(
+    client, owner, django_capture_on_commit_callbacks
+):
+    url = f"/ap/actors/{owner.organisation.pk}/outbox?page=1"
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    for number in range(2):
+        publish(owner, django_capture_on_commit_callbacks, slug=f"few-{number}")
+    few = queries_for_page()
+    for number in range(5):
+        publish(owner, django_capture_on_commit_callbacks, slug=f"many-{number}")
+    assert len(client.get(url).json()["orderedItems"]) == 7
+    assert queries_for_page() == few
