@@ -20,7 +20,8 @@ FEED_LENGTH = 30
 
 
 def absolute(path: str) -> str:
-    return settings.SITE_URL + path
+    # Media in object storage (MEDIA_STORAGE=s3) have absolute URLs already.
+    return path if "://" in path else settings.SITE_URL + path
 
 
 def feed_source(org_slug: str, campaign_slug: str | None) -> tuple[Organisation, Campaign | None]:

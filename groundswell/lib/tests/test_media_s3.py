@@ -178,6 +178,8 @@ def test_publishing_copies_to_the_public_part_and_unpublishing_deletes_the_copy(
     assert body == image.image.open("rb").read()
     client.logout()
     assert f'src="{image.image.url}"' in client.get(story.get_absolute_url()).content.decode()
+    [item] = client.get(reverse("hub:feed_json", args=[org.slug])).json()["items"]
+    assert item["image"] == image.image.url
 
     change_state(owner, story, "unpublish")
     assert not public & s3.stored()
