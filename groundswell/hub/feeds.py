@@ -53,11 +53,11 @@ def feed_path(organisation: Organisation, campaign: Campaign | None, kind: str) 
     return reverse(f"hub:feed_{kind}", args=[organisation.slug])
 
 
-class StoryFeed(Feed):
+class StoryFeed(Feed[Story, tuple[Organisation, Campaign | None]]):
     feed_type: type[SyndicationFeed] = Rss201rev2Feed
     kind = "rss"
 
-    def get_object(  # type: ignore[override]
+    def get_object(
         self, request: HttpRequest, org_slug: str, campaign_slug: str | None = None
     ) -> tuple[Organisation, Campaign | None]:
         return feed_source(org_slug, campaign_slug)
