@@ -36,6 +36,25 @@ def _one_rate_limit_window(monkeypatch):
 
 
 @pytest.fixture
+def task_queue(settings, db):
+    """A real django-tasks-db queue with both of our queues: tasks are stored, not run."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
+    }
+
+
+@pytest.fixture
+def worker_turn(db):
+    """`worker_turn()` does what the worker does for signatures just taken in (records them,
+    sends their emails); `worker_turn("federation_tick")` runs the periodic tasks named."""
+
+    def turn(*names: str) -> None:
+        testing.run_periodic(*(names or testing.SIGNING))
+
+    return turn
+
+
+@pytest.fixture
 def alice(db):
     return testing.make_user("alice@example.org", "Alice Owner")
 

@@ -150,3 +150,25 @@ def make_petition(member: Membership, campaign: Campaign, **fields: Any) -> Any:
         **fields,
     }
     return create_petition(member, data)
+
+
+def run_periodic(*names: str) -> None:
+    """Run the named periodic tasks once each, in this order, as the worker would.
+
+    Tests run no worker: where a test needs what the worker does after a request (signatures
+    recorded from the intake, confirmation emails sent), it says so by calling this, e.g.
+    `run_periodic("process_intake", "send_confirmations")`. An exception in a task reaches
+    the test. An unknown name fails loudly, so a renamed task cannot leave a test doing
+    nothing.
+    """
+    from groundswell.lib.periodic import discover
+
+    registry = discover()
+    for name in names:
+        if name not in registry:
+            raise LookupError(f"No periodic task is called {name!r}: {sorted(registry)}.")
+        registry[name].call()
+
+
+# What the worker does for a signature after the web form took it in: record it, email it.
+SIGNING = ("process_intake", "send_confirmations")

@@ -264,6 +264,3 @@ def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
             raise IntakeChanged
         for insert in inserts:
             insert.execute()
-    from .tasks import run_soon, send_confirmations
-
-    run_soon(send_confirmations)

@@ -150,8 +150,6 @@ def sign_petition(
     """
     if check_open and not petition.accepting_signatures:
         raise ValidationError(_("This petition is closed and no longer takes signatures."))
-    from .tasks import run_soon, send_confirmations
-
     with transaction.atomic():
         supporter = supporters.find_or_create_supporter(
             petition.organisation,
@@ -181,9 +179,8 @@ def sign_petition(
                 | Q(last_repeat_notice_at__lte=now - REPEAT_NOTICE_EVERY),
                 pk=signature.pk,
             ).update(repeat_notices=F("repeat_notices") + 1, last_repeat_notice_at=now)
-        # The signature row itself says an email is owed (sends > delivered): the
+        # The signature row itself says an email is owed (sends > delivered): the periodic
         # send_confirmations task finds it there, so no task row is written per signature.
-        run_soon(send_confirmations)
     return SignatureResult(signature=signature, share_token=share, created=created)
 
 

@@ -8,13 +8,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
-from django.tasks import Task, default_task_backend, task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from groundswell.lib import worklog
 from groundswell.lib.names import email_name
-from groundswell.lib.periodic import in_turns, keep_one_waiting, repeat
+from groundswell.lib.periodic import periodic
 from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import personal_link
@@ -37,8 +36,8 @@ CONFIRMATIONS_EVERY = timedelta(milliseconds=500)
 CONFIRMATION_BATCH = 400
 
 
-@task()
-def send_confirmations() -> None:
+@periodic(every=CONFIRMATIONS_EVERY, batch=CONFIRMATION_BATCH)
+def send_confirmations() -> int:
     """Send every confirmation email owed, in batches over a few SMTP connections at once.
 
     A signature owes an email while `confirmation_sends > confirmations_delivered`: the row is
@@ -46,12 +45,7 @@ def send_confirmations() -> None:
     killed in between sends it again (at least once); its Message-ID is fixed per send, so
     the receiving server can recognise the copy (see notifications/bulk.py).
     """
-    in_turns(
-        send_confirmations,
-        _send_confirmations_and_notices,
-        full=CONFIRMATION_BATCH,
-        every=CONFIRMATIONS_EVERY,
-    )
+    return _send_confirmations_and_notices()
 
 
 def _send_confirmations_and_notices() -> int:
@@ -255,12 +249,6 @@ def _repeat_notice_values(rows: list[_Owed]) -> Callable[[_Owed], dict[str, str]
     return values
 
 
-def run_soon(periodic: Task) -> None:
-    """Under the immediate backend (tests) nothing polls: run the periodic task right now."""
-    if not default_task_backend.supports_defer:
-        periodic.enqueue()
-
-
 UPDATE_BATCH = 400
 UPDATES_EVERY = timedelta(seconds=2)
 # How long a step may hold an update: a worker killed mid-step lets the next run take it
@@ -273,8 +261,8 @@ def queue_update(update: PetitionUpdate) -> None:
     send_updates.enqueue()
 
 
-@task()
-def send_updates() -> None:
+@periodic(every=UPDATES_EVERY, batch=UPDATE_BATCH)
+def send_updates() -> int:
     """Send the petition updates still going out, in bounded steps, and look again shortly.
 
     An update is sent in steps (`_update_step`): list up to UPDATE_BATCH more recipients
@@ -284,7 +272,7 @@ def send_updates() -> None:
     a worker died mid-step once that step's lease ran out: nobody is sent an update twice,
     except that a kill between a server's 250 and our record doubles that one message.
     """
-    in_turns(send_updates, _update_step, full=UPDATE_BATCH, every=UPDATES_EVERY)
+    return _update_step()
 
 
 def _update_step() -> int:
@@ -409,18 +397,15 @@ def _update_letter(update: PetitionUpdate, *, named: bool) -> Letter:
     )
 
 
-@task()
+@periodic(every=RECOUNT_EVERY)
 def recount_petitions() -> None:
-    """Recount petitions whose signatures changed, then run again in a second.
+    """Recount petitions whose signatures changed.
 
     This is the only writer of PetitionTally: no request ever touches a counter row.
     """
-    try:
-        for petition_id in services.petitions_needing_recount():
-            services.recount(petition_id)
-            worklog.did("recounted", 1, "petitions")
-    finally:
-        repeat(recount_petitions, every=RECOUNT_EVERY)
+    for petition_id in services.petitions_needing_recount():
+        services.recount(petition_id)
+        worklog.did("recounted", 1, "petitions")
 
 
 RECONCILE_EVERY = timedelta(minutes=1)
@@ -428,30 +413,18 @@ RECONCILE_AFTER = timedelta(minutes=2)
 RECONCILE_BATCH = 100
 
 
-@task()
+@periodic(every=RECONCILE_EVERY)
 def reconcile_tallies() -> None:
     """Recount, from the rows, the tallies not recomputed for a while, oldest first.
 
     The change-driven recount compares timestamps, and a transaction that commits after a
     recount with an older timestamp escapes it; this catches such drift within minutes.
     """
-    try:
-        for petition_id in services.tallies_to_reconcile(RECONCILE_AFTER, RECONCILE_BATCH):
-            services.recount(petition_id)
-    finally:
-        repeat(reconcile_tallies, every=RECONCILE_EVERY)
+    for petition_id in services.tallies_to_reconcile(RECONCILE_AFTER, RECONCILE_BATCH):
+        services.recount(petition_id)
 
 
-@task()
-def process_intake() -> None:
-    """Record the signatures the web form took in, then look again shortly."""
-    in_turns(process_intake, intake.process, full=intake.BATCH, every=INTAKE_EVERY)
-
-
-def schedule_periodic() -> None:
-    """Called when the worker starts: a worker killed mid-run leaves no successor queued."""
-    keep_one_waiting(recount_petitions)
-    keep_one_waiting(reconcile_tallies)
-    keep_one_waiting(process_intake)
-    keep_one_waiting(send_confirmations)
-    keep_one_waiting(send_updates)
+@periodic(every=INTAKE_EVERY, batch=intake.BATCH)
+def process_intake() -> int:
+    """Record a batch of the signatures the web form took in; how many."""
+    return intake.process()

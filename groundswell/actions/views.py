@@ -27,7 +27,6 @@ from . import intake, services
 from .access import access_petition, public_petition
 from .forms import PetitionForm, SignForm, UpdateForm
 from .models import Petition, SignatureState, next_milestone
-from .tasks import process_intake, run_soon
 
 REF_COOKIE = "gs_ref"
 COOKIE_SAFE = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]*")
@@ -147,7 +146,6 @@ def sign(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
         return _sign_page(request, petition, form, status=400)
     if token is None:
         return _sign_page(request, petition, form, status=400)
-    run_soon(process_intake)
     return HttpResponseRedirect(thanks_url(org_slug, petition.pk, token))
 
 

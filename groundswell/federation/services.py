@@ -6,7 +6,6 @@ and enqueue its fan-out after the caller's transaction commits; they never touch
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -49,13 +48,6 @@ def story_unpublished(story: Story) -> OutboxActivity | None:
     if not story.organisation.is_public:
         return None  # it never went out
     return outbox.queue_story(story, "Delete")
-
-
-def schedule_periodic(*, delay: timedelta = timedelta(0)) -> bool:
-    """Called once by the worker at start-up: keep the federation sweep ticking."""
-    from .tasks import schedule_periodic as schedule
-
-    return schedule(delay=delay)
 
 
 def _moderate(membership: Membership, interaction: Interaction, state: str) -> Interaction:

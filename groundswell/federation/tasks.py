@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.tasks import task
 
 from groundswell.lib.http import NETWORK_QUEUE
-from groundswell.lib.periodic import keep_one_waiting, repeat
+from groundswell.lib.periodic import periodic
 
 from . import delivery, processing, verification
 from .models import OutboxActivity, OutboxState, ReceivedActivity, ReceivedState
@@ -96,13 +96,7 @@ def stuck_received(moment: datetime) -> list[int]:
     return found
 
 
-@task(queue_name=NETWORK_QUEUE)
+@periodic(every=SWEEP_EVERY, queue_name=NETWORK_QUEUE)
 def federation_tick() -> None:
-    """Run the sweep, then again in half a minute (one tick waits in the queue at a time)."""
+    """Run the sweep (one tick waits in the queue at a time)."""
     sweep()
-    repeat(federation_tick, every=SWEEP_EVERY)
-
-
-def schedule_periodic(*, delay: timedelta = timedelta(0)) -> bool:
-    """Keep exactly one federation tick waiting in the queue; True if this call added it."""
-    return keep_one_waiting(federation_tick, delay=delay)

@@ -17,13 +17,14 @@ def local(url):
 
 
 @pytest.fixture
-def emailed(client, petition, smtp_server):
+def emailed(client, petition, smtp_server, worker_turn):
     """Asha signed through the form; her links as the email gave them."""
     response = client.post(
         reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
         {"given_name": "Asha", "email": "asha@example.net", "consent": "on", "wants_updates": "on"},
     )
     assert response.status_code == 302
+    worker_turn()
     [confirm] = smtp_server.links("/confirm/")
     [unsubscribe] = smtp_server.links("/unsubscribe/")
     return {"confirm": local(confirm), "unsubscribe": local(unsubscribe)}

@@ -12,9 +12,8 @@ from groundswell.actions.services import confirm_signature
 
 
 @pytest.fixture
-def queued(settings):
+def queued(task_queue):
     """A real task queue: nothing runs until the test runs it."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def sign(client, petition, email):

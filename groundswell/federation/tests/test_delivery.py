@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from groundswell import testing
 from groundswell.accounts.models import Organisation
-from groundswell.federation import delivery, documents, services, tasks
+from groundswell.federation import delivery, documents, tasks
 from groundswell.federation.models import (
     ActorKey,
     Delivery,
@@ -280,14 +280,13 @@ def test_strangers_cannot_see_the_federation_page(client, charlie, org):
     assert client.get("/staff/alices/federation/").status_code == 404
 
 
-def test_schedule_periodic_keeps_one_tick_waiting(settings, db):
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
-    }
+def test_one_tick_waits_in_the_queue_at_a_time(task_queue):
     from django_tasks_db.models import DBTaskResult
 
-    assert services.schedule_periodic() is True
-    assert services.schedule_periodic() is False
+    from groundswell.lib.periodic import keep_one_waiting
+
+    assert keep_one_waiting(tasks.federation_tick) is True
+    assert keep_one_waiting(tasks.federation_tick) is False
     assert DBTaskResult.objects.filter(task_path=tasks.federation_tick.module_path).count() == 1
 
 

@@ -50,7 +50,9 @@ def test_a_long_chain_does_not_overflow_the_stack():
     assert reach[n].downstream == 0
 
 
-def test_signing_through_a_share_link_credits_the_chain_and_records_referrer_data(client, petition):
+def test_signing_through_a_share_link_credits_the_chain_and_records_referrer_data(
+    client, petition, worker_turn
+):
     a = sign(petition, "ana@example.net")
     share_url = f"{petition.get_absolute_url()}?ref={a.share_token.token}&ch=whatsapp"
     page = client.get(share_url, HTTP_REFERER="https://chat.example/")
@@ -72,6 +74,7 @@ def test_signing_through_a_share_link_credits_the_chain_and_records_referrer_dat
         HTTP_REFERER="http://testserver" + share_url,
     )
     assert response.status_code == 302
+    worker_turn()
     b = Signature.objects.get(supporter__email="bo@example.net")
     assert b.referred_by == a.signature.supporter
     assert b.referrer_data == {
@@ -108,12 +111,13 @@ def test_nobody_can_refer_themselves(petition):
     assert again.signature.referred_by is None
 
 
-def test_the_share_page_tags_every_channel_with_the_personal_token(client, petition):
+def test_the_share_page_tags_every_channel_with_the_personal_token(client, petition, worker_turn):
     client.post(
         reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
         {"given_name": "Ana", "email": "ana@example.net", "consent": "on"},
         follow=True,
     )
+    worker_turn()
     token = ShareToken.objects.get().token
     html = client.get(
         reverse("actions:thanks", args=[petition.organisation.slug, petition.pk, token])

@@ -15,9 +15,8 @@ ASHA = "asha.verma@example.net"
 
 
 @pytest.fixture
-def queued(settings):
+def queued(task_queue):
     """A real task queue: the intake waits until the test processes it."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def post_sign(client, petition, email=ASHA):
@@ -95,9 +94,10 @@ def test_a_first_time_run_erased_midway_rolls_back_and_records_only_the_rest(
 
 
 @pytest.fixture
-def erased(client, owner, petition, smtp_server):
+def erased(client, owner, petition, smtp_server, worker_turn):
     """Asha signed (pending) and was emailed her links; then staff erased her."""
     post_sign(client, petition)
+    worker_turn()
     signature = Signature.objects.get()
     [confirm] = smtp_server.links("/confirm/")
     [impact] = smtp_server.links("/me/")

@@ -47,18 +47,12 @@ class Command(BaseCommand):
                 verbosity=options["verbosity"],
             )
             return
-        from groundswell.actions.tasks import schedule_periodic as actions_periodic
-        from groundswell.federation.services import schedule_periodic as federation_periodic
-        from groundswell.lib.tasks import schedule_periodic as lib_periodic
-        from groundswell.syndication.tasks import schedule_periodic as syndication_periodic
+        from groundswell.lib.periodic import schedule_all
 
         # Periodic work (signature intake, confirmations, counts, scheduled posts) runs as
         # tasks that re-schedule themselves; make sure one of each is waiting (a worker
         # killed mid-run leaves none).
-        actions_periodic()
-        syndication_periodic()
-        federation_periodic()
-        lib_periodic()
+        schedule_all()
         # Everything the worker does can wait a little; on a small machine under a spike the
         # web workers answering people come first. The queue processes inherit the niceness.
         os.nice(WORKER_NICENESS)
