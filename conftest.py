@@ -55,6 +55,17 @@ def worker_turn(db):
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """The one clock of leases, retries and back-off (lib/leases.py), stopped at the current
+    time: `clock.moment`, `clock.advance(timedelta(hours=2))`."""
+    from groundswell.lib import leases
+
+    stopped = testing.FakeClock()
+    monkeypatch.setattr(leases, "clock", stopped)
+    return stopped
+
+
+@pytest.fixture
 def alice(db):
     return testing.make_user("alice@example.org", "Alice Owner")
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
 from PIL import Image
 
 from groundswell.accounts.models import Membership, Organisation, User
@@ -172,3 +174,16 @@ def run_periodic(*names: str) -> None:
 
 # What the worker does for a signature after the web form took it in: record it, email it.
 SIGNING = ("process_intake", "send_confirmations")
+
+
+class FakeClock:
+    """A clock that stands still until told to move (the `clock` fixture)."""
+
+    def __init__(self, moment: datetime | None = None) -> None:
+        self.moment = moment or timezone.now()
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta

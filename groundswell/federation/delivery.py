@@ -7,9 +7,9 @@
                     failed ──(back-off)─────┘──▶ given_up (after the last back-off, a
                                                  permanent refusal, or three days)
 
-Sending is claimed with a conditional UPDATE that also moves `next_attempt_at` a lease ahead:
-two workers cannot send the same delivery at once, and a worker that dies mid-send leaves a row
-that the sweep picks up again once the lease runs out.
+Sending is claimed with a conditional UPDATE that also moves `next_attempt_at` a lease ahead
+(`lib.leases.claim`): two workers cannot send the same delivery at once, and a worker that dies
+mid-send leaves a row that the sweep picks up again once the lease runs out.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 
 from groundswell.lib import http
+from groundswell.lib.leases import Breaker, Retry, claim, now
 
 from . import documents, remote
 from .keys import actor_key
@@ -49,19 +49,15 @@ BACKOFF = (
     timedelta(hours=12),
     timedelta(hours=24),
 )
-GIVE_UP_AFTER = timedelta(days=3)  # also bounds time spent waiting behind a paused inbox
 LEASE = timedelta(minutes=5)
+RETRY = Retry(lease=LEASE, waits=BACKOFF)
+GIVE_UP_AFTER = timedelta(days=3)  # also bounds time spent waiting behind a paused inbox
 # How long a queued `deliver` task may wait before the sweep takes it for lost and queues another.
 QUEUED_FOR = timedelta(minutes=30)
 BREAKER_THRESHOLD = 5  # consecutive failures before an inbox is paused
 BREAKER_PAUSE = timedelta(hours=1)
-BREAKER_MAX_PAUSE = timedelta(hours=12)
+BREAKER = Breaker(threshold=BREAKER_THRESHOLD, pause=BREAKER_PAUSE, max_pause=timedelta(hours=12))
 SEND_TIMEOUT = 10.0
-
-
-def now() -> datetime:
-    """The clock of this module; tests replace it to walk through two days in a second."""
-    return timezone.now()
 
 
 def follower_inboxes(organisation_id: int) -> list[str]:
@@ -140,10 +136,8 @@ def _breaker_failure(inbox: str, error: str, moment: datetime) -> None:
         consecutive_failures=F("consecutive_failures") + 1, last_error=error[:300]
     )
     health.refresh_from_db()
-    if health.consecutive_failures >= BREAKER_THRESHOLD:
-        # Each further failure while half-open doubles the pause, up to a ceiling.
-        extra = health.consecutive_failures - BREAKER_THRESHOLD
-        pause = min(BREAKER_PAUSE * (2**extra), BREAKER_MAX_PAUSE)
+    pause = BREAKER.pause_for(health.consecutive_failures)
+    if pause is not None:
         InboxHealth.objects.filter(pk=health.pk).update(paused_until=moment + pause)
 
 
@@ -186,7 +180,7 @@ def deliver(delivery_id: int) -> str:
         # The inbox is resting: wait for it without spending an attempt.
         unchanged.update(next_attempt_at=paused)
         return "paused"
-    if not unchanged.update(next_attempt_at=moment + LEASE, attempts=F("attempts") + 1):
+    if not claim(unchanged, RETRY, moment):
         return "claimed elsewhere"
     attempts = delivery.attempts + 1
     activity = delivery.activity
@@ -227,7 +221,8 @@ def deliver(delivery_id: int) -> str:
         _breaker_success(delivery.inbox)
         return "given up"
     _breaker_failure(delivery.inbox, error, moment)
-    if attempts > len(BACKOFF):
+    retry_at = RETRY.next_attempt(attempts, moment)
+    if retry_at is None:
         _finish(delivery.pk, DeliveryState.GIVEN_UP, status=status, error=error)
         return "given up"
     _finish(
@@ -235,7 +230,7 @@ def deliver(delivery_id: int) -> str:
         DeliveryState.FAILED,
         status=status,
         error=error,
-        next_attempt_at=moment + BACKOFF[attempts - 1],
+        next_attempt_at=retry_at,
     )
     return "failed"
 

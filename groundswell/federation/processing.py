@@ -13,9 +13,10 @@ from typing import Any
 
 import nh3
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from groundswell.lib import leases
 from groundswell.lib.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 from . import documents, outbox
@@ -80,14 +81,16 @@ def _url(document: dict[str, Any]) -> str:
 LEASE = timedelta(minutes=5)
 # A handler that raised is tried again after these waits, then left `failed` for good.
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1))
-MAX_ATTEMPTS = len(RETRY_AFTER) + 1
+RETRY = leases.Retry(lease=LEASE, waits=RETRY_AFTER)
+MAX_ATTEMPTS = RETRY.attempts
 
 
 def claimable(moment: datetime) -> Q:
     """Rows a worker may take now: new ones, expired leases, failures due for a retry."""
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=moment)
     return Q(state=ReceivedState.RECEIVED) | (
-        Q(state__in=(ReceivedState.PROCESSING, ReceivedState.FAILED), attempts__lt=MAX_ATTEMPTS)
+        Q(state__in=(ReceivedState.PROCESSING, ReceivedState.FAILED))
+        & RETRY.has_attempts_left()
         & due
     )
 
@@ -99,11 +102,12 @@ def process(received_id: int) -> str:
     afterwards, so a worker dying half-way loses nothing: the sweep hands the row out again
     once the lease runs out. The handlers are idempotent, so running one twice is harmless.
     """
-    moment = timezone.now()
-    claimed = ReceivedActivity.objects.filter(claimable(moment), pk=received_id).update(
+    moment = leases.now()
+    claimed = leases.claim(
+        ReceivedActivity.objects.filter(claimable(moment), pk=received_id),
+        RETRY,
+        moment,
         state=ReceivedState.PROCESSING,
-        next_attempt_at=moment + LEASE,
-        attempts=F("attempts") + 1,
     )
     received = ReceivedActivity.objects.filter(pk=received_id).first()
     if not claimed or received is None:
@@ -116,13 +120,12 @@ def process(received_id: int) -> str:
         state, error = ReceivedState.IGNORED, str(reason)
     except RemoteActor.DoesNotExist:
         state, error = ReceivedState.IGNORED, "the actor is gone"
-    except Exception as failure:  # noqa: BLE001 - one bad activity must not stop the queue
+    except Exception as failure:  # one bad activity must not stop the queue
         log.exception("could not process received activity %s", received.pk)
         state, error = ReceivedState.FAILED, type(failure).__name__
-        if received.attempts < MAX_ATTEMPTS:
-            retry_at = timezone.now() + RETRY_AFTER[received.attempts - 1]
+        retry_at = RETRY.next_attempt(received.attempts, leases.now())
     ReceivedActivity.objects.filter(pk=received.pk, state=ReceivedState.PROCESSING).update(
-        state=state, error=error[:300], processed_at=timezone.now(), next_attempt_at=retry_at
+        state=state, error=error[:300], processed_at=leases.now(), next_attempt_at=retry_at
     )
     return state
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.tasks import task
 
+from groundswell.lib import leases
 from groundswell.lib.http import NETWORK_QUEUE
 from groundswell.lib.periodic import periodic
 
@@ -21,7 +22,7 @@ STUCK_AFTER = timedelta(minutes=1)
 def fan_out(activity_id: int) -> int:
     """Make the activity's deliveries, then queue each one; returns how many were queued."""
     pending = delivery.fan_out(activity_id)
-    delivery.mark_queued(pending, delivery.now())
+    delivery.mark_queued(pending, leases.now())
     for delivery_id in pending:
         deliver.enqueue(delivery_id)
     return len(pending)
@@ -43,7 +44,7 @@ def process_received(received_id: int) -> str:
 
 def sweep() -> dict[str, int]:
     """Queue again whatever is due or stuck: retries, lost fan-outs, unprocessed activities."""
-    moment = delivery.now()
+    moment = leases.now()
     activities = list(
         OutboxActivity.objects.filter(
             state=OutboxState.PENDING, created_at__lte=moment - STUCK_AFTER
@@ -72,8 +73,8 @@ def stuck_received(moment: datetime) -> list[int]:
     Those whose every attempt has been used up are marked failed for good instead.
     """
     ReceivedActivity.objects.filter(
+        ~processing.RETRY.has_attempts_left(),
         state=ReceivedState.PROCESSING,
-        attempts__gte=processing.MAX_ATTEMPTS,
         next_attempt_at__lte=moment,
     ).update(state=ReceivedState.FAILED, error="the worker stopped while processing it")
     waiting = (ReceivedState.RECEIVED, ReceivedState.UNVERIFIED)

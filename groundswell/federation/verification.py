@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
+
+from groundswell.lib import leases
 
 from . import remote, signatures
 from .models import ReceivedActivity, ReceivedState, RemoteActor
@@ -25,7 +25,8 @@ LEASE = timedelta(minutes=2)
 # after these waits, then the activity is discarded (the sender retries its delivery anyway).
 # A key refused for good (404, a document that fails our checks) is discarded at once.
 KEY_RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=10))
-MAX_KEY_ATTEMPTS = len(KEY_RETRY_AFTER) + 1
+RETRY = leases.Retry(lease=LEASE, waits=KEY_RETRY_AFTER)
+MAX_KEY_ATTEMPTS = RETRY.attempts
 
 
 def verify(received_id: int) -> str:
@@ -34,10 +35,12 @@ def verify(received_id: int) -> str:
     Rows in any other state are left alone (their state is returned). Idempotent: two workers
     may both fetch the key, only one moves the row on (conditional UPDATEs).
     """
-    moment = timezone.now()
-    claimed = ReceivedActivity.objects.filter(
-        pk=received_id, state=ReceivedState.UNVERIFIED
-    ).update(attempts=F("attempts") + 1, next_attempt_at=moment + LEASE)
+    moment = leases.now()
+    claimed = leases.claim(
+        ReceivedActivity.objects.filter(pk=received_id, state=ReceivedState.UNVERIFIED),
+        RETRY,
+        moment,
+    )
     received = ReceivedActivity.objects.filter(pk=received_id).first()
     if received is None:
         return "missing"
@@ -108,17 +111,17 @@ def _discard(received: ReceivedActivity, reason: str) -> str:
         state=ReceivedState.DISCARDED,
         error=reason[:300],
         next_attempt_at=None,
-        processed_at=timezone.now(),
+        processed_at=leases.now(),
     )
     return _state(received)
 
 
 def _retry_or_discard(received: ReceivedActivity, reason: str) -> str:
-    if received.attempts >= MAX_KEY_ATTEMPTS:
+    retry_at = RETRY.next_attempt(received.attempts, leases.now())
+    if retry_at is None:
         return _discard(received, reason)
     ReceivedActivity.objects.filter(pk=received.pk, state=ReceivedState.UNVERIFIED).update(
-        error=reason[:300],
-        next_attempt_at=timezone.now() + KEY_RETRY_AFTER[received.attempts - 1],
+        error=reason[:300], next_attempt_at=retry_at
     )
     return _state(received)
 

@@ -169,24 +169,6 @@ def test_fan_out_twice_makes_no_second_delivery(
     assert Delivery.objects.filter(activity=activity).count() == 2
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.moment = timezone.now()
-
-    def __call__(self):
-        return self.moment
-
-    def advance(self, delta: timedelta) -> None:
-        self.moment += delta
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(delivery, "now", fake)
-    return fake
-
-
 def one_delivery(owner, inbox: str) -> Delivery:
     story = testing.make_story(owner, slug=f"story-{uuid.uuid4().hex[:8]}")
     story = change_state(owner, story, "publish")
