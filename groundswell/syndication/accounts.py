@@ -24,7 +24,7 @@ from groundswell.accounts.models import Membership
 from groundswell.audit.services import record
 from groundswell.lib import http
 
-from . import bluesky, crypto, mastodon
+from . import bluesky, crypto, mastodon, tasks
 from .models import ChannelAccount, Network, ScheduledPost
 from .outgoing import DeliveryError
 from .workflow import AccountState, PostState, account_allowed
@@ -92,8 +92,6 @@ def _connect(
     secret: str,
     state: str = AccountState.CHECKING,
 ) -> ChannelAccount:
-    from .tasks import check_account  # tasks imports services, which imports this module
-
     with transaction.atomic():
         _refuse_second(membership, network)
         _retire_failed(membership, network)
@@ -132,9 +130,7 @@ def _connect(
             },
         )
         if state == AccountState.CHECKING:
-            # Enqueued in the same transaction: with the database queue the task row is
-            # committed with the account, so neither exists without the other.
-            check_account.enqueue(account.pk)
+            tasks.queue_account_check(account.pk)
     return account
 
 

@@ -1,27 +1,21 @@
-"""Scheduling posts and sending them (conventions, habits 1 and 4); accounts.py connects
-accounts."""
+"""Scheduling posts: the staff's verbs (conventions, habit 1). The worker sends them
+(sending.py); accounts.py connects accounts."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from groundswell.accounts.access import require
-from groundswell.accounts.models import Membership, of_public_organisation
+from groundswell.accounts.models import Membership
 from groundswell.audit.services import record
 from groundswell.stories.models import Story
-from groundswell.stories.workflow import State as StoryState
 
-from . import bluesky, crypto, local, mastodon
 from .accounts import (  # noqa: F401 - callers connect accounts through services, as before
     ALREADY_CONNECTED,
     connect_bluesky,
@@ -31,36 +25,8 @@ from .accounts import (  # noqa: F401 - callers connect accounts through service
 )
 from .length import measure
 from .models import Attachment, ChannelAccount, Network, ScheduledPost
-from .outgoing import Delivered, DeliveryError, Image, Link, Outgoing
-from .workflow import AccountState, PostState, allowed
-
-logger = logging.getLogger(__name__)
-
-MAX_AUTOMATIC_ATTEMPTS = 3
-RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5))
-# A post claimed longer ago than this was interrupted (the worker died mid-send).
-STUCK_AFTER = timedelta(minutes=10)
-NOT_PUBLISHED = gettext_lazy("Waiting: the story is not published on the hub yet.")
-UNAPPROVED = gettext_lazy("Waiting: an owner has to approve this post.")
-# What lets a due post go out, as filters, so that the claim itself checks them: a story
-# unpublished after the worker loaded the post must stop it (habit 6).
-PUBLISHED = Q(story__state=StoryState.PUBLISHED)
-APPROVED = Q(organisation__approval_required=False) | Q(approved_at__isnull=False)
-# An organisation a site operator has not approved yet posts nowhere public; the demo
-# timeline is a staff page, so it can still be tried there.
-MAY_GO_OUT = of_public_organisation() | Q(account__network=Network.LOCAL)
-ORGANISATION_WAITING = gettext_lazy(
-    "Waiting: a site operator has not approved this organisation yet, so nothing of it is public."
-)
-# Only an account the worker has logged in with posts; one still being checked makes the
-# post wait, one whose check failed makes it fail (fail_for_failed_accounts).
-ACCOUNT_CONNECTED = Q(account__state=AccountState.CONNECTED)
-ACCOUNT_CHECKING = gettext_lazy(
-    "Waiting: the account is still being checked with its server (see Social accounts)."
-)
-
-
-# --- Scheduling -----------------------------------------------------------------------------
+from .moves import move
+from .workflow import PostState
 
 
 def check_length(network: str, text: str) -> None:
@@ -136,26 +102,6 @@ def schedule_post(
     return post
 
 
-def _move(
-    post: ScheduledPost, source: str, target: str, *, when: Q | None = None, **fields: Any
-) -> bool:
-    """The one place a post changes state: a conditional UPDATE that only one caller wins.
-
-    `when` adds conditions the row must still meet at the moment of the UPDATE.
-    """
-    assert allowed(source, target), (source, target)
-    rows = ScheduledPost.objects.filter(pk=post.pk, state=source)
-    if when is not None:
-        rows = rows.filter(when)
-    moved = rows.update(state=target, **fields)
-    if moved:
-        post.state = target
-        for key, value in fields.items():
-            if not hasattr(value, "resolve_expression"):
-                setattr(post, key, value)
-    return bool(moved)
-
-
 @transaction.atomic
 def approve_post(membership: Membership, post: ScheduledPost) -> None:
     """An owner's approval of a post an editor scheduled in an organisation that requires it."""
@@ -198,7 +144,7 @@ def retry_post(membership: Membership, post: ScheduledPost) -> None:
             )
         account = current
     last_error = post.last_error
-    if not _move(
+    if not move(
         post,
         PostState.FAILED,
         PostState.SCHEDULED,
@@ -238,279 +184,3 @@ def cancel_post(membership: Membership, post: ScheduledPost) -> None:
         summary=_("Cancelled the post of “%(title)s” to %(account)s")
         % {"title": post.story.title, "account": post.account},
     )
-
-
-# --- Sending (the worker) -------------------------------------------------------------------
-
-
-def note_why_waiting(posts: QuerySet[ScheduledPost]) -> None:
-    """Write on each of `posts` that may not go out yet why it waits (the one place that
-    decides it; the claim in deliver() checks the same filters)."""
-    for reason, waiting in (
-        (NOT_PUBLISHED, posts.exclude(PUBLISHED)),
-        (UNAPPROVED, posts.filter(PUBLISHED).exclude(APPROVED)),
-        (ORGANISATION_WAITING, posts.filter(PUBLISHED & APPROVED).exclude(MAY_GO_OUT)),
-        (
-            ACCOUNT_CHECKING,
-            posts.filter(PUBLISHED & APPROVED & MAY_GO_OUT, account__state=AccountState.CHECKING),
-        ),
-    ):
-        waiting.exclude(waiting_reason=str(reason)).update(waiting_reason=str(reason))
-
-
-def fail_for_failed_accounts(posts: QuerySet[ScheduledPost]) -> int:
-    """Fail the due posts whose account's check failed, saying why (a person retries them
-    once the account is connected again)."""
-    count = 0
-    for post in posts.filter(account__state=AccountState.FAILED).select_related("account"):
-        reason = _(
-            "The account could not be connected (%(reason)s). Connect it again under Social "
-            "accounts, then retry."
-        ) % {"reason": post.account.failure_reason}
-        count += _move(post, PostState.SCHEDULED, PostState.FAILED, last_error=reason[:500])
-    return count
-
-
-def _image(story_image: Any, *, small: bool = False) -> Image | None:
-    if story_image is None:
-        return None
-    field = story_image.small if small else story_image.image
-    if not small and field.size > bluesky.MAX_BLOB_BYTES:
-        field = story_image.small
-    with field.open("rb") as handle:
-        content = handle.read()
-    name = field.name.lower()
-    mime = (
-        "image/png"
-        if name.endswith(".png")
-        else "image/webp"
-        if name.endswith(".webp")
-        else "image/jpeg"
-    )
-    return Image(
-        content=content,
-        mime_type=mime,
-        alt_text=story_image.alt_text,
-        width=story_image.width,
-        height=story_image.height,
-    )
-
-
-def outgoing(post: ScheduledPost) -> Outgoing:
-    story = post.story
-    link = None
-    if post.attachment == Attachment.LINK_CARD:
-        link = Link(
-            url=f"{settings.SITE_URL}{story.get_absolute_url()}",
-            title=story.title,
-            description=story.summary,
-        )
-    image = _image(story.cover) if post.attachment == Attachment.IMAGE else None
-    # Only Bluesky shows our card; Mastodon builds its own from the page, so no file is read.
-    on_bluesky = post.account.network == Network.BLUESKY
-    thumb = _image(story.cover, small=True) if link is not None and on_bluesky else None
-    return Outgoing(
-        text=post.text,
-        language=story.language,
-        link=link,
-        image=image,
-        thumb=thumb,
-        idempotency_key=str(post.idempotency_key),
-        record_key=bluesky.record_key(
-            int(post.created_at.timestamp() * 1_000_000), post.idempotency_key.int
-        ),
-    )
-
-
-def _send(post: ScheduledPost) -> Delivered:
-    account = post.account
-    if account.network == Network.LOCAL:
-        return local.publish(account, outgoing(post))
-    try:
-        secret = crypto.decrypt(account.secret_encrypted)
-    except crypto.SecretUnreadable:
-        raise DeliveryError(
-            _("The account's stored password cannot be read; connect the account again."),
-            temporary=False,
-        ) from None
-    message = outgoing(post)
-    if account.network == Network.BLUESKY:
-        return bluesky.publish(
-            account.service_url,
-            account.handle,
-            secret,
-            message,
-            session=_stored_session(account),
-            keep_session=lambda session: _keep_session(account, session),
-        )
-    return mastodon.publish(account.service_url, secret, message)
-
-
-def _stored_session(account: ChannelAccount) -> str:
-    try:
-        return crypto.decrypt(account.session_encrypted) if account.session_encrypted else ""
-    except crypto.SecretUnreadable:
-        return ""  # logging in again makes a new one
-
-
-def _keep_session(account: ChannelAccount, session: str) -> None:
-    """Store the Bluesky session for the next post (or forget it: ""), while connected."""
-    account.session_encrypted = crypto.encrypt(session) if session else ""
-    ChannelAccount.objects.filter(pk=account.pk, disconnected_at__isnull=True).update(
-        session_encrypted=account.session_encrypted
-    )
-
-
-def deliver(post_id: int) -> str:
-    """Send one due post if it may go out; return its state afterwards.
-
-    Safe to call any number of times, from any number of workers: the claim is a conditional
-    UPDATE, so a post is sent by at most one of them, and a sent post is never sent again.
-    """
-    post = (
-        ScheduledPost.objects.select_related(
-            "story__organisation", "story__cover", "account", "organisation"
-        )
-        .filter(pk=post_id)
-        .first()
-    )
-    if post is None:
-        return ""
-    now = timezone.now()
-    if post.state != PostState.SCHEDULED or post.scheduled_at > now:
-        return post.state
-    # The claim checks again that the post may go out: what was loaded above may be stale.
-    if not _move(
-        post,
-        PostState.SCHEDULED,
-        PostState.SENDING,
-        when=PUBLISHED & APPROVED & MAY_GO_OUT & ACCOUNT_CONNECTED,
-        claimed_at=now,
-        attempts=F("attempts") + 1,
-        waiting_reason="",
-    ):
-        waiting = ScheduledPost.objects.filter(pk=post.pk, state=PostState.SCHEDULED)
-        fail_for_failed_accounts(waiting)
-        note_why_waiting(waiting)
-        return _current_state(post)
-    post.attempts += 1
-    try:
-        delivered = _send(post)
-    except DeliveryError as error:
-        return _failed(post, error)
-    except Exception:
-        # A bug or an answer we did not expect: never leave the post in "sending" silently.
-        logger.exception("sending scheduled post %s failed", post.pk)
-        return _failed(post, DeliveryError(_("An unexpected error happened."), temporary=False))
-    return _sent(post, delivered)
-
-
-def _sent(post: ScheduledPost, delivered: Delivered) -> str:
-    """Record what the network accepted, whatever happened to the row while it was sending."""
-    fields: dict[str, Any] = {
-        "sent_at": timezone.now(),
-        "remote_id": delivered.remote_id[:500],
-        "remote_url": delivered.remote_url[:1000],
-        "last_error": "",
-        "waiting_reason": "",
-    }
-    names = {"title": post.story.title, "account": post.account}
-    if _move(post, PostState.SENDING, PostState.SENT, **fields):
-        summary = _("Posted “%(title)s” to %(account)s") % names
-    elif _move(post, PostState.FAILED, PostState.SENT, **fields) or _move(
-        post, PostState.SCHEDULED, PostState.SENT, **fields
-    ):
-        # The send outlasted STUCK_AFTER, so expire_stuck marked it interrupted (and a person
-        # may have retried it): the network has it, so it is sent, and not sent again.
-        summary = (
-            _(
-                "Posted “%(title)s” to %(account)s. Sending took so long that it had been "
-                "marked as interrupted; it is now marked as sent."
-            )
-            % names
-        )
-    else:
-        post.state = _current_state(post)
-        if post.state:
-            # Already sent by a worker that claimed it after a retry (with the same
-            # idempotency key, so the network kept one post): that worker recorded it.
-            return post.state
-        summary = (
-            _(
-                "Posted “%(title)s” to %(account)s, but it had been cancelled while it was "
-                "being sent: delete it on the network if it should not be there."
-            )
-            % names
-        )
-    record(
-        organisation=post.organisation,
-        actor=None,
-        action="syndication.sent",
-        target=post,
-        summary=summary,
-        changes={"remote_url": ["", delivered.remote_url[:1000]]},
-    )
-    return post.state
-
-
-def _current_state(post: ScheduledPost) -> str:
-    """The state in the database ("" once the post is deleted), after a move that lost."""
-    state = ScheduledPost.objects.filter(pk=post.pk).values_list("state", flat=True).first()
-    return state or ""
-
-
-def _failed(post: ScheduledPost, error: DeliveryError) -> str:
-    message = str(error)[:500]
-    if error.temporary and post.attempts < MAX_AUTOMATIC_ATTEMPTS:
-        delay = RETRY_AFTER[min(post.attempts - 1, len(RETRY_AFTER) - 1)]
-        if not _move(
-            post,
-            PostState.SENDING,
-            PostState.SCHEDULED,
-            scheduled_at=timezone.now() + delay,
-            last_error=message,
-        ):
-            return _current_state(post)  # expired as interrupted meanwhile
-        return post.state
-    if not _move(post, PostState.SENDING, PostState.FAILED, last_error=message):
-        post.state = _current_state(post)
-    record(
-        organisation=post.organisation,
-        actor=None,
-        action="syndication.failed",
-        target=post,
-        summary=_("Could not post “%(title)s” to %(account)s: %(error)s")
-        % {"title": post.story.title, "account": post.account, "error": message},
-    )
-    return post.state
-
-
-def expire_stuck() -> int:
-    """Posts left in "sending" by a crashed worker: we cannot know whether they went out."""
-    stuck = ScheduledPost.objects.filter(
-        state=PostState.SENDING, claimed_at__lt=timezone.now() - STUCK_AFTER
-    )
-    count = 0
-    for post in stuck:
-        count += _move(
-            post,
-            PostState.SENDING,
-            PostState.FAILED,
-            last_error=_(
-                "Sending was interrupted. Check the account for the post before retrying."
-            ),
-        )
-    return count
-
-
-def dispatch_due(limit: int = 100) -> int:
-    """Send the posts that are due and may go out; note on the others why they wait."""
-    expire_stuck()
-    due = ScheduledPost.objects.due(timezone.now())
-    fail_for_failed_accounts(due)
-    note_why_waiting(due)
-    may_go = PUBLISHED & APPROVED & MAY_GO_OUT & ACCOUNT_CONNECTED
-    ready = list(due.filter(may_go).values_list("pk", flat=True)[:limit])
-    for post_id in ready:
-        deliver(post_id)
-    return len(ready)

@@ -8,7 +8,7 @@
 A post is claimed by one conditional UPDATE (scheduled → sending); only the worker that
 changed the row sends it, so two workers never post the same thing twice. A row left in
 "sending" by a crash is never re-sent automatically: the network may have accepted it
-before the crash, so it is marked failed and a person decides (see services.expire_stuck).
+before the crash, so it is marked failed and a person decides (see sending.expire_stuck).
 
 A send that was only slow, not dead, may still succeed after that: the network has the post,
 so it becomes "sent" from wherever it is meanwhile (failed, or scheduled again by a retry),

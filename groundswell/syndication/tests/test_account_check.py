@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from groundswell.audit.models import AuditEntry
 from groundswell.lib import http
-from groundswell.syndication import crypto, services, tasks
+from groundswell.syndication import crypto, sending, services, tasks
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
 from .conftest import run_checks
@@ -154,14 +154,14 @@ def test_a_post_to_a_checking_account_is_not_sent_until_it_is_connected(
         scheduled_at=timezone.now() - timedelta(minutes=1),
     )
 
-    assert services.dispatch_due() == 0
-    assert services.deliver(post.pk) == "scheduled"
+    assert sending.dispatch_due() == 0
+    assert sending.deliver(post.pk) == "scheduled"
     post.refresh_from_db()
     assert post.state == "scheduled" and "still being checked" in post.waiting_reason
     assert pds.requests == []
 
     run_checks(queued)
-    assert services.dispatch_due() == 1
+    assert sending.dispatch_due() == 1
 
     post.refresh_from_db()
     assert post.state == "sent" and post.waiting_reason == ""
@@ -183,7 +183,7 @@ def test_a_post_to_an_account_whose_check_failed_fails_with_a_reason_and_can_be_
     )
     run_checks(queued)
 
-    services.dispatch_due()
+    sending.dispatch_due()
 
     post.refresh_from_db()
     assert post.state == "failed"
@@ -196,7 +196,7 @@ def test_a_post_to_an_account_whose_check_failed_fails_with_a_reason_and_can_be_
     run_checks(queued)
     post.refresh_from_db()
     services.retry_post(owner, post)
-    services.dispatch_due()
+    sending.dispatch_due()
 
     post.refresh_from_db()
     assert post.account_id == again.pk and post.state == "sent"

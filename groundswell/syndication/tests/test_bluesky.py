@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from groundswell.audit.models import AuditEntry
 from groundswell.lib.http import user_agent
-from groundswell.syndication import accounts, crypto, services
+from groundswell.syndication import accounts, crypto, sending, services
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
 from .fakes import APP_PASSWORD, DID
@@ -69,7 +69,7 @@ def test_a_due_post_goes_out_with_a_link_facet_and_a_link_card_with_a_thumbnail(
     text = "🦦 Otters are back on the Wandle! https://example.org/otters"
     post = _schedule(owner, published_story, bluesky_account, text)
 
-    assert services.dispatch_due() == 1
+    assert sending.dispatch_due() == 1
 
     post.refresh_from_db()
     assert post.state == "sent"
@@ -114,7 +114,7 @@ def test_an_image_post_carries_the_alt_text_and_aspect_ratio(
 ):
     _schedule(owner, published_story, bluesky_account, "Look who is back", attachment="image")
 
-    services.dispatch_due()
+    sending.dispatch_due()
 
     record = pds.to("/xrpc/com.atproto.repo.createRecord")[0].json()["record"]
     assert record["embed"]["$type"] == "app.bsky.embed.images"
@@ -129,13 +129,13 @@ def test_a_repeat_after_a_lost_answer_cannot_make_a_second_bluesky_post(
     owner, published_story, bluesky_account, pds
 ):
     post = _schedule(owner, published_story, bluesky_account, "Once only")
-    services.dispatch_due()
+    sending.dispatch_due()
     # Pretend the answer was lost and a person retried: the same record key is sent, so the
     # server refuses to make a second post instead of duplicating it.
     ScheduledPost.objects.filter(pk=post.pk).update(state="failed")
     post.refresh_from_db()
     services.retry_post(owner, post)
-    services.dispatch_due()
+    sending.dispatch_due()
 
     keys = [r.json()["rkey"] for r in pds.to("/xrpc/com.atproto.repo.createRecord")]
     assert len(keys) == 2 and keys[0] == keys[1]
@@ -166,7 +166,7 @@ def test_one_login_serves_every_post_of_an_account(owner, published_story, blues
     first = _schedule(owner, published_story, bluesky_account, "One")
     second = _schedule(owner, published_story, bluesky_account, "Two")
 
-    services.dispatch_due()
+    sending.dispatch_due()
 
     assert ScheduledPost.objects.filter(pk__in=[first.pk, second.pk], state="sent").count() == 2
     assert _sessions_created(pds) == before + 1
@@ -178,12 +178,12 @@ def test_a_session_the_server_no_longer_accepts_is_replaced_by_a_new_login(
     owner, published_story, bluesky_account, pds
 ):
     first = _schedule(owner, published_story, bluesky_account, "One")
-    services.dispatch_due()
+    sending.dispatch_due()
     before = _sessions_created(pds)
     pds.failures["/xrpc/com.atproto.repo.createRecord"] = [401]
     second = _schedule(owner, published_story, bluesky_account, "Two")
 
-    services.dispatch_due()
+    sending.dispatch_due()
 
     assert ScheduledPost.objects.filter(pk__in=[first.pk, second.pk], state="sent").count() == 2
     assert _sessions_created(pds) == before + 1
@@ -191,6 +191,6 @@ def test_a_session_the_server_no_longer_accepts_is_replaced_by_a_new_login(
 
 def test_disconnecting_forgets_the_bluesky_session(owner, published_story, bluesky_account, pds):
     _schedule(owner, published_story, bluesky_account, "One")
-    services.dispatch_due()
+    sending.dispatch_due()
     services.disconnect_account(owner, bluesky_account)
     assert ChannelAccount.objects.values_list("session_encrypted", flat=True).get() == ""

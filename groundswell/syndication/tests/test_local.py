@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from groundswell.syndication import services, tasks
+from groundswell.syndication import sending, services, tasks
 from groundswell.syndication.models import ChannelAccount, LocalPost, Network
 
 
@@ -34,7 +34,7 @@ def test_only_an_owner_connects_it(editor):
 
 
 def test_a_post_to_the_timeline_goes_out_in_the_worker_on_time_and_only_once(
-    owner, published_story, timeline_account, monkeypatch
+    owner, published_story, timeline_account, clock
 ):
     due = timezone.now() + timedelta(hours=1)
     post = services.schedule_post(
@@ -43,8 +43,7 @@ def test_a_post_to_the_timeline_goes_out_in_the_worker_on_time_and_only_once(
     tasks.dispatch_due_posts.enqueue()
     assert not LocalPost.objects.exists()
 
-    later = due + timedelta(seconds=1)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    clock.moment = due + timedelta(seconds=1)
     tasks.dispatch_due_posts.enqueue()
     post.refresh_from_db()
     assert post.state == "sent"
@@ -56,8 +55,8 @@ def test_a_post_to_the_timeline_goes_out_in_the_worker_on_time_and_only_once(
     assert post.remote_url.endswith(f"{timeline}#post-{local.pk}")
 
     # A repeat (a retry after a slow send) finds the post it made instead of a second one.
-    assert services.deliver(post.pk) == "sent"
-    services.local.publish(timeline_account, services.outgoing(post))
+    assert sending.deliver(post.pk) == "sent"
+    sending.local.publish(timeline_account, sending.outgoing(post))
     assert LocalPost.objects.count() == 1
 
 
@@ -71,7 +70,7 @@ def test_the_timeline_page_shows_the_organisations_posts_to_its_members_only(
         text="Out on the timeline",
         scheduled_at=timezone.now(),
     )
-    services.dispatch_due()
+    sending.dispatch_due()
     url = reverse("syndication:timeline", args=[owner.organisation.slug])
     client.force_login(alice)
     html = client.get(url).content.decode()
@@ -105,17 +104,17 @@ def test_a_waiting_organisations_posts_wait_for_approval_except_on_the_demo_time
     on_timeline = services.schedule_post(
         member, story, services.connect_local(member), text="Try it", scheduled_at=timezone.now()
     )
-    services.dispatch_due()
+    sending.dispatch_due()
     on_mastodon.refresh_from_db()
     on_timeline.refresh_from_db()
     assert on_timeline.state == "sent"
     assert on_mastodon.state == "scheduled"
-    assert on_mastodon.waiting_reason == str(services.ORGANISATION_WAITING)
+    assert on_mastodon.waiting_reason == str(sending.ORGANISATION_WAITING)
     assert mastodon_server.to("/api/v1/statuses") == []
 
     operator = User.objects.create_user("olive@example.org", PASSWORD, name="O", is_staff=True)
     approve_organisation(organisation, by=operator)
-    services.dispatch_due()
+    sending.dispatch_due()
     on_mastodon.refresh_from_db()
     assert on_mastodon.state == "sent"
     assert len(mastodon_server.to("/api/v1/statuses")) == 1

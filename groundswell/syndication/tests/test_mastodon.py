@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from groundswell.syndication import accounts, services
+from groundswell.syndication import accounts, sending, services
 from groundswell.syndication.models import ChannelAccount
 
 from .fakes import TOKEN
@@ -41,7 +41,7 @@ def test_a_status_goes_out_with_its_image_and_alt_text(
         attachment="image",
     )
 
-    services.dispatch_due()
+    sending.dispatch_due()
 
     (upload,) = mastodon_server.to("/api/v2/media")
     form = upload.form()
@@ -64,24 +64,23 @@ def test_a_status_goes_out_with_its_image_and_alt_text(
 
 
 def test_a_passing_failure_is_tried_again_with_the_same_idempotency_key(
-    owner, published_story, mastodon_account, mastodon_server, monkeypatch
+    owner, published_story, mastodon_account, mastodon_server, clock
 ):
-    start = timezone.now()
+    start = clock.moment
     post = services.schedule_post(
         owner, published_story, mastodon_account, text="Hello", scheduled_at=start
     )
     mastodon_server.failures["/api/v1/statuses"] = [503]
 
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "scheduled"
     assert post.attempts == 1
     assert "503" in post.last_error
     assert post.scheduled_at > start
 
-    later = timezone.now() + timedelta(minutes=2)
-    monkeypatch.setattr(timezone, "now", lambda: later)
-    services.dispatch_due()
+    clock.advance(timedelta(minutes=2))
+    sending.dispatch_due()
 
     post.refresh_from_db()
     assert post.state == "sent"
@@ -129,9 +128,9 @@ def test_a_server_name_that_resolves_to_loopback_fails_the_post_with_its_reason(
     post = services.schedule_post(
         owner, published_story, mastodon_account, text="Otters!", scheduled_at=timezone.now()
     )
-    for _attempt in range(services.MAX_AUTOMATIC_ATTEMPTS):
+    for _attempt in range(sending.MAX_AUTOMATIC_ATTEMPTS):
         ScheduledPost.objects.filter(pk=post.pk).update(scheduled_at=timezone.now())
-        services.dispatch_due()
+        sending.dispatch_due()
 
     post.refresh_from_db()
     assert post.state == "failed"

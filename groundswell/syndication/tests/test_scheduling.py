@@ -7,28 +7,24 @@ from django.utils import timezone
 from groundswell.audit.models import AuditEntry
 from groundswell.lib.periodic import keep_one_waiting
 from groundswell.stories.services import change_state
-from groundswell.syndication import services, tasks
+from groundswell.syndication import sending, services, tasks
 from groundswell.syndication.models import ScheduledPost, ScheduledPostQuerySet
 from groundswell.testing import make_story
 
 
-def _clock(monkeypatch, when):
-    monkeypatch.setattr(timezone, "now", lambda: when)
-
-
 def test_a_post_goes_out_on_time_and_not_before(
-    owner, published_story, bluesky_account, pds, monkeypatch
+    owner, published_story, bluesky_account, pds, clock
 ):
     due = timezone.now() + timedelta(hours=2)
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="At noon", scheduled_at=due
     )
 
-    _clock(monkeypatch, due - timedelta(seconds=1))
+    clock.moment = due - timedelta(seconds=1)
     tasks.dispatch_due_posts.enqueue()
     assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
 
-    _clock(monkeypatch, due + timedelta(seconds=1))
+    clock.moment = due + timedelta(seconds=1)
     tasks.dispatch_due_posts.enqueue()
     post.refresh_from_db()
     assert post.state == "sent"
@@ -39,9 +35,9 @@ def test_a_sent_post_is_never_sent_twice(owner, published_story, bluesky_account
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Once", scheduled_at=timezone.now()
     )
-    services.dispatch_due()
-    services.dispatch_due()
-    assert services.deliver(post.pk) == "sent"
+    sending.dispatch_due()
+    sending.dispatch_due()
+    assert sending.deliver(post.pk) == "sent"
     assert len(pds.to("/xrpc/com.atproto.repo.createRecord")) == 1
 
 
@@ -52,7 +48,7 @@ def test_a_post_claimed_by_another_worker_is_left_alone(
         owner, published_story, bluesky_account, text="Mine", scheduled_at=timezone.now()
     )
     ScheduledPost.objects.filter(pk=post.pk).update(state="sending", claimed_at=timezone.now())
-    assert services.deliver(post.pk) == "sending"
+    assert sending.deliver(post.pk) == "sending"
     assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
 
 
@@ -65,7 +61,7 @@ def test_a_post_stuck_in_sending_fails_instead_of_being_sent_again(
     ScheduledPost.objects.filter(pk=post.pk).update(
         state="sending", claimed_at=timezone.now() - timedelta(hours=1)
     )
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "failed"
     assert "interrupted" in post.last_error
@@ -78,13 +74,13 @@ def test_a_post_waits_while_its_story_is_unpublished_and_says_why(
     post = services.schedule_post(
         owner, story, bluesky_account, text="Soon", scheduled_at=timezone.now()
     )
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "scheduled"
     assert "not published" in post.waiting_reason
 
     change_state(owner, story, "publish")
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "sent"
     assert post.waiting_reason == ""
@@ -104,21 +100,21 @@ def test_with_approval_required_nothing_goes_out_until_an_owner_approved(
     assert post.approved_at is None
     change_state(editor, story, "submit")
 
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert "not published" in post.waiting_reason
 
     change_state(owner, story, "approve")
     story.refresh_from_db()
     change_state(editor, story, "publish")
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "scheduled"
     assert "approve" in post.waiting_reason
     assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
 
     services.approve_post(owner, post)
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "sent"
     approval = AuditEntry.objects.get(action="syndication.approve")
@@ -127,7 +123,7 @@ def test_with_approval_required_nothing_goes_out_until_an_owner_approved(
 
 
 def test_passing_failures_are_retried_then_fail_for_good_and_a_person_can_retry(
-    owner, published_story, bluesky_account, pds, monkeypatch
+    owner, published_story, bluesky_account, pds, clock
 ):
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Flaky", scheduled_at=timezone.now()
@@ -135,8 +131,8 @@ def test_passing_failures_are_retried_then_fail_for_good_and_a_person_can_retry(
     pds.failures["/xrpc/com.atproto.repo.createRecord"] = [502, 502, 502]
     now = timezone.now()
     for attempt in range(3):
-        _clock(monkeypatch, now + timedelta(minutes=10 * attempt))
-        services.dispatch_due()
+        clock.moment = now + timedelta(minutes=10 * attempt)
+        sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "failed"
     assert post.attempts == 3
@@ -144,7 +140,7 @@ def test_passing_failures_are_retried_then_fail_for_good_and_a_person_can_retry(
 
     services.retry_post(owner, post)
     assert AuditEntry.objects.filter(action="syndication.retry", actor=owner.user).exists()
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "sent"
 
@@ -189,7 +185,7 @@ def test_a_story_unpublished_while_its_post_is_being_claimed_does_not_go_out(
     )
     _meanwhile(monkeypatch, lambda: change_state(owner, published_story, "unpublish"))
 
-    assert services.deliver(post.pk) == "scheduled"
+    assert sending.deliver(post.pk) == "scheduled"
 
     assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
     post.refresh_from_db()
@@ -214,37 +210,36 @@ def test_a_post_that_needs_approval_again_while_being_claimed_does_not_go_out(
         lambda: type(org).objects.filter(pk=org.pk).update(approval_required=True),
     )
 
-    assert services.deliver(post.pk) == "scheduled"
+    assert sending.deliver(post.pk) == "scheduled"
 
     assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
     post.refresh_from_db()
     assert "approve" in post.waiting_reason
 
 
-def _slow_send(monkeypatch, meanwhile):
+def _slow_send(monkeypatch, clock, meanwhile):
     """A send that outlasts STUCK_AFTER: `meanwhile` runs (another worker, a person) after the
     network accepted the post and before the worker records it."""
-    send = services._send
+    send = sending._send
 
     def slow(post):
         delivered = send(post)
-        later = timezone.now() + services.STUCK_AFTER + timedelta(minutes=1)
-        monkeypatch.setattr(timezone, "now", lambda: later)
+        clock.advance(sending.STUCK_AFTER + timedelta(minutes=1))
         meanwhile(post)
         return delivered
 
-    monkeypatch.setattr(services, "_send", slow)
+    monkeypatch.setattr(sending, "_send", slow)
 
 
 def test_a_post_accepted_after_it_was_marked_interrupted_is_recorded_as_sent(
-    owner, published_story, bluesky_account, pds, monkeypatch
+    owner, published_story, bluesky_account, pds, monkeypatch, clock
 ):
     post = services.schedule_post(
-        owner, published_story, bluesky_account, text="Slow", scheduled_at=timezone.now()
+        owner, published_story, bluesky_account, text="Slow", scheduled_at=clock.moment
     )
-    _slow_send(monkeypatch, lambda post: services.expire_stuck())
+    _slow_send(monkeypatch, clock, lambda post: sending.expire_stuck())
 
-    assert services.deliver(post.pk) == "sent"
+    assert sending.deliver(post.pk) == "sent"
 
     post.refresh_from_db()
     assert (post.state, post.last_error) == ("sent", "")
@@ -256,20 +251,20 @@ def test_a_post_accepted_after_it_was_marked_interrupted_is_recorded_as_sent(
 
 
 def test_a_post_retried_while_its_slow_send_succeeded_is_not_posted_twice(
-    owner, published_story, bluesky_account, pds, monkeypatch
+    owner, published_story, bluesky_account, pds, monkeypatch, clock
 ):
     post = services.schedule_post(
-        owner, published_story, bluesky_account, text="Slow", scheduled_at=timezone.now()
+        owner, published_story, bluesky_account, text="Slow", scheduled_at=clock.moment
     )
 
     def expired_then_retried(post):
-        services.expire_stuck()
+        sending.expire_stuck()
         services.retry_post(owner, ScheduledPost.objects.get(pk=post.pk))
 
-    _slow_send(monkeypatch, expired_then_retried)
+    _slow_send(monkeypatch, clock, expired_then_retried)
 
-    assert services.deliver(post.pk) == "sent"
-    services.dispatch_due()
+    assert sending.deliver(post.pk) == "sent"
+    sending.dispatch_due()
 
     post.refresh_from_db()
     assert post.state == "sent"
@@ -282,7 +277,7 @@ def test_delivering_a_post_whose_story_is_unpublished_notes_why_it_waits(
     post = services.schedule_post(
         owner, story, bluesky_account, text="Not yet", scheduled_at=timezone.now()
     )
-    assert services.deliver(post.pk) == "scheduled"
+    assert sending.deliver(post.pk) == "scheduled"
     post.refresh_from_db()
     assert "not published" in post.waiting_reason
     assert pds.to("/xrpc/com.atproto.repo.createRecord") == []
@@ -308,7 +303,7 @@ def test_a_post_failed_by_a_disconnect_is_retried_on_the_account_connected_since
     assert (post.state, post.account) == ("scheduled", reconnected)
     entry = AuditEntry.objects.get(action="syndication.retry")
     assert entry.changes["account"] == [str(bluesky_account.pk), str(reconnected.pk)]
-    services.dispatch_due()
+    sending.dispatch_due()
     post.refresh_from_db()
     assert post.state == "sent"
 

@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from groundswell.syndication import crypto, services
+from groundswell.syndication import crypto, sending, services
 from groundswell.syndication.forms import ScheduleForm
 
 
@@ -47,7 +47,7 @@ def test_a_mastodon_link_post_does_not_need_the_cover_image_file(
         owner, published_story, mastodon_account, text="A link", scheduled_at=timezone.now()
     )
 
-    services.dispatch_due()
+    sending.dispatch_due()
 
     post.refresh_from_db()
     assert (post.state, post.last_error) == ("sent", "")
