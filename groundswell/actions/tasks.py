@@ -261,7 +261,7 @@ def queue_update(update: PetitionUpdate) -> None:
     send_updates.enqueue()
 
 
-@periodic(every=UPDATES_EVERY, batch=UPDATE_BATCH)
+@periodic(every=UPDATES_EVERY, batch=lambda: UPDATE_BATCH)
 def send_updates() -> int:
     """Send the petition updates still going out, in bounded steps, and look again shortly.
 

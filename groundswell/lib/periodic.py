@@ -32,7 +32,10 @@ REGISTRY: dict[str, PeriodicTask] = {}
 
 
 def periodic(
-    *, every: timedelta, queue_name: str = DEFAULT_TASK_QUEUE_NAME, batch: int | None = None
+    *,
+    every: timedelta,
+    queue_name: str = DEFAULT_TASK_QUEUE_NAME,
+    batch: int | Callable[[], int] | None = None,
 ) -> Callable[[Callable[[], int | None]], PeriodicTask]:
     """Make a module-level function a periodic task that runs about every `every`.
 
@@ -41,6 +44,7 @@ def periodic(
     run is queued at once if work was left, after `every` if not. The worker runs one task
     at a time, and a task that looped until a spike's queue ran dry would keep every other
     periodic task (the recount, and with it the public count) waiting for minutes.
+    `batch` may be a function, read at each run, where the batch size is a setting.
     """
 
     def decorate(work: Callable[[], int | None]) -> PeriodicTask:
@@ -64,10 +68,11 @@ def periodic(
     return decorate
 
 
-def _in_turns(step: Callable[[], int | None], batch: int) -> bool:
+def _in_turns(step: Callable[[], int | None], batch: int | Callable[[], int]) -> bool:
     """Call `step` while it does a full batch, for about TURN; True if work is left."""
+    full = batch() if callable(batch) else batch
     deadline = time.monotonic() + TURN.total_seconds()
-    while step() == batch:
+    while step() == full:
         if time.monotonic() > deadline:
             return True
     return False
