@@ -7,8 +7,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from . import tasks
 from .models import Organisation, Role
-from .tasks import send_password_reset
 
 
 class InvitationForm(forms.Form):
@@ -75,4 +75,4 @@ class QueuedPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        send_password_reset.enqueue(context["user"].pk)
+        tasks.queue_password_reset(context["user"].pk)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from groundswell.audit.services import diff, record
 
+from . import tasks
 from .access import require
 from .models import (
     Invitation,
@@ -22,7 +23,6 @@ from .models import (
     User,
     hash_token,
 )
-from .tasks import send_invitation, tell_operators_about_waiting
 
 ORGANISATION_FIELDS = ("name", "summary", "website", "approval_required", "story_format")
 
@@ -67,7 +67,7 @@ def create_organisation(
     )
     if not approved:
         # Queued with this transaction: the worker emails, never the request.
-        tell_operators_about_waiting.enqueue(organisation.pk)
+        tasks.queue_waiting_notice(organisation.pk)
     return organisation
 
 
@@ -171,7 +171,7 @@ def invite_member(membership: Membership, *, email: str, role: str) -> Invitatio
         invited_by=membership.user,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
     )
-    send_invitation.enqueue(invitation.pk)
+    tasks.queue_invitation(invitation.pk)
     record(
         organisation=organisation,
         actor=membership.user,

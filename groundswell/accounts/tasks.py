@@ -105,3 +105,16 @@ def tell_operators_about_waiting(organisation_id: int) -> None:
     for operator in operators.order_by("pk"):
         # Operator mail, about the site: it belongs to no organisation's outbox.
         send_email.call(to=[operator.email], subject=" ".join(subject.split()), body=body)
+
+
+def queue_password_reset(user_id: int) -> None:
+    send_password_reset.enqueue(user_id)
+
+
+def queue_invitation(invitation_id: int) -> None:
+    send_invitation.enqueue(invitation_id)
+
+
+def queue_waiting_notice(organisation_id: int) -> None:
+    """Tell the operators an organisation waits; queued with the caller's transaction."""
+    tell_operators_about_waiting.enqueue(organisation_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -23,10 +22,10 @@ from .models import OutboxActivity, RemoteActor
 
 
 def _enqueue_fan_out(activity: OutboxActivity) -> None:
-    from .tasks import fan_out
+    # Imported here: tasks.py imports processing, which queues through this module.
+    from .tasks import queue_fan_out
 
-    pk = activity.pk
-    transaction.on_commit(lambda: fan_out.enqueue(pk), robust=True)
+    queue_fan_out(activity.pk)
 
 
 def _queue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 
@@ -101,3 +102,14 @@ def stuck_received(moment: datetime) -> list[int]:
 def federation_tick() -> None:
     """Run the sweep (one tick waits in the queue at a time)."""
     sweep()
+
+
+def queue_fan_out(activity_id: int) -> None:
+    """Fan the activity out once the caller's transaction has committed it (the task may
+    run in another process that must see the row)."""
+    transaction.on_commit(lambda: fan_out.enqueue(activity_id), robust=True)
+
+
+def queue_received(received_id: int) -> None:
+    """Verify (if need be) and process an activity the inbox just stored."""
+    process_received.enqueue(received_id)

@@ -339,10 +339,10 @@ def _receive(request: HttpRequest, organisation: Organisation | None) -> HttpRes
     stored = inbox.store(activity_document, concerned or organisation, verdict)
     if stored is None:
         return _error_free_accept("already received")
-    from .tasks import process_received
+    from .tasks import queue_received
 
     # The worker fetches the signer's key if we did not have it, verifies, then processes.
-    process_received.enqueue(stored.pk)
+    queue_received(stored.pk)
     return _error_free_accept("accepted" if verdict.sender else "accepted, to be verified")
 
 

@@ -1,4 +1,4 @@
-from .tasks import send_email
+from . import tasks
 
 
 def queue_email(*, to: str, subject: str, body: str, organisation_id: int | None = None) -> None:
@@ -9,6 +9,4 @@ def queue_email(*, to: str, subject: str, body: str, organisation_id: int | None
     `organisation_id` marks mail an organisation sends to the public; leave it out for
     account mail (see backends.from_organisation).
     """
-    send_email.enqueue(
-        to=[to], subject=" ".join(subject.split()), body=body, organisation_id=organisation_id
-    )
+    tasks.queue_email([to], " ".join(subject.split()), body, organisation_id)

@@ -14,7 +14,7 @@ from groundswell.federation import services as federation
 from groundswell.lib.html import render_markdown
 from groundswell.lib.images import ProcessedImage
 
-from . import media
+from . import media, tasks
 from .models import LinkCard, LinkCardStatus, Story, StoryImage, StoryRevision
 from .workflow import State, find_transition
 
@@ -53,9 +53,7 @@ def _attach_link_card(story: Story) -> None:
     )
     if card is None:
         card = LinkCard.objects.create(organisation=story.organisation, url=story.link_url)
-        from .tasks import fetch_link_card
-
-        fetch_link_card.enqueue(card.pk)
+        tasks.queue_link_card(card.pk)
     story.link_card = card
 
 

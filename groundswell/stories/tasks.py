@@ -65,3 +65,9 @@ def _finish(card: LinkCard, status: str, *, error: str = "") -> None:
     card.error = error[:300]
     card.fetched_at = timezone.now()
     card.save()
+
+
+def queue_link_card(card_id: int) -> None:
+    """Queue the fetch of a card just created; with the database queue the task row commits
+    with the card, in the caller's transaction."""
+    fetch_link_card.enqueue(card_id)
