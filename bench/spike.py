@@ -167,7 +167,13 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds, per round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0, help="granian workers (0: default)")
+    parser.add_argument("--threads", type=int, default=0, help="threads a worker (0: default)")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--worker-off-for-reads",
+        action="store_true",
+        help="stop the worker (its idle polling too) during the plain static and page rounds",
+    )
     parser.add_argument(
         "--outbox", action="store_true", help="keep emails in the database, no SMTP server"
     )
@@ -188,6 +194,8 @@ def main() -> None:
     serve = [sys.executable, "-m", "groundswell", "serve", "--port", str(args.port)]
     if args.workers:
         serve += ["--workers", str(args.workers)]
+    if args.threads:
+        serve += ["--threads", str(args.threads)]
     log = open(Path(env["GROUNDSWELL_DATA_DIR"]) / "processes.log", "w")  # noqa: SIM115
     server = subprocess.Popen(serve, env=env, cwd=ROOT, stdout=log, stderr=log)
     worker = Worker(env, log)
@@ -335,7 +343,9 @@ def run_rounds(
                 database.wait_for_worker(timeout=300)
             if name in ("static", "page"):
                 database.wait_for_worker(timeout=300, emails=True)
-            if name in ("ceiling", "sign"):
+            if name in ("ceiling", "sign") or (
+                name in ("static", "page") and args.worker_off_for_reads
+            ):
                 worker.stop()
             live = name in ("sign+worker", "page+sign")
             sampler = Staleness(urls[name], database, petition) if live else None
