@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.audit.services import record
-from groundswell.lib import http
+from groundswell.lib import http, leases
 
 from . import bluesky, crypto, mastodon, tasks
 from .models import ChannelAccount, Network, ScheduledPost
@@ -251,7 +251,8 @@ def check(account_id: int) -> str:
 def check_forgotten(*, older_than: timedelta = CHECK_FORGOTTEN_AFTER) -> int:
     """Check the accounts left "checking" longer than `older_than` (a worker that died
     mid-check, a lost task); the dispatcher calls this on every run (habit 4)."""
-    cutoff = timezone.now() - older_than
+    # A check whose task was lost is an expired lease: the leases' clock decides.
+    cutoff = leases.now() - older_than
     stale = ChannelAccount.objects.current().filter(
         state=AccountState.CHECKING, connected_at__lt=cutoff
     )

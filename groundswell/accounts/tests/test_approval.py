@@ -67,10 +67,9 @@ def test_a_new_organisation_waits_and_the_operators_are_emailed_through_the_queu
     assert "/admin/accounts/organisation/?state__exact=waiting" in message.body
 
 
-def test_the_request_only_queues_the_operators_email(client, charlie, operator, settings):
+def test_the_request_only_queues_the_operators_email(client, charlie, operator, task_queue):
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     mail.outbox.clear()
     start_organisation(client, charlie)
     assert mail.outbox == []

@@ -23,8 +23,8 @@ def public_site(settings):
 
 
 @pytest.fixture
-def queued(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+def queued(task_queue):
+    """A real task queue with both queues: the test runs what was queued."""
 
 
 def links(message) -> list[str]:
