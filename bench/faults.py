@@ -111,7 +111,7 @@ class Sink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+            async def handle_DATA(self, server, session, envelope):
                 arrived = time.perf_counter()
                 for line in envelope.content.split(b"\r\n"):
                     if line.lower().startswith(b"message-id:"):
@@ -197,7 +197,7 @@ def run(requests: int, concurrency: int, duration: float, *, drain_timeout: floa
 
 async def _load(
     args, fixture, requests, concurrency, duration, server, env, outcome, worker_box
-) -> loadgen.Report:  # noqa: ANN001
+) -> loadgen.Report:
     sign_path = f"/o/{fixture['org']}/petitions/{fixture['petition']}/sign/"
     signers = spike.Signers(seed=2)
 
@@ -278,7 +278,7 @@ def _drain(env: dict[str, str], timeout: float) -> float:
     return time.monotonic() - started
 
 
-def _verify(env, fixture, outcome: Outcome, sink: Sink) -> None:  # noqa: ANN001
+def _verify(env, fixture, outcome: Outcome, sink: Sink) -> None:
     from groundswell.lib.emails import normalise_email
 
     assert outcome.load is not None

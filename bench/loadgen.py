@@ -50,7 +50,7 @@ class Report:
         latencies = sorted(r.latency for r in self.results)
         if not latencies:
             return float("nan")
-        index = min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))
+        index = min(len(latencies) - 1, round(p / 100 * (len(latencies) - 1)))
         return latencies[index] * 1000
 
     def statuses(self) -> Counter[int]:

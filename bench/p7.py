@@ -234,7 +234,7 @@ def report(
     drained,
     cpu,
     lines_before,
-) -> None:  # noqa: ANN001 - the figures collected above
+) -> None:
     sys.path.insert(0, str(ROOT))
     from groundswell.lib.emails import normalise_email
 

@@ -27,7 +27,7 @@ def main() -> None:
     out = open(args.out, "w", buffering=1)  # noqa: SIM115 - open for the server's life
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             arrived = time.monotonic()
             message_id = "-"
             for line in envelope.content.split(b"\r\n"):

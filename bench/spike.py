@@ -459,7 +459,7 @@ def urls_in(reports: dict[str, list[wrk.WrkReport]]) -> list[str]:
     return [name for name in reports if name not in ("staleness", "signing meanwhile")]
 
 
-def verify_and_print(args, fixture, reports, command, database, caught_up) -> None:  # noqa: ANN001
+def verify_and_print(args, fixture, reports, command, database, caught_up) -> None:
     from groundswell.actions.models import Signature
     from groundswell.referrals.models import ShareToken
 

@@ -74,7 +74,7 @@ class LocalWebServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 owner.requests.append(self.path)
                 status, headers, body = owner.routes.get(self.path, (404, {}, b"not here"))
                 self.send_response(status)
@@ -113,7 +113,7 @@ class LocalSMTPServer:
         owner = self
 
         class Handler:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 owner.messages.append(message)  # type: ignore[arg-type]
                 return "250 Message accepted"

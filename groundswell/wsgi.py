@@ -4,7 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groundswell.settings")
 
-from groundswell.lib import media, pagecache  # noqa: E402 - needs the settings module named first
+# Imported after the settings module is named: they read settings when imported.
+from groundswell.lib import media, pagecache
 
 # Public pages under a spike are answered from their short-lived copy before Django's
 # middleware runs (groundswell/lib/pagecache.py); /media/ files with a short cache lifetime

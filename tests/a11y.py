@@ -38,8 +38,10 @@ def describe(found: list[dict[str, Any]]) -> str:
     lines = []
     for violation in found:
         lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"][:5]:
-            lines.append(f"    {' '.join(node['target'])}: {node['html'][:160]}")
+        lines.extend(
+            f"    {' '.join(node['target'])}: {node['html'][:160]}"
+            for node in violation["nodes"][:5]
+        )
     return "\n".join(lines)
 
 

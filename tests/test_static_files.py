@@ -87,9 +87,9 @@ def granian(env: dict[str, str] | None = None):
 
 def get(url: str, headers: dict[str, str] | None = None, method: str = "GET"):
     """(status, headers, body), for error statuses too."""
-    request = urllib.request.Request(url, headers=headers or {}, method=method)  # noqa: S310
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()

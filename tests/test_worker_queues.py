@@ -68,12 +68,10 @@ def test_the_default_queue_worker_sends_email_while_a_link_card_hangs(
 
 
 def _children(pid: int) -> list[str]:
-    found = []
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        found.append(
-            Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-        )
-    return found
+    return [
+        Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    ]
 
 
 def _mail(outbox: Path) -> str:

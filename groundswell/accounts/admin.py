@@ -11,9 +11,9 @@ from .models import Invitation, Membership, Organisation, OrganisationQuerySet, 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    ordering = ["email"]
-    list_display = ["email", "name", "is_staff", "is_active"]
-    search_fields = ["email", "name"]
+    ordering = ("email",)
+    list_display = ("email", "name", "is_staff", "is_active")
+    search_fields = ("email", "name")
     fieldsets = (
         (None, {"fields": ("email", "name", "password")}),
         ("Status", {"fields": ("is_active", "is_staff", "is_superuser")}),
@@ -24,18 +24,18 @@ class UserAdmin(BaseUserAdmin):
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    raw_id_fields = ["user"]
+    raw_id_fields = ("user",)
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "state", "created_at", "approved_at", "approval_required"]
-    list_filter = ["state"]
-    search_fields = ["name", "slug"]
+    list_display = ("name", "slug", "state", "created_at", "approved_at", "approval_required")
+    list_filter = ("state",)
+    search_fields = ("name", "slug")
     # The state changes only through the approve action: the service writes the audit entry.
-    readonly_fields = ["state", "approved_at", "approved_by"]
-    inlines = [MembershipInline]
-    actions = ["approve"]
+    readonly_fields = ("state", "approved_at", "approved_by")
+    inlines = (MembershipInline,)
+    actions = ("approve",)
 
     # Every site operator (is_staff, see User) reviews waiting organisations: the email that
     # tells them about one links here, so it must not need a permission set up by hand.
@@ -76,5 +76,5 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "organisation", "role", "created_at", "accepted_at", "revoked_at"]
-    exclude = ["token_hash"]
+    list_display = ("email", "organisation", "role", "created_at", "accepted_at", "revoked_at")
+    exclude = ("token_hash",)

@@ -23,13 +23,13 @@ class RoleForm(forms.Form):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "summary", "website", "approval_required", "story_format"]
+        fields = ("name", "summary", "website", "approval_required", "story_format")
 
 
 class NewOrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "slug", "summary", "website", "approval_required"]
+        fields = ("name", "slug", "summary", "website", "approval_required")
 
 
 class SignupForm(forms.Form):

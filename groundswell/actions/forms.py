@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import get_language
@@ -132,11 +132,11 @@ class PetitionForm(forms.ModelForm):
 
     class Meta:
         model = Petition
-        fields = [
+        fields = (
             "campaign", "title", "ask", "target_name", "target_role", "target_email", "goal",
             "deadline", "collect_country", "collect_postcode", "collect_comment", "status",
-        ]  # fmt: skip
-        widgets = {
+        )  # fmt: skip
+        widgets: ClassVar[dict[str, forms.Widget]] = {
             "ask": forms.Textarea(attrs={"rows": 5}),
             "deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}),
         }

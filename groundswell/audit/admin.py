@@ -5,9 +5,9 @@ from .models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "organisation", "actor_label", "action", "summary"]
-    list_filter = ["organisation", "action"]
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    list_display = ("created_at", "organisation", "actor_label", "action", "summary")
+    list_filter = ("organisation", "action")
+    readonly_fields = tuple(f.name for f in AuditEntry._meta.fields)
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

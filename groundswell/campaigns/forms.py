@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,11 +24,11 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = [
+        fields = (
             "title", "slug", "summary", "change_sought", "status",
             "starts_on", "ends_on", "languages", "cover_alt",
-        ]  # fmt: skip
-        widgets = {
+        )  # fmt: skip
+        widgets: ClassVar[dict[str, forms.Widget]] = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
             "summary": forms.Textarea(attrs={"rows": 3}),

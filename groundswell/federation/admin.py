@@ -5,31 +5,31 @@ from .models import BlockedDomain, Delivery, InboxHealth, ReceivedActivity, Remo
 
 @admin.register(BlockedDomain)
 class BlockedDomainAdmin(admin.ModelAdmin):
-    list_display = ["domain", "reason", "created_at"]
-    search_fields = ["domain"]
+    list_display = ("domain", "reason", "created_at")
+    search_fields = ("domain",)
 
 
 @admin.register(RemoteActor)
 class RemoteActorAdmin(admin.ModelAdmin):
-    list_display = ["uri", "username", "domain", "fetched_at"]
-    search_fields = ["uri", "username", "domain"]
-    readonly_fields = [f.name for f in RemoteActor._meta.fields]
+    list_display = ("uri", "username", "domain", "fetched_at")
+    search_fields = ("uri", "username", "domain")
+    readonly_fields = tuple(f.name for f in RemoteActor._meta.fields)
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["inbox", "activity", "state", "attempts", "next_attempt_at", "last_error"]
-    list_filter = ["state"]
-    readonly_fields = [f.name for f in Delivery._meta.fields]
+    list_display = ("inbox", "activity", "state", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("state",)
+    readonly_fields = tuple(f.name for f in Delivery._meta.fields)
 
 
 @admin.register(InboxHealth)
 class InboxHealthAdmin(admin.ModelAdmin):
-    list_display = ["inbox", "consecutive_failures", "paused_until", "last_error"]
+    list_display = ("inbox", "consecutive_failures", "paused_until", "last_error")
 
 
 @admin.register(ReceivedActivity)
 class ReceivedActivityAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "type", "actor_uri", "state", "error"]
-    list_filter = ["state", "type"]
-    readonly_fields = [f.name for f in ReceivedActivity._meta.fields]
+    list_display = ("received_at", "type", "actor_uri", "state", "error")
+    list_filter = ("state", "type")
+    readonly_fields = tuple(f.name for f in ReceivedActivity._meta.fields)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import random
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -88,7 +88,7 @@ Read more about the campaign, share this story with a friend, and come along on 
 
 
 def make_picture(seed: int, label: str) -> io.BytesIO:
-    rng = random.Random(seed)  # noqa: S311 - decoration, not security
+    rng = random.Random(seed)
     dark, light = PALETTES[seed % len(PALETTES)]
     image = Image.new("RGB", (1280, 720), light)
     draw = ImageDraw.Draw(image)
@@ -148,7 +148,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
                 "summary": summary,
                 "change_sought": change,
                 "status": "live",
-                "starts_on": date.today() - timedelta(days=30 * (index + 1)),
+                "starts_on": timezone.localdate() - timedelta(days=30 * (index + 1)),
                 "languages": ["en"],
                 "cover_alt": f"An abstract poster for the campaign {title}",
             },
@@ -225,7 +225,7 @@ def seed_watch(owner: Membership, alice: User, watch: Organisation) -> None:
             "summary": "Working streetlights and a walking rota on every Northgate street.",
             "change_sought": "Every broken streetlight on the estate fixed within a week.",
             "status": "live",
-            "starts_on": date.today() - timedelta(days=20),
+            "starts_on": timezone.localdate() - timedelta(days=20),
             "languages": ["en"],
         },
     )
@@ -271,7 +271,7 @@ def seed_petitions(owner: Membership, campaigns: dict) -> None:
         sign_petition,
     )
 
-    rng = random.Random(7)  # noqa: S311 - fictional data, not security
+    rng = random.Random(7)
     petitions = [
         create_petition(
             owner,

@@ -27,7 +27,7 @@ from django.db import connection
 
 from .addresses import client_address, client_network
 
-__all__ = ["client_address", "client_network", "clear", "count", "hit", "retry_after"]
+__all__ = ["clear", "client_address", "client_network", "count", "hit", "retry_after"]
 
 logger = logging.getLogger(__name__)
 TABLE = "ratelimit_count"

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.campaigns.models import Campaign
@@ -18,12 +19,12 @@ class StoryForm(forms.ModelForm):
 
     class Meta:
         model = Story
-        fields = ["title", "slug", "campaign", "language", "summary", "body", "link_url"]
-        widgets = {
+        fields = ("title", "slug", "campaign", "language", "summary", "body", "link_url")
+        widgets: ClassVar[dict[str, forms.Widget]] = {
             "summary": forms.Textarea(attrs={"rows": 2}),
             "body": forms.Textarea(attrs={"rows": 16}),
         }
-        help_texts = {
+        help_texts: ClassVar[dict[str, str | Promise]] = {
             "body": _("Markdown: **bold**, _italic_, [a link](https://…), ## a heading."),
             "link_url": _("A video or web page to show as a card (we never embed its scripts)."),
         }

@@ -38,7 +38,7 @@ class StoryQuerySet(models.QuerySet["Story"]):
 
     def counts_by_state(self) -> dict[str, int]:
         rows = self.order_by().values("state").annotate(n=Count("id"))
-        counts = {state: 0 for state in State.values}
+        counts = dict.fromkeys(State.values, 0)
         counts.update({row["state"]: row["n"] for row in rows})
         return counts
 

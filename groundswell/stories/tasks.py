@@ -37,7 +37,7 @@ def fetch_link_card(card_id: int) -> None:
     except http.FetchError as error:
         _finish(card, LinkCardStatus.FAILED, error=str(error))
         return
-    except Exception:  # noqa: BLE001 - a hostile page must not leave the card pending forever
+    except Exception:  # a hostile page must not leave the card pending forever
         logger.exception("link card %s: the page could not be read", card.pk)
         _finish(card, LinkCardStatus.FAILED, error="the page could not be read")
         return

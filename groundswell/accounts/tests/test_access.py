@@ -88,7 +88,7 @@ def test_every_role_reads_the_staff_pages_and_only_owners_read_the_audit_log(
 
 
 def test_an_analyst_can_read_but_not_write(client, org, content):
-    campaign, story = content
+    _campaign, story = content
     analyst = testing.make_user("dana@example.org", "Dana Analyst")
     testing.add_member(org, analyst, "analyst")
     client.force_login(analyst)

@@ -104,7 +104,7 @@ def test_with_open_signup_or_an_operator_starting_it_an_organisation_is_public_a
 
 
 def test_nothing_of_a_waiting_organisation_is_public(client, waiting):
-    organisation, member, campaign, petition, story = waiting
+    organisation, _member, campaign, petition, story = waiting
     slug = organisation.slug
     for url in [
         reverse("hub:organisation", args=[slug]),
@@ -130,7 +130,7 @@ def test_nothing_of_a_waiting_organisation_is_public(client, waiting):
 
 
 def test_a_waiting_organisation_does_not_federate(client, waiting):
-    organisation, member, campaign, petition, story = waiting
+    organisation, member, _campaign, _petition, story = waiting
     host = documents.site_host()
     finger = client.get("/.well-known/webfinger", {"resource": f"acct:{organisation.slug}@{host}"})
     assert finger.status_code == 404
@@ -162,7 +162,7 @@ def test_a_waiting_organisation_gets_no_api_tokens_and_old_ones_are_refused(
 
 
 def test_a_waiting_organisation_emails_no_supporters(waiting):
-    organisation, member, campaign, petition, story = waiting
+    _organisation, member, _campaign, petition, _story = waiting
     mail.outbox.clear()
     post_update(member, petition, subject="News", body="Hello")
     assert mail.outbox == []

@@ -41,7 +41,7 @@ helper_bodies = st.fixed_dictionaries(
         "comments": field,
         "referrer_data": field
         | st.fixed_dictionaries(
-            {}, optional={key: field for key in ("source", "referrer", "website", "url")}
+            {}, optional=dict.fromkeys(("source", "referrer", "website", "url"), field)
         ),
         "groundswell:wants_updates": field,
         "identifiers": field,

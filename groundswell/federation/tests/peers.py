@@ -177,7 +177,7 @@ class Peer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 with owner._lock:
                     owner.fetched.append(self.path)
                     owner.fetch_headers.append({k.lower(): v for k, v in self.headers.items()})
@@ -187,7 +187,7 @@ class Peer:
                     return
                 self._answer(200, json.dumps(document).encode(), "application/activity+json")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 with owner._lock:

@@ -55,7 +55,7 @@ def test_a_bad_or_placeholder_value_is_refused_with_a_message(raw: str, message:
 
 def test_settings_refuse_to_start_with_a_bad_contact() -> None:
     env = {**os.environ, "FEDERATION_CONTACT_URL": "https://groundswell.invalid/"}
-    done = subprocess.run(  # noqa: S603 - our own interpreter
+    done = subprocess.run(
         [sys.executable, "-c", "import groundswell.settings"],
         env=env,
         capture_output=True,

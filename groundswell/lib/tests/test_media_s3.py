@@ -59,7 +59,7 @@ class S3:
             "s3",
             endpoint_url=self.endpoint,
             aws_access_key_id="test-key",
-            aws_secret_access_key="test-secret",  # noqa: S106 - moto accepts any
+            aws_secret_access_key="test-secret",
             region_name="us-east-1",
         )
         self.client.create_bucket(Bucket=BUCKET)
@@ -95,7 +95,7 @@ def s3(s3_server: S3, settings: Settings) -> Iterator[S3]:
             public_bucket=BUCKET,
             endpoint_url=s3_server.endpoint,
             access_key="test-key",
-            secret_key="test-secret",  # noqa: S106 - moto accepts any
+            secret_key="test-secret",
             region="us-east-1",
             public_url="",
             signed_seconds=240,
@@ -110,7 +110,7 @@ def download(url: str) -> tuple[int, bytes, dict[str, str]]:
     """GET from moto (127.0.0.1 only) as a browser would."""
     assert urlsplit(url).hostname == "127.0.0.1", url
     try:
-        with urllib.request.urlopen(url, timeout=10) as reply:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=10) as reply:
             return reply.status, reply.read(), {k.lower(): v for k, v in reply.headers.items()}
     except urllib.error.HTTPError as error:
         return error.code, b"", {}
@@ -255,7 +255,7 @@ def test_a_bad_storage_setting_stops_the_process_with_a_message(
     import subprocess
     import sys
 
-    done = subprocess.run(  # noqa: S603 - our own interpreter
+    done = subprocess.run(
         [sys.executable, "-c", "import groundswell.settings"],
         env={**os.environ, **environment},
         capture_output=True,

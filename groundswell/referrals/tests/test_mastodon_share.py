@@ -92,9 +92,10 @@ def test_what_people_type_for_their_server_is_understood(client, instance, host)
     assert query == {"text": ["Sign “this” & share"]}
 
 
+# Among them a fullwidth A and a fullwidth full stop, which IDNA may fold into ASCII.
 PIECES = [
     "mastodon.social", "evil.example", "a", "b", "0", ".", "-", "@", ":", "/", "//", "\\",
-    "?", "#", "%2f", "[", "]", " ", "\t", "\r", "\n", "x", "é", "\u200b", "Ａ", "．",
+    "?", "#", "%2f", "[", "]", " ", "\t", "\r", "\n", "x", "é", "\u200b", "\uff21", "\uff0e",
     "javascript:", "https://", "http://", "xn--", "127.0.0.1", ":443", "@ana@",
 ]  # fmt: skip
 

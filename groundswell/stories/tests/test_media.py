@@ -97,7 +97,7 @@ def test_an_image_with_a_real_colour_profile_is_converted_and_stored_without_it(
     processed = process_image(io.BytesIO(buffer.getvalue()))
     with Image.open(io.BytesIO(processed.large.read())) as stored:
         assert "icc_profile" not in stored.info
-        red, green, blue = stored.getpixel((150, 100))
+        red, green, _blue = stored.getpixel((150, 100))
         assert green > 150 and red < 60
 
 

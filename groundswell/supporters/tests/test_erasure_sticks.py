@@ -149,7 +149,7 @@ def test_on_postgresql_an_erasure_waits_for_the_worker_holding_the_rows(
                 rows_held.set()
                 time.sleep(0.5)  # the erasure starts meanwhile, and must wait
                 intake._record_rows(rows, {})
-        except Exception as error:  # reported below: a thread's exception is lost otherwise
+        except Exception as error:  # noqa: BLE001 - reported below: a thread's exception is lost otherwise
             failures.append(error)
         finally:
             connection.close()

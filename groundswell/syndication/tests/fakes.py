@@ -98,8 +98,8 @@ class FakeServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = _handle  # noqa: N815 - the stdlib's names
-            do_POST = _handle  # noqa: N815
+            do_GET = _handle
+            do_POST = _handle
 
             def log_message(self, *args: Any) -> None:
                 pass

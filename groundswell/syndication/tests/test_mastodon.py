@@ -46,7 +46,7 @@ def test_a_status_goes_out_with_its_image_and_alt_text(
     (upload,) = mastodon_server.to("/api/v2/media")
     form = upload.form()
     assert form["description"] == "Two otters on a muddy bank at dawn"
-    filename, content_type, content = form["file"]
+    _filename, content_type, content = form["file"]
     assert content_type.startswith("image/") and content
     (status,) = mastodon_server.to("/api/v1/statuses")
     assert status.headers["authorization"] == f"Bearer {TOKEN}"
