@@ -4,14 +4,20 @@ The cast (conventions, habit 9): alice owns an organisation, bob edits for her, 
 stranger who owns another organisation.
 """
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
+from pytest_django.fixtures import Settings
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.actions.models import Petition
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path):
+def _isolated(settings: Settings, tmp_path: Path) -> None:
     from groundswell.actions import forms
     from groundswell.actions.intake import forget_cached_petitions
     from groundswell.lib import pagecache
@@ -27,7 +33,7 @@ def _isolated(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _one_rate_limit_window(monkeypatch):
+def _one_rate_limit_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rate limits count in fixed windows: a test that ran across the end of one would see
     its count start again. Every test runs 30 s into a 15-minute (and so a minute) window."""
     from groundswell.lib import ratelimit
@@ -36,7 +42,7 @@ def _one_rate_limit_window(monkeypatch):
 
 
 @pytest.fixture
-def task_queue(settings, db):
+def task_queue(settings: Settings, db: None) -> None:
     """A real django-tasks-db queue with both of our queues: tasks are stored, not run."""
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
@@ -44,7 +50,7 @@ def task_queue(settings, db):
 
 
 @pytest.fixture
-def worker_turn(db):
+def worker_turn(db: None) -> Callable[..., None]:
     """`worker_turn()` does what the worker does for signatures just taken in (records them,
     sends their emails); `worker_turn("federation_tick")` runs the periodic tasks named."""
 
@@ -55,7 +61,7 @@ def worker_turn(db):
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock(monkeypatch: pytest.MonkeyPatch) -> testing.FakeClock:
     """The one clock of leases, retries and back-off (lib/leases.py), stopped at the current
     time: `clock.moment`, `clock.advance(timedelta(hours=2))`."""
     from groundswell.lib import leases
@@ -66,41 +72,41 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def alice(db):
+def alice(db: None) -> User:
     return testing.make_user("alice@example.org", "Alice Owner")
 
 
 @pytest.fixture
-def org(alice):
+def org(alice: User) -> Organisation:
     return testing.make_organisation(alice, name="Alice's Campaigners", slug="alices")
 
 
 @pytest.fixture
-def bob(org):
+def bob(org: Organisation) -> User:
     user = testing.make_user("bob@example.org", "Bob Editor")
     testing.add_member(org, user, "editor")
     return user
 
 
 @pytest.fixture
-def charlie(db):
+def charlie(db: None) -> User:
     user = testing.make_user("charlie@example.org", "Charlie Stranger")
     testing.make_organisation(user, name="Charlie's Club", slug="charlies")
     return user
 
 
 @pytest.fixture
-def owner(org, alice):
+def owner(org: Organisation, alice: User) -> Membership:
     return testing.membership(alice, org)
 
 
 @pytest.fixture
-def editor(org, bob):
+def editor(org: Organisation, bob: User) -> Membership:
     return testing.membership(bob, org)
 
 
 @pytest.fixture
-def web_server():
+def web_server() -> Iterator[testing.LocalWebServer]:
     """A real HTTP server on 127.0.0.1 answering from `routes` {path: (status, headers, body)}."""
     server = testing.LocalWebServer()
     yield server
@@ -108,7 +114,7 @@ def web_server():
 
 
 @pytest.fixture
-def smtp_server(settings):
+def smtp_server(settings: Settings) -> Iterator[testing.LocalSMTPServer]:
     """A real SMTP server on 127.0.0.1; Django's mailer is pointed at it for the test."""
     server = testing.LocalSMTPServer()
     settings.MAILERS = {
@@ -122,6 +128,6 @@ def smtp_server(settings):
 
 
 @pytest.fixture
-def petition(owner):
+def petition(owner: Membership) -> Petition:
     campaign = testing.make_campaign(owner)
     return testing.make_petition(owner, campaign)

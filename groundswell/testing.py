@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from PIL import Image
@@ -15,6 +15,19 @@ from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign
 from groundswell.stories.models import Story
 from groundswell.stories.services import create_story
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
+    from groundswell.actions.models import Petition
+
+    # What the test client answers: a response with `json()`, `context`, `templates` and
+    # `redirect_chain`, a class that exists only in django-stubs.
+    TestResponse = _MonkeyPatchedWSGIResponse
+else:
+    from django.http import HttpResponse
+
+    TestResponse = HttpResponse
 
 PASSWORD = "correct horse battery staple"
 
@@ -115,7 +128,7 @@ class LocalSMTPServer:
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-                owner.messages.append(message)  # type: ignore[arg-type]
+                owner.messages.append(message)
                 return "250 Message accepted"
 
         with socket.socket() as probe:
@@ -139,7 +152,7 @@ class LocalSMTPServer:
         self.controller.stop()
 
 
-def make_petition(member: Membership, campaign: Campaign, **fields: Any) -> Any:
+def make_petition(member: Membership, campaign: Campaign, **fields: Any) -> Petition:
     from groundswell.actions.services import create_petition
 
     data = {

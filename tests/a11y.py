@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, ViewportSize
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 WIDTHS = (PHONE, DESKTOP)
 
 
@@ -23,7 +26,7 @@ def axe_source() -> str:
     return (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 
 
-def violations(page: Any) -> list[dict[str, Any]]:
+def violations(page: Page) -> list[dict[str, Any]]:
     """Run axe on the page as it is now; return its violations (empty when it passes)."""
     # Evaluated through the DevTools protocol, so the page's own CSP (script-src 'self')
     # does not block it, and nothing is added to the page's DOM that axe would then judge.
@@ -45,7 +48,7 @@ def describe(found: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page: Any, *, widths: tuple[dict[str, int], ...] = WIDTHS) -> None:
+def assert_accessible(page: Page, *, widths: tuple[ViewportSize, ...] = WIDTHS) -> None:
     """Fail on any WCAG 2.1 A/AA violation at each width.
 
     The page is resized, not reloaded: it may be the answer to a POST (a form with errors).

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,7 +32,7 @@ TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="session")
-def playwright() -> Iterator[Any]:
+def playwright() -> Iterator[Playwright]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
             f"Browser tests need Debian's chromium at {CHROMIUM}, and it is missing. "
@@ -56,18 +59,18 @@ def playwright() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright: Any) -> Iterator[Any]:
+def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
 
 @pytest.fixture
-def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     """Open separate browser contexts (separate cookies: separate people); all closed after."""
-    contexts: list[Any] = []
+    contexts: list[BrowserContext] = []
 
-    def open_context(**options: Any) -> Any:
+    def open_context(**options: Any) -> BrowserContext:
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

@@ -1,13 +1,26 @@
 """Small helpers the API tests share: OSDI requests as a client would send them."""
 
 import json
+from typing import Any
+
+from django.test import Client
+
+from groundswell.actions.models import Petition
+from groundswell.testing import TestResponse
 
 
-def helper_url(petition):
+def helper_url(petition: Petition) -> str:
     return f"/api/osdi/v1/petitions/{petition.pk}/record_signature_helper"
 
 
-def post_helper(client, petition, body, *, token=None, **extra):
+def post_helper(
+    client: Client,
+    petition: Petition,
+    body: Any,
+    *,
+    token: str | None = None,
+    **extra: Any,
+) -> TestResponse:
     """POST a helper body: a dict or list is sent as JSON, str and bytes as they are."""
     if isinstance(body, (dict, list)):
         body = json.dumps(body)
@@ -22,7 +35,7 @@ def post_helper(client, petition, body, *, token=None, **extra):
     )
 
 
-def recorded():
+def recorded() -> None:
     """What the worker does with signatures the helper took in (as the web form's): record
     them, then send their emails."""
     from groundswell.actions import tasks
@@ -31,7 +44,7 @@ def recorded():
     tasks.send_confirmations.call()
 
 
-def person(email="rosa.quint@example.net", **fields):
+def person(email: str = "rosa.quint@example.net", **fields: Any) -> dict[str, Any]:
     """A small OSDI helper body; `fields` go into the person."""
     return {
         "person": {
@@ -43,6 +56,6 @@ def person(email="rosa.quint@example.net", **fields):
     }
 
 
-def get(client, path, token=None):
+def get(client: Client, path: str, token: str | None = None) -> TestResponse:
     headers = {"OSDI-API-Token": token} if token else {}
     return client.get(path, headers=headers)

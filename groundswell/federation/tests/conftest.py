@@ -1,21 +1,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from groundswell import testing
+from groundswell.accounts.models import Membership
 from groundswell.federation import documents
 from groundswell.federation.models import RemoteActor
+from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
+from groundswell.testing import TestResponse
 
 from .peers import MastoActor, Peer
 
 
 @pytest.fixture
-def peer():
+def peer() -> Iterator[Peer]:
     server = Peer()
     yield server
     server.stop()
@@ -41,13 +46,13 @@ def remote_zoe(zoe: MastoActor) -> RemoteActor:
 
 
 @pytest.fixture
-def story(owner):
+def story(owner: Membership) -> Story:
     made = testing.make_story(owner)
     return change_state(owner, made, "publish")
 
 
 @pytest.fixture
-def send(client):
+def send(client: Client) -> Callable[..., TestResponse]:
     """POST an activity to one of our inboxes, signed by `actor` exactly as Mastodon signs."""
 
     def post(
@@ -58,7 +63,7 @@ def send(client):
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         **sign_options: Any,
-    ) -> Any:
+    ) -> TestResponse:
         raw = body if body is not None else json.dumps(activity).encode()
         signed = actor.sign(documents.site_url() + path, raw, **sign_options)
         signed.update(headers or {})

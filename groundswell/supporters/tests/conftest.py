@@ -1,30 +1,35 @@
 """Signing helpers for the supporter tests: real signatures through the actions services."""
 
+from collections.abc import Callable
+
 import pytest
 
 from groundswell import testing
+from groundswell.accounts.models import Organisation, User
+from groundswell.actions.models import Petition, Signature
 from groundswell.actions.services import SignatureRequest, confirm_signature, sign_petition
 from groundswell.referrals.models import ShareToken
+from groundswell.supporters.models import Supporter
 
 
 @pytest.fixture
-def sign():
+def sign() -> Callable[..., Signature]:
     """sign(petition, email, ...) → Signature; `via` is the supporter whose link was used."""
 
     def sign(
-        petition,
-        email,
+        petition: Petition,
+        email: str,
         *,
-        given_name="Asha",
-        family_name="Verma",
-        confirm=True,
-        wants_updates=True,
-        via=None,
-        channel="web",
-        comment="",
-        url="",
-        postcode="",
-    ):
+        given_name: str = "Asha",
+        family_name: str = "Verma",
+        confirm: bool = True,
+        wants_updates: bool = True,
+        via: Supporter | None = None,
+        channel: str = "web",
+        comment: str = "",
+        url: str = "",
+        postcode: str = "",
+    ) -> Signature:
         token = ""
         if via is not None:
             token = ShareToken.objects.get(supporter=via, petition=petition).token
@@ -56,10 +61,10 @@ def sign():
 
 
 @pytest.fixture
-def member_with_role(org):
+def member_with_role(org: Organisation) -> Callable[[str], User]:
     """member_with_role("analyst") → a new user holding that role in alice's organisation."""
 
-    def make(role):
+    def make(role: str) -> User:
         user = testing.make_user(f"{role}-person@example.org", f"A {role}")
         testing.add_member(org, user, role)
         return user

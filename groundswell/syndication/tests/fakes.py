@@ -55,9 +55,12 @@ class Seen:
         head = f"Content-Type: {self.headers['content-type']}\r\n\r\n".encode()
         message = BytesParser(policy=HTTP).parsebytes(head + self.body)
         fields: dict[str, Any] = {}
-        for part in message.iter_parts():  # type: ignore[attr-defined]
-            name = part.get_param("name", header="content-disposition")
+        for part in message.iter_parts():
+            # A form field's name is a plain parameter (no RFC 2231 tuple), and a decoded
+            # non-multipart part is bytes.
+            name = str(part.get_param("name", header="content-disposition"))
             payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
             filename = part.get_filename()
             if filename:
                 fields[name] = (filename, part.get_content_type(), payload)
