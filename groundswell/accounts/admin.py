@@ -10,7 +10,7 @@ from .models import Invitation, Membership, Organisation, OrganisationQuerySet, 
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ("email",)
     list_display = ("email", "name", "is_staff", "is_active")
     search_fields = ("email", "name")
@@ -21,14 +21,14 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"fields": ("email", "name", "password1", "password2")}),)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Organisation]):
     model = Membership
     extra = 0
     raw_id_fields = ("user",)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ("name", "slug", "state", "created_at", "approved_at", "approval_required")
     list_filter = ("state",)
     search_fields = ("name", "slug")
@@ -75,6 +75,6 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ("email", "organisation", "role", "created_at", "accepted_at", "revoked_at")
     exclude = ("token_hash",)

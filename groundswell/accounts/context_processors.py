@@ -1,6 +1,11 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from .models import Membership
 
 
 def staff(request: HttpRequest) -> dict[str, Any]:
@@ -9,7 +14,7 @@ def staff(request: HttpRequest) -> dict[str, Any]:
     if membership is None:
         return {}
 
-    def memberships() -> list:
+    def memberships() -> list[Membership]:
         from .models import Membership
 
         return list(Membership.objects.for_user(request.user))

@@ -20,13 +20,13 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(forms.ModelForm[Organisation]):
     class Meta:
         model = Organisation
         fields = ("name", "summary", "website", "approval_required", "story_format")
 
 
-class NewOrganisationForm(forms.ModelForm):
+class NewOrganisationForm(forms.ModelForm[Organisation]):
     class Meta:
         model = Organisation
         fields = ("name", "slug", "summary", "website", "approval_required")

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import hashlib
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    AnonymousUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -189,7 +194,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
-    def for_user(self, user: object) -> MembershipQuerySet:
+    def for_user(self, user: User | AnonymousUser) -> MembershipQuerySet:
+        if isinstance(user, AnonymousUser):  # pages behind login never ask for these
+            return self.none()
         return self.filter(user=user).select_related("organisation").order_by("organisation__name")
 
 

@@ -162,7 +162,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if user.is_authenticated:
         if request.method == "POST":
             try:
-                services.accept_invitation(found, user)  # type: ignore[arg-type]
+                services.accept_invitation(found, user)
             except (PermissionDenied, ValidationError) as error:
                 messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
                 return redirect("accounts:invitation", token=token)

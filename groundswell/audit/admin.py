@@ -4,7 +4,7 @@ from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_display = ("created_at", "organisation", "actor_label", "action", "summary")
     list_filter = ("organisation", "action")
     readonly_fields = tuple(f.name for f in AuditEntry._meta.fields)

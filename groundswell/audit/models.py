@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from groundswell.accounts.models import Organisation
+
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
-    def for_organisation(self, organisation: object) -> AuditEntryQuerySet:
+    def for_organisation(self, organisation: Organisation) -> AuditEntryQuerySet:
         return self.filter(organisation=organisation).select_related("actor")
 
 

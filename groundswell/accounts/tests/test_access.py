@@ -1,12 +1,15 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.audit.models import AuditEntry
 from groundswell.campaigns.models import Campaign
+from groundswell.stories.models import Story
 
 
-def staff_urls(org, campaign, story):
+def staff_urls(org: Organisation, campaign: Campaign, story: Story) -> list[str]:
     slug = org.slug
     return [
         reverse("hub:dashboard", args=[slug]),
@@ -27,21 +30,21 @@ def staff_urls(org, campaign, story):
 
 
 @pytest.fixture
-def content(owner):
+def content(owner: Membership) -> tuple[Campaign, Story]:
     return testing.make_campaign(owner), testing.make_story(owner)
 
 
 def test_a_stranger_gets_404_on_every_staff_page_of_another_organisation(
-    client, org, content, charlie
-):
+    client: Client, org: Organisation, content: tuple[Campaign, Story], charlie: User
+) -> None:
     client.force_login(charlie)
     for url in staff_urls(org, *content):
         assert client.get(url).status_code == 404, url
 
 
 def test_a_stranger_cannot_reach_objects_of_another_org_through_their_own_org(
-    client, org, content, charlie
-):
+    client: Client, org: Organisation, content: tuple[Campaign, Story], charlie: User
+) -> None:
     campaign, story = content
     client.force_login(charlie)
     assert (
@@ -57,7 +60,9 @@ def test_a_stranger_cannot_reach_objects_of_another_org_through_their_own_org(
     assert story.state == "draft"
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client, org, content):
+def test_anonymous_visitors_are_sent_to_sign_in(
+    client: Client, org: Organisation, content: tuple[Campaign, Story]
+) -> None:
     for url in staff_urls(org, *content):
         response = client.get(url)
         assert response.status_code == 302, url
@@ -66,8 +71,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, org, content):
 
 @pytest.mark.parametrize("role", ["owner", "editor", "moderator", "analyst"])
 def test_every_role_reads_the_staff_pages_and_only_owners_read_the_audit_log(
-    client, org, content, role
-):
+    client: Client, org: Organisation, content: tuple[Campaign, Story], role: str
+) -> None:
     user = testing.make_user(f"{role}-person@example.org", f"A {role}")
     if role == "owner":
         testing.add_member(org, user, "owner")
@@ -87,7 +92,9 @@ def test_every_role_reads_the_staff_pages_and_only_owners_read_the_audit_log(
             assert response.status_code == 200, url
 
 
-def test_an_analyst_can_read_but_not_write(client, org, content):
+def test_an_analyst_can_read_but_not_write(
+    client: Client, org: Organisation, content: tuple[Campaign, Story]
+) -> None:
     _campaign, story = content
     analyst = testing.make_user("dana@example.org", "Dana Analyst")
     testing.add_member(org, analyst, "analyst")
@@ -112,7 +119,9 @@ def test_an_analyst_can_read_but_not_write(client, org, content):
     assert response.status_code == 403
 
 
-def test_one_person_belongs_to_two_organisations_and_switches(client, org, alice, charlie):
+def test_one_person_belongs_to_two_organisations_and_switches(
+    client: Client, org: Organisation, alice: User, charlie: User
+) -> None:
     charlies = charlie.memberships.get().organisation
     testing.add_member(charlies, alice, "editor")
     client.force_login(alice)
@@ -128,7 +137,9 @@ def test_one_person_belongs_to_two_organisations_and_switches(client, org, alice
     assert client.post(reverse("accounts:switch"), {"org": outsider.slug}).status_code == 404
 
 
-def test_staff_writes_are_audited_and_owners_read_them(client, org, alice, owner):
+def test_staff_writes_are_audited_and_owners_read_them(
+    client: Client, org: Organisation, alice: User, owner: Membership
+) -> None:
     client.force_login(alice)
     client.post(
         reverse("campaigns:staff_new", args=[org.slug]),

@@ -3,34 +3,46 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from groundswell import testing
-from groundswell.accounts.models import Organisation, OrganisationState, User, hash_token
+from groundswell.accounts.models import (
+    Membership,
+    Organisation,
+    OrganisationState,
+    User,
+    hash_token,
+)
 from groundswell.accounts.services import approve_organisation, create_organisation
-from groundswell.actions.models import PetitionUpdate, Signature
+from groundswell.actions.models import Petition, PetitionUpdate, Signature
 from groundswell.actions.services import post_update
 from groundswell.api.models import ApiToken
 from groundswell.api.tests.calls import person, post_helper
 from groundswell.audit.models import AuditEntry
+from groundswell.campaigns.models import Campaign
 from groundswell.federation import documents
 from groundswell.federation.models import OutboxActivity
+from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
+from groundswell.testing import TestResponse
 
 
 @pytest.fixture
-def operator(db):
+def operator(db: None) -> User:
     return User.objects.create_user(
         "olive@example.org", testing.PASSWORD, name="Olive Operator", is_staff=True
     )
 
 
 @pytest.fixture
-def waiting(charlie):
+def waiting(charlie: User) -> tuple[Organisation, Membership, Campaign, Petition, Story]:
     """Charlie (a stranger) starts an organisation under the default rule, with content."""
     organisation = create_organisation(
         name="Charlie's Second", slug="charlies-second", owner=charlie
@@ -43,7 +55,7 @@ def waiting(charlie):
     return organisation, member, campaign, petition, story
 
 
-def start_organisation(client, user, slug="newcomers"):
+def start_organisation(client: Client, user: User, slug: str = "newcomers") -> TestResponse:
     client.force_login(user)
     return client.post(
         reverse("accounts:new_organisation"),
@@ -52,8 +64,8 @@ def start_organisation(client, user, slug="newcomers"):
 
 
 def test_a_new_organisation_waits_and_the_operators_are_emailed_through_the_queue(
-    client, charlie, operator, alice
-):
+    client: Client, charlie: User, operator: User, alice: User
+) -> None:
     mail.outbox.clear()
     response = start_organisation(client, charlie)
     assert response.status_code == 302
@@ -67,7 +79,9 @@ def test_a_new_organisation_waits_and_the_operators_are_emailed_through_the_queu
     assert "/admin/accounts/organisation/?state__exact=waiting" in message.body
 
 
-def test_the_request_only_queues_the_operators_email(client, charlie, operator, task_queue):
+def test_the_request_only_queues_the_operators_email(
+    client: Client, charlie: User, operator: User, task_queue: None
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
     mail.outbox.clear()
@@ -78,8 +92,10 @@ def test_the_request_only_queues_the_operators_email(client, charlie, operator, 
 
 
 def test_the_waiting_organisations_owner_sees_a_banner_saying_what_waiting_means(
-    client, charlie, waiting
-):
+    client: Client,
+    charlie: User,
+    waiting: tuple[Organisation, Membership, Campaign, Petition, Story],
+) -> None:
     organisation = waiting[0]
     client.force_login(charlie)
     html = client.get(reverse("hub:dashboard", args=[organisation.slug])).content.decode()
@@ -91,8 +107,8 @@ def test_the_waiting_organisations_owner_sees_a_banner_saying_what_waiting_means
 
 
 def test_with_open_signup_or_an_operator_starting_it_an_organisation_is_public_at_once(
-    client, charlie, operator, settings
-):
+    client: Client, charlie: User, operator: User, settings: Settings
+) -> None:
     settings.ORGANISATION_SIGNUP = "open"
     mail.outbox.clear()
     start_organisation(client, charlie, slug="open-one")
@@ -103,7 +119,9 @@ def test_with_open_signup_or_an_operator_starting_it_an_organisation_is_public_a
     assert mail.outbox == []
 
 
-def test_nothing_of_a_waiting_organisation_is_public(client, waiting):
+def test_nothing_of_a_waiting_organisation_is_public(
+    client: Client, waiting: tuple[Organisation, Membership, Campaign, Petition, Story]
+) -> None:
     organisation, _member, campaign, petition, story = waiting
     slug = organisation.slug
     for url in [
@@ -129,7 +147,9 @@ def test_nothing_of_a_waiting_organisation_is_public(client, waiting):
     assert not Signature.objects.exists()
 
 
-def test_a_waiting_organisation_does_not_federate(client, waiting):
+def test_a_waiting_organisation_does_not_federate(
+    client: Client, waiting: tuple[Organisation, Membership, Campaign, Petition, Story]
+) -> None:
     organisation, member, _campaign, _petition, story = waiting
     host = documents.site_host()
     finger = client.get("/.well-known/webfinger", {"resource": f"acct:{organisation.slug}@{host}"})
@@ -144,8 +164,10 @@ def test_a_waiting_organisation_does_not_federate(client, waiting):
 
 
 def test_a_waiting_organisation_gets_no_api_tokens_and_old_ones_are_refused(
-    client, charlie, waiting
-):
+    client: Client,
+    charlie: User,
+    waiting: tuple[Organisation, Membership, Campaign, Petition, Story],
+) -> None:
     organisation = waiting[0]
     client.force_login(charlie)
     response = client.post(reverse("api:tokens", args=[organisation.slug]), {"name": "CRM"})
@@ -161,7 +183,9 @@ def test_a_waiting_organisation_gets_no_api_tokens_and_old_ones_are_refused(
     assert "waiting for a site operator" in refused.content.decode()
 
 
-def test_a_waiting_organisation_emails_no_supporters(waiting):
+def test_a_waiting_organisation_emails_no_supporters(
+    waiting: tuple[Organisation, Membership, Campaign, Petition, Story],
+) -> None:
     _organisation, member, _campaign, petition, _story = waiting
     mail.outbox.clear()
     post_update(member, petition, subject="News", body="Hello")
@@ -169,7 +193,11 @@ def test_a_waiting_organisation_emails_no_supporters(waiting):
     assert PetitionUpdate.objects.get().recipients == 0
 
 
-def test_an_operator_approves_in_the_admin_through_the_audited_service(client, operator, waiting):
+def test_an_operator_approves_in_the_admin_through_the_audited_service(
+    client: Client,
+    operator: User,
+    waiting: tuple[Organisation, Membership, Campaign, Petition, Story],
+) -> None:
     organisation = waiting[0]
     client.force_login(operator)
     changelist = reverse("admin:accounts_organisation_changelist")
@@ -187,7 +215,11 @@ def test_an_operator_approves_in_the_admin_through_the_audited_service(client, o
     assert client.get(reverse("hub:organisation", args=[organisation.slug])).status_code == 200
 
 
-def test_only_an_operator_approves_and_approving_twice_changes_nothing(charlie, operator, waiting):
+def test_only_an_operator_approves_and_approving_twice_changes_nothing(
+    charlie: User,
+    operator: User,
+    waiting: tuple[Organisation, Membership, Campaign, Petition, Story],
+) -> None:
     organisation = waiting[0]
     with pytest.raises(PermissionDenied):
         approve_organisation(organisation, by=charlie)
@@ -196,7 +228,7 @@ def test_only_an_operator_approves_and_approving_twice_changes_nothing(charlie, 
     assert AuditEntry.objects.filter(action="organisation.approve").count() == 1
 
 
-def test_a_bad_organisation_signup_value_stops_the_process(tmp_path):
+def test_a_bad_organisation_signup_value_stops_the_process(tmp_path: Path) -> None:
     environment = {**os.environ, "GROUNDSWELL_DATA_DIR": str(tmp_path)}
     environment["ORGANISATION_SIGNUP"] = "sometimes"
     code = (
@@ -211,7 +243,7 @@ def test_a_bad_organisation_signup_value_stops_the_process(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_organisations_that_existed_before_the_rule_stay_public():
+def test_organisations_that_existed_before_the_rule_stay_public() -> None:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 

@@ -1,24 +1,30 @@
 import re
 
+import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
 from groundswell.accounts import forms
-from groundswell.accounts.models import Invitation, Membership, User
+from groundswell.accounts.models import Invitation, Membership, Organisation, User
 
 
-def test_a_double_submitted_invitation_sign_up_gets_a_clear_answer(client, alice, org, monkeypatch):
+def test_a_double_submitted_invitation_sign_up_gets_a_clear_answer(
+    client: Client, alice: User, org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client.force_login(alice)
     client.post(
         reverse("accounts:members", args=[org.slug]),
         {"email": "dave@example.org", "role": "editor"},
     )
-    url = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[0].body).group(1)
+    found = re.search(r"https?://[^/\s]+(/\S+)", str(mail.outbox[0].body))
+    assert found
+    url = found.group(1)
     client.logout()
     checked = forms.SignupForm.is_valid
 
-    def other_request_lands_first(form):
+    def other_request_lands_first(form: forms.SignupForm) -> bool:
         # The first of the two POSTs commits its account while the second validates.
         if not User.objects.filter(email="dave@example.org").exists():
             dave = testing.make_user("dave@example.org", "Dave")

@@ -2,48 +2,52 @@
 
 import json
 import re
+from typing import Any
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.core.mail import EmailMessage
+from django.test import Client
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
+from pytest_django.fixtures import Settings
 
-from groundswell.accounts.models import Invitation, hash_token
+from groundswell.accounts.models import Invitation, Organisation, User, hash_token
+from groundswell.testing import TestResponse
 
 SITE = "https://groundswell.example"
 FORGED = "evil.example"
 
 
 @pytest.fixture
-def public_site(settings):
+def public_site(settings: Settings) -> None:
     settings.SITE_URL = SITE
     # The forged host is even allowed, as a lax ALLOWED_HOSTS would.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, FORGED, "groundswell.example"]
 
 
 @pytest.fixture
-def queued(task_queue):
+def queued(task_queue: None) -> None:
     """A real task queue with both queues: the test runs what was queued."""
 
 
-def links(message) -> list[str]:
-    return re.findall(r"\S+://\S+", message.body)
+def links(message: EmailMessage) -> list[str]:
+    return re.findall(r"\S+://\S+", str(message.body))
 
 
-def queued_rows():
-    from django_tasks_db.models import DBTaskResult
-
+def queued_rows() -> list[DBTaskResult[..., object]]:
     return list(DBTaskResult.objects.order_by("enqueued_at"))
 
 
-def run(rows) -> None:
+def run(rows: list[DBTaskResult[..., object]]) -> None:
     """What the worker does with each row."""
     for row in rows:
         import_string(row.task_path).call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
 
 
-def invite(client, alice, org, **headers):
+def invite(client: Client, alice: User, org: Organisation, **headers: Any) -> TestResponse:
     client.force_login(alice)
     return client.post(
         reverse("accounts:members", args=[org.slug]),
@@ -52,7 +56,9 @@ def invite(client, alice, org, **headers):
     )
 
 
-def test_a_password_reset_link_comes_from_site_url_not_the_host_header(client, alice, public_site):
+def test_a_password_reset_link_comes_from_site_url_not_the_host_header(
+    client: Client, alice: User, public_site: None
+) -> None:
     response = client.post(
         reverse("accounts:password_reset"), {"email": alice.email}, HTTP_HOST=FORGED
     )
@@ -66,8 +72,8 @@ def test_a_password_reset_link_comes_from_site_url_not_the_host_header(client, a
 
 
 def test_an_invitation_link_comes_from_site_url_not_the_host_header(
-    client, alice, org, public_site
-):
+    client: Client, alice: User, org: Organisation, public_site: None
+) -> None:
     assert invite(client, alice, org, HTTP_HOST=FORGED).status_code == 302
     (message,) = mail.outbox
     (link,) = links(message)
@@ -76,8 +82,8 @@ def test_an_invitation_link_comes_from_site_url_not_the_host_header(
 
 
 def test_a_queued_password_reset_holds_no_token_and_still_sends_a_working_link(
-    client, alice, queued
-):
+    client: Client, alice: User, queued: None
+) -> None:
     client.post(reverse("accounts:password_reset"), {"email": alice.email})
     rows = queued_rows()
     assert [row.task_path for row in rows] == ["groundswell.accounts.tasks.send_password_reset"]
@@ -93,8 +99,8 @@ def test_a_queued_password_reset_holds_no_token_and_still_sends_a_working_link(
 
 
 def test_a_queued_invitation_holds_no_token_and_nothing_usable_until_sent(
-    client, alice, org, queued
-):
+    client: Client, alice: User, org: Organisation, queued: None
+) -> None:
     invite(client, alice, org)
     rows = queued_rows()
     assert [row.task_path for row in rows] == ["groundswell.accounts.tasks.send_invitation"]
@@ -113,7 +119,9 @@ def test_a_queued_invitation_holds_no_token_and_nothing_usable_until_sent(
     assert response.status_code == 200
 
 
-def test_a_withdrawn_invitation_is_not_sent(client, alice, org, queued):
+def test_a_withdrawn_invitation_is_not_sent(
+    client: Client, alice: User, org: Organisation, queued: None
+) -> None:
     invite(client, alice, org)
     invitation = Invitation.objects.get()
     client.post(reverse("accounts:invitation_revoke", args=[org.slug, invitation.pk]))
@@ -121,7 +129,9 @@ def test_a_withdrawn_invitation_is_not_sent(client, alice, org, queued):
     assert mail.outbox == []
 
 
-def test_an_inviters_name_cannot_add_lines_or_links_to_the_invitation(client, alice, org):
+def test_an_inviters_name_cannot_add_lines_or_links_to_the_invitation(
+    client: Client, alice: User, org: Organisation
+) -> None:
     alice.name = "Alice\n\nUrgent: log in at http://evil.example/login"
     alice.save(update_fields=["name"])
     invite(client, alice, org)
@@ -130,7 +140,9 @@ def test_an_inviters_name_cannot_add_lines_or_links_to_the_invitation(client, al
     assert message.body.startswith("You are invited to join Alice's Campaigners")
 
 
-def test_account_mail_sent_before_the_change_is_scrubbed_from_its_task_row(db, queued):
+def test_account_mail_sent_before_the_change_is_scrubbed_from_its_task_row(
+    db: None, queued: None
+) -> None:
     import importlib
 
     from django.apps import apps

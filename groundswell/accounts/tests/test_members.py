@@ -1,27 +1,35 @@
 import re
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
-from groundswell.accounts.models import Invitation, Membership, User
+from groundswell.accounts.models import Invitation, Membership, Organisation, User
 from groundswell.audit.models import AuditEntry
+from groundswell.testing import TestResponse
 
 
-def link_in(message):
-    return re.search(r"http://127\.0\.0\.1:8000(\S+)", message.body).group(1)
+def link_in(message: EmailMessage) -> str:
+    found = re.search(r"http://127\.0\.0\.1:8000(\S+)", str(message.body))
+    assert found
+    return found.group(1)
 
 
-def link_path(message):
-    return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
+def link_path(message: EmailMessage) -> str:
+    found = re.search(r"https?://[^/\s]+(/\S+)", str(message.body))
+    assert found
+    return found.group(1)
 
 
 @pytest.fixture
-def invite(client, alice, org):
+def invite(client: Client, alice: User, org: Organisation) -> Callable[..., TestResponse]:
     client.force_login(alice)
 
-    def send(email, role="editor"):
+    def send(email: str, role: str = "editor") -> TestResponse:
         return client.post(
             reverse("accounts:members", args=[org.slug]), {"email": email, "role": role}
         )
@@ -29,7 +37,9 @@ def invite(client, alice, org):
     return send
 
 
-def test_an_invited_newcomer_creates_an_account_and_joins(client, invite, org):
+def test_an_invited_newcomer_creates_an_account_and_joins(
+    client: Client, invite: Callable[..., TestResponse], org: Organisation
+) -> None:
     response = invite("Dave@Example.org", "moderator")
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -54,7 +64,9 @@ def test_an_invited_newcomer_creates_an_account_and_joins(client, invite, org):
     assert client.get(url).status_code == 404
 
 
-def test_an_invitation_for_an_existing_account_needs_that_account(client, invite, org, charlie):
+def test_an_invitation_for_an_existing_account_needs_that_account(
+    client: Client, invite: Callable[..., TestResponse], org: Organisation, charlie: User
+) -> None:
     invite("charlie@example.org")
     url = link_in(mail.outbox[0])
     client.logout()
@@ -69,7 +81,9 @@ def test_an_invitation_for_an_existing_account_needs_that_account(client, invite
     assert Membership.objects.get(user=charlie, organisation=org).role == "editor"
 
 
-def test_withdrawn_and_forged_invitations_do_not_work(client, invite, org):
+def test_withdrawn_and_forged_invitations_do_not_work(
+    client: Client, invite: Callable[..., TestResponse], org: Organisation
+) -> None:
     invite("dave@example.org")
     url = link_in(mail.outbox[0])
     invitation = Invitation.objects.get()
@@ -79,13 +93,17 @@ def test_withdrawn_and_forged_invitations_do_not_work(client, invite, org):
     assert client.get("/accounts/invitation/forged-token/").status_code == 404
 
 
-def test_inviting_a_member_again_is_refused_clearly(invite, bob):
+def test_inviting_a_member_again_is_refused_clearly(
+    invite: Callable[..., TestResponse], bob: User
+) -> None:
     response = invite("bob@example.org")
     assert "bob@example.org is already a member." in response.content.decode()
     assert not Invitation.objects.exists()
 
 
-def test_an_editor_cannot_invite_or_change_roles(client, org, bob, alice):
+def test_an_editor_cannot_invite_or_change_roles(
+    client: Client, org: Organisation, bob: User, alice: User
+) -> None:
     client.force_login(bob)
     response = client.post(
         reverse("accounts:members", args=[org.slug]), {"email": "x@example.org", "role": "owner"}
@@ -101,7 +119,9 @@ def test_an_editor_cannot_invite_or_change_roles(client, org, bob, alice):
     assert not Invitation.objects.exists()
 
 
-def test_the_last_owner_cannot_be_demoted_or_removed(client, org, alice, bob):
+def test_the_last_owner_cannot_be_demoted_or_removed(
+    client: Client, org: Organisation, alice: User, bob: User
+) -> None:
     client.force_login(alice)
     own = Membership.objects.get(user=alice)
     response = client.post(
@@ -121,7 +141,9 @@ def test_the_last_owner_cannot_be_demoted_or_removed(client, org, alice, bob):
     assert own.role == "editor"
 
 
-def test_password_reset_mail_goes_through_the_queue_and_the_link_works(client, alice):
+def test_password_reset_mail_goes_through_the_queue_and_the_link_works(
+    client: Client, alice: User
+) -> None:
     response = client.post(reverse("accounts:password_reset"), {"email": "alice@example.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -136,7 +158,9 @@ def test_password_reset_mail_goes_through_the_queue_and_the_link_works(client, a
     assert client.login(email="alice@example.org", password="a new long passphrase")
 
 
-def test_signing_in_through_the_form_leads_to_the_staff_area(client, alice, org):
+def test_signing_in_through_the_form_leads_to_the_staff_area(
+    client: Client, alice: User, org: Organisation
+) -> None:
     response = client.post(
         reverse("accounts:login"), {"username": "alice@example.org", "password": testing.PASSWORD}
     )
@@ -146,14 +170,16 @@ def test_signing_in_through_the_form_leads_to_the_staff_area(client, alice, org)
     assert response["Location"] == reverse("hub:index")
 
 
-def test_sign_in_with_a_wrong_password_says_so(client, alice):
+def test_sign_in_with_a_wrong_password_says_so(client: Client, alice: User) -> None:
     response = client.post(
         reverse("accounts:login"), {"username": "alice@example.org", "password": "wrong"}
     )
     assert "Please enter a correct email address and password." in response.content.decode()
 
 
-def test_a_signed_in_person_starts_a_new_organisation_and_owns_it(client, charlie):
+def test_a_signed_in_person_starts_a_new_organisation_and_owns_it(
+    client: Client, charlie: User
+) -> None:
     client.force_login(charlie)
     response = client.post(
         reverse("accounts:new_organisation"),
@@ -165,7 +191,9 @@ def test_a_signed_in_person_starts_a_new_organisation_and_owns_it(client, charli
     assert "Organisation with this Address name already exists." in response.content.decode()
 
 
-def test_owners_change_settings_and_others_cannot(client, org, alice, bob):
+def test_owners_change_settings_and_others_cannot(
+    client: Client, org: Organisation, alice: User, bob: User
+) -> None:
     client.force_login(bob)
     response = client.post(
         reverse("accounts:settings", args=[org.slug]),
@@ -182,7 +210,9 @@ def test_owners_change_settings_and_others_cannot(client, org, alice, bob):
     assert org.name == "Alice's Campaigners"
 
 
-def test_owners_choose_how_stories_federate_and_others_cannot(client, org, alice, bob):
+def test_owners_choose_how_stories_federate_and_others_cannot(
+    client: Client, org: Organisation, alice: User, bob: User
+) -> None:
     url = reverse("accounts:settings", args=[org.slug])
     assert org.story_format == "note"  # Mastodon shows a Note in full, an Article's title only
     client.force_login(bob)

@@ -1,20 +1,27 @@
 """Sign-in throttling: slows a guesser, never locks the owner out from her own connection."""
 
 from django.contrib.auth import get_user
+from django.test import Client
 
 from groundswell import testing
 from groundswell.accounts import signin
+from groundswell.accounts.models import User
 from groundswell.lib.models import RateCount
+from groundswell.testing import TestResponse
 
 URL = "/accounts/login/"
 ALICE = "alice@example.org"
 
 
-def attempt(client, password, *, email=ALICE, address="203.0.113.66"):
+def attempt(
+    client: Client, password: str, *, email: str = ALICE, address: str = "203.0.113.66"
+) -> TestResponse:
     return client.post(URL, {"username": email, "password": password}, REMOTE_ADDR=address)
 
 
-def test_after_five_failures_that_address_must_wait_even_with_the_right_password(client, alice):
+def test_after_five_failures_that_address_must_wait_even_with_the_right_password(
+    client: Client, alice: User
+) -> None:
     for _ in range(signin.ACCOUNT_LIMIT):
         assert attempt(client, "guess").status_code == 200
     refused = attempt(client, testing.PASSWORD)
@@ -27,22 +34,24 @@ def test_after_five_failures_that_address_must_wait_even_with_the_right_password
     assert not get_user(client).is_authenticated
 
 
-def test_a_stranger_guessing_cannot_lock_the_owner_out(client, alice):
+def test_a_stranger_guessing_cannot_lock_the_owner_out(client: Client, alice: User) -> None:
     for _ in range(signin.ACCOUNT_LIMIT + 3):
         attempt(client, "guess", address="198.51.100.13")
     response = attempt(client, testing.PASSWORD, address="203.0.113.66")
     assert response.status_code == 302
-    assert get_user(client).email == ALICE
+    user = get_user(client)
+    assert isinstance(user, User)
+    assert user.email == ALICE
 
 
-def test_one_address_trying_many_accounts_is_capped(client, alice):
+def test_one_address_trying_many_accounts_is_capped(client: Client, alice: User) -> None:
     for number in range(signin.ADDRESS_LIMIT):
         attempt(client, "guess", email=f"user{number}@example.org")
     assert attempt(client, testing.PASSWORD).status_code == 429
     assert attempt(client, testing.PASSWORD, address="203.0.113.67").status_code == 302
 
 
-def test_a_success_starts_the_count_afresh(client, alice):
+def test_a_success_starts_the_count_afresh(client: Client, alice: User) -> None:
     for _ in range(signin.ACCOUNT_LIMIT - 1):
         attempt(client, "guess")
     assert attempt(client, testing.PASSWORD).status_code == 302
@@ -52,7 +61,7 @@ def test_a_success_starts_the_count_afresh(client, alice):
     assert attempt(client, testing.PASSWORD).status_code == 302
 
 
-def test_a_password_reset_lifts_the_throttle(client, alice):
+def test_a_password_reset_lifts_the_throttle(client: Client, alice: User) -> None:
     for _ in range(signin.ACCOUNT_LIMIT):
         attempt(client, "guess")
     assert attempt(client, testing.PASSWORD).status_code == 429
@@ -61,14 +70,16 @@ def test_a_password_reset_lifts_the_throttle(client, alice):
     assert attempt(client, "a brand new passphrase").status_code == 302
 
 
-def test_only_keyed_hashes_of_the_account_and_address_are_stored(client, alice):
+def test_only_keyed_hashes_of_the_account_and_address_are_stored(
+    client: Client, alice: User
+) -> None:
     attempt(client, "guess")
     buckets = " ".join(RateCount.objects.values_list("bucket", flat=True))
     assert buckets.count("signin-") == 2
     assert "alice" not in buckets and "203.0.113.66" not in buckets
 
 
-def test_the_admin_sign_in_page_obeys_the_same_throttle(client, alice):
+def test_the_admin_sign_in_page_obeys_the_same_throttle(client: Client, alice: User) -> None:
     alice.is_staff = True
     alice.save()
     for _ in range(signin.ACCOUNT_LIMIT):
