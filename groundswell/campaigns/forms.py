@@ -11,7 +11,7 @@ from groundswell.lib.languages import CONTENT_LANGUAGES
 from .models import Campaign
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(forms.ModelForm[Campaign]):
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         choices=CONTENT_LANGUAGES,

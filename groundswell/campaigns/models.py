@@ -4,7 +4,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.accounts.models import of_public_organisation, validate_slug_not_reserved
+from groundswell.accounts.models import (
+    Organisation,
+    of_public_organisation,
+    validate_slug_not_reserved,
+)
 from groundswell.lib.media import private_storage
 
 from .media import cover_path
@@ -21,7 +25,7 @@ PUBLIC_STATUSES = (CampaignStatus.LIVE, CampaignStatus.CLOSED, CampaignStatus.WO
 
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
-    def for_organisation(self, organisation: object) -> CampaignQuerySet:
+    def for_organisation(self, organisation: Organisation) -> CampaignQuerySet:
         return self.filter(organisation=organisation)
 
     def public(self) -> CampaignQuerySet:

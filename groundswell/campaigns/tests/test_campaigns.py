@@ -1,22 +1,27 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.campaigns.models import Campaign
 
 
 @pytest.fixture
-def signed_in(client, alice, org):
+def signed_in(client: Client, alice: User, org: Organisation) -> Client:
     client.force_login(alice)
     return client
 
 
-def new_url(org):
+def new_url(org: Organisation) -> str:
     return reverse("campaigns:staff_new", args=[org.slug])
 
 
-def test_an_owner_creates_a_live_campaign_with_a_cover_and_the_public_sees_it(signed_in, org):
+def test_an_owner_creates_a_live_campaign_with_a_cover_and_the_public_sees_it(
+    signed_in: Client, org: Organisation
+) -> None:
     upload = SimpleUploadedFile("river.png", testing.image_bytes(size=(2400, 1200)), "image/png")
     response = signed_in.post(
         new_url(org),
@@ -36,6 +41,7 @@ def test_an_owner_creates_a_live_campaign_with_a_cover_and_the_public_sees_it(si
     assert response.status_code == 302
     campaign = Campaign.objects.get(slug="clean-rivers")
     assert campaign.languages == ["en", "hi"]
+    assert campaign.cover.name
     assert campaign.cover.name.endswith(".jpg")
     page = signed_in.get(reverse("campaigns:detail", args=[org.slug, "clean-rivers"]))
     html = page.content.decode()
@@ -44,7 +50,9 @@ def test_an_owner_creates_a_live_campaign_with_a_cover_and_the_public_sees_it(si
     assert '<meta property="og:image" content="http://127.0.0.1:8000/media/campaigns/' in html
 
 
-def test_a_duplicate_slug_gets_a_clear_message_and_keeps_what_was_typed(signed_in, org, owner):
+def test_a_duplicate_slug_gets_a_clear_message_and_keeps_what_was_typed(
+    signed_in: Client, org: Organisation, owner: Membership
+) -> None:
     testing.make_campaign(owner, slug="clean-rivers", title="The first one")
     response = signed_in.post(
         new_url(org),
@@ -57,7 +65,9 @@ def test_a_duplicate_slug_gets_a_clear_message_and_keeps_what_was_typed(signed_i
     assert Campaign.objects.get(slug="clean-rivers").title == "The first one"
 
 
-def test_the_same_slug_is_fine_in_another_organisation(client, charlie, owner):
+def test_the_same_slug_is_fine_in_another_organisation(
+    client: Client, charlie: User, owner: Membership
+) -> None:
     testing.make_campaign(owner, slug="clean-rivers")
     client.force_login(charlie)
     response = client.post(
@@ -77,14 +87,16 @@ def test_the_same_slug_is_fine_in_another_organisation(client, charlie, owner):
         ("x" * 81, "Ensure this value has at most 80 characters"),
     ],
 )
-def test_bad_slugs_are_refused_with_a_message(signed_in, org, slug, message):
+def test_bad_slugs_are_refused_with_a_message(
+    signed_in: Client, org: Organisation, slug: str, message: str
+) -> None:
     response = signed_in.post(new_url(org), {"title": "Something", "slug": slug, "status": "draft"})
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Campaign.objects.exists()
 
 
-def test_an_end_before_the_start_is_refused(signed_in, org):
+def test_an_end_before_the_start_is_refused(signed_in: Client, org: Organisation) -> None:
     response = signed_in.post(
         new_url(org),
         {
@@ -99,7 +111,9 @@ def test_an_end_before_the_start_is_refused(signed_in, org):
     assert not Campaign.objects.exists()
 
 
-def test_a_cover_needs_a_description_and_must_be_an_image(signed_in, org):
+def test_a_cover_needs_a_description_and_must_be_an_image(
+    signed_in: Client, org: Organisation
+) -> None:
     image = SimpleUploadedFile("a.png", testing.image_bytes(), "image/png")
     response = signed_in.post(
         new_url(org), {"title": "T", "slug": "t", "status": "draft", "cover_upload": image}
@@ -114,7 +128,9 @@ def test_a_cover_needs_a_description_and_must_be_an_image(signed_in, org):
     assert not Campaign.objects.exists()
 
 
-def test_an_oversized_cover_is_refused(signed_in, org, settings):
+def test_an_oversized_cover_is_refused(
+    signed_in: Client, org: Organisation, settings: Settings
+) -> None:
     settings.MAX_IMAGE_UPLOAD_BYTES = 10_000
     big = SimpleUploadedFile("big.png", testing.image_bytes("BMP", (400, 400)), "image/png")
     response = signed_in.post(
@@ -125,7 +141,9 @@ def test_an_oversized_cover_is_refused(signed_in, org, settings):
     assert not Campaign.objects.exists()
 
 
-def test_editing_keeps_the_campaign_when_the_edit_is_invalid(signed_in, org, owner):
+def test_editing_keeps_the_campaign_when_the_edit_is_invalid(
+    signed_in: Client, org: Organisation, owner: Membership
+) -> None:
     campaign = testing.make_campaign(owner, summary="Original summary")
     url = reverse("campaigns:staff_edit", args=[org.slug, campaign.pk])
     response = signed_in.post(url, {"title": "", "slug": "clean-rivers", "status": "live"})
@@ -135,7 +153,9 @@ def test_editing_keeps_the_campaign_when_the_edit_is_invalid(signed_in, org, own
     assert campaign.summary == "Original summary"
 
 
-def test_draft_campaigns_are_not_public_but_staff_can_preview_them(client, signed_in, org, owner):
+def test_draft_campaigns_are_not_public_but_staff_can_preview_them(
+    client: Client, signed_in: Client, org: Organisation, owner: Membership
+) -> None:
     campaign = testing.make_campaign(owner, status="draft")
     public_url = reverse("campaigns:detail", args=[org.slug, campaign.slug])
     assert signed_in.get(public_url).status_code == 404
@@ -144,7 +164,9 @@ def test_draft_campaigns_are_not_public_but_staff_can_preview_them(client, signe
     assert "Preview" in preview.content.decode()
 
 
-def test_staff_list_filters_by_status_and_text(signed_in, org, owner):
+def test_staff_list_filters_by_status_and_text(
+    signed_in: Client, org: Organisation, owner: Membership
+) -> None:
     testing.make_campaign(owner, slug="a", title="Alpha rivers", status="live")
     testing.make_campaign(owner, slug="b", title="Beta buses", status="won")
     url = reverse("campaigns:staff_list", args=[org.slug])
@@ -154,7 +176,9 @@ def test_staff_list_filters_by_status_and_text(signed_in, org, owner):
     assert "Alpha rivers" in html and "Beta buses" not in html
 
 
-def test_an_edit_through_the_form_is_saved_and_audited(signed_in, org, owner):
+def test_an_edit_through_the_form_is_saved_and_audited(
+    signed_in: Client, org: Organisation, owner: Membership
+) -> None:
     campaign = testing.make_campaign(owner)
     url = reverse("campaigns:staff_edit", args=[org.slug, campaign.pk])
     response = signed_in.post(

@@ -8,16 +8,19 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign, update_campaign
-from groundswell.lib.images import process_image
+from groundswell.lib.images import ProcessedImage, process_image
 
 
 @pytest.fixture
-def signed_in(client, alice, org):
+def signed_in(client: Client, alice: User, org: Organisation) -> Client:
     client.force_login(alice)
     return client
 
@@ -26,18 +29,18 @@ def stored_files(root: Path) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()]
 
 
-def fetch(client, url: str) -> tuple[int, bytes]:
+def fetch(client: Client, url: str) -> tuple[int, bytes]:
     response = client.get(url)
     if hasattr(response, "streaming_content"):
         return response.status_code, b"".join(response.streaming_content)
     return response.status_code, response.content
 
 
-def a_cover():
+def a_cover() -> ProcessedImage:
     return process_image(io.BytesIO(testing.image_bytes(size=(1600, 900))), name="cover")
 
 
-def draft_with_cover(signed_in, org):
+def draft_with_cover(signed_in: Client, org: Organisation) -> Campaign:
     response = signed_in.post(
         reverse("campaigns:staff_new", args=[org.slug]),
         {
@@ -52,17 +55,18 @@ def draft_with_cover(signed_in, org):
     return Campaign.objects.get(slug="not-yet")
 
 
-def staff_cover(campaign, size="large"):
+def staff_cover(campaign: Campaign, size: str = "large") -> str:
     return reverse("campaigns:staff_cover", args=[campaign.pk, size])
 
 
 def test_a_draft_campaigns_cover_is_not_under_the_public_root_nor_at_its_old_address(
-    signed_in, client, org, settings
-):
+    signed_in: Client, client: Client, org: Organisation, settings: Settings
+) -> None:
     campaign = draft_with_cover(signed_in, org)
     assert stored_files(Path(settings.MEDIA_ROOT)) == []
     assert not campaign.cover_public
     for field in (campaign.cover, campaign.cover_small):
+        assert field.name
         assert (Path(settings.PRIVATE_MEDIA_ROOT) / field.name).is_file()
         folder = Path(field.name).parent
         assert folder.parent.as_posix() == f"campaigns/{org.pk}"
@@ -73,7 +77,9 @@ def test_a_draft_campaigns_cover_is_not_under_the_public_root_nor_at_its_old_add
     assert fetch(client, f"/media/campaigns/{org.pk}/cover-small.jpg")[0] == 404
 
 
-def test_every_member_sees_a_draft_cover_through_the_staff_address(client, org, owner, bob):
+def test_every_member_sees_a_draft_cover_through_the_staff_address(
+    client: Client, org: Organisation, owner: Membership, bob: User
+) -> None:
     campaign = create_campaign(
         owner, {"title": "T", "slug": "t", "status": "draft", "cover_alt": "x"}, cover=a_cover()
     )
@@ -88,7 +94,9 @@ def test_every_member_sees_a_draft_cover_through_the_staff_address(client, org, 
     assert fetch(client, staff_cover(campaign, "huge"))[0] == 404
 
 
-def test_a_stranger_gets_404_for_the_staff_address_of_a_cover(client, owner, charlie):
+def test_a_stranger_gets_404_for_the_staff_address_of_a_cover(
+    client: Client, owner: Membership, charlie: User
+) -> None:
     campaign = create_campaign(
         owner, {"title": "T", "slug": "t", "status": "draft", "cover_alt": "x"}, cover=a_cover()
     )
@@ -99,7 +107,9 @@ def test_a_stranger_gets_404_for_the_staff_address_of_a_cover(client, owner, cha
     assert fetch(client, staff_cover(campaign))[0] != 200
 
 
-def test_the_preview_of_a_draft_shows_its_cover_through_the_staff_address(signed_in, org):
+def test_the_preview_of_a_draft_shows_its_cover_through_the_staff_address(
+    signed_in: Client, org: Organisation
+) -> None:
     campaign = draft_with_cover(signed_in, org)
     preview = signed_in.get(reverse("campaigns:staff_preview", args=[org.slug, campaign.pk]))
     html = preview.content.decode()
@@ -111,8 +121,8 @@ def test_the_preview_of_a_draft_shows_its_cover_through_the_staff_address(signed
 
 
 def test_going_live_publishes_the_cover_and_back_to_draft_withdraws_it(
-    signed_in, client, org, owner, settings
-):
+    signed_in: Client, client: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
     campaign = draft_with_cover(signed_in, org)
     campaign = update_campaign(owner, campaign, {"status": "live"})
     assert campaign.cover_public
@@ -130,8 +140,11 @@ def test_going_live_publishes_the_cover_and_back_to_draft_withdraws_it(
 
 
 def test_a_replaced_cover_leaves_its_public_address_and_the_disk(
-    client, owner, settings, django_capture_on_commit_callbacks
-):
+    client: Client,
+    owner: Membership,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     campaign = create_campaign(
         owner, {"title": "T", "slug": "t", "status": "live", "cover_alt": "x"}, cover=a_cover()
     )
@@ -143,13 +156,14 @@ def test_a_replaced_cover_leaves_its_public_address_and_the_disk(
     assert fetch(client, old_url)[0] == 404
     assert fetch(client, campaign.cover.url)[0] == 200
     for name in old:
+        assert name
         assert not (Path(settings.PRIVATE_MEDIA_ROOT) / name).exists()
         assert not (Path(settings.MEDIA_ROOT) / name).exists()
 
 
 def test_a_waiting_organisations_cover_goes_public_only_when_an_operator_approves_it(
-    client, charlie
-):
+    client: Client, charlie: User
+) -> None:
     from groundswell.accounts.models import User
     from groundswell.accounts.services import approve_organisation, create_organisation
 
@@ -168,7 +182,9 @@ def test_a_waiting_organisations_cover_goes_public_only_when_an_operator_approve
     assert fetch(client, campaign.cover.url)[0] == 200
 
 
-def test_the_migration_hides_draft_covers_and_keeps_public_addresses(client, org, owner, settings):
+def test_the_migration_hides_draft_covers_and_keeps_public_addresses(
+    client: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
     """Before, every cover sat in MEDIA_ROOT at campaigns/<org>/<name>, draft or not."""
     migration = importlib.import_module("groundswell.campaigns.migrations.0002_private_covers")
     old = {}
@@ -211,8 +227,13 @@ def test_the_migration_hides_draft_covers_and_keeps_public_addresses(client, org
 
 @pytest.mark.parametrize("how", ["one", "selected"])
 def test_deleting_an_organisation_in_the_admin_deletes_its_files(
-    client, org, owner, settings, django_capture_on_commit_callbacks, how
-):
+    client: Client,
+    org: Organisation,
+    owner: Membership,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    how: str,
+) -> None:
     from groundswell.accounts.models import Organisation, User
     from groundswell.stories.services import add_image, change_state
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from django.test import Client
 from django.urls import reverse
 
+from groundswell.accounts.models import User
+from groundswell.actions.models import Petition
 from groundswell.referrals.services import FIGURES
 from groundswell.supporters.links import supporter_page_url
 from groundswell.supporters.models import Supporter
@@ -18,7 +21,7 @@ def text(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def build_tree(petition):
+def build_tree(petition: Petition) -> tuple[Supporter, Supporter]:
     """Ana brought Ben and Dev; Ben brought Cleo; Cleo brought Eve, who has not confirmed."""
     ana = sign(petition, "ana@example.net")
     ben = sign(petition, "ben@example.net", ref=ana.share_token.token, channel="whatsapp")
@@ -34,7 +37,9 @@ def build_tree(petition):
 EXPECTED = {"Ana": (3, 2), "Ben": (1, 1)}  # (generated, directly)
 
 
-def test_the_figures_agree_and_are_explained_on_every_page(client, alice, petition):
+def test_the_figures_agree_and_are_explained_on_every_page(
+    client: Client, alice: User, petition: Petition
+) -> None:
     ana, ben = build_tree(petition)
     generated, direct = FIGURES.generated, FIGURES.direct
 
@@ -43,7 +48,9 @@ def test_the_figures_agree_and_are_explained_on_every_page(client, alice, petiti
     for query in ("", f"?campaign={petition.campaign_id}"):
         html = client.get(reverse("referrals:evangelists", args=["alices"]) + query)
         page = html.content.decode()
-        head = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+        thead = re.search(r"<thead>(.*?)</thead>", page, re.S)
+        assert thead
+        head = thead.group(1)
         columns = re.findall(r"<th>(.*?)</th>", head)
         g, d = columns.index(str(generated.label)), columns.index(str(direct.label))
         found = {}
@@ -63,10 +70,10 @@ def test_the_figures_agree_and_are_explained_on_every_page(client, alice, petiti
     for item in re.findall(r"<li>(.*?)</li>", page.split('class="leaderboard"')[1], re.S):
         line = text(item)
         name = line.split()[0]
-        found[name] = (
-            int(re.search(rf"{generated.label}: (\d+)", line).group(1)),
-            int(re.search(rf"{direct.label}: (\d+)", line).group(1)),
-        )
+        generated_count = re.search(rf"{generated.label}: (\d+)", line)
+        direct_count = re.search(rf"{direct.label}: (\d+)", line)
+        assert generated_count and direct_count
+        found[name] = (int(generated_count.group(1)), int(direct_count.group(1)))
     assert found == EXPECTED
     assert str(generated.means) in text(page) and str(direct.means) in text(page)
 

@@ -3,14 +3,17 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from groundswell.testing import TestResponse
+
 URL = "/share/mastodon/"
 
 
-def assert_safe(response):
+def assert_safe(response: TestResponse) -> str | None:
     """Either a clear 400, or a redirect to https://<one plain host>/share and nothing else."""
     assert response.status_code in (302, 400), response.status_code
     if response.status_code == 400:
@@ -66,7 +69,9 @@ def assert_safe(response):
         "@ana@",
     ],
 )
-def test_a_hostile_instance_gets_a_clear_400_never_a_redirect_elsewhere(client, instance):
+def test_a_hostile_instance_gets_a_clear_400_never_a_redirect_elsewhere(
+    client: Client, instance: str
+) -> None:
     response = client.get(URL, {"instance": instance, "text": "Sign!"})
     assert response.status_code == 400, response.get("Location")
     assert "Type just the server" in response.content.decode()
@@ -85,7 +90,9 @@ def test_a_hostile_instance_gets_a_clear_400_never_a_redirect_elsewhere(client, 
         ("mästodon.example", "xn--mstodon-5wa.example"),
     ],
 )
-def test_what_people_type_for_their_server_is_understood(client, instance, host):
+def test_what_people_type_for_their_server_is_understood(
+    client: Client, instance: str, host: str
+) -> None:
     response = client.get(URL, {"instance": instance, "text": "Sign “this” & share"})
     assert assert_safe(response) == host
     query = parse_qs(urlsplit(response["Location"]).query)
@@ -109,7 +116,9 @@ PIECES = [
     ),
     text=st.text(max_size=60),
 )
-def test_no_input_leads_anywhere_but_a_server_share_page(client, instance, text):
+def test_no_input_leads_anywhere_but_a_server_share_page(
+    client: Client, instance: str, text: str
+) -> None:
     # The client keeps no state between examples here: no session, no cookies are set.
     response = client.get(URL, {"instance": instance, "text": text})
     assert_safe(response)

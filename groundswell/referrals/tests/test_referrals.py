@@ -1,17 +1,27 @@
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
-from groundswell.actions.models import Signature
-from groundswell.actions.services import SignatureRequest, confirm_signature, sign_petition
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.actions.models import Petition, Signature
+from groundswell.actions.services import (
+    SignatureRequest,
+    SignatureResult,
+    confirm_signature,
+    sign_petition,
+)
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.services import compute_reach, ranking, reach_for
 from groundswell.supporters.links import supporter_page_url
 
 
-def sign(petition, email, *, ref="", channel="", confirm=True):
+def sign(
+    petition: Petition, email: str, *, ref: str = "", channel: str = "", confirm: bool = True
+) -> SignatureResult:
     result = sign_petition(
         petition,
         SignatureRequest(
@@ -26,7 +36,7 @@ def sign(petition, email, *, ref="", channel="", confirm=True):
     return result
 
 
-def test_reach_counts_everyone_downstream_but_only_confirmed_signatures():
+def test_reach_counts_everyone_downstream_but_only_confirmed_signatures() -> None:
     # A brought B and D; B brought C; C brought E, who has not confirmed yet.
     rows = [
         (1, 1, 100, None, "", True, True),  # A
@@ -42,7 +52,7 @@ def test_reach_counts_everyone_downstream_but_only_confirmed_signatures():
     assert (reach[300].direct, reach[300].downstream) == (0, 0)
 
 
-def test_a_long_chain_does_not_overflow_the_stack():
+def test_a_long_chain_does_not_overflow_the_stack() -> None:
     n = 20_000
     rows = [(i, 1, i, i - 1 if i > 1 else None, "", True, True) for i in range(1, n + 1)]
     reach = compute_reach(rows)
@@ -51,8 +61,8 @@ def test_a_long_chain_does_not_overflow_the_stack():
 
 
 def test_signing_through_a_share_link_credits_the_chain_and_records_referrer_data(
-    client, petition, worker_turn
-):
+    client: Client, petition: Petition, worker_turn: Callable[..., None]
+) -> None:
     a = sign(petition, "ana@example.net")
     share_url = f"{petition.get_absolute_url()}?ref={a.share_token.token}&ch=whatsapp"
     page = client.get(share_url, HTTP_REFERER="https://chat.example/")
@@ -85,14 +95,18 @@ def test_signing_through_a_share_link_credits_the_chain_and_records_referrer_dat
     }
 
 
-def test_the_cookie_carries_the_referral_when_the_form_lost_it(client, petition):
+def test_the_cookie_carries_the_referral_when_the_form_lost_it(
+    client: Client, petition: Petition
+) -> None:
     a = sign(petition, "ana@example.net")
     client.get(f"{petition.get_absolute_url()}?ref={a.share_token.token}&ch=telegram")
     page = client.get(petition.get_absolute_url())  # later visit, no query string
     assert f'name="ref" value="{a.share_token.token}"' in page.content.decode()
 
 
-def test_share_tokens_are_opaque_and_not_reused_across_petitions(petition, owner):
+def test_share_tokens_are_opaque_and_not_reused_across_petitions(
+    petition: Petition, owner: Membership
+) -> None:
     a = sign(petition, "ana@example.net")
     token = a.share_token.token
     assert len(token) >= 20
@@ -105,13 +119,15 @@ def test_share_tokens_are_opaque_and_not_reused_across_petitions(petition, owner
     assert ShareToken.objects.filter(petition=other).count() == 1
 
 
-def test_nobody_can_refer_themselves(petition):
+def test_nobody_can_refer_themselves(petition: Petition) -> None:
     a = sign(petition, "ana@example.net")
     again = sign(petition, "ana@example.net", ref=a.share_token.token)
     assert again.signature.referred_by is None
 
 
-def test_the_share_page_tags_every_channel_with_the_personal_token(client, petition, worker_turn):
+def test_the_share_page_tags_every_channel_with_the_personal_token(
+    client: Client, petition: Petition, worker_turn: Callable[..., None]
+) -> None:
     client.post(
         reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
         {"given_name": "Ana", "email": "ana@example.net", "consent": "on"},
@@ -140,7 +156,7 @@ def test_the_share_page_tags_every_channel_with_the_personal_token(client, petit
     assert "navigator.share" not in html  # the enhancement lives in a static file
 
 
-def test_the_mastodon_button_sends_people_to_their_own_server(client):
+def test_the_mastodon_button_sends_people_to_their_own_server(client: Client) -> None:
     response = client.get("/share/mastodon/", {"instance": "@ana@Toot.Example/", "text": "Sign!"})
     assert response.status_code == 302
     parts = urlsplit(response["Location"])
@@ -151,7 +167,9 @@ def test_the_mastodon_button_sends_people_to_their_own_server(client):
     assert "Type just the server" in bad.content.decode()
 
 
-def test_evangelists_rank_by_downstream_confirmed_signatures(client, alice, org, petition):
+def test_evangelists_rank_by_downstream_confirmed_signatures(
+    client: Client, alice: User, org: Organisation, petition: Petition
+) -> None:
     a = sign(petition, "ana@example.net")
     b = sign(petition, "bo@example.net", ref=a.share_token.token, channel="whatsapp")
     sign(petition, "cy@example.net", ref=b.share_token.token, channel="email")
@@ -170,7 +188,9 @@ def test_evangelists_rank_by_downstream_confirmed_signatures(client, alice, org,
     assert "Ana" in campaign_html
 
 
-def test_the_private_page_says_what_sharing_achieved_and_is_unguessable(client, petition):
+def test_the_private_page_says_what_sharing_achieved_and_is_unguessable(
+    client: Client, petition: Petition
+) -> None:
     a = sign(petition, "ana@example.net")
     b = sign(petition, "bo@example.net", ref=a.share_token.token)
     sign(petition, "cy@example.net", ref=b.share_token.token)
@@ -182,7 +202,9 @@ def test_the_private_page_says_what_sharing_achieved_and_is_unguessable(client, 
     assert reach[a.signature.supporter_id].direct == 1
 
 
-def test_the_public_leaderboard_shows_first_names_of_those_who_opted_in(client, petition):
+def test_the_public_leaderboard_shows_first_names_of_those_who_opted_in(
+    client: Client, petition: Petition
+) -> None:
     a = sign(petition, "ana@example.net")
     sign(petition, "bo@example.net", ref=a.share_token.token)
     board = reverse(
@@ -199,7 +221,9 @@ def test_the_public_leaderboard_shows_first_names_of_those_who_opted_in(client, 
     assert "ana@example.net" not in html
 
 
-def test_roles_that_may_not_read_supporters_see_numbers_not_names(client, org, petition):
+def test_roles_that_may_not_read_supporters_see_numbers_not_names(
+    client: Client, org: Organisation, petition: Petition
+) -> None:
     a = sign(petition, "ana@example.net")
     sign(petition, "bo@example.net", ref=a.share_token.token)
     analyst = testing.make_user("an@example.org", "An Analyst")
