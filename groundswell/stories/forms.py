@@ -14,7 +14,7 @@ from groundswell.lib.languages import CONTENT_LANGUAGES
 from .models import Story
 
 
-class StoryForm(forms.ModelForm):
+class StoryForm(forms.ModelForm[Story]):
     language = forms.ChoiceField(label=_("Language"), choices=CONTENT_LANGUAGES, initial="en")
 
     class Meta:
@@ -36,7 +36,7 @@ class StoryForm(forms.ModelForm):
         campaign_field.queryset = Campaign.objects.for_organisation(organisation)  # type: ignore[attr-defined]
 
     def clean_link_url(self) -> str:
-        url = self.cleaned_data.get("link_url", "")
+        url: str = self.cleaned_data.get("link_url", "")
         if url:
             # Only the shape: a DNS lookup here would let a slow DNS server hold the page.
             # The worker resolves the name and refuses a private address on the card.

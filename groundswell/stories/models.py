@@ -9,7 +9,11 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.accounts.models import of_public_organisation, validate_slug_not_reserved
+from groundswell.accounts.models import (
+    Organisation,
+    of_public_organisation,
+    validate_slug_not_reserved,
+)
 
 from .media import image_path, private_storage
 from .workflow import State
@@ -19,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class StoryQuerySet(models.QuerySet["Story"]):
-    def for_organisation(self, organisation: object) -> StoryQuerySet:
+    def for_organisation(self, organisation: Organisation) -> StoryQuerySet:
         return self.filter(organisation=organisation)
 
     def published(self) -> StoryQuerySet:

@@ -3,19 +3,22 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from pytest_django.fixtures import Settings
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.lib.html import render_markdown
 from groundswell.stories.models import LinkCardStatus, Story
 from groundswell.stories.services import change_state
 
 
 @pytest.fixture
-def signed_in(client, alice, org):
+def signed_in(client: Client, alice: User, org: Organisation) -> Client:
     client.force_login(alice)
     return client
 
@@ -23,24 +26,25 @@ def signed_in(client, alice, org):
 class ElementCollector(HTMLParser):
     """Every element and attribute a browser would build from the HTML."""
 
-    def __init__(self, html):
+    def __init__(self, html: str) -> None:
         super().__init__()
-        self.elements = []
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
         self.feed(html)
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements.append((tag, dict(attrs)))
 
 
-def assert_inert(html):
+def assert_inert(html: str) -> None:
     for tag, attrs in ElementCollector(html).elements:
         assert tag not in {"script", "style", "iframe", "object", "embed", "form", "link"}, html
         assert not any(name.startswith("on") or name == "style" for name in attrs), html
         for name in ("href", "src"):
             value = attrs.get(name, "")
+            assert value is not None, html
             assert not value.lower().startswith(("javascript:", "data:", "vbscript:")), html
         if tag == "img":
-            assert attrs.get("src", "").startswith("/media/"), html
+            assert (attrs.get("src") or "").startswith("/media/"), html
 
 
 @pytest.mark.parametrize(
@@ -56,16 +60,16 @@ def assert_inert(html):
         "[x](data:text/html;base64,PHNjcmlwdD4=)",
     ],
 )
-def test_markdown_cannot_inject_scripts_styles_or_third_party_images(markdown):
+def test_markdown_cannot_inject_scripts_styles_or_third_party_images(markdown: str) -> None:
     assert_inert(render_markdown(markdown))
 
 
-def test_our_own_media_images_are_allowed_in_markdown():
+def test_our_own_media_images_are_allowed_in_markdown() -> None:
     html = render_markdown("![A volunteer](/media/stories/1/a.jpg)")
     assert '<img src="/media/stories/1/a.jpg" alt="A volunteer">' in html
 
 
-def test_markdown_keeps_ordinary_formatting_and_marks_links():
+def test_markdown_keeps_ordinary_formatting_and_marks_links() -> None:
     html = render_markdown("# Title\n\n**bold** and [a link](https://example.org)\n\n> quote")
     assert "<h2>Title</h2>" in html
     assert "<strong>bold</strong>" in html
@@ -77,11 +81,13 @@ def test_markdown_keeps_ordinary_formatting_and_marks_links():
 @given(
     st.text(alphabet=st.sampled_from(list("<>\"'=/:()[]! abcjsvrtipemgonerx*#\n")), max_size=200)
 )
-def test_no_markdown_input_produces_an_active_element(text):
+def test_no_markdown_input_produces_an_active_element(text: str) -> None:
     assert_inert(render_markdown(text))
 
 
-def test_a_story_written_in_the_form_is_sanitised_and_kept_as_a_draft(signed_in, org):
+def test_a_story_written_in_the_form_is_sanitised_and_kept_as_a_draft(
+    signed_in: Client, org: Organisation
+) -> None:
     response = signed_in.post(
         reverse("stories:staff_new", args=[org.slug]),
         {
@@ -98,7 +104,9 @@ def test_a_story_written_in_the_form_is_sanitised_and_kept_as_a_draft(signed_in,
     assert "<strong>there</strong>" in story.body_html
 
 
-def test_preview_shows_the_rendered_body_without_saving(signed_in, org):
+def test_preview_shows_the_rendered_body_without_saving(
+    signed_in: Client, org: Organisation
+) -> None:
     response = signed_in.post(
         reverse("stories:staff_new", args=[org.slug]),
         {"title": "Hello", "slug": "hello", "language": "en", "body": "**bold**", "preview": "1"},
@@ -108,7 +116,9 @@ def test_preview_shows_the_rendered_body_without_saving(signed_in, org):
     assert not Story.objects.exists()
 
 
-def test_a_duplicate_story_slug_keeps_the_typed_text(signed_in, org, owner):
+def test_a_duplicate_story_slug_keeps_the_typed_text(
+    signed_in: Client, org: Organisation, owner: Membership
+) -> None:
     testing.make_story(owner, slug="same")
     response = signed_in.post(
         reverse("stories:staff_new", args=[org.slug]),
@@ -120,7 +130,9 @@ def test_a_duplicate_story_slug_keeps_the_typed_text(signed_in, org, owner):
     assert Story.objects.count() == 1
 
 
-def test_a_story_cannot_be_attached_to_another_organisations_campaign(signed_in, org, charlie):
+def test_a_story_cannot_be_attached_to_another_organisations_campaign(
+    signed_in: Client, org: Organisation, charlie: User
+) -> None:
     from groundswell.accounts.models import Membership
 
     theirs = testing.make_campaign(Membership.objects.get(user=charlie))
@@ -132,7 +144,9 @@ def test_a_story_cannot_be_attached_to_another_organisations_campaign(signed_in,
     assert not Story.objects.exists()
 
 
-def test_images_need_alt_text_are_resized_and_become_the_cover(signed_in, org, owner):
+def test_images_need_alt_text_are_resized_and_become_the_cover(
+    signed_in: Client, org: Organisation, owner: Membership
+) -> None:
     story = testing.make_story(owner)
     url = reverse("stories:staff_image_add", args=[org.slug, story.pk])
     image = SimpleUploadedFile("p.png", testing.image_bytes(size=(3000, 2000)), "image/png")
@@ -156,7 +170,14 @@ def test_images_need_alt_text_are_resized_and_become_the_cover(signed_in, org, o
         (b"GIF89a" + b"\x00" * 20, "broken.gif", "This file is not an image we can read."),
     ],
 )
-def test_non_images_are_refused(signed_in, org, owner, payload, name, message):
+def test_non_images_are_refused(
+    signed_in: Client,
+    org: Organisation,
+    owner: Membership,
+    payload: bytes,
+    name: str,
+    message: str,
+) -> None:
     story = testing.make_story(owner)
     response = signed_in.post(
         reverse("stories:staff_image_add", args=[org.slug, story.pk]),
@@ -167,7 +188,9 @@ def test_non_images_are_refused(signed_in, org, owner, payload, name, message):
     assert story.images.count() == 0
 
 
-def test_an_image_bomb_is_refused(signed_in, org, owner, settings):
+def test_an_image_bomb_is_refused(
+    signed_in: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
     settings.MAX_IMAGE_PIXELS = 1000
     story = testing.make_story(owner)
     response = signed_in.post(
@@ -182,8 +205,8 @@ def test_an_image_bomb_is_refused(signed_in, org, owner, settings):
 
 
 def test_a_link_card_is_fetched_through_our_client_with_its_image_copied(
-    org, owner, web_server, client
-):
+    org: Organisation, owner: Membership, web_server: testing.LocalWebServer, client: Client
+) -> None:
     web_server.routes["/video"] = (
         200,
         {"Content-Type": "text/html; charset=utf-8"},
@@ -194,6 +217,7 @@ def test_a_link_card_is_fetched_through_our_client_with_its_image_copied(
     web_server.routes["/thumb.png"] = (200, {"Content-Type": "image/png"}, testing.image_bytes())
     story = testing.make_story(owner, link_url=web_server.url("/video"))
     card = Story.objects.get(pk=story.pk).link_card
+    assert card is not None
     assert card.status == LinkCardStatus.READY
     assert card.title == "River film"
     assert card.site_name == "Example Video"
@@ -204,7 +228,9 @@ def test_a_link_card_is_fetched_through_our_client_with_its_image_copied(
     assert web_server.url("/thumb.png") not in html  # the image is served from our media
 
 
-def test_links_to_private_addresses_are_refused_in_the_form(signed_in, org):
+def test_links_to_private_addresses_are_refused_in_the_form(
+    signed_in: Client, org: Organisation
+) -> None:
     for url in ["http://10.0.0.5/admin", "http://192.168.1.1/", "http://169.254.169.254/meta"]:
         response = signed_in.post(
             reverse("stories:staff_new", args=[org.slug]),
@@ -217,8 +243,8 @@ def test_links_to_private_addresses_are_refused_in_the_form(signed_in, org):
 
 
 def test_a_loopback_link_is_never_fetched_when_loopback_is_not_allowed(
-    org, owner, web_server, settings
-):
+    org: Organisation, owner: Membership, web_server: testing.LocalWebServer, settings: Settings
+) -> None:
     settings.HTTP_ALLOW_LOOPBACK = False
     story = testing.make_story(owner)
     from groundswell.stories.services import update_story
@@ -229,22 +255,25 @@ def test_a_loopback_link_is_never_fetched_when_loopback_is_not_allowed(
         check_url(web_server.url("/x"))
     update_story(owner, story, {"link_url": web_server.url("/x")})
     story.refresh_from_db()
+    assert story.link_card is not None
     assert story.link_card.status == LinkCardStatus.REFUSED
     assert web_server.requests == []
 
 
-def test_unknown_stories_and_organisations_are_404(client, org):
+def test_unknown_stories_and_organisations_are_404(client: Client, org: Organisation) -> None:
     assert client.get("/o/alices/stories/nope/").status_code == 404
     assert client.get("/o/nobody/stories/nope/").status_code == 404
     assert client.get("/o/nobody/").status_code == 404
 
 
-def _byline(html):
+def _byline(html: str) -> str:
     start = html.index('class="muted byline"')
     return html[html.index(">", start) + 1 : html.index("</p>", start)]
 
 
-def test_the_preview_of_an_undated_story_starts_its_byline_with_the_author(signed_in, owner):
+def test_the_preview_of_an_undated_story_starts_its_byline_with_the_author(
+    signed_in: Client, owner: Membership
+) -> None:
     story = testing.make_story(owner)
     assert story.published_at is None
     response = signed_in.get(
@@ -257,12 +286,14 @@ def test_the_preview_of_an_undated_story_starts_its_byline_with_the_author(signe
 class RecordingDNS:
     """getaddrinfo that answers 127.0.0.1 for every name and remembers each one asked."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import socket
 
         self.asked: list[str] = []
 
-        def getaddrinfo(host, port, *args, **kwargs):
+        def getaddrinfo(
+            host: str, port: int, *args: object, **kwargs: object
+        ) -> list[tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[str, int]]]:
             self.asked.append(host)
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
 
@@ -270,8 +301,12 @@ class RecordingDNS:
 
 
 def test_the_link_form_makes_no_dns_lookup_and_the_worker_refuses_a_name_that_is_loopback(
-    signed_in, org, web_server, monkeypatch, settings
-):
+    signed_in: Client,
+    org: Organisation,
+    web_server: testing.LocalWebServer,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+) -> None:
     from groundswell.stories import tasks
 
     settings.HTTP_ALLOW_LOOPBACK = False
@@ -291,21 +326,23 @@ def test_the_link_form_makes_no_dns_lookup_and_the_worker_refuses_a_name_that_is
     assert dns.asked == []
     story = Story.objects.get()
     assert story.link_url == link
-    assert queued == [story.link_card.pk]
+    card = story.link_card
+    assert card is not None
+    assert queued == [card.pk]
 
-    real_task.call(story.link_card.pk)
-    story.link_card.refresh_from_db()
+    real_task.call(card.pk)
+    card.refresh_from_db()
     assert dns.asked == ["news.example.org"]
-    assert story.link_card.status == LinkCardStatus.REFUSED
-    assert story.link_card.error == "the address is private or local and is never fetched"
+    assert card.status == LinkCardStatus.REFUSED
+    assert card.error == "the address is private or local and is never fetched"
     assert web_server.requests == []
     page = signed_in.get(reverse("stories:staff_edit", args=[org.slug, story.pk])).content
     assert b"the address is private or local and is never fetched" in page
 
 
 def test_a_literal_private_link_is_refused_in_the_form_without_a_lookup(
-    signed_in, org, monkeypatch, settings
-):
+    signed_in: Client, org: Organisation, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
     settings.HTTP_ALLOW_LOOPBACK = False
     dns = RecordingDNS(monkeypatch)
     for url in ["http://127.0.0.1/", "http://10.0.0.1/", "http://intranet.internal/"]:

@@ -1,22 +1,28 @@
 """Story images: nothing but pixels is kept, and they are public only while the story is."""
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.stories.models import Story, StoryImage
 from groundswell.stories.services import change_state
 
 MARKER = b"GS-SECRET-MARKER-7f3a"
 
 
 @pytest.fixture
-def signed_in(client, alice, org):
+def signed_in(client: Client, alice: User, org: Organisation) -> Client:
     client.force_login(alice)
     return client
 
@@ -61,8 +67,13 @@ def stored_files(root: Path) -> list[Path]:
     ],
 )
 def test_no_comment_exif_xmp_icc_or_text_chunk_survives_an_upload(
-    signed_in, org, owner, settings, name, make
-):
+    signed_in: Client,
+    org: Organisation,
+    owner: Membership,
+    settings: Settings,
+    name: str,
+    make: Callable[[], bytes],
+) -> None:
     payload = make()
     assert MARKER in payload
     story = testing.make_story(owner)
@@ -86,7 +97,7 @@ def test_no_comment_exif_xmp_icc_or_text_chunk_survives_an_upload(
         assert not stored.info.get("icc_profile")
 
 
-def test_an_image_with_a_real_colour_profile_is_converted_and_stored_without_it():
+def test_an_image_with_a_real_colour_profile_is_converted_and_stored_without_it() -> None:
     from PIL import ImageCms
 
     from groundswell.lib.images import process_image
@@ -97,24 +108,31 @@ def test_an_image_with_a_real_colour_profile_is_converted_and_stored_without_it(
     processed = process_image(io.BytesIO(buffer.getvalue()))
     with Image.open(io.BytesIO(processed.large.read())) as stored:
         assert "icc_profile" not in stored.info
-        red, green, _blue = stored.getpixel((150, 100))
+        pixel = stored.getpixel((150, 100))
+        assert isinstance(pixel, tuple)
+        red, green, _blue = pixel
         assert green > 150 and red < 60
 
 
-def upload(client, org, story, name="p.png", alt="A picture"):
+def upload(
+    client: Client, org: Organisation, story: Story, name: str = "p.png", alt: str = "A picture"
+) -> StoryImage:
     response = client.post(
         reverse("stories:staff_image_add", args=[org.slug, story.pk]),
         {"image": SimpleUploadedFile(name, testing.image_bytes()), "alt_text": alt},
     )
     assert response.status_code == 302
-    return story.images.order_by("-pk").first()
+    image = story.images.order_by("-pk").first()
+    assert image is not None
+    return image
 
 
-def public_file(settings, name: str) -> Path:
+def public_file(settings: Settings, name: str | None) -> Path:
+    assert name
     return Path(settings.MEDIA_ROOT) / name
 
 
-def fetch(client, url: str) -> int:
+def fetch(client: Client, url: str) -> int:
     response = client.get(url)
     if hasattr(response, "streaming_content"):
         b"".join(response.streaming_content)
@@ -122,14 +140,15 @@ def fetch(client, url: str) -> int:
 
 
 def test_a_draft_storys_images_live_outside_the_public_root_under_unguessable_names(
-    signed_in, client, org, owner, settings
-):
+    signed_in: Client, client: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
     story = testing.make_story(owner)
     first = upload(signed_in, org, story)
     second = upload(signed_in, org, story)
     names = [first.image.name, first.small.name, second.image.name, second.small.name]
     assert len(set(names)) == 4
     for name in names:
+        assert name
         folder = Path(name).parent.name
         assert len(folder) >= 24, name  # a random token, not the organisation's counter
         assert (Path(settings.PRIVATE_MEDIA_ROOT) / name).is_file()
@@ -142,8 +161,8 @@ def test_a_draft_storys_images_live_outside_the_public_root_under_unguessable_na
 
 
 def test_only_members_of_the_organisation_see_a_draft_storys_images(
-    client, org, owner, alice, bob, charlie
-):
+    client: Client, org: Organisation, owner: Membership, alice: User, bob: User, charlie: User
+) -> None:
     story = testing.make_story(owner)
     client.force_login(alice)
     image = upload(client, org, story)
@@ -152,6 +171,7 @@ def test_only_members_of_the_organisation_see_a_draft_storys_images(
         client.force_login(member)
         response = client.get(url)
         assert response.status_code == 200
+        assert isinstance(response, FileResponse)
         assert b"".join(response.streaming_content) == image.image.open("rb").read()
         assert response["Cache-Control"] == "private, no-store"
         assert fetch(client, reverse("stories:staff_image", args=[image.pk, "small"])) == 200
@@ -164,14 +184,15 @@ def test_only_members_of_the_organisation_see_a_draft_storys_images(
 
 
 def test_publishing_gives_images_a_public_address_and_unpublishing_takes_it_away(
-    signed_in, client, org, owner, settings
-):
+    signed_in: Client, client: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
     story = testing.make_story(owner)
     image = upload(signed_in, org, story)
     change_state(owner, story, "publish")
     image.refresh_from_db()
     assert image.public
     for name in (image.image.name, image.small.name):
+        assert name
         assert (
             public_file(settings, name).read_bytes()
             == (Path(settings.PRIVATE_MEDIA_ROOT) / name).read_bytes()
@@ -192,7 +213,9 @@ def test_publishing_gives_images_a_public_address_and_unpublishing_takes_it_away
     assert fetch(client, image.image.url) == 200
 
 
-def test_every_way_out_of_published_withdraws_the_images(signed_in, org, owner, settings):
+def test_every_way_out_of_published_withdraws_the_images(
+    signed_in: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
     story = testing.make_story(owner)
     image = upload(signed_in, org, story)
     change_state(owner, story, "publish")
@@ -204,7 +227,9 @@ def test_every_way_out_of_published_withdraws_the_images(signed_in, org, owner, 
         assert stored_files(Path(settings.MEDIA_ROOT)) == []
 
 
-def test_an_image_added_to_a_published_story_is_public_at_once(signed_in, org, owner, settings):
+def test_an_image_added_to_a_published_story_is_public_at_once(
+    signed_in: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
     story = testing.make_story(owner)
     change_state(owner, story, "publish")
     image = upload(signed_in, org, story)
@@ -213,8 +238,13 @@ def test_an_image_added_to_a_published_story_is_public_at_once(signed_in, org, o
 
 
 def test_a_removed_image_leaves_its_public_address_and_the_disk(
-    signed_in, client, org, owner, settings, django_capture_on_commit_callbacks
-):
+    signed_in: Client,
+    client: Client,
+    org: Organisation,
+    owner: Membership,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     story = testing.make_story(owner)
     image = upload(signed_in, org, story)
     change_state(owner, story, "publish")
@@ -230,8 +260,8 @@ def test_a_removed_image_leaves_its_public_address_and_the_disk(
 
 
 def test_the_preview_of_a_draft_shows_its_images_through_the_members_only_address(
-    signed_in, org, owner
-):
+    signed_in: Client, org: Organisation, owner: Membership
+) -> None:
     story = testing.make_story(owner)
     cover = upload(signed_in, org, story)
     other = upload(signed_in, org, story)
@@ -245,8 +275,8 @@ def test_the_preview_of_a_draft_shows_its_images_through_the_members_only_addres
 
 
 def test_the_migration_moves_old_public_files_and_keeps_published_addresses(
-    signed_in, client, org, owner, settings
-):
+    signed_in: Client, client: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
     """Before, every image sat in MEDIA_ROOT at stories/<org>/<name>, draft or not."""
     import importlib
     import shutil
@@ -290,7 +320,7 @@ def test_the_migration_moves_old_public_files_and_keeps_published_addresses(
     assert fetch(client, kept.image.url) == 404
 
 
-def test_link_card_images_are_stored_under_unguessable_names(org):
+def test_link_card_images_are_stored_under_unguessable_names(org: Organisation) -> None:
     from django.core.files.base import ContentFile
 
     from groundswell.stories.models import LinkCard
@@ -302,14 +332,15 @@ def test_link_card_images_are_stored_under_unguessable_names(org):
         names.append(card.image.name)
     assert names[0] != names[1]
     for name in names:
+        assert name
         folder = Path(name).parent
         assert folder.parent.as_posix() == f"stories/{org.pk}/cards"
         assert len(folder.name) >= 24
 
 
 def test_images_of_a_waiting_organisation_go_public_only_when_an_operator_approves_it(
-    client, charlie, settings
-):
+    client: Client, charlie: User, settings: Settings
+) -> None:
     from groundswell.accounts.models import User
     from groundswell.accounts.services import approve_organisation, create_organisation
     from groundswell.lib.images import process_image

@@ -2,9 +2,11 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.accounts.services import update_organisation
 from groundswell.audit.models import AuditEntry
 from groundswell.stories.models import Story
@@ -13,20 +15,20 @@ from groundswell.stories.workflow import State, available
 
 
 @pytest.fixture
-def strict(org, owner):
+def strict(org: Organisation, owner: Membership) -> Organisation:
     update_organisation(owner, {"approval_required": True})
     org.refresh_from_db()
     return org
 
 
 @pytest.fixture
-def published(strict, owner, bob):
+def published(strict: Organisation, owner: Membership, bob: User) -> Story:
     story = testing.make_story(testing.membership(bob, strict))
     change_state(owner, story, "publish")
     return story
 
 
-def audit_actions(story):
+def audit_actions(story: Story) -> list[str]:
     return list(
         AuditEntry.objects.filter(target_type="story", target_id=str(story.pk))
         .order_by("id")
@@ -34,7 +36,9 @@ def audit_actions(story):
     )
 
 
-def test_an_editor_cannot_change_a_published_storys_address(client, strict, published, bob):
+def test_an_editor_cannot_change_a_published_storys_address(
+    client: Client, strict: Organisation, published: Story, bob: User
+) -> None:
     editor = testing.membership(bob, strict)
     with pytest.raises(PermissionDenied, match="Only an owner can change it"):
         update_story(editor, published, {"slug": "somewhere-else"})
@@ -59,7 +63,9 @@ def test_an_editor_cannot_change_a_published_storys_address(client, strict, publ
     assert "story.update" not in audit_actions(published)
 
 
-def test_an_owner_can_change_a_published_storys_address_and_it_is_audited(strict, published, owner):
+def test_an_owner_can_change_a_published_storys_address_and_it_is_audited(
+    strict: Organisation, published: Story, owner: Membership
+) -> None:
     update_story(owner, published, {"slug": "river-at-first-light"})
     published.refresh_from_db()
     assert published.slug == "river-at-first-light" and published.state == State.PUBLISHED
@@ -67,7 +73,9 @@ def test_an_owner_can_change_a_published_storys_address_and_it_is_audited(strict
     assert entry.changes["slug"] == ["river-at-dawn", "river-at-first-light"]
 
 
-def test_an_editor_cannot_unpublish_when_approval_is_required(client, strict, published, bob):
+def test_an_editor_cannot_unpublish_when_approval_is_required(
+    client: Client, strict: Organisation, published: Story, bob: User
+) -> None:
     editor = testing.membership(bob, strict)
     with pytest.raises(PermissionDenied, match="only an owner can take approved or published"):
         change_state(editor, published, "unpublish")
@@ -83,7 +91,9 @@ def test_an_editor_cannot_unpublish_when_approval_is_required(client, strict, pu
     assert "story.unpublish" not in audit_actions(published)
 
 
-def test_an_editor_cannot_return_approved_work_to_draft(strict, owner, bob):
+def test_an_editor_cannot_return_approved_work_to_draft(
+    strict: Organisation, owner: Membership, bob: User
+) -> None:
     editor = testing.membership(bob, strict)
     story = testing.make_story(editor)
     change_state(editor, story, "submit")
@@ -93,7 +103,7 @@ def test_an_editor_cannot_return_approved_work_to_draft(strict, owner, bob):
     assert Story.objects.get(pk=story.pk).state == State.APPROVED
 
 
-def test_an_editor_may_still_withdraw_their_own_submission(strict, bob):
+def test_an_editor_may_still_withdraw_their_own_submission(strict: Organisation, bob: User) -> None:
     editor = testing.membership(bob, strict)
     story = testing.make_story(editor)
     change_state(editor, story, "submit")
@@ -101,13 +111,17 @@ def test_an_editor_may_still_withdraw_their_own_submission(strict, bob):
     assert Story.objects.get(pk=story.pk).state == State.DRAFT
 
 
-def test_an_owner_takes_content_down_and_it_is_audited(strict, published, owner):
+def test_an_owner_takes_content_down_and_it_is_audited(
+    strict: Organisation, published: Story, owner: Membership
+) -> None:
     change_state(owner, published, "unpublish")
     assert Story.objects.get(pk=published.pk).state == State.UNPUBLISHED
     assert audit_actions(published)[-1] == "story.unpublish"
 
 
-def test_without_an_approval_step_editors_still_unpublish_and_rename(org, editor):
+def test_without_an_approval_step_editors_still_unpublish_and_rename(
+    org: Organisation, editor: Membership
+) -> None:
     story = testing.make_story(editor)
     change_state(editor, story, "publish")
     update_story(editor, story, {"slug": "renamed"})

@@ -2,9 +2,11 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.accounts.services import update_organisation
 from groundswell.audit.models import AuditEntry
 from groundswell.stories.models import Story
@@ -13,21 +15,21 @@ from groundswell.stories.workflow import TRANSITIONS, State
 
 
 @pytest.fixture
-def strict(org, owner):
+def strict(org: Organisation, owner: Membership) -> Organisation:
     update_organisation(owner, {"approval_required": True})
     org.refresh_from_db()
     return org
 
 
-def public_status(client, story):
+def public_status(client: Client, story: Story) -> int:
     return client.get(
         reverse("stories:detail", args=[story.organisation.slug, story.slug])
     ).status_code
 
 
 def test_with_approval_required_an_editor_submits_and_only_an_owner_approves(
-    client, strict, owner, bob
-):
+    client: Client, strict: Organisation, owner: Membership, bob: User
+) -> None:
     editor = testing.membership(bob, strict)
     story = testing.make_story(editor)
     with pytest.raises(ValidationError, match="cannot be sent"):
@@ -53,7 +55,9 @@ def test_with_approval_required_an_editor_submits_and_only_an_owner_approves(
     assert actions == ["story.create", "story.submit", "story.approve", "story.publish"]
 
 
-def test_without_approval_an_editor_publishes_directly(client, org, editor):
+def test_without_approval_an_editor_publishes_directly(
+    client: Client, org: Organisation, editor: Membership
+) -> None:
     story = testing.make_story(editor)
     change_state(editor, story, "publish")
     story.refresh_from_db()
@@ -62,7 +66,9 @@ def test_without_approval_an_editor_publishes_directly(client, org, editor):
     assert public_status(client, story) == 200
 
 
-def test_illegal_transitions_get_a_clear_message_and_change_nothing(client, org, alice, owner):
+def test_illegal_transitions_get_a_clear_message_and_change_nothing(
+    client: Client, org: Organisation, alice: User, owner: Membership
+) -> None:
     story = testing.make_story(owner)
     client.force_login(alice)
     url = reverse("stories:staff_transition", args=[org.slug, story.pk])
@@ -74,7 +80,9 @@ def test_illegal_transitions_get_a_clear_message_and_change_nothing(client, org,
     assert story.state == State.DRAFT
 
 
-def test_editing_after_submission_sends_the_story_back_to_draft(strict, owner, bob):
+def test_editing_after_submission_sends_the_story_back_to_draft(
+    strict: Organisation, owner: Membership, bob: User
+) -> None:
     editor = testing.membership(bob, strict)
     story = testing.make_story(editor)
     change_state(editor, story, "submit")
@@ -87,7 +95,9 @@ def test_editing_after_submission_sends_the_story_back_to_draft(strict, owner, b
         change_state(editor, story, "publish")
 
 
-def test_an_editor_cannot_change_a_published_story_when_approval_is_required(strict, owner, bob):
+def test_an_editor_cannot_change_a_published_story_when_approval_is_required(
+    strict: Organisation, owner: Membership, bob: User
+) -> None:
     editor = testing.membership(bob, strict)
     story = testing.make_story(editor)
     change_state(owner, story, "publish")
@@ -101,7 +111,9 @@ def test_an_editor_cannot_change_a_published_story_when_approval_is_required(str
     assert story.title == "Changed by the owner"
 
 
-def test_every_content_edit_is_kept_as_a_revision(client, org, alice, owner):
+def test_every_content_edit_is_kept_as_a_revision(
+    client: Client, org: Organisation, alice: User, owner: Membership
+) -> None:
     story = testing.make_story(owner)
     update_story(owner, story, {"body": "Second version"})
     update_story(owner, story, {"title": "Third title"})
@@ -118,7 +130,9 @@ def test_every_content_edit_is_kept_as_a_revision(client, org, alice, owner):
     assert "Revision 2 by Alice Owner" in page.content.decode()
 
 
-def test_unpublish_takes_the_story_off_the_public_site(client, org, owner):
+def test_unpublish_takes_the_story_off_the_public_site(
+    client: Client, org: Organisation, owner: Membership
+) -> None:
     story = testing.make_story(owner)
     change_state(owner, story, "publish")
     change_state(owner, story, "unpublish")
@@ -127,13 +141,13 @@ def test_unpublish_takes_the_story_off_the_public_site(client, org, owner):
     assert public_status(client, story) == 200
 
 
-def test_the_transition_table_only_names_real_states():
+def test_the_transition_table_only_names_real_states() -> None:
     for transition in TRANSITIONS:
         assert transition.target in State.values
         assert transition.sources <= set(State.values)
 
 
-def test_a_stale_transition_is_refused(org, owner):
+def test_a_stale_transition_is_refused(org: Organisation, owner: Membership) -> None:
     story = testing.make_story(owner)
     stale = Story.objects.get(pk=story.pk)
     change_state(owner, story, "submit")
@@ -141,7 +155,9 @@ def test_a_stale_transition_is_refused(org, owner):
         change_state(owner, stale, "submit")
 
 
-def test_image_changes_by_an_editor_withdraw_approval_like_text_changes(strict, owner, bob):
+def test_image_changes_by_an_editor_withdraw_approval_like_text_changes(
+    strict: Organisation, owner: Membership, bob: User
+) -> None:
     from groundswell.lib.images import process_image
     from groundswell.stories.services import add_image, set_cover
 
@@ -165,7 +181,9 @@ def test_image_changes_by_an_editor_withdraw_approval_like_text_changes(strict, 
     assert story.images.count() == 2
 
 
-def test_publishing_editing_and_image_changes_go_out_to_the_fediverse(org, owner):
+def test_publishing_editing_and_image_changes_go_out_to_the_fediverse(
+    org: Organisation, owner: Membership
+) -> None:
     from groundswell.federation.models import OutboxActivity
     from groundswell.lib.images import process_image
     from groundswell.stories.services import add_image
