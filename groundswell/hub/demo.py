@@ -17,12 +17,14 @@ from PIL import Image, ImageDraw
 
 from groundswell.accounts.models import Membership, Organisation, Role, User
 from groundswell.accounts.services import create_organisation
+from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign
 from groundswell.lib.images import process_image
 from groundswell.stories.models import Story
 from groundswell.stories.services import add_image, change_state, create_story
+from groundswell.syndication.accounts import connect_local
 from groundswell.syndication.models import ChannelAccount, Network
-from groundswell.syndication.services import connect_local, default_text, schedule_post
+from groundswell.syndication.services import default_text, schedule_post
 
 PALETTES = [
     ((11, 95, 174), (120, 200, 240)),
@@ -261,7 +263,7 @@ LAST_NAMES = [
 CHANNELS = ["whatsapp", "email", "copy", "telegram", "facebook", "mastodon", "bluesky"]
 
 
-def seed_petitions(owner: Membership, campaigns: dict) -> None:
+def seed_petitions(owner: Membership, campaigns: dict[str, Campaign]) -> None:
     """Two petitions and a few hundred fictional signers in referral chains."""
     from groundswell.actions.services import (
         SignatureRequest,

@@ -4,44 +4,50 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from groundswell.accounts.models import Organisation
-from groundswell.hub.management.commands import demo as demo_command
 from groundswell.testing import run_periodic
 
 
 class FinishedProcess:
     returncode = 0
 
-    def __init__(self, args, env):
-        self.args, self.env = args, env
+    def __init__(self, args: list[str], env: dict[str, str] | None) -> None:
+        # The command always passes an environment; a missing one reads as empty.
+        self.args, self.env = args, env if env is not None else {}
 
-    def poll(self):
+    def poll(self) -> int:
         return 0
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> int:
         return 0
 
 
 @pytest.fixture
-def launched(monkeypatch):
-    started = []
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[FinishedProcess]:
+    started: list[FinishedProcess] = []
 
-    def popen(args, env=None, **kwargs):
+    def popen(
+        args: list[str], env: dict[str, str] | None = None, **kwargs: object
+    ) -> FinishedProcess:
         process = FinishedProcess(args, env)
         started.append(process)
         return process
 
-    monkeypatch.setattr(demo_command.subprocess, "Popen", popen)
+    # The command's own subprocess module is this one.
+    monkeypatch.setattr(subprocess, "Popen", popen)
     return started
 
 
-def run_demo(settings, *args):
+def run_demo(settings: Settings, *args: str) -> str:
     # Through the settings fixture, so what the command sets is undone after the test.
     settings.SITE_URL = settings.SITE_URL
     out = io.StringIO()
@@ -49,8 +55,8 @@ def run_demo(settings, *args):
     return out.getvalue()
 
 
-def test_settings_derive_the_site_url_from_port_unless_site_url_is_set(tmp_path):
-    def site_url(**env):
+def test_settings_derive_the_site_url_from_port_unless_site_url_is_set(tmp_path: Path) -> None:
+    def site_url(**env: str) -> list[str]:
         environment = {**os.environ, "GROUNDSWELL_DATA_DIR": str(tmp_path), **env}
         if "SITE_URL" not in env:
             environment.pop("SITE_URL", None)
@@ -73,8 +79,8 @@ def test_settings_derive_the_site_url_from_port_unless_site_url_is_set(tmp_path)
 
 
 def test_the_demo_on_port_8123_seeds_serves_and_prints_links_to_port_8123(
-    monkeypatch, settings, launched, db
-):
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, launched: list[FinishedProcess], db: None
+) -> None:
     monkeypatch.setenv("PORT", "8123")
     monkeypatch.delenv("SITE_URL", raising=False)
     printed = run_demo(settings)
@@ -96,8 +102,8 @@ def test_the_demo_on_port_8123_seeds_serves_and_prints_links_to_port_8123(
 
 
 def test_a_site_url_that_is_set_wins_and_the_listening_address_is_printed_too(
-    monkeypatch, settings, launched, db
-):
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, launched: list[FinishedProcess], db: None
+) -> None:
     monkeypatch.setenv("SITE_URL", "https://demo.example.org")
     settings.SITE_URL = "https://demo.example.org"
     printed = run_demo(settings, "--port", "8124", "--seed-only")
@@ -107,7 +113,9 @@ def test_a_site_url_that_is_set_wins_and_the_listening_address_is_printed_too(
     assert "running at https://demo.example.org/ (listening on http://127.0.0.1:8124/)" in printed
 
 
-def test_each_demo_person_signs_in_to_an_organisation_with_data_and_a_timeline(client, db):
+def test_each_demo_person_signs_in_to_an_organisation_with_data_and_a_timeline(
+    client: Client, db: None
+) -> None:
     from groundswell.hub import demo
     from groundswell.syndication.models import ChannelAccount, ScheduledPost
 

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.supporters.models import Supporter
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
@@ -52,7 +53,7 @@ junk_text = st.sampled_from(
 ) | st.text(max_size=30)
 
 
-def _patterns(resolvers=None, prefix: str = "") -> list[str]:
+def _patterns(resolvers: URLResolver | None = None, prefix: str = "") -> list[str]:
     found: list[str] = []
     for entry in (resolvers or get_resolver()).url_patterns:
         route = prefix + str(entry.pattern)
@@ -66,7 +67,7 @@ def _patterns(resolvers=None, prefix: str = "") -> list[str]:
 ROUTES = sorted(set(_patterns()))
 
 
-def _fill(route: str, draw, real: dict[str, str]) -> str:
+def _fill(route: str, draw: st.DrawFn, real: dict[str, str]) -> str:
     def value(match: re.Match[str]) -> str:
         name = match["name"]
         if name in real and draw(st.booleans()):
@@ -80,7 +81,7 @@ def _fill(route: str, draw, real: dict[str, str]) -> str:
 
 
 @st.composite
-def requests(draw, real: dict[str, str]):
+def requests(draw: st.DrawFn, real: dict[str, str]) -> tuple[str, str, str]:
     path = _fill(draw(st.sampled_from(ROUTES)), draw, real)
     names = draw(st.lists(st.sampled_from(QUERY_NAMES), max_size=3))
     query = [(name, draw(junk_text)) for name in names]
@@ -89,7 +90,7 @@ def requests(draw, real: dict[str, str]):
 
 
 @pytest.fixture
-def cast(owner, charlie):
+def cast(owner: Membership, charlie: User) -> dict[str, str]:
     campaign = testing.make_campaign(owner)
     petition = testing.make_petition(owner, campaign)
     story = testing.make_story(owner, campaign=campaign)
@@ -114,7 +115,9 @@ def cast(owner, charlie):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data(), signed_in=st.booleans())
-def test_no_url_answers_junk_with_a_server_error(alice, cast, data, signed_in):
+def test_no_url_answers_junk_with_a_server_error(
+    alice: User, cast: dict[str, str], data: st.DataObject, signed_in: bool
+) -> None:
     path, query, method = data.draw(requests(cast))
     client = Client(raise_request_exception=False)
     if signed_in:
@@ -133,7 +136,9 @@ def _quoted(text: str) -> str:
 
 
 @pytest.mark.parametrize("junk", SWEEP, ids=repr)
-def test_every_url_answers_each_kind_of_junk_without_a_server_error(client, alice, cast, junk):
+def test_every_url_answers_each_kind_of_junk_without_a_server_error(
+    client: Client, alice: User, cast: dict[str, str], junk: str
+) -> None:
     """The same junk everywhere at once: in each parameter the page does not look up
     (and then in every one), and under every query name, signed in as alice."""
     client.force_login(alice)
@@ -141,12 +146,11 @@ def test_every_url_answers_each_kind_of_junk_without_a_server_error(client, alic
     failures = []
     for route in ROUTES:
         for keep_real in (True, False):
-            path = "/" + PARAMETER.sub(
-                lambda m, real=keep_real: (
-                    cast[m["name"]] if real and m["name"] in cast else _quoted(junk)
-                ),
-                route,
-            )
+
+            def fill(m: re.Match[str], real: bool = keep_real) -> str:
+                return cast[m["name"]] if real and m["name"] in cast else _quoted(junk)
+
+            path = "/" + PARAMETER.sub(fill, route)
             for method in ("GET", "POST"):
                 url = f"{path}?{query}"
                 response = client.get(url) if method == "GET" else client.post(url, {})
@@ -159,7 +163,9 @@ def test_every_url_answers_each_kind_of_junk_without_a_server_error(client, alic
 @pytest.mark.parametrize(
     "path", ["/%E4%B8%AD/", "/o/%E4%B8%AD/", "/staff/%E4%B8%AD/", "/o/alices/stories/%E4%B8%AD/"]
 )
-def test_non_latin_paths_are_not_found_through_the_whole_wsgi_stack(db, org, path):
+def test_non_latin_paths_are_not_found_through_the_whole_wsgi_stack(
+    db: None, org: Organisation, path: str
+) -> None:
     """Through the application granian runs (the page-copy front included), with the path
     as a WSGI server hands it over: the raw bytes decoded as Latin-1."""
     from urllib.parse import unquote_to_bytes
@@ -170,7 +176,10 @@ def test_non_latin_paths_are_not_found_through_the_whole_wsgi_stack(db, org, pat
 
     raw = unquote_to_bytes(path).decode("latin-1")
     for _ in range(2):  # the second time the front has a copy of something to look up
-        environ = RequestFactory()._base_environ(PATH_INFO=raw, REQUEST_METHOD="GET")
+        # A private method, absent from django-stubs: the environ a WSGI server hands over.
+        environ = RequestFactory()._base_environ(  # type: ignore[attr-defined]
+            PATH_INFO=raw, REQUEST_METHOD="GET"
+        )
         seen: list[str] = []
         body = b"".join(application(environ, lambda status, *a, seen=seen: seen.append(status)))
         assert seen[0].startswith("404"), seen

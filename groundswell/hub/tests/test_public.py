@@ -5,16 +5,20 @@ import feedparser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation
+from groundswell.campaigns.models import Campaign
 from groundswell.lib.images import process_image
+from groundswell.stories.models import Story
 from groundswell.stories.services import add_image, change_state
 
 
 @pytest.fixture
-def published(org, owner):
+def published(org: Organisation, owner: Membership) -> tuple[Campaign, list[Story]]:
     campaign = testing.make_campaign(owner)
     stories = []
     for n in range(3):
@@ -29,14 +33,18 @@ def published(org, owner):
     return campaign, stories
 
 
-def test_the_organisation_home_lists_live_campaigns_and_published_stories(client, org, published):
+def test_the_organisation_home_lists_live_campaigns_and_published_stories(
+    client: Client, org: Organisation, published: tuple[Campaign, list[Story]]
+) -> None:
     html = client.get(reverse("hub:organisation", args=[org.slug])).content.decode()
     assert "Clean Rivers Now" in html
     assert all(f"Story number {n}" in html for n in range(3))
     assert "Not yet public" not in html
 
 
-def test_public_pages_use_a_fixed_number_of_queries(client, org, published, owner):
+def test_public_pages_use_a_fixed_number_of_queries(
+    client: Client, org: Organisation, published: tuple[Campaign, list[Story]], owner: Membership
+) -> None:
     url = reverse("hub:organisation", args=[org.slug])
     client.get(url)
     with CaptureQueriesContext(connection) as few:
@@ -49,7 +57,9 @@ def test_public_pages_use_a_fixed_number_of_queries(client, org, published, owne
     assert len(many) == len(few) <= 6
 
 
-def test_pages_carry_link_preview_meta_and_feed_autodiscovery(client, org, published):
+def test_pages_carry_link_preview_meta_and_feed_autodiscovery(
+    client: Client, org: Organisation, published: tuple[Campaign, list[Story]]
+) -> None:
     story = published[1][0]
     html = client.get(story.get_absolute_url()).content.decode()
     assert '<meta property="og:title" content="Story number 0">' in html
@@ -68,7 +78,9 @@ def test_pages_carry_link_preview_meta_and_feed_autodiscovery(client, org, publi
     assert f'href="/o/{org.slug}/campaigns/clean-rivers/feed.rss"' in campaign_html
 
 
-def test_public_pages_are_light_and_need_no_javascript(client, org, published):
+def test_public_pages_are_light_and_need_no_javascript(
+    client: Client, org: Organisation, published: tuple[Campaign, list[Story]]
+) -> None:
     for url in [
         "/",
         reverse("hub:organisation", args=[org.slug]),
@@ -82,7 +94,9 @@ def test_public_pages_are_light_and_need_no_javascript(client, org, published):
 
 
 @pytest.mark.parametrize("kind", ["rss", "atom"])
-def test_xml_feeds_parse_and_list_only_published_stories(client, org, published, kind):
+def test_xml_feeds_parse_and_list_only_published_stories(
+    client: Client, org: Organisation, published: tuple[Campaign, list[Story]], kind: str
+) -> None:
     response = client.get(reverse(f"hub:feed_{kind}", args=[org.slug]))
     assert response.status_code == 200
     ElementTree.fromstring(response.content)  # well-formed XML
@@ -99,7 +113,9 @@ def test_xml_feeds_parse_and_list_only_published_stories(client, org, published,
     assert any(link.get("rel") == "enclosure" for link in entry.links)
 
 
-def test_campaign_feeds_list_only_that_campaigns_stories(client, org, published):
+def test_campaign_feeds_list_only_that_campaigns_stories(
+    client: Client, org: Organisation, published: tuple[Campaign, list[Story]]
+) -> None:
     response = client.get(reverse("hub:campaign_feed_atom", args=[org.slug, "clean-rivers"]))
     parsed = feedparser.parse(response.content)
     assert [e.title for e in parsed.entries] == ["Story number 2", "Story number 1"]
@@ -107,7 +123,9 @@ def test_campaign_feeds_list_only_that_campaigns_stories(client, org, published)
     assert [item["title"] for item in data["items"]] == ["Story number 2", "Story number 1"]
 
 
-def test_json_feed_follows_version_1_1(client, org, published):
+def test_json_feed_follows_version_1_1(
+    client: Client, org: Organisation, published: tuple[Campaign, list[Story]]
+) -> None:
     response = client.get(reverse("hub:feed_json", args=[org.slug]))
     assert response["Content-Type"] == "application/feed+json"
     data = json.loads(response.content)
@@ -124,25 +142,29 @@ def test_json_feed_follows_version_1_1(client, org, published):
         assert item["authors"] == [{"name": "Alice Owner"}]
 
 
-def test_feeds_of_unknown_organisations_and_draft_campaigns_are_404(client, org, owner):
+def test_feeds_of_unknown_organisations_and_draft_campaigns_are_404(
+    client: Client, org: Organisation, owner: Membership
+) -> None:
     testing.make_campaign(owner, slug="hidden", status="draft")
     assert client.get("/o/nobody/feed.rss").status_code == 404
     assert client.get("/o/nobody/feed.json").status_code == 404
     assert client.get(f"/o/{org.slug}/campaigns/hidden/feed.atom").status_code == 404
 
 
-def test_the_sitemap_lists_public_pages_only(client, org, published):
+def test_the_sitemap_lists_public_pages_only(
+    client: Client, org: Organisation, published: tuple[Campaign, list[Story]]
+) -> None:
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     tree = ElementTree.fromstring(response.content)
     namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-    locations = {node.text for node in tree.iter(f"{namespace}loc")}
+    locations = {node.text or "" for node in tree.iter(f"{namespace}loc")}
     assert "http://testserver/o/alices/stories/story-1/" in locations
     assert "http://testserver/o/alices/campaigns/clean-rivers/" in locations
     assert not any("secret-draft" in location for location in locations)
 
 
-def test_the_language_switcher_works_without_javascript(client, org):
+def test_the_language_switcher_works_without_javascript(client: Client, org: Organisation) -> None:
     html = client.get(reverse("hub:organisation", args=[org.slug])).content.decode()
     assert 'action="/i18n/setlang/"' in html
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/o/alices/"})
