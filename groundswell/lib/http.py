@@ -310,7 +310,7 @@ def _client(**options: Any) -> httpx.Client:
     transport = httpx.HTTPTransport(trust_env=False)
     # httpx has no public way to give its connection pool a network backend: ours is set on
     # the pool httpx built (httpcore reads it only when it opens a connection).
-    transport._pool._network_backend = _PinnedBackend()  # type: ignore[attr-defined]
+    transport._pool._network_backend = _PinnedBackend()
     return httpx.Client(transport=transport, follow_redirects=False, trust_env=False, **options)
 
 

@@ -20,8 +20,8 @@ SMALL_WIDTH = 640
 
 @dataclass
 class ProcessedImage:
-    large: ContentFile
-    small: ContentFile
+    large: ContentFile[bytes]
+    small: ContentFile[bytes]
     width: int
     height: int
 
@@ -48,7 +48,7 @@ def _pixels_only(image: Image.Image) -> Image.Image:
     return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
-def _encode(image: Image.Image, width: int, name: str) -> ContentFile:
+def _encode(image: Image.Image, width: int, name: str) -> ContentFile[bytes]:
     copy = image.copy()
     if copy.width > width:
         copy.thumbnail((width, width * 4))

@@ -1,11 +1,13 @@
+import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from groundswell.accounts.models import Organisation
 from groundswell.lib.bulk import prepare_insert
 from groundswell.supporters.models import Supporter
 
 
-def test_a_prepared_insert_touches_the_database_only_when_it_runs(org):
+def test_a_prepared_insert_touches_the_database_only_when_it_runs(org: Organisation) -> None:
     people = [
         Supporter(organisation=org, email=f"p{n}@example.net", email_key=f"p{n}@example.net")
         for n in range(3)
@@ -23,7 +25,9 @@ def test_a_prepared_insert_touches_the_database_only_when_it_runs(org):
     assert all(not person._state.adding for person in people)
 
 
-def test_rows_beyond_the_databases_parameter_limit_go_in_several_statements(org, monkeypatch):
+def test_rows_beyond_the_databases_parameter_limit_go_in_several_statements(
+    org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
     people = [
         Supporter(organisation=org, email=f"q{n}@example.net", email_key=f"q{n}@example.net")

@@ -1,11 +1,16 @@
 import gzip
+from typing import NoReturn
 
 import pytest
+from pytest_django.fixtures import Settings
 
+from groundswell import testing
 from groundswell.lib import http
 
 
-def test_it_fetches_from_a_loopback_server_when_tests_allow_it(web_server):
+def test_it_fetches_from_a_loopback_server_when_tests_allow_it(
+    web_server: testing.LocalWebServer,
+) -> None:
     web_server.routes["/hello"] = (200, {"Content-Type": "text/plain"}, b"hi")
     response = http.get(web_server.url("/hello"))
     assert (response.status, response.content) == (200, b"hi")
@@ -24,31 +29,35 @@ def test_it_fetches_from_a_loopback_server_when_tests_allow_it(web_server):
         "http://100.64.0.1/",
     ],
 )
-def test_private_and_special_addresses_are_refused_before_connecting(url):
+def test_private_and_special_addresses_are_refused_before_connecting(url: str) -> None:
     with pytest.raises(http.BlockedAddress):
         http.get(url)
 
 
-def test_loopback_is_refused_unless_allowed(web_server, settings):
+def test_loopback_is_refused_unless_allowed(
+    web_server: testing.LocalWebServer, settings: Settings
+) -> None:
     settings.HTTP_ALLOW_LOOPBACK = False
     with pytest.raises(http.BlockedAddress):
         http.get(web_server.url("/"))
     assert web_server.requests == []
 
 
-def test_a_redirect_to_a_private_address_is_refused(web_server):
+def test_a_redirect_to_a_private_address_is_refused(web_server: testing.LocalWebServer) -> None:
     web_server.routes["/go"] = (302, {"Location": "http://10.0.0.1/secret"}, b"")
     with pytest.raises(http.BlockedAddress):
         http.get(web_server.url("/go"))
 
 
-def test_redirects_are_followed_a_few_times_only(web_server):
+def test_redirects_are_followed_a_few_times_only(web_server: testing.LocalWebServer) -> None:
     web_server.routes["/loop"] = (302, {"Location": "/loop"}, b"")
     with pytest.raises(http.FetchError, match="too many redirects"):
         http.get(web_server.url("/loop"))
 
 
-def test_bodies_over_the_limit_are_refused_even_when_compressed(web_server):
+def test_bodies_over_the_limit_are_refused_even_when_compressed(
+    web_server: testing.LocalWebServer,
+) -> None:
     web_server.routes["/big"] = (200, {}, b"x" * 5000)
     with pytest.raises(http.FetchError, match="larger than allowed"):
         http.get(web_server.url("/big"), max_bytes=1000)
@@ -59,7 +68,7 @@ def test_bodies_over_the_limit_are_refused_even_when_compressed(web_server):
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "http://"])
-def test_only_http_urls_are_fetched(url):
+def test_only_http_urls_are_fetched(url: str) -> None:
     with pytest.raises(http.FetchError):
         http.get(url)
 
@@ -68,13 +77,13 @@ def test_only_http_urls_are_fetched(url):
 
 
 @pytest.fixture
-def no_dns(monkeypatch):
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every getaddrinfo call is recorded and fails, so a lookup cannot go unnoticed."""
     import socket
 
     asked: list[str] = []
 
-    def getaddrinfo(host, *args, **kwargs):
+    def getaddrinfo(host: str, *args: object, **kwargs: object) -> NoReturn:
         asked.append(host)
         raise socket.gaierror("no DNS in this test")
 
@@ -100,7 +109,9 @@ def no_dns(monkeypatch):
         "https://metadata.google.internal/",
     ],
 )
-def test_the_shape_check_refuses_local_addresses_and_names_without_a_lookup(url, no_dns, settings):
+def test_the_shape_check_refuses_local_addresses_and_names_without_a_lookup(
+    url: str, no_dns: list[str], settings: Settings
+) -> None:
     settings.HTTP_ALLOW_LOOPBACK = False
     with pytest.raises(http.BlockedAddress):
         http.check_url_shape(url)
@@ -116,20 +127,26 @@ def test_the_shape_check_refuses_local_addresses_and_names_without_a_lookup(url,
         ("http://example.org:port/", "invalid port"),
     ],
 )
-def test_the_shape_check_refuses_what_cannot_be_fetched(url, message, no_dns):
+def test_the_shape_check_refuses_what_cannot_be_fetched(
+    url: str, message: str, no_dns: list[str]
+) -> None:
     with pytest.raises(http.FetchError, match=message):
         http.check_url_shape(url)
     assert no_dns == []
 
 
-def test_the_shape_check_lets_a_public_name_through_without_resolving_it(no_dns, settings):
+def test_the_shape_check_lets_a_public_name_through_without_resolving_it(
+    no_dns: list[str], settings: Settings
+) -> None:
     settings.HTTP_ALLOW_LOOPBACK = False
     for url in ["https://example.org/a", "http://cafe.be:8080/", "https://local.example.org/"]:
         assert http.check_url_shape(url)[0] == url.split("/")[2].split(":")[0]
     assert no_dns == []
 
 
-def test_the_shape_check_follows_the_loopback_setting(no_dns, settings):
+def test_the_shape_check_follows_the_loopback_setting(
+    no_dns: list[str], settings: Settings
+) -> None:
     settings.HTTP_ALLOW_LOOPBACK = True
     assert http.check_url_shape("http://127.0.0.1:8000/") == ("127.0.0.1", 8000)
     assert http.check_url_shape("http://localhost/") == ("localhost", 80)

@@ -6,9 +6,15 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
+from pytest_django.fixtures import Settings
 
+from groundswell import testing
 from groundswell.lib import http
 
 
@@ -53,10 +59,10 @@ class TricklingServer:
 
 
 @pytest.fixture
-def trickler():
+def trickler() -> Iterator[Callable[..., TricklingServer]]:
     servers: list[TricklingServer] = []
 
-    def start(**options):
+    def start(**options: Any) -> TricklingServer:
         server = TricklingServer(**options)
         servers.append(server)
         return server
@@ -69,7 +75,9 @@ def trickler():
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10000\r\n\r\n"
 
 
-def test_a_body_trickled_a_byte_at_a_time_fails_at_the_deadline(trickler, settings):
+def test_a_body_trickled_a_byte_at_a_time_fails_at_the_deadline(
+    trickler: Callable[..., TricklingServer], settings: Settings
+) -> None:
     # Every single read is fast (one byte every 50 ms, far under the 10 s read timeout): only a
     # deadline on the whole request can stop this.
     server = trickler(head=HEAD, pause=0.05)
@@ -80,7 +88,9 @@ def test_a_body_trickled_a_byte_at_a_time_fails_at_the_deadline(trickler, settin
     assert 0.9 <= elapsed < 1.5
 
 
-def test_headers_trickled_a_byte_at_a_time_fail_at_the_deadline(trickler, settings):
+def test_headers_trickled_a_byte_at_a_time_fail_at_the_deadline(
+    trickler: Callable[..., TricklingServer], settings: Settings
+) -> None:
     settings.HTTP_DEADLINE_SECONDS = 1
     server = trickler(head=HEAD, pause=0.2)
     started = time.monotonic()
@@ -89,7 +99,9 @@ def test_headers_trickled_a_byte_at_a_time_fail_at_the_deadline(trickler, settin
     assert time.monotonic() - started < 1.5
 
 
-def test_a_trickled_answer_to_a_post_fails_at_the_deadline(trickler):
+def test_a_trickled_answer_to_a_post_fails_at_the_deadline(
+    trickler: Callable[..., TricklingServer],
+) -> None:
     server = trickler(head=HEAD, pause=0.05)
     started = time.monotonic()
     with pytest.raises(http.FetchError, match="time allowed"):
@@ -97,7 +109,9 @@ def test_a_trickled_answer_to_a_post_fails_at_the_deadline(trickler):
     assert time.monotonic() - started < 1.5
 
 
-def test_the_deadline_covers_every_redirect_together(web_server, trickler):
+def test_the_deadline_covers_every_redirect_together(
+    web_server: testing.LocalWebServer, trickler: Callable[..., TricklingServer]
+) -> None:
     slow = trickler(head=HEAD, pause=0.05)
     web_server.routes["/go"] = (302, {"Location": slow.url("/slow")}, b"")
     started = time.monotonic()
@@ -106,7 +120,7 @@ def test_the_deadline_covers_every_redirect_together(web_server, trickler):
     assert time.monotonic() - started < 1.5
 
 
-def test_a_fast_answer_is_not_affected_by_the_deadline(web_server):
+def test_a_fast_answer_is_not_affected_by_the_deadline(web_server: testing.LocalWebServer) -> None:
     web_server.routes["/quick"] = (200, {}, b"hello")
     assert http.get(web_server.url("/quick"), deadline=1.0).content == b"hello"
 
@@ -117,12 +131,12 @@ def test_a_fast_answer_is_not_affected_by_the_deadline(web_server):
 class Resolver:
     """A DNS that answers `answers` in turn, the last one ever after (as a rebinding attack)."""
 
-    def __init__(self, monkeypatch, *answers: str) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *answers: str) -> None:
         self.answers = list(answers)
         self.asked: list[str] = []
         real = socket.getaddrinfo
 
-        def getaddrinfo(host, port, *args, **kwargs):
+        def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
             if host != "rebind.test":
                 return real(host, port, *args, **kwargs)
             self.asked.append(host)
@@ -132,12 +146,15 @@ class Resolver:
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
-def test_it_connects_to_the_address_it_checked_and_keeps_the_host_name(web_server, monkeypatch):
+def test_it_connects_to_the_address_it_checked_and_keeps_the_host_name(
+    web_server: testing.LocalWebServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[str] = []
     handler = web_server.server.RequestHandlerClass
-    answer = handler.do_GET
+    # The stubs see a handler factory; the test server's handler class defines do_GET.
+    answer = handler.do_GET  # type: ignore[attr-defined]
 
-    def do_get(self):
+    def do_get(self: BaseHTTPRequestHandler) -> None:
         seen.append(self.headers["Host"])
         answer(self)
 
@@ -153,7 +170,9 @@ def test_it_connects_to_the_address_it_checked_and_keeps_the_host_name(web_serve
     assert seen == [f"rebind.test:{port}"]
 
 
-def test_a_host_that_turns_to_loopback_is_never_connected_to(web_server, monkeypatch, settings):
+def test_a_host_that_turns_to_loopback_is_never_connected_to(
+    web_server: testing.LocalWebServer, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
     settings.HTTP_ALLOW_LOOPBACK = False
     Resolver(monkeypatch, "127.0.0.1")
     port = web_server.server.server_address[1]
@@ -164,10 +183,10 @@ def test_a_host_that_turns_to_loopback_is_never_connected_to(web_server, monkeyp
     assert web_server.requests == []
 
 
-def test_a_slow_dns_answer_is_bounded_by_the_deadline(monkeypatch):
+def test_a_slow_dns_answer_is_bounded_by_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
 
-    def getaddrinfo(*args, **kwargs):
+    def getaddrinfo(*args: object, **kwargs: object) -> NoReturn:
         release.wait(5)
         raise socket.gaierror("late")
 
@@ -181,11 +200,13 @@ def test_a_slow_dns_answer_is_bounded_by_the_deadline(monkeypatch):
         release.set()
 
 
-def test_checking_an_address_gives_up_on_a_slow_dns_server(monkeypatch, settings):
+def test_checking_an_address_gives_up_on_a_slow_dns_server(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
     settings.HTTP_TIMEOUT_SECONDS = 0.5
     release = threading.Event()
 
-    def getaddrinfo(*args, **kwargs):
+    def getaddrinfo(*args: object, **kwargs: object) -> NoReturn:
         release.wait(5)
         raise socket.gaierror("late")
 
@@ -199,7 +220,7 @@ def test_checking_an_address_gives_up_on_a_slow_dns_server(monkeypatch, settings
         release.set()
 
 
-def _self_signed(tmp_path):
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     import datetime
 
     from cryptography import x509
@@ -232,7 +253,9 @@ def _self_signed(tmp_path):
     return cert_file, key_file
 
 
-def test_tls_to_the_pinned_address_still_names_the_host(monkeypatch, tmp_path):
+def test_tls_to_the_pinned_address_still_names_the_host(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import ssl
 
     cert_file, key_file = _self_signed(tmp_path)
@@ -243,7 +266,7 @@ def test_tls_to_the_pinned_address_still_names_the_host(monkeypatch, tmp_path):
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
-    def serve():
+    def serve() -> None:
         connection, _ = listener.accept()
         # Our client refuses the self-signed certificate, as it should: the handshake fails.
         with connection, contextlib.suppress(ssl.SSLError, OSError):

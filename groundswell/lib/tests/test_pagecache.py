@@ -1,12 +1,23 @@
+import time
+from collections.abc import Iterable
+from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from pytest_django.fixtures import Settings
 
+from groundswell.accounts.models import User
+from groundswell.actions.models import Petition
 from groundswell.actions.services import recount
 from groundswell.lib import pagecache
 
 
-def test_anonymous_readers_share_one_copy_with_their_own_referral(client, petition):
+def test_anonymous_readers_share_one_copy_with_their_own_referral(
+    client: Client, petition: Petition
+) -> None:
     url = petition.campaign.get_absolute_url()
     client.get(url)
     with CaptureQueriesContext(connection) as queries:
@@ -24,7 +35,9 @@ def test_anonymous_readers_share_one_copy_with_their_own_referral(client, petiti
     assert 'name="ref" value=""' in plain  # nobody else's referral leaks into the copy
 
 
-def test_signed_in_staff_always_get_a_fresh_page(client, alice, petition):
+def test_signed_in_staff_always_get_a_fresh_page(
+    client: Client, alice: User, petition: Petition
+) -> None:
     url = petition.campaign.get_absolute_url()
     client.force_login(alice)
     client.get(url)
@@ -34,15 +47,17 @@ def test_signed_in_staff_always_get_a_fresh_page(client, alice, petition):
     assert "Staff area" in html
 
 
-def test_the_count_on_the_copy_is_at_most_a_few_seconds_old(client, petition, monkeypatch):
+def test_the_count_on_the_copy_is_at_most_a_few_seconds_old(
+    client: Client, petition: Petition, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = petition.campaign.get_absolute_url()
     assert "<strong>0</strong> confirmed" in client.get(url).content.decode()
     from groundswell.actions.models import PetitionTally
 
     PetitionTally.objects.filter(petition=petition).update(confirmed=7)
     assert "<strong>0</strong> confirmed" in client.get(url).content.decode()  # the copy
-    now = pagecache.time.monotonic()
-    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now + pagecache.SECONDS + 0.1)
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + pagecache.SECONDS + 0.1)
     assert "<strong>7</strong> confirmed" in client.get(url).content.decode()
     recount(petition.pk)
 
@@ -50,25 +65,25 @@ def test_the_count_on_the_copy_is_at_most_a_few_seconds_old(client, petition, mo
 class Wsgi:
     """Calls the real WSGI stack through pagecache.front, counting what reached Django."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from django.core.handlers.wsgi import WSGIHandler
 
         self.inner = WSGIHandler()
         self.reached_django = 0
 
-        def counted(environ, start_response):
+        def counted(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             self.reached_django += 1
             return self.inner(environ, start_response)
 
         self.app = pagecache.front(counted)
 
-    def get(self, path, **headers):
+    def get(self, path: str, **headers: Any) -> tuple[int, list[tuple[str, str]], str]:
         from django.core.signals import request_started
         from django.db import close_old_connections
         from django.test import RequestFactory
 
         environ = RequestFactory().get(path, **headers).environ
-        replies = []
+        replies: list[tuple[str, list[tuple[str, str]]]] = []
         # As Django's test client does: keep the test's database connection open.
         request_started.disconnect(close_old_connections)
         try:
@@ -79,11 +94,13 @@ class Wsgi:
         return int(status.split()[0]), headers_list, body.decode()
 
 
-def header(headers, name):
+def header(headers: list[tuple[str, str]], name: str) -> list[str]:
     return [v for k, v in headers if k.lower() == name.lower()]
 
 
-def test_the_wsgi_front_answers_later_readers_before_django_with_the_same_headers(petition):
+def test_the_wsgi_front_answers_later_readers_before_django_with_the_same_headers(
+    petition: Petition,
+) -> None:
     wsgi = Wsgi()
     url = petition.campaign.get_absolute_url()
     status, first, _html = wsgi.get(url)
@@ -102,7 +119,9 @@ def test_the_wsgi_front_answers_later_readers_before_django_with_the_same_header
     assert 'name="ref" value=""' in plain_html and not header(plain, "Set-Cookie")
 
 
-def test_the_wsgi_front_leaves_staff_other_hosts_and_stale_copies_to_django(petition, monkeypatch):
+def test_the_wsgi_front_leaves_staff_other_hosts_and_stale_copies_to_django(
+    petition: Petition, monkeypatch: pytest.MonkeyPatch
+) -> None:
     wsgi = Wsgi()
     url = petition.campaign.get_absolute_url()
     wsgi.get(url)
@@ -110,13 +129,13 @@ def test_the_wsgi_front_leaves_staff_other_hosts_and_stale_copies_to_django(peti
     assert wsgi.reached_django == 2
     status, _headers, _html = wsgi.get(url, HTTP_HOST="evil.example")
     assert status == 400 and wsgi.reached_django == 3  # Django still checks the host
-    now = pagecache.time.monotonic()
-    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now + pagecache.SECONDS + 0.1)
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + pagecache.SECONDS + 0.1)
     wsgi.get(url)
     assert wsgi.reached_django == 4
 
 
-def test_the_wsgi_front_keeps_one_copy_per_language(petition, settings):
+def test_the_wsgi_front_keeps_one_copy_per_language(petition: Petition, settings: Settings) -> None:
     settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
     wsgi = Wsgi()
     url = petition.campaign.get_absolute_url()
@@ -128,7 +147,9 @@ def test_the_wsgi_front_keeps_one_copy_per_language(petition, settings):
     assert header(headers, "Content-Language") == ["fr"] and wsgi.reached_django == 2
 
 
-def test_the_shared_copy_carries_no_readers_referral_anywhere(client, petition):
+def test_the_shared_copy_carries_no_readers_referral_anywhere(
+    client: Client, petition: Petition
+) -> None:
     url = petition.campaign.get_absolute_url()
     mine = client.get(url + "?ref=alicetoken&ch=whatsapp").content.decode()
     assert 'name="ref" value="alicetoken"' in mine  # the reader's own page has it
@@ -136,7 +157,7 @@ def test_the_shared_copy_carries_no_readers_referral_anywhere(client, petition):
     assert "alicetoken" not in theirs  # not even in the language form's way back
 
 
-def test_malformed_requests_get_djangos_answer_not_a_crash(petition):
+def test_malformed_requests_get_djangos_answer_not_a_crash(petition: Petition) -> None:
     wsgi = Wsgi()
     url = petition.campaign.get_absolute_url()
     wsgi.get(url)
@@ -153,7 +174,7 @@ ACTIVITYPUB_ACCEPTS = [
 ]
 
 
-def test_a_request_that_prefers_json_is_never_answered_from_the_copy(petition):
+def test_a_request_that_prefers_json_is_never_answered_from_the_copy(petition: Petition) -> None:
     wsgi = Wsgi()
     url = petition.campaign.get_absolute_url()
     _status, first, _html = wsgi.get(url)
@@ -170,7 +191,9 @@ def test_a_request_that_prefers_json_is_never_answered_from_the_copy(petition):
         assert "Accept" in [v.strip() for v in header(headers, "Vary")[0].split(",")]
 
 
-def test_the_copy_inside_django_says_it_varies_on_accept(client, petition):
+def test_the_copy_inside_django_says_it_varies_on_accept(
+    client: Client, petition: Petition
+) -> None:
     url = petition.campaign.get_absolute_url()
     client.get(url)
     response = client.get(url)

@@ -4,33 +4,42 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
 
 import pytest
+import redis
 from django.core.cache import cache
-from django.test import RequestFactory
+from django.core.handlers.wsgi import WSGIRequest
+from django.test import Client, RequestFactory
 from django_tasks_db.models import DBTaskResult
+from pytest_django.fixtures import Settings
 
 from groundswell import testing
-from groundswell.actions.models import Signature
+from groundswell.accounts.models import Membership
+from groundswell.actions.models import Petition, Signature
 from groundswell.lib import ratelimit, tasks
 from groundswell.lib.addresses import client_address, client_network
 from groundswell.lib.models import RateCount
 from groundswell.lib.periodic import keep_one_waiting
+from groundswell.testing import TestResponse
 
 
-def request(remote="203.0.113.9", forwarded=None):
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+def request(remote: str = "203.0.113.9", forwarded: str | None = None) -> WSGIRequest:
+    headers: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
     return RequestFactory().get("/", REMOTE_ADDR=remote, **headers)
 
 
-def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(settings):
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(settings: Settings) -> None:
     settings.TRUSTED_PROXIES = []
     assert client_address(request("203.0.113.9", "198.51.100.1")) == "203.0.113.9"
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     assert client_address(request("203.0.113.9", "198.51.100.1")) == "203.0.113.9"
 
 
-def test_behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_client(settings):
+def test_behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_client(
+    settings: Settings,
+) -> None:
     settings.TRUSTED_PROXIES = ["10.0.0.0/8", "192.0.2.1"]
     # The client made up the first entry; our proxies appended the rest.
     chain = "1.2.3.4, 198.51.100.7, 192.0.2.1"
@@ -43,7 +52,7 @@ def test_behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_client(s
     assert client_address(request("10.1.2.3", "198.51.100.7, junk")) == "10.1.2.3"
 
 
-def test_ipv6_clients_are_counted_per_64(settings):
+def test_ipv6_clients_are_counted_per_64(settings: Settings) -> None:
     settings.TRUSTED_PROXIES = []
     one = client_network(request("2001:db8:1:2::10"))
     assert one == client_network(request("2001:db8:1:2:ffff::1")) == "2001:db8:1:2::/64"
@@ -52,7 +61,7 @@ def test_ipv6_clients_are_counted_per_64(settings):
     assert client_network(request("203.0.113.9")) == "203.0.113.9"
 
 
-def test_a_bad_trusted_proxies_value_stops_the_process_with_its_name():
+def test_a_bad_trusted_proxies_value_stops_the_process_with_its_name() -> None:
     env = {**os.environ, "TRUSTED_PROXIES": "10.0.0.0/8, 10.0.0.300"}
     result = subprocess.run(
         [sys.executable, "-c", "import groundswell.settings"],
@@ -66,11 +75,11 @@ def test_a_bad_trusted_proxies_value_stops_the_process_with_its_name():
 
 
 @pytest.fixture
-def petition(owner):
+def petition(owner: Membership) -> Petition:
     return testing.make_petition(owner, testing.make_campaign(owner))
 
 
-def sign(client, petition, number, **headers):
+def sign(client: Client, petition: Petition, number: int, **headers: Any) -> TestResponse:
     return client.post(
         f"/o/alices/petitions/{petition.pk}/sign/",
         {"given_name": "Sam", "email": f"s{number}@example.net", "consent": "on"},
@@ -79,8 +88,8 @@ def sign(client, petition, number, **headers):
 
 
 def test_people_behind_the_proxy_each_get_their_own_sign_limit(
-    client, petition, settings, worker_turn
-):
+    client: Client, petition: Petition, settings: Settings, worker_turn: Callable[..., None]
+) -> None:
     settings.SIGN_RATE_LIMIT_PER_MINUTE = 2
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     proxied = {"REMOTE_ADDR": "127.0.0.1"}
@@ -99,7 +108,9 @@ def test_people_behind_the_proxy_each_get_their_own_sign_limit(
     assert Signature.objects.count() == 3
 
 
-def test_the_sign_limit_counts_an_ipv6_64_as_one_client(client, petition, settings):
+def test_the_sign_limit_counts_an_ipv6_64_as_one_client(
+    client: Client, petition: Petition, settings: Settings
+) -> None:
     settings.SIGN_RATE_LIMIT_PER_MINUTE = 2
     assert sign(client, petition, 1, REMOTE_ADDR="2001:db8:7:7::1").status_code == 302
     assert sign(client, petition, 2, REMOTE_ADDR="2001:db8:7:7::2").status_code == 302
@@ -107,7 +118,9 @@ def test_the_sign_limit_counts_an_ipv6_64_as_one_client(client, petition, settin
     assert sign(client, petition, 4, REMOTE_ADDR="2001:db8:7:8::1").status_code == 302
 
 
-def test_the_sign_limit_is_shared_by_every_process(client, petition, settings):
+def test_the_sign_limit_is_shared_by_every_process(
+    client: Client, petition: Petition, settings: Settings
+) -> None:
     settings.SIGN_RATE_LIMIT_PER_MINUTE = 2
     assert sign(client, petition, 1).status_code == 302
     cache.clear()  # another process starts with nothing of this one's memory
@@ -119,7 +132,7 @@ def test_the_sign_limit_is_shared_by_every_process(client, petition, settings):
     assert "127.0.0.1" not in row.bucket  # only a keyed hash of the client is stored
 
 
-def test_counts_of_finished_windows_are_forgotten(db):
+def test_counts_of_finished_windows_are_forgotten(db: None) -> None:
     now = time.time()
     assert ratelimit.hit("t", "a", limit=5, window=60)
     RateCount.objects.create(bucket="t:old:1", count=9, expires=int(now) - 1)
@@ -127,11 +140,13 @@ def test_counts_of_finished_windows_are_forgotten(db):
     assert ratelimit.count("t", "a", window=60) == 1
 
 
-def test_the_cleanup_queues_its_next_run_even_when_it_fails(task_queue, monkeypatch):
+def test_the_cleanup_queues_its_next_run_even_when_it_fails(
+    task_queue: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert keep_one_waiting(tasks.forget_old_rate_counts) is True
     assert keep_one_waiting(tasks.forget_old_rate_counts) is False
 
-    def broken(now=None):
+    def broken(now: float | None = None) -> NoReturn:
         raise RuntimeError("database went away")
 
     DBTaskResult.objects.all().delete()
@@ -144,7 +159,7 @@ def test_the_cleanup_queues_its_next_run_even_when_it_fails(task_queue, monkeypa
 
 
 @pytest.fixture
-def redis_counts(settings, monkeypatch):
+def redis_counts(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[redis.Redis]:
     import redis
 
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -156,8 +171,8 @@ def redis_counts(settings, monkeypatch):
 
 
 def test_with_redis_configured_the_sign_limit_counts_there(
-    client, petition, settings, redis_counts
-):
+    client: Client, petition: Petition, settings: Settings, redis_counts: redis.Redis
+) -> None:
     settings.SIGN_RATE_LIMIT_PER_MINUTE = 2
     assert sign(client, petition, 1).status_code == 302
     cache.clear()
@@ -165,14 +180,17 @@ def test_with_redis_configured_the_sign_limit_counts_there(
     assert sign(client, petition, 3).status_code == 429
     assert not RateCount.objects.exists()
     (key,) = redis_counts.keys("groundswell:ratelimit:sign:*")
-    assert int(redis_counts.get(key)) == 3
+    count = redis_counts.get(key)
+    assert count is not None
+    assert int(count) == 3
     # It goes by itself a second after its window ends (the tests pin the clock to 30 s in).
-    assert redis_counts.expiretime(key) == int(ratelimit.clock()) + 31
+    name = key.decode() if isinstance(key, bytes) else key
+    assert redis_counts.expiretime(name) == int(ratelimit.clock()) + 31
 
 
 def test_when_redis_is_away_the_database_counts_and_signing_goes_on(
-    client, petition, settings, monkeypatch
-):
+    client: Client, petition: Petition, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
     monkeypatch.setattr(ratelimit, "_redis_down_until", 0.0)
     settings.SIGN_RATE_LIMIT_PER_MINUTE = 2

@@ -1,11 +1,12 @@
 import os
 import sqlite3
 import time
+from pathlib import Path
 
 from groundswell.lib.sqlite.base import start_checkpointing
 
 
-def test_the_log_is_copied_into_the_database_by_a_thread_not_by_a_commit(tmp_path):
+def test_the_log_is_copied_into_the_database_by_a_thread_not_by_a_commit(tmp_path: Path) -> None:
     path = str(tmp_path / "db.sqlite3")
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("PRAGMA journal_mode=WAL")

@@ -1,11 +1,14 @@
 import sqlite3
+from pathlib import Path
 
 from django.db import connections
 
 from groundswell.lib.sqlite.base import DatabaseWrapper
 
 
-def test_an_insert_returning_is_finished_before_the_write_lock_is_released(db, tmp_path):
+def test_an_insert_returning_is_finished_before_the_write_lock_is_released(
+    db: None, tmp_path: Path
+) -> None:
     path = str(tmp_path / "lock.sqlite3")
     wrapper = DatabaseWrapper({**connections["default"].settings_dict, "NAME": path}, "locktest")
     try:
