@@ -23,15 +23,22 @@ def asha(petition, sign):
     return asha
 
 
+def page_token(supporter):
+    return links.supporter_page_url(supporter.pk).rstrip("/").rsplit("/", 1)[-1]
+
+
 def page_path(supporter, name=""):
-    token = links.supporter_page_url(supporter.pk).rstrip("/").rsplit("/", 1)[-1]
+    token = page_token(supporter)
     return reverse(name, args=[token]) if name else reverse("referrals:impact", args=[token])
 
 
 def test_the_private_page_offers_the_download_and_the_erasure(client, asha):
-    html = client.get(page_path(asha)).content.decode()
-    assert f'href="{page_path(asha, "supporters:own_data")}" download' in html
-    assert f'href="{page_path(asha, "supporters:erase_self")}"' in html
+    # One token throughout: a token carries the second it was made, so one made after the
+    # page was served differs from the page's own whenever a second has passed meanwhile.
+    token = page_token(asha)
+    html = client.get(reverse("referrals:impact", args=[token])).content.decode()
+    assert f'href="{reverse("supporters:own_data", args=[token])}" download' in html
+    assert f'href="{reverse("supporters:erase_self", args=[token])}"' in html
 
 
 def test_a_supporter_downloads_everything_held_about_them(client, asha, petition):
