@@ -10,9 +10,15 @@ may safely run any step again.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from groundswell.accounts.models import Organisation
+    from groundswell.stories.models import Story
 
 
 class ActorKey(models.Model):
@@ -290,10 +296,10 @@ class InteractionState(models.TextChoices):
 
 
 class InteractionQuerySet(models.QuerySet["Interaction"]):
-    def for_organisation(self, organisation: object) -> InteractionQuerySet:
+    def for_organisation(self, organisation: Organisation) -> InteractionQuerySet:
         return self.filter(story__organisation=organisation)
 
-    def shown_under(self, story: object) -> InteractionQuerySet:
+    def shown_under(self, story: Story) -> InteractionQuerySet:
         return (
             self.filter(
                 story=story,

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from groundswell.accounts.access import staff_view
 from groundswell.accounts.models import Membership
+from groundswell.lib.leases import now
 
 from . import documents, services
 from .access import access_interaction
-from .delivery import now
 from .models import (
     Delivery,
     DeliveryState,

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.test import Client
 
+from groundswell.accounts.models import Organisation
 from groundswell.federation import documents
 from groundswell.federation.models import ReceivedActivity
+from groundswell.testing import TestResponse
+
+from .peers import MastoActor
 
 
-def _follow(zoe, org):
+def _follow(zoe: MastoActor, org: Organisation) -> dict[str, Any]:
     return {
         "id": f"{zoe.uri}#follows/1",
         "type": "Follow",
@@ -20,8 +27,9 @@ def _follow(zoe, org):
 
 
 @pytest.fixture(params=["/ap/inbox", "/ap/actors/{pk}/inbox"])
-def inbox_path(request, org):
-    return request.param.format(pk=org.pk)
+def inbox_path(request: pytest.FixtureRequest, org: Organisation) -> str:
+    path: str = request.param
+    return path.format(pk=org.pk)
 
 
 @pytest.mark.parametrize(
@@ -34,7 +42,9 @@ def inbox_path(request, org):
     ],
     ids=["100 levels", "100000 levels", "100000 levels inside"],
 )
-def test_deeply_nested_json_is_refused_with_a_400(client, send, zoe, inbox_path, nested):
+def test_deeply_nested_json_is_refused_with_a_400(
+    client: Client, send: Callable[..., TestResponse], zoe: MastoActor, inbox_path: str, nested: str
+) -> None:
     for response in (
         client.post(inbox_path, data=nested, content_type="application/activity+json"),
         send(zoe, body=nested, path=inbox_path),
@@ -44,7 +54,9 @@ def test_deeply_nested_json_is_refused_with_a_400(client, send, zoe, inbox_path,
     assert not ReceivedActivity.objects.exists()
 
 
-def test_deep_nesting_inside_a_real_activity_is_refused(send, zoe, org, inbox_path):
+def test_deep_nesting_inside_a_real_activity_is_refused(
+    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, inbox_path: str
+) -> None:
     activity = _follow(zoe, org)
     activity["object"] = json.loads("[" * 50 + "]" * 50)
     response = send(zoe, activity, path=inbox_path)
@@ -53,7 +65,13 @@ def test_deep_nesting_inside_a_real_activity_is_refused(send, zoe, org, inbox_pa
 
 
 @pytest.mark.parametrize("where", ["id", "actor", "value", "key"])
-def test_a_nul_anywhere_in_an_activity_is_refused_with_a_400(send, zoe, org, inbox_path, where):
+def test_a_nul_anywhere_in_an_activity_is_refused_with_a_400(
+    send: Callable[..., TestResponse],
+    zoe: MastoActor,
+    org: Organisation,
+    inbox_path: str,
+    where: str,
+) -> None:
     activity = _follow(zoe, org)
     if where in ("id", "actor"):
         activity[where] = activity[where] + "\x00"
@@ -66,7 +84,9 @@ def test_a_nul_anywhere_in_an_activity_is_refused_with_a_400(send, zoe, org, inb
     assert not ReceivedActivity.objects.exists()
 
 
-def test_a_nul_in_the_signing_key_id_is_refused_with_a_4xx(client, zoe, org, inbox_path):
+def test_a_nul_in_the_signing_key_id_is_refused_with_a_4xx(
+    client: Client, zoe: MastoActor, org: Organisation, inbox_path: str
+) -> None:
     from .peers import mastodon_sign
 
     body = json.dumps(_follow(zoe, org)).encode()
@@ -81,7 +101,9 @@ def test_a_nul_in_the_signing_key_id_is_refused_with_a_4xx(client, zoe, org, inb
     "query",
     ["acct:%00@testserver", "acct:alices%00@testserver", "%00", "http://testserver/o/%00"],
 )
-def test_a_nul_in_the_webfinger_resource_is_a_400(client, org, query):
+def test_a_nul_in_the_webfinger_resource_is_a_400(
+    client: Client, org: Organisation, query: str
+) -> None:
     response = client.get(f"/.well-known/webfinger?resource={query}")
     # Refused by the site-wide check (lib/badinput.py) before the view, which refuses it too.
     assert response.status_code == 400

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any, NoReturn
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from groundswell import testing
-from groundswell.accounts.models import Organisation
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.federation import delivery, documents, tasks
 from groundswell.federation.models import (
     ActorKey,
@@ -20,12 +24,13 @@ from groundswell.federation.models import (
     OutboxActivity,
     RemoteActor,
 )
+from groundswell.stories.models import Story
 from groundswell.stories.services import change_state, update_story
 
-from .peers import Peer, verify_signed_post
+from .peers import MastoActor, Peer, verify_signed_post
 
 
-def make_follower(organisation, actor) -> Follower:
+def make_follower(organisation: Organisation, actor: MastoActor) -> Follower:
     remote = RemoteActor.objects.create(
         uri=actor.uri,
         inbox=actor.inbox,
@@ -40,21 +45,25 @@ def make_follower(organisation, actor) -> Follower:
 
 
 @pytest.fixture
-def other_peer():
+def other_peer() -> Iterator[Peer]:
     server = Peer()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def followers(org, peer, other_peer):
+def followers(org: Organisation, peer: Peer, other_peer: Peer) -> None:
     """Three followers sharing one server's inbox, one with only a personal inbox elsewhere."""
     for name in ("ann", "ben", "cat"):
         make_follower(org, peer.add_actor(name))
     make_follower(org, other_peer.add_actor("dee", shared=False))
 
 
-def publish(owner, django_capture_on_commit_callbacks, **fields):
+def publish(
+    owner: Membership,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    **fields: Any,
+) -> Story:
     story = testing.make_story(owner, **fields)
     with django_capture_on_commit_callbacks(execute=True):
         story = change_state(owner, story, "publish")
@@ -62,8 +71,12 @@ def publish(owner, django_capture_on_commit_callbacks, **fields):
 
 
 def test_publishing_sends_one_create_per_inbox_preferring_shared_ones(
-    owner, followers, peer, other_peer, django_capture_on_commit_callbacks
-):
+    owner: Membership,
+    followers: None,
+    peer: Peer,
+    other_peer: Peer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     Organisation.objects.filter(pk=owner.organisation_id).update(story_format="article")
     story = publish(owner, django_capture_on_commit_callbacks)
     assert [r.path for r in peer.received] == ["/inbox"]
@@ -86,8 +99,11 @@ def test_publishing_sends_one_create_per_inbox_preferring_shared_ones(
 
 
 def test_images_go_along_with_their_descriptions(
-    owner, followers, peer, django_capture_on_commit_callbacks
-):
+    owner: Membership,
+    followers: None,
+    peer: Peer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     import io
 
     from groundswell.lib.images import process_image
@@ -109,8 +125,11 @@ def test_images_go_along_with_their_descriptions(
 
 
 def test_editing_sends_update_and_unpublishing_sends_delete(
-    owner, followers, peer, django_capture_on_commit_callbacks
-):
+    owner: Membership,
+    followers: None,
+    peer: Peer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     story = publish(owner, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         story = update_story(owner, story, {"title": "The river at noon"})
@@ -126,8 +145,11 @@ def test_editing_sends_update_and_unpublishing_sends_delete(
 
 
 def test_by_default_a_story_goes_out_as_a_note_with_the_whole_text_and_a_link_home(
-    owner, followers, peer, django_capture_on_commit_callbacks
-):
+    owner: Membership,
+    followers: None,
+    peer: Peer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     story = publish(owner, django_capture_on_commit_callbacks, title="Otters & <herons>")
     note = peer.received[0].json["object"]
     assert note["type"] == "Note"
@@ -146,7 +168,9 @@ def test_by_default_a_story_goes_out_as_a_note_with_the_whole_text_and_a_link_ho
     assert documents.PUBLIC in note["to"]
 
 
-def test_nothing_is_sent_when_the_publishing_transaction_rolls_back(owner, followers, peer):
+def test_nothing_is_sent_when_the_publishing_transaction_rolls_back(
+    owner: Membership, followers: None, peer: Peer
+) -> None:
     from django.db import transaction
 
     story = testing.make_story(owner)
@@ -158,27 +182,33 @@ def test_nothing_is_sent_when_the_publishing_transaction_rolls_back(owner, follo
 
 
 def test_fan_out_twice_makes_no_second_delivery(
-    owner, followers, django_capture_on_commit_callbacks
-):
+    owner: Membership,
+    followers: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     story = testing.make_story(owner)
     story = change_state(owner, story, "publish")
     activity = OutboxActivity.objects.order_by("-pk").first()  # queued by the publish
+    assert activity is not None
     delivery.fan_out(activity.pk)
     OutboxActivity.objects.filter(pk=activity.pk).update(state="pending")
     delivery.fan_out(activity.pk)
     assert Delivery.objects.filter(activity=activity).count() == 2
 
 
-def one_delivery(owner, inbox: str) -> Delivery:
+def one_delivery(owner: Membership, inbox: str) -> Delivery:
     story = testing.make_story(owner, slug=f"story-{uuid.uuid4().hex[:8]}")
     story = change_state(owner, story, "publish")
     activity = OutboxActivity.objects.order_by("-pk").first()  # queued by the publish
+    assert activity is not None
     OutboxActivity.objects.filter(pk=activity.pk).update(targets=[inbox])
     delivery.fan_out(activity.pk)
     return Delivery.objects.get(activity=activity)
 
 
-def test_failures_back_off_for_about_two_days_then_give_up(owner, peer, clock):
+def test_failures_back_off_for_about_two_days_then_give_up(
+    owner: Membership, peer: Peer, clock: testing.FakeClock
+) -> None:
     peer.status = 503
     row = one_delivery(owner, peer.url("/inbox"))
     InboxHealth.objects.create(inbox=row.inbox)  # the breaker is tested on its own below
@@ -199,7 +229,9 @@ def test_failures_back_off_for_about_two_days_then_give_up(owner, peer, clock):
     assert timedelta(hours=40) < sum(waits, timedelta()) < timedelta(hours=50)
 
 
-def test_a_retry_that_succeeds_is_delivered(owner, peer, clock):
+def test_a_retry_that_succeeds_is_delivered(
+    owner: Membership, peer: Peer, clock: testing.FakeClock
+) -> None:
     peer.status = 500
     row = one_delivery(owner, peer.url("/inbox"))
     assert delivery.deliver(row.pk) == "failed"
@@ -210,7 +242,9 @@ def test_a_retry_that_succeeds_is_delivered(owner, peer, clock):
     assert row.state == DeliveryState.DELIVERED and row.attempts == 2
 
 
-def test_a_permanent_refusal_is_not_retried(owner, peer, clock):
+def test_a_permanent_refusal_is_not_retried(
+    owner: Membership, peer: Peer, clock: testing.FakeClock
+) -> None:
     peer.status = 410
     row = one_delivery(owner, peer.url("/inbox"))
     assert delivery.deliver(row.pk) == "given up"
@@ -218,7 +252,9 @@ def test_a_permanent_refusal_is_not_retried(owner, peer, clock):
     assert row.state == DeliveryState.GIVEN_UP and "410" in row.last_error
 
 
-def test_an_unreachable_inbox_trips_the_breaker_and_recovers(owner, peer, clock):
+def test_an_unreachable_inbox_trips_the_breaker_and_recovers(
+    owner: Membership, peer: Peer, clock: testing.FakeClock
+) -> None:
     peer.status = 500
     inbox = peer.url("/inbox")
     rows = [one_delivery(owner, inbox) for _ in range(delivery.BREAKER_THRESHOLD + 1)]
@@ -240,14 +276,18 @@ def test_an_unreachable_inbox_trips_the_breaker_and_recovers(owner, peer, clock)
     assert health.consecutive_failures == 0 and health.paused_until is None
 
 
-def test_a_claimed_delivery_is_not_sent_twice(owner, peer, clock):
+def test_a_claimed_delivery_is_not_sent_twice(
+    owner: Membership, peer: Peer, clock: testing.FakeClock
+) -> None:
     row = one_delivery(owner, peer.url("/inbox"))
     Delivery.objects.filter(pk=row.pk).update(next_attempt_at=clock.moment + delivery.LEASE)
     assert delivery.deliver(row.pk) == "not due"
     assert peer.received == []
 
 
-def test_staff_see_failed_deliveries(client, alice, owner, peer, clock):
+def test_staff_see_failed_deliveries(
+    client: Client, alice: User, owner: Membership, peer: Peer, clock: testing.FakeClock
+) -> None:
     peer.status = 500
     row = one_delivery(owner, peer.url("/inbox"))
     delivery.deliver(row.pk)
@@ -257,12 +297,14 @@ def test_staff_see_failed_deliveries(client, alice, owner, peer, clock):
     assert "the inbox answered 500" in page
 
 
-def test_strangers_cannot_see_the_federation_page(client, charlie, org):
+def test_strangers_cannot_see_the_federation_page(
+    client: Client, charlie: User, org: Organisation
+) -> None:
     client.force_login(charlie)
     assert client.get("/staff/alices/federation/").status_code == 404
 
 
-def test_one_tick_waits_in_the_queue_at_a_time(task_queue):
+def test_one_tick_waits_in_the_queue_at_a_time(task_queue: None) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from groundswell.lib.periodic import keep_one_waiting
@@ -276,8 +318,13 @@ def test_one_tick_waits_in_the_queue_at_a_time(task_queue):
 
 
 def test_a_follower_with_a_malformed_inbox_does_not_stop_the_others(
-    owner, org, followers, peer, other_peer, django_capture_on_commit_callbacks
-):
+    owner: Membership,
+    org: Organisation,
+    followers: None,
+    peer: Peer,
+    other_peer: Peer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     broken = RemoteActor.objects.create(
         uri="https://broken.example/users/x",
         inbox="https://broken.example/users/x/inbox",
@@ -292,7 +339,9 @@ def test_a_follower_with_a_malformed_inbox_does_not_stop_the_others(
     assert not Delivery.objects.filter(inbox="https://[x").exists()
 
 
-def test_an_inbox_at_a_forbidden_address_is_given_up_at_once(owner, peer, clock, settings):
+def test_an_inbox_at_a_forbidden_address_is_given_up_at_once(
+    owner: Membership, peer: Peer, clock: testing.FakeClock, settings: Settings
+) -> None:
     row = one_delivery(owner, peer.url("/inbox"))
     settings.HTTP_ALLOW_LOOPBACK = False
     assert delivery.deliver(row.pk) == "given up"
@@ -302,8 +351,8 @@ def test_an_inbox_at_a_forbidden_address_is_given_up_at_once(owner, peer, clock,
 
 
 def test_a_breaker_row_made_by_another_worker_meanwhile_does_not_crash(
-    owner, peer, clock, monkeypatch
-):
+    owner: Membership, peer: Peer, clock: testing.FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from django.db import IntegrityError
 
     peer.status = 500
@@ -312,7 +361,7 @@ def test_a_breaker_row_made_by_another_worker_meanwhile_does_not_crash(
     # The other worker's row, committed after our get_or_create looked and before it inserted.
     InboxHealth.objects.create(inbox=row.inbox)
 
-    def racing(**kwargs):
+    def racing(**kwargs: object) -> NoReturn:
         raise IntegrityError("duplicate key value violates unique constraint")
 
     monkeypatch.setattr(InboxHealth.objects, "get_or_create", racing)
@@ -321,8 +370,8 @@ def test_a_breaker_row_made_by_another_worker_meanwhile_does_not_crash(
 
 
 def test_the_sweep_queues_no_second_task_for_a_delivery_already_waiting(
-    owner, peer, clock, settings
-):
+    owner: Membership, peer: Peer, clock: testing.FakeClock, settings: Settings
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
     peer.status = 500

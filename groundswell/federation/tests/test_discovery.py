@@ -9,20 +9,26 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
-from groundswell.accounts.models import Organisation
+from groundswell.accounts.models import Membership, Organisation
 from groundswell.federation import documents
 from groundswell.federation.models import ActorKey, InstanceKey
+from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
 
+from .peers import Peer
 from .test_delivery import make_follower, publish
 
 ACTIVITY = "application/activity+json"
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
-def test_webfinger_answers_for_an_organisation_as_mastodon_expects(client, org):
+def test_webfinger_answers_for_an_organisation_as_mastodon_expects(
+    client: Client, org: Organisation
+) -> None:
     host = documents.site_host()
     response = client.get("/.well-known/webfinger", {"resource": f"acct:alices@{host}"})
     assert response.status_code == 200
@@ -37,7 +43,7 @@ def test_webfinger_answers_for_an_organisation_as_mastodon_expects(client, org):
     assert f"acct:{actor['preferredUsername']}@{host}" == data["subject"]
 
 
-def test_webfinger_finds_the_actor_by_its_address_too(client, org):
+def test_webfinger_finds_the_actor_by_its_address_too(client: Client, org: Organisation) -> None:
     response = client.get("/.well-known/webfinger", {"resource": documents.actor_uri(org)})
     assert response.json()["subject"] == f"acct:alices@{documents.site_host()}"
 
@@ -46,19 +52,21 @@ def test_webfinger_finds_the_actor_by_its_address_too(client, org):
     ("resource", "status"),
     [("", 400), ("acct:nobody@127.0.0.1:8000", 404), ("acct:alices@elsewhere.example", 404)],
 )
-def test_webfinger_refuses_unknown_or_missing_resources(client, org, resource, status):
+def test_webfinger_refuses_unknown_or_missing_resources(
+    client: Client, org: Organisation, resource: str, status: int
+) -> None:
     response = client.get("/.well-known/webfinger", {"resource": resource})
     assert response.status_code == status
     assert "error" in response.json()
 
 
-def test_host_meta_points_at_webfinger(client):
+def test_host_meta_points_at_webfinger(client: Client) -> None:
     response = client.get("/.well-known/host-meta")
     assert response["Content-Type"].startswith("application/xrd+xml")
     assert "/.well-known/webfinger?resource={uri}" in response.content.decode()
 
 
-def test_nodeinfo_follows_the_schema(client, story):
+def test_nodeinfo_follows_the_schema(client: Client, story: Story) -> None:
     links = client.get("/.well-known/nodeinfo").json()["links"]
     rels = {link["rel"]: link["href"] for link in links}
     href = rels["http://nodeinfo.diaspora.software/ns/schema/2.1"]
@@ -75,7 +83,9 @@ def test_nodeinfo_follows_the_schema(client, story):
 
 
 @pytest.mark.parametrize("accept", [ACTIVITY, LD])
-def test_the_actor_answers_both_activitypub_media_types(client, org, accept):
+def test_the_actor_answers_both_activitypub_media_types(
+    client: Client, org: Organisation, accept: str
+) -> None:
     response = client.get(f"/ap/actors/{org.pk}", headers={"Accept": accept})
     assert response.status_code == 200
     assert response["Content-Type"] == ACTIVITY
@@ -99,13 +109,15 @@ def test_the_actor_answers_both_activitypub_media_types(client, org, accept):
     assert "PRIVATE" not in response.content.decode()
 
 
-def test_a_browser_asking_for_the_actor_gets_the_organisation_page(client, org):
+def test_a_browser_asking_for_the_actor_gets_the_organisation_page(
+    client: Client, org: Organisation
+) -> None:
     response = client.get(f"/ap/actors/{org.pk}", headers={"Accept": "text/html"})
     assert response.status_code == 302
     assert response["Location"] == "/o/alices/"
 
 
-def test_the_key_pair_is_made_once_and_kept(client, org):
+def test_the_key_pair_is_made_once_and_kept(client: Client, org: Organisation) -> None:
     assert not ActorKey.objects.exists()
     first = client.get(f"/ap/actors/{org.pk}", headers={"Accept": ACTIVITY}).json()
     second = client.get(f"/ap/actors/{org.pk}", headers={"Accept": ACTIVITY}).json()
@@ -113,7 +125,9 @@ def test_the_key_pair_is_made_once_and_kept(client, org):
     assert ActorKey.objects.count() == 1
 
 
-def test_outbox_and_followers_are_counted_collections(client, org, story):
+def test_outbox_and_followers_are_counted_collections(
+    client: Client, org: Organisation, story: Story
+) -> None:
     outbox = client.get(f"/ap/actors/{org.pk}/outbox", headers={"Accept": ACTIVITY}).json()
     assert outbox["type"] == "OrderedCollection"
     assert outbox["totalItems"] == 1
@@ -130,7 +144,9 @@ def test_outbox_and_followers_are_counted_collections(client, org, story):
     }
 
 
-def test_a_story_object_has_the_organisations_chosen_shape_and_browsers_get_the_page(client, story):
+def test_a_story_object_has_the_organisations_chosen_shape_and_browsers_get_the_page(
+    client: Client, story: Story
+) -> None:
     data = client.get(f"/ap/stories/{story.pk}", headers={"Accept": ACTIVITY}).json()
     assert data["type"] == "Note"
     assert story.body_html in data["content"] and "name" not in data
@@ -144,17 +160,21 @@ def test_a_story_object_has_the_organisations_chosen_shape_and_browsers_get_the_
     assert response["Location"] == story.get_absolute_url()
 
 
-def test_unknown_actor_is_404(client, db):
+def test_unknown_actor_is_404(client: Client, db: None) -> None:
     assert client.get("/ap/actors/999", headers={"Accept": ACTIVITY}).status_code == 404
 
 
-def test_a_huge_outbox_page_number_is_refused_not_a_500(client, org, story):
+def test_a_huge_outbox_page_number_is_refused_not_a_500(
+    client: Client, org: Organisation, story: Story
+) -> None:
     response = client.get(f"/ap/actors/{org.pk}/outbox?page={10**20}")
     assert response.status_code == 404
     assert client.get(f"/ap/actors/{org.pk}/outbox?page=2").json()["orderedItems"] == []
 
 
-def test_the_actor_context_defines_the_mastodon_terms_it_uses(client, org):
+def test_the_actor_context_defines_the_mastodon_terms_it_uses(
+    client: Client, org: Organisation
+) -> None:
     actor = client.get(f"/ap/actors/{org.pk}", headers={"Accept": ACTIVITY}).json()
     terms = actor["@context"][2]
     assert terms["manuallyApprovesFollowers"] == "as:manuallyApprovesFollowers"
@@ -163,7 +183,9 @@ def test_the_actor_context_defines_the_mastodon_terms_it_uses(client, org):
     assert actor["discoverable"] is True and actor["manuallyApprovesFollowers"] is False
 
 
-def test_the_instance_actor_is_an_application_with_its_own_key(client, org):
+def test_the_instance_actor_is_an_application_with_its_own_key(
+    client: Client, org: Organisation
+) -> None:
     response = client.get("/ap/instance", headers={"Accept": "text/html"})
     # Always JSON, even to a browser: servers checking our signatures read the key here.
     assert response.status_code == 200
@@ -193,7 +215,9 @@ def test_the_instance_actor_is_an_application_with_its_own_key(client, org):
     "resource",
     ["acct:127.0.0.1@{host}", "{site}/ap/instance", "{site}/", "{site}"],
 )
-def test_webfinger_finds_the_instance_actor_as_mastodon_and_fep_d556_ask(client, db, resource):
+def test_webfinger_finds_the_instance_actor_as_mastodon_and_fep_d556_ask(
+    client: Client, db: None, resource: str
+) -> None:
     site, host = documents.site_url(), documents.site_host()
     response = client.get(
         "/.well-known/webfinger", {"resource": resource.format(site=site, host=host)}
@@ -206,7 +230,9 @@ def test_webfinger_finds_the_instance_actor_as_mastodon_and_fep_d556_ask(client,
     assert rels["https://www.w3.org/ns/activitystreams#Application"] == rels["self"]
 
 
-def test_nodeinfo_names_the_instance_actor_and_a_real_contact(client, db, settings):
+def test_nodeinfo_names_the_instance_actor_and_a_real_contact(
+    client: Client, db: None, settings: Settings
+) -> None:
     links = client.get("/.well-known/nodeinfo").json()["links"]
     rels = {link["rel"]: link["href"] for link in links}
     assert rels["https://www.w3.org/ns/activitystreams#Application"] == (
@@ -223,8 +249,11 @@ def test_nodeinfo_names_the_instance_actor_and_a_real_contact(client, db, settin
 
 
 def test_the_outbox_lists_each_create_under_the_id_it_was_delivered_with(
-    client, owner, peer, django_capture_on_commit_callbacks
-):
+    client: Client,
+    owner: Membership,
+    peer: Peer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     make_follower(owner.organisation, peer.add_actor("ann"))
     story = publish(owner, django_capture_on_commit_callbacks)
     [delivered] = [recorded.json for recorded in peer.received]
@@ -249,8 +278,10 @@ def test_the_outbox_lists_each_create_under_the_id_it_was_delivered_with(
 
 
 def test_an_outbox_page_costs_the_same_queries_for_few_stories_or_many(
-    client, owner, django_capture_on_commit_callbacks
-):
+    client: Client,
+    owner: Membership,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     url = f"/ap/actors/{owner.organisation.pk}/outbox?page=1"
 
     def queries_for_page() -> int:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.federation import documents
 from groundswell.lib.tests.test_pagecache import Wsgi, header
+from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
-from groundswell.testing import make_story
+from groundswell.testing import TestResponse, make_story
 
 ACTIVITY = "application/activity+json"
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -18,7 +21,7 @@ MASTODON = f"{ACTIVITY}, {LD}"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-def varies_on_accept(response) -> bool:
+def varies_on_accept(response: TestResponse) -> bool:
     return "Accept" in [value.strip() for value in response.get("Vary", "").split(",")]
 
 
@@ -31,7 +34,9 @@ def alternate(html: str) -> str:
 
 
 @pytest.mark.parametrize("accept", [ACTIVITY, LD, MASTODON, "text/html;q=0.5, " + ACTIVITY])
-def test_a_server_asking_a_story_page_gets_the_story_object(client, story, accept):
+def test_a_server_asking_a_story_page_gets_the_story_object(
+    client: Client, story: Story, accept: str
+) -> None:
     response = client.get(story.get_absolute_url(), headers={"Accept": accept})
     assert response.status_code == 200
     assert response["Content-Type"] == ACTIVITY
@@ -44,7 +49,9 @@ def test_a_server_asking_a_story_page_gets_the_story_object(client, story, accep
 
 
 @pytest.mark.parametrize("accept", [BROWSER, "*/*", None])
-def test_a_browser_gets_the_story_page_naming_its_twin(client, story, accept):
+def test_a_browser_gets_the_story_page_naming_its_twin(
+    client: Client, story: Story, accept: str | None
+) -> None:
     headers = {"Accept": accept} if accept else {}
     response = client.get(story.get_absolute_url(), headers=headers)
     assert response.status_code == 200
@@ -53,7 +60,9 @@ def test_a_browser_gets_the_story_page_naming_its_twin(client, story, accept):
     assert alternate(response.content.decode()) == documents.story_uri(story)
 
 
-def test_the_organisation_page_is_the_actor_to_servers_and_the_page_to_people(client, org):
+def test_the_organisation_page_is_the_actor_to_servers_and_the_page_to_people(
+    client: Client, org: Organisation
+) -> None:
     url = f"/o/{org.slug}/"
     actor = client.get(url, headers={"Accept": MASTODON})
     assert actor.status_code == 200 and varies_on_accept(actor)
@@ -64,7 +73,9 @@ def test_the_organisation_page_is_the_actor_to_servers_and_the_page_to_people(cl
     assert alternate(page.content.decode()) == documents.actor_uri(org)
 
 
-def test_an_unpublished_story_or_unknown_page_is_404_in_json(client, owner, story):
+def test_an_unpublished_story_or_unknown_page_is_404_in_json(
+    client: Client, owner: Membership, story: Story
+) -> None:
     change_state(owner, story, "unpublish")
     response = client.get(story.get_absolute_url(), headers={"Accept": ACTIVITY})
     assert response.status_code == 404
@@ -73,7 +84,7 @@ def test_an_unpublished_story_or_unknown_page_is_404_in_json(client, owner, stor
     assert client.get("/o/nobody/", headers={"Accept": ACTIVITY}).status_code == 404
 
 
-def test_a_preview_names_no_twin(client, owner, alice):
+def test_a_preview_names_no_twin(client: Client, owner: Membership, alice: User) -> None:
     # A draft is not federated: its preview must not point servers at it.
     draft = make_story(owner)
     client.force_login(alice)
@@ -83,14 +94,14 @@ def test_a_preview_names_no_twin(client, owner, alice):
     assert b"application/activity+json" not in response.content
 
 
-def test_pages_without_a_twin_stay_html(client, story):
+def test_pages_without_a_twin_stay_html(client: Client, story: Story) -> None:
     response = client.get("/", headers={"Accept": ACTIVITY})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert not varies_on_accept(response)
 
 
-def test_through_the_whole_wsgi_stack_browsers_and_servers_each_get_theirs(story):
+def test_through_the_whole_wsgi_stack_browsers_and_servers_each_get_theirs(story: Story) -> None:
     wsgi = Wsgi()
     url = story.get_absolute_url()
     status, headers, html = wsgi.get(url, HTTP_ACCEPT=BROWSER)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, NoReturn
 
+import pytest
 from django.utils import timezone
 
 from groundswell.federation import documents, processing, tasks
 from groundswell.federation.models import Interaction, ReceivedActivity, ReceivedState
+from groundswell.stories.models import Story
+from groundswell.testing import TestResponse
+
+from .peers import MastoActor
 
 
-def like(zoe, story, n=1):
+def like(zoe: MastoActor, story: Story, n: int = 1) -> dict[str, Any]:
     return {
         "id": f"{zoe.uri}#likes/{n}",
         "type": "Like",
@@ -19,15 +26,20 @@ def like(zoe, story, n=1):
     }
 
 
-def test_a_handler_that_crashes_is_retried_later_and_then_done(send, zoe, story, monkeypatch):
+def test_a_handler_that_crashes_is_retried_later_and_then_done(
+    send: Callable[..., TestResponse],
+    zoe: MastoActor,
+    story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     real = processing.HANDLERS["Like"]
-    calls = []
+    calls: list[int] = []
 
-    def flaky(*args):
+    def flaky(*args: Any) -> None:
         calls.append(1)
         if len(calls) == 1:
             raise ConnectionError("the database went away")
-        return real(*args)
+        real(*args)
 
     monkeypatch.setitem(processing.HANDLERS, "Like", flaky)
     assert send(zoe, like(zoe, story)).status_code == 202
@@ -44,9 +56,12 @@ def test_a_handler_that_crashes_is_retried_later_and_then_done(send, zoe, story,
 
 
 def test_a_handler_that_always_crashes_is_given_up_after_a_few_attempts(
-    send, zoe, story, monkeypatch
-):
-    def broken(*args):
+    send: Callable[..., TestResponse],
+    zoe: MastoActor,
+    story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object) -> NoReturn:
         raise RuntimeError
 
     monkeypatch.setitem(processing.HANDLERS, "Like", broken)
@@ -61,13 +76,18 @@ def test_a_handler_that_always_crashes_is_given_up_after_a_few_attempts(
     assert row.next_attempt_at is None
 
 
-def test_an_activity_is_marked_processed_only_after_its_handler_ran(send, zoe, story, monkeypatch):
+def test_an_activity_is_marked_processed_only_after_its_handler_ran(
+    send: Callable[..., TestResponse],
+    zoe: MastoActor,
+    story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     seen = []
     real = processing.HANDLERS["Like"]
 
-    def watching(received, *args):
+    def watching(received: ReceivedActivity, *args: Any) -> None:
         seen.append(ReceivedActivity.objects.get(pk=received.pk).state)
-        return real(received, *args)
+        real(received, *args)
 
     monkeypatch.setitem(processing.HANDLERS, "Like", watching)
     send(zoe, like(zoe, story))
@@ -76,8 +96,11 @@ def test_an_activity_is_marked_processed_only_after_its_handler_ran(send, zoe, s
 
 
 def test_a_worker_that_died_mid_way_leaves_a_lease_the_sweep_hands_out_again(
-    send, zoe, story, monkeypatch
-):
+    send: Callable[..., TestResponse],
+    zoe: MastoActor,
+    story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(processing.HANDLERS, "Like", lambda *args: None)
     send(zoe, like(zoe, story))
     monkeypatch.undo()

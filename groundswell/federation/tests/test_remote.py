@@ -3,28 +3,41 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
+from groundswell.accounts.models import Organisation
 from groundswell.federation import documents, remote
 from groundswell.federation.keys import instance_key
 from groundswell.federation.models import Follower, ReceivedActivity, RemoteActor
 from groundswell.lib import http
+from groundswell.testing import TestResponse
 
-from .peers import Peer, _key, mastodon_sign, public_pem, verify_signed_get
+from .peers import MastoActor, Peer, _key, mastodon_sign, public_pem, verify_signed_get
 from .test_inbox import follow
 
 
 @pytest.fixture
-def evil_peer():
+def evil_peer() -> Iterator[Peer]:
     server = Peer()
     yield server
     server.stop()
 
 
-def post_signed(client, key, key_id, activity, path="/ap/inbox"):
+def post_signed(
+    client: Client,
+    key: rsa.RSAPrivateKey,
+    key_id: str,
+    activity: dict[str, Any],
+    path: str = "/ap/inbox",
+) -> TestResponse:
     body = json.dumps(activity).encode()
     headers = mastodon_sign(key, key_id, documents.site_url() + path, body)
     content_type = headers.pop("Content-Type")
@@ -32,8 +45,13 @@ def post_signed(client, key, key_id, activity, path="/ap/inbox"):
 
 
 def test_a_server_cannot_hijack_an_actor_of_another_server(
-    client, send, zoe, org, evil_peer, django_capture_on_commit_callbacks
-):
+    client: Client,
+    send: Callable[..., TestResponse],
+    zoe: MastoActor,
+    org: Organisation,
+    evil_peer: Peer,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     assert send(zoe, follow(zoe, org)).status_code == 202  # zoe is known, with her real key
     evil_key = _key(3)
     # evil.example serves a document claiming to be zoe, with a key id on zoe's server.
@@ -68,7 +86,9 @@ def test_a_server_cannot_hijack_an_actor_of_another_server(
     assert Follower.objects.get().follow_id == f"{zoe.uri}#follows/1"
 
 
-def test_a_key_document_must_name_an_owner_on_its_own_server(client, zoe, org, evil_peer):
+def test_a_key_document_must_name_an_owner_on_its_own_server(
+    client: Client, zoe: MastoActor, org: Organisation, evil_peer: Peer
+) -> None:
     evil_key = _key(3)
     evil_peer.documents["/keys/1"] = {
         "id": evil_peer.url("/keys/1"),
@@ -85,7 +105,9 @@ def test_a_key_document_must_name_an_owner_on_its_own_server(client, zoe, org, e
     assert not RemoteActor.objects.exists() and not Follower.objects.exists()
 
 
-def test_a_separate_key_document_on_the_owners_server_is_followed_to_its_owner(client, peer, org):
+def test_a_separate_key_document_on_the_owners_server_is_followed_to_its_owner(
+    client: Client, peer: Peer, org: Organisation
+) -> None:
     zed = peer.add_actor("zed", key_index=1)
     key_id = peer.url("/keys/zed")
     zed.document["publicKey"]["id"] = key_id
@@ -98,7 +120,9 @@ def test_a_separate_key_document_on_the_owners_server_is_followed_to_its_owner(c
     assert RemoteActor.objects.get(uri=zed.uri).key_id == key_id
 
 
-def test_an_actor_document_must_describe_the_address_it_came_from(zoe, evil_peer, db):
+def test_an_actor_document_must_describe_the_address_it_came_from(
+    zoe: MastoActor, evil_peer: Peer, db: None
+) -> None:
     evil_peer.documents["/users/zoe"] = {**zoe.document}  # a copy, served from elsewhere
     with pytest.raises(remote.RemoteError):
         remote.fetch_actor(evil_peer.url("/users/zoe"))
@@ -107,7 +131,7 @@ def test_an_actor_document_must_describe_the_address_it_came_from(zoe, evil_peer
     assert not RemoteActor.objects.exists()
 
 
-def test_malformed_addresses_have_no_domain_and_are_not_addresses():
+def test_malformed_addresses_have_no_domain_and_are_not_addresses() -> None:
     assert remote.domain_of("https://[x") == ""
     assert not remote.is_address("https://[x")
     assert not remote.is_address("https://example.org:99999/")
@@ -116,7 +140,9 @@ def test_malformed_addresses_have_no_domain_and_are_not_addresses():
     assert remote.is_address("https://example.org/users/zoe")
 
 
-def test_a_malformed_shared_inbox_is_dropped_and_a_malformed_inbox_refused(zoe, db):
+def test_a_malformed_shared_inbox_is_dropped_and_a_malformed_inbox_refused(
+    zoe: MastoActor, db: None
+) -> None:
     zoe.document["endpoints"] = {"sharedInbox": "https://[x"}
     assert remote.fetch_actor(zoe.uri).shared_inbox == ""
     zoe.document["inbox"] = "https://[x"
@@ -124,14 +150,16 @@ def test_a_malformed_shared_inbox_is_dropped_and_a_malformed_inbox_refused(zoe, 
         remote.fetch_actor(zoe.uri)
 
 
-def test_a_profile_link_that_is_not_http_is_not_kept(zoe, db):
+def test_a_profile_link_that_is_not_http_is_not_kept(zoe: MastoActor, db: None) -> None:
     zoe.document["url"] = "javascript:alert(1)"
     assert remote.fetch_actor(zoe.uri).url == ""
     zoe.document["url"] = [{"type": "Link", "href": zoe.peer.url("/@zoe")}]
     assert remote.fetch_actor(zoe.uri).url == zoe.peer.url("/@zoe")
 
 
-def test_values_too_long_for_our_columns_are_refused_before_anything_is_written(zoe, db):
+def test_values_too_long_for_our_columns_are_refused_before_anything_is_written(
+    zoe: MastoActor, db: None
+) -> None:
     zoe.document["publicKey"]["id"] = zoe.uri + "#" + "k" * 600
     with pytest.raises(remote.RemoteError):
         remote.fetch_actor(zoe.uri)
@@ -144,8 +172,8 @@ def test_values_too_long_for_our_columns_are_refused_before_anything_is_written(
 
 
 def test_a_bad_signature_with_a_known_key_fetches_the_key_at_most_once_a_minute(
-    send, zoe, peer, org
-):
+    send: Callable[..., TestResponse], zoe: MastoActor, peer: Peer, org: Organisation
+) -> None:
     assert send(zoe, follow(zoe, org)).status_code == 202
     RemoteActor.objects.update(fetched_at=timezone.now() - timedelta(minutes=5))
     del peer.documents["/users/zoe"]  # the re-fetch will fail
@@ -159,7 +187,7 @@ def test_a_bad_signature_with_a_known_key_fetches_the_key_at_most_once_a_minute(
     assert RemoteActor.objects.get().key_checked_at is not None
 
 
-def test_every_fetch_is_signed_by_the_instance_actor(zoe, peer, db):
+def test_every_fetch_is_signed_by_the_instance_actor(zoe: MastoActor, peer: Peer, db: None) -> None:
     remote.fetch_actor(zoe.uri)
     remote.fetch_json(zoe.uri)
     assert len(peer.fetch_headers) == 2

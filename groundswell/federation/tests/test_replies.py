@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from groundswell import testing
-from groundswell.federation.models import Interaction, InteractionState
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.federation.models import Interaction, InteractionState, RemoteActor
+from groundswell.stories.models import Story
+
+from .peers import MastoActor
 
 
-def make_reply(story, actor, *, public=True, content="<p>Go rivers!</p>", n=1) -> Interaction:
+def make_reply(
+    story: Story,
+    actor: RemoteActor,
+    *,
+    public: bool = True,
+    content: str = "<p>Go rivers!</p>",
+    n: int = 1,
+) -> Interaction:
     return Interaction.objects.create(
         story=story,
         actor=actor,
@@ -19,7 +32,9 @@ def make_reply(story, actor, *, public=True, content="<p>Go rivers!</p>", n=1) -
     )
 
 
-def test_a_reply_shows_under_the_story_only_after_approval(client, alice, story, remote_zoe):
+def test_a_reply_shows_under_the_story_only_after_approval(
+    client: Client, alice: User, story: Story, remote_zoe: RemoteActor
+) -> None:
     item = make_reply(story, remote_zoe)
     page = story.get_absolute_url()
     assert "Go rivers!" not in client.get(page).content.decode()
@@ -31,7 +46,9 @@ def test_a_reply_shows_under_the_story_only_after_approval(client, alice, story,
     assert "Go rivers!" in html and "@zoe@127.0.0.1" in html
 
 
-def test_a_hidden_reply_stays_off_the_page(client, alice, story, remote_zoe):
+def test_a_hidden_reply_stays_off_the_page(
+    client: Client, alice: User, story: Story, remote_zoe: RemoteActor
+) -> None:
     item = make_reply(story, remote_zoe)
     Interaction.objects.filter(pk=item.pk).update(state=InteractionState.APPROVED)
     client.force_login(alice)
@@ -40,7 +57,9 @@ def test_a_hidden_reply_stays_off_the_page(client, alice, story, remote_zoe):
     assert "Go rivers!" not in client.get(story.get_absolute_url()).content.decode()
 
 
-def test_a_reply_that_was_not_public_cannot_be_approved(client, alice, story, remote_zoe):
+def test_a_reply_that_was_not_public_cannot_be_approved(
+    client: Client, alice: User, story: Story, remote_zoe: RemoteActor
+) -> None:
     item = make_reply(story, remote_zoe, public=False)
     client.force_login(alice)
     response = client.post(f"/staff/alices/federation/inbox/{item.pk}/approve/", follow=True)
@@ -49,7 +68,9 @@ def test_a_reply_that_was_not_public_cannot_be_approved(client, alice, story, re
     assert item.state == InteractionState.PENDING
 
 
-def test_a_moderator_may_approve_but_an_editor_may_not(client, org, bob, story, remote_zoe):
+def test_a_moderator_may_approve_but_an_editor_may_not(
+    client: Client, org: Organisation, bob: User, story: Story, remote_zoe: RemoteActor
+) -> None:
     item = make_reply(story, remote_zoe)
     client.force_login(bob)
     assert client.post(f"/staff/alices/federation/inbox/{item.pk}/approve/").status_code == 403
@@ -61,21 +82,30 @@ def test_a_moderator_may_approve_but_an_editor_may_not(client, org, bob, story, 
     assert item.state == InteractionState.APPROVED
 
 
-def test_another_organisation_cannot_touch_our_replies(client, charlie, story, remote_zoe):
+def test_another_organisation_cannot_touch_our_replies(
+    client: Client, charlie: User, story: Story, remote_zoe: RemoteActor
+) -> None:
     item = make_reply(story, remote_zoe)
     client.force_login(charlie)
     assert client.post(f"/staff/charlies/federation/inbox/{item.pk}/approve/").status_code == 404
 
 
-def test_the_moderated_inbox_lists_pending_replies(client, alice, story, remote_zoe):
+def test_the_moderated_inbox_lists_pending_replies(
+    client: Client, alice: User, story: Story, remote_zoe: RemoteActor
+) -> None:
     make_reply(story, remote_zoe, content="<p>Waiting here</p>")
     client.force_login(alice)
     assert "Waiting here" in client.get("/staff/alices/federation/inbox/").content.decode()
 
 
 def test_staff_reply_sends_a_note_to_the_authors_inbox(
-    client, alice, story, remote_zoe, zoe, django_capture_on_commit_callbacks
-):
+    client: Client,
+    alice: User,
+    story: Story,
+    remote_zoe: RemoteActor,
+    zoe: MastoActor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     item = make_reply(story, remote_zoe)
     client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):
@@ -90,7 +120,9 @@ def test_staff_reply_sends_a_note_to_the_authors_inbox(
     assert fetched["id"] == note["id"]
 
 
-def test_an_empty_staff_reply_is_refused_with_a_message(client, alice, story, remote_zoe):
+def test_an_empty_staff_reply_is_refused_with_a_message(
+    client: Client, alice: User, story: Story, remote_zoe: RemoteActor
+) -> None:
     item = make_reply(story, remote_zoe)
     client.force_login(alice)
     response = client.post(
@@ -99,7 +131,9 @@ def test_an_empty_staff_reply_is_refused_with_a_message(client, alice, story, re
     assert "Write something to reply." in response.content.decode()
 
 
-def test_staff_may_answer_only_public_replies(story, owner, remote_zoe):
+def test_staff_may_answer_only_public_replies(
+    story: Story, owner: Membership, remote_zoe: RemoteActor
+) -> None:
     from django.core.exceptions import ValidationError
 
     from groundswell.federation import services

@@ -13,11 +13,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from django.test import Client
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
+from groundswell.accounts.models import Organisation, User
 from groundswell.federation import documents, services
 from groundswell.federation.models import Follower, Interaction, InteractionState
 from groundswell.stories.services import change_state
@@ -95,7 +101,7 @@ class InstanceB:
                 time.sleep(0.2)
         raise AssertionError("instance B did not start")
 
-    def received(self) -> list[tuple[str, dict]]:
+    def received(self) -> list[tuple[str, dict[str, Any]]]:
         """What B's inboxes took in, read straight from B's database file (no Django start)."""
         with sqlite3.connect(self.data_dir / "groundswell.sqlite3") as database:
             rows = database.execute(
@@ -110,7 +116,7 @@ class InstanceB:
 
 
 @pytest.fixture
-def instance_b(tmp_path):
+def instance_b(tmp_path: Path) -> Iterator[InstanceB]:
     instance = InstanceB(tmp_path / "instance-b")
     instance.start()
     yield instance
@@ -119,8 +125,13 @@ def instance_b(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_instances_follow_publish_and_reply(
-    live_server, settings, alice, org, instance_b, client
-):
+    live_server: LiveServer,
+    settings: Settings,
+    alice: User,
+    org: Organisation,
+    instance_b: InstanceB,
+    client: Client,
+) -> None:
     a_url = f"http://127.0.0.1:{live_server.thread.port}"
     settings.SITE_URL = a_url
     a_host = a_url.removeprefix("http://")
