@@ -4,19 +4,25 @@ pages, each at 360 px and 1280 px."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, expect
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, User
+from groundswell.actions.models import Petition
+from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign
 from groundswell.lib.images import process_image
+from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
 
 from .a11y import violations
 
 
-def live_campaign(owner):
+def live_campaign(owner: Membership) -> tuple[Campaign, Petition, Story]:
     cover = process_image(io.BytesIO(testing.image_bytes(size=(1600, 900))), name="cover")
     data = {
         "title": "Clean Rivers Now",
@@ -34,7 +40,12 @@ def live_campaign(owner):
 
 
 @pytest.mark.browser
-def test_axe_finds_nothing_on_the_public_pages_of_the_loop(live_server, new_context, owner, axe):
+def test_axe_finds_nothing_on_the_public_pages_of_the_loop(
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    owner: Membership,
+    axe: Callable[..., None],
+) -> None:
     campaign, petition, story = live_campaign(owner)
     page = new_context().new_page()
     for path in (
@@ -58,7 +69,13 @@ def test_axe_finds_nothing_on_the_public_pages_of_the_loop(live_server, new_cont
 
 
 @pytest.mark.browser
-def test_axe_finds_nothing_on_staff_pages(live_server, new_context, owner, alice, axe):
+def test_axe_finds_nothing_on_staff_pages(
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    owner: Membership,
+    alice: User,
+    axe: Callable[..., None],
+) -> None:
     live_campaign(owner)
     page = new_context().new_page()
     page.goto(live_server.url + "/accounts/login/")
@@ -83,7 +100,9 @@ def test_axe_finds_nothing_on_staff_pages(live_server, new_context, owner, alice
 
 
 @pytest.mark.browser
-def test_the_axe_check_catches_a_violation(live_server, new_context, owner):
+def test_the_axe_check_catches_a_violation(
+    live_server: LiveServer, new_context: Callable[..., BrowserContext], owner: Membership
+) -> None:
     """The harness itself: an image without alt text on a real page is reported."""
     campaign, _petition, _story = live_campaign(owner)
     page = new_context().new_page()

@@ -4,11 +4,16 @@ is being checked, the worker checks it, and a reload shows the result (issue 9, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from django.tasks import default_task_backend
-from playwright.sync_api import Page, expect
+from django.tasks.backends.dummy import DummyBackend
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell.hub import demo
 from groundswell.syndication import tasks
@@ -42,15 +47,20 @@ def connect(page: Page, server: str, token: str) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize(("width", "options"), [("360", PHONE), ("1280", DESKTOP)])
 def test_an_owner_sees_the_check_and_its_result_after_a_reload_without_javascript(
-    live_server, new_context, width, options, settings
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    width: str,
+    options: dict[str, Any],
+    settings: Settings,
+) -> None:
     settings.TASKS = {
         "default": {
             "BACKEND": "django.tasks.backends.dummy.DummyBackend",
             "QUEUES": settings.TASK_QUEUES,
         }
     }
-    default_task_backend.clear()
+    # The proxy stands for the DummyBackend configured just above.
+    cast(DummyBackend, default_task_backend).clear()
     settings.SITE_URL = live_server.url
     demo.seed(PASSWORD)
     mastodon = FakeMastodon()

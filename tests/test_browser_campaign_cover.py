@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, expect
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, User
 from groundswell.campaigns.services import create_campaign
 from groundswell.lib.images import process_image
 
@@ -18,8 +21,12 @@ from .test_browser_story_flow import sign_in
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [360, 1280])
 def test_a_member_sees_a_draft_campaigns_cover_in_the_preview(
-    live_server, new_context, alice, owner, width
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    alice: User,
+    owner: Membership,
+    width: int,
+) -> None:
     cover = process_image(io.BytesIO(testing.image_bytes(size=(1600, 900))), name="cover")
     campaign = create_campaign(
         owner,
@@ -41,4 +48,6 @@ def test_a_member_sees_a_draft_campaigns_cover_in_the_preview(
     assert response is not None
     assert "/accounts/login/" in response.url  # sent to sign in, never shown the picture
     assert not response.headers["content-type"].startswith("image/")
-    assert stranger.goto(base + campaign.cover.url).status == 404
+    response = stranger.goto(base + campaign.cover.url)
+    assert response is not None
+    assert response.status == 404

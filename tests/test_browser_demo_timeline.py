@@ -8,13 +8,16 @@ and she sees the post on the timeline page, at 360 px and 1280 px.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell.accounts.models import User
 from groundswell.accounts.services import create_organisation
@@ -48,8 +51,12 @@ def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None
 @pytest.mark.browser
 @pytest.mark.parametrize(("width", "options"), [("360", PHONE), ("1280", DESKTOP)])
 def test_the_demo_owner_schedules_a_story_to_the_demo_timeline_and_sees_it_posted(
-    live_server, new_context, width, options, settings
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    width: str,
+    options: dict[str, Any],
+    settings: Settings,
+) -> None:
     settings.SITE_URL = live_server.url  # as `demo` does for the address it serves
     demo.seed(PASSWORD)
     base = live_server.url
@@ -93,8 +100,11 @@ def test_the_demo_owner_schedules_a_story_to_the_demo_timeline_and_sees_it_poste
 @pytest.mark.browser
 @pytest.mark.parametrize(("width", "options"), [("360", PHONE), ("1280", DESKTOP)])
 def test_a_waiting_organisations_owner_sees_the_approval_banner(
-    live_server, new_context, width, options
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    width: str,
+    options: dict[str, Any],
+) -> None:
     charlie = User.objects.create_user("charlie@example.org", PASSWORD, name="Charlie")
     create_organisation(name="Charlie's Newcomers", slug="newcomers", owner=charlie)
     page = new_context(**options).new_page()
@@ -103,4 +113,6 @@ def test_a_waiting_organisations_owner_sees_the_approval_banner(
     banner = page.get_by_role("region", name=re.compile("^Not public yet"))
     expect(banner).to_contain_text("nothing of it is public")
     shoot(page, f"waiting-banner-{width}")
-    assert page.goto(f"{live_server.url}/o/newcomers/").status == 404
+    response = page.goto(f"{live_server.url}/o/newcomers/")
+    assert response is not None
+    assert response.status == 404

@@ -4,13 +4,18 @@ inline style that our own CSP would block."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.actions.models import Petition
 from groundswell.notifications.models import OutboxMessage
 from groundswell.referrals.tests.test_figures import build_tree
 from groundswell.stories.services import update_story
@@ -20,7 +25,7 @@ SHOTS = Path("/tmp/groundswell-shots")
 TEMPLATES = Path(settings.BASE_DIR) / "groundswell"
 
 
-def test_no_template_carries_an_inline_style():
+def test_no_template_carries_an_inline_style() -> None:
     """style-src 'self' blocks every style="…" attribute: the browser would ignore it."""
     found = [
         f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
@@ -30,7 +35,7 @@ def test_no_template_carries_an_inline_style():
     assert found == []
 
 
-def sign_in(page, base: str, user) -> None:
+def sign_in(page: Page, base: str, user: User) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(testing.PASSWORD)
@@ -40,8 +45,13 @@ def sign_in(page, base: str, user) -> None:
 
 @pytest.mark.browser
 def test_staff_tables_fit_a_phone_and_scroll_by_keyboard(
-    live_server, new_context, alice, owner, petition, axe
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    alice: User,
+    owner: Membership,
+    petition: Petition,
+    axe: Callable[..., None],
+) -> None:
     build_tree(petition)
     story = testing.make_story(owner, campaign=petition.campaign)
     page = new_context(**PHONE).new_page()
@@ -85,8 +95,13 @@ def test_staff_tables_fit_a_phone_and_scroll_by_keyboard(
 
 @pytest.mark.browser
 def test_long_texts_wrap_under_the_csp_on_outbox_and_revisions(
-    live_server, new_context, alice, owner, org, settings
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    alice: User,
+    owner: Membership,
+    org: Organisation,
+    settings: Settings,
+) -> None:
     settings.MAILERS = {"default": {"BACKEND": "groundswell.notifications.backends.OutboxBackend"}}
     long_line = "A line far too long for a phone " * 12
     OutboxMessage.objects.create(

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import BrowserContext, Page
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, User
 from groundswell.actions.models import Signature
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
-def local(url: str, live_server) -> str:
+def local(url: str, live_server: LiveServer) -> str:
     """Links in emails and share links use SITE_URL; the test server has its own port."""
     return url.replace(settings.SITE_URL, live_server.url)
 
 
-def sign_on_phone(page, *, name: str, email: str) -> None:
+def sign_on_phone(page: Page, *, name: str, email: str) -> None:
     page.get_by_label("First name").fill(name)
     page.get_by_role("textbox", name="Email").fill(email)
     page.locator("input[name=consent]").check()
@@ -30,7 +34,9 @@ def sign_on_phone(page, *, name: str, email: str) -> None:
     testing.run_periodic(*testing.SIGNING)
 
 
-def confirm_from_email(page, smtp_server, email: str, live_server) -> str:
+def confirm_from_email(
+    page: Page, smtp_server: testing.LocalSMTPServer, email: str, live_server: LiveServer
+) -> str:
     message = next(m for m in reversed(smtp_server.messages) if m["To"] == email)
     body = message.get_body(("plain",)).get_content()
     confirm = next(line for line in body.split() if "/confirm/" in line)
@@ -44,8 +50,12 @@ def confirm_from_email(page, smtp_server, email: str, live_server) -> str:
 
 @pytest.mark.browser
 def test_a_brings_b_who_brings_c_and_the_evangelists_page_shows_it(
-    live_server, new_context, smtp_server, alice, owner
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    smtp_server: testing.LocalSMTPServer,
+    alice: User,
+    owner: Membership,
+) -> None:
     campaign = testing.make_campaign(owner)
     testing.make_petition(owner, campaign)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -60,6 +70,7 @@ def test_a_brings_b_who_brings_c_and_the_evangelists_page_shows_it(
     a_link = a.locator("#copy-link").input_value()
     assert "ref=" in a_link and "ch=copy" in a_link
     whatsapp = a.get_by_role("link", name="WhatsApp").get_attribute("href")
+    assert whatsapp is not None
     assert whatsapp.startswith("https://wa.me/?text=")
 
     # B follows A's link (on another phone), signs and confirms.
@@ -77,6 +88,7 @@ def test_a_brings_b_who_brings_c_and_the_evangelists_page_shows_it(
 
     assert Signature.objects.filter(state="confirmed").count() == 3
     ben = Signature.objects.get(supporter__email="ben@example.net")
+    assert ben.referred_by is not None
     assert ben.referred_by.email == "ana@example.net"
     assert ben.referrer_data["source"] == "copy"
 

@@ -4,13 +4,17 @@ the GOV.UK way, and what a reader can do from a story."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell import testing
+from groundswell.accounts.models import Membership
+from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign
 from groundswell.lib.images import process_image
 from groundswell.stories.services import change_state
@@ -20,7 +24,7 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-def campaign_with_cover(owner):
+def campaign_with_cover(owner: Membership) -> Campaign:
     cover = process_image(io.BytesIO(testing.image_bytes(size=(1600, 900))), name="cover")
     data = {
         "title": "Clean Rivers Now for Every Town Along the Wandle and the Thames",
@@ -32,20 +36,22 @@ def campaign_with_cover(owner):
     return create_campaign(owner, data, cover=cover)
 
 
-def within_first_screen(page, selector: str) -> None:
+def within_first_screen(page: Page, selector: str) -> None:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, selector
     assert box["y"] >= -1 and box["y"] + box["height"] <= 740, (selector, box)
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (selector, box)
 
 
-def shoot(page, name: str) -> None:
+def shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.browser
-def test_the_count_and_a_sign_button_are_on_a_phones_first_screen(live_server, new_context, owner):
+def test_the_count_and_a_sign_button_are_on_a_phones_first_screen(
+    live_server: LiveServer, new_context: Callable[..., BrowserContext], owner: Membership
+) -> None:
     campaign = campaign_with_cover(owner)
     petition = testing.make_petition(owner, campaign, title="Stop the sewage in our rivers now")
     testing.make_petition(owner, campaign, title="Fund river rangers for every borough")
@@ -65,7 +71,9 @@ def test_the_count_and_a_sign_button_are_on_a_phones_first_screen(live_server, n
 
 
 @pytest.mark.browser
-def test_a_mistake_is_summarised_focused_and_linked_to_its_field(live_server, new_context, owner):
+def test_a_mistake_is_summarised_focused_and_linked_to_its_field(
+    live_server: LiveServer, new_context: Callable[..., BrowserContext], owner: Membership
+) -> None:
     campaign = campaign_with_cover(owner)
     petition = testing.make_petition(owner, campaign)
     for name, options in (("360", PHONE), ("1280", DESKTOP)):
@@ -106,7 +114,9 @@ def test_a_mistake_is_summarised_focused_and_linked_to_its_field(live_server, ne
 
 
 @pytest.mark.browser
-def test_a_story_ends_with_its_petition_and_share_buttons(live_server, new_context, owner):
+def test_a_story_ends_with_its_petition_and_share_buttons(
+    live_server: LiveServer, new_context: Callable[..., BrowserContext], owner: Membership
+) -> None:
     campaign = campaign_with_cover(owner)
     petition = testing.make_petition(owner, campaign)
     story = testing.make_story(owner, campaign=campaign)
@@ -117,6 +127,7 @@ def test_a_story_ends_with_its_petition_and_share_buttons(live_server, new_conte
     expect(sign.get_by_role("button", name="Sign the petition")).to_be_visible()
     share = page.get_by_role("region", name="Share this story")
     whatsapp = share.get_by_role("link", name="WhatsApp").get_attribute("href")
+    assert whatsapp is not None
     assert whatsapp.startswith("https://wa.me/?text=The%20river%20at%20dawn%20")
     assert whatsapp.endswith(quote(f"{story.get_absolute_url()}?ch=whatsapp"))
     shoot(page, "story-360")

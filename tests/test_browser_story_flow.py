@@ -8,13 +8,16 @@ context of their own, so nobody shares a session cookie.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell import testing
+from groundswell.accounts.models import Organisation, User
 from groundswell.accounts.services import update_organisation
 from groundswell.stories.models import Story
 from groundswell.stories.workflow import State
@@ -48,8 +51,13 @@ def sign_in(page: Page, base_url: str, user: Any) -> None:
 
 @pytest.mark.browser
 def test_bob_writes_alice_approves_and_a_phone_reader_reads_the_story(
-    live_server, new_context, alice, org, bob, tmp_path
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    alice: User,
+    org: Organisation,
+    bob: User,
+    tmp_path: Path,
+) -> None:
     update_organisation(testing.membership(alice, org), {"approval_required": True})
     picture = tmp_path / "otter.png"
     picture.write_bytes(testing.image_bytes())

@@ -6,13 +6,16 @@ Chromium sends `Origin: null` with a form POST from a page whose referrer policy
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
-from groundswell.actions.models import SignatureState
+from groundswell import testing
+from groundswell.actions.models import Petition, SignatureState
 from groundswell.actions.services import SignatureRequest, sign_petition
 from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import standing_updates_consent
@@ -23,8 +26,10 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-def emailed_links(smtp_server, live_server) -> dict[str, str]:
-    body = smtp_server.messages[-1].get_body(("plain",)).get_content()
+def emailed_links(smtp_server: testing.LocalSMTPServer, live_server: LiveServer) -> dict[str, str]:
+    part = smtp_server.messages[-1].get_body(("plain",))
+    assert part is not None
+    body = part.get_content()
     found = {}
     for kind, fragment in (("confirm", "/confirm/"), ("me", "/me/"), ("unsubscribe", "/unsub")):
         url = next(word for word in body.split() if fragment in word)
@@ -33,7 +38,9 @@ def emailed_links(smtp_server, live_server) -> dict[str, str]:
 
 
 @pytest.fixture
-def asha_links(petition, smtp_server, live_server):
+def asha_links(
+    petition: Petition, smtp_server: testing.LocalSMTPServer, live_server: LiveServer
+) -> dict[str, str]:
     sign_petition(
         petition,
         SignatureRequest(email="asha@example.net", given_name="Asha", wants_updates=True),
@@ -43,15 +50,17 @@ def asha_links(petition, smtp_server, live_server):
     return emailed_links(smtp_server, live_server)
 
 
-def fits(page) -> None:
+def fits(page: Page) -> None:
+    assert page.viewport_size is not None
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
-def check(page, axe, shot: str) -> None:
+def check(page: Page, axe: Callable[..., None], shot: str) -> None:
     """A screenshot to look at, no sideways scrolling, and axe at both widths."""
     page.screenshot(path=str(SHOTS / shot), full_page=True)
     fits(page)
     size = page.viewport_size
+    assert size is not None
     axe(page)  # resizes the page to each width it checks
     page.set_viewport_size(size)
 
@@ -59,11 +68,15 @@ def check(page, axe, shot: str) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("size", ["360", "1280"])
 def test_every_button_behind_the_emailed_links_works_in_chromium(
-    new_context, asha_links, axe, size
-):
+    new_context: Callable[..., BrowserContext],
+    asha_links: dict[str, str],
+    axe: Callable[..., None],
+    size: str,
+) -> None:
     page = new_context(**(PHONE if size == "360" else DESKTOP)).new_page()
 
     response = page.goto(asha_links["confirm"])
+    assert response is not None
     assert response.headers["referrer-policy"] == "same-origin"
     check(page, axe, f"confirm-{size}.png")
     assert Supporter.objects.get().signatures.get().state == SignatureState.PENDING
@@ -72,6 +85,7 @@ def test_every_button_behind_the_emailed_links_works_in_chromium(
     assert Supporter.objects.get().signatures.get().state == SignatureState.CONFIRMED
 
     response = page.goto(asha_links["me"])
+    assert response is not None
     assert response.headers["referrer-policy"] == "same-origin"
     assert page.locator("meta[name=referrer]").count() == 0
     page.get_by_label("Show my first name on the campaign's public leaderboard").check()
@@ -84,6 +98,7 @@ def test_every_button_behind_the_emailed_links_works_in_chromium(
     assert Supporter.objects.get().public_leaderboard is True
 
     response = page.goto(asha_links["unsubscribe"])
+    assert response is not None
     assert response.headers["referrer-policy"] == "same-origin"
     page.get_by_role("button", name="Unsubscribe").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
@@ -92,7 +107,9 @@ def test_every_button_behind_the_emailed_links_works_in_chromium(
 
 
 @pytest.mark.browser
-def test_a_supporter_downloads_then_erases_their_data_on_a_phone(new_context, asha_links, axe):
+def test_a_supporter_downloads_then_erases_their_data_on_a_phone(
+    new_context: Callable[..., BrowserContext], asha_links: dict[str, str], axe: Callable[..., None]
+) -> None:
     import json
 
     page = new_context(**PHONE, accept_downloads=True).new_page()
@@ -114,6 +131,7 @@ def test_a_supporter_downloads_then_erases_their_data_on_a_phone(new_context, as
     assert supporter.erased_at is not None and supporter.email == ""
 
     response = page.goto(asha_links["me"])
+    assert response is not None
     assert response.status == 410
     expect(page.get_by_role("heading", level=1)).to_have_text("This link no longer works")
     check(page, axe, "erased-link-360.png")
@@ -122,8 +140,13 @@ def test_a_supporter_downloads_then_erases_their_data_on_a_phone(new_context, as
 @pytest.mark.browser
 @pytest.mark.parametrize("size", ["360", "1280"])
 def test_signing_again_says_so_by_email_not_on_the_page(
-    live_server, new_context, petition, smtp_server, axe, size
-):
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    petition: Petition,
+    smtp_server: testing.LocalSMTPServer,
+    axe: Callable[..., None],
+    size: str,
+) -> None:
     SHOTS.mkdir(exist_ok=True)
     page = new_context(**(PHONE if size == "360" else DESKTOP)).new_page()
     for _attempt in ("first", "again"):

@@ -5,36 +5,42 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
+
+from django.test import Client
 
 from groundswell import testing
+from groundswell.accounts.models import Membership
 from groundswell.campaigns.services import create_campaign
-from groundswell.lib.images import process_image
+from groundswell.lib.images import ProcessedImage, process_image
 from groundswell.stories.models import Story
 from groundswell.stories.services import add_image, change_state, set_cover
 
 
-def picture():
+def picture() -> ProcessedImage:
     return process_image(io.BytesIO(testing.image_bytes(size=(1200, 675))), name="photo")
 
 
-def published(owner, **fields):
+def published(owner: Membership, **fields: Any) -> Story:
     story = testing.make_story(owner, **fields)
     change_state(owner, story, "publish")
     return Story.objects.get(pk=story.pk)
 
 
-def test_a_card_and_a_byline_in_another_language_say_so(client, owner):
+def test_a_card_and_a_byline_in_another_language_say_so(client: Client, owner: Membership) -> None:
     arabic = published(owner, title="عودة ثعالب الماء", slug="otters-ar", language="ar",
                        summary="رأى المتطوعون ثلاثة ثعالب.", body="نص القصة.")  # fmt: skip
     published(owner, title="Otters are back", slug="otters-en")
     hub = client.get("/o/alices/").content.decode()
-    card = re.search(
-        r'<li class="card"[^>]*>(?:(?!</li>).)*عودة ثعالب الماء.*?</li>', hub, re.S
-    ).group(0)
+    found = re.search(r'<li class="card"[^>]*>(?:(?!</li>).)*عودة ثعالب الماء.*?</li>', hub, re.S)
+    assert found
+    card = found.group(0)
     assert card.startswith('<li class="card" lang="ar" dir="rtl">')
     # The date under it is written in the page's language, and says so.
     assert re.search(r'<p class="muted" lang="en" dir="ltr"><time', card)
-    english = re.search(r'<li class="card"[^>]*>(?:(?!</li>).)*Otters are back', hub, re.S).group(0)
+    found = re.search(r'<li class="card"[^>]*>(?:(?!</li>).)*Otters are back', hub, re.S)
+    assert found
+    english = found.group(0)
     assert english.startswith('<li class="card" lang="en" dir="ltr">')
 
     page = client.get(arabic.get_absolute_url()).content.decode()
@@ -42,7 +48,7 @@ def test_a_card_and_a_byline_in_another_language_say_so(client, owner):
     assert '<p class="muted byline" lang="en" dir="ltr">' in page
 
 
-def test_cover_images_offer_a_small_and_a_large_copy(client, owner):
+def test_cover_images_offer_a_small_and_a_large_copy(client: Client, owner: Membership) -> None:
     campaign = create_campaign(
         owner,
         {"title": "Clean Rivers", "slug": "rivers", "status": "live", "cover_alt": "The river"},
@@ -66,5 +72,7 @@ def test_cover_images_offer_a_small_and_a_large_copy(client, owner):
         ("An otter", story_page),
         ("The mill", story_page),
     ):
-        image = re.search(rf'<img [^>]*alt="{alt}"[^>]*>', html).group(0)
+        found = re.search(rf'<img [^>]*alt="{alt}"[^>]*>', html)
+        assert found, alt
+        image = found.group(0)
         assert re.search(small_and_large, image), (alt, image)

@@ -19,13 +19,14 @@ NOT_FOR_THE_DEMO = ("DATABASE_URL", "TASKS_BACKEND", "EMAIL_BACKEND", "SITE_URL"
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def answers(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as reply:
-            return reply.status == 200
+            return bool(reply.status == 200)
     except OSError:
         return False
 
@@ -94,7 +95,7 @@ def left_running(children: set[int]) -> list[str]:
     return [Path(f"/proc/{pid}/cmdline").read_text() for pid in children if alive(pid)]
 
 
-def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path):
+def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path: Path) -> None:
     demo, children, log = start_demo(tmp_path)
     try:
         demo.send_signal(signal.SIGTERM)
@@ -106,7 +107,7 @@ def test_a_sigterm_to_the_demo_stops_its_web_server_and_worker(tmp_path):
         stop_everything(demo, children)
 
 
-def test_a_demo_killed_outright_leaves_no_web_server_or_worker_behind(tmp_path):
+def test_a_demo_killed_outright_leaves_no_web_server_or_worker_behind(tmp_path: Path) -> None:
     demo, children, _log = start_demo(tmp_path)
     try:
         # granian's own workers are among the children: they must go too.

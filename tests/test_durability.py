@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 
-def test_no_signature_is_lost_or_doubled_and_every_confirmation_arrives_once():
+def test_no_signature_is_lost_or_doubled_and_every_confirmation_arrives_once() -> None:
     import faults
 
     outcome = faults.run(requests=2500, concurrency=48, duration=120, drain_timeout=180)

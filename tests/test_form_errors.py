@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.test import Client
 from django.urls import reverse
 
+from groundswell.accounts.models import Organisation, User
 from groundswell.actions.tests.test_sign_page import Page
 
 
 def test_a_staff_form_with_mistakes_gets_the_summary_title_and_real_descriptions(
-    client, alice, org
-):
+    client: Client, alice: User, org: Organisation
+) -> None:
     client.force_login(alice)
     response = client.post(
         reverse("actions:staff_new", args=[org.slug]),
@@ -30,7 +32,7 @@ def test_a_staff_form_with_mistakes_gets_the_summary_title_and_real_descriptions
         assert set(references) <= page.ids, references
 
 
-def test_a_failed_sign_in_says_error_in_the_title_and_summary(client, alice):
+def test_a_failed_sign_in_says_error_in_the_title_and_summary(client: Client, alice: User) -> None:
     response = client.post(
         reverse("accounts:login"), {"username": alice.email, "password": "not it"}
     )
@@ -41,7 +43,9 @@ def test_a_failed_sign_in_says_error_in_the_title_and_summary(client, alice):
     assert html.index('class="error-summary"') < html.index("<h1")
 
 
-def test_a_form_without_mistakes_has_neither(client, alice, org):
+def test_a_form_without_mistakes_has_neither(
+    client: Client, alice: User, org: Organisation
+) -> None:
     client.force_login(alice)
     html = client.get(reverse("actions:staff_new", args=[org.slug])).content.decode()
     assert not Page(html).title.startswith("Error")

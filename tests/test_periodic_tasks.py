@@ -7,6 +7,7 @@ Only the task queue's own table still answers, as it must for the next run to be
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import OperationalError
@@ -29,15 +30,16 @@ PERIODIC_TASKS = [
 ]
 
 
-def test_every_periodic_task_is_tested_here():
+def test_every_periodic_task_is_tested_here() -> None:
     assert sorted(periodic.discover()) == sorted(PERIODIC_TASKS)
 
 
 @pytest.fixture
-def database_refuses_all_but_the_queue(monkeypatch):
-    real = CursorWrapper._execute
+def database_refuses_all_but_the_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A private method, absent from django-stubs: the one every statement goes through.
+    real = CursorWrapper._execute  # type: ignore[attr-defined]
 
-    def refuse(self, sql, params, *ignored):
+    def refuse(self: CursorWrapper, sql: str, params: Any, *ignored: Any) -> Any:
         if "django_tasks_database" not in sql:
             raise OperationalError("the database went away")
         return real(self, sql, params, *ignored)
@@ -49,7 +51,9 @@ def database_refuses_all_but_the_queue(monkeypatch):
 # statement to break.
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("name", PERIODIC_TASKS)
-def test_a_failing_run_still_queues_the_next(name, task_queue, request):
+def test_a_failing_run_still_queues_the_next(
+    name: str, task_queue: None, request: pytest.FixtureRequest
+) -> None:
     task = periodic.discover()[name]
     DBTaskResult.objects.all().delete()
     before = timezone.now()
@@ -64,14 +68,14 @@ def test_a_failing_run_still_queues_the_next(name, task_queue, request):
     assert waiting.run_after >= before + timedelta(milliseconds=500)
 
 
-def test_a_run_that_succeeds_queues_exactly_one_next(task_queue):
+def test_a_run_that_succeeds_queues_exactly_one_next(task_queue: None) -> None:
     task = periodic.discover()["recount_petitions"]
     task.call()
     task.call()  # the first one's successor already waits: no second
     assert DBTaskResult.objects.filter(status="READY", task_path=task.module_path).count() == 1
 
 
-def test_the_worker_seeds_one_run_of_each_at_start_up(task_queue):
+def test_the_worker_seeds_one_run_of_each_at_start_up(task_queue: None) -> None:
     assert sorted(periodic.schedule_all()) == sorted(PERIODIC_TASKS)
     assert periodic.schedule_all() == []  # one of each already waits
     paths = DBTaskResult.objects.ready().values_list("task_path", flat=True)

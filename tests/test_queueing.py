@@ -27,7 +27,7 @@ def enqueue_calls(path: Path) -> list[int]:
     ]
 
 
-def test_no_module_but_tasks_py_enqueues():
+def test_no_module_but_tasks_py_enqueues() -> None:
     offenders = [
         f"{path.relative_to(ROOT.parent)}:{line}"
         for path in sorted(ROOT.rglob("*.py"))
@@ -37,7 +37,7 @@ def test_no_module_but_tasks_py_enqueues():
     assert offenders == []
 
 
-def test_the_check_finds_an_enqueue(tmp_path):
+def test_the_check_finds_an_enqueue(tmp_path: Path) -> None:
     sample = tmp_path / "services.py"
     sample.write_text("def f(task):\n    task.enqueue(1)\n")
     assert enqueue_calls(sample) == [2]

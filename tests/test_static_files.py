@@ -11,10 +11,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from pytest_django.fixtures import Settings
 
+from groundswell.accounts.models import Organisation
 from groundswell.hub.management.commands.serve import STATIC_MAX_AGE, granian_command
 from groundswell.lib.media import MEDIA_MAX_AGE
 
@@ -22,7 +28,7 @@ MANIFEST = {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesSt
 
 
 @pytest.fixture
-def collected(settings, tmp_path):
+def collected(settings: Settings, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """collectstatic with the production storage into a fresh STATIC_ROOT."""
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": MANIFEST}
@@ -31,7 +37,7 @@ def collected(settings, tmp_path):
     return settings.STATIC_ROOT, manifest["paths"]
 
 
-def test_outside_the_test_run_the_settings_choose_hashed_names():
+def test_outside_the_test_run_the_settings_choose_hashed_names() -> None:
     environment = {k: v for k, v in os.environ.items() if k != "PLAIN_STATIC_FILES"}
     environment["DJANGO_SETTINGS_MODULE"] = "groundswell.settings"
     code = "from django.conf import settings; print(settings.STORAGES['staticfiles']['BACKEND'])"
@@ -42,7 +48,9 @@ def test_outside_the_test_run_the_settings_choose_hashed_names():
     assert result.stdout.strip() == MANIFEST["BACKEND"]
 
 
-def test_production_uses_hashed_names_and_pages_link_to_them(client, collected, org):
+def test_production_uses_hashed_names_and_pages_link_to_them(
+    client: Client, collected: tuple[Path, dict[str, str]], org: Organisation
+) -> None:
     root, paths = collected
     hashed = paths["groundswell/site.css"]
     assert hashed.startswith("groundswell/site.") and hashed != "groundswell/site.css"
@@ -54,11 +62,12 @@ def test_production_uses_hashed_names_and_pages_link_to_them(client, collected, 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @contextlib.contextmanager
-def granian(env: dict[str, str] | None = None):
+def granian(env: dict[str, str] | None = None) -> Iterator[str]:
     """A real `serve` command line on a free port; yields its base URL once it answers."""
     port = free_port()
     command = granian_command("127.0.0.1", port, 1, 1)
@@ -85,7 +94,9 @@ def granian(env: dict[str, str] | None = None):
         server.wait(timeout=10)
 
 
-def get(url: str, headers: dict[str, str] | None = None, method: str = "GET"):
+def get(
+    url: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[int, Message, bytes]:
     """(status, headers, body), for error statuses too."""
     request = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
@@ -95,7 +106,9 @@ def get(url: str, headers: dict[str, str] | None = None, method: str = "GET"):
         return error.code, error.headers, error.read()
 
 
-def test_granian_lets_browsers_keep_static_files_for_a_year(collected):
+def test_granian_lets_browsers_keep_static_files_for_a_year(
+    collected: tuple[Path, dict[str, str]],
+) -> None:
     root, paths = collected
     command = granian_command("127.0.0.1", free_port(), 1, 1)
     assert command[command.index("--static-path-expires") + 1] == str(STATIC_MAX_AGE)
@@ -107,7 +120,9 @@ def test_granian_lets_browsers_keep_static_files_for_a_year(collected):
     assert body == (root / paths["groundswell/site.css"]).read_bytes()
 
 
-def test_serve_lets_caches_keep_media_files_briefly_and_forgets_withdrawn_ones(collected, tmp_path):
+def test_serve_lets_caches_keep_media_files_briefly_and_forgets_withdrawn_ones(
+    collected: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
     data = tmp_path / "data"
     picture = data / "media" / "stories" / "1" / "a-random-token" / "photo.jpg"
     picture.parent.mkdir(parents=True)

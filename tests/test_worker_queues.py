@@ -9,11 +9,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from pytest_django.fixtures import Settings
 
 from groundswell.lib.tests.test_http_deadline import HEAD, TricklingServer
 
@@ -23,7 +26,7 @@ DATABASE_TASKS = {
 
 
 @pytest.fixture
-def slow_page():
+def slow_page() -> Iterator[TricklingServer]:
     # 100 bytes of body after the head, one every 50 ms: about 8 s for the whole page.
     server = TricklingServer(head=HEAD, pause=0.05, body=b"x" * 100)
     yield server
@@ -31,8 +34,8 @@ def slow_page():
 
 
 def test_the_default_queue_worker_sends_email_while_a_link_card_hangs(
-    transactional_db, settings, slow_page
-):
+    transactional_db: None, settings: Settings, slow_page: TricklingServer
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from groundswell import testing
@@ -81,7 +84,7 @@ def _mail(outbox: Path) -> str:
     return "".join(path.read_text(errors="replace") for path in outbox.iterdir())
 
 
-def _wait_for(check, *, seconds: float) -> bool:
+def _wait_for(check: Callable[[], object], *, seconds: float) -> bool:
     give_up = time.monotonic() + seconds
     while time.monotonic() < give_up:
         if check():
@@ -110,8 +113,8 @@ assert answer.status_code == 302, answer.status_code
 
 
 def test_the_worker_command_runs_a_process_per_queue_so_email_goes_out_while_a_card_hangs(
-    tmp_path,
-):
+    tmp_path: Path,
+) -> None:
     slow_page = TricklingServer(head=HEAD, pause=0.05, body=b"x" * 2000)
     env = {
         **os.environ,
@@ -124,7 +127,7 @@ def test_the_worker_command_runs_a_process_per_queue_so_email_goes_out_while_a_c
     }
     env.pop("DATABASE_URL", None)
     manage = [sys.executable, "-m", "groundswell"]
-    run = {"env": env, "check": True, "capture_output": True}
+    run: dict[str, Any] = {"env": env, "check": True, "capture_output": True}
     subprocess.run([*manage, "migrate", "-v0"], **run)  # noqa: S603 - our own code
     subprocess.run([sys.executable, "-c", ENQUEUE.format(url=slow_page.url("/film"))], **run)  # noqa: S603
     worker = subprocess.Popen([*manage, "worker"], env=env)  # noqa: S603
@@ -158,11 +161,12 @@ child.wait()
 """
 
 
-def test_queue_workers_die_with_a_killed_worker_process():
+def test_queue_workers_die_with_a_killed_worker_process() -> None:
     # The fault bench (and an OOM kill) SIGKILLs the worker: its queue workers must not live on.
     parent = subprocess.Popen(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", SUPERVISOR], stdout=subprocess.PIPE, text=True
     )
+    assert parent.stdout is not None
     child = int(parent.stdout.readline())
     assert Path(f"/proc/{child}").exists()
     parent.send_signal(signal.SIGKILL)
