@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from groundswell.accounts.models import Organisation
+
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def for_organisation(self, organisation: object) -> ApiTokenQuerySet:
+    def for_organisation(self, organisation: Organisation) -> ApiTokenQuerySet:
         return self.filter(organisation=organisation).select_related("created_by")
 
     def active(self) -> ApiTokenQuerySet:

@@ -36,5 +36,5 @@ class OutboxBackend(BaseEmailBackend):
 def outbox_enabled() -> bool:
     from django.conf import settings
 
-    backend = getattr(settings, "MAILERS", {}).get("default", {}).get("BACKEND", "")
+    backend: str = getattr(settings, "MAILERS", {}).get("default", {}).get("BACKEND", "")
     return backend == f"{__name__}.OutboxBackend"

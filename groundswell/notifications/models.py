@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from groundswell.accounts.models import Organisation
 
 
 class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):
-    def for_organisation(self, organisation: object) -> OutboxMessageQuerySet:
+    def for_organisation(self, organisation: Organisation) -> OutboxMessageQuerySet:
         """The organisation's own mail to its supporters; never account mail (no organisation)."""
         return self.filter(organisation=organisation)
 

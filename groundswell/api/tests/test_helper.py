@@ -1,9 +1,12 @@
 import json
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from groundswell.actions.models import Signature, SignatureState
+from groundswell import testing
+from groundswell.accounts.models import Membership
+from groundswell.actions.models import Petition, Signature, SignatureState
 from groundswell.actions.services import update_petition
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters.models import Consent, Supporter
@@ -63,8 +66,8 @@ SPEC_EXAMPLE = {
 
 
 def test_the_spec_example_without_a_token_signs_and_sends_the_double_opt_in_email(
-    client, petition, smtp_server
-):
+    client: Client, petition: Petition, smtp_server: testing.LocalSMTPServer
+) -> None:
     response = post_helper(client, petition, SPEC_EXAMPLE)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/hal+json")
@@ -100,7 +103,9 @@ def test_the_spec_example_without_a_token_signs_and_sends_the_double_opt_in_emai
     assert signature.state == SignatureState.CONFIRMED
 
 
-def test_the_spec_example_with_a_token_answers_with_the_signature_resource(client, petition, token):
+def test_the_spec_example_with_a_token_answers_with_the_signature_resource(
+    client: Client, petition: Petition, token: str
+) -> None:
     response = post_helper(client, petition, SPEC_EXAMPLE, token=token)
     assert response.status_code == 201
     assert response["Content-Type"].startswith("application/hal+json")
@@ -122,8 +127,8 @@ def test_the_spec_example_with_a_token_answers_with_the_signature_resource(clien
 
 
 def test_the_petitions_optional_fields_come_from_the_postal_address_and_comments(
-    client, owner, petition
-):
+    client: Client, owner: Membership, petition: Petition
+) -> None:
     update_petition(
         owner,
         petition,
@@ -137,7 +142,7 @@ def test_the_petitions_optional_fields_come_from_the_postal_address_and_comments
     assert Signature.objects.get().comment == "Support our campaign!"
 
 
-def test_the_primary_email_address_is_the_one_used(client, petition):
+def test_the_primary_email_address_is_the_one_used(client: Client, petition: Petition) -> None:
     body = person()
     body["person"]["email_addresses"] = [
         {"address": "old.address@example.net", "primary": False},
@@ -149,8 +154,8 @@ def test_the_primary_email_address_is_the_one_used(client, petition):
 
 
 def test_the_same_person_through_the_form_and_the_api_is_one_signature(
-    client, petition, smtp_server
-):
+    client: Client, petition: Petition, smtp_server: testing.LocalSMTPServer
+) -> None:
     form = {
         "given_name": "Rosa",
         "email": "rosa.quint+petitions@gmail.com",
@@ -169,7 +174,7 @@ def test_the_same_person_through_the_form_and_the_api_is_one_signature(
     assert "You have already signed" in smtp_server.messages[1]["Subject"]
 
 
-def test_a_share_token_in_referrer_credits_the_sharer(client, petition):
+def test_a_share_token_in_referrer_credits_the_sharer(client: Client, petition: Petition) -> None:
     post_helper(client, petition, person(email="first@example.net"))
     recorded()
     share = ShareToken.objects.get()
@@ -183,8 +188,8 @@ def test_a_share_token_in_referrer_credits_the_sharer(client, petition):
 
 
 def test_a_share_token_for_another_petition_is_recorded_but_credits_no_one(
-    client, petition, other_petition
-):
+    client: Client, petition: Petition, other_petition: Petition
+) -> None:
     post_helper(client, other_petition, person(email="first@example.net"))
     recorded()
     elsewhere = ShareToken.objects.get(petition=other_petition)
@@ -198,7 +203,9 @@ def test_a_share_token_for_another_petition_is_recorded_but_credits_no_one(
     assert signature.referrer_data["referrer"] == elsewhere.token
 
 
-def test_keep_me_updated_is_never_assumed_but_can_be_asked_for(client, petition):
+def test_keep_me_updated_is_never_assumed_but_can_be_asked_for(
+    client: Client, petition: Petition
+) -> None:
     body = person()
     body["groundswell:wants_updates"] = True
     post_helper(client, petition, body)
@@ -217,7 +224,9 @@ def test_keep_me_updated_is_never_assumed_but_can_be_asked_for(client, petition)
         ("x" * 250 + "@example.org", "at most 254 characters"),
     ],
 )
-def test_bad_and_disposable_emails_get_a_clear_json_error(client, petition, email, message):
+def test_bad_and_disposable_emails_get_a_clear_json_error(
+    client: Client, petition: Petition, email: str, message: str
+) -> None:
     response = post_helper(client, petition, person(email=email))
     assert response.status_code == 400
     body = response.json()
@@ -228,7 +237,7 @@ def test_bad_and_disposable_emails_get_a_clear_json_error(client, petition, emai
     assert not Signature.objects.exists()
 
 
-def test_every_problem_is_reported_at_once(client, petition):
+def test_every_problem_is_reported_at_once(client: Client, petition: Petition) -> None:
     response = post_helper(client, petition, {"person": {"given_name": " ", "email_addresses": []}})
     assert response.status_code == 400
     codes = [
@@ -249,7 +258,9 @@ def test_every_problem_is_reported_at_once(client, petition):
         ("email_addresses", "rosa@example.net", "person.email_addresses must be a list."),
     ],
 )
-def test_absurd_fields_are_refused_with_the_field_named(client, petition, field, value, message):
+def test_absurd_fields_are_refused_with_the_field_named(
+    client: Client, petition: Petition, field: str, value: str | int, message: str
+) -> None:
     body = person()
     body["person"][field] = value
     response = post_helper(client, petition, body)
@@ -258,7 +269,9 @@ def test_absurd_fields_are_refused_with_the_field_named(client, petition, field,
     assert not Signature.objects.exists()
 
 
-def test_too_long_referrer_data_and_comments_are_refused(client, petition):
+def test_too_long_referrer_data_and_comments_are_refused(
+    client: Client, petition: Petition
+) -> None:
     body = person()
     body["comments"] = "c" * 501
     body["referrer_data"] = {"url": "https://example.org/" + "u" * 2000}
@@ -269,8 +282,8 @@ def test_too_long_referrer_data_and_comments_are_refused(client, petition):
 
 
 def test_a_country_that_is_not_an_iso_code_is_refused_when_the_petition_asks_for_one(
-    client, owner, petition
-):
+    client: Client, owner: Membership, petition: Petition
+) -> None:
     update_petition(owner, petition, {"collect_country": True})
     body = person(postal_addresses=[{"country": "United Kingdom"}])
     response = post_helper(client, petition, body)
@@ -292,8 +305,8 @@ def test_a_country_that_is_not_an_iso_code_is_refused_when_the_petition_asks_for
     ],
 )
 def test_malformed_bodies_get_a_clear_json_error(
-    client, petition, body, content_type, code, message
-):
+    client: Client, petition: Petition, body: str, content_type: str, code: str, message: str
+) -> None:
     response = post_helper(client, petition, body, content_type=content_type)
     assert response.status_code == 400
     payload = response.json()
@@ -311,19 +324,19 @@ def test_malformed_bodies_get_a_clear_json_error(
         b"\xff\xfe\x00",
     ],
 )
-def test_a_body_that_is_not_utf8_is_refused(client, petition, raw):
+def test_a_body_that_is_not_utf8_is_refused(client: Client, petition: Petition, raw: bytes) -> None:
     response = post_helper(client, petition, raw)
     assert response.status_code == 400
     assert response.json()["error"] == "The body must be UTF-8 JSON."
     assert not Signature.objects.exists()
 
 
-def test_a_utf8_byte_order_mark_is_tolerated(client, petition):
+def test_a_utf8_byte_order_mark_is_tolerated(client: Client, petition: Petition) -> None:
     raw = b"\xef\xbb\xbf" + json.dumps(person()).encode()
     assert post_helper(client, petition, raw).status_code == 200
 
 
-def test_an_oversized_body_gets_413_before_it_is_parsed(client, petition):
+def test_an_oversized_body_gets_413_before_it_is_parsed(client: Client, petition: Petition) -> None:
     body = person()
     body["padding"] = "x" * (64 * 1024)
     response = post_helper(client, petition, body)
@@ -334,12 +347,14 @@ def test_an_oversized_body_gets_413_before_it_is_parsed(client, petition):
     assert post_helper(client, petition, b"\xff" * 70_000).status_code == 413
 
 
-def test_a_declared_size_over_the_limit_is_refused_without_reading(client, petition):
+def test_a_declared_size_over_the_limit_is_refused_without_reading(
+    client: Client, petition: Petition
+) -> None:
     response = post_helper(client, petition, b"{}", CONTENT_LENGTH="10000000")
     assert response.status_code == 413
 
 
-def test_a_closed_petition_says_so(client, owner, petition):
+def test_a_closed_petition_says_so(client: Client, owner: Membership, petition: Petition) -> None:
     update_petition(owner, petition, {"status": "closed"})
     response = post_helper(client, petition, person())
     assert response.status_code == 409
@@ -347,7 +362,9 @@ def test_a_closed_petition_says_so(client, owner, petition):
     assert not Signature.objects.exists()
 
 
-def test_an_unknown_or_unpublished_petition_is_404(client, owner, petition):
+def test_an_unknown_or_unpublished_petition_is_404(
+    client: Client, owner: Membership, petition: Petition
+) -> None:
     from groundswell.actions.models import Petition
 
     assert post_helper(client, Petition(pk=987654), person()).status_code == 404
@@ -359,7 +376,9 @@ def test_an_unknown_or_unpublished_petition_is_404(client, owner, petition):
     assert response.json()["osdi:error"]["response_code"] == 404
 
 
-def test_a_burst_from_one_address_is_rate_limited_with_a_clear_message(client, petition):
+def test_a_burst_from_one_address_is_rate_limited_with_a_clear_message(
+    client: Client, petition: Petition
+) -> None:
     statuses = [
         post_helper(client, petition, person(email=f"p{n}@example.net")).status_code
         for n in range(20)
@@ -373,28 +392,36 @@ def test_a_burst_from_one_address_is_rate_limited_with_a_clear_message(client, p
     assert Signature.objects.count() == 20
 
 
-def test_the_form_and_the_helper_share_one_budget_per_address(client, petition):
+def test_the_form_and_the_helper_share_one_budget_per_address(
+    client: Client, petition: Petition
+) -> None:
     sign_url = reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
     for n in range(20):
         client.post(sign_url, {"given_name": "F", "email": f"f{n}@example.net", "consent": "on"})
     assert post_helper(client, petition, person()).status_code == 429
 
 
-def test_a_token_gets_its_own_budget_not_the_addresss(client, petition, token):
+def test_a_token_gets_its_own_budget_not_the_addresss(
+    client: Client, petition: Petition, token: str
+) -> None:
     for n in range(20):
         post_helper(client, petition, person(email=f"p{n}@example.net"))
     response = post_helper(client, petition, person(email="crm@example.net"), token=token)
     assert response.status_code == 201
 
 
-def test_a_wrong_token_on_the_helper_is_401_not_silently_public(client, petition):
+def test_a_wrong_token_on_the_helper_is_401_not_silently_public(
+    client: Client, petition: Petition
+) -> None:
     response = post_helper(client, petition, person(), token="gs_not-a-real-token")
     assert response.status_code == 401
     assert "not valid" in response.json()["error"]
     assert not Signature.objects.exists()
 
 
-def test_another_organisations_token_cannot_sign_this_petition(client, petition, charlies_token):
+def test_another_organisations_token_cannot_sign_this_petition(
+    client: Client, petition: Petition, charlies_token: str
+) -> None:
     response = post_helper(client, petition, person(), token=charlies_token)
     assert response.status_code == 403
     assert "belongs to another organisation" in response.json()["error"]
@@ -404,13 +431,17 @@ def test_another_organisations_token_cannot_sign_this_petition(client, petition,
     assert post_helper(client, petition, person()).status_code == 200
 
 
-def test_the_public_answer_does_not_tell_whether_someone_signed_before(client, petition):
+def test_the_public_answer_does_not_tell_whether_someone_signed_before(
+    client: Client, petition: Petition
+) -> None:
     first = post_helper(client, petition, person())
     second = post_helper(client, petition, person())
     assert (first.status_code, first.json()) == (second.status_code, second.json())
 
 
-def test_scripts_on_other_sites_may_call_the_helper_and_read_errors(client, petition):
+def test_scripts_on_other_sites_may_call_the_helper_and_read_errors(
+    client: Client, petition: Petition
+) -> None:
     preflight = client.options(helper_url(petition), headers={"Origin": "https://example.org"})
     assert preflight.status_code == 204
     assert preflight["Access-Control-Allow-Origin"] == "*"
@@ -420,7 +451,7 @@ def test_scripts_on_other_sites_may_call_the_helper_and_read_errors(client, peti
     assert refused["Access-Control-Allow-Origin"] == "*"
 
 
-def test_the_helper_needs_no_csrf_token_or_cookie(petition):
+def test_the_helper_needs_no_csrf_token_or_cookie(petition: Petition) -> None:
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
@@ -430,8 +461,8 @@ def test_the_helper_needs_no_csrf_token_or_cookie(petition):
 
 
 def test_the_public_helper_stores_one_intake_row_and_nothing_else_until_the_worker_runs(
-    client, petition, smtp_server
-):
+    client: Client, petition: Petition, smtp_server: testing.LocalSMTPServer
+) -> None:
     from groundswell.actions.models import SignatureIntake
 
     assert post_helper(client, petition, person()).status_code == 200

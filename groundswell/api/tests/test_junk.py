@@ -2,9 +2,12 @@
 
 import json
 
+from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from groundswell.accounts.models import Membership
+from groundswell.actions.models import Petition
 from groundswell.actions.services import update_petition
 from groundswell.lib.models import RateCount
 
@@ -85,7 +88,7 @@ plausible_bodies = st.fixed_dictionaries(
 
 
 @st.composite
-def bodies(draw):
+def bodies(draw: st.DrawFn) -> bytes:
     """Raw bytes, any JSON at all, or something shaped (loosely or nearly) like a request."""
     kind = draw(st.sampled_from(["bytes", "json", "helper", "plausible", "plausible"]))
     if kind == "bytes":
@@ -103,7 +106,9 @@ def bodies(draw):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(body=bodies(), with_token=st.booleans())
-def test_junk_bodies_never_get_a_server_error(client, owner, petition, token, body, with_token):
+def test_junk_bodies_never_get_a_server_error(
+    client: Client, owner: Membership, petition: Petition, token: str, body: bytes, with_token: bool
+) -> None:
     if not petition.collect_country:
         update_petition(
             owner,

@@ -1,10 +1,12 @@
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from groundswell import testing
-from groundswell.actions.models import Signature
+from groundswell.accounts.models import Membership, Organisation
+from groundswell.actions.models import Petition, Signature
 from groundswell.actions.services import recount
 from groundswell.api import services
 from groundswell.api.models import ApiToken
@@ -16,13 +18,13 @@ from .calls import get, person, post_helper, recorded
 ROOT = "/api/osdi/v1/"
 
 
-def sign(client, petition, *emails):
+def sign(client: Client, petition: Petition, *emails: str) -> None:
     for email in emails:
         assert post_helper(client, petition, person(email=email)).status_code == 200
     recorded()
 
 
-def make_people(org, count):
+def make_people(org: Organisation, count: int) -> None:
     for n in range(count):
         find_or_create_supporter(
             org, email=f"p{n}@example.net", email_key=f"p{n}@example.net", given_name=f"P{n}"
@@ -30,14 +32,14 @@ def make_people(org, count):
 
 
 @pytest.mark.parametrize("path", ["", "petitions", "people"])
-def test_reads_without_a_token_are_401_with_a_json_reason(client, path):
+def test_reads_without_a_token_are_401_with_a_json_reason(client: Client, path: str) -> None:
     response = get(client, ROOT + path)
     assert response.status_code == 401
     assert response["Content-Type"].startswith("application/hal+json")
     assert response.json()["error"] == "Send an API token in the OSDI-API-Token header."
 
 
-def test_an_unknown_or_revoked_token_is_401(client, owner, token):
+def test_an_unknown_or_revoked_token_is_401(client: Client, owner: Membership, token: str) -> None:
     assert get(client, ROOT, "gs_made-up").status_code == 401
     services.revoke_token(owner, ApiToken.objects.get())
     response = get(client, ROOT, token)
@@ -45,7 +47,9 @@ def test_an_unknown_or_revoked_token_is_401(client, owner, token):
     assert "may have been revoked" in response.json()["error"]
 
 
-def test_the_entry_point_links_to_petitions_people_and_the_schema(client, token):
+def test_the_entry_point_links_to_petitions_people_and_the_schema(
+    client: Client, token: str
+) -> None:
     response = get(client, ROOT, token)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/hal+json; charset=utf-8"
@@ -63,7 +67,9 @@ def test_the_entry_point_links_to_petitions_people_and_the_schema(client, token)
         assert get(client, path, token).status_code == 200
 
 
-def test_petitions_show_the_tallied_total_not_a_live_count(client, petition, token):
+def test_petitions_show_the_tallied_total_not_a_live_count(
+    client: Client, petition: Petition, token: str
+) -> None:
     sign(client, petition, "a@example.net", "b@example.net")
     Signature.objects.filter(supporter__email="a@example.net").update(state="confirmed")
     before = get(client, ROOT + "petitions", token).json()
@@ -87,7 +93,9 @@ def test_petitions_show_the_tallied_total_not_a_live_count(client, petition, tok
     assert single == resource
 
 
-def test_a_token_never_sees_another_organisations_data(client, petition, charlies_token):
+def test_a_token_never_sees_another_organisations_data(
+    client: Client, petition: Petition, charlies_token: str
+) -> None:
     sign(client, petition, "a@example.net")
     signature = Signature.objects.get()
     for path in (
@@ -104,7 +112,9 @@ def test_a_token_never_sees_another_organisations_data(client, petition, charlie
     assert get(client, ROOT + "people", charlies_token).json()["total_records"] == 0
 
 
-def test_signatures_of_a_petition_and_of_a_person(client, owner, petition, other_petition, token):
+def test_signatures_of_a_petition_and_of_a_person(
+    client: Client, owner: Membership, petition: Petition, other_petition: Petition, token: str
+) -> None:
     sign(client, petition, "a@example.net", "b@example.net")
     sign(client, other_petition, "a@example.net")
     body = get(client, ROOT + f"petitions/{petition.pk}/signatures", token).json()
@@ -124,7 +134,7 @@ def test_signatures_of_a_petition_and_of_a_person(client, owner, petition, other
     assert wrong.status_code == 404
 
 
-def test_a_person_shows_names_and_addresses(client, org, token):
+def test_a_person_shows_names_and_addresses(client: Client, org: Organisation, token: str) -> None:
     supporter = find_or_create_supporter(
         org,
         email="Rosa@example.net",
@@ -142,7 +152,9 @@ def test_a_person_shows_names_and_addresses(client, org, token):
     assert body["_links"]["osdi:signatures"]["href"].endswith(f"/people/{supporter.pk}/signatures")
 
 
-def test_an_erased_supporter_appears_with_no_personal_data(client, org, petition, owner, token):
+def test_an_erased_supporter_appears_with_no_personal_data(
+    client: Client, org: Organisation, petition: Petition, owner: Membership, token: str
+) -> None:
     update = {"collect_comment": True}
     from groundswell.actions.services import update_petition
 
@@ -165,7 +177,9 @@ def test_an_erased_supporter_appears_with_no_personal_data(client, org, petition
     assert resource["groundswell:erased_date"]
 
 
-def test_collections_are_paginated_with_next_and_previous_links(client, org, token):
+def test_collections_are_paginated_with_next_and_previous_links(
+    client: Client, org: Organisation, token: str
+) -> None:
     make_people(org, 5)
     body = get(client, ROOT + "people?per_page=2", token).json()
     assert (body["page"], body["per_page"], body["total_pages"], body["total_records"]) == (
@@ -185,7 +199,7 @@ def test_collections_are_paginated_with_next_and_previous_links(client, org, tok
     assert beyond["_embedded"]["osdi:people"] == []
 
 
-def test_per_page_is_capped_at_one_hundred(client, org, token):
+def test_per_page_is_capped_at_one_hundred(client: Client, org: Organisation, token: str) -> None:
     make_people(org, 3)
     body = get(client, ROOT + "people?per_page=5000", token).json()
     assert body["per_page"] == 100
@@ -193,14 +207,16 @@ def test_per_page_is_capped_at_one_hundred(client, org, token):
 
 
 @pytest.mark.parametrize("query", ["page=abc", "page=0", "per_page=-1", "page=99999999999999"])
-def test_bad_paging_parameters_get_a_clear_400(client, token, query):
+def test_bad_paging_parameters_get_a_clear_400(client: Client, token: str, query: str) -> None:
     response = get(client, ROOT + "people?" + query, token)
     assert response.status_code == 400
     assert "is not valid" in response.json()["error"]
 
 
-def test_listing_costs_the_same_queries_for_few_or_many_rows(client, org, owner, token):
-    def queries(path):
+def test_listing_costs_the_same_queries_for_few_or_many_rows(
+    client: Client, org: Organisation, owner: Membership, token: str
+) -> None:
+    def queries(path: str) -> int:
         with CaptureQueriesContext(connection) as captured:
             assert get(client, path, token).status_code == 200
         return len(captured)
@@ -216,7 +232,7 @@ def test_listing_costs_the_same_queries_for_few_or_many_rows(client, org, owner,
     assert (queries(ROOT + "people"), queries(ROOT + "petitions")) == few
 
 
-def test_last_used_is_written_at_most_once_a_minute(client, token):
+def test_last_used_is_written_at_most_once_a_minute(client: Client, token: str) -> None:
     from datetime import timedelta
 
     get(client, ROOT, token)
@@ -228,10 +244,12 @@ def test_last_used_is_written_at_most_once_a_minute(client, token):
     assert ApiToken.objects.get().last_used_at == first
     ApiToken.objects.update(last_used_at=first - timedelta(minutes=2))
     get(client, ROOT, token)
-    assert ApiToken.objects.get().last_used_at > first - timedelta(minutes=1)
+    last_used_at = ApiToken.objects.get().last_used_at
+    assert last_used_at is not None
+    assert last_used_at > first - timedelta(minutes=1)
 
 
-def test_the_openapi_schema_lists_the_paths(client):
+def test_the_openapi_schema_lists_the_paths(client: Client) -> None:
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     schema = response.json()
@@ -258,5 +276,5 @@ def test_the_openapi_schema_lists_the_paths(client):
     assert paths["/api/osdi/v1/petitions"]["get"]["security"]
 
 
-def test_there_is_no_docs_page_loading_third_party_scripts(client):
+def test_there_is_no_docs_page_loading_third_party_scripts(client: Client) -> None:
     assert client.get("/api/docs").status_code == 404

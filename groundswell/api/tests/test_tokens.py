@@ -3,10 +3,11 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
-from groundswell.accounts.models import hash_token
+from groundswell.accounts.models import Membership, Organisation, User, hash_token
 from groundswell.api import services
 from groundswell.api.models import ApiToken
 from groundswell.audit.models import AuditEntry
@@ -14,11 +15,11 @@ from groundswell.audit.models import AuditEntry
 from .calls import get
 
 
-def tokens_url(slug="alices"):
+def tokens_url(slug: str = "alices") -> str:
     return reverse("api:tokens", args=[slug])
 
 
-def test_a_token_is_stored_only_as_a_hash_and_its_creation_is_audited(owner):
+def test_a_token_is_stored_only_as_a_hash_and_its_creation_is_audited(owner: Membership) -> None:
     token, raw = services.issue_token(owner, name="  Website   form ")
     assert raw.startswith("gs_") and len(raw) > 40
     assert token.name == "Website form"
@@ -32,7 +33,7 @@ def test_a_token_is_stored_only_as_a_hash_and_its_creation_is_audited(owner):
     assert services.authenticate(raw) == token
 
 
-def test_only_an_owner_may_issue_or_revoke_tokens(owner, editor):
+def test_only_an_owner_may_issue_or_revoke_tokens(owner: Membership, editor: Membership) -> None:
     with pytest.raises(PermissionDenied):
         services.issue_token(editor, name="Sneaky")
     token, _raw = services.issue_token(owner, name="CRM")
@@ -41,7 +42,7 @@ def test_only_an_owner_may_issue_or_revoke_tokens(owner, editor):
     assert ApiToken.objects.count() == 1
 
 
-def test_a_revoked_token_stops_working_and_revoking_twice_is_harmless(owner):
+def test_a_revoked_token_stops_working_and_revoking_twice_is_harmless(owner: Membership) -> None:
     token, raw = services.issue_token(owner, name="CRM")
     assert services.revoke_token(owner, token) is True
     assert services.revoke_token(owner, token) is False
@@ -50,11 +51,13 @@ def test_a_revoked_token_stops_working_and_revoking_twice_is_harmless(owner):
 
 
 @pytest.mark.parametrize("raw", [None, "", "gs_wrong", "x" * 10_000])
-def test_unknown_tokens_authenticate_as_no_one(db, raw):
+def test_unknown_tokens_authenticate_as_no_one(db: None, raw: str | None) -> None:
     assert services.authenticate(raw) is None
 
 
-def test_the_owner_creates_a_token_on_the_staff_page_and_sees_it_once(client, alice, org):
+def test_the_owner_creates_a_token_on_the_staff_page_and_sees_it_once(
+    client: Client, alice: User, org: Organisation
+) -> None:
     client.force_login(alice)
     response = client.post(tokens_url(), {"name": "Website form"})
     assert response.status_code == 200
@@ -75,14 +78,18 @@ def test_the_owner_creates_a_token_on_the_staff_page_and_sees_it_once(client, al
     assert token.prefix in later
 
 
-def test_a_nameless_token_is_refused_with_a_clear_message(client, alice, org):
+def test_a_nameless_token_is_refused_with_a_clear_message(
+    client: Client, alice: User, org: Organisation
+) -> None:
     client.force_login(alice)
     response = client.post(tokens_url(), {"name": "   "})
     assert "Give the token a name" in response.content.decode()
     assert not ApiToken.objects.exists()
 
 
-def test_the_owner_revokes_a_token_from_the_staff_page(client, alice, owner):
+def test_the_owner_revokes_a_token_from_the_staff_page(
+    client: Client, alice: User, owner: Membership
+) -> None:
     token, raw = services.issue_token(owner, name="Old CRM")
     client.force_login(alice)
     response = client.post(reverse("api:revoke", args=["alices", token.pk]))
@@ -93,7 +100,9 @@ def test_the_owner_revokes_a_token_from_the_staff_page(client, alice, owner):
     assert "Revoked" in client.get(tokens_url()).content.decode()
 
 
-def test_an_editor_sees_the_list_but_may_not_create_or_revoke(client, bob, owner):
+def test_an_editor_sees_the_list_but_may_not_create_or_revoke(
+    client: Client, bob: User, owner: Membership
+) -> None:
     token, _raw = services.issue_token(owner, name="CRM")
     client.force_login(bob)
     page = client.get(tokens_url())
@@ -107,7 +116,9 @@ def test_an_editor_sees_the_list_but_may_not_create_or_revoke(client, bob, owner
     assert ApiToken.objects.active().count() == 1
 
 
-def test_a_stranger_gets_404_and_cannot_touch_another_organisations_tokens(client, charlie, owner):
+def test_a_stranger_gets_404_and_cannot_touch_another_organisations_tokens(
+    client: Client, charlie: User, owner: Membership
+) -> None:
     token, _raw = services.issue_token(owner, name="CRM")
     client.force_login(charlie)
     assert client.get(tokens_url()).status_code == 404
@@ -118,13 +129,17 @@ def test_a_stranger_gets_404_and_cannot_touch_another_organisations_tokens(clien
     assert token.revoked_at is None
 
 
-def test_the_staff_menu_links_to_the_tokens_page(client, alice, org):
+def test_the_staff_menu_links_to_the_tokens_page(
+    client: Client, alice: User, org: Organisation
+) -> None:
     client.force_login(alice)
     html = client.get(reverse("hub:dashboard", args=["alices"])).content.decode()
     assert f'href="{tokens_url()}"' in html
 
 
-def test_the_command_prints_only_a_working_token(client, owner, alice):
+def test_the_command_prints_only_a_working_token(
+    client: Client, owner: Membership, alice: User
+) -> None:
     out, err = io.StringIO(), io.StringIO()
     call_command("issue_api_token", "alices", "--name", "Nightly sync", stdout=out, stderr=err)
     raw = out.getvalue().strip()
@@ -136,14 +151,14 @@ def test_the_command_prints_only_a_working_token(client, owner, alice):
     assert get(client, "/api/osdi/v1/petitions", raw).status_code == 200
 
 
-def test_the_command_names_the_first_owner_as_creator(owner, alice):
+def test_the_command_names_the_first_owner_as_creator(owner: Membership, alice: User) -> None:
     second = testing.make_user("dana@example.org", "Dana Owner")
     testing.add_member(owner.organisation, second, "owner")
     call_command("issue_api_token", "alices", stdout=io.StringIO(), stderr=io.StringIO())
     assert ApiToken.objects.get().created_by == alice
 
 
-def test_the_command_refuses_an_unknown_organisation_clearly(db):
+def test_the_command_refuses_an_unknown_organisation_clearly(db: None) -> None:
     with pytest.raises(CommandError, match="no organisation with the address name 'nobody'"):
         call_command("issue_api_token", "nobody", stdout=io.StringIO())
     assert not ApiToken.objects.exists()

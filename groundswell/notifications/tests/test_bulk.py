@@ -3,14 +3,18 @@
 import email
 import email.policy
 import socket
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.core import mail
 from django.core.mail import EmailMessage
+from pytest_django.fixtures import Settings
 
 from groundswell.notifications import bulk
-from groundswell.notifications.bulk import Letter, deliver, slot
+from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
 
 URL = "http://127.0.0.1:8000/unsubscribe/" + "Mq:1tZx" * 20 + "/"
 
@@ -21,22 +25,30 @@ class PickyServer:
 
     def __init__(self, *, refuse: frozenset[str] = frozenset(), accept: int | None = None):
         self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str], list[str]]] = []
+        self.envelopes: list[tuple[str | None, list[str], list[str]]] = []
         owner = self
 
         class Handler:
-            async def handle_RCPT(self, server, session, envelope, address, options):
+            async def handle_RCPT(
+                self,
+                server: SMTP,
+                session: Session,
+                envelope: Envelope,
+                address: str,
+                options: list[str],
+            ) -> str:
                 if address in refuse:
                     return "550 No such mailbox"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 
-            async def handle_DATA(self, server, session, envelope):
+            async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
                 if accept is not None and len(owner.messages) >= accept:
                     return "451 Try again later"
                 owner.envelopes.append(
                     (envelope.mail_from, envelope.rcpt_tos, envelope.mail_options)
                 )
+                assert isinstance(envelope.content, bytes)  # aiosmtpd keeps bytes unless asked
                 owner.messages.append(
                     email.message_from_bytes(envelope.content, policy=email.policy.default)
                 )
@@ -48,7 +60,7 @@ class PickyServer:
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
-    def use(self, settings) -> None:
+    def use(self, settings: Settings) -> None:
         settings.MAILERS = {
             "default": {
                 "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -61,10 +73,10 @@ class PickyServer:
 
 
 @pytest.fixture
-def picky(settings):
-    servers = []
+def picky(settings: Settings) -> Iterator[Callable[..., PickyServer]]:
+    servers: list[PickyServer] = []
 
-    def start(**kwargs):
+    def start(**kwargs: Any) -> PickyServer:
         server = PickyServer(**kwargs)
         server.use(settings)
         servers.append(server)
@@ -99,12 +111,14 @@ def people(count: int) -> list[dict[str, str]]:
     ]
 
 
-def test_each_copy_reads_as_the_message_django_would_build(picky):
+def test_each_copy_reads_as_the_message_django_would_build(
+    picky: Callable[..., PickyServer],
+) -> None:
     server = picky()
     one = letter()
-    recorded = []
+    recorded: list[int] = []
     items = [one.to(f"reader{n}@example.net", n, values) for n, values in enumerate(people(6))]
-    assert deliver(items, lambda done: recorded.extend(item.key for item in done)) == 6
+    assert deliver(items, lambda done: recorded.extend(cast(int, item.key) for item in done)) == 6
     assert sorted(recorded) == list(range(6))
     by_id = {message["Message-ID"]: message for message in server.messages}
     assert sorted(by_id) == [f"<confirm.{n}@127.0.0.1>" for n in range(6)]
@@ -126,7 +140,9 @@ def test_each_copy_reads_as_the_message_django_would_build(picky):
     assert "BODY=8BITMIME" in options
 
 
-def test_an_address_with_an_international_domain_goes_through_djangos_machinery(picky):
+def test_an_address_with_an_international_domain_goes_through_djangos_machinery(
+    picky: Callable[..., PickyServer],
+) -> None:
     server = picky()
     item = letter().to("zoe@bücher.example", 1, people(2)[1])
     assert deliver([item], lambda done: None) == 1
@@ -136,23 +152,27 @@ def test_an_address_with_an_international_domain_goes_through_djangos_machinery(
     assert server.messages[0]["Message-ID"] == "<confirm.1@127.0.0.1>"
 
 
-def test_a_mailbox_refused_for_good_is_recorded_and_the_others_go(picky):
+def test_a_mailbox_refused_for_good_is_recorded_and_the_others_go(
+    picky: Callable[..., PickyServer],
+) -> None:
     server = picky(refuse=frozenset({"reader2@example.net"}))
-    recorded = []
+    recorded: list[int] = []
     items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(5))]
-    deliver(items, lambda done: recorded.extend(item.key for item in done))
+    deliver(items, lambda done: recorded.extend(cast(int, item.key) for item in done))
     assert sorted(recorded) == [0, 1, 2, 3, 4]  # sending it again would be refused again
     assert sorted(message["To"] for message in server.messages) == [
         f"reader{n}@example.net" for n in (0, 1, 3, 4)
     ]
 
 
-def test_a_temporary_refusal_stops_and_records_exactly_what_the_server_took(picky):
+def test_a_temporary_refusal_stops_and_records_exactly_what_the_server_took(
+    picky: Callable[..., PickyServer],
+) -> None:
     server = picky(accept=3)
-    recorded = []
+    recorded: list[int] = []
     items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(12))]
     with pytest.raises(Exception, match="451"):
-        deliver(items, lambda done: recorded.extend(item.key for item in done))
+        deliver(items, lambda done: recorded.extend(cast(int, item.key) for item in done))
     taken = sorted(
         int(message["Message-ID"].split(".")[1].split("@")[0]) for message in server.messages
     )
@@ -160,24 +180,26 @@ def test_a_temporary_refusal_stops_and_records_exactly_what_the_server_took(pick
     assert sorted(recorded) == taken
 
 
-def test_a_connection_sends_its_next_message_only_once_the_last_is_recorded(picky, monkeypatch):
+def test_a_connection_sends_its_next_message_only_once_the_last_is_recorded(
+    picky: Callable[..., PickyServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = picky()
     monkeypatch.setattr(bulk, "CONNECTIONS", 3)
-    unrecorded_at_most = []
+    unrecorded_at_most: list[int] = []
 
-    def record(done):
+    def record(done: list[Outgoing]) -> None:
         # Everything the server has taken but we have not recorded yet: one per connection.
         unrecorded_at_most.append(len(server.messages) - len(recorded))
         recorded.extend(done)
 
-    recorded: list = []
+    recorded: list[Outgoing] = []
     items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(30))]
     assert deliver(items, record) == 30
     assert max(unrecorded_at_most) <= 3
     assert len(server.messages) == 30
 
 
-def test_other_mail_backends_get_djangos_messages(settings):
+def test_other_mail_backends_get_djangos_messages(settings: Settings) -> None:
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     mail.outbox.clear()
     items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(2))]

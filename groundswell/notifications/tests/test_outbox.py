@@ -1,20 +1,24 @@
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
+from groundswell.accounts.models import Organisation, User
+from groundswell.actions.models import Petition
 from groundswell.notifications.models import OutboxMessage
-from groundswell.testing import SIGNING, run_periodic
+from groundswell.testing import SIGNING, TestResponse, run_periodic
 
 OUTBOX = {"default": {"BACKEND": "groundswell.notifications.backends.OutboxBackend"}}
 
 
-def outbox_html(client, user, org_slug):
+def outbox_html(client: Client, user: User, org_slug: str) -> TestResponse:
     client.force_login(user)
     response = client.get(reverse("notifications:outbox", args=[org_slug]))
     client.logout()
     return response
 
 
-def sign(client, petition, email):
+def sign(client: Client, petition: Petition, email: str) -> None:
     data = {"given_name": "Asha", "family_name": "Verma", "email": email, "consent": "on"}
     url = reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
     assert client.post(url, data).status_code == 302
@@ -22,8 +26,13 @@ def sign(client, petition, email):
 
 
 def test_the_demo_outbox_keeps_an_organisations_emails_and_its_owner_reads_them(
-    client, alice, org, bob, petition, settings
-):
+    client: Client,
+    alice: User,
+    org: Organisation,
+    bob: User,
+    petition: Petition,
+    settings: Settings,
+) -> None:
     settings.MAILERS = OUTBOX
     sign(client, petition, "asha@example.net")
     html = outbox_html(client, alice, org.slug).content.decode()
@@ -35,8 +44,13 @@ def test_the_demo_outbox_keeps_an_organisations_emails_and_its_owner_reads_them(
 
 
 def test_a_stranger_reads_neither_another_organisations_mail_nor_any_account_mail(
-    client, alice, org, charlie, petition, settings
-):
+    client: Client,
+    alice: User,
+    org: Organisation,
+    charlie: User,
+    petition: Petition,
+    settings: Settings,
+) -> None:
     settings.MAILERS = OUTBOX
     sign(client, petition, "asha@example.net")
     # Account mail: a password reset for alice and an invitation from her organisation.
@@ -70,13 +84,17 @@ def test_a_stranger_reads_neither_another_organisations_mail_nor_any_account_mai
     assert "newcomer@example.net" not in html and "/accounts/invitation/" not in html
 
 
-def test_mail_sent_with_no_organisation_is_kept_but_shown_to_nobody(client, alice, org, settings):
+def test_mail_sent_with_no_organisation_is_kept_but_shown_to_nobody(
+    client: Client, alice: User, org: Organisation, settings: Settings
+) -> None:
     settings.MAILERS = OUTBOX
     mail.EmailMessage("Hello", "http://x/secret/", to=["a@example.net"]).send()
     assert OutboxMessage.objects.get().organisation_id is None
     assert "a@example.net" not in outbox_html(client, alice, org.slug).content.decode()
 
 
-def test_without_the_outbox_backend_the_page_does_not_exist(client, alice, org):
+def test_without_the_outbox_backend_the_page_does_not_exist(
+    client: Client, alice: User, org: Organisation
+) -> None:
     client.force_login(alice)
     assert client.get(reverse("notifications:outbox", args=[org.slug])).status_code == 404
