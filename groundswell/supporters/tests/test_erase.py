@@ -1,10 +1,14 @@
 import json
+from collections.abc import Callable
+from typing import TypedDict
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
-from groundswell.actions.models import Signature
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.actions.models import Petition, Signature
 from groundswell.actions.services import recount
 from groundswell.audit.models import AuditEntry
 from groundswell.referrals.models import ShareToken
@@ -17,8 +21,16 @@ ASHA = "asha.verma@example.net"
 TRACES = ["asha", "verma", "N1 9GU", "otters"]
 
 
+class Network(TypedDict):
+    asha: Supporter
+    ben: Supporter
+    petitions: list[Petition]
+
+
 @pytest.fixture
-def network(org, owner, petition, sign):
+def network(
+    org: Organisation, owner: Membership, petition: Petition, sign: Callable[..., Signature]
+) -> Network:
     """Asha signed two petitions; Ben came through her link and Cara through Ben's."""
     meadow = testing.make_petition(owner, petition.campaign, title="Save the meadow")
     asha = sign(
@@ -42,26 +54,28 @@ def network(org, owner, petition, sign):
     return {"asha": asha, "ben": ben.supporter, "petitions": [petition, meadow]}
 
 
-def tallies(petitions):
+def tallies(petitions: list[Petition]) -> list[tuple[int, int]]:
     return [(t.confirmed, t.pending) for t in (recount(p.pk) for p in petitions)]
 
 
-def reach_table(org):
+def reach_table(org: Organisation) -> dict[int, tuple[int, int, int, dict[str, int]]]:
     return {
         supporter_id: (r.direct, r.downstream, r.new_supporters, dict(r.channels))
         for supporter_id, r in reach_for(organisation_signatures(org)).items()
     }
 
 
-def stored_text(model):
+def stored_text(model: type[Supporter | Signature | Consent | AuditEntry]) -> str:
     return json.dumps(list(model.objects.values()), default=str).lower()
 
 
-def erase_url(org, supporter):
+def erase_url(org: Organisation, supporter: Supporter) -> str:
     return reverse("supporters:staff_erase", args=[org.slug, supporter.pk])
 
 
-def test_erasing_keeps_the_counts_and_the_referral_tree(client, org, alice, network):
+def test_erasing_keeps_the_counts_and_the_referral_tree(
+    client: Client, org: Organisation, alice: User, network: Network
+) -> None:
     petitions = network["petitions"]
     counts_before = tallies(petitions)
     reach_before = reach_table(org)
@@ -75,15 +89,17 @@ def test_erasing_keeps_the_counts_and_the_referral_tree(client, org, alice, netw
     assert Signature.objects.filter(referred_by=network["asha"]).count() == 2
 
 
-def test_erasing_removes_every_trace_of_the_address_and_name(client, org, alice, network):
+def test_erasing_removes_every_trace_of_the_address_and_name(
+    client: Client, org: Organisation, alice: User, network: Network
+) -> None:
     for model in (Supporter, Signature, Consent):
         assert ASHA in stored_text(model)  # the test would prove nothing otherwise
     client.force_login(alice)
     client.post(erase_url(org, network["asha"]))
-    for model in (Supporter, Signature, Consent, AuditEntry):
-        text = stored_text(model)
+    for erased in (Supporter, Signature, Consent, AuditEntry):
+        text = stored_text(erased)
         for trace in TRACES:
-            assert trace.lower() not in text, (model.__name__, trace)
+            assert trace.lower() not in text, (erased.__name__, trace)
     asha = Supporter.objects.get(pk=network["asha"].pk)
     assert asha.erased_at is not None
     assert asha.email_key.startswith("erased:")
@@ -105,8 +121,12 @@ def test_erasing_removes_every_trace_of_the_address_and_name(client, org, alice,
 
 
 def test_share_links_of_an_erased_supporter_still_credit_the_chain(
-    client, org, owner, network, sign
-):
+    client: Client,
+    org: Organisation,
+    owner: Membership,
+    network: Network,
+    sign: Callable[..., Signature],
+) -> None:
     petition = network["petitions"][0]
     erase_supporter(owner, network["asha"])
     assert ShareToken.objects.filter(supporter=network["asha"]).count() == 2
@@ -116,8 +136,12 @@ def test_share_links_of_an_erased_supporter_still_credit_the_chain(
 
 
 def test_the_same_address_can_sign_again_as_a_new_supporter(
-    client, org, owner, network, worker_turn
-):
+    client: Client,
+    org: Organisation,
+    owner: Membership,
+    network: Network,
+    worker_turn: Callable[..., None],
+) -> None:
     from django.core.cache import cache
 
     cache.clear()  # the signing form's rate limit counts per connection
@@ -137,7 +161,9 @@ def test_the_same_address_can_sign_again_as_a_new_supporter(
     cache.clear()
 
 
-def test_erasing_twice_is_harmless(client, org, alice, owner, network):
+def test_erasing_twice_is_harmless(
+    client: Client, org: Organisation, alice: User, owner: Membership, network: Network
+) -> None:
     asha = network["asha"]
     assert erase_supporter(owner, asha) is True
     erased_at, key = asha.erased_at, asha.email_key
@@ -150,7 +176,9 @@ def test_erasing_twice_is_harmless(client, org, alice, owner, network):
     assert AuditEntry.objects.filter(action="supporter.erase").count() == 1
 
 
-def test_the_confirmation_page_says_what_goes_and_what_stays(client, org, alice, network):
+def test_the_confirmation_page_says_what_goes_and_what_stays(
+    client: Client, org: Organisation, alice: User, network: Network
+) -> None:
     client.force_login(alice)
     html = client.get(erase_url(org, network["asha"])).content.decode()
     assert ASHA in html
@@ -161,7 +189,9 @@ def test_the_confirmation_page_says_what_goes_and_what_stays(client, org, alice,
     assert not Supporter.objects.get(pk=network["asha"].pk).erased_at  # GET changes nothing
 
 
-def test_after_erasing_the_pages_show_an_anonymous_supporter(client, org, alice, network):
+def test_after_erasing_the_pages_show_an_anonymous_supporter(
+    client: Client, org: Organisation, alice: User, network: Network
+) -> None:
     asha, ben = network["asha"], network["ben"]
     client.force_login(alice)
     response = client.post(erase_url(org, asha), follow=True)
@@ -178,7 +208,9 @@ def test_after_erasing_the_pages_show_an_anonymous_supporter(client, org, alice,
     assert "Asha" not in ben_page.content.decode()
 
 
-def test_the_service_refuses_editors_and_other_organisations(org, editor, network, charlie):
+def test_the_service_refuses_editors_and_other_organisations(
+    org: Organisation, editor: Membership, network: Network, charlie: User
+) -> None:
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
 

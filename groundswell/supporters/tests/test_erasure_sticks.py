@@ -1,25 +1,30 @@
 """Erasure sticks: nothing still waiting re-creates the person, and their old links are dead."""
 
+from collections.abc import Callable
+
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions import intake
-from groundswell.actions.models import Signature, SignatureIntake, SignatureState
+from groundswell.actions.models import Petition, Signature, SignatureIntake, SignatureState
 from groundswell.actions.tasks import _send_confirmation_batch
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Supporter
+from groundswell.testing import TestResponse
 
 ASHA = "asha.verma@example.net"
 
 
 @pytest.fixture
-def queued(task_queue):
+def queued(task_queue: None) -> None:
     """A real task queue: the intake waits until the test processes it."""
 
 
-def post_sign(client, petition, email=ASHA):
+def post_sign(client: Client, petition: Petition, email: str = ASHA) -> TestResponse:
     response = client.post(
         reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
         {"given_name": "Asha", "email": email, "consent": "on", "wants_updates": "on"},
@@ -28,13 +33,19 @@ def post_sign(client, petition, email=ASHA):
     return response
 
 
-def local(url):
+def local(url: str) -> str:
     return url.replace("http://127.0.0.1:8000", "")
 
 
 def test_erasing_drops_signatures_still_in_the_intake_so_the_person_does_not_come_back(
-    client, org, owner, petition, queued, smtp_server, charlie
-):
+    client: Client,
+    org: Organisation,
+    owner: Membership,
+    petition: Petition,
+    queued: None,
+    smtp_server: testing.LocalSMTPServer,
+    charlie: User,
+) -> None:
     meadow = testing.make_petition(owner, petition.campaign, title="Save the meadow")
     charlies_org = charlie.memberships.get().organisation
     elsewhere = testing.make_petition(
@@ -66,8 +77,8 @@ def test_erasing_drops_signatures_still_in_the_intake_so_the_person_does_not_com
     reason="PostgreSQL holds the rows FOR UPDATE: the erasure waits for the worker instead",
 )
 def test_a_row_erased_after_the_worker_read_it_is_not_recorded(
-    client, org, owner, petition, queued
-):
+    client: Client, org: Organisation, owner: Membership, petition: Petition, queued: None
+) -> None:
     meadow = testing.make_petition(owner, petition.campaign, title="Save the meadow")
     post_sign(client, petition)
     intake.process()
@@ -80,8 +91,8 @@ def test_a_row_erased_after_the_worker_read_it_is_not_recorded(
 
 
 def test_a_first_time_run_erased_midway_rolls_back_and_records_only_the_rest(
-    client, org, owner, petition, queued
-):
+    client: Client, org: Organisation, owner: Membership, petition: Petition, queued: None
+) -> None:
     post_sign(client, petition, "ben@example.net")
     post_sign(client, petition, "cara@example.net")
     rows = list(SignatureIntake.objects.order_by("id"))
@@ -94,7 +105,13 @@ def test_a_first_time_run_erased_midway_rolls_back_and_records_only_the_rest(
 
 
 @pytest.fixture
-def erased(client, owner, petition, smtp_server, worker_turn):
+def erased(
+    client: Client,
+    owner: Membership,
+    petition: Petition,
+    smtp_server: testing.LocalSMTPServer,
+    worker_turn: Callable[..., None],
+) -> tuple[Signature, dict[str, str]]:
     """Asha signed (pending) and was emailed her links; then staff erased her."""
     post_sign(client, petition)
     worker_turn()
@@ -109,7 +126,9 @@ def erased(client, owner, petition, smtp_server, worker_turn):
 
 @pytest.mark.parametrize("kind", ["confirm", "impact", "unsubscribe"])
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_an_erased_persons_old_links_say_so_and_change_nothing(client, erased, kind, method):
+def test_an_erased_persons_old_links_say_so_and_change_nothing(
+    client: Client, erased: tuple[Signature, dict[str, str]], kind: str, method: str
+) -> None:
     signature, urls = erased
     response = getattr(client, method)(local(urls[kind]))
     assert response.status_code == 410
@@ -127,8 +146,8 @@ def test_an_erased_persons_old_links_say_so_and_change_nothing(client, erased, k
 )
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_an_erasure_waits_for_the_worker_holding_the_rows(
-    client, org, owner, petition, queued
-):
+    client: Client, org: Organisation, owner: Membership, petition: Petition, queued: None
+) -> None:
     import threading
     import time
 
@@ -142,7 +161,7 @@ def test_on_postgresql_an_erasure_waits_for_the_worker_holding_the_rows(
     rows_held = threading.Event()
     failures = []
 
-    def worker():
+    def worker() -> None:
         try:
             with transaction.atomic():  # as `process` holds a chunk
                 rows = list(SignatureIntake.objects.select_for_update().order_by("id"))

@@ -1,25 +1,31 @@
 import csv
 import io
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.actions.models import Petition, Signature
 from groundswell.audit.models import AuditEntry
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters import services
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.export import EXPORT_COLUMNS
-from groundswell.supporters.models import Consent
+from groundswell.supporters.models import Consent, Supporter
 from groundswell.supporters.staff_views import csv_cell
 
 
-def download_csv(client, org):
+def download_csv(client: Client, org: Organisation) -> list[dict[str, str]]:
     response = client.get(reverse("supporters:staff_export", args=[org.slug]))
     assert response.status_code == 200
-    assert response.streaming
+    assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="supporters-alices-')
     text = b"".join(response.streaming_content).decode("utf-8")
@@ -27,7 +33,13 @@ def download_csv(client, org):
     return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
-def test_the_csv_has_one_row_per_supporter_with_consent_columns(client, org, alice, petition, sign):
+def test_the_csv_has_one_row_per_supporter_with_consent_columns(
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     asha = sign(petition, "asha@example.net", postcode="N1 9GU").supporter
     sign(petition, "ben@example.net", given_name="Bén", confirm=False, wants_updates=False)
     client.force_login(alice)
@@ -44,6 +56,7 @@ def test_the_csv_has_one_row_per_supporter_with_consent_columns(client, org, ali
     )
     petition_consent = Consent.objects.get(supporter=asha, purpose="petition")
     assert row["petition_consent_granted"] == "yes"
+    assert petition_consent.confirmed_at is not None
     assert row["petition_consent_confirmed_at"] == petition_consent.confirmed_at.isoformat()
     assert row["petition_consent_withdrawn_at"] == ""
     assert row["petition_consent_wording_id"] == str(petition.consent_wording_id)
@@ -56,7 +69,13 @@ def test_the_csv_has_one_row_per_supporter_with_consent_columns(client, org, ali
     assert row["updates_consent_granted"] == "no"
 
 
-def test_the_csv_shows_a_withdrawn_updates_consent(client, org, alice, petition, sign):
+def test_the_csv_shows_a_withdrawn_updates_consent(
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     asha = sign(petition, "asha@example.net").supporter
     services.withdraw_updates(asha)
     client.force_login(alice)
@@ -64,12 +83,17 @@ def test_the_csv_shows_a_withdrawn_updates_consent(client, org, alice, petition,
     assert row["wants_updates"] == "no"
     assert row["updates_consent_granted"] == "yes"
     withdrawn = Consent.objects.get(supporter=asha, purpose="updates").withdrawn_at
+    assert withdrawn is not None
     assert row["updates_consent_withdrawn_at"] == withdrawn.isoformat()
 
 
 def test_the_csv_says_no_to_updates_once_the_consent_has_expired(
-    client, org, alice, petition, sign
-):
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -84,8 +108,13 @@ def test_the_csv_says_no_to_updates_once_the_consent_has_expired(
 
 
 def test_a_later_no_does_not_hide_the_standing_yes_behind_wants_updates(
-    client, org, owner, alice, petition, sign
-):
+    client: Client,
+    org: Organisation,
+    owner: Membership,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     from groundswell import testing
 
     other = testing.make_petition(owner, petition.campaign, title="Save the meadow")
@@ -114,11 +143,17 @@ def test_a_later_no_does_not_hide_the_standing_yes_behind_wants_updates(
         (42, 42),
     ],
 )
-def test_cells_that_look_like_formulas_become_text(value, expected):
+def test_cells_that_look_like_formulas_become_text(value: str | int, expected: str | int) -> None:
     assert csv_cell(value) == expected
 
 
-def test_the_csv_defuses_formulas_that_supporters_typed(client, org, alice, petition, sign):
+def test_the_csv_defuses_formulas_that_supporters_typed(
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     sign(petition, "asha@example.net", given_name="=cmd|' /C calc'!A0", family_name="@SUM(1)")
     client.force_login(alice)
     [row] = download_csv(client, org)
@@ -127,8 +162,13 @@ def test_the_csv_defuses_formulas_that_supporters_typed(client, org, alice, peti
 
 
 def test_the_csv_leaves_out_erased_supporters_and_the_export_is_audited(
-    client, org, alice, owner, petition, sign
-):
+    client: Client,
+    org: Organisation,
+    alice: User,
+    owner: Membership,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     sign(petition, "asha@example.net")
     ben = sign(petition, "ben@example.net", given_name="Ben").supporter
     sign(petition, "cara@example.net", given_name="Cara")
@@ -142,7 +182,13 @@ def test_the_csv_leaves_out_erased_supporters_and_the_export_is_audited(
     assert entry.organisation == org
 
 
-def test_the_csv_export_streams_with_a_fixed_number_of_queries(client, org, alice, petition, sign):
+def test_the_csv_export_streams_with_a_fixed_number_of_queries(
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     client.force_login(alice)
     sign(petition, "first@example.net")
     download_csv(client, org)  # the first staff visit also writes the session
@@ -159,19 +205,24 @@ def test_the_csv_export_streams_with_a_fixed_number_of_queries(client, org, alic
 # --- Subject-access request -----------------------------------------------------------------
 
 
-def download_json(client, org, supporter):
+def download_json(client: Client, org: Organisation, supporter: Supporter) -> dict[str, Any]:
     response = client.get(reverse("supporters:staff_export_json", args=[org.slug, supporter.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"] == (
         f'attachment; filename="supporter-{supporter.pk}.json"'
     )
-    return json.loads(response.content)
+    document: dict[str, Any] = json.loads(response.content)
+    return document
 
 
 def test_the_subject_access_export_holds_everything_about_the_person(
-    client, org, alice, petition, sign
-):
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     signature = sign(
         petition,
         "asha@example.net",
@@ -225,8 +276,12 @@ def test_the_subject_access_export_holds_everything_about_the_person(
 
 
 def test_the_subject_access_export_is_audited_without_naming_the_person(
-    client, org, alice, petition, sign
-):
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     asha = sign(petition, "asha@example.net").supporter
     client.force_login(alice)
     download_json(client, org, asha)

@@ -2,12 +2,14 @@
 
 import json
 import re
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from groundswell.actions.models import Signature, SignatureIntake
+from groundswell.accounts.models import Membership
+from groundswell.actions.models import Petition, Signature, SignatureIntake
 from groundswell.audit.models import AuditEntry
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Supporter
@@ -17,22 +19,24 @@ ASHA = "asha.verma@example.net"
 
 
 @pytest.fixture
-def asha(petition, sign):
+def asha(petition: Petition, sign: Callable[..., Signature]) -> Supporter:
     asha = sign(petition, ASHA, postcode="N1 9GU", comment="For the otters").supporter
     sign(petition, "ben@example.net", given_name="Ben", family_name="Okafor", via=asha)
     return asha
 
 
-def page_token(supporter):
+def page_token(supporter: Supporter) -> str:
     return links.supporter_page_url(supporter.pk).rstrip("/").rsplit("/", 1)[-1]
 
 
-def page_path(supporter, name=""):
+def page_path(supporter: Supporter, name: str = "") -> str:
     token = page_token(supporter)
     return reverse(name, args=[token]) if name else reverse("referrals:impact", args=[token])
 
 
-def test_the_private_page_offers_the_download_and_the_erasure(client, asha):
+def test_the_private_page_offers_the_download_and_the_erasure(
+    client: Client, asha: Supporter
+) -> None:
     # One token throughout: a token carries the second it was made, so one made after the
     # page was served differs from the page's own whenever a second has passed meanwhile.
     token = page_token(asha)
@@ -41,7 +45,9 @@ def test_the_private_page_offers_the_download_and_the_erasure(client, asha):
     assert f'href="{reverse("supporters:erase_self", args=[token])}"' in html
 
 
-def test_a_supporter_downloads_everything_held_about_them(client, asha, petition):
+def test_a_supporter_downloads_everything_held_about_them(
+    client: Client, asha: Supporter, petition: Petition
+) -> None:
     response = client.get(page_path(asha, "supporters:own_data"))
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="my-data-alices.json"'
@@ -59,7 +65,7 @@ def test_a_supporter_downloads_everything_held_about_them(client, asha, petition
     assert "self-service" in entry.summary and ASHA not in entry.summary
 
 
-def test_opening_the_erase_page_asks_and_changes_nothing(client, asha):
+def test_opening_the_erase_page_asks_and_changes_nothing(client: Client, asha: Supporter) -> None:
     response = client.get(page_path(asha, "supporters:erase_self"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -69,7 +75,9 @@ def test_opening_the_erase_page_asks_and_changes_nothing(client, asha):
     assert Supporter.objects.get(pk=asha.pk).erased_at is None
 
 
-def test_erasing_oneself_has_the_same_effects_as_the_staff_erasure(client, asha, petition, owner):
+def test_erasing_oneself_has_the_same_effects_as_the_staff_erasure(
+    client: Client, asha: Supporter, petition: Petition, owner: Membership
+) -> None:
     from groundswell import testing
 
     meadow = testing.make_petition(owner, petition.campaign, title="Save the meadow")
@@ -95,19 +103,23 @@ def test_erasing_oneself_has_the_same_effects_as_the_staff_erasure(client, asha,
     assert client.post(page_path(asha, "supporters:erase_self")).status_code == 410
 
 
-def test_the_erase_button_needs_the_pages_csrf_token(asha):
+def test_the_erase_button_needs_the_pages_csrf_token(asha: Supporter) -> None:
     browser = Client(enforce_csrf_checks=True)
     url = page_path(asha, "supporters:erase_self")
     assert browser.post(url).status_code == 403  # a forged cross-site submission
     assert Supporter.objects.get(pk=asha.pk).erased_at is None
     html = browser.get(url).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert found
+    token = found.group(1)
     assert browser.post(url, {"csrfmiddlewaretoken": token}).status_code == 200
     assert Supporter.objects.get(pk=asha.pk).erased_at is not None
 
 
 @pytest.mark.parametrize("name", ["supporters:own_data", "supporters:erase_self"])
-def test_a_forged_link_gets_a_404_and_touches_nobody(client, asha, name):
+def test_a_forged_link_gets_a_404_and_touches_nobody(
+    client: Client, asha: Supporter, name: str
+) -> None:
     assert client.get(reverse(name, args=["MQ:forged:token"])).status_code == 404
     assert client.post(reverse(name, args=["MQ:forged:token"])).status_code in (404, 405)
     assert Supporter.objects.get(pk=asha.pk).erased_at is None

@@ -1,16 +1,23 @@
+from collections.abc import Callable
+from typing import TypedDict
+
 import pytest
 from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.actions.models import Petition, Signature
 from groundswell.supporters import services
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Consent, Supporter
 
 
-def supporter_urls(org, supporter):
+def supporter_urls(org: Organisation, supporter: Supporter) -> dict[str, str]:
     slug = org.slug
     return {
         "list": reverse("supporters:staff_list", args=[slug]),
@@ -22,7 +29,7 @@ def supporter_urls(org, supporter):
 
 
 @pytest.fixture
-def asha(petition, sign):
+def asha(petition: Petition, sign: Callable[..., Signature]) -> Supporter:
     return sign(petition, "asha@example.net").supporter
 
 
@@ -39,8 +46,13 @@ def asha(petition, sign):
     ],
 )
 def test_each_role_reaches_only_the_supporter_pages_its_permissions_allow(
-    client, org, asha, member_with_role, role, allowed
-):
+    client: Client,
+    org: Organisation,
+    asha: Supporter,
+    member_with_role: Callable[[str], User],
+    role: str,
+    allowed: set[str],
+) -> None:
     client.force_login(member_with_role(role))
     for name, url in supporter_urls(org, asha).items():
         response = client.get(url)
@@ -48,8 +60,8 @@ def test_each_role_reaches_only_the_supporter_pages_its_permissions_allow(
 
 
 def test_analysts_and_moderators_are_told_why_they_cannot_see_supporters(
-    client, org, asha, member_with_role
-):
+    client: Client, org: Organisation, asha: Supporter, member_with_role: Callable[[str], User]
+) -> None:
     for role in ("analyst", "moderator"):
         client.force_login(member_with_role(role))
         response = client.get(reverse("supporters:staff_list", args=[org.slug]))
@@ -57,7 +69,9 @@ def test_analysts_and_moderators_are_told_why_they_cannot_see_supporters(
         assert "for owners and editors only" in response.content.decode()
 
 
-def test_editors_are_told_that_exports_and_erasure_are_for_owners(client, org, asha, bob):
+def test_editors_are_told_that_exports_and_erasure_are_for_owners(
+    client: Client, org: Organisation, asha: Supporter, bob: User
+) -> None:
     client.force_login(bob)
     urls = supporter_urls(org, asha)
     assert "Only an owner can export" in client.get(urls["csv"]).content.decode()
@@ -70,8 +84,8 @@ def test_editors_are_told_that_exports_and_erasure_are_for_owners(client, org, a
 
 
 def test_a_stranger_gets_404_on_every_supporter_page_of_another_organisation(
-    client, org, asha, charlie
-):
+    client: Client, org: Organisation, asha: Supporter, charlie: User
+) -> None:
     client.force_login(charlie)
     for name, url in supporter_urls(org, asha).items():
         assert client.get(url).status_code == 404, name
@@ -79,8 +93,8 @@ def test_a_stranger_gets_404_on_every_supporter_page_of_another_organisation(
 
 
 def test_a_stranger_cannot_reach_another_orgs_supporter_through_their_own_org(
-    client, org, asha, charlie
-):
+    client: Client, org: Organisation, asha: Supporter, charlie: User
+) -> None:
     client.force_login(charlie)
     charlies = charlie.memberships.get().organisation
     urls = supporter_urls(charlies, asha)
@@ -91,18 +105,28 @@ def test_a_stranger_cannot_reach_another_orgs_supporter_through_their_own_org(
     assert asha.erased_at is None
     listing = client.get(urls["list"]).content.decode()
     assert "asha@example.net" not in listing
-    export = b"".join(client.get(urls["csv"]).streaming_content).decode()
+    download = client.get(urls["csv"])
+    assert isinstance(download, StreamingHttpResponse)
+    export = b"".join(download.streaming_content).decode()
     assert "asha@example.net" not in export
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client, org, asha):
+def test_anonymous_visitors_are_sent_to_sign_in(
+    client: Client, org: Organisation, asha: Supporter
+) -> None:
     for name, url in supporter_urls(org, asha).items():
         response = client.get(url)
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_only_owners_and_editors_see_the_supporters_link(client, org, alice, bob, member_with_role):
+def test_only_owners_and_editors_see_the_supporters_link(
+    client: Client,
+    org: Organisation,
+    alice: User,
+    bob: User,
+    member_with_role: Callable[[str], User],
+) -> None:
     link = f'href="{reverse("supporters:staff_list", args=[org.slug])}"'
     dashboard = reverse("hub:dashboard", args=[org.slug])
     for user, shown in [(alice, True), (bob, True), (member_with_role("analyst"), False)]:
@@ -110,7 +134,9 @@ def test_only_owners_and_editors_see_the_supporters_link(client, org, alice, bob
         assert (link in client.get(dashboard).content.decode()) is shown, user
 
 
-def test_pages_with_personal_data_are_not_cached(client, org, alice, asha):
+def test_pages_with_personal_data_are_not_cached(
+    client: Client, org: Organisation, alice: User, asha: Supporter
+) -> None:
     client.force_login(alice)
     for name, url in supporter_urls(org, asha).items():
         assert "no-store" in client.get(url)["Cache-Control"], name
@@ -119,8 +145,15 @@ def test_pages_with_personal_data_are_not_cached(client, org, alice, asha):
 # --- Finding people -------------------------------------------------------------------------
 
 
+class Crowd(TypedDict):
+    asha: Supporter
+    ben: Supporter
+    cara: Supporter
+    other: Petition
+
+
 @pytest.fixture
-def crowd(petition, owner, sign):
+def crowd(petition: Petition, owner: Membership, sign: Callable[..., Signature]) -> Crowd:
     """Three people: asha confirmed and wanting news, ben pending, cara on a second petition."""
     other = testing.make_petition(owner, petition.campaign, title="Save the meadow")
     asha = sign(petition, "asha@gmail.com").supporter
@@ -131,7 +164,7 @@ def crowd(petition, owner, sign):
     return {"asha": asha, "ben": ben.supporter, "cara": cara.supporter, "other": other}
 
 
-def listed(client, org, **params):
+def listed(client: Client, org: Organisation, **params: str | int) -> set[str]:
     response = client.get(reverse("supporters:staff_list", args=[org.slug]), params)
     assert response.status_code == 200
     return {supporter.email for supporter in response.context["page"].object_list}
@@ -150,15 +183,15 @@ def listed(client, org, **params):
     ],
 )
 def test_search_matches_names_email_and_the_normalised_address(
-    client, org, alice, crowd, query, expected
-):
+    client: Client, org: Organisation, alice: User, crowd: Crowd, query: str, expected: set[str]
+) -> None:
     client.force_login(alice)
     assert listed(client, org, q=query) == expected
 
 
 def test_filters_narrow_by_confirmation_wish_for_updates_and_petition(
-    client, org, alice, crowd, petition
-):
+    client: Client, org: Organisation, alice: User, crowd: Crowd, petition: Petition
+) -> None:
     client.force_login(alice)
     everyone = {"asha@gmail.com", "ben@example.net", "cara@example.net"}
     assert listed(client, org) == everyone
@@ -171,13 +204,17 @@ def test_filters_narrow_by_confirmation_wish_for_updates_and_petition(
     assert listed(client, org, petition=petition.pk, confirmed="yes") == {"asha@gmail.com"}
 
 
-def test_withdrawing_updates_takes_a_person_out_of_the_updates_filter(client, org, alice, crowd):
+def test_withdrawing_updates_takes_a_person_out_of_the_updates_filter(
+    client: Client, org: Organisation, alice: User, crowd: Crowd
+) -> None:
     services.withdraw_updates(crowd["asha"])
     client.force_login(alice)
     assert "asha@gmail.com" not in listed(client, org, updates="yes")
 
 
-def test_an_expired_updates_consent_no_longer_counts_as_wanting_updates(client, org, alice, crowd):
+def test_an_expired_updates_consent_no_longer_counts_as_wanting_updates(
+    client: Client, org: Organisation, alice: User, crowd: Crowd
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -190,7 +227,9 @@ def test_an_expired_updates_consent_no_longer_counts_as_wanting_updates(client, 
     assert "asha@gmail.com" in listed(client, org, updates="no")
 
 
-def test_a_bad_filter_gets_a_clear_message_and_keeps_the_others(client, org, alice, crowd, charlie):
+def test_a_bad_filter_gets_a_clear_message_and_keeps_the_others(
+    client: Client, org: Organisation, alice: User, crowd: Crowd, charlie: User
+) -> None:
     charlies = charlie.memberships.get().organisation
     foreign = testing.make_petition(
         testing.membership(charlie, charlies),
@@ -198,7 +237,7 @@ def test_a_bad_filter_gets_a_clear_message_and_keeps_the_others(client, org, ali
     )
     client.force_login(alice)
     url = reverse("supporters:staff_list", args=[org.slug])
-    response = client.get(url, {"petition": foreign.pk, "q": "asha"})
+    response = client.get(url, {"petition": str(foreign.pk), "q": "asha"})
     html = response.content.decode()
     assert "Choose one of your petitions." in html
     assert 'value="asha"' in html  # what was typed stays in the box
@@ -207,7 +246,9 @@ def test_a_bad_filter_gets_a_clear_message_and_keeps_the_others(client, org, ali
     assert "at most 100 characters" in response.content.decode()
 
 
-def test_the_list_shows_counts_and_marks_erased_supporters(client, org, alice, owner, crowd):
+def test_the_list_shows_counts_and_marks_erased_supporters(
+    client: Client, org: Organisation, alice: User, owner: Membership, crowd: Crowd
+) -> None:
     erase_supporter(owner, crowd["ben"])
     client.force_login(alice)
     response = client.get(reverse("supporters:staff_list", args=[org.slug]))
@@ -220,7 +261,9 @@ def test_the_list_shows_counts_and_marks_erased_supporters(client, org, alice, o
     assert rows == {crowd["asha"].pk: 1, crowd["ben"].pk: 1, crowd["cara"].pk: 1}
 
 
-def test_the_list_pages_by_fifty_and_keeps_the_filters_in_page_links(client, org, alice):
+def test_the_list_pages_by_fifty_and_keeps_the_filters_in_page_links(
+    client: Client, org: Organisation, alice: User
+) -> None:
     for n in range(55):
         services.find_or_create_supporter(
             org, email=f"p{n}@example.net", email_key=f"p{n}@example.net", given_name="Pat"
@@ -231,14 +274,20 @@ def test_the_list_pages_by_fifty_and_keeps_the_filters_in_page_links(client, org
     assert len(first.context["page"].object_list) == 50
     assert "Page 1 of 2" in first.content.decode()
     assert "?q=pat&amp;page=2" in first.content.decode()
-    second = client.get(url, {"q": "pat", "page": 2})
+    second = client.get(url, {"q": "pat", "page": "2"})
     assert len(second.context["page"].object_list) == 5
 
 
-def test_the_list_uses_a_fixed_number_of_queries(client, org, alice, petition, sign):
+def test_the_list_uses_a_fixed_number_of_queries(
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     client.force_login(alice)
     url = reverse("supporters:staff_list", args=[org.slug])
-    params = {"q": "example", "confirmed": "yes", "updates": "yes", "petition": petition.pk}
+    params = {"q": "example", "confirmed": "yes", "updates": "yes", "petition": str(petition.pk)}
     sign(petition, "first@example.net")
     client.get(url, params)
     with CaptureQueriesContext(connection) as few:
@@ -256,8 +305,12 @@ def test_the_list_uses_a_fixed_number_of_queries(client, org, alice, petition, s
 
 
 def test_the_detail_page_shows_personal_data_signatures_and_consent_history(
-    client, org, alice, petition, sign
-):
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     signature = sign(
         petition,
         "asha@example.net",
@@ -286,8 +339,12 @@ def test_the_detail_page_shows_personal_data_signatures_and_consent_history(
 
 
 def test_the_detail_page_shows_who_referred_them_and_what_their_sharing_generated(
-    client, org, alice, petition, sign
-):
+    client: Client,
+    org: Organisation,
+    alice: User,
+    petition: Petition,
+    sign: Callable[..., Signature],
+) -> None:
     asha = sign(petition, "asha@example.net").supporter
     ben = sign(petition, "ben@example.net", given_name="Ben", via=asha, channel="whatsapp")
     sign(petition, "cara@example.net", given_name="Cara", via=ben.supporter, channel="email")
@@ -301,7 +358,9 @@ def test_the_detail_page_shows_who_referred_them_and_what_their_sharing_generate
     assert f'<a href="{asha_link}">Asha Verma</a>' in ben_page.content.decode()
 
 
-def test_the_detail_page_offers_export_and_erasure_to_owners_only(client, org, alice, bob, asha):
+def test_the_detail_page_offers_export_and_erasure_to_owners_only(
+    client: Client, org: Organisation, alice: User, bob: User, asha: Supporter
+) -> None:
     url = reverse("supporters:staff_detail", args=[org.slug, asha.pk])
     erase = reverse("supporters:staff_erase", args=[org.slug, asha.pk])
     client.force_login(alice)
@@ -312,8 +371,12 @@ def test_the_detail_page_offers_export_and_erasure_to_owners_only(client, org, a
     assert "export.json" not in html
 
 
-def test_consents_without_a_petition_still_show(client, org, alice, asha):
-    wording = Consent.objects.filter(supporter=asha).first().wording
+def test_consents_without_a_petition_still_show(
+    client: Client, org: Organisation, alice: User, asha: Supporter
+) -> None:
+    consent = Consent.objects.filter(supporter=asha).first()
+    assert consent is not None
+    wording = consent.wording
     services.new_consent(asha.pk, purpose="updates", wording=wording, granted=True).save()
     client.force_login(alice)
     response = client.get(reverse("supporters:staff_detail", args=[org.slug, asha.pk]))
