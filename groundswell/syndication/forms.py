@@ -77,7 +77,7 @@ class ScheduleForm(forms.Form):
         )
 
     def clean_text(self) -> str:
-        text = self.cleaned_data["text"].strip()
+        text: str = self.cleaned_data["text"].strip()
         try:
             check_length(self.account.network, text)  # the same check schedule_post makes
         except ValidationError as error:

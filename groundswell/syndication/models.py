@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from groundswell.accounts.models import Organisation
 
 from .workflow import AccountState, PostState
 
@@ -89,7 +93,7 @@ class Attachment(models.TextChoices):
 
 
 class ScheduledPostQuerySet(models.QuerySet["ScheduledPost"]):
-    def for_organisation(self, organisation: object) -> ScheduledPostQuerySet:
+    def for_organisation(self, organisation: Organisation) -> ScheduledPostQuerySet:
         return self.filter(organisation=organisation).select_related("story", "account")
 
     def due(self, now: object) -> ScheduledPostQuerySet:
@@ -153,7 +157,7 @@ class ScheduledPost(models.Model):
 
 
 class LocalPostQuerySet(models.QuerySet["LocalPost"]):
-    def for_organisation(self, organisation: object) -> LocalPostQuerySet:
+    def for_organisation(self, organisation: Organisation) -> LocalPostQuerySet:
         return self.filter(organisation=organisation).order_by("-created_at", "-id")
 
 

@@ -16,13 +16,12 @@ from groundswell.accounts.models import Membership
 from groundswell.audit.services import record
 from groundswell.stories.models import Story
 
-from .accounts import (  # noqa: F401 - callers connect accounts through services, as before
-    ALREADY_CONNECTED,
-    connect_bluesky,
-    connect_local,
-    connect_mastodon,
-    disconnect_account,
-)
+# Callers connect accounts through services, as before: re-exported by name.
+from .accounts import ALREADY_CONNECTED as ALREADY_CONNECTED
+from .accounts import connect_bluesky as connect_bluesky
+from .accounts import connect_local as connect_local
+from .accounts import connect_mastodon as connect_mastodon
+from .accounts import disconnect_account as disconnect_account
 from .length import measure
 from .models import Attachment, ChannelAccount, Network, ScheduledPost
 from .moves import move

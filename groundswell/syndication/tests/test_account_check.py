@@ -5,27 +5,33 @@ from __future__ import annotations
 
 import socket
 from datetime import timedelta
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.tasks.backends.dummy import DummyBackend
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.audit.models import AuditEntry
 from groundswell.lib import http
+from groundswell.stories.models import Story
 from groundswell.syndication import crypto, sending, services, tasks
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
+from groundswell.testing import TestResponse
 
 from .conftest import run_checks
-from .fakes import APP_PASSWORD, DID, TOKEN
+from .fakes import APP_PASSWORD, DID, TOKEN, FakeMastodon, FakePDS
 
 
 @pytest.fixture
-def no_network(monkeypatch):
+def no_network(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """Any DNS lookup or outbound request while this is on fails the test."""
 
-    def refuse(*args, **kwargs):
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
         raise AssertionError(f"an outbound request was made during the page: {args!r}")
 
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
@@ -34,7 +40,9 @@ def no_network(monkeypatch):
     return monkeypatch
 
 
-def _post_bluesky(client, pds, password=APP_PASSWORD, **kwargs):
+def _post_bluesky(
+    client: Client, pds: FakePDS, password: str = APP_PASSWORD, **kwargs: Any
+) -> TestResponse:
     return client.post(
         reverse("syndication:accounts", args=["alices"]),
         {
@@ -47,7 +55,9 @@ def _post_bluesky(client, pds, password=APP_PASSWORD, **kwargs):
     )
 
 
-def _post_mastodon(client, server, token=TOKEN, **kwargs):
+def _post_mastodon(
+    client: Client, server: FakeMastodon, token: str = TOKEN, **kwargs: Any
+) -> TestResponse:
     return client.post(
         reverse("syndication:accounts", args=["alices"]),
         {
@@ -60,8 +70,13 @@ def _post_mastodon(client, server, token=TOKEN, **kwargs):
 
 
 def test_connecting_bluesky_on_the_page_makes_no_request_and_stores_a_checking_account(
-    client, alice, org, pds, queued, no_network
-):
+    client: Client,
+    alice: User,
+    org: Organisation,
+    pds: FakePDS,
+    queued: DummyBackend,
+    no_network: pytest.MonkeyPatch,
+) -> None:
     client.force_login(alice)
     response = _post_bluesky(client, pds, follow=True)
     no_network.undo()
@@ -82,8 +97,13 @@ def test_connecting_bluesky_on_the_page_makes_no_request_and_stores_a_checking_a
 
 
 def test_connecting_mastodon_on_the_page_makes_no_request(
-    client, alice, org, mastodon_server, queued, no_network
-):
+    client: Client,
+    alice: User,
+    org: Organisation,
+    mastodon_server: FakeMastodon,
+    queued: DummyBackend,
+    no_network: pytest.MonkeyPatch,
+) -> None:
     client.force_login(alice)
     response = _post_mastodon(client, mastodon_server)
     no_network.undo()
@@ -97,8 +117,13 @@ def test_connecting_mastodon_on_the_page_makes_no_request(
 
 
 def test_the_worker_connects_the_account_and_the_page_shows_it(
-    client, alice, org, pds, mastodon_server, queued
-):
+    client: Client,
+    alice: User,
+    org: Organisation,
+    pds: FakePDS,
+    mastodon_server: FakeMastodon,
+    queued: DummyBackend,
+) -> None:
     client.force_login(alice)
     _post_bluesky(client, pds)
     _post_mastodon(client, mastodon_server)
@@ -117,8 +142,12 @@ def test_the_worker_connects_the_account_and_the_page_shows_it(
 
 
 def test_a_wrong_token_fails_with_the_reason_on_the_page_and_can_be_entered_again(
-    client, alice, org, mastodon_server, queued
-):
+    client: Client,
+    alice: User,
+    org: Organisation,
+    mastodon_server: FakeMastodon,
+    queued: DummyBackend,
+) -> None:
     client.force_login(alice)
     _post_mastodon(client, mastodon_server, token="wrong-token")
     run_checks(queued)
@@ -141,8 +170,8 @@ def test_a_wrong_token_fails_with_the_reason_on_the_page_and_can_be_entered_agai
 
 
 def test_a_post_to_a_checking_account_is_not_sent_until_it_is_connected(
-    owner, published_story, pds, queued
-):
+    owner: Membership, published_story: Story, pds: FakePDS, queued: DummyBackend
+) -> None:
     account = services.connect_bluesky(
         owner, handle="alices.bsky.social", app_password=APP_PASSWORD, service_url=pds.url
     )
@@ -169,8 +198,8 @@ def test_a_post_to_a_checking_account_is_not_sent_until_it_is_connected(
 
 
 def test_a_post_to_an_account_whose_check_failed_fails_with_a_reason_and_can_be_retried(
-    owner, published_story, pds, queued
-):
+    owner: Membership, published_story: Story, pds: FakePDS, queued: DummyBackend
+) -> None:
     account = services.connect_bluesky(
         owner, handle="alices.bsky.social", app_password="wrong", service_url=pds.url
     )
@@ -202,7 +231,9 @@ def test_a_post_to_an_account_whose_check_failed_fails_with_a_reason_and_can_be_
     assert post.account_id == again.pk and post.state == "sent"
 
 
-def test_a_failed_account_cannot_be_chosen_for_a_new_post(owner, story, pds, queued):
+def test_a_failed_account_cannot_be_chosen_for_a_new_post(
+    owner: Membership, story: Story, pds: FakePDS, queued: DummyBackend
+) -> None:
     account = services.connect_bluesky(
         owner, handle="alices.bsky.social", app_password="wrong", service_url=pds.url
     )
@@ -214,7 +245,9 @@ def test_a_failed_account_cannot_be_chosen_for_a_new_post(owner, story, pds, que
     assert not ScheduledPost.objects.exists()
 
 
-def test_a_check_left_waiting_by_a_lost_task_is_run_by_the_dispatcher(owner, pds, queued):
+def test_a_check_left_waiting_by_a_lost_task_is_run_by_the_dispatcher(
+    owner: Membership, pds: FakePDS, queued: DummyBackend
+) -> None:
     account = services.connect_bluesky(
         owner, handle="alices.bsky.social", app_password=APP_PASSWORD, service_url=pds.url
     )
@@ -234,7 +267,9 @@ def test_a_check_left_waiting_by_a_lost_task_is_run_by_the_dispatcher(owner, pds
 
 
 @pytest.mark.django_db(transaction=True)
-def test_accounts_connected_before_the_check_moved_to_the_worker_stay_connected(org):
+def test_accounts_connected_before_the_check_moved_to_the_worker_stay_connected(
+    org: Organisation,
+) -> None:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 

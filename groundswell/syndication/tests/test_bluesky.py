@@ -1,19 +1,25 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
+from groundswell.accounts.models import Membership
 from groundswell.audit.models import AuditEntry
 from groundswell.lib.http import user_agent
+from groundswell.stories.models import Story
 from groundswell.syndication import accounts, crypto, sending, services
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
-from .fakes import APP_PASSWORD, DID
+from .fakes import APP_PASSWORD, DID, FakePDS
 
 
-def _schedule(owner, story, account, text, **fields):
+def _schedule(
+    owner: Membership, story: Story, account: ChannelAccount, text: str, **fields: Any
+) -> ScheduledPost:
     return services.schedule_post(
         owner,
         story,
@@ -24,7 +30,9 @@ def _schedule(owner, story, account, text, **fields):
     )
 
 
-def test_connecting_keeps_the_app_password_encrypted_at_rest(bluesky_account, pds):
+def test_connecting_keeps_the_app_password_encrypted_at_rest(
+    bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT secret_encrypted FROM syndication_channelaccount WHERE id = %s",
@@ -41,7 +49,9 @@ def test_connecting_keeps_the_app_password_encrypted_at_rest(bluesky_account, pd
     assert APP_PASSWORD not in str(entry.changes) + entry.summary
 
 
-def test_a_wrong_app_password_is_refused_and_nothing_is_kept(owner, pds):
+def test_a_wrong_app_password_is_refused_and_nothing_is_kept(
+    owner: Membership, pds: FakePDS
+) -> None:
     account = services.connect_bluesky(
         owner, handle="alices.bsky.social", app_password="wrong", service_url=pds.url
     )
@@ -54,7 +64,9 @@ def test_a_wrong_app_password_is_refused_and_nothing_is_kept(owner, pds):
     assert not account.is_usable
 
 
-def test_a_pds_on_a_private_address_is_refused_before_any_request(owner, pds, settings):
+def test_a_pds_on_a_private_address_is_refused_before_any_request(
+    owner: Membership, pds: FakePDS, settings: Settings
+) -> None:
     settings.HTTP_ALLOW_LOOPBACK = False
     with pytest.raises(ValidationError):
         services.connect_bluesky(
@@ -64,8 +76,12 @@ def test_a_pds_on_a_private_address_is_refused_before_any_request(owner, pds, se
 
 
 def test_a_due_post_goes_out_with_a_link_facet_and_a_link_card_with_a_thumbnail(
-    owner, published_story, bluesky_account, pds, settings
-):
+    owner: Membership,
+    published_story: Story,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+    settings: Settings,
+) -> None:
     text = "🦦 Otters are back on the Wandle! https://example.org/otters"
     post = _schedule(owner, published_story, bluesky_account, text)
 
@@ -110,8 +126,8 @@ def test_a_due_post_goes_out_with_a_link_facet_and_a_link_card_with_a_thumbnail(
 
 
 def test_an_image_post_carries_the_alt_text_and_aspect_ratio(
-    owner, published_story, bluesky_account, pds
-):
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     _schedule(owner, published_story, bluesky_account, "Look who is back", attachment="image")
 
     sending.dispatch_due()
@@ -126,8 +142,8 @@ def test_an_image_post_carries_the_alt_text_and_aspect_ratio(
 
 
 def test_a_repeat_after_a_lost_answer_cannot_make_a_second_bluesky_post(
-    owner, published_story, bluesky_account, pds
-):
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     post = _schedule(owner, published_story, bluesky_account, "Once only")
     sending.dispatch_due()
     # Pretend the answer was lost and a person retried: the same record key is sent, so the
@@ -145,8 +161,11 @@ def test_a_repeat_after_a_lost_answer_cannot_make_a_second_bluesky_post(
 
 
 def test_two_people_connecting_at_once_get_a_clear_message_not_an_error_page(
-    owner, bluesky_account, pds, monkeypatch
-):
+    owner: Membership,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # The second request checked before the first one's account was saved.
     monkeypatch.setattr(accounts, "_refuse_second", lambda membership, network: None)
     with pytest.raises(ValidationError, match="already connected"):
@@ -157,11 +176,13 @@ def test_two_people_connecting_at_once_get_a_clear_message_not_an_error_page(
     assert AuditEntry.objects.filter(action="syndication.connect").count() == 1
 
 
-def _sessions_created(pds):
+def _sessions_created(pds: FakePDS) -> int:
     return len(pds.to("/xrpc/com.atproto.server.createSession"))
 
 
-def test_one_login_serves_every_post_of_an_account(owner, published_story, bluesky_account, pds):
+def test_one_login_serves_every_post_of_an_account(
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     before = _sessions_created(pds)
     first = _schedule(owner, published_story, bluesky_account, "One")
     second = _schedule(owner, published_story, bluesky_account, "Two")
@@ -175,8 +196,8 @@ def test_one_login_serves_every_post_of_an_account(owner, published_story, blues
 
 
 def test_a_session_the_server_no_longer_accepts_is_replaced_by_a_new_login(
-    owner, published_story, bluesky_account, pds
-):
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     first = _schedule(owner, published_story, bluesky_account, "One")
     sending.dispatch_due()
     before = _sessions_created(pds)
@@ -189,7 +210,9 @@ def test_a_session_the_server_no_longer_accepts_is_replaced_by_a_new_login(
     assert _sessions_created(pds) == before + 1
 
 
-def test_disconnecting_forgets_the_bluesky_session(owner, published_story, bluesky_account, pds):
+def test_disconnecting_forgets_the_bluesky_session(
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     _schedule(owner, published_story, bluesky_account, "One")
     sending.dispatch_due()
     services.disconnect_account(owner, bluesky_account)

@@ -4,19 +4,28 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.stories.models import Story
+from groundswell.syndication import local as local_channel
 from groundswell.syndication import sending, services, tasks
 from groundswell.syndication.models import ChannelAccount, LocalPost, Network
 
+from .fakes import FakeMastodon
+
 
 @pytest.fixture
-def timeline_account(owner):
+def timeline_account(owner: Membership) -> ChannelAccount:
     return services.connect_local(owner)
 
 
-def test_an_owner_connects_the_demo_timeline_from_the_accounts_page(client, alice, org):
+def test_an_owner_connects_the_demo_timeline_from_the_accounts_page(
+    client: Client, alice: User, org: Organisation
+) -> None:
     client.force_login(alice)
     url = reverse("syndication:accounts", args=[org.slug])
     assert "Connect the demo timeline" in client.get(url).content.decode()
@@ -27,15 +36,18 @@ def test_an_owner_connects_the_demo_timeline_from_the_accounts_page(client, alic
     assert "Connect the demo timeline" not in client.get(url).content.decode()
 
 
-def test_only_an_owner_connects_it(editor):
+def test_only_an_owner_connects_it(editor: Membership) -> None:
     with pytest.raises(PermissionDenied):
         services.connect_local(editor)
     assert not ChannelAccount.objects.exists()
 
 
 def test_a_post_to_the_timeline_goes_out_in_the_worker_on_time_and_only_once(
-    owner, published_story, timeline_account, clock
-):
+    owner: Membership,
+    published_story: Story,
+    timeline_account: ChannelAccount,
+    clock: testing.FakeClock,
+) -> None:
     due = timezone.now() + timedelta(hours=1)
     post = services.schedule_post(
         owner, published_story, timeline_account, text="Hello from the demo", scheduled_at=due
@@ -56,13 +68,18 @@ def test_a_post_to_the_timeline_goes_out_in_the_worker_on_time_and_only_once(
 
     # A repeat (a retry after a slow send) finds the post it made instead of a second one.
     assert sending.deliver(post.pk) == "sent"
-    sending.local.publish(timeline_account, sending.outgoing(post))
+    local_channel.publish(timeline_account, sending.outgoing(post))
     assert LocalPost.objects.count() == 1
 
 
 def test_the_timeline_page_shows_the_organisations_posts_to_its_members_only(
-    client, alice, charlie, owner, published_story, timeline_account
-):
+    client: Client,
+    alice: User,
+    charlie: User,
+    owner: Membership,
+    published_story: Story,
+    timeline_account: ChannelAccount,
+) -> None:
     services.schedule_post(
         owner,
         published_story,
@@ -82,8 +99,8 @@ def test_the_timeline_page_shows_the_organisations_posts_to_its_members_only(
 
 
 def test_a_waiting_organisations_posts_wait_for_approval_except_on_the_demo_timeline(
-    charlie, mastodon_server
-):
+    charlie: User, mastodon_server: FakeMastodon
+) -> None:
     from groundswell.accounts.models import User
     from groundswell.accounts.services import approve_organisation, create_organisation
     from groundswell.stories.services import change_state

@@ -2,15 +2,22 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
+from groundswell import testing
+from groundswell.accounts.models import Membership, User
+from groundswell.stories.models import Story
 from groundswell.syndication import accounts, sending, services
 from groundswell.syndication.models import ChannelAccount
 
-from .fakes import TOKEN
+from .fakes import TOKEN, FakeMastodon
 
 
-def test_connecting_checks_the_token_and_keeps_it_encrypted(mastodon_account, mastodon_server):
+def test_connecting_checks_the_token_and_keeps_it_encrypted(
+    mastodon_account: ChannelAccount, mastodon_server: FakeMastodon
+) -> None:
     stored = ChannelAccount.objects.values_list("secret_encrypted", flat=True).get()
     assert TOKEN not in stored
     assert mastodon_account.handle == "alices"
@@ -18,7 +25,9 @@ def test_connecting_checks_the_token_and_keeps_it_encrypted(mastodon_account, ma
     assert check.headers["authorization"] == f"Bearer {TOKEN}"
 
 
-def test_a_token_the_server_refuses_is_not_kept(owner, mastodon_server):
+def test_a_token_the_server_refuses_is_not_kept(
+    owner: Membership, mastodon_server: FakeMastodon
+) -> None:
     account = services.connect_mastodon(owner, service_url=mastodon_server.url, access_token="nope")
     accounts.check(account.pk)  # the worker's step (the test backend may have run it already)
 
@@ -30,8 +39,11 @@ def test_a_token_the_server_refuses_is_not_kept(owner, mastodon_server):
 
 
 def test_a_status_goes_out_with_its_image_and_alt_text(
-    owner, published_story, mastodon_account, mastodon_server
-):
+    owner: Membership,
+    published_story: Story,
+    mastodon_account: ChannelAccount,
+    mastodon_server: FakeMastodon,
+) -> None:
     post = services.schedule_post(
         owner,
         published_story,
@@ -64,8 +76,12 @@ def test_a_status_goes_out_with_its_image_and_alt_text(
 
 
 def test_a_passing_failure_is_tried_again_with_the_same_idempotency_key(
-    owner, published_story, mastodon_account, mastodon_server, clock
-):
+    owner: Membership,
+    published_story: Story,
+    mastodon_account: ChannelAccount,
+    mastodon_server: FakeMastodon,
+    clock: testing.FakeClock,
+) -> None:
     start = clock.moment
     post = services.schedule_post(
         owner, published_story, mastodon_account, text="Hello", scheduled_at=start
@@ -89,8 +105,8 @@ def test_a_passing_failure_is_tried_again_with_the_same_idempotency_key(
 
 
 def test_a_server_on_plain_http_is_refused_before_the_token_is_sent(
-    owner, mastodon_server, settings
-):
+    owner: Membership, mastodon_server: FakeMastodon, settings: Settings
+) -> None:
     # Private addresses allowed, loopback http not: only https may carry the token.
     settings.HTTP_ALLOW_PRIVATE_ADDRESSES = True
     settings.HTTP_ALLOW_LOOPBACK = False
@@ -102,8 +118,15 @@ def test_a_server_on_plain_http_is_refused_before_the_token_is_sent(
 
 
 def test_a_server_name_that_resolves_to_loopback_fails_the_post_with_its_reason(
-    owner, client, alice, published_story, mastodon_account, mastodon_server, monkeypatch, settings
-):
+    owner: Membership,
+    client: Client,
+    alice: User,
+    published_story: Story,
+    mastodon_account: ChannelAccount,
+    mastodon_server: FakeMastodon,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+) -> None:
     import socket
 
     from django.urls import reverse
@@ -119,7 +142,9 @@ def test_a_server_name_that_resolves_to_loopback_fails_the_post_with_its_reason(
     settings.HTTP_ALLOW_LOOPBACK = False
     asked: list[str] = []
 
-    def getaddrinfo(host, port, *args, **kwargs):
+    def getaddrinfo(
+        host: str, port: int, *args: object, **kwargs: object
+    ) -> list[tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[str, int]]]:
         asked.append(host)
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
 

@@ -1,20 +1,31 @@
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation
 from groundswell.audit.models import AuditEntry
 from groundswell.lib.periodic import keep_one_waiting
+from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
 from groundswell.syndication import sending, services, tasks
-from groundswell.syndication.models import ScheduledPost, ScheduledPostQuerySet
+from groundswell.syndication.models import ChannelAccount, ScheduledPost, ScheduledPostQuerySet
+from groundswell.syndication.outgoing import Delivered
 from groundswell.testing import make_story
+
+from .fakes import FakePDS
 
 
 def test_a_post_goes_out_on_time_and_not_before(
-    owner, published_story, bluesky_account, pds, clock
-):
+    owner: Membership,
+    published_story: Story,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+    clock: testing.FakeClock,
+) -> None:
     due = timezone.now() + timedelta(hours=2)
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="At noon", scheduled_at=due
@@ -31,7 +42,9 @@ def test_a_post_goes_out_on_time_and_not_before(
     assert len(pds.to("/xrpc/com.atproto.repo.createRecord")) == 1
 
 
-def test_a_sent_post_is_never_sent_twice(owner, published_story, bluesky_account, pds):
+def test_a_sent_post_is_never_sent_twice(
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Once", scheduled_at=timezone.now()
     )
@@ -42,8 +55,8 @@ def test_a_sent_post_is_never_sent_twice(owner, published_story, bluesky_account
 
 
 def test_a_post_claimed_by_another_worker_is_left_alone(
-    owner, published_story, bluesky_account, pds
-):
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Mine", scheduled_at=timezone.now()
     )
@@ -53,8 +66,8 @@ def test_a_post_claimed_by_another_worker_is_left_alone(
 
 
 def test_a_post_stuck_in_sending_fails_instead_of_being_sent_again(
-    owner, published_story, bluesky_account, pds
-):
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Stuck", scheduled_at=timezone.now()
     )
@@ -69,8 +82,8 @@ def test_a_post_stuck_in_sending_fails_instead_of_being_sent_again(
 
 
 def test_a_post_waits_while_its_story_is_unpublished_and_says_why(
-    owner, story, bluesky_account, pds
-):
+    owner: Membership, story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     post = services.schedule_post(
         owner, story, bluesky_account, text="Soon", scheduled_at=timezone.now()
     )
@@ -87,8 +100,12 @@ def test_a_post_waits_while_its_story_is_unpublished_and_says_why(
 
 
 def test_with_approval_required_nothing_goes_out_until_an_owner_approved(
-    org, owner, editor, bluesky_account, pds
-):
+    org: Organisation,
+    owner: Membership,
+    editor: Membership,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+) -> None:
     org.approval_required = True
     org.save()
     editor.organisation.refresh_from_db()
@@ -123,8 +140,12 @@ def test_with_approval_required_nothing_goes_out_until_an_owner_approved(
 
 
 def test_passing_failures_are_retried_then_fail_for_good_and_a_person_can_retry(
-    owner, published_story, bluesky_account, pds, clock
-):
+    owner: Membership,
+    published_story: Story,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+    clock: testing.FakeClock,
+) -> None:
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Flaky", scheduled_at=timezone.now()
     )
@@ -145,7 +166,9 @@ def test_passing_failures_are_retried_then_fail_for_good_and_a_person_can_retry(
     assert post.state == "sent"
 
 
-def test_disconnecting_forgets_the_secret_and_fails_waiting_posts(owner, story, bluesky_account):
+def test_disconnecting_forgets_the_secret_and_fails_waiting_posts(
+    owner: Membership, story: Story, bluesky_account: ChannelAccount
+) -> None:
     post = services.schedule_post(
         owner, story, bluesky_account, text="Later", scheduled_at=timezone.now()
     )
@@ -158,17 +181,17 @@ def test_disconnecting_forgets_the_secret_and_fails_waiting_posts(owner, story, 
     assert AuditEntry.objects.filter(action="syndication.disconnect").exists()
 
 
-def test_the_periodic_task_does_not_reschedule_itself_under_the_immediate_backend(db):
+def test_the_periodic_task_does_not_reschedule_itself_under_the_immediate_backend(db: None) -> None:
     assert keep_one_waiting(tasks.dispatch_due_posts) is False
     tasks.dispatch_due_posts.enqueue()  # runs once, no recursion
 
 
-def _meanwhile(monkeypatch, change):
+def _meanwhile(monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> None:
     """Run `change` (another request) right after deliver() has loaded the post."""
     load = ScheduledPostQuerySet.first
     changes = [change]
 
-    def load_then_change(queryset):
+    def load_then_change(queryset: ScheduledPostQuerySet) -> ScheduledPost | None:
         post = load(queryset)
         while changes:
             changes.pop()()
@@ -178,8 +201,12 @@ def _meanwhile(monkeypatch, change):
 
 
 def test_a_story_unpublished_while_its_post_is_being_claimed_does_not_go_out(
-    owner, published_story, bluesky_account, pds, monkeypatch
-):
+    owner: Membership,
+    published_story: Story,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Too late", scheduled_at=timezone.now()
     )
@@ -194,8 +221,14 @@ def test_a_story_unpublished_while_its_post_is_being_claimed_does_not_go_out(
 
 
 def test_a_post_that_needs_approval_again_while_being_claimed_does_not_go_out(
-    org, owner, editor, published_story, bluesky_account, pds, monkeypatch
-):
+    org: Organisation,
+    owner: Membership,
+    editor: Membership,
+    published_story: Story,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     org.approval_required = True
     org.save()
     editor.organisation.refresh_from_db()
@@ -217,12 +250,16 @@ def test_a_post_that_needs_approval_again_while_being_claimed_does_not_go_out(
     assert "approve" in post.waiting_reason
 
 
-def _slow_send(monkeypatch, clock, meanwhile):
+def _slow_send(
+    monkeypatch: pytest.MonkeyPatch,
+    clock: testing.FakeClock,
+    meanwhile: Callable[[ScheduledPost], object],
+) -> None:
     """A send that outlasts STUCK_AFTER: `meanwhile` runs (another worker, a person) after the
     network accepted the post and before the worker records it."""
     send = sending._send
 
-    def slow(post):
+    def slow(post: ScheduledPost) -> Delivered:
         delivered = send(post)
         clock.advance(sending.STUCK_AFTER + timedelta(minutes=1))
         meanwhile(post)
@@ -232,8 +269,13 @@ def _slow_send(monkeypatch, clock, meanwhile):
 
 
 def test_a_post_accepted_after_it_was_marked_interrupted_is_recorded_as_sent(
-    owner, published_story, bluesky_account, pds, monkeypatch, clock
-):
+    owner: Membership,
+    published_story: Story,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: testing.FakeClock,
+) -> None:
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Slow", scheduled_at=clock.moment
     )
@@ -251,13 +293,18 @@ def test_a_post_accepted_after_it_was_marked_interrupted_is_recorded_as_sent(
 
 
 def test_a_post_retried_while_its_slow_send_succeeded_is_not_posted_twice(
-    owner, published_story, bluesky_account, pds, monkeypatch, clock
-):
+    owner: Membership,
+    published_story: Story,
+    bluesky_account: ChannelAccount,
+    pds: FakePDS,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: testing.FakeClock,
+) -> None:
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Slow", scheduled_at=clock.moment
     )
 
-    def expired_then_retried(post):
+    def expired_then_retried(post: ScheduledPost) -> None:
         sending.expire_stuck()
         services.retry_post(owner, ScheduledPost.objects.get(pk=post.pk))
 
@@ -272,8 +319,8 @@ def test_a_post_retried_while_its_slow_send_succeeded_is_not_posted_twice(
 
 
 def test_delivering_a_post_whose_story_is_unpublished_notes_why_it_waits(
-    owner, story, bluesky_account, pds
-):
+    owner: Membership, story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     post = services.schedule_post(
         owner, story, bluesky_account, text="Not yet", scheduled_at=timezone.now()
     )
@@ -284,8 +331,8 @@ def test_delivering_a_post_whose_story_is_unpublished_notes_why_it_waits(
 
 
 def test_a_post_failed_by_a_disconnect_is_retried_on_the_account_connected_since(
-    owner, published_story, bluesky_account, pds
-):
+    owner: Membership, published_story: Story, bluesky_account: ChannelAccount, pds: FakePDS
+) -> None:
     from .fakes import APP_PASSWORD
 
     post = services.schedule_post(
@@ -309,8 +356,11 @@ def test_a_post_failed_by_a_disconnect_is_retried_on_the_account_connected_since
 
 
 def test_retrying_with_no_account_connected_on_that_network_says_so(
-    owner, published_story, bluesky_account, mastodon_account
-):
+    owner: Membership,
+    published_story: Story,
+    bluesky_account: ChannelAccount,
+    mastodon_account: ChannelAccount,
+) -> None:
     post = services.schedule_post(
         owner, published_story, bluesky_account, text="Nowhere", scheduled_at=timezone.now()
     )

@@ -1,11 +1,17 @@
 import pytest
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
+from groundswell.accounts.models import Membership
+from groundswell.stories.models import Story
 from groundswell.syndication import crypto, sending, services
 from groundswell.syndication.forms import ScheduleForm
+from groundswell.syndication.models import ChannelAccount
+
+from .fakes import FakeMastodon
 
 
-def test_a_secret_stays_readable_after_the_secret_key_is_rotated(settings):
+def test_a_secret_stays_readable_after_the_secret_key_is_rotated(settings: Settings) -> None:
     old_key, new_key = "o" * 50, "n" * 50
     settings.SECRET_KEY = old_key
     stored = crypto.encrypt("app password")
@@ -20,7 +26,9 @@ def test_a_secret_stays_readable_after_the_secret_key_is_rotated(settings):
         crypto.decrypt(stored)
 
 
-def test_the_form_and_the_service_give_the_same_length_message(bluesky_account):
+def test_the_form_and_the_service_give_the_same_length_message(
+    bluesky_account: ChannelAccount,
+) -> None:
     form = ScheduleForm(
         {
             f"account-{bluesky_account.pk}-text": "x" * 301,
@@ -36,11 +44,15 @@ def test_the_form_and_the_service_give_the_same_length_message(bluesky_account):
 
 
 def test_a_mastodon_link_post_does_not_need_the_cover_image_file(
-    owner, published_story, mastodon_account, mastodon_server
-):
+    owner: Membership,
+    published_story: Story,
+    mastodon_account: ChannelAccount,
+    mastodon_server: FakeMastodon,
+) -> None:
     # Mastodon builds its own link card: the thumbnail is for Bluesky only.
     published_story.refresh_from_db()
     cover = published_story.cover
+    assert cover is not None and cover.small.name and cover.image.name
     cover.small.storage.delete(cover.small.name)
     cover.image.storage.delete(cover.image.name)
     post = services.schedule_post(

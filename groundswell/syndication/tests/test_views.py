@@ -1,27 +1,32 @@
 from datetime import timedelta
 
 import pytest
+from django.tasks.backends.dummy import DummyBackend
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.stories.models import Story
 from groundswell.syndication import services
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
 from .conftest import run_checks
-from .fakes import APP_PASSWORD
+from .fakes import APP_PASSWORD, FakePDS
 
 
 @pytest.fixture
-def analyst(org):
+def analyst(org: Organisation) -> User:
     user = testing.make_user("dana@example.org", "Dana Analyst")
     testing.add_member(org, user, "analyst")
     return user
 
 
 def test_an_owner_connects_bluesky_and_the_password_is_not_shown_again(
-    client, alice, org, pds, queued
-):
+    client: Client, alice: User, org: Organisation, pds: FakePDS, queued: DummyBackend
+) -> None:
     client.force_login(alice)
     response = client.post(
         reverse("syndication:accounts", args=["alices"]),
@@ -42,7 +47,9 @@ def test_an_owner_connects_bluesky_and_the_password_is_not_shown_again(
     assert APP_PASSWORD not in page
 
 
-def test_a_refused_password_shows_why_and_keeps_the_handle(client, alice, org, pds, queued):
+def test_a_refused_password_shows_why_and_keeps_the_handle(
+    client: Client, alice: User, org: Organisation, pds: FakePDS, queued: DummyBackend
+) -> None:
     client.force_login(alice)
     response = client.post(
         reverse("syndication:accounts", args=["alices"]),
@@ -61,7 +68,7 @@ def test_a_refused_password_shows_why_and_keeps_the_handle(client, alice, org, p
     assert "wrong" not in page
 
 
-def test_an_editor_cannot_connect_accounts(client, bob, pds):
+def test_an_editor_cannot_connect_accounts(client: Client, bob: User, pds: FakePDS) -> None:
     client.force_login(bob)
     response = client.post(
         reverse("syndication:accounts", args=["alices"]),
@@ -71,7 +78,9 @@ def test_an_editor_cannot_connect_accounts(client, bob, pds):
     assert pds.requests == []
 
 
-def test_an_editor_schedules_a_post_from_the_story(client, bob, story, bluesky_account):
+def test_an_editor_schedules_a_post_from_the_story(
+    client: Client, bob: User, story: Story, bluesky_account: ChannelAccount
+) -> None:
     client.force_login(bob)
     url = reverse("syndication:schedule", args=["alices", story.pk])
     page = client.get(url).content.decode()
@@ -95,8 +104,8 @@ def test_an_editor_schedules_a_post_from_the_story(client, bob, story, bluesky_a
 
 
 def test_too_long_a_post_is_refused_by_the_server_and_the_text_is_kept(
-    client, bob, story, bluesky_account
-):
+    client: Client, bob: User, story: Story, bluesky_account: ChannelAccount
+) -> None:
     client.force_login(bob)
     prefix = f"account-{bluesky_account.pk}"
     response = client.post(
@@ -115,7 +124,9 @@ def test_too_long_a_post_is_refused_by_the_server_and_the_text_is_kept(
     assert not ScheduledPost.objects.exists()
 
 
-def test_an_analyst_may_look_but_not_schedule(client, analyst, story, bluesky_account):
+def test_an_analyst_may_look_but_not_schedule(
+    client: Client, analyst: User, story: Story, bluesky_account: ChannelAccount
+) -> None:
     client.force_login(analyst)
     url = reverse("syndication:schedule", args=["alices", story.pk])
     assert client.get(url).status_code == 200
@@ -123,7 +134,9 @@ def test_an_analyst_may_look_but_not_schedule(client, analyst, story, bluesky_ac
     assert client.get(reverse("syndication:calendar", args=["alices"])).status_code == 200
 
 
-def test_a_stranger_gets_404_everywhere(client, charlie, owner, story, bluesky_account):
+def test_a_stranger_gets_404_everywhere(
+    client: Client, charlie: User, owner: Membership, story: Story, bluesky_account: ChannelAccount
+) -> None:
     post = services.schedule_post(
         owner, story, bluesky_account, text="x", scheduled_at=timezone.now()
     )
@@ -140,8 +153,8 @@ def test_a_stranger_gets_404_everywhere(client, charlie, owner, story, bluesky_a
 
 
 def test_the_calendar_lists_the_week_and_failures_with_a_retry_button(
-    client, alice, owner, story, bluesky_account
-):
+    client: Client, alice: User, owner: Membership, story: Story, bluesky_account: ChannelAccount
+) -> None:
     soon = timezone.now() + timedelta(hours=1)
     services.schedule_post(owner, story, bluesky_account, text="Coming up", scheduled_at=soon)
     failed = services.schedule_post(owner, story, bluesky_account, text="Broke", scheduled_at=soon)
@@ -170,8 +183,8 @@ def test_the_calendar_lists_the_week_and_failures_with_a_retry_button(
 
 
 def test_the_story_page_shows_its_posts_and_a_link_to_schedule(
-    client, alice, owner, story, bluesky_account
-):
+    client: Client, alice: User, owner: Membership, story: Story, bluesky_account: ChannelAccount
+) -> None:
     services.schedule_post(owner, story, bluesky_account, text="x", scheduled_at=timezone.now())
     client.force_login(alice)
     page = client.get(reverse("stories:staff_edit", args=["alices", story.pk])).content.decode()
@@ -179,7 +192,9 @@ def test_the_story_page_shows_its_posts_and_a_link_to_schedule(
     assert reverse("syndication:schedule", args=["alices", story.pk]) in page
 
 
-def test_only_an_owner_disconnects(client, alice, bob, bluesky_account):
+def test_only_an_owner_disconnects(
+    client: Client, alice: User, bob: User, bluesky_account: ChannelAccount
+) -> None:
     url = reverse("syndication:disconnect", args=["alices", bluesky_account.pk])
     client.force_login(bob)
     assert client.post(url).status_code == 403
@@ -193,14 +208,21 @@ def test_only_an_owner_disconnects(client, alice, bob, bluesky_account):
     "server", ["https://10.0.0.1", "https://127.0.0.1:8443", "https://mastodon.internal"]
 )
 def test_a_local_server_address_is_refused_without_a_dns_lookup(
-    client, alice, org, server, monkeypatch, settings
-):
+    client: Client,
+    alice: User,
+    org: Organisation,
+    server: str,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+) -> None:
     import socket
 
     settings.HTTP_ALLOW_LOOPBACK = False
     asked: list[str] = []
 
-    def getaddrinfo(host, port, *args, **kwargs):
+    def getaddrinfo(
+        host: str, port: int, *args: object, **kwargs: object
+    ) -> list[tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[str, int]]]:
         asked.append(host)
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
 
