@@ -117,7 +117,7 @@ def _fields_for(petition: Petition) -> dict[str, forms.Field]:
     return fields
 
 
-class PetitionForm(forms.ModelForm):
+class PetitionForm(forms.ModelForm[Petition]):
     consent_text = forms.CharField(
         label=_("Consent wording shown to signers"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -155,7 +155,7 @@ class PetitionForm(forms.ModelForm):
             self.fields["updates_text"].initial = DEFAULT_UPDATES
 
     def clean_goal(self) -> int:
-        goal = self.cleaned_data["goal"]
+        goal: int = self.cleaned_data["goal"]
         if goal < 1 or goal > 100_000_000:
             raise forms.ValidationError(_("Set a goal between 1 and 100,000,000."))
         return goal

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.accounts.models import of_public_organisation
+from groundswell.accounts.models import Organisation, of_public_organisation
 
 MILESTONE_STEPS = (1, 2.5, 5)
 
@@ -29,7 +29,7 @@ class PetitionStatus(models.TextChoices):
 
 
 class PetitionQuerySet(models.QuerySet["Petition"]):
-    def for_organisation(self, organisation: object) -> PetitionQuerySet:
+    def for_organisation(self, organisation: Organisation) -> PetitionQuerySet:
         return self.filter(organisation=organisation)
 
     def public(self) -> PetitionQuerySet:

@@ -1,23 +1,31 @@
 """Double opt-in by POST: links in emails show a button; only pressing it acts."""
 
 import re
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from groundswell.actions.models import Signature, SignatureState
+from groundswell import testing
+from groundswell.accounts.models import Membership
+from groundswell.actions.models import Petition, Signature, SignatureState
 from groundswell.actions.services import SignatureRequest, sign_petition
 from groundswell.supporters.models import Consent, Supporter
 from groundswell.supporters.services import standing_updates_consent
 
 
-def local(url):
+def local(url: str) -> str:
     return url.replace("http://127.0.0.1:8000", "")
 
 
 @pytest.fixture
-def emailed(client, petition, smtp_server, worker_turn):
+def emailed(
+    client: Client,
+    petition: Petition,
+    smtp_server: testing.LocalSMTPServer,
+    worker_turn: Callable[..., None],
+) -> dict[str, str]:
     """Asha signed through the form; her links as the email gave them."""
     response = client.post(
         reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
@@ -30,7 +38,9 @@ def emailed(client, petition, smtp_server, worker_turn):
     return {"confirm": local(confirm), "unsubscribe": local(unsubscribe)}
 
 
-def test_opening_the_confirmation_link_shows_a_button_and_confirms_nothing(client, emailed):
+def test_opening_the_confirmation_link_shows_a_button_and_confirms_nothing(
+    client: Client, emailed: dict[str, str]
+) -> None:
     for _scanner_visit in range(2):
         page = client.get(emailed["confirm"])
         assert page.status_code == 200
@@ -46,7 +56,9 @@ def test_opening_the_confirmation_link_shows_a_button_and_confirms_nothing(clien
     assert client.head(emailed["confirm"]).status_code == 405  # nor does a HEAD
 
 
-def test_pressing_the_button_confirms_and_then_shows_the_share_links(client, emailed):
+def test_pressing_the_button_confirms_and_then_shows_the_share_links(
+    client: Client, emailed: dict[str, str]
+) -> None:
     response = client.post(emailed["confirm"])
     assert response.status_code == 302
     assert response["Location"] == emailed["confirm"]
@@ -60,18 +72,22 @@ def test_pressing_the_button_confirms_and_then_shows_the_share_links(client, ema
     assert client.post(emailed["confirm"]).status_code == 302  # pressing twice is harmless
 
 
-def test_the_confirm_button_needs_the_pages_csrf_token(emailed):
+def test_the_confirm_button_needs_the_pages_csrf_token(emailed: dict[str, str]) -> None:
     browser = Client(enforce_csrf_checks=True)
     assert browser.post(emailed["confirm"]).status_code == 403  # a forged submission
     assert Signature.objects.get().state == SignatureState.PENDING
     html = browser.get(emailed["confirm"]).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert found
+    token = found.group(1)
     response = browser.post(emailed["confirm"], {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert Signature.objects.get().state == SignatureState.CONFIRMED
 
 
-def test_opening_the_unsubscribe_link_shows_a_button_and_withdraws_nothing(client, emailed):
+def test_opening_the_unsubscribe_link_shows_a_button_and_withdraws_nothing(
+    client: Client, emailed: dict[str, str]
+) -> None:
     client.post(emailed["confirm"])
     supporter = Supporter.objects.get()
     assert standing_updates_consent(supporter)
@@ -83,8 +99,8 @@ def test_opening_the_unsubscribe_link_shows_a_button_and_withdraws_nothing(clien
 
 
 def test_signing_again_with_someones_address_never_changes_their_stored_details(
-    client, petition, owner
-):
+    client: Client, petition: Petition, owner: Membership
+) -> None:
     from groundswell import testing
     from groundswell.actions.services import update_petition
 

@@ -1,22 +1,24 @@
 """The public count: right soon after every change, and corrected if it ever drifts."""
 
 from datetime import timedelta
+from typing import NoReturn
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from groundswell.actions import intake, tasks
-from groundswell.actions.models import PetitionTally, Signature, SignatureState
+from groundswell.actions import intake, services, tasks
+from groundswell.actions.models import Petition, PetitionTally, Signature, SignatureState
 from groundswell.actions.services import confirm_signature
 
 
 @pytest.fixture
-def queued(task_queue):
+def queued(task_queue: None) -> None:
     """A real task queue: nothing runs until the test runs it."""
 
 
-def sign(client, petition, email):
+def sign(client: Client, petition: Petition, email: str) -> None:
     response = client.post(
         reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
         {"given_name": "Ana", "email": email, "consent": "on"},
@@ -24,14 +26,16 @@ def sign(client, petition, email):
     assert response.status_code == 302
 
 
-def shown(petition):
+def shown(petition: Petition) -> tuple[int, int]:
     """Run the recount task as the worker does, and read what the page would show."""
     tasks.recount_petitions.call()
     tally = PetitionTally.objects.get(petition=petition)
     return tally.confirmed, tally.pending
 
 
-def test_confirming_a_signature_changes_the_count_at_the_next_recount(client, petition, queued):
+def test_confirming_a_signature_changes_the_count_at_the_next_recount(
+    client: Client, petition: Petition, queued: None
+) -> None:
     sign(client, petition, "ana@example.net")
     sign(client, petition, "bo@example.net")
     intake.process()
@@ -42,7 +46,9 @@ def test_confirming_a_signature_changes_the_count_at_the_next_recount(client, pe
     assert shown(petition) == (2, 0)
 
 
-def test_a_repeat_signer_waiting_in_the_intake_is_not_counted_twice(client, petition, queued):
+def test_a_repeat_signer_waiting_in_the_intake_is_not_counted_twice(
+    client: Client, petition: Petition, queued: None
+) -> None:
     sign(client, petition, "ana@example.net")
     intake.process()
     assert shown(petition) == (0, 1)
@@ -57,7 +63,9 @@ def test_a_repeat_signer_waiting_in_the_intake_is_not_counted_twice(client, peti
     assert shown(petition) == (1, 0)
 
 
-def test_reconciliation_recounts_a_tally_that_drifted_from_the_rows(client, petition, queued):
+def test_reconciliation_recounts_a_tally_that_drifted_from_the_rows(
+    client: Client, petition: Petition, queued: None
+) -> None:
     for name in ("ana", "bo", "cy"):
         sign(client, petition, f"{name}@example.net")
     intake.process()
@@ -78,8 +86,8 @@ def test_reconciliation_recounts_a_tally_that_drifted_from_the_rows(client, peti
 
 
 def test_reconciliation_leaves_fresh_tallies_alone_and_always_queues_its_next_run(
-    petition, queued, monkeypatch
-):
+    petition: Petition, queued: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
     PetitionTally.objects.filter(petition=petition).update(confirmed=7)
@@ -87,10 +95,10 @@ def test_reconciliation_leaves_fresh_tallies_alone_and_always_queues_its_next_ru
     assert PetitionTally.objects.get(petition=petition).confirmed == 7  # computed just now
     DBTaskResult.objects.all().delete()
 
-    def broken(*args, **kwargs):
+    def broken(*args: object, **kwargs: object) -> NoReturn:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(tasks.services, "tallies_to_reconcile", broken)
+    monkeypatch.setattr(services, "tallies_to_reconcile", broken)  # as tasks.py sees it
     with pytest.raises(RuntimeError):
         tasks.reconcile_tallies.call()
     assert DBTaskResult.objects.filter(

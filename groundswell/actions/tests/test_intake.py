@@ -1,20 +1,25 @@
 """The lean sign path: the request stores one intake row; the worker records it."""
 
+from typing import Any, NoReturn
+
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
+from groundswell.accounts.models import Membership
 from groundswell.actions import intake
-from groundswell.actions.models import Signature, SignatureIntake
+from groundswell.actions.models import Petition, Signature, SignatureIntake
 from groundswell.referrals.models import ShareToken
 
 
 @pytest.fixture
-def queued(task_queue):
+def queued(task_queue: None) -> None:
     """A real task queue: nothing runs until the test processes the intake itself."""
 
 
-def sign(client, petition, email, **extra):
+def sign(client: Client, petition: Petition, email: str, **extra: str) -> str:
     data = {"given_name": "Ana", "email": email, "consent": "on", **extra}
     response = client.post(
         reverse("actions:sign", args=[petition.organisation.slug, petition.pk]), data
@@ -23,7 +28,9 @@ def sign(client, petition, email, **extra):
     return response["Location"].rstrip("/").rsplit("/", 1)[-1]
 
 
-def test_the_request_stores_one_intake_row_and_the_worker_records_it(client, petition, queued):
+def test_the_request_stores_one_intake_row_and_the_worker_records_it(
+    client: Client, petition: Petition, queued: None
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
     token = sign(client, petition, "ana@example.net")
@@ -42,15 +49,17 @@ def test_the_request_stores_one_intake_row_and_the_worker_records_it(client, pet
 
 
 def test_a_repeat_before_processing_gets_the_same_token_and_stores_nothing(
-    client, petition, queued
-):
+    client: Client, petition: Petition, queued: None
+) -> None:
     first = sign(client, petition, "ana@example.net")
     again = sign(client, petition, "ANA+again@example.net")
     assert first == again
     assert SignatureIntake.objects.count() == 1
 
 
-def test_a_repeat_after_processing_is_recorded_as_a_repeat(client, petition, queued):
+def test_a_repeat_after_processing_is_recorded_as_a_repeat(
+    client: Client, petition: Petition, queued: None
+) -> None:
     sign(client, petition, "ana@example.net")
     intake.process()
     sign(client, petition, "ana@example.net")
@@ -61,21 +70,25 @@ def test_a_repeat_after_processing_is_recorded_as_a_repeat(client, petition, que
     assert (signature.confirmation_sends, signature.repeat_notices) == (1, 1)
 
 
-def test_referrals_through_unprocessed_signatures_are_credited_in_order(client, petition, queued):
+def test_referrals_through_unprocessed_signatures_are_credited_in_order(
+    client: Client, petition: Petition, queued: None
+) -> None:
     a_token = sign(client, petition, "ana@example.net")
     b_token = sign(client, petition, "bo@example.net", ref=a_token, ch="whatsapp")
     sign(client, petition, "cy@example.net", ref=b_token, ch="email")
     assert intake.process() == 3
     bo = Signature.objects.get(supporter__email="bo@example.net")
     cy = Signature.objects.get(supporter__email="cy@example.net")
+    assert bo.referred_by is not None
     assert bo.referred_by.email == "ana@example.net"
+    assert cy.referred_by is not None
     assert cy.referred_by.email == "bo@example.net"
     assert bo.referrer_data["source"] == "whatsapp"
 
 
 def test_a_signature_taken_in_before_a_petition_closed_is_still_recorded(
-    client, petition, owner, queued
-):
+    client: Client, petition: Petition, owner: Membership, queued: None
+) -> None:
     from groundswell.actions.services import update_petition
 
     sign(client, petition, "ana@example.net")
@@ -84,14 +97,18 @@ def test_a_signature_taken_in_before_a_petition_closed_is_still_recorded(
     assert Signature.objects.count() == 1
 
 
-def test_an_unknown_token_has_no_thank_you_page(client, petition):
+def test_an_unknown_token_has_no_thank_you_page(client: Client, petition: Petition) -> None:
     url = reverse("actions:thanks", args=[petition.organisation.slug, petition.pk, "nope"])
     assert client.get(url).status_code == 404
 
 
 def test_a_chunk_of_first_time_signers_is_written_in_a_few_statements(
-    client, petition, queued, settings, django_assert_max_num_queries
-):
+    client: Client,
+    petition: Petition,
+    queued: None,
+    settings: Settings,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
     from groundswell.supporters.models import Consent
 
     settings.SIGN_RATE_LIMIT_PER_MINUTE = 1000
@@ -106,8 +123,8 @@ def test_a_chunk_of_first_time_signers_is_written_in_a_few_statements(
 
 
 def test_known_people_and_referrals_across_a_chunk_keep_arrival_order(
-    client, petition, owner, queued
-):
+    client: Client, petition: Petition, owner: Membership, queued: None
+) -> None:
     from groundswell import testing
 
     other = testing.make_petition(owner, petition.campaign, title="Second ask")
@@ -121,14 +138,18 @@ def test_known_people_and_referrals_across_a_chunk_keep_arrival_order(
     ana = Signature.objects.get(petition=petition, supporter__email="ana@example.net")
     eve = Signature.objects.get(petition=petition, supporter__email="eve@example.net")
     eve_other = Signature.objects.get(petition=other, supporter__email="eve@example.net")
+    assert ana.referred_by is not None
     assert ana.referred_by.email == "dee@example.net"
+    assert eve.referred_by is not None
     assert eve.referred_by.email == "ana@example.net"
     assert eve_other.referred_by is None  # a link for one petition credits nobody on another
     assert eve.supporter_id == eve_other.supporter_id  # one record per person per org
     assert not SignatureIntake.objects.exists()
 
 
-def test_a_person_created_meanwhile_sends_the_chunk_down_the_single_path(client, petition, queued):
+def test_a_person_created_meanwhile_sends_the_chunk_down_the_single_path(
+    client: Client, petition: Petition, queued: None
+) -> None:
     from groundswell.supporters.services import find_or_create_supporter
 
     sign(client, petition, "fay@example.net")
@@ -150,17 +171,17 @@ class Died(BaseException):
 
 @pytest.mark.parametrize("dies_at", ["after the people", "half-way through the signatures"])
 def test_a_worker_killed_between_the_steps_leaves_nothing_lost_or_doubled(
-    client, petition, queued, monkeypatch, dies_at
-):
+    client: Client, petition: Petition, queued: None, monkeypatch: pytest.MonkeyPatch, dies_at: str
+) -> None:
     from groundswell.lib.bulk import PreparedInsert
     from groundswell.supporters.models import Consent, Supporter
 
     for name in ("hal", "ida", "jon"):
         sign(client, petition, f"{name}@example.net")
     real_execute = PreparedInsert.execute
-    executed = []
+    executed: list[PreparedInsert] = []
 
-    def dying_execute(insert):
+    def dying_execute(insert: PreparedInsert) -> list[tuple[Any, ...]]:
         # The first INSERT is the people (a transaction of its own), the second the
         # signatures (in one transaction with the links, consents and intake delete).
         if len(executed) == 1 and dies_at == "after the people":
@@ -190,7 +211,9 @@ def test_a_worker_killed_between_the_steps_leaves_nothing_lost_or_doubled(
     assert sorted(Signature.objects.values_list("confirmation_sends", flat=True)) == [1, 1, 1]
 
 
-def test_a_row_another_worker_already_recorded_is_only_deleted(client, petition, queued):
+def test_a_row_another_worker_already_recorded_is_only_deleted(
+    client: Client, petition: Petition, queued: None
+) -> None:
     sign(client, petition, "kim@example.net")
     row = SignatureIntake.objects.get()
     assert intake.process() == 1
@@ -200,7 +223,9 @@ def test_a_row_another_worker_already_recorded_is_only_deleted(client, petition,
     assert Signature.objects.get().confirmation_sends == 1
 
 
-def test_the_public_count_includes_signatures_not_yet_recorded(client, petition, queued):
+def test_the_public_count_includes_signatures_not_yet_recorded(
+    client: Client, petition: Petition, queued: None
+) -> None:
     from groundswell.actions.services import petitions_needing_recount, recount
 
     recount(petition.pk)
@@ -214,8 +239,8 @@ def test_the_public_count_includes_signatures_not_yet_recorded(client, petition,
 
 
 def test_a_long_backlog_is_worked_in_turns_so_the_recount_runs_between(
-    petition, queued, monkeypatch
-):
+    petition: Petition, queued: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from datetime import timedelta
 
     from django_tasks_db.models import DBTaskResult
@@ -223,30 +248,37 @@ def test_a_long_backlog_is_worked_in_turns_so_the_recount_runs_between(
     from groundswell.actions import tasks
     from groundswell.lib import periodic
 
-    calls = []
+    calls: list[int] = []
     monkeypatch.setattr(periodic, "TURN", timedelta(milliseconds=50))
-    monkeypatch.setattr(tasks.intake, "process", lambda: calls.append(1) or tasks.intake.BATCH)
+
+    def full_batch() -> int:
+        calls.append(1)
+        return intake.BATCH
+
+    monkeypatch.setattr(intake, "process", full_batch)  # as tasks.py sees it
     periodic.keep_one_waiting(tasks.recount_petitions)  # due now
     tasks.process_intake.call()
     assert len(calls) > 1  # it kept going for its turn
     waiting = list(DBTaskResult.objects.ready().values_list("task_path", flat=True))
     assert waiting[0].endswith("recount_petitions")  # due first, so it runs next
     assert waiting[1].endswith("process_intake")  # and the backlog right after
-    monkeypatch.setattr(tasks.intake, "process", lambda: 3)
+    monkeypatch.setattr(intake, "process", lambda: 3)
     DBTaskResult.objects.all().delete()
     tasks.process_intake.call()  # less than a full batch: nothing is left
     assert not DBTaskResult.objects.ready().exists()  # so the next run waits its interval
 
 
-def test_a_failing_run_still_queues_the_next_one(petition, queued, monkeypatch):
+def test_a_failing_run_still_queues_the_next_one(
+    petition: Petition, queued: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from groundswell.actions import tasks
 
-    def broken():
+    def broken() -> NoReturn:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(tasks.intake, "process", broken)
+    monkeypatch.setattr(intake, "process", broken)
     with pytest.raises(RuntimeError):
         tasks.process_intake.call()
     assert DBTaskResult.objects.filter(

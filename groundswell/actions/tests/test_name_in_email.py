@@ -1,11 +1,15 @@
 """A first name typed by a stranger cannot add lines or links to the email we send them."""
 
 import unicodedata
+from collections.abc import Callable
+from email.message import EmailMessage
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from groundswell.actions.models import Signature
+from groundswell import testing
+from groundswell.actions.models import Petition, Signature
 from groundswell.actions.services import SignatureRequest, sign_petition
 from groundswell.testing import run_periodic
 
@@ -18,11 +22,11 @@ HOSTILE = [
 ]
 
 
-def sign_url(petition):
+def sign_url(petition: Petition) -> str:
     return reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
 
 
-def form(**overrides):
+def form(**overrides: str) -> dict[str, str]:
     return {
         "given_name": "Asha",
         "email": "asha@example.net",
@@ -44,8 +48,8 @@ def form(**overrides):
     ],
 )
 def test_the_sign_form_refuses_names_with_control_characters_or_links(
-    client, petition, field, name, message
-):
+    client: Client, petition: Petition, field: str, name: str, message: str
+) -> None:
     response = client.post(sign_url(petition), form(**{field: name}))
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -53,14 +57,16 @@ def test_the_sign_form_refuses_names_with_control_characters_or_links(
 
 
 @pytest.mark.parametrize("name", ["Zoë", "J.R.", "Mary-Jane O'Neil", "St.John", "  Asha   Rao "])
-def test_ordinary_names_are_accepted(client, petition, name, worker_turn):
+def test_ordinary_names_are_accepted(
+    client: Client, petition: Petition, name: str, worker_turn: Callable[..., None]
+) -> None:
     response = client.post(sign_url(petition), form(given_name=name))
     assert response.status_code == 302
     worker_turn()
     assert Signature.objects.get().supporter.given_name == " ".join(name.split())
 
 
-def greeting(smtp_server) -> str:
+def greeting(smtp_server: testing.LocalSMTPServer) -> tuple[str, EmailMessage]:
     run_periodic("send_confirmations")
     (message,) = smtp_server.messages
     return smtp_server.bodies()[0].splitlines()[0], message
@@ -68,8 +74,8 @@ def greeting(smtp_server) -> str:
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_hostile_name_stored_without_the_form_never_reaches_the_email(
-    petition, smtp_server, name
-):
+    petition: Petition, smtp_server: testing.LocalSMTPServer, name: str
+) -> None:
     # The API and rows stored before the form refused them bypass the form's check.
     sign_petition(petition, SignatureRequest(email="bob@example.net", given_name=name))
     first_line, message = greeting(smtp_server)
@@ -81,7 +87,9 @@ def test_a_hostile_name_stored_without_the_form_never_reaches_the_email(
     assert "evil" not in str(message["Subject"])
 
 
-def test_a_long_name_is_cut_short_in_the_email(petition, smtp_server):
+def test_a_long_name_is_cut_short_in_the_email(
+    petition: Petition, smtp_server: testing.LocalSMTPServer
+) -> None:
     sign_petition(petition, SignatureRequest(email="bob@example.net", given_name="Ana" * 30))
     first_line, _ = greeting(smtp_server)
     assert first_line == "Hello " + ("Ana" * 30)[:39] + "…,"

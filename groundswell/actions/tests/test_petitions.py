@@ -1,6 +1,10 @@
+from collections.abc import Callable
+
+from django.test import Client
 from django.urls import reverse
 
 from groundswell import testing
+from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions.models import Petition, PetitionUpdate, Signature, next_milestone
 from groundswell.actions.services import (
     SignatureRequest,
@@ -12,7 +16,9 @@ from groundswell.actions.services import (
 from groundswell.supporters.links import unsubscribe_url
 
 
-def signed(petition, email, *, updates=True, confirm=True):
+def signed(
+    petition: Petition, email: str, *, updates: bool = True, confirm: bool = True
+) -> Signature:
     result = sign_petition(
         petition, SignatureRequest(email=email, given_name="Sam", wants_updates=updates)
     )
@@ -21,7 +27,7 @@ def signed(petition, email, *, updates=True, confirm=True):
     return result.signature
 
 
-def test_milestones_step_up_automatically():
+def test_milestones_step_up_automatically() -> None:
     assert [next_milestone(n) for n in (0, 99, 100, 249, 250, 999, 1000, 24_999)] == [
         100,
         100,
@@ -34,7 +40,9 @@ def test_milestones_step_up_automatically():
     ]
 
 
-def test_an_owner_creates_a_petition_in_the_staff_area(client, alice, org, owner):
+def test_an_owner_creates_a_petition_in_the_staff_area(
+    client: Client, alice: User, org: Organisation, owner: Membership
+) -> None:
     campaign = testing.make_campaign(owner)
     client.force_login(alice)
     response = client.post(
@@ -61,8 +69,8 @@ def test_an_owner_creates_a_petition_in_the_staff_area(client, alice, org, owner
 
 
 def test_changing_the_wording_makes_a_new_version_and_old_signatures_keep_theirs(
-    client, alice, org, owner, petition
-):
+    client: Client, alice: User, org: Organisation, owner: Membership, petition: Petition
+) -> None:
     first = signed(petition, "one@example.net")
     old_wording = petition.consent_wording_id
     client.force_login(alice)
@@ -87,7 +95,9 @@ def test_changing_the_wording_makes_a_new_version_and_old_signatures_keep_theirs
     assert second.wording.text == "New words."
 
 
-def test_a_bad_goal_is_refused_and_an_analyst_cannot_create(client, alice, org, owner):
+def test_a_bad_goal_is_refused_and_an_analyst_cannot_create(
+    client: Client, alice: User, org: Organisation, owner: Membership
+) -> None:
     campaign = testing.make_campaign(owner)
     client.force_login(alice)
     response = client.post(
@@ -112,8 +122,12 @@ def test_a_bad_goal_is_refused_and_an_analyst_cannot_create(client, alice, org, 
 
 
 def test_updates_reach_only_confirmed_signers_who_asked_and_did_not_unsubscribe(
-    client, alice, org, petition, smtp_server
-):
+    client: Client,
+    alice: User,
+    org: Organisation,
+    petition: Petition,
+    smtp_server: testing.LocalSMTPServer,
+) -> None:
     signed(petition, "yes@example.net")
     signed(petition, "no@example.net", updates=False)
     signed(petition, "pending@example.net", confirm=False)
@@ -133,13 +147,15 @@ def test_updates_reach_only_confirmed_signers_who_asked_and_did_not_unsubscribe(
     assert PetitionUpdate.objects.get().recipients == 1
 
 
-def test_a_forged_unsubscribe_link_is_refused(client):
+def test_a_forged_unsubscribe_link_is_refused(client: Client) -> None:
     response = client.get("/unsubscribe/not-a-real-token/")
     assert response.status_code == 400
     assert "not valid" in response.content.decode()
 
 
-def test_the_recount_only_touches_petitions_that_changed(petition, owner):
+def test_the_recount_only_touches_petitions_that_changed(
+    petition: Petition, owner: Membership
+) -> None:
     other = testing.make_petition(owner, petition.campaign, title="Quiet one")
     recount(petition.pk)
     recount(other.pk)
@@ -151,7 +167,9 @@ def test_the_recount_only_touches_petitions_that_changed(petition, owner):
     assert petitions_needing_recount() == []
 
 
-def test_no_request_writes_a_counter_row(client, petition, worker_turn):
+def test_no_request_writes_a_counter_row(
+    client: Client, petition: Petition, worker_turn: Callable[..., None]
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -166,7 +184,13 @@ def test_no_request_writes_a_counter_row(client, petition, worker_turn):
     assert Signature.objects.count() == 1
 
 
-def test_an_expired_updates_consent_stops_updates(client, alice, org, petition, smtp_server):
+def test_an_expired_updates_consent_stops_updates(
+    client: Client,
+    alice: User,
+    org: Organisation,
+    petition: Petition,
+    smtp_server: testing.LocalSMTPServer,
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -175,6 +199,7 @@ def test_an_expired_updates_consent_stops_updates(client, alice, org, petition, 
 
     signature = signed(petition, "old@example.net")
     consent = Consent.objects.get(supporter=signature.supporter, purpose="updates")
+    assert consent.expires_at is not None
     assert consent.expires_at > timezone.now() + timedelta(days=700)
     Consent.objects.filter(pk=consent.pk).update(expires_at=timezone.now() - timedelta(days=1))
     smtp_server.messages.clear()

@@ -5,20 +5,23 @@ from __future__ import annotations
 import io
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groundswell import testing
-from groundswell.actions.intake import SignatureIntake
-from groundswell.actions.models import Signature
+from groundswell.accounts.models import Membership
+from groundswell.actions.models import Petition, Signature, SignatureIntake
+from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign
 from groundswell.lib.images import process_image
 from groundswell.stories.services import change_state
 
 
-def sign_url(petition):
+def sign_url(petition: Petition) -> str:
     return reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
 
 
@@ -34,25 +37,32 @@ class Page(HTMLParser):
         self._in_title = False
         self.feed(html)
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if values.get("id"):
-            self.ids.add(values["id"])
-        if values.get("aria-describedby"):
-            self.described[values.get("id") or tag] = values["aria-describedby"].split()
-        if tag == "a" and values.get("href"):
-            self.links.append(values["href"])
+        element_id, described_by, href = (
+            values.get("id"),
+            values.get("aria-describedby"),
+            values.get("href"),
+        )
+        if element_id:
+            self.ids.add(element_id)
+        if described_by:
+            self.described[element_id or tag] = described_by.split()
+        if tag == "a" and href:
+            self.links.append(href)
         self._in_title = tag == "title"
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         self._in_title = False
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._in_title:
             self.title += data
 
 
-def test_a_failed_signature_fails_the_govuk_way_on_the_sign_url(client, petition):
+def test_a_failed_signature_fails_the_govuk_way_on_the_sign_url(
+    client: Client, petition: Petition
+) -> None:
     response = client.post(
         sign_url(petition),
         {"given_name": "", "family_name": "Kept Surname", "email": "not-an-address"},
@@ -82,7 +92,7 @@ def test_a_failed_signature_fails_the_govuk_way_on_the_sign_url(client, petition
     assert not Signature.objects.exists() and not SignatureIntake.objects.exists()
 
 
-def test_the_sign_url_shows_the_form_to_a_get(client, petition):
+def test_the_sign_url_shows_the_form_to_a_get(client: Client, petition: Petition) -> None:
     """A reload or the back button after an error must not meet 'method not allowed'."""
     response = client.get(sign_url(petition) + "?ref=abc&ch=whatsapp")
     assert response.status_code == 200
@@ -93,7 +103,9 @@ def test_the_sign_url_shows_the_form_to_a_get(client, petition):
     assert "error-summary" not in html
 
 
-def test_a_signature_that_works_costs_one_count_and_one_insert(client, petition):
+def test_a_signature_that_works_costs_one_count_and_one_insert(
+    client: Client, petition: Petition
+) -> None:
     """The hot path stays lean: the error summary and next actions cost it nothing."""
     client.post(
         sign_url(petition), {"given_name": "Warm", "email": "w@example.net", "consent": "on"}
@@ -110,7 +122,7 @@ def test_a_signature_that_works_costs_one_count_and_one_insert(client, petition)
     ]
 
 
-def _campaign_with_cover(owner, **fields):
+def _campaign_with_cover(owner: Membership, **fields: Any) -> Campaign:
     cover = process_image(io.BytesIO(testing.image_bytes(size=(1600, 900))), name="cover")
     data = {"title": "Clean Rivers Now", "slug": "clean-rivers", "status": "live",
             "summary": "Rivers clean enough to swim in by 2030.", "cover_alt": "The river",
@@ -118,7 +130,9 @@ def _campaign_with_cover(owner, **fields):
     return create_campaign(owner, data, cover=cover)
 
 
-def test_the_share_landing_page_has_a_heading_image_summary_and_a_way_to_sign(client, owner):
+def test_the_share_landing_page_has_a_heading_image_summary_and_a_way_to_sign(
+    client: Client, owner: Membership
+) -> None:
     campaign = _campaign_with_cover(owner)
     petition = testing.make_petition(owner, campaign)
     html = client.get(petition.get_absolute_url() + "?ref=tok&ch=whatsapp").content.decode()
@@ -129,7 +143,9 @@ def test_the_share_landing_page_has_a_heading_image_summary_and_a_way_to_sign(cl
     assert 'name="ref" value="tok"' in html
 
 
-def test_a_story_of_a_campaign_offers_its_petition_and_share_buttons(client, owner):
+def test_a_story_of_a_campaign_offers_its_petition_and_share_buttons(
+    client: Client, owner: Membership
+) -> None:
     campaign = _campaign_with_cover(owner)
     petition = testing.make_petition(owner, campaign)
     story = testing.make_story(owner, campaign=campaign)
@@ -141,7 +157,9 @@ def test_a_story_of_a_campaign_offers_its_petition_and_share_buttons(client, own
     assert f"{story.get_absolute_url()}?ch=copy" in html
 
 
-def test_the_thanks_page_offers_other_live_petitions_of_the_organisation(client, owner):
+def test_the_thanks_page_offers_other_live_petitions_of_the_organisation(
+    client: Client, owner: Membership
+) -> None:
     campaign = _campaign_with_cover(owner)
     petition = testing.make_petition(owner, campaign)
     sibling = testing.make_petition(owner, campaign, title="Fund river rangers")
@@ -167,7 +185,9 @@ def test_the_thanks_page_offers_other_live_petitions_of_the_organisation(client,
         assert absent.get_absolute_url() not in offered
 
 
-def test_the_callout_says_when_a_petition_no_longer_takes_signatures(client, owner):
+def test_the_callout_says_when_a_petition_no_longer_takes_signatures(
+    client: Client, owner: Membership
+) -> None:
     campaign = _campaign_with_cover(owner)
     petition = testing.make_petition(owner, campaign, status="closed")
     html = client.get(campaign.get_absolute_url()).content.decode()

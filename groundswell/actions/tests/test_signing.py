@@ -1,17 +1,23 @@
-import pytest
-from django.urls import reverse
+from collections.abc import Callable
 
-from groundswell.actions.models import Signature, SignatureState
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django.fixtures import Settings
+
+from groundswell import testing
+from groundswell.accounts.models import Membership
+from groundswell.actions.models import Petition, Signature, SignatureState
 from groundswell.actions.services import recount
 from groundswell.supporters.models import Consent, Supporter
 
 
-def sign_url(petition):
+def sign_url(petition: Petition) -> str:
     return reverse("actions:sign", args=[petition.organisation.slug, petition.pk])
 
 
-def form(**overrides):
-    data = {
+def form(**overrides: str | None) -> dict[str, str]:
+    data: dict[str, str | None] = {
         "given_name": "Asha",
         "family_name": "Verma",
         "email": "asha@example.net",
@@ -23,8 +29,11 @@ def form(**overrides):
 
 
 def test_signing_stores_one_pending_signature_with_consents_and_emails_a_link(
-    client, petition, smtp_server, worker_turn
-):
+    client: Client,
+    petition: Petition,
+    smtp_server: testing.LocalSMTPServer,
+    worker_turn: Callable[..., None],
+) -> None:
     response = client.post(sign_url(petition), form())
     assert response.status_code == 302
     worker_turn()
@@ -57,8 +66,11 @@ def test_signing_stores_one_pending_signature_with_consents_and_emails_a_link(
 
 
 def test_a_second_signature_is_not_an_error_and_emails_only_once_more(
-    client, petition, smtp_server, worker_turn
-):
+    client: Client,
+    petition: Petition,
+    smtp_server: testing.LocalSMTPServer,
+    worker_turn: Callable[..., None],
+) -> None:
     for attempt in range(5):
         response = client.post(sign_url(petition), form(email="A.S.H.A+petition@GoogleMail.com"))
         assert response.status_code == 302, attempt
@@ -81,7 +93,9 @@ def test_a_second_signature_is_not_an_error_and_emails_only_once_more(
         ("x" * 250 + "@example.org", "too long"),
     ],
 )
-def test_bad_emails_get_a_clear_message_and_keep_what_was_typed(client, petition, email, message):
+def test_bad_emails_get_a_clear_message_and_keep_what_was_typed(
+    client: Client, petition: Petition, email: str, message: str
+) -> None:
     response = client.post(sign_url(petition), form(email=email, given_name="Kept Name"))
     assert response.status_code == 400
     html = response.content.decode()
@@ -90,19 +104,21 @@ def test_bad_emails_get_a_clear_message_and_keep_what_was_typed(client, petition
     assert not Signature.objects.exists()
 
 
-def test_missing_consent_is_refused(client, petition):
+def test_missing_consent_is_refused(client: Client, petition: Petition) -> None:
     response = client.post(sign_url(petition), form(consent=None))
     assert "Tick this box to sign" in response.content.decode()
     assert not Signature.objects.exists()
 
 
-def test_absurdly_long_fields_are_refused(client, petition):
+def test_absurdly_long_fields_are_refused(client: Client, petition: Petition) -> None:
     response = client.post(sign_url(petition), form(given_name="A" * 5000))
     assert response.status_code == 400
     assert "at most 100 characters" in response.content.decode()
 
 
-def test_unicode_domains_are_folded_for_deduplication(client, petition, worker_turn):
+def test_unicode_domains_are_folded_for_deduplication(
+    client: Client, petition: Petition, worker_turn: Callable[..., None]
+) -> None:
     client.post(sign_url(petition), form(email="asha@bücher.example"))
     worker_turn()
     client.post(sign_url(petition), form(email="ASHA@xn--bcher-kva.example"))
@@ -110,7 +126,9 @@ def test_unicode_domains_are_folded_for_deduplication(client, petition, worker_t
     assert Signature.objects.count() == 1
 
 
-def test_a_closed_petition_takes_no_signatures(client, petition, owner):
+def test_a_closed_petition_takes_no_signatures(
+    client: Client, petition: Petition, owner: Membership
+) -> None:
     from groundswell.actions.services import update_petition
 
     update_petition(owner, petition, {"status": "closed"})
@@ -120,7 +138,9 @@ def test_a_closed_petition_takes_no_signatures(client, petition, owner):
     assert not Signature.objects.exists()
 
 
-def test_a_burst_from_one_address_is_rate_limited(client, petition, settings, worker_turn):
+def test_a_burst_from_one_address_is_rate_limited(
+    client: Client, petition: Petition, settings: Settings, worker_turn: Callable[..., None]
+) -> None:
     from django.core.cache import cache
 
     cache.clear()
@@ -138,8 +158,11 @@ def test_a_burst_from_one_address_is_rate_limited(client, petition, settings, wo
 
 
 def test_forged_and_expired_confirmation_links_are_refused(
-    client, petition, smtp_server, worker_turn
-):
+    client: Client,
+    petition: Petition,
+    smtp_server: testing.LocalSMTPServer,
+    worker_turn: Callable[..., None],
+) -> None:
     from datetime import timedelta
 
     from django.core import signing
@@ -167,7 +190,9 @@ def test_forged_and_expired_confirmation_links_are_refused(
     del old
 
 
-def test_the_campaign_page_shows_the_form_and_separate_counts(client, petition, worker_turn):
+def test_the_campaign_page_shows_the_form_and_separate_counts(
+    client: Client, petition: Petition, worker_turn: Callable[..., None]
+) -> None:
     Signature.objects.all().delete()
     for n in range(3):
         client.post(sign_url(petition), form(email=f"s{n}@example.net"))
@@ -181,7 +206,9 @@ def test_the_campaign_page_shows_the_form_and_separate_counts(client, petition, 
     assert f'action="{sign_url(petition)}"' in html
 
 
-def test_a_body_that_is_not_utf8_gets_an_answer_not_a_crash(client, petition):
+def test_a_body_that_is_not_utf8_gets_an_answer_not_a_crash(
+    client: Client, petition: Petition
+) -> None:
     response = client.post(
         sign_url(petition),
         data=b"given_name=\xff\xfe&email=a\xc3@example.net&consent=on",
@@ -191,7 +218,7 @@ def test_a_body_that_is_not_utf8_gets_an_answer_not_a_crash(client, petition):
     assert not Signature.objects.exists()
 
 
-def test_the_recount_task_is_kept_single_in_the_queue(task_queue, petition):
+def test_the_recount_task_is_kept_single_in_the_queue(task_queue: None, petition: Petition) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from groundswell.actions.tasks import recount_petitions
@@ -202,7 +229,9 @@ def test_the_recount_task_is_kept_single_in_the_queue(task_queue, petition):
     assert DBTaskResult.objects.filter(status="READY").count() == 1
 
 
-def test_each_petition_keeps_its_own_fields_and_wording_in_the_shared_form(client, petition, owner):
+def test_each_petition_keeps_its_own_fields_and_wording_in_the_shared_form(
+    client: Client, petition: Petition, owner: Membership
+) -> None:
     from groundswell import testing
     from groundswell.actions.forms import SignForm
     from groundswell.actions.services import update_petition

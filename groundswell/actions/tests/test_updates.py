@@ -1,14 +1,20 @@
 """Petition updates go out in turns, each person once, and resume after a failure or a kill."""
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from email.message import EmailMessage
 
 import pytest
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
+from groundswell import testing
+from groundswell.accounts.models import Membership
 from groundswell.actions import tasks
 from groundswell.actions.models import (
     DeliveryState,
+    Petition,
     PetitionUpdate,
     Signature,
     UpdateDelivery,
@@ -20,11 +26,14 @@ from groundswell.actions.services import (
     sign_petition,
 )
 from groundswell.notifications import bulk
+from groundswell.notifications.bulk import Outgoing, deliver
 from groundswell.notifications.tests.test_bulk import PickyServer
 from groundswell.supporters.services import withdraw_updates
 
 
-def signed(petition, email, *, updates=True, confirm=True):
+def signed(
+    petition: Petition, email: str, *, updates: bool = True, confirm: bool = True
+) -> Signature:
     result = sign_petition(
         petition, SignatureRequest(email=email, given_name="Sam", wants_updates=updates)
     )
@@ -34,7 +43,7 @@ def signed(petition, email, *, updates=True, confirm=True):
 
 
 @pytest.fixture
-def signers(petition, smtp_server):
+def signers(petition: Petition, smtp_server: testing.LocalSMTPServer) -> list[str]:
     wanted = [f"reader{n}@example.net" for n in range(7)]
     for address in wanted:
         signed(petition, address)
@@ -44,21 +53,26 @@ def signers(petition, smtp_server):
     return wanted
 
 
-def update_ids(messages):
+def update_ids(messages: list[EmailMessage]) -> Counter[str]:
     return Counter(m["Message-ID"] for m in messages if m["Message-ID"].startswith("<update."))
 
 
 def test_an_update_goes_out_in_steps_to_each_wanting_signer_once(
-    owner, petition, signers, smtp_server, monkeypatch
-):
+    owner: Membership,
+    petition: Petition,
+    signers: list[str],
+    smtp_server: testing.LocalSMTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(tasks, "UPDATE_BATCH", 2)
-    sent_per_step = []
+    sent_per_step: list[int] = []
     real_batch = tasks._send_update_batch
-    monkeypatch.setattr(
-        tasks,
-        "_send_update_batch",
-        lambda update: sent_per_step.append(real_batch(update)) or sent_per_step[-1],
-    )
+
+    def counted_batch(update: PetitionUpdate) -> int:
+        sent_per_step.append(real_batch(update))
+        return sent_per_step[-1]
+
+    monkeypatch.setattr(tasks, "_send_update_batch", counted_batch)
     update = post_update(owner, petition, subject="We delivered it", body="Thank you all.")
     assert sorted(m["To"] for m in smtp_server.messages) == signers
     assert all(n == 1 for n in update_ids(smtp_server.messages).values())
@@ -71,8 +85,12 @@ def test_an_update_goes_out_in_steps_to_each_wanting_signer_once(
 
 
 def test_a_turn_that_fails_mid_batch_is_resumed_without_sending_anyone_twice(
-    owner, petition, signers, settings, monkeypatch
-):
+    owner: Membership,
+    petition: Petition,
+    signers: list[str],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(tasks, "UPDATE_BATCH", 4)
     failing = PickyServer(accept=3)  # the server goes away after three messages
     failing.use(settings)
@@ -99,13 +117,19 @@ def test_a_turn_that_fails_mid_batch_is_resumed_without_sending_anyone_twice(
 
 
 def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_most(
-    owner, petition, signers, smtp_server, monkeypatch
-):
-    real_deliver = tasks.deliver
-    records = []
+    owner: Membership,
+    petition: Petition,
+    signers: list[str],
+    smtp_server: testing.LocalSMTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_deliver = deliver  # as tasks.py sees it
+    records: list[list[Outgoing]] = []
 
-    def killed_after_two_records(items, record):
-        def record_then_die(done):
+    def killed_after_two_records(
+        items: Sequence[Outgoing], record: Callable[[list[Outgoing]], None]
+    ) -> int:
+        def record_then_die(done: list[Outgoing]) -> None:
             if len(records) == 2:
                 raise SystemExit("killed")  # as if the worker died here
             records.append(done)
@@ -130,8 +154,12 @@ def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_mo
 
 
 def test_a_step_leaves_an_update_alone_while_another_step_holds_it(
-    owner, petition, signers, smtp_server, monkeypatch
-):
+    owner: Membership,
+    petition: Petition,
+    signers: list[str],
+    smtp_server: testing.LocalSMTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(tasks, "queue_update", lambda update: None)  # post, send nothing yet
     update = post_update(owner, petition, subject="News", body="More news.")
     held_until = timezone.now() + timedelta(minutes=1)
@@ -145,8 +173,12 @@ def test_a_step_leaves_an_update_alone_while_another_step_holds_it(
 
 
 def test_people_who_signed_after_the_update_or_unsubscribed_meanwhile_do_not_get_it(
-    owner, petition, signers, smtp_server, monkeypatch
-):
+    owner: Membership,
+    petition: Petition,
+    signers: list[str],
+    smtp_server: testing.LocalSMTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(tasks, "queue_update", lambda update: None)
     update = post_update(owner, petition, subject="News", body="More news.")
     later = signed(petition, "came.later@example.net")
@@ -155,6 +187,7 @@ def test_people_who_signed_after_the_update_or_unsubscribed_meanwhile_do_not_get
     )
     tasks._list_recipients(update)
     quitter = UpdateDelivery.objects.filter(update=update).order_by("pk").first()
+    assert quitter is not None
     withdraw_updates(quitter.supporter)  # clicked "unsubscribe" in an earlier email
     smtp_server.messages.clear()
     tasks.send_updates.call()
