@@ -18,7 +18,7 @@ lint:
 	@scripts/setup.sh
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
-	.venv/bin/mypy groundswell
+	.venv/bin/mypy groundswell tests conftest.py
 	.venv/bin/lint-imports
 	.venv/bin/python manage.py makemigrations --check --dry-run
 

@@ -29,7 +29,7 @@ class PetitionStatus(models.TextChoices):
 
 
 class PetitionQuerySet(models.QuerySet["Petition"]):
-    def for_organisation(self, organisation: Organisation) -> PetitionQuerySet:
+    def for_organisation(self, organisation: Organisation | int) -> PetitionQuerySet:
         return self.filter(organisation=organisation)
 
     def public(self) -> PetitionQuerySet:
