@@ -23,11 +23,11 @@ if TYPE_CHECKING:
 
     # What the test client answers: a response with `json()`, `context`, `templates` and
     # `redirect_chain`, a class that exists only in django-stubs.
-    TestResponse = _MonkeyPatchedWSGIResponse
+    ClientResponse = _MonkeyPatchedWSGIResponse
 else:
     from django.http import HttpResponse
 
-    TestResponse = HttpResponse
+    ClientResponse = HttpResponse
 
 PASSWORD = "correct horse battery staple"
 

@@ -31,7 +31,7 @@ from groundswell.federation import documents
 from groundswell.federation.models import OutboxActivity
 from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def waiting(charlie: User) -> tuple[Organisation, Membership, Campaign, Petition
     return organisation, member, campaign, petition, story
 
 
-def start_organisation(client: Client, user: User, slug: str = "newcomers") -> TestResponse:
+def start_organisation(client: Client, user: User, slug: str = "newcomers") -> ClientResponse:
     client.force_login(user)
     return client.post(
         reverse("accounts:new_organisation"),

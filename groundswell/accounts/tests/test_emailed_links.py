@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
 from groundswell.accounts.models import Invitation, Organisation, User, hash_token
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 SITE = "https://groundswell.example"
 FORGED = "evil.example"
@@ -47,7 +47,7 @@ def run(rows: list[DBTaskResult[..., object]]) -> None:
         import_string(row.task_path).call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
 
 
-def invite(client: Client, alice: User, org: Organisation, **headers: Any) -> TestResponse:
+def invite(client: Client, alice: User, org: Organisation, **headers: Any) -> ClientResponse:
     client.force_login(alice)
     return client.post(
         reverse("accounts:members", args=[org.slug]),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from groundswell import testing
 from groundswell.accounts.models import Invitation, Membership, Organisation, User
 from groundswell.audit.models import AuditEntry
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 
 def link_in(message: EmailMessage) -> str:
@@ -26,10 +26,10 @@ def link_path(message: EmailMessage) -> str:
 
 
 @pytest.fixture
-def invite(client: Client, alice: User, org: Organisation) -> Callable[..., TestResponse]:
+def invite(client: Client, alice: User, org: Organisation) -> Callable[..., ClientResponse]:
     client.force_login(alice)
 
-    def send(email: str, role: str = "editor") -> TestResponse:
+    def send(email: str, role: str = "editor") -> ClientResponse:
         return client.post(
             reverse("accounts:members", args=[org.slug]), {"email": email, "role": role}
         )
@@ -38,7 +38,7 @@ def invite(client: Client, alice: User, org: Organisation) -> Callable[..., Test
 
 
 def test_an_invited_newcomer_creates_an_account_and_joins(
-    client: Client, invite: Callable[..., TestResponse], org: Organisation
+    client: Client, invite: Callable[..., ClientResponse], org: Organisation
 ) -> None:
     response = invite("Dave@Example.org", "moderator")
     assert response.status_code == 302
@@ -65,7 +65,7 @@ def test_an_invited_newcomer_creates_an_account_and_joins(
 
 
 def test_an_invitation_for_an_existing_account_needs_that_account(
-    client: Client, invite: Callable[..., TestResponse], org: Organisation, charlie: User
+    client: Client, invite: Callable[..., ClientResponse], org: Organisation, charlie: User
 ) -> None:
     invite("charlie@example.org")
     url = link_in(mail.outbox[0])
@@ -82,7 +82,7 @@ def test_an_invitation_for_an_existing_account_needs_that_account(
 
 
 def test_withdrawn_and_forged_invitations_do_not_work(
-    client: Client, invite: Callable[..., TestResponse], org: Organisation
+    client: Client, invite: Callable[..., ClientResponse], org: Organisation
 ) -> None:
     invite("dave@example.org")
     url = link_in(mail.outbox[0])
@@ -94,7 +94,7 @@ def test_withdrawn_and_forged_invitations_do_not_work(
 
 
 def test_inviting_a_member_again_is_refused_clearly(
-    invite: Callable[..., TestResponse], bob: User
+    invite: Callable[..., ClientResponse], bob: User
 ) -> None:
     response = invite("bob@example.org")
     assert "bob@example.org is already a member." in response.content.decode()

@@ -7,7 +7,7 @@ from groundswell import testing
 from groundswell.accounts import signin
 from groundswell.accounts.models import User
 from groundswell.lib.models import RateCount
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 URL = "/accounts/login/"
 ALICE = "alice@example.org"
@@ -15,7 +15,7 @@ ALICE = "alice@example.org"
 
 def attempt(
     client: Client, password: str, *, email: str = ALICE, address: str = "203.0.113.66"
-) -> TestResponse:
+) -> ClientResponse:
     return client.post(URL, {"username": email, "password": password}, REMOTE_ADDR=address)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.test import Client
 
 from groundswell.actions.models import Petition
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 
 def helper_url(petition: Petition) -> str:
@@ -20,7 +20,7 @@ def post_helper(
     *,
     token: str | None = None,
     **extra: Any,
-) -> TestResponse:
+) -> ClientResponse:
     """POST a helper body: a dict or list is sent as JSON, str and bytes as they are."""
     if isinstance(body, (dict, list)):
         body = json.dumps(body)
@@ -56,6 +56,6 @@ def person(email: str = "rosa.quint@example.net", **fields: Any) -> dict[str, An
     }
 
 
-def get(client: Client, path: str, token: str | None = None) -> TestResponse:
+def get(client: Client, path: str, token: str | None = None) -> ClientResponse:
     headers = {"OSDI-API-Token": token} if token else {}
     return client.get(path, headers=headers)

@@ -14,7 +14,7 @@ from groundswell.federation import documents
 from groundswell.federation.models import RemoteActor
 from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 from .peers import MastoActor, Peer
 
@@ -52,7 +52,7 @@ def story(owner: Membership) -> Story:
 
 
 @pytest.fixture
-def send(client: Client) -> Callable[..., TestResponse]:
+def send(client: Client) -> Callable[..., ClientResponse]:
     """POST an activity to one of our inboxes, signed by `actor` exactly as Mastodon signs."""
 
     def post(
@@ -63,7 +63,7 @@ def send(client: Client) -> Callable[..., TestResponse]:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         **sign_options: Any,
-    ) -> TestResponse:
+    ) -> ClientResponse:
         raw = body if body is not None else json.dumps(activity).encode()
         signed = actor.sign(documents.site_url() + path, raw, **sign_options)
         signed.update(headers or {})

@@ -12,7 +12,7 @@ from django.test import Client
 from groundswell.accounts.models import Organisation
 from groundswell.federation import documents
 from groundswell.federation.models import ReceivedActivity
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 from .peers import MastoActor
 
@@ -43,7 +43,11 @@ def inbox_path(request: pytest.FixtureRequest, org: Organisation) -> str:
     ids=["100 levels", "100000 levels", "100000 levels inside"],
 )
 def test_deeply_nested_json_is_refused_with_a_400(
-    client: Client, send: Callable[..., TestResponse], zoe: MastoActor, inbox_path: str, nested: str
+    client: Client,
+    send: Callable[..., ClientResponse],
+    zoe: MastoActor,
+    inbox_path: str,
+    nested: str,
 ) -> None:
     for response in (
         client.post(inbox_path, data=nested, content_type="application/activity+json"),
@@ -55,7 +59,7 @@ def test_deeply_nested_json_is_refused_with_a_400(
 
 
 def test_deep_nesting_inside_a_real_activity_is_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, inbox_path: str
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation, inbox_path: str
 ) -> None:
     activity = _follow(zoe, org)
     activity["object"] = json.loads("[" * 50 + "]" * 50)
@@ -66,7 +70,7 @@ def test_deep_nesting_inside_a_real_activity_is_refused(
 
 @pytest.mark.parametrize("where", ["id", "actor", "value", "key"])
 def test_a_nul_anywhere_in_an_activity_is_refused_with_a_400(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     org: Organisation,
     inbox_path: str,

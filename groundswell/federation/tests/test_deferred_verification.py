@@ -22,7 +22,7 @@ from groundswell.federation import documents, inbox, tasks
 from groundswell.federation.models import Follower, ReceivedActivity, ReceivedState
 from groundswell.lib import http
 from groundswell.lib.tests.test_http_deadline import HEAD, TricklingServer
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 from .peers import MastoActor, Peer, _key, mastodon_sign
 from .test_inbox import follow
@@ -71,7 +71,7 @@ def post_signed(
     key_id: str,
     activity: dict[str, Any],
     path: str = "/ap/inbox",
-) -> TestResponse:
+) -> ClientResponse:
     body = json.dumps(activity).encode()
     headers = mastodon_sign(key, key_id, documents.site_url() + path, body)
     content_type = headers.pop("Content-Type")
@@ -149,7 +149,7 @@ def test_the_worker_gives_up_on_a_slow_key_server_at_the_deadline_and_tries_late
 
 
 def test_the_worker_verifies_and_processes_what_the_inbox_could_not(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     org: Organisation,
     peer: Peer,
@@ -170,7 +170,7 @@ def test_the_worker_verifies_and_processes_what_the_inbox_could_not(
 
 
 def test_a_forged_signature_is_discarded_in_the_worker_with_the_reason(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     org: Organisation,
     peer: Peer,
@@ -185,7 +185,7 @@ def test_a_forged_signature_is_discarded_in_the_worker_with_the_reason(
 
 
 def test_an_unverifiable_copy_sent_first_does_not_make_the_real_one_already_received(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, queued: DummyBackend
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation, queued: DummyBackend
 ) -> None:
     activity = follow(zoe, org)
     assert send(zoe, activity, key=_key(2)).status_code == 202  # a forger got there first
@@ -198,7 +198,7 @@ def test_an_unverifiable_copy_sent_first_does_not_make_the_real_one_already_rece
 
 
 def test_the_same_activity_twice_before_its_key_is_known_is_processed_once(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, queued: DummyBackend
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation, queued: DummyBackend
 ) -> None:
     activity = follow(zoe, org)
     send(zoe, activity)
@@ -220,7 +220,7 @@ def test_origin_checks_still_refuse_before_anything_is_stored(
 
 
 def test_too_many_unverified_activities_ask_senders_to_come_back_later(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     org: Organisation,
     peer: Peer,
@@ -235,7 +235,7 @@ def test_too_many_unverified_activities_ask_senders_to_come_back_later(
 
 
 def test_a_row_whose_task_was_lost_is_handed_out_again_by_the_sweep(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, queued: DummyBackend
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation, queued: DummyBackend
 ) -> None:
     send(zoe, follow(zoe, org))
     row = ReceivedActivity.objects.get()
@@ -246,7 +246,7 @@ def test_a_row_whose_task_was_lost_is_handed_out_again_by_the_sweep(
 
 
 def test_discarded_activities_are_forgotten_after_a_week(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, queued: DummyBackend
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation, queued: DummyBackend
 ) -> None:
     send(zoe, follow(zoe, org), key=_key(2))
     send(zoe, follow(zoe, org, n=2), key=_key(2))

@@ -24,7 +24,7 @@ from groundswell.federation.models import (
     RemoteActor,
 )
 from groundswell.stories.models import Story
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 from .peers import MastoActor, Peer, _key, verify_signed_post
 
@@ -77,7 +77,7 @@ def reply(
 
 
 def test_follow_is_stored_answered_202_and_accepted(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     org: Organisation,
     peer: Peer,
@@ -96,7 +96,7 @@ def test_follow_is_stored_answered_202_and_accepted(
 
 
 def test_undo_follow_removes_the_follower(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     send(zoe, follow(zoe, org))
     undo = {
@@ -110,7 +110,7 @@ def test_undo_follow_removes_the_follower(
 
 
 def test_likes_and_boosts_attach_to_the_story_and_undo_removes_them(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story
 ) -> None:
     like = {
         "id": f"{zoe.uri}#likes/7",
@@ -136,7 +136,7 @@ def test_likes_and_boosts_attach_to_the_story_and_undo_removes_them(
 
 
 def test_a_public_reply_waits_for_moderation_with_its_html_cleaned(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story
 ) -> None:
     activity = reply(
         zoe, story, content='<p>Hi <script>alert(1)</script><a href="javascript:x">x</a></p>'
@@ -148,14 +148,14 @@ def test_a_public_reply_waits_for_moderation_with_its_html_cleaned(
 
 
 def test_a_followers_only_reply_is_kept_but_never_public(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story
 ) -> None:
     send(zoe, reply(zoe, story, to=[zoe.uri + "/followers"]))
     assert Interaction.objects.get().public is False
 
 
 def test_update_and_delete_of_a_reply(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story
 ) -> None:
     send(zoe, reply(zoe, story))
     Interaction.objects.update(state=InteractionState.APPROVED)
@@ -176,7 +176,7 @@ def test_update_and_delete_of_a_reply(
 
 
 def test_another_actor_cannot_delete_someone_elses_reply(
-    send: Callable[..., TestResponse], zoe: MastoActor, peer: Peer, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, peer: Peer, story: Story
 ) -> None:
     send(zoe, reply(zoe, story))
     mallory = peer.add_actor("mallory", key_index=1)
@@ -187,7 +187,7 @@ def test_another_actor_cannot_delete_someone_elses_reply(
 
 
 def test_a_deleted_account_takes_its_follow_and_replies_along(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation, story: Story
 ) -> None:
     send(zoe, follow(zoe, org))
     send(zoe, reply(zoe, story))
@@ -220,7 +220,7 @@ def test_the_delete_of_an_account_we_never_knew_is_taken_without_a_key(
 
 
 def test_a_repeated_activity_is_stored_once(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story
 ) -> None:
     activity = reply(zoe, story)
     assert send(zoe, activity).status_code == 202
@@ -232,7 +232,7 @@ def test_a_repeated_activity_is_stored_once(
 
 
 def test_the_raw_activity_is_kept(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story
 ) -> None:
     activity = reply(zoe, story)
     send(zoe, activity)
@@ -242,7 +242,7 @@ def test_the_raw_activity_is_kept(
 # --- refusals ------------------------------------------------------------------------------
 
 
-def refusal(response: TestResponse, status: int, words: str) -> None:
+def refusal(response: ClientResponse, status: int, words: str) -> None:
     assert response.status_code == status, response.content
     assert words in response.json()["error"]
 
@@ -254,7 +254,7 @@ def test_unsigned_requests_are_refused(client: Client, zoe: MastoActor, org: Org
     refusal(response, 401, "not signed")
 
 
-def discarded(response: TestResponse, words: str) -> None:
+def discarded(response: ClientResponse, words: str) -> None:
     """The inbox could not verify it without fetching the key: 202, and the worker (run inline
     by the tests' backend) fetched the key and discarded it, saying why."""
     assert response.status_code == 202, response.content
@@ -266,14 +266,14 @@ def discarded(response: TestResponse, words: str) -> None:
 
 
 def test_a_forged_signature_from_an_unknown_key_is_discarded_by_the_worker(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     forger = _key(2)
     discarded(send(zoe, follow(zoe, org), key=forger), "does not verify")
 
 
 def test_a_forged_signature_with_a_key_we_have_is_refused_at_once(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     assert send(zoe, follow(zoe, org)).status_code == 202
     refusal(send(zoe, follow(zoe, org, n=2), key=_key(2)), 401, "does not verify")
@@ -281,7 +281,7 @@ def test_a_forged_signature_with_a_key_we_have_is_refused_at_once(
 
 
 def test_a_body_changed_after_signing_is_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     signed_body = json.dumps(follow(zoe, org)).encode()
     other = json.dumps(follow(zoe, org, n=2)).encode()
@@ -291,14 +291,14 @@ def test_a_body_changed_after_signing_is_refused(
 
 
 def test_a_stale_date_is_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     old = datetime.now(UTC) - timedelta(hours=13)
     refusal(send(zoe, follow(zoe, org), date=old), 401, "12 hours")
 
 
 def test_a_date_from_the_future_is_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     refusal(
         send(zoe, follow(zoe, org), date=datetime.now(UTC) + timedelta(hours=13)), 401, "12 hours"
@@ -306,7 +306,7 @@ def test_a_date_from_the_future_is_refused(
 
 
 def test_a_key_that_cannot_be_fetched_is_discarded_by_the_worker(
-    send: Callable[..., TestResponse], peer: Peer, org: Organisation
+    send: Callable[..., ClientResponse], peer: Peer, org: Organisation
 ) -> None:
     ghost = peer.add_actor("ghost", key_index=1)
     del peer.documents["/users/ghost"]
@@ -314,14 +314,14 @@ def test_a_key_that_cannot_be_fetched_is_discarded_by_the_worker(
 
 
 def test_an_activity_for_another_actor_than_the_signer_is_discarded_by_the_worker(
-    send: Callable[..., TestResponse], zoe: MastoActor, peer: Peer, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, peer: Peer, org: Organisation
 ) -> None:
     mallory = peer.add_actor("mallory", key_index=1)
     discarded(send(mallory, follow(zoe, org)), "did not sign")
 
 
 def test_an_activity_for_another_actor_than_a_known_signer_is_refused_at_once(
-    send: Callable[..., TestResponse], zoe: MastoActor, peer: Peer, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, peer: Peer, org: Organisation
 ) -> None:
     mallory = peer.add_actor("mallory", key_index=1)
     mallory_follows = follow(mallory, org)
@@ -330,7 +330,7 @@ def test_an_activity_for_another_actor_than_a_known_signer_is_refused_at_once(
 
 
 def test_a_missing_signed_header_is_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     signature = f'keyId="{zoe.key_id}",algorithm="rsa-sha256",headers="date",signature="AAAA"'
     headers = {"Signature": signature}
@@ -338,13 +338,13 @@ def test_a_missing_signed_header_is_refused(
 
 
 def test_a_malformed_signature_header_is_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     refusal(send(zoe, follow(zoe, org), headers={"Signature": "garbage"}), 400, "malformed")
 
 
 def test_oversized_bodies_are_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     activity = follow(zoe, org)
     activity["padding"] = "x" * (300 * 1024)
@@ -352,7 +352,7 @@ def test_oversized_bodies_are_refused(
 
 
 def test_bodies_that_are_not_activities_are_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor
+    send: Callable[..., ClientResponse], zoe: MastoActor
 ) -> None:
     refusal(send(zoe, body=b"{nope"), 400, "not JSON")
     refusal(send(zoe, body=b"[]"), 400, "not a JSON object")
@@ -360,7 +360,7 @@ def test_bodies_that_are_not_activities_are_refused(
 
 
 def test_activities_about_things_we_do_not_have_are_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story, org: Organisation
 ) -> None:
     missing_story = documents.site_url() + "/ap/stories/99999"
     like = {"id": zoe.uri + "#l", "type": "Like", "actor": zoe.uri, "object": missing_story}
@@ -381,7 +381,7 @@ def test_activities_about_things_we_do_not_have_are_refused(
 
 
 def test_unsupported_types_are_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation
 ) -> None:
     flag = {
         "id": zoe.uri + "#f",
@@ -393,7 +393,7 @@ def test_unsupported_types_are_refused(
 
 
 def test_blocked_domains_are_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, settings: Settings
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation, settings: Settings
 ) -> None:
     BlockedDomain.objects.create(domain="127.0.0.1")
     refusal(send(zoe, follow(zoe, org)), 403, "does not accept")
@@ -408,7 +408,7 @@ def test_an_inbox_only_takes_post(client: Client, org: Organisation) -> None:
 
 @pytest.mark.parametrize("path", ["/ap/inbox", "/ap/actors/{pk}/inbox"])
 def test_both_inboxes_take_signed_activities(
-    send: Callable[..., TestResponse], zoe: MastoActor, org: Organisation, path: str
+    send: Callable[..., ClientResponse], zoe: MastoActor, org: Organisation, path: str
 ) -> None:
     assert send(zoe, follow(zoe, org), path=path.format(pk=org.pk)).status_code == 202
 
@@ -437,7 +437,7 @@ def test_a_malformed_key_id_or_actor_is_refused_not_a_500(
 
 
 def test_an_activity_whose_id_is_on_another_server_than_its_actor_is_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story, other_peer: Peer
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story, other_peer: Peer
 ) -> None:
     like = {
         "id": other_peer.url("/likes/1"),
@@ -450,7 +450,7 @@ def test_an_activity_whose_id_is_on_another_server_than_its_actor_is_refused(
 
 
 def test_a_reply_whose_note_is_on_another_server_than_its_actor_is_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story, other_peer: Peer
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story, other_peer: Peer
 ) -> None:
     activity = reply(zoe, story)
     activity["object"]["id"] = other_peer.url("/statuses/1")
@@ -459,7 +459,7 @@ def test_a_reply_whose_note_is_on_another_server_than_its_actor_is_refused(
 
 
 def test_a_repeated_delete_whose_target_is_gone_is_already_received(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story
 ) -> None:
     send(zoe, reply(zoe, story))
     note_id = reply(zoe, story)["object"]["id"]
@@ -471,7 +471,7 @@ def test_a_repeated_delete_whose_target_is_gone_is_already_received(
 
 
 def test_reactions_to_a_story_that_is_no_longer_published_are_refused(
-    send: Callable[..., TestResponse], zoe: MastoActor, story: Story, owner: Membership
+    send: Callable[..., ClientResponse], zoe: MastoActor, story: Story, owner: Membership
 ) -> None:
     from groundswell.stories.services import change_state
 

@@ -12,7 +12,7 @@ from groundswell.federation import documents
 from groundswell.lib.tests.test_pagecache import Wsgi, header
 from groundswell.stories.models import Story
 from groundswell.stories.services import change_state
-from groundswell.testing import TestResponse, make_story
+from groundswell.testing import ClientResponse, make_story
 
 ACTIVITY = "application/activity+json"
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -21,7 +21,7 @@ MASTODON = f"{ACTIVITY}, {LD}"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-def varies_on_accept(response: TestResponse) -> bool:
+def varies_on_accept(response: ClientResponse) -> bool:
     return "Accept" in [value.strip() for value in response.get("Vary", "").split(",")]
 
 

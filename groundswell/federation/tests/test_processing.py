@@ -12,7 +12,7 @@ from django.utils import timezone
 from groundswell.federation import documents, processing, tasks
 from groundswell.federation.models import Interaction, ReceivedActivity, ReceivedState
 from groundswell.stories.models import Story
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 from .peers import MastoActor
 
@@ -27,7 +27,7 @@ def like(zoe: MastoActor, story: Story, n: int = 1) -> dict[str, Any]:
 
 
 def test_a_handler_that_crashes_is_retried_later_and_then_done(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     story: Story,
     monkeypatch: pytest.MonkeyPatch,
@@ -56,7 +56,7 @@ def test_a_handler_that_crashes_is_retried_later_and_then_done(
 
 
 def test_a_handler_that_always_crashes_is_given_up_after_a_few_attempts(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     story: Story,
     monkeypatch: pytest.MonkeyPatch,
@@ -77,7 +77,7 @@ def test_a_handler_that_always_crashes_is_given_up_after_a_few_attempts(
 
 
 def test_an_activity_is_marked_processed_only_after_its_handler_ran(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     story: Story,
     monkeypatch: pytest.MonkeyPatch,
@@ -96,7 +96,7 @@ def test_an_activity_is_marked_processed_only_after_its_handler_ran(
 
 
 def test_a_worker_that_died_mid_way_leaves_a_lease_the_sweep_hands_out_again(
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     story: Story,
     monkeypatch: pytest.MonkeyPatch,

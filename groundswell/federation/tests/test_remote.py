@@ -18,7 +18,7 @@ from groundswell.federation import documents, remote
 from groundswell.federation.keys import instance_key
 from groundswell.federation.models import Follower, ReceivedActivity, RemoteActor
 from groundswell.lib import http
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 from .peers import MastoActor, Peer, _key, mastodon_sign, public_pem, verify_signed_get
 from .test_inbox import follow
@@ -37,7 +37,7 @@ def post_signed(
     key_id: str,
     activity: dict[str, Any],
     path: str = "/ap/inbox",
-) -> TestResponse:
+) -> ClientResponse:
     body = json.dumps(activity).encode()
     headers = mastodon_sign(key, key_id, documents.site_url() + path, body)
     content_type = headers.pop("Content-Type")
@@ -46,7 +46,7 @@ def post_signed(
 
 def test_a_server_cannot_hijack_an_actor_of_another_server(
     client: Client,
-    send: Callable[..., TestResponse],
+    send: Callable[..., ClientResponse],
     zoe: MastoActor,
     org: Organisation,
     evil_peer: Peer,
@@ -172,7 +172,7 @@ def test_values_too_long_for_our_columns_are_refused_before_anything_is_written(
 
 
 def test_a_bad_signature_with_a_known_key_fetches_the_key_at_most_once_a_minute(
-    send: Callable[..., TestResponse], zoe: MastoActor, peer: Peer, org: Organisation
+    send: Callable[..., ClientResponse], zoe: MastoActor, peer: Peer, org: Organisation
 ) -> None:
     assert send(zoe, follow(zoe, org)).status_code == 202
     RemoteActor.objects.update(fetched_at=timezone.now() - timedelta(minutes=5))

@@ -22,7 +22,7 @@ from groundswell.lib import ratelimit, tasks
 from groundswell.lib.addresses import client_address, client_network
 from groundswell.lib.models import RateCount
 from groundswell.lib.periodic import keep_one_waiting
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 
 def request(remote: str = "203.0.113.9", forwarded: str | None = None) -> WSGIRequest:
@@ -79,7 +79,7 @@ def petition(owner: Membership) -> Petition:
     return testing.make_petition(owner, testing.make_campaign(owner))
 
 
-def sign(client: Client, petition: Petition, number: int, **headers: Any) -> TestResponse:
+def sign(client: Client, petition: Petition, number: int, **headers: Any) -> ClientResponse:
     return client.post(
         f"/o/alices/petitions/{petition.pk}/sign/",
         {"given_name": "Sam", "email": f"s{number}@example.net", "consent": "on"},

@@ -6,12 +6,12 @@ from pytest_django.fixtures import Settings
 from groundswell.accounts.models import Organisation, User
 from groundswell.actions.models import Petition
 from groundswell.notifications.models import OutboxMessage
-from groundswell.testing import SIGNING, TestResponse, run_periodic
+from groundswell.testing import SIGNING, ClientResponse, run_periodic
 
 OUTBOX = {"default": {"BACKEND": "groundswell.notifications.backends.OutboxBackend"}}
 
 
-def outbox_html(client: Client, user: User, org_slug: str) -> TestResponse:
+def outbox_html(client: Client, user: User, org_slug: str) -> ClientResponse:
     client.force_login(user)
     response = client.get(reverse("notifications:outbox", args=[org_slug]))
     client.logout()

@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 URL = "/share/mastodon/"
 
 
-def assert_safe(response: TestResponse) -> str | None:
+def assert_safe(response: ClientResponse) -> str | None:
     """Either a clear 400, or a redirect to https://<one plain host>/share and nothing else."""
     assert response.status_code in (302, 400), response.status_code
     if response.status_code == 400:

@@ -14,7 +14,7 @@ from groundswell.actions.models import Petition, Signature, SignatureIntake, Sig
 from groundswell.actions.tasks import _send_confirmation_batch
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Supporter
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 ASHA = "asha.verma@example.net"
 
@@ -24,7 +24,7 @@ def queued(task_queue: None) -> None:
     """A real task queue: the intake waits until the test processes it."""
 
 
-def post_sign(client: Client, petition: Petition, email: str = ASHA) -> TestResponse:
+def post_sign(client: Client, petition: Petition, email: str = ASHA) -> ClientResponse:
     response = client.post(
         reverse("actions:sign", args=[petition.organisation.slug, petition.pk]),
         {"given_name": "Asha", "email": email, "consent": "on", "wants_updates": "on"},

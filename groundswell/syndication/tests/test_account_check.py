@@ -21,7 +21,7 @@ from groundswell.lib import http
 from groundswell.stories.models import Story
 from groundswell.syndication import crypto, sending, services, tasks
 from groundswell.syndication.models import ChannelAccount, ScheduledPost
-from groundswell.testing import TestResponse
+from groundswell.testing import ClientResponse
 
 from .conftest import run_checks
 from .fakes import APP_PASSWORD, DID, TOKEN, FakeMastodon, FakePDS
@@ -42,7 +42,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def _post_bluesky(
     client: Client, pds: FakePDS, password: str = APP_PASSWORD, **kwargs: Any
-) -> TestResponse:
+) -> ClientResponse:
     return client.post(
         reverse("syndication:accounts", args=["alices"]),
         {
@@ -57,7 +57,7 @@ def _post_bluesky(
 
 def _post_mastodon(
     client: Client, server: FakeMastodon, token: str = TOKEN, **kwargs: Any
-) -> TestResponse:
+) -> ClientResponse:
     return client.post(
         reverse("syndication:accounts", args=["alices"]),
         {
