@@ -86,3 +86,29 @@ class Breaker:
             return None
         extra = consecutive_failures - self.threshold
         return min(self.pause * (1 << extra), self.max_pause)
+
+
+# Named leases: a row with a `holder` (who) and an `until` (how long), for work that one
+# worker at a time may do, such as a periodic task's run (lib/periodic.py).
+
+
+def take[M: Model](rows: QuerySet[M], holder: str, moment: datetime, lease: timedelta) -> bool:
+    """Take the lease on what `rows` selects unless someone else holds it; True if taken.
+
+    One conditional UPDATE: free (never held, let go, or run out) or already ours. Of two
+    workers taking it at once, the database lets one UPDATE match and the other find the
+    row held.
+    """
+    free = Q(until__isnull=True) | Q(until__lte=moment) | Q(holder=holder)
+    return bool(rows.filter(free).update(holder=holder, until=moment + lease))
+
+
+def renew[M: Model](rows: QuerySet[M], holder: str, moment: datetime, lease: timedelta) -> bool:
+    """Hold our lease for `lease` more; False if it is no longer ours (it ran out and was
+    taken)."""
+    return bool(rows.filter(holder=holder).update(until=moment + lease))
+
+
+def release[M: Model](rows: QuerySet[M], holder: str, **fields: Any) -> bool:
+    """Let our lease go, setting `fields` in the same UPDATE; False if it was not ours."""
+    return bool(rows.filter(holder=holder).update(holder="", until=None, **fields))

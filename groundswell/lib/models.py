@@ -18,3 +18,23 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket}: {self.count}"
+
+
+class PeriodicLease(models.Model):
+    """Which run of a periodic task is working now (lib/periodic.py): one row per task.
+
+    A run works only while it holds the lease (`holder`, until `until`), so two runs of one
+    task never overlap across workers and nodes. `failures` counts the task's failed runs
+    in a row, for the back-off between them.
+    """
+
+    name = models.CharField(max_length=200, primary_key=True)
+    holder = models.CharField(max_length=100, blank=True, default="")
+    until = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "periodic_lease"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or 'free'}"

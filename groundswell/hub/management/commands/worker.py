@@ -13,6 +13,10 @@ from django.core.management.base import BaseCommand, CommandParser
 
 WORKER_NICENESS = 10
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# How often the supervisor queues again any periodic task that has no run waiting.
+RESEED_EVERY = 60.0
+
+logger = logging.getLogger("groundswell.worker")
 
 
 def queue_commands(verbosity: int = 1) -> list[list[str]]:
@@ -61,7 +65,7 @@ class Command(BaseCommand):
             subprocess.Popen(command, preexec_fn=die_with_us)
             for command in queue_commands(options["verbosity"])
         ]
-        sys.exit(supervise(processes))
+        sys.exit(supervise(processes, reseed=schedule_all))
 
 
 def quiet_db_worker() -> BaseCommand:
@@ -108,13 +112,18 @@ def parent_death_signal(signum: int = signal.SIGKILL) -> Callable[[], None] | No
     return die_with_parent
 
 
-def supervise(processes: list[subprocess.Popen[bytes]]) -> int:
+def supervise(
+    processes: list[subprocess.Popen[bytes]], *, reseed: Callable[[], object] | None = None
+) -> int:
     """Wait while every queue worker runs; stop them all when one stops or we are told to.
 
     One queue left unworked would look healthy from outside: better that the whole worker
-    exits and its supervisor (systemd, the demo) sees it.
+    exits and its supervisor (systemd, the demo) sees it. `reseed` (the periodic tasks'
+    `schedule_all`) is called every RESEED_EVERY seconds: a periodic series whose next run
+    could not be queued (the database locked, a failover) starts again within a minute.
     """
     stopping = False
+    reseed_at = time.monotonic() + RESEED_EVERY
 
     def stop(signum: int, frame: Any) -> None:
         nonlocal stopping
@@ -124,6 +133,9 @@ def supervise(processes: list[subprocess.Popen[bytes]]) -> int:
     try:
         while not stopping and all(process.poll() is None for process in processes):
             time.sleep(0.2)
+            if reseed is not None and time.monotonic() >= reseed_at:
+                reseed_at = time.monotonic() + RESEED_EVERY
+                _reseed(reseed)
     finally:
         for process in processes:
             if process.poll() is None:
@@ -138,6 +150,20 @@ def supervise(processes: list[subprocess.Popen[bytes]]) -> int:
             signal.signal(sig, handler)
     codes = [process.returncode for process in processes]
     return 0 if stopping else next((code for code in codes if code), 1)
+
+
+def _reseed(reseed: Callable[[], object]) -> None:
+    from django.db import close_old_connections
+
+    try:
+        reseed()
+    except Exception:
+        # The database may be away for a while: the next try is a minute away, and a
+        # supervisor that died of it would take every queue worker with it.
+        logger.exception("Could not queue the periodic tasks again; trying in a minute.")
+    finally:
+        # A minute idle, or a failover: the next call starts from a fresh connection.
+        close_old_connections()
 
 
 def _signal_all(process: subprocess.Popen[bytes], signum: int) -> None:
