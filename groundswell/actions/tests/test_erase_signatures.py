@@ -87,7 +87,9 @@ def test_it_changes_nothing_for_a_person_without_signatures(org: Organisation) -
 @pytest.fixture
 def queued(settings: Settings) -> None:
     """A real task queue: nothing runs until the test processes the intake itself."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
+    }
 
 
 def post_sign(client: Client, petition: Petition, email: str) -> None:
