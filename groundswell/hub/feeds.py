@@ -109,7 +109,11 @@ class StoryFeed(Feed[Story, tuple[Organisation, Campaign | None]]):
         if item.cover is None:
             return []
         mime = "image/webp" if str(item.cover.image.name).endswith(".webp") else "image/jpeg"
-        return [Enclosure(absolute(item.cover.image.url), str(item.cover.image.size), mime)]
+        # RSS 2.0 requires a length. The size stored when the image was processed, never
+        # the storage's (in S3 that is a request per item per feed); 0 where it was never
+        # known, as the RSS Best Practices Profile says for an unknown length.
+        length = str(item.cover.image_bytes)
+        return [Enclosure(absolute(item.cover.image.url), length, mime)]
 
 
 class AtomStoryFeed(StoryFeed):

@@ -186,6 +186,8 @@ class StoryImage(models.Model):
     public = models.BooleanField(default=False, editable=False)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    # The large file's size in bytes, known when it was processed (0: not known).
+    image_bytes = models.PositiveIntegerField(default=0, editable=False)
     alt_text = models.CharField(_("description for people who cannot see it"), max_length=300)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

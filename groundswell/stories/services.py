@@ -248,6 +248,8 @@ def add_image(
         story=story,
         width=processed.width,
         height=processed.height,
+        # Kept for feeds' enclosure length, which would otherwise ask the storage per item.
+        image_bytes=processed.large.size,
         alt_text=alt_text.strip(),
         uploaded_by=membership.user,
     )

@@ -110,7 +110,11 @@ def test_xml_feeds_parse_and_list_only_published_stories(
     assert entry.link == "http://testserver/o/alices/stories/story-2/"
     assert "<strong>whole</strong>" in (entry.get("summary") or entry.content[0].value)
     assert entry.published_parsed is not None
-    assert any(link.get("rel") == "enclosure" for link in entry.links)
+    [enclosure] = [link for link in entry.links if link.get("rel") == "enclosure"]
+    # The size stored when the image was processed: the feed asks no storage for it.
+    cover = Story.objects.get(slug="story-2").cover
+    assert cover is not None
+    assert int(enclosure["length"]) == cover.image_bytes == cover.image.size > 0
 
 
 def test_campaign_feeds_list_only_that_campaigns_stories(

@@ -320,6 +320,30 @@ def test_the_migration_moves_old_public_files_and_keeps_published_addresses(
     assert fetch(client, kept.image.url) == 404
 
 
+def test_the_size_migration_reads_local_files_only_and_leaves_unknown_at_zero(
+    signed_in: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("groundswell.stories.migrations.0004_image_bytes")
+    story = testing.make_story(owner)
+    kept, lost = upload(signed_in, org, story), upload(signed_in, org, story)
+    (Path(settings.PRIVATE_MEDIA_ROOT) / str(lost.image.name)).unlink()
+    StoryImage.objects.update(image_bytes=0)  # as rows stood before the field
+
+    settings.MEDIA_STORAGE = "s3"  # no local files to read: nothing is asked of S3
+    migration.fill_sizes(apps, None)
+    assert set(StoryImage.objects.values_list("image_bytes", flat=True)) == {0}
+
+    settings.MEDIA_STORAGE = "filesystem"
+    migration.fill_sizes(apps, None)
+    size = (Path(settings.PRIVATE_MEDIA_ROOT) / str(kept.image.name)).stat().st_size
+    assert StoryImage.objects.get(pk=kept.pk).image_bytes == size > 0
+    assert StoryImage.objects.get(pk=lost.pk).image_bytes == 0
+
+
 def test_link_card_images_are_stored_under_unguessable_names(org: Organisation) -> None:
     from django.core.files.base import ContentFile
 
