@@ -102,8 +102,10 @@ def approve_organisation(organisation: Organisation, *, by: User) -> bool:
     from groundswell.campaigns import media as campaign_media
     from groundswell.stories import media as story_media
 
-    story_media.sync_organisation(organisation)  # images of stories published while it waited
-    campaign_media.sync_organisation(organisation)  # covers of campaigns made public meanwhile
+    # Images of stories published while it waited, covers of campaigns made public meanwhile:
+    # their addresses now, their files at once on disk or in tasks queued on commit (S3).
+    story_media.sync_organisation(organisation)
+    campaign_media.sync_organisation(organisation)
     return True
 
 
@@ -111,16 +113,17 @@ def approve_organisation(organisation: Organisation, *, by: User) -> bool:
 def delete_organisation(organisation: Organisation) -> None:
     """Delete an organisation (a site operator, in the admin) and its uploaded files.
 
-    The rows go by cascade; the files, public copies included, once that is committed.
+    The rows go by cascade; the files, public copies included, once that is committed (in
+    object storage, in tasks: pages stop linking them with the rows).
     """
     from groundswell.campaigns import media as campaign_media
-    from groundswell.lib import media
     from groundswell.stories import media as story_media
 
-    names = story_media.organisation_files(organisation)
-    names += campaign_media.organisation_files(organisation)
+    story_files = story_media.organisation_files(organisation)
+    campaign_files = campaign_media.organisation_files(organisation)
     organisation.delete()
-    transaction.on_commit(lambda: media.delete(names), robust=True)
+    story_media.delete_names(story_files)
+    campaign_media.delete_names(campaign_files)
 
 
 @transaction.atomic

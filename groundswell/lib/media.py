@@ -10,9 +10,14 @@ that calls `private_response`.
 
 With MEDIA_STORAGE=s3 (several web machines) the same happens through Django's storage
 API: uploads go to the `private_media` storage, `expose` copies a file to the
-`public_media` storage under the same name and `withdraw` deletes that copy, and
-`private_response` redirects a member to a presigned URL of the private file that works
-for S3_SIGNED_URL_SECONDS (a few minutes), instead of streaming it from disk.
+`public_media` storage under the same name (server-side: nothing passes through us) and
+`withdraw` deletes that copy, and `private_response` redirects a member to a presigned URL
+of the private file that works for S3_SIGNED_URL_SECONDS (a few minutes), instead of
+streaming it from disk.
+
+Every call to S3 is a network call, and a web request makes none: when `is_local()` is
+false the apps run `expose`, `withdraw` and `delete` in tasks queued on commit, and decide in
+the request only which address their pages link.
 
 The apps decide *when* a file is public; this module only knows *how*.
 """
@@ -63,6 +68,12 @@ _filesystem = PrivateStorage()
 
 def in_object_storage() -> bool:
     return bool(settings.MEDIA_STORAGE == "s3")
+
+
+def is_local() -> bool:
+    """True when exposing, withdrawing and deleting are file-system operations: instant,
+    with no network call, so a request may do them itself."""
+    return not in_object_storage()
 
 
 def _private() -> Storage:
@@ -145,12 +156,35 @@ def expose(names: Iterable[str]) -> None:
 
 
 def _copy_to_public_storage(names: Iterable[str]) -> None:
-    private, public = _private(), _public_storage()
+    """One CopyObject per file: S3 copies inside the service, so the bytes never travel
+    through the worker, and copying again just replaces the copy (no HEAD first)."""
+    from botocore.exceptions import ClientError
+    from storages.utils import clean_name
+
+    private: Any = _private()
+    public: Any = _public_storage()
+    client = public.connection.meta.client
     for name in names:
-        if public.exists(name) or not private.exists(name):
-            continue
-        with private.open(name) as source:
-            public.save(name, source)
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        try:
+            client.copy_object(
+                Bucket=public.bucket_name,
+                # django-storages' own mapping of a name to a key under the storage's location.
+                Key=public._normalize_name(clean_name(name)),
+                CopySource={
+                    "Bucket": private.bucket_name,
+                    "Key": private._normalize_name(clean_name(name)),
+                },
+                # The public copy gets the public storage's headers (a short public cache
+                # lifetime), not the private file's "no-store".
+                MetadataDirective="REPLACE",
+                ContentType=kind,
+                **public.get_object_parameters(name),
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
+            # The private file is gone (its image was removed meanwhile): nothing to show.
 
 
 def withdraw(names: Iterable[str]) -> None:

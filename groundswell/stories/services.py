@@ -280,9 +280,8 @@ def remove_image(membership: Membership, story: Story, image: StoryImage) -> Non
         story.cover = story.images.exclude(pk=image.pk).first()
         story.save(update_fields=["cover", "updated_at"])
     image.delete()
-    # Off its public address at once; the private files go once the row is surely gone.
-    media.withdraw(image)
-    transaction.on_commit(lambda: media.delete_files(image), robust=True)
+    # Pages stop linking it with the row; the files go once the row is surely gone.
+    media.delete_files(image)
     federation.story_updated(story)
     record(
         organisation=membership.organisation,

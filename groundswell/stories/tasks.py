@@ -4,16 +4,23 @@ import io
 import logging
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
 from groundswell.lib import http
 from groundswell.lib.html import read_page_metadata
 from groundswell.lib.images import process_image
+from groundswell.lib.media import delete as delete_media
 
+from . import media
 from .models import LinkCard, LinkCardStatus
 
 logger = logging.getLogger(__name__)
+
+# Ahead of the federation fan-out queued by the same commit, where a worker has the choice:
+# followers' servers fetch the images as soon as the Create reaches them.
+MEDIA_PRIORITY = 10
 
 
 @task(queue_name=http.NETWORK_QUEUE)
@@ -71,3 +78,29 @@ def queue_link_card(card_id: int) -> None:
     """Queue the fetch of a card just created; with the database queue the task row commits
     with the card, in the caller's transaction."""
     fetch_link_card.enqueue(card_id)
+
+
+@task(queue_name=http.NETWORK_QUEUE, priority=MEDIA_PRIORITY)
+def settle_story_images(story_id: int) -> None:
+    """Copy the story's images to their public address, or delete the public copies, as the
+    story is now (object storage only; see `media.settle_story`)."""
+    if not media.settle_story(story_id):
+        # Published and unpublished again while this ran: one more turn, from the queue.
+        settle_story_images.enqueue(story_id)
+
+
+@task(queue_name=http.NETWORK_QUEUE, priority=MEDIA_PRIORITY)
+def delete_files(names: list[str]) -> None:
+    """Delete removed images' files, public copies included (idempotent)."""
+    delete_media(names)
+
+
+def queue_story_images(story_id: int) -> None:
+    """Settle the story's images once the caller's transaction has committed: a worker that
+    ran before would read the story as it was, and a rolled-back publish queues nothing."""
+    transaction.on_commit(lambda: settle_story_images.enqueue(story_id), robust=True)
+
+
+def queue_file_deletion(names: list[str]) -> None:
+    """Delete the files once the caller's transaction has committed (the rows are gone)."""
+    transaction.on_commit(lambda: delete_files.enqueue(names), robust=True)
