@@ -5,7 +5,8 @@ the story's object. A server that asks for ActivityPub there (Mastodon does when
 a story link into its search) gets the JSON document; a browser gets the page, which names the
 document in a `<link rel="alternate">`. Both answers say `Vary: Accept`, so no cache in
 between hands one to the other. The documents keep their own ids (/ap/...); Mastodon fetches
-the id again when it differs from the address it asked.
+the id again when it differs from the address it asked. Who asks for what is decided once, in
+lib/accept.py, for these pages, the page cache and the /ap/ views alike.
 """
 
 from __future__ import annotations
@@ -17,24 +18,13 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from groundswell.accounts.models import Organisation
+from groundswell.lib.accept import wants_activity_json
 from groundswell.stories.access import public_story
 
-from . import documents, views
+from . import views
 
 # The pages that have a twin, by URL name, and what they are the page of.
 PAGES = frozenset({"hub:organisation", "stories:detail"})
-_OFFERED = ["text/html", documents.ACTIVITY_JSON, documents.LD_JSON, "application/ld+json"]
-
-
-def prefers_activity_json(request: HttpRequest) -> bool:
-    """Whether the request prefers an ActivityPub document to the HTML page.
-
-    Either of ActivityPub's two media types (the JSON-LD one with or without its profile),
-    weighed against text/html by q-value; `*/*` and browsers' Accept headers prefer the page.
-    """
-    if "json" not in request.headers.get("Accept", ""):
-        return False  # every browser, cheaply
-    return request.get_preferred_type(_OFFERED) not in (None, "text/html")
 
 
 def _twin(request: HttpRequest) -> HttpResponse | None:
@@ -63,7 +53,7 @@ class ActivityPubPages:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in ("GET", "HEAD") and prefers_activity_json(request):
+        if request.method in ("GET", "HEAD") and wants_activity_json(request):
             answer = _twin(request)
             if answer is not None:
                 return answer

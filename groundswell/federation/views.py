@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from groundswell.accounts.models import Organisation
+from groundswell.lib.accept import wants_activity_json
 from groundswell.stories.models import Story
 from groundswell.stories.workflow import State
 
@@ -46,12 +47,12 @@ def json_error(status: int, message: str) -> HttpResponse:
     return response
 
 
-def wants_activity_json(request: HttpRequest) -> bool:
-    accept = request.headers.get("Accept", "").lower()
-    return any(
-        kind in accept
-        for kind in ("application/activity+json", "application/ld+json", "application/json")
-    )
+def _to_page(url: str) -> HttpResponse:
+    """Send a reader who did not ask for ActivityPub to the page; a server asking the same
+    address gets the document, so the redirect depends on Accept too."""
+    response = HttpResponseRedirect(url)
+    response["Vary"] = "Accept"
+    return response
 
 
 def _with_context(document: dict[str, Any]) -> dict[str, Any]:
@@ -146,7 +147,7 @@ def actor_document(organisation: Organisation) -> HttpResponse:
 def actor(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = _organisation(pk)
     if not wants_activity_json(request):
-        return HttpResponseRedirect(reverse("hub:organisation", args=[organisation.slug]))
+        return _to_page(reverse("hub:organisation", args=[organisation.slug]))
     return actor_document(organisation)
 
 
@@ -260,7 +261,7 @@ def story(request: HttpRequest, pk: int) -> HttpResponse:
         # It was out there once: say it is gone, so copies elsewhere get removed.
         return _json(_with_context(documents.tombstone(found)), status=410)
     if not wants_activity_json(request):
-        return HttpResponseRedirect(found.get_absolute_url())
+        return _to_page(found.get_absolute_url())
     return story_document(found)
 
 

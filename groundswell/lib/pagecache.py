@@ -6,8 +6,8 @@ far more than sending it, so anonymous GETs get a copy at most a few seconds old
 count on it is itself recomputed every couple of seconds). Anything personal (signed-in
 staff, a pending message) bypasses the cache, and the referral values are written into the
 cached copy per request, so one copy serves every share link. A copy is HTML for browsers: a
-request that prefers JSON (an ActivityPub server negotiating for a page's twin) always goes
-to Django, and every copy says `Vary: Accept`.
+request that prefers JSON (an ActivityPub server negotiating for a page's twin, as decided by
+lib/accept.py) always goes to Django, and every copy says `Vary: Accept`.
 
 Two layers share one store. `public_page` decorates the view: it renders the shared copy
 when there is none (or it is stale) and answers from it inside Django. `front` wraps the
@@ -30,6 +30,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.translation import get_language, get_language_from_request
+
+from groundswell.lib.accept import wants_activity_json
 
 # A reader sees a count at most about this plus the recount interval (1 s) old.
 SECONDS = 1.0
@@ -62,7 +64,7 @@ class Copy:
             for name, value in self.headers or ():
                 response[name] = value
         # The copy is what browsers get; a server asking for JSON at the same address gets
-        # something else (see wants_page), so no cache in between may hand this to it.
+        # something else (see cacheable), so no cache in between may hand this to it.
         patch_vary_headers(response, ["Accept"])
         response["Cache-Control"] = f"public, max-age={int(SECONDS)}"
         return self.finish(request, response) if self.finish else response
@@ -71,32 +73,20 @@ class Copy:
 _entries: dict[tuple[Any, ...], Copy] = {}
 
 
-def cacheable(request: HttpRequest) -> bool:
+def cacheable(request: HttpRequest, *, at_the_view: bool = False) -> bool:
+    """Whether the shared copy may answer `request`.
+
+    A copy is the HTML page. In front of Django a request that prefers ActivityPub JSON goes
+    on to Django, whose page negotiation answers it with the page's twin if it has one. One
+    that reaches the page's own view (`at_the_view`) was not taken for a twin, so the page is
+    its answer: it gets the copy rather than a page rendered afresh for it alone.
+    """
     return (
         request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and wants_page(request)
+        and (at_the_view or not wants_activity_json(request))
     )
-
-
-# What a program may ask a page's address for instead of the page: ActivityPub servers ask an
-# organisation's or a story's page for its JSON twin (federation/negotiation.py).
-_NEGOTIATED = [
-    "text/html",
-    "application/activity+json",
-    'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
-    "application/ld+json",
-    "application/json",
-]
-
-
-def wants_page(request: HttpRequest) -> bool:
-    """Whether the reader wants the HTML page: a copy is of the page, so a request that
-    prefers JSON goes to Django, which answers it with content negotiation."""
-    if "json" not in request.META.get("HTTP_ACCEPT", ""):
-        return True  # every browser, cheaply
-    return request.get_preferred_type(_NEGOTIATED) in (None, "text/html")
 
 
 def cache_key(request: HttpRequest, language: str) -> tuple[Any, ...]:
@@ -137,7 +127,7 @@ def public_page(
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not cacheable(request):
+            if not cacheable(request, at_the_view=True):
                 return view(request, *args, **kwargs)
             key = cache_key(request, get_language())
             now = time.monotonic()
