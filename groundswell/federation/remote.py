@@ -104,15 +104,31 @@ def _sign_as_instance(url: str) -> dict[str, str]:
     )
 
 
+def _refuse_blocked(target: str) -> None:
+    """Refuse a redirect to a blocked server: blocking a server means not asking it anything,
+    whoever sends us there."""
+    if is_blocked(target):
+        raise http.RefusedRedirect("the server redirected to a server that is blocked here")
+
+
 def signed_get(uri: str) -> http.Response:
     """GET an ActivityPub document, signed by our instance actor (authorized fetch).
 
     Every fetch of an actor, a key or an object is signed: a server in secure mode answers
     none that is not, and signing all of them costs one RSA signature each. The instance
     actor signs, not an organisation, as Mastodon does: the fetch is the site's, and it must
-    not tell the other server which of our organisations is looking. Raises http.FetchError.
+    not tell the other server which of our organisations is looking. Only the server at
+    `uri` gets the signature (a redirect elsewhere is fetched unsigned, one to a blocked
+    server or from https to http is refused: http.RefusedRedirect). Raises http.FetchError.
     """
-    return http.get(uri, max_bytes=MAX_DOCUMENT_BYTES, signer=_sign_as_instance)
+    return http.get(
+        uri,
+        # Sent on unsigned hops too; the signer sends the same value on the signed ones.
+        headers={"Accept": ACCEPT},
+        max_bytes=MAX_DOCUMENT_BYTES,
+        signer=_sign_as_instance,
+        check_redirect=_refuse_blocked,
+    )
 
 
 def _fetch(uri: str) -> tuple[dict[str, Any], str]:
@@ -123,7 +139,7 @@ def _fetch(uri: str) -> tuple[dict[str, Any], str]:
         raise RemoteError("that server is blocked here")
     try:
         response = signed_get(uri)
-    except http.BlockedAddress as error:
+    except (http.BlockedAddress, http.RefusedRedirect) as error:
         raise RemoteError(str(error)) from None
     except http.FetchError as error:
         raise RemoteUnavailable(str(error)) from None
@@ -312,6 +328,10 @@ def resolve_handle(handle: str) -> RemoteActor:
     user, _, host = handle.removeprefix("acct:").lstrip("@").partition("@")
     if not user or not host:
         raise RemoteError("write the address as name@server")
+    if not is_address(f"https://{host}/"):
+        raise RemoteError("that server name is malformed")
+    if is_blocked(f"https://{host}/"):
+        raise RemoteError("that server is blocked here")
     resource = quote(f"acct:{user}@{host}", safe=":@")
     schemes = ["https"]
     if settings.HTTP_ALLOW_LOOPBACK:
@@ -325,7 +345,10 @@ def resolve_handle(handle: str) -> RemoteActor:
                 f"{scheme}://{host}/.well-known/webfinger?resource={resource}",
                 headers={"Accept": "application/jrd+json, application/json"},
                 max_bytes=MAX_DOCUMENT_BYTES,
+                check_redirect=_refuse_blocked,
             )
+        except http.RefusedRedirect as error:
+            raise RemoteError(str(error)) from None
         except http.FetchError as error:
             last_error = RemoteError(str(error))
             continue

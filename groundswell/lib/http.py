@@ -57,6 +57,11 @@ class BlockedAddress(FetchError):
     """The URL points at an address we never fetch from."""
 
 
+class RefusedRedirect(FetchError):
+    """A redirect the caller's rules forbid: to a server it will not ask, or from https to
+    plain http in a signed fetch. The message names the reason."""
+
+
 class DeadlineExceeded(FetchError):
     """The whole request (every hop, every read) took longer than its deadline."""
 
@@ -334,22 +339,32 @@ def get(
     timeout: float | None = None,
     deadline: float | None = None,
     signer: Callable[[str], dict[str, str]] | None = None,
+    check_redirect: Callable[[str], None] | None = None,
 ) -> Response:
     """GET `url` with every safety check; raise FetchError on any failure.
 
     `timeout` bounds each network operation, `deadline` the whole fetch, redirects included.
     `signer(url)`, when given, returns the headers that sign a GET of `url` (HTTP signatures
-    name the host and path): it is asked again at every redirect hop.
+    name the host and path; they replace same-named `headers`). It signs only while the fetch
+    stays on the first URL's origin (scheme, host, port): the signature speaks for us to the
+    server we addressed, not to wherever it redirects us, so once a redirect leaves the
+    origin no later hop is signed, not even one back. A signed fetch that is redirected from
+    https to plain http is refused (RefusedRedirect): what it fetches is trusted as the
+    addressed server's own word. `check_redirect(target)`, when given, is called before each
+    redirect is followed and may refuse it by raising FetchError.
     """
     limit = max_bytes or settings.HTTP_MAX_BYTES
     request_headers = {"User-Agent": user_agent(), **(headers or {})}
+    on_first_origin = True
     with (
         _until(deadline or settings.HTTP_DEADLINE_SECONDS),
         _client(timeout=timeout or settings.HTTP_TIMEOUT_SECONDS) as client,
     ):
         for _hop in range(MAX_REDIRECTS + 1):
             _host_and_port(url)
-            hop_headers = {**request_headers, **(signer(url) if signer else {})}
+            hop_headers = request_headers
+            if signer is not None and on_first_origin:
+                hop_headers = _with_replaced(request_headers, signer(url))
             try:
                 with client.stream("GET", url, headers=hop_headers) as reply:
                     if reply.is_redirect and "location" in reply.headers:
@@ -358,9 +373,16 @@ def get(
                             moved_away = _origin(target) != _origin(url)
                         except ValueError:
                             raise FetchError("the redirect address is malformed") from None
+                        if signer is not None and _downgrades(url, target):
+                            raise RefusedRedirect(
+                                "the server redirected a signed fetch from https to plain http"
+                            )
+                        if check_redirect is not None:
+                            check_redirect(target)
                         if moved_away:
                             # Credentials belong to the server they were meant for, not to
                             # wherever it sends us; once dropped they stay dropped.
+                            on_first_origin = False
                             request_headers = {
                                 key: value
                                 for key, value in request_headers.items()
@@ -405,6 +427,19 @@ def _fetch_error(error: httpx.HTTPError) -> FetchError:
 
 
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
+
+def _with_replaced(headers: dict[str, str], replacing: dict[str, str]) -> dict[str, str]:
+    """`headers` with `replacing` in place of the same names in any case (one Accept, not two)."""
+    names = {name.lower() for name in replacing}
+    return {
+        **{name: value for name, value in headers.items() if name.lower() not in names},
+        **replacing,
+    }
+
+
+def _downgrades(url: str, target: str) -> bool:
+    return urlsplit(url).scheme.lower() == "https" and urlsplit(target).scheme.lower() == "http"
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -166,6 +166,7 @@ class Peer:
         self.received: list[Recorded] = []
         self.fetched: list[str] = []  # the paths of GET requests, in order
         self.fetch_headers: list[dict[str, str]] = []  # their headers, lower-case names
+        self.redirects: dict[str, str] = {}  # path -> Location answered with a 302
         self.status = 202
         self.actors: dict[str, MastoActor] = {}
         self._lock = threading.Lock()
@@ -185,6 +186,13 @@ class Peer:
                 with owner._lock:
                     owner.fetched.append(self.path)
                     owner.fetch_headers.append({k.lower(): v for k, v in self.headers.items()})
+                moved_to = owner.redirects.get(self.path.split("?")[0])
+                if moved_to is not None:
+                    self.send_response(302)
+                    self.send_header("Location", moved_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 document = owner.documents.get(self.path.split("?")[0])
                 if document is None:
                     self._answer(404, b'{"error":"Record not found"}', "application/json")
