@@ -4,7 +4,9 @@ A worker claims a row with one conditional UPDATE that counts the attempt and mo
 `next_attempt_at` a lease ahead (`claim`): two workers cannot both win it, and a worker that
 dies holding it leaves a row that a sweep hands out again once the lease runs out. When an
 attempt fails, `Retry.next_attempt` says when to try again, or None once every attempt is
-used up. `Breaker` pauses a destination that keeps failing, for everyone.
+used up. `Breaker` pauses a destination that keeps failing, for everyone. Work that one
+worker at a time may do (a periodic task's run) holds a named lease instead: `take`, `renew`
+and `release` on a row with `holder` and `until`.
 
 Every lease and retry reads the one clock here, `now()`; tests set it with the `clock`
 fixture (conftest.py) to walk through two days of back-off in a second.
