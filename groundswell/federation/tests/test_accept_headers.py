@@ -40,7 +40,7 @@ HEADERS = [
 ]
 
 
-def _get(client: Client, url: str, accept: str | None) -> testing.TestResponse:
+def _get(client: Client, url: str, accept: str | None) -> testing.ClientResponse:
     return client.get(url, headers={"Accept": accept} if accept else {})
 
 
