@@ -161,24 +161,28 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 )
 
 
-def _remaining(timeout: float | None) -> float | None:
-    """`timeout` cut down to what is left of the current deadline; raises when none is left."""
+def _remaining(
+    timeout: float | None, *, late: str = "the server took too long to answer"
+) -> float | None:
+    """`timeout` cut down to what is left of the current deadline; raises `late` when none is
+    left (naming the step that was about to start, so the message says what was slow)."""
     deadline = _deadline.get()
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()
     if left <= 0:
-        raise DeadlineExceeded("the server took too long to answer")
+        raise DeadlineExceeded(late)
     return left if timeout is None else min(timeout, left)
 
 
 def resolve(host: str, port: int, *, timeout: float | None = None) -> list[str]:
     """Every address of `host`, each checked; FetchError/BlockedAddress if any is refused."""
+    slow = "the host name took too long to resolve"
     lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = lookup.result(timeout=_remaining(timeout))
+        infos = lookup.result(timeout=_remaining(timeout, late=slow))
     except FutureTimeout:
-        raise DeadlineExceeded("the host name took too long to resolve") from None
+        raise DeadlineExceeded(slow) from None
     except (OSError, UnicodeError):
         raise FetchError("the host name does not resolve") from None
     addresses: list[str] = []
