@@ -156,7 +156,8 @@ def test_when_the_holder_ends_one_run_waits_due_at_its_own_pace(task_queue: None
     before = timezone.now()
     task.call()  # the next run takes the free lease, works, and queues its successor
     (next_run,) = waiting_runs(task)
-    assert next_run.run_after <= before + timedelta(seconds=2)
+    # At its own pace (0.5 s after the run, however slow the machine), not at the lease's end.
+    assert next_run.run_after < before + periodic.LEASE / 2
 
 
 def test_a_lease_left_by_a_killed_worker_runs_out_and_the_next_run_works(
@@ -181,7 +182,7 @@ def test_a_run_longer_than_its_lease_renews_it_so_no_second_run_starts(
     from groundswell.actions import services
     from groundswell.lib.models import PeriodicLease
 
-    monkeypatch.setattr(periodic, "LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(periodic, "LEASE", timedelta(seconds=2))
     monkeypatch.setattr(periodic, "RENEW_EVERY", timedelta(milliseconds=200))
     task = periodic.discover()["recount_petitions"]
     runs: list[int] = []
@@ -189,7 +190,7 @@ def test_a_run_longer_than_its_lease_renews_it_so_no_second_run_starts(
     def slow() -> list[int]:
         runs.append(1)
         if len(runs) == 1:
-            time.sleep(1.5)  # past the lease as first taken
+            time.sleep(3)  # past the lease as first taken
             task.call()  # another worker's run, meanwhile
         return []
 
@@ -208,8 +209,8 @@ def test_a_doubled_series_becomes_one_again(task_queue: None) -> None:
     before = timezone.now()
     task.call()
     (next_run,) = waiting_runs(task)
-    # Brought forward to the task's own pace, not left a minute out.
-    assert next_run.run_after <= before + timedelta(seconds=2)
+    # Brought forward to the task's own pace (a second), not left a minute out.
+    assert next_run.run_after < before + timedelta(seconds=10)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -425,8 +426,10 @@ def test_during_a_mail_outage_confirmations_back_off_keep_few_failures_and_log_o
         next_run.run_after = timezone.now()  # as if the wait were over
         next_run.save(update_fields=["run_after"])
 
-    assert [round(wait) for wait in waits[:6]] == [1, 2, 4, 8, 16, 32]
-    assert waits[-1] == pytest.approx(periodic.MAX_BACK_OFF.total_seconds(), abs=1)
+    # Each measured from before its run started: no less than the back-off, and a loaded
+    # machine's run time more at most.
+    backed_off = [1, 2, 4, 8, 16, 32, 64, 120, 120]
+    assert all(due <= wait < due + 5 for wait, due in zip(waits, backed_off, strict=True)), waits
     assert PeriodicLease.objects.get(name="send_confirmations").failures == 9
     failed = DBTaskResult.objects.filter(task_path=task.module_path, status="FAILED")
     assert failed.count() <= periodic.KEEP_FAILED + 1
@@ -442,6 +445,6 @@ def test_during_a_mail_outage_confirmations_back_off_keep_few_failures_and_log_o
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     assert len(smtp_server.messages) == 3
     (next_run,) = waiting_runs(task)
-    assert next_run.run_after - started < timedelta(seconds=1)
+    assert next_run.run_after - started < timedelta(seconds=5)  # not the 2-minute back-off
     assert PeriodicLease.objects.get(name="send_confirmations").failures == 0
     assert "send_confirmations works again after 9 failed runs." in caplog.text
