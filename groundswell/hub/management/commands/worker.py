@@ -162,7 +162,8 @@ def _reseed(reseed: Callable[[], object]) -> None:
         # supervisor that died of it would take every queue worker with it.
         logger.exception("Could not queue the periodic tasks again; trying in a minute.")
     finally:
-        # A minute idle, or a failover: the next call starts from a fresh connection.
+        # A connection broken meanwhile (a failover) or past its age is dropped here, so
+        # the next call opens a fresh one.
         close_old_connections()
 
 
