@@ -29,10 +29,12 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import File
@@ -42,6 +44,8 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils._os import safe_join
 from django.utils.http import http_date, parse_http_date_safe
+
+from . import leases
 
 
 class PrivateStorage(FileSystemStorage):
@@ -74,6 +78,20 @@ def is_local() -> bool:
     """True when exposing, withdrawing and deleting are file-system operations: instant,
     with no network call, so a request may do them itself."""
     return not in_object_storage()
+
+
+# What S3 raises when it cannot be reached or refuses: a task meeting one tries again later.
+STORAGE_ERRORS = (BotoCoreError, ClientError)
+# The waits between a storage task's attempts: a blip, a short outage, a long one.
+STORAGE_RETRY = leases.Retry(
+    lease=timedelta(minutes=5),  # unused: these tasks claim no row
+    waits=(timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1), timedelta(hours=6)),
+)
+
+
+def retry_at(attempt: int) -> datetime | None:
+    """When a storage task whose attempt number `attempt` failed runs again; None: never."""
+    return STORAGE_RETRY.next_attempt(attempt, leases.now())
 
 
 def _private() -> Storage:
@@ -158,7 +176,6 @@ def expose(names: Iterable[str]) -> None:
 def _copy_to_public_storage(names: Iterable[str]) -> None:
     """One CopyObject per file: S3 copies inside the service, so the bytes never travel
     through the worker, and copying again just replaces the copy (no HEAD first)."""
-    from botocore.exceptions import ClientError
     from storages.utils import clean_name
 
     private: Any = _private()

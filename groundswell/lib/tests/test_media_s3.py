@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -318,6 +319,38 @@ def test_a_task_for_a_story_unpublished_meanwhile_exposes_nothing(
     assert [line for line in requests if "/public/" in line and "PUT" in line] == []
     assert s3.stored() == {f"private/{image.image.name}", f"private/{image.small.name}"}
     assert download(image.image.url)[0] == 404
+
+
+def test_a_task_that_finds_s3_down_runs_again_later_and_then_copies(
+    s3: S3,
+    client: Client,
+    org: Organisation,
+    owner: Membership,
+    alice: User,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    story = testing.make_story(owner)
+    client.force_login(alice)
+    image = upload(client, org, story)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(client, org, story)
+    before = timezone.now()
+    with s3.down():
+        work(caplog)
+    [retry] = DBTaskResult.objects.filter(status="READY")
+    assert retry.args_kwargs["args"] == [story.pk, 2]
+    assert retry.run_after is not None
+    assert retry.run_after >= before + timedelta(seconds=30)
+    assert not DBTaskResult.objects.filter(status="FAILED").exists()
+
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # time passes
+    work(caplog)
+    assert {f"public/{image.image.name}", f"public/{image.small.name}"} <= s3.stored()
+    assert queued("settle_story_images") == []
 
 
 def test_a_story_unpublished_while_its_files_are_copied_keeps_no_public_copy(
