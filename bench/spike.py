@@ -234,8 +234,14 @@ class Worker:
 
     def stop(self) -> None:
         if self.process is not None:
+            # Its queue processes finish the task in hand first (a turn of a backlog on a
+            # busy machine can take a while); the supervisor kills them after 30 s.
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
             self.process = None
 
 

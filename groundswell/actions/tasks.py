@@ -78,7 +78,7 @@ def _send_repeat_notice_batch() -> int:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class _Owed:
     """What sending one owed email needs of its signature row (no model instances: loading
     them was a fifth of the sender's CPU)."""
@@ -91,6 +91,9 @@ class _Owed:
     given_name: str
     number: int  # the send this email is (`wanted`)
     before: int  # `delivered` as read
+
+    def __repr__(self) -> str:  # what a log line may name: never the address or the name
+        return f"signature {self.pk}"
 
 
 class _Letters:

@@ -275,14 +275,18 @@ class _Delivery:
     def _send_one(self, connection: smtplib.SMTP, item: Outgoing) -> None:
         connection.ehlo_or_helo_if_needed()
         options: list[str] = []
-        if connection.has_extn("8bitmime"):
-            data = item.letter.raw(item)
-            options.append("BODY=8BITMIME")
-        else:  # exactly what Django's SMTP backend would send
-            data = item.message().message(policy=email.policy.SMTP).as_bytes()
-        recipient = (
-            item.to if _PLAIN_ADDRESS.fullmatch(item.to) else self.addresses.prep_address(item.to)
-        )
+        try:
+            if connection.has_extn("8bitmime"):
+                data = item.letter.raw(item)
+                options.append("BODY=8BITMIME")
+            else:  # exactly what Django's SMTP backend would send
+                data = item.message().message(policy=email.policy.SMTP).as_bytes()
+            plain = _PLAIN_ADDRESS.fullmatch(item.to)
+            recipient = item.to if plain else self.addresses.prep_address(item.to)
+        except ValueError:
+            # An address SMTP cannot carry (a non-ASCII local part without SMTPUTF8): it
+            # would fail every run and hold up everyone after it. Not logged: it is personal.
+            raise Refused("an address no SMTP server can take") from None
         try:
             connection.sendmail(self.sender, [recipient], data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as error:

@@ -210,3 +210,15 @@ def test_other_mail_backends_get_djangos_messages(settings: Settings) -> None:
     ]
     assert mail.outbox[1].extra_headers["Message-ID"] == "<confirm.1@127.0.0.1>"
     assert "Hello Zoë," in mail.outbox[1].body
+
+
+def test_an_address_smtp_cannot_carry_is_recorded_with_a_warning_and_the_rest_go(picky, caplog):
+    server = picky()
+    recorded = []
+    items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(3))]
+    items.insert(1, letter().to("zoë@example.net", "odd", people(1)[0]))
+    deliver(items, lambda done: recorded.extend(item.key for item in done))
+    assert sorted(map(str, recorded)) == ["0", "1", "2", "odd"]  # never tried again
+    assert len(server.messages) == 3
+    assert "refused" in caplog.text
+    assert "zoë" not in caplog.text  # the warning names the key, never the address
