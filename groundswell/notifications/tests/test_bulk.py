@@ -212,9 +212,11 @@ def test_other_mail_backends_get_djangos_messages(settings: Settings) -> None:
     assert "Hello Zoë," in mail.outbox[1].body
 
 
-def test_an_address_smtp_cannot_carry_is_recorded_with_a_warning_and_the_rest_go(picky, caplog):
+def test_an_address_smtp_cannot_carry_is_recorded_with_a_warning_and_the_rest_go(
+    picky: Callable[..., PickyServer], caplog: pytest.LogCaptureFixture
+) -> None:
     server = picky()
-    recorded = []
+    recorded: list[object] = []  # the keys: ints, and one string
     items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(3))]
     items.insert(1, letter().to("zoë@example.net", "odd", people(1)[0]))
     deliver(items, lambda done: recorded.extend(item.key for item in done))
