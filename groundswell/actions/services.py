@@ -260,8 +260,17 @@ def recount(petition_id: int) -> PetitionTally:
         confirmed=Count("id", filter=Q(state=SignatureState.CONFIRMED)),
         pending=Count("id", filter=Q(state=SignatureState.PENDING)),
     )
-    signed_already = Signature.objects.filter(
-        petition_id=petition_id, supporter__email_key=OuterRef("email_key")
+    # Looked up from the person's (organisation, email_key) key, then their signature: asked
+    # the other way round (this petition's signatures, then each one's person) SQLite walked
+    # every signature for every waiting row, 29 s a recount at 28,000 waiting and 10,000
+    # signed, which starved the worker's intake and emails behind it under a spike.
+    organisation_id = (
+        Petition.objects.filter(pk=petition_id).values_list("organisation_id", flat=True).first()
+    )
+    signed_already = Supporter.objects.filter(
+        organisation_id=organisation_id,
+        email_key=OuterRef("email_key"),
+        signatures__petition_id=petition_id,
     )
     waiting = (
         SignatureIntake.objects.filter(petition_id=petition_id)
