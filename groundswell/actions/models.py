@@ -181,11 +181,13 @@ class PetitionUpdate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     recipients = models.PositiveIntegerField(default=0)
     # Sent in steps by tasks.send_updates: signatures up to `listed_to` have a delivery row
-    # (`listed` once all have); a turn holds the update until `turn_until`, so two turns
-    # never send it at once; `finished_at` once every delivery is done.
+    # (`listed` once all have); a step holds the update's named lease (`holder` until
+    # `until`, lib/leases.py), so two steps never send it at once; `finished_at` once every
+    # delivery is done.
     listed_to = models.BigIntegerField(default=0)
     listed = models.BooleanField(default=False)
-    turn_until = models.DateTimeField(null=True, blank=True)
+    holder = models.CharField(max_length=100, blank=True, default="")
+    until = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

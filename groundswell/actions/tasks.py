@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,7 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from groundswell.lib import worklog
+from groundswell.lib import leases, worklog
 from groundswell.lib.names import email_name
 from groundswell.lib.periodic import periodic
 from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
@@ -254,9 +258,16 @@ def _repeat_notice_values(rows: list[_Owed]) -> Callable[[_Owed], dict[str, str]
 
 UPDATE_BATCH = 400
 UPDATES_EVERY = timedelta(seconds=2)
-# How long a step may hold an update: a worker killed mid-step lets the next run take it
-# over after this; a live step ends, and lets go, within seconds.
-UPDATE_TURN_LEASE = timedelta(minutes=2)
+# How long a step's lease on an update holds without renewal. The step renews it whenever
+# the mail server has taken more of it, so only a step stuck on one message this long (or
+# killed) loses it; the next run then takes the update over.
+UPDATE_LEASE = timedelta(minutes=2)
+
+logger = logging.getLogger(__name__)
+
+
+class _LeaseLost(Exception):
+    """Our lease on an update ran out and another step took it: send no more of it."""
 
 
 def queue_update(update: PetitionUpdate) -> None:
@@ -280,33 +291,51 @@ def send_updates() -> int:
 
 def _update_step() -> int:
     """One step of the oldest update still going out that no other step holds; UPDATE_BATCH
-    if it did anything (so the turn goes on), 0 if there was nothing to do."""
-    now = timezone.now()
-    free = Q(turn_until__isnull=True) | Q(turn_until__lt=now)
-    going = PetitionUpdate.objects.filter(free, finished_at__isnull=True)
-    update = going.select_related("petition__organisation").order_by("pk").first()
+    if it did anything (so the turn goes on), 0 if there was nothing to do.
+
+    The step holds the update's named lease (lib/leases.py) and renews it as the mail server
+    takes each message; a step that finds it lost stops sending, and lets go only of a
+    lease that is still its own.
+    """
+    now = leases.now()
+    going = PetitionUpdate.objects.filter(finished_at__isnull=True)
+    free = Q(until__isnull=True) | Q(until__lte=now)
+    update = going.filter(free).select_related("petition__organisation").order_by("pk").first()
     if update is None:
         return 0
-    # Claimed with a conditional UPDATE: two workers never send one update at once.
-    if not going.filter(pk=update.pk).update(turn_until=now + UPDATE_TURN_LEASE):
+    # Random, so that two steps in one process never pass for each other.
+    holder = f"{socket.gethostname()[:60]}/{os.getpid()}/{secrets.token_hex(4)}"
+    ours = going.filter(pk=update.pk)
+    if not leases.take(ours, holder, now, UPDATE_LEASE):
         return UPDATE_BATCH  # another step took it meanwhile: look again
+
+    def still_ours() -> None:
+        if not leases.renew(ours, holder, leases.now(), UPDATE_LEASE):
+            raise _LeaseLost
+
     try:
         if not update.petition.organisation.is_public:
             handled = 0  # an organisation waiting for approval emails nobody
         else:
             handled = (0 if update.listed else _list_recipients(update)) + _send_update_batch(
-                update
+                update, still_ours
             )
         if not handled:
-            PetitionUpdate.objects.filter(pk=update.pk).update(
+            leases.release(
+                ours,
+                holder,
                 finished_at=timezone.now(),
                 listed=True,
                 recipients=UpdateDelivery.objects.filter(
                     update_id=update.pk, state=DeliveryState.SENT
                 ).count(),
             )
+    except _LeaseLost:
+        logger.warning(
+            "update %s: the step's lease ran out; another step sends the rest", update.pk
+        )
     finally:
-        PetitionUpdate.objects.filter(pk=update.pk).update(turn_until=None)
+        leases.release(ours, holder)  # a no-op once another step holds it
     return UPDATE_BATCH
 
 
@@ -338,8 +367,12 @@ def _list_recipients(update: PetitionUpdate) -> int:
     return len(rows)
 
 
-def _send_update_batch(update: PetitionUpdate) -> int:
-    """Send up to UPDATE_BATCH waiting deliveries; return how many were handled."""
+def _send_update_batch(update: PetitionUpdate, still_ours: Callable[[], None]) -> int:
+    """Send up to UPDATE_BATCH waiting deliveries; return how many were handled.
+
+    `still_ours` raises if the step no longer holds the update: it is asked before the
+    first message and after each one the server took, so that the connections stop.
+    """
     waiting = list(
         UpdateDelivery.objects.filter(update=update, state=DeliveryState.PENDING)
         .select_related("supporter")
@@ -384,7 +417,9 @@ def _send_update_batch(update: PetitionUpdate) -> int:
         UpdateDelivery.objects.filter(
             pk__in=[item.key for item in done], state=DeliveryState.PENDING
         ).update(state=DeliveryState.SENT, sent_at=timezone.now())
+        still_ours()  # after the record: what the server took is ours to mark sent
 
+    still_ours()
     worklog.did("sent", deliver(outgoing, record), "update emails")
     return len(waiting)
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
-from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from groundswell import testing
@@ -25,6 +24,7 @@ from groundswell.actions.services import (
     post_update,
     sign_petition,
 )
+from groundswell.lib import leases
 from groundswell.notifications import bulk
 from groundswell.notifications.bulk import Outgoing, deliver
 from groundswell.notifications.tests.test_bulk import PickyServer
@@ -68,8 +68,8 @@ def test_an_update_goes_out_in_steps_to_each_wanting_signer_once(
     sent_per_step: list[int] = []
     real_batch = tasks._send_update_batch
 
-    def counted_batch(update: PetitionUpdate) -> int:
-        sent_per_step.append(real_batch(update))
+    def counted_batch(update: PetitionUpdate, still_ours: Callable[[], None]) -> int:
+        sent_per_step.append(real_batch(update, still_ours))
         return sent_per_step[-1]
 
     monkeypatch.setattr(tasks, "_send_update_batch", counted_batch)
@@ -101,7 +101,7 @@ def test_a_turn_that_fails_mid_batch_is_resumed_without_sending_anyone_twice(
     assert len(failing.messages) == 3
     update.refresh_from_db()
     assert update.finished_at is None
-    assert update.turn_until is None  # the failed turn let go of the update
+    assert (update.holder, update.until) == ("", None)  # the failed step let go of it
     healthy = PickyServer()
     healthy.use(settings)
     try:
@@ -159,17 +159,63 @@ def test_a_step_leaves_an_update_alone_while_another_step_holds_it(
     signers: list[str],
     smtp_server: testing.LocalSMTPServer,
     monkeypatch: pytest.MonkeyPatch,
+    clock: testing.FakeClock,
 ) -> None:
     monkeypatch.setattr(tasks, "queue_update", lambda update: None)  # post, send nothing yet
     update = post_update(owner, petition, subject="News", body="More news.")
-    held_until = timezone.now() + timedelta(minutes=1)
-    PetitionUpdate.objects.filter(pk=update.pk).update(turn_until=held_until)
+    rows = PetitionUpdate.objects.filter(pk=update.pk)
+    assert leases.take(rows, "another step", clock.moment, tasks.UPDATE_LEASE)
     tasks.send_updates.call()
     assert smtp_server.messages == []
+    assert rows.get().holder == "another step"  # the step that found it held let it be
     # The holder died: once its lease has run out the next run takes over.
-    PetitionUpdate.objects.filter(pk=update.pk).update(turn_until=timezone.now() - timedelta(1))
+    clock.advance(tasks.UPDATE_LEASE + timedelta(seconds=1))
     tasks.send_updates.call()
     assert sorted(m["To"] for m in smtp_server.messages) == signers
+
+
+def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alone(
+    owner: Membership,
+    petition: Petition,
+    signers: list[str],
+    smtp_server: testing.LocalSMTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: testing.FakeClock,
+) -> None:
+    real_deliver = deliver  # as tasks.py sees it
+    rows = PetitionUpdate.objects.filter(finished_at__isnull=True)
+    records: list[list[Outgoing]] = []
+
+    def slow_second_message(
+        items: Sequence[Outgoing], record: Callable[[list[Outgoing]], None]
+    ) -> int:
+        def record_late(done: list[Outgoing]) -> None:
+            records.append(done)
+            if len(records) == 2:
+                # The smarthost took longer than the lease over the second message, and
+                # another step took the update over meanwhile.
+                clock.advance(tasks.UPDATE_LEASE + timedelta(seconds=1))
+                assert leases.take(rows, "another step", clock.moment, tasks.UPDATE_LEASE)
+            record(done)
+
+        return real_deliver(items, record_late)
+
+    monkeypatch.setattr(tasks, "deliver", slow_second_message)
+    monkeypatch.setattr(bulk, "CONNECTIONS", 1)
+    update = post_update(owner, petition, subject="News", body="More news.")
+    assert len(smtp_server.messages) == 2  # it sent nothing more once the lease was lost
+    update.refresh_from_db()
+    assert update.holder == "another step"  # and did not let go of the other's lease
+    assert update.finished_at is None
+    assert UpdateDelivery.objects.filter(update=update, state=DeliveryState.SENT).count() == 2
+    # The other step sends the rest (here: its lease runs out and the next run does).
+    monkeypatch.setattr(tasks, "deliver", real_deliver)
+    clock.advance(tasks.UPDATE_LEASE + timedelta(seconds=1))
+    tasks.send_updates.call()
+    assert sorted(m["To"] for m in smtp_server.messages) == signers
+    assert all(n == 1 for n in update_ids(smtp_server.messages).values())
+    update.refresh_from_db()
+    assert update.recipients == 7
 
 
 def test_people_who_signed_after_the_update_or_unsubscribed_meanwhile_do_not_get_it(
