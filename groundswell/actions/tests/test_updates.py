@@ -24,7 +24,7 @@ from groundswell.actions.services import (
     post_update,
     sign_petition,
 )
-from groundswell.lib import leases
+from groundswell.lib import leases, periodic
 from groundswell.notifications import bulk
 from groundswell.notifications.bulk import Outgoing, deliver
 from groundswell.notifications.tests.test_bulk import PickyServer
@@ -65,6 +65,9 @@ def test_an_update_goes_out_in_steps_to_each_wanting_signer_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(tasks, "UPDATE_BATCH", 2)
+    # One turn for every step, however loaded the machine: under the immediate backend a
+    # turn that ends with work left queues no next run.
+    monkeypatch.setattr(periodic, "TURN", timedelta(minutes=5))
     sent_per_step: list[int] = []
     real_batch = tasks._send_update_batch
 
