@@ -80,7 +80,7 @@ class Outgoing:
         """The copy as a Django EmailMessage (for other mail backends, and odd addresses)."""
         letter = self.letter
         message = EmailMessage(
-            subject=letter.fill(letter.subject),
+            subject=letter.fill(letter.subject, self.values),
             body=letter.fill(letter.body, self.values),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[self.to],

@@ -152,6 +152,21 @@ def test_an_address_with_an_international_domain_goes_through_djangos_machinery(
     assert server.messages[0]["Message-ID"] == "<confirm.1@127.0.0.1>"
 
 
+def test_a_slot_in_the_subject_is_filled_on_the_fast_path_and_through_djangos_machinery(
+    picky: Callable[..., PickyServer],
+) -> None:
+    server = picky()
+    one = letter()
+    one.subject = f"{slot('name')}, please confirm your signature"
+    values = people(1)[0]
+    fast = one.to("reader0@example.net", 0, values)
+    odd = one.to("zoe@bücher.example", 1, values)  # goes through Django's EmailMessage
+    assert deliver([fast, odd], lambda done: None) == 2
+    assert (
+        sorted(m["Subject"] for m in server.messages) == ["Sam, please confirm your signature"] * 2
+    )
+
+
 def test_a_mailbox_refused_for_good_is_recorded_and_the_others_go(
     picky: Callable[..., PickyServer],
 ) -> None:
