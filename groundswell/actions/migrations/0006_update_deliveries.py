@@ -5,9 +5,19 @@ from django.db import migrations, models
 
 
 def finish_earlier_updates(apps, schema_editor):
-    # Updates posted before this migration were sent in one go by the old task: never again.
+    # Updates posted before this migration were sent in one go by the old `send_update`
+    # task, which no longer exists. Finished here: every update that task has run for (all
+    # sent, nobody to send to, or failed partway: sending it afresh would double it). Left
+    # to the new send_updates, which lists recipients afresh: an update whose old task was
+    # still waiting in the queue at upgrade time, since that task will never run now.
     PetitionUpdate = apps.get_model("actions", "PetitionUpdate")
-    PetitionUpdate.objects.filter(finished_at__isnull=True).update(
+    DBTaskResult = apps.get_model("django_tasks_database", "DBTaskResult")
+    waiting = set()
+    for args_kwargs in DBTaskResult.objects.filter(
+        status="READY", task_path="groundswell.actions.tasks.send_update"
+    ).values_list("args_kwargs", flat=True):
+        waiting.update(args_kwargs.get("args", [])[:1])
+    PetitionUpdate.objects.filter(finished_at__isnull=True).exclude(pk__in=waiting).update(
         finished_at=models.F("created_at"), listed=True
     )
 
@@ -17,6 +27,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('actions', '0005_signature_repeat_notices'),
         ('supporters', '0001_initial'),
+        ('django_tasks_database', '0021_conditional_partial_index_ordering'),
     ]
 
     operations = [

@@ -6,6 +6,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from groundswell import testing
@@ -243,3 +244,35 @@ def test_people_who_signed_after_the_update_or_unsubscribed_meanwhile_do_not_get
     got = sorted(m["To"] for m in smtp_server.messages)
     assert got == sorted(set(signers) - {quitter.supporter.email})
     assert UpdateDelivery.objects.get(pk=quitter.pk).state == DeliveryState.SKIPPED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_leaves_an_update_whose_old_task_still_waited_to_the_new_sender(
+    petition: Petition,
+) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django_tasks_db.models import DBTaskResult
+
+    def update(subject: str, recipients: int) -> int:
+        return PetitionUpdate.objects.create(
+            petition=petition, subject=subject, body="News.", recipients=recipients
+        ).pk
+
+    ran, sent_to_nobody, queued = update("ran", 3), update("nobody", 0), update("queued", 0)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("actions", "0005_signature_repeat_notices")])
+    DBTaskResult.objects.create(
+        task_path="groundswell.actions.tasks.send_update",
+        args_kwargs={"args": [queued], "kwargs": {}},
+        backend_name="default",
+        queue_name="default",
+        run_after=timezone.now(),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    finished = dict(PetitionUpdate.objects.values_list("pk", "finished_at"))
+    assert finished[ran] is not None
+    assert finished[sent_to_nobody] is not None  # its old task ran: nothing to send again
+    assert finished[queued] is None  # the new send_updates lists its recipients afresh
