@@ -26,21 +26,11 @@ from groundswell.supporters.views import erased_link, token_page
 from . import intake, services
 from .access import access_petition, public_petition
 from .forms import PetitionForm, SignForm, UpdateForm
+from .limits import within_sign_rate
 from .models import Petition, SignatureState, next_milestone
 
 REF_COOKIE = "gs_ref"
 COOKIE_SAFE = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]*")
-
-
-def within_sign_rate(request: HttpRequest) -> bool:
-    """One burst limit for every way of signing (web form and OSDI helper) per address
-    (an IPv6 client's /64), shared by every process."""
-    return ratelimit.hit(
-        "sign",
-        ratelimit.client_network(request),
-        limit=settings.SIGN_RATE_LIMIT_PER_MINUTE,
-        window=60,
-    )
 
 
 def progress(petition: Petition) -> dict[str, Any]:

@@ -20,9 +20,9 @@ from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 
 from groundswell.actions import intake
+from groundswell.actions.limits import within_sign_rate
 from groundswell.actions.models import Petition
 from groundswell.actions.services import SignatureRequest
-from groundswell.actions.views import within_sign_rate
 from groundswell.lib import ratelimit
 from groundswell.lib.countries import COUNTRY_CODES
 from groundswell.lib.emails import clean_email
