@@ -6,6 +6,7 @@ stranger who owns another organisation.
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -117,14 +118,26 @@ def web_server() -> Iterator[testing.LocalWebServer]:
 def smtp_server(settings: Settings) -> Iterator[testing.LocalSMTPServer]:
     """A real SMTP server on 127.0.0.1; Django's mailer is pointed at it for the test."""
     server = testing.LocalSMTPServer()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 10},
-        }
-    }
+    server.use(settings)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp_server_with(settings: Settings) -> Iterator[Callable[..., testing.LocalSMTPServer]]:
+    """`smtp_server_with(refuse=..., defer=..., accept=...)`: like `smtp_server`, but a
+    server that refuses, defers or stops taking mail as told (testing.LocalSMTPServer)."""
+    servers: list[testing.LocalSMTPServer] = []
+
+    def start(**difficulties: Any) -> testing.LocalSMTPServer:
+        server = testing.LocalSMTPServer(**difficulties)
+        server.use(settings)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

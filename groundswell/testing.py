@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from groundswell.stories.services import create_story
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse
+    from pytest_django.fixtures import Settings
 
     from groundswell.actions.models import Petition
 
@@ -113,20 +115,58 @@ class LocalWebServer:
 
 
 class LocalSMTPServer:
-    """aiosmtpd on 127.0.0.1: tests read the messages a real SMTP exchange delivered."""
+    """aiosmtpd on 127.0.0.1: tests read the messages a real SMTP exchange delivered.
 
-    def __init__(self) -> None:
+    It can also be difficult, as real servers are: recipients in `refuse` are refused for
+    good at RCPT (550), those in `defer` turned away for now (450), and once it has taken
+    `accept` messages it answers every DATA with 451. A test may change these meanwhile.
+    `envelopes` holds (MAIL FROM, RCPT TOs, MAIL options) per message taken.
+    """
+
+    def __init__(
+        self,
+        *,
+        refuse: Iterable[str] = (),
+        defer: Iterable[str] = (),
+        accept: int | None = None,
+    ) -> None:
         import email
         import email.policy
         import socket
 
         from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import SMTP, Envelope, Session
 
         self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str | None, list[str], list[str]]] = []
+        self.refuse = set(refuse)
+        self.defer = set(defer)
+        self.accept = accept
         owner = self
 
         class Handler:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            async def handle_RCPT(
+                self,
+                server: SMTP,
+                session: Session,
+                envelope: Envelope,
+                address: str,
+                options: list[str],
+            ) -> str:
+                if address in owner.refuse:
+                    return "550 5.1.1 No such mailbox"
+                if address in owner.defer:
+                    return "450 4.2.1 Mailbox busy, try again later"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+                if owner.accept is not None and len(owner.messages) >= owner.accept:
+                    return "451 Try again later"
+                assert isinstance(envelope.content, bytes)  # aiosmtpd keeps bytes unless asked
+                owner.envelopes.append(
+                    (envelope.mail_from, envelope.rcpt_tos, envelope.mail_options)
+                )
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 owner.messages.append(message)
                 return "250 Message accepted"
@@ -136,6 +176,15 @@ class LocalSMTPServer:
             self.port = probe.getsockname()[1]
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
         self.controller.start()
+
+    def use(self, settings: Settings) -> None:
+        """Point Django's mailer (the test's `settings` fixture) at this server."""
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": self.port, "timeout": 10},
+            }
+        }
 
     def bodies(self) -> list[str]:
         return [message.get_body(("plain",)).get_content() for message in self.messages]  # type: ignore[union-attr]

@@ -28,7 +28,6 @@ from groundswell.actions.services import (
 from groundswell.lib import leases, periodic
 from groundswell.notifications import bulk
 from groundswell.notifications.bulk import Outgoing, deliver
-from groundswell.notifications.tests.test_bulk import PickyServer
 from groundswell.supporters.services import withdraw_updates
 
 
@@ -96,7 +95,7 @@ def test_a_turn_that_fails_mid_batch_is_resumed_without_sending_anyone_twice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(tasks, "UPDATE_BATCH", 4)
-    failing = PickyServer(accept=3)  # the server goes away after three messages
+    failing = testing.LocalSMTPServer(accept=3)  # the server goes away after three messages
     failing.use(settings)
     try:
         update = post_update(owner, petition, subject="News", body="More news.")
@@ -106,7 +105,7 @@ def test_a_turn_that_fails_mid_batch_is_resumed_without_sending_anyone_twice(
     update.refresh_from_db()
     assert update.finished_at is None
     assert (update.holder, update.until) == ("", None)  # the failed step let go of it
-    healthy = PickyServer()
+    healthy = testing.LocalSMTPServer()
     healthy.use(settings)
     try:
         tasks.send_updates.call()  # its next run

@@ -1,90 +1,18 @@
 """Letters rendered once and filled per person, sent over several SMTP connections."""
 
-import email
-import email.policy
-import socket
-from collections.abc import Callable, Iterator
-from typing import Any, cast
+from collections.abc import Callable
+from typing import cast
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.core import mail
 from django.core.mail import EmailMessage
 from pytest_django.fixtures import Settings
 
 from groundswell.notifications import bulk
 from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
+from groundswell.testing import LocalSMTPServer
 
 URL = "http://127.0.0.1:8000/unsubscribe/" + "Mq:1tZx" * 20 + "/"
-
-
-class PickyServer:
-    """aiosmtpd on 127.0.0.1 that can refuse some recipients for good (550) and turn
-    every message after the first `accept` away for now (451)."""
-
-    def __init__(self, *, refuse: frozenset[str] = frozenset(), accept: int | None = None):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str | None, list[str], list[str]]] = []
-        owner = self
-
-        class Handler:
-            async def handle_RCPT(
-                self,
-                server: SMTP,
-                session: Session,
-                envelope: Envelope,
-                address: str,
-                options: list[str],
-            ) -> str:
-                if address in refuse:
-                    return "550 No such mailbox"
-                envelope.rcpt_tos.append(address)
-                return "250 OK"
-
-            async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-                if accept is not None and len(owner.messages) >= accept:
-                    return "451 Try again later"
-                owner.envelopes.append(
-                    (envelope.mail_from, envelope.rcpt_tos, envelope.mail_options)
-                )
-                assert isinstance(envelope.content, bytes)  # aiosmtpd keeps bytes unless asked
-                owner.messages.append(
-                    email.message_from_bytes(envelope.content, policy=email.policy.default)
-                )
-                return "250 OK"
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def use(self, settings: Settings) -> None:
-        settings.MAILERS = {
-            "default": {
-                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                "OPTIONS": {"host": "127.0.0.1", "port": self.port, "timeout": 10},
-            }
-        }
-
-    def stop(self) -> None:
-        self.controller.stop()
-
-
-@pytest.fixture
-def picky(settings: Settings) -> Iterator[Callable[..., PickyServer]]:
-    servers: list[PickyServer] = []
-
-    def start(**kwargs: Any) -> PickyServer:
-        server = PickyServer(**kwargs)
-        server.use(settings)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def letter() -> Letter:
@@ -112,9 +40,9 @@ def people(count: int) -> list[dict[str, str]]:
 
 
 def test_each_copy_reads_as_the_message_django_would_build(
-    picky: Callable[..., PickyServer],
+    smtp_server_with: Callable[..., LocalSMTPServer],
 ) -> None:
-    server = picky()
+    server = smtp_server_with()
     one = letter()
     recorded: list[int] = []
     items = [one.to(f"reader{n}@example.net", n, values) for n, values in enumerate(people(6))]
@@ -141,9 +69,9 @@ def test_each_copy_reads_as_the_message_django_would_build(
 
 
 def test_an_address_with_an_international_domain_goes_through_djangos_machinery(
-    picky: Callable[..., PickyServer],
+    smtp_server_with: Callable[..., LocalSMTPServer],
 ) -> None:
-    server = picky()
+    server = smtp_server_with()
     item = letter().to("zoe@bücher.example", 1, people(2)[1])
     assert deliver([item], lambda done: None) == 1
     [(_sender, recipients, _options)] = server.envelopes
@@ -153,9 +81,9 @@ def test_an_address_with_an_international_domain_goes_through_djangos_machinery(
 
 
 def test_a_slot_in_the_subject_is_filled_on_the_fast_path_and_through_djangos_machinery(
-    picky: Callable[..., PickyServer],
+    smtp_server_with: Callable[..., LocalSMTPServer],
 ) -> None:
-    server = picky()
+    server = smtp_server_with()
     one = letter()
     one.subject = f"{slot('name')}, please confirm your signature"
     values = people(1)[0]
@@ -168,9 +96,9 @@ def test_a_slot_in_the_subject_is_filled_on_the_fast_path_and_through_djangos_ma
 
 
 def test_a_mailbox_refused_for_good_is_recorded_and_the_others_go(
-    picky: Callable[..., PickyServer],
+    smtp_server_with: Callable[..., LocalSMTPServer],
 ) -> None:
-    server = picky(refuse=frozenset({"reader2@example.net"}))
+    server = smtp_server_with(refuse=frozenset({"reader2@example.net"}))
     recorded: list[int] = []
     items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(5))]
     deliver(items, lambda done: recorded.extend(cast(int, item.key) for item in done))
@@ -181,9 +109,9 @@ def test_a_mailbox_refused_for_good_is_recorded_and_the_others_go(
 
 
 def test_a_temporary_refusal_stops_and_records_exactly_what_the_server_took(
-    picky: Callable[..., PickyServer],
+    smtp_server_with: Callable[..., LocalSMTPServer],
 ) -> None:
-    server = picky(accept=3)
+    server = smtp_server_with(accept=3)
     recorded: list[int] = []
     items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(12))]
     with pytest.raises(Exception, match="451"):
@@ -196,9 +124,9 @@ def test_a_temporary_refusal_stops_and_records_exactly_what_the_server_took(
 
 
 def test_a_connection_sends_its_next_message_only_once_the_last_is_recorded(
-    picky: Callable[..., PickyServer], monkeypatch: pytest.MonkeyPatch
+    smtp_server_with: Callable[..., LocalSMTPServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = picky()
+    server = smtp_server_with()
     monkeypatch.setattr(bulk, "CONNECTIONS", 3)
     unrecorded_at_most: list[int] = []
 
@@ -228,9 +156,9 @@ def test_other_mail_backends_get_djangos_messages(settings: Settings) -> None:
 
 
 def test_an_address_smtp_cannot_carry_is_recorded_with_a_warning_and_the_rest_go(
-    picky: Callable[..., PickyServer], caplog: pytest.LogCaptureFixture
+    smtp_server_with: Callable[..., LocalSMTPServer], caplog: pytest.LogCaptureFixture
 ) -> None:
-    server = picky()
+    server = smtp_server_with()
     recorded: list[object] = []  # the keys: ints, and one string
     items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(3))]
     items.insert(1, letter().to("zoë@example.net", "odd", people(1)[0]))
