@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import loadgen
 import spike
+from drain import drain
 
 
 @dataclass
@@ -208,7 +209,7 @@ def main() -> None:
             open_loop(port, path, args.rate, args.duration, spike.Signers(seed=7), args.connections)
         )
         load_seconds = time.monotonic() - began
-        drained = _drain(data, results, timeout=args.drain)
+        drained = drain(data / "groundswell.sqlite3", timeout=args.drain)
         cpu = {"worker": tree_cpu(worker.pid), "sink": tree_cpu(sink.pid)}
     finally:
         for process in (server, worker, sink):
@@ -220,22 +221,6 @@ def main() -> None:
                 process.kill()
     report(args, command, data, fixture, results, worst_lag, errors, load_seconds, drained,
            {k: cpu[k] - cpu_before[k] for k in cpu}, lines_before)  # fmt: skip
-
-
-def _drain(data: Path, results: list[Sent], timeout: float) -> float | None:
-    """Seconds after the load until no signature waits for recording or its email."""
-    started = time.monotonic()
-    with contextlib.closing(sqlite3.connect(data / "groundswell.sqlite3")) as db:
-        while time.monotonic() - started < timeout:
-            waiting = db.execute("SELECT COUNT(*) FROM actions_signatureintake").fetchone()[0]
-            unsent = db.execute(
-                "SELECT COUNT(*) FROM actions_signature "
-                "WHERE confirmations_delivered < confirmation_sends"
-            ).fetchone()[0]
-            if waiting == 0 and unsent == 0:
-                return time.monotonic() - started
-            time.sleep(0.5)
-    return None
 
 
 def report(
