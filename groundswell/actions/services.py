@@ -264,9 +264,8 @@ def recount(petition_id: int) -> PetitionTally:
     # the other way round (this petition's signatures, then each one's person) SQLite walked
     # every signature for every waiting row, 29 s a recount at 28,000 waiting and 10,000
     # signed, which starved the worker's intake and emails behind it under a spike.
-    organisation_id = (
-        Petition.objects.filter(pk=petition_id).values_list("organisation_id", flat=True).first()
-    )
+    # get(), not first(): a tally is only ever written for a petition that exists.
+    organisation_id = Petition.objects.values_list("organisation_id", flat=True).get(pk=petition_id)
     signed_already = Supporter.objects.filter(
         organisation_id=organisation_id,
         email_key=OuterRef("email_key"),
