@@ -120,6 +120,10 @@ class Signature(models.Model):
     repeat_notices = models.PositiveSmallIntegerField(default=0)
     repeat_notices_delivered = models.PositiveSmallIntegerField(default=0)
     last_repeat_notice_at = models.DateTimeField(null=True, blank=True)
+    # A mail server that puts this person's address off (a 4xx to RCPT) has its email
+    # tried again at `email_retry_at` (tasks.EMAIL_RETRY), so it does not head every batch.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -34,10 +34,27 @@ from .models import (
     UpdateDelivery,
 )
 
+logger = logging.getLogger(__name__)
+
 RECOUNT_EVERY = timedelta(seconds=1)
 INTAKE_EVERY = timedelta(milliseconds=500)
 CONFIRMATIONS_EVERY = timedelta(milliseconds=500)
 CONFIRMATION_BATCH = 400
+# A recipient the mail server keeps putting off (a 4xx to RCPT: a full mailbox,
+# greylisting) is tried again after these waits, about two days in all, then given up as
+# refused. No claim is involved: the lease is unused.
+EMAIL_RETRY = leases.Retry(
+    lease=timedelta(0),
+    waits=(
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+        timedelta(hours=1),
+        timedelta(hours=4),
+        timedelta(hours=12),
+        timedelta(hours=24),
+    ),
+)
 
 
 @periodic(every=CONFIRMATIONS_EVERY, batch=CONFIRMATION_BATCH)
@@ -95,6 +112,7 @@ class _Owed:
     given_name: str
     number: int  # the send this email is (`wanted`)
     before: int  # `delivered` as read
+    attempts: int  # times the mail server put this address off
 
     def __repr__(self) -> str:  # what a log line may name: never the address or the name
         return f"signature {self.pk}"
@@ -125,11 +143,15 @@ def _send_batch(
     what: str,
 ) -> int:
     """Send one batch of the emails `owed`, at least once: a row's `delivered` count
-    catches up with its `wanted` count only after the mail server accepted its email."""
+    catches up with its `wanted` count only after the mail server accepted its email.
+
+    An address the server puts off waits for its next try (EMAIL_RETRY) while the rest
+    go; once the tries are used up its email counts as delivered, as a refused one does."""
+    due = Q(email_retry_at__isnull=True) | Q(email_retry_at__lte=leases.now())
     found = list(
-        owed.order_by("id").values_list(
+        owed.filter(due).order_by("id").values_list(
             "pk", "petition_id", "state", "supporter_id", "supporter__email",
-            "supporter__given_name", wanted, delivered,
+            "supporter__given_name", wanted, delivered, "email_attempts",
         )[:CONFIRMATION_BATCH]
     )  # fmt: skip
     if not found:
@@ -153,7 +175,11 @@ def _send_batch(
     # on it. One plain statement per group of rows that moved on alike: the ORM's compiling
     # of `filter().update()` cost more than the send it records.
     table = Signature._meta.db_table
-    update = f"UPDATE {table} SET {delivered} = %s WHERE {delivered} = %s AND id IN "  # noqa: S608
+    # A try that went through (or was given up) starts the retries afresh for the next.
+    update = (
+        f"UPDATE {table} SET {delivered} = %s, email_attempts = 0, email_retry_at = NULL "  # noqa: S608
+        f"WHERE {delivered} = %s AND id IN "
+    )
 
     def record(done: list[_Owed]) -> None:
         groups: dict[tuple[int, int], list[int]] = {}
@@ -164,10 +190,26 @@ def _send_batch(
                 marks = ", ".join(["%s"] * len(ids))
                 cursor.execute(f"{update}({marks})", [number, before, *ids])
 
+    def put_off(items: list[Outgoing]) -> None:
+        moment, given_up = leases.now(), []
+        for row in (item.key for item in items if isinstance(item.key, _Owed)):
+            retry_at = EMAIL_RETRY.next_attempt(row.attempts + 1, moment)
+            if retry_at is None:
+                given_up.append(row)
+            else:
+                Signature.objects.filter(pk=row.pk).update(
+                    email_attempts=row.attempts + 1, email_retry_at=retry_at
+                )
+        if given_up:
+            logger.warning("gave up %s after %d tries: %s", what, EMAIL_RETRY.attempts, given_up)
+            record(given_up)
+
     if unreachable:
         record(unreachable)
     sent = deliver(
-        outgoing, lambda items: record([i.key for i in items if isinstance(i.key, _Owed)])
+        outgoing,
+        lambda items: record([i.key for i in items if isinstance(i.key, _Owed)]),
+        put_off,
     )
     worklog.did("sent", sent, what)
     return len(rows)
@@ -262,8 +304,6 @@ UPDATES_EVERY = timedelta(seconds=2)
 # the mail server has taken more of it, so only a step stuck on one message this long (or
 # killed) loses it; the next run then takes the update over.
 UPDATE_LEASE = timedelta(minutes=2)
-
-logger = logging.getLogger(__name__)
 
 
 class _LeaseLost(Exception):

@@ -161,13 +161,23 @@ class Refused(Exception):
     """The mail server refused this message for good (a 5xx reply)."""
 
 
-def deliver(items: Sequence[Outgoing], record: Callable[[list[Outgoing]], None]) -> int:
+class Deferred(Exception):
+    """The mail server turned this one recipient away for now (a 4xx reply to RCPT)."""
+
+
+type Record = Callable[[list[Outgoing]], None]
+
+
+def deliver(items: Sequence[Outgoing], record: Record, defer: Record | None = None) -> int:
     """Send `items`; call `record` (in this thread) with each group the server accepted.
 
     A message the server refuses for good (5xx) is recorded too, with a warning: sending it
-    again would be refused again. A temporary failure (4xx, a lost connection) stops the
-    sending and is raised once every accepted message is recorded; what was not sent
-    stays for the next run. Returns how many were recorded.
+    again would be refused again. A recipient the server turns away for now (a 4xx reply
+    to RCPT: a full mailbox, greylisting) is handed to `defer` (in this thread), and the
+    others go on: the caller decides when to try that one again (without `defer` it is
+    just left for the next run). Any other temporary failure (a 4xx to MAIL or DATA, a
+    lost connection) stops the sending and is raised once every accepted message is
+    recorded; what was not sent stays for the next run. Returns how many were recorded.
     """
     if not items:
         return 0
@@ -178,19 +188,21 @@ def deliver(items: Sequence[Outgoing], record: Callable[[list[Outgoing]], None])
             backend.send_messages([item.message()])
             record([item])
         return len(items)
-    return _Delivery(items, record).run()
+    return _Delivery(items, record, defer).run()
 
 
 type _Ack = queue.SimpleQueue[None]
 
 
 class _Delivery:
-    def __init__(self, items: Sequence[Outgoing], record: Callable[[list[Outgoing]], None]):
+    def __init__(self, items: Sequence[Outgoing], record: Record, defer: Record | None):
         self.record = record
+        self.defer = defer
         self.work: queue.SimpleQueue[Outgoing] = queue.SimpleQueue()
         for item in items:
             self.work.put(item)
-        self.replies: queue.SimpleQueue[tuple[Outgoing, _Ack] | BaseException | None]
+        # (item, its ack, whether it was deferred), a failure, or None: a connection's end.
+        self.replies: queue.SimpleQueue[tuple[Outgoing, _Ack, bool] | BaseException | None]
         self.replies = queue.SimpleQueue()
         self.stop = threading.Event()
         addresses = mail.mailers.default  # prep_address: envelope addresses as Django's are
@@ -212,6 +224,7 @@ class _Delivery:
         try:
             while running:
                 batch: list[Outgoing] = []
+                put_off: list[Outgoing] = []
                 reply = self.replies.get()
                 while True:
                     if reply is None:
@@ -220,7 +233,7 @@ class _Delivery:
                         failure = failure or reply
                         self.stop.set()
                     else:
-                        batch.append(reply[0])
+                        (put_off if reply[2] else batch).append(reply[0])
                         waiting.append(reply[1])
                     try:
                         reply = self.replies.get_nowait()
@@ -230,6 +243,8 @@ class _Delivery:
                     # Every accepted message that arrived meanwhile, in one record.
                     self.record(batch)
                     recorded += len(batch)
+                if put_off and self.defer is not None:
+                    self.defer(put_off)
                 for ack in waiting:
                     ack.put(None)
                 waiting.clear()
@@ -258,11 +273,15 @@ class _Delivery:
                     item = self.work.get_nowait()
                 except queue.Empty:
                     break
+                deferred = False
                 try:
                     self._send_one(connection, item)
                 except Refused as refusal:
                     logger.warning("the mail server refused %s for good: %s", item.key, refusal)
-                self.replies.put((item, recorded))
+                except Deferred as deferral:
+                    logger.info("the mail server put %s off: %s", item.key, deferral)
+                    deferred = True
+                self.replies.put((item, recorded, deferred))
                 recorded.get()  # only then the next one: one unrecorded message at most
         except BaseException as error:  # noqa: BLE001 - handed to the calling thread
             self.replies.put(error)
@@ -293,7 +312,10 @@ class _Delivery:
             code = next(iter(error.recipients.values()))[0]
             if code >= 500:
                 raise Refused(f"recipient refused ({code})") from None
-            raise
+            if code == 421:  # the server is closing the connection: not this recipient's
+                raise
+            # smtplib has sent RSET: the connection goes on with the next message.
+            raise Deferred(f"recipient put off ({code})") from None
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
             if error.smtp_code >= 500:
                 raise Refused(f"message refused ({error.smtp_code})") from None

@@ -108,6 +108,28 @@ def test_a_mailbox_refused_for_good_is_recorded_and_the_others_go(
     ]
 
 
+def test_a_recipient_put_off_for_now_is_handed_back_and_the_others_go(
+    smtp_server_with: Callable[..., LocalSMTPServer],
+) -> None:
+    server = smtp_server_with(defer={"reader2@example.net"})  # 450 4.2.1 at RCPT
+    recorded: list[int] = []
+    deferred: list[int] = []
+    items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(8))]
+    assert (
+        deliver(
+            items,
+            lambda done: recorded.extend(cast(int, item.key) for item in done),
+            lambda put_off: deferred.extend(cast(int, item.key) for item in put_off),
+        )
+        == 7
+    )
+    assert deferred == [2]
+    assert sorted(recorded) == [0, 1, 3, 4, 5, 6, 7]
+    assert sorted(message["To"] for message in server.messages) == [
+        f"reader{n}@example.net" for n in (0, 1, 3, 4, 5, 6, 7)
+    ]
+
+
 def test_a_temporary_refusal_stops_and_records_exactly_what_the_server_took(
     smtp_server_with: Callable[..., LocalSMTPServer],
 ) -> None:
