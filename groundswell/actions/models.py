@@ -205,6 +205,7 @@ class DeliveryState(models.TextChoices):
     PENDING = "pending", _("Waiting")
     SENT = "sent", _("Sent")
     SKIPPED = "skipped", _("Not sent (unsubscribed or erased meanwhile)")
+    REFUSED = "refused", _("Not sent (the mail server kept putting it off)")
 
 
 class UpdateDelivery(models.Model):
@@ -219,6 +220,10 @@ class UpdateDelivery(models.Model):
         max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A mail server that puts this address off (a 4xx to RCPT) has it tried again at
+    # `retry_at` (tasks.EMAIL_RETRY); REFUSED once the tries are used up.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

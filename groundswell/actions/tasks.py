@@ -6,12 +6,13 @@ import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -360,6 +361,12 @@ def _update_step() -> int:
             handled = (0 if update.listed else _list_recipients(update)) + _send_update_batch(
                 update, still_ours
             )
+        put_off_until = None if handled else _put_off_until(update)
+        if put_off_until is not None:
+            # Only recipients the mail server put off are left: the update waits for the
+            # first of them, free for any step then (and so steps take the updates after it).
+            ours.filter(holder=holder).update(holder="", until=put_off_until)
+            return 0
         if not handled:
             leases.release(
                 ours,
@@ -377,6 +384,14 @@ def _update_step() -> int:
     finally:
         leases.release(ours, holder)  # a no-op once another step holds it
     return UPDATE_BATCH
+
+
+def _put_off_until(update: PetitionUpdate) -> datetime | None:
+    """When the first delivery the mail server put off is due; None if none waits."""
+    first: datetime | None = UpdateDelivery.objects.filter(
+        update_id=update.pk, state=DeliveryState.PENDING
+    ).aggregate(first=Min("retry_at"))["first"]
+    return first
 
 
 def _list_recipients(update: PetitionUpdate) -> int:
@@ -413,8 +428,9 @@ def _send_update_batch(update: PetitionUpdate, still_ours: Callable[[], None]) -
     `still_ours` raises if the step no longer holds the update: it is asked before the
     first message and after each one the server took, so that the connections stop.
     """
+    due = Q(retry_at__isnull=True) | Q(retry_at__lte=leases.now())
     waiting = list(
-        UpdateDelivery.objects.filter(update=update, state=DeliveryState.PENDING)
+        UpdateDelivery.objects.filter(due, update=update, state=DeliveryState.PENDING)
         .select_related("supporter")
         .order_by("pk")[:UPDATE_BATCH]
     )
@@ -459,8 +475,23 @@ def _send_update_batch(update: PetitionUpdate, still_ours: Callable[[], None]) -
         ).update(state=DeliveryState.SENT, sent_at=timezone.now())
         still_ours()  # after the record: what the server took is ours to mark sent
 
+    tries = {delivery.pk: delivery.attempts + 1 for delivery in waiting}
+
+    def put_off(items: list[Outgoing]) -> None:
+        moment = leases.now()
+        for item in items:
+            pk = cast(int, item.key)
+            retry_at = EMAIL_RETRY.next_attempt(tries[pk], moment)
+            UpdateDelivery.objects.filter(pk=pk, state=DeliveryState.PENDING).update(
+                attempts=tries[pk],
+                retry_at=retry_at,
+                state=DeliveryState.PENDING if retry_at else DeliveryState.REFUSED,
+            )
+            if retry_at is None:
+                logger.warning("gave up update delivery %s after %d tries", pk, tries[pk])
+
     still_ours()
-    worklog.did("sent", deliver(outgoing, record), "update emails")
+    worklog.did("sent", deliver(outgoing, record, put_off), "update emails")
     return len(waiting)
 
 

@@ -130,7 +130,7 @@ def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_mo
     records: list[list[Outgoing]] = []
 
     def killed_after_two_records(
-        items: Sequence[Outgoing], record: Callable[[list[Outgoing]], None]
+        items: Sequence[Outgoing], record: bulk.Record, defer: bulk.Record | None = None
     ) -> int:
         def record_then_die(done: list[Outgoing]) -> None:
             if len(records) == 2:
@@ -138,7 +138,7 @@ def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_mo
             records.append(done)
             record(done)
 
-        return real_deliver(items, record_then_die)
+        return real_deliver(items, record_then_die, defer)
 
     monkeypatch.setattr(tasks, "deliver", killed_after_two_records)
     monkeypatch.setattr(bulk, "CONNECTIONS", 1)
@@ -190,7 +190,7 @@ def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alo
     records: list[list[Outgoing]] = []
 
     def slow_second_message(
-        items: Sequence[Outgoing], record: Callable[[list[Outgoing]], None]
+        items: Sequence[Outgoing], record: bulk.Record, defer: bulk.Record | None = None
     ) -> int:
         def record_late(done: list[Outgoing]) -> None:
             records.append(done)
@@ -201,7 +201,7 @@ def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alo
                 assert leases.take(rows, "another step", clock.moment, tasks.UPDATE_LEASE)
             record(done)
 
-        return real_deliver(items, record_late)
+        return real_deliver(items, record_late, defer)
 
     monkeypatch.setattr(tasks, "deliver", slow_second_message)
     monkeypatch.setattr(bulk, "CONNECTIONS", 1)
@@ -275,3 +275,51 @@ def test_the_upgrade_leaves_an_update_whose_old_task_still_waited_to_the_new_sen
     assert finished[ran] is not None
     assert finished[sent_to_nobody] is not None  # its old task ran: nothing to send again
     assert finished[queued] is None  # the new send_updates lists its recipients afresh
+
+
+def test_a_recipient_put_off_gets_the_update_at_its_retry_and_the_update_waits_for_it(
+    owner: Membership,
+    petition: Petition,
+    signers: list[str],
+    smtp_server: testing.LocalSMTPServer,
+    clock: testing.FakeClock,
+) -> None:
+    smtp_server.defer.add(signers[0])  # 450 at RCPT, as a full mailbox would
+    update = post_update(owner, petition, subject="News", body="More news.")
+    assert sorted(m["To"] for m in smtp_server.messages) == signers[1:]
+    busy = UpdateDelivery.objects.get(update=update, supporter__email=signers[0])
+    assert (busy.state, busy.attempts) == (DeliveryState.PENDING, 1)
+    assert busy.retry_at == clock.moment + tasks.EMAIL_RETRY.waits[0]
+    update.refresh_from_db()
+    assert update.finished_at is None
+    assert update.until == busy.retry_at  # parked until then, free for any step after
+    smtp_server.defer.clear()
+    tasks.send_updates.call()
+    assert len(smtp_server.messages) == 6  # not before its time
+    clock.advance(tasks.EMAIL_RETRY.waits[0])
+    tasks.send_updates.call()
+    assert sorted(m["To"] for m in smtp_server.messages) == signers
+    assert all(n == 1 for n in update_ids(smtp_server.messages).values())
+    update.refresh_from_db()
+    assert update.finished_at is not None
+    assert update.recipients == 7
+
+
+def test_a_recipient_put_off_at_every_try_is_recorded_refused(
+    owner: Membership,
+    petition: Petition,
+    signers: list[str],
+    smtp_server: testing.LocalSMTPServer,
+    clock: testing.FakeClock,
+) -> None:
+    smtp_server.defer.add(signers[0])
+    update = post_update(owner, petition, subject="News", body="More news.")
+    for wait in tasks.EMAIL_RETRY.waits:
+        clock.advance(wait)
+        tasks.send_updates.call()
+    busy = UpdateDelivery.objects.get(update=update, supporter__email=signers[0])
+    assert (busy.state, busy.attempts) == (DeliveryState.REFUSED, tasks.EMAIL_RETRY.attempts)
+    update.refresh_from_db()
+    assert update.finished_at is not None
+    assert update.recipients == 6
+    assert sorted(m["To"] for m in smtp_server.messages) == signers[1:]
