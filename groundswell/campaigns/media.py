@@ -100,9 +100,9 @@ def delete_names(names: list[str]) -> None:
     if media.is_local():
         transaction.on_commit(lambda: media.delete(names), robust=True)
     else:
-        from .tasks import queue_file_deletion
+        from groundswell.lib.tasks import queue_media_deletion
 
-        queue_file_deletion(names)
+        queue_media_deletion(names)
 
 
 def after_save(campaign: Campaign, replaced: list[str]) -> None:

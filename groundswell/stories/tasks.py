@@ -11,17 +11,12 @@ from django.utils import timezone
 from groundswell.lib import http
 from groundswell.lib.html import read_page_metadata
 from groundswell.lib.images import process_image
-from groundswell.lib.media import STORAGE_ERRORS, retry_at
-from groundswell.lib.media import delete as delete_media
+from groundswell.lib.tasks import MEDIA_PRIORITY, storage_work_or_later
 
 from . import media
 from .models import LinkCard, LinkCardStatus
 
 logger = logging.getLogger(__name__)
-
-# Ahead of the federation fan-out queued by the same commit, where a worker has the choice:
-# followers' servers fetch the images as soon as the Create reaches them.
-MEDIA_PRIORITY = 10
 
 
 @task(queue_name=http.NETWORK_QUEUE)
@@ -86,40 +81,15 @@ def settle_story_images(story_id: int, attempt: int = 1) -> None:
     """Copy the story's images to their public address, or delete the public copies, as the
     story is now (object storage only; see `media.settle_story`). With S3 out of reach it
     runs again later (`lib.media.STORAGE_RETRY`), and fails for good after the last wait."""
-    try:
-        settled = media.settle_story(story_id)
-    except STORAGE_ERRORS:
-        later = retry_at(attempt)
-        if later is None:
-            raise
-        logger.warning("story %s: media storage unavailable, retrying", story_id)
-        settle_story_images.using(run_after=later).enqueue(story_id, attempt + 1)
-        return
+    settled = storage_work_or_later(
+        settle_story_images, lambda: media.settle_story(story_id), (story_id,), attempt
+    )
     if not settled:
         # Published and unpublished again while this ran: one more turn, from the queue.
         settle_story_images.enqueue(story_id)
-
-
-@task(queue_name=http.NETWORK_QUEUE, priority=MEDIA_PRIORITY)
-def delete_files(names: list[str], attempt: int = 1) -> None:
-    """Delete removed images' files, public copies included (idempotent; retried as
-    `settle_story_images` is)."""
-    try:
-        delete_media(names)
-    except STORAGE_ERRORS:
-        later = retry_at(attempt)
-        if later is None:
-            raise
-        logger.warning("media storage unavailable for a deletion, retrying")
-        delete_files.using(run_after=later).enqueue(names, attempt + 1)
 
 
 def queue_story_images(story_id: int) -> None:
     """Settle the story's images once the caller's transaction has committed: a worker that
     ran before would read the story as it was, and a rolled-back publish queues nothing."""
     transaction.on_commit(lambda: settle_story_images.enqueue(story_id), robust=True)
-
-
-def queue_file_deletion(names: list[str]) -> None:
-    """Delete the files once the caller's transaction has committed (the rows are gone)."""
-    transaction.on_commit(lambda: delete_files.enqueue(names), robust=True)
