@@ -171,6 +171,7 @@ class Role(models.TextChoices):
     EDITOR = "editor", _("Editor")
     MODERATOR = "moderator", _("Moderator")
     ANALYST = "analyst", _("Analyst")
+    SAFETY_OFFICER = "safety_officer", _("Safety officer")
 
 
 # What each role may do. Reading staff pages needs only membership.
@@ -190,6 +191,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # speaks for the organisation, which editors do anyway. Analysts only read.
     "fediverse.moderate": frozenset({Role.OWNER, Role.MODERATOR}),
     "fediverse.reply": frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR}),
+    # The naming-and-shaming guard: letting flagged content out, with a written reason, and the
+    # list of public figures it must not flag, are for someone answerable for the risk.
+    "safety.override": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
+    "safety.allowlist": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
 }
 
 

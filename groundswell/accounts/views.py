@@ -17,7 +17,7 @@ from .forms import InvitationForm, NewOrganisationForm, OrganisationForm, RoleFo
 from .models import Invitation, Membership, Role, User
 
 # Where a person lands without a last-used organisation: the one they carry most for.
-LANDING_ORDER = [Role.OWNER, Role.EDITOR, Role.MODERATOR, Role.ANALYST]
+LANDING_ORDER = [Role.OWNER, Role.SAFETY_OFFICER, Role.EDITOR, Role.MODERATOR, Role.ANALYST]
 
 
 @login_required

@@ -124,6 +124,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
     bob = _user("bob@example.org", "Bob Demo (editor)", password)
     dana = _user("dana@example.org", "Dana Demo (analyst)", password)
     milo = _user("milo@example.org", "Milo Demo (moderator)", password)
+    sami = _user("sami@example.org", "Sami Demo (safety officer)", password)
 
     pantry = create_organisation(
         name="Riverside Community Pantry (demo)",
@@ -137,6 +138,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
     Membership.objects.create(user=bob, organisation=pantry, role=Role.EDITOR)
     Membership.objects.create(user=dana, organisation=pantry, role=Role.ANALYST)
     Membership.objects.create(user=milo, organisation=pantry, role=Role.MODERATOR)
+    Membership.objects.create(user=sami, organisation=pantry, role=Role.SAFETY_OFFICER)
     editor = Membership.objects.get(user=bob, organisation=pantry)
 
     campaigns = {}

@@ -71,7 +71,8 @@ class Command(BaseCommand):
             email, password = credentials.read_text().split()[:2]
             lines.append(f"  email: {email}   password: {password}")
             lines.append(
-                "  (bob@, dana@ and milo@example.org use the same password; README says who is who)"
+                "  (bob@, dana@, milo@ and sami@example.org use the same password;"
+                " README says who is who)"
             )
         lines.append(
             f"Emails are kept, not sent: staff read them at {url}staff/riverside-pantry/outbox/"
