@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "groundswell.api",
     "groundswell.federation",
     "groundswell.syndication",
+    "groundswell.safety",
 ]
 
 MIDDLEWARE = [
