@@ -145,3 +145,14 @@ def sync_organisation(organisation: Organisation) -> None:
     for story in Story.objects.filter(organisation=organisation, state=State.PUBLISHED):
         story.organisation = organisation
         sync_story(story)
+
+
+def replace_files(story: Story, old_names: list[str]) -> None:
+    """After an image of `story` got new files (blurred, cropped): the new ones take the old
+    ones' public state, and the old ones go from storage, public copies included, once the
+    caller's transaction commits. Call it last in that transaction."""
+    from .workflow import State
+
+    if story.state == State.PUBLISHED:
+        sync_story(story)
+    delete_names(old_names)

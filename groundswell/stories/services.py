@@ -12,7 +12,8 @@ from groundswell.accounts.models import Membership
 from groundswell.audit.services import diff, record
 from groundswell.federation import services as federation
 from groundswell.lib.html import render_markdown
-from groundswell.lib.images import ProcessedImage
+from groundswell.lib.images import BLUR, CROP, Box, ProcessedImage
+from groundswell.lib.images import edit_image as edit_picture
 
 from . import media, tasks
 from .models import LinkCard, LinkCardStatus, Story, StoryImage, StoryRevision
@@ -305,3 +306,41 @@ def set_cover(membership: Membership, story: Story, image: StoryImage) -> None:
         target=story,
         summary=_("Chose a new cover image for “%(title)s”") % {"title": story.title},
     )
+
+
+@transaction.atomic
+def edit_image(
+    membership: Membership, story: Story, image: StoryImage, *, operation: str, box: Box
+) -> StoryImage:
+    """Blur a region of a story image for good, or crop the image to it.
+
+    The kept file and every rendition are made afresh from the changed pixels under new
+    names, and the old files are deleted from storage, public copies included, once this
+    commits: the unblurred picture survives nowhere of ours. Approval is withdrawn as for
+    any other image change. The audit entry keeps the box, never the picture.
+    """
+    story = _image_change(membership, story)
+    image = StoryImage.objects.select_for_update().get(pk=image.pk, story=story)
+    with image.image.open("rb") as stored:
+        processed = edit_picture(stored.read(), operation, box)
+    old_names = [name for name in (image.image.name, image.small.name) if name]
+    image.image.save(processed.large.name or "image.jpg", processed.large, save=False)
+    image.small.save(processed.small.name or "image-small.jpg", processed.small, save=False)
+    image.width, image.height = processed.width, processed.height
+    image.image_bytes = processed.large.size
+    image.save(update_fields=["image", "small", "width", "height", "image_bytes"])
+    federation.story_updated(story)  # followers fetch the new address (only if published)
+    summaries = {
+        BLUR: _("Blurred a region of an image of “%(title)s”"),
+        CROP: _("Cropped an image of “%(title)s”"),
+    }
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action=f"story.image_{operation}",
+        target=story,
+        summary=summaries[operation] % {"title": story.title},
+        changes={"image": [None, image.pk], "box": [None, box.as_percent()]},
+    )
+    media.replace_files(story, old_names)
+    return image

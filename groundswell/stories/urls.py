@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import image_views, views
 
 app_name = "stories"
 
@@ -16,6 +16,16 @@ urlpatterns = [
         base + "images/<int:image_id>/remove/", views.staff_image_remove, name="staff_image_remove"
     ),
     path(base + "images/<int:image_id>/cover/", views.staff_image_cover, name="staff_image_cover"),
+    path(
+        base + "images/<int:image_id>/region/",
+        image_views.staff_image_region,
+        name="staff_image_region",
+    ),
+    path(
+        base + "images/<int:image_id>/region/preview/",
+        image_views.staff_image_region_preview,
+        name="staff_image_region_preview",
+    ),
     path(base + "revisions/", views.staff_revisions, name="staff_revisions"),
     path(base + "preview/", views.staff_preview, name="staff_preview"),
     path("staff/images/<int:image_id>/<str:size>/", views.staff_image, name="staff_image"),
