@@ -10,11 +10,12 @@ message's bytes with the slots replaced. `deliver` then sends over `CONNECTIONS`
 connections from threads (the waiting is I/O; the GIL is free meanwhile) while the calling
 thread, the only one touching the database, records each accepted message.
 
-Exactly once, as far as SMTP allows: a message is recorded only after the server's 250,
-and a connection sends its next message only once the previous one is recorded. A worker
-killed between a 250 and its record sends that message again (same Message-ID) on its
-next run, so a kill can double at most one message per connection, never one recipient's
-twice.
+Exactly once, as far as SMTP allows: a message is recorded only after the server's 250. A
+worker killed between a 250 and its record sends that message again (same Message-ID) on
+its next run. So that a kill doubles at most one message in all, not one per connection,
+the connections overlap everything up to the last line of a message (MAIL, RCPT, DATA, the
+body) but take turns for its end: only one at a time sends the final "." and holds the
+lock until the server's reply is recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import queue
 import re
 import secrets
 import smtplib
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,6 +58,7 @@ _NONCE = secrets.token_hex(8)
 _ADDRESS_SLOT = f"gsslot{_NONCE}to@example.invalid"
 # An address that needs nothing from the header machinery (no quoting, no IDNA): the
 # prototype's bytes then hold it exactly as Django would have written it.
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
@@ -205,6 +208,8 @@ class _Delivery:
         self.replies: queue.SimpleQueue[tuple[Outgoing, _Ack, bool] | BaseException | None]
         self.replies = queue.SimpleQueue()
         self.stop = threading.Event()
+        # Held from a message's final "." until the server's reply to it is recorded.
+        self.ending = threading.Lock()
         addresses = mail.mailers.default  # prep_address: envelope addresses as Django's are
         assert isinstance(addresses, SMTPBackend)
         self.addresses: SMTPBackend = addresses
@@ -265,6 +270,10 @@ class _Delivery:
             backend.open()
             connection = backend.connection
             assert connection is not None  # open() raises rather than leave it unset
+            # The end of a message goes as a write of its own (see `ending`): with Nagle's
+            # algorithm it would wait for the server's delayed ACK of the body, 40 ms a message.
+            if connection.sock is not None:
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             # A queue as the signal "recorded": lighter than an Event, which costs a
             # Condition and its lock per message.
             recorded: _Ack = queue.SimpleQueue()
@@ -273,16 +282,24 @@ class _Delivery:
                     item = self.work.get_nowait()
                 except queue.Empty:
                     break
-                deferred = False
                 try:
-                    self._send_one(connection, item)
+                    self._send_all_but_the_end(connection, item)
                 except Refused as refusal:
-                    logger.warning("the mail server refused %s for good: %s", item.key, refusal)
+                    self._refused(item, refusal, recorded)
+                    continue
                 except Deferred as deferral:
                     logger.info("the mail server put %s off: %s", item.key, deferral)
-                    deferred = True
-                self.replies.put((item, recorded, deferred))
-                recorded.get()  # only then the next one: one unrecorded message at most
+                    self.replies.put((item, recorded, True))
+                    recorded.get()
+                    continue
+                with self.ending:
+                    try:
+                        self._end(connection)
+                    except Refused as refusal:
+                        self._refused(item, refusal, recorded)
+                        continue
+                    self.replies.put((item, recorded, False))
+                    recorded.get()  # only then may any connection end another message
         except BaseException as error:  # noqa: BLE001 - handed to the calling thread
             self.replies.put(error)
         finally:
@@ -291,7 +308,17 @@ class _Delivery:
                 backend.close()
             self.replies.put(None)
 
-    def _send_one(self, connection: smtplib.SMTP, item: Outgoing) -> None:
+    def _refused(self, item: Outgoing, refusal: Refused, recorded: _Ack) -> None:
+        # Recorded as done: sending it again would be refused again.
+        logger.warning("the mail server refused %s for good: %s", item.key, refusal)
+        self.replies.put((item, recorded, False))
+        recorded.get()
+
+    def _send_all_but_the_end(self, connection: smtplib.SMTP, item: Outgoing) -> None:
+        """MAIL, RCPT, DATA and the body: everything but the line that ends the message.
+
+        What smtplib's sendmail() does for one recipient, split before the final "." so
+        that the end can wait its turn (see `ending`)."""
         connection.ehlo_or_helo_if_needed()
         options: list[str] = []
         try:
@@ -306,17 +333,49 @@ class _Delivery:
             # An address SMTP cannot carry (a non-ASCII local part without SMTPUTF8): it
             # would fail every run and hold up everyone after it. Not logged: it is personal.
             raise Refused("an address no SMTP server can take") from None
-        try:
-            connection.sendmail(self.sender, [recipient], data, mail_options=options)
-        except smtplib.SMTPRecipientsRefused as error:
-            code = next(iter(error.recipients.values()))[0]
+        if connection.has_extn("size"):
+            options.append(f"SIZE={len(data)}")
+        code, reply = connection.mail(self.sender, options)
+        if code != 250:
+            self._failed(connection, code)
             if code >= 500:
-                raise Refused(f"recipient refused ({code})") from None
+                raise Refused(f"sender refused ({code})")
+            raise smtplib.SMTPSenderRefused(code, reply, self.sender)
+        code, reply = connection.rcpt(recipient)
+        if code not in (250, 251):
+            self._failed(connection, code)
+            if code >= 500:
+                raise Refused(f"recipient refused ({code})")
             if code == 421:  # the server is closing the connection: not this recipient's
-                raise
-            # smtplib has sent RSET: the connection goes on with the next message.
-            raise Deferred(f"recipient put off ({code})") from None
-        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
-            if error.smtp_code >= 500:
-                raise Refused(f"message refused ({error.smtp_code})") from None
-            raise
+                raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+            # After RSET the connection goes on with the next message.
+            raise Deferred(f"recipient put off ({code})")
+        connection.putcmd("data")
+        code, reply = connection.getreply()
+        if code != 354:
+            self._failed(connection, code)
+            if code >= 500:
+                raise Refused(f"message refused ({code})")
+            raise smtplib.SMTPDataError(code, reply)
+        # RFC 5321 4.5.2: a line that starts with "." gets one more; the body ends in CRLF.
+        body = _LEADING_DOT.sub(b"..", data)
+        connection.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+
+    def _end(self, connection: smtplib.SMTP) -> None:
+        """Send the line that ends the message; the server's 250 means it took it."""
+        connection.send(b".\r\n")
+        code, reply = connection.getreply()
+        if code != 250:
+            self._failed(connection, code)
+            if code >= 500:
+                raise Refused(f"message refused ({code})")
+            raise smtplib.SMTPDataError(code, reply)
+
+    @staticmethod
+    def _failed(connection: smtplib.SMTP, code: int) -> None:
+        # As sendmail() does: a 421 means the server is going away; otherwise start over.
+        if code == 421:
+            connection.close()
+        else:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                connection.rset()
