@@ -64,7 +64,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     petition = _petition_with_signers(args.signatures)
-    from groundswell.actions import tasks
+    from groundswell.actions import emails
     from groundswell.actions.models import Signature
 
     owed = Signature.objects.filter(petition=petition, confirmations_delivered=0)
@@ -77,7 +77,7 @@ def main() -> None:
     started = time.perf_counter()
     if profiler:
         profiler.enable()
-    while tasks._send_confirmations_and_notices():
+    while emails.send_confirmations_and_notices():
         pass
     if profiler:
         profiler.disable()

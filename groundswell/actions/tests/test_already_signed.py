@@ -15,7 +15,7 @@ from groundswell.accounts.models import Membership
 from groundswell.actions import intake
 from groundswell.actions.models import Petition, Signature, SignatureState
 from groundswell.actions.services import REPEAT_NOTICE_EVERY, confirm_signature
-from groundswell.actions.tasks import _send_confirmations_and_notices
+from groundswell.actions.emails import send_confirmations_and_notices
 from groundswell.referrals.models import ShareToken
 from groundswell.testing import SIGNING, run_periodic
 
@@ -112,7 +112,7 @@ def test_the_sign_request_stays_one_insert_and_the_worker_decides(
 ) -> None:
     take(client, petition)
     intake.process()
-    _send_confirmations_and_notices()
+    send_confirmations_and_notices()
     with CaptureQueriesContext(connection) as queries:
         thanks = take(client, petition)
     touched = " ".join(q["sql"] for q in queries).lower()
@@ -123,7 +123,7 @@ def test_the_sign_request_stays_one_insert_and_the_worker_decides(
     assert client.get(thanks).status_code == 200
     assert len(smtp_server.messages) == 1
     intake.process()
-    _send_confirmations_and_notices()
+    send_confirmations_and_notices()
     assert client.get(thanks).status_code == 200
     assert subjects(smtp_server)[1] == "You have already signed: Stop the sewage"
 

@@ -11,7 +11,7 @@ from pytest_django.fixtures import Settings
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
-from groundswell.actions import tasks
+from groundswell.actions import emails, tasks, updates
 from groundswell.actions.models import (
     DeliveryState,
     Petition,
@@ -64,18 +64,18 @@ def test_an_update_goes_out_in_steps_to_each_wanting_signer_once(
     smtp_server: testing.LocalSMTPServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tasks, "UPDATE_BATCH", 2)
+    monkeypatch.setattr(updates, "UPDATE_BATCH", 2)
     # One turn for every step, however loaded the machine: under the immediate backend a
     # turn that ends with work left queues no next run.
     monkeypatch.setattr(periodic, "TURN", timedelta(minutes=5))
     sent_per_step: list[int] = []
-    real_batch = tasks._send_update_batch
+    real_batch = updates._send_update_batch
 
     def counted_batch(update: PetitionUpdate, still_ours: Callable[[], None]) -> int:
         sent_per_step.append(real_batch(update, still_ours))
         return sent_per_step[-1]
 
-    monkeypatch.setattr(tasks, "_send_update_batch", counted_batch)
+    monkeypatch.setattr(updates, "_send_update_batch", counted_batch)
     update = post_update(owner, petition, subject="We delivered it", body="Thank you all.")
     assert sorted(m["To"] for m in smtp_server.messages) == signers
     assert all(n == 1 for n in update_ids(smtp_server.messages).values())
@@ -94,7 +94,7 @@ def test_a_turn_that_fails_mid_batch_is_resumed_without_sending_anyone_twice(
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tasks, "UPDATE_BATCH", 4)
+    monkeypatch.setattr(updates, "UPDATE_BATCH", 4)
     failing = testing.LocalSMTPServer(accept=3)  # the server goes away after three messages
     failing.use(settings)
     try:
@@ -126,7 +126,7 @@ def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_mo
     smtp_server: testing.LocalSMTPServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_deliver = deliver  # as tasks.py sees it
+    real_deliver = deliver  # as updates.py sees it
     records: list[list[Outgoing]] = []
 
     def killed_after_two_records(
@@ -140,12 +140,12 @@ def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_mo
 
         return real_deliver(items, record_then_die, defer)
 
-    monkeypatch.setattr(tasks, "deliver", killed_after_two_records)
+    monkeypatch.setattr(updates, "deliver", killed_after_two_records)
     monkeypatch.setattr(bulk, "CONNECTIONS", 1)
     update = post_update(owner, petition, subject="News", body="More news.")
     first_run = list(smtp_server.messages)
     assert len(first_run) == 3  # two recorded, the third taken but not recorded
-    monkeypatch.setattr(tasks, "deliver", real_deliver)
+    monkeypatch.setattr(updates, "deliver", real_deliver)
     # (A worker really killed would not let go of the update: the next run then waits for
     # the step's lease to run out, as the test below shows.)
     tasks.send_updates.call()  # the next run
@@ -167,12 +167,12 @@ def test_a_step_leaves_an_update_alone_while_another_step_holds_it(
     monkeypatch.setattr(tasks, "queue_update", lambda update: None)  # post, send nothing yet
     update = post_update(owner, petition, subject="News", body="More news.")
     rows = PetitionUpdate.objects.filter(pk=update.pk)
-    assert leases.take(rows, "another step", clock.moment, tasks.UPDATE_LEASE)
+    assert leases.take(rows, "another step", clock.moment, updates.UPDATE_LEASE)
     tasks.send_updates.call()
     assert smtp_server.messages == []
     assert rows.get().holder == "another step"  # the step that found it held let it be
     # The holder died: once its lease has run out the next run takes over.
-    clock.advance(tasks.UPDATE_LEASE + timedelta(seconds=1))
+    clock.advance(updates.UPDATE_LEASE + timedelta(seconds=1))
     tasks.send_updates.call()
     assert sorted(m["To"] for m in smtp_server.messages) == signers
 
@@ -185,7 +185,7 @@ def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alo
     monkeypatch: pytest.MonkeyPatch,
     clock: testing.FakeClock,
 ) -> None:
-    real_deliver = deliver  # as tasks.py sees it
+    real_deliver = deliver  # as updates.py sees it
     rows = PetitionUpdate.objects.filter(finished_at__isnull=True)
     records: list[list[Outgoing]] = []
 
@@ -197,13 +197,13 @@ def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alo
             if len(records) == 2:
                 # The smarthost took longer than the lease over the second message, and
                 # another step took the update over meanwhile.
-                clock.advance(tasks.UPDATE_LEASE + timedelta(seconds=1))
-                assert leases.take(rows, "another step", clock.moment, tasks.UPDATE_LEASE)
+                clock.advance(updates.UPDATE_LEASE + timedelta(seconds=1))
+                assert leases.take(rows, "another step", clock.moment, updates.UPDATE_LEASE)
             record(done)
 
         return real_deliver(items, record_late, defer)
 
-    monkeypatch.setattr(tasks, "deliver", slow_second_message)
+    monkeypatch.setattr(updates, "deliver", slow_second_message)
     monkeypatch.setattr(bulk, "CONNECTIONS", 1)
     update = post_update(owner, petition, subject="News", body="More news.")
     assert len(smtp_server.messages) == 2  # it sent nothing more once the lease was lost
@@ -212,8 +212,8 @@ def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alo
     assert update.finished_at is None
     assert UpdateDelivery.objects.filter(update=update, state=DeliveryState.SENT).count() == 2
     # The other step sends the rest (here: its lease runs out and the next run does).
-    monkeypatch.setattr(tasks, "deliver", real_deliver)
-    clock.advance(tasks.UPDATE_LEASE + timedelta(seconds=1))
+    monkeypatch.setattr(updates, "deliver", real_deliver)
+    clock.advance(updates.UPDATE_LEASE + timedelta(seconds=1))
     tasks.send_updates.call()
     assert sorted(m["To"] for m in smtp_server.messages) == signers
     assert all(n == 1 for n in update_ids(smtp_server.messages).values())
@@ -234,7 +234,7 @@ def test_people_who_signed_after_the_update_or_unsubscribed_meanwhile_do_not_get
     Signature.objects.filter(pk=later.pk).update(
         created_at=update.created_at + timedelta(seconds=1)
     )
-    tasks._list_recipients(update)
+    updates._list_recipients(update)
     quitter = UpdateDelivery.objects.filter(update=update).order_by("pk").first()
     assert quitter is not None
     withdraw_updates(quitter.supporter)  # clicked "unsubscribe" in an earlier email
@@ -289,14 +289,14 @@ def test_a_recipient_put_off_gets_the_update_at_its_retry_and_the_update_waits_f
     assert sorted(m["To"] for m in smtp_server.messages) == signers[1:]
     busy = UpdateDelivery.objects.get(update=update, supporter__email=signers[0])
     assert (busy.state, busy.attempts) == (DeliveryState.PENDING, 1)
-    assert busy.retry_at == clock.moment + tasks.EMAIL_RETRY.waits[0]
+    assert busy.retry_at == clock.moment + emails.EMAIL_RETRY.waits[0]
     update.refresh_from_db()
     assert update.finished_at is None
     assert update.until == busy.retry_at  # parked until then, free for any step after
     smtp_server.defer.clear()
     tasks.send_updates.call()
     assert len(smtp_server.messages) == 6  # not before its time
-    clock.advance(tasks.EMAIL_RETRY.waits[0])
+    clock.advance(emails.EMAIL_RETRY.waits[0])
     tasks.send_updates.call()
     assert sorted(m["To"] for m in smtp_server.messages) == signers
     assert all(n == 1 for n in update_ids(smtp_server.messages).values())
@@ -314,11 +314,11 @@ def test_a_recipient_put_off_at_every_try_is_recorded_refused(
 ) -> None:
     smtp_server.defer.add(signers[0])
     update = post_update(owner, petition, subject="News", body="More news.")
-    for wait in tasks.EMAIL_RETRY.waits:
+    for wait in emails.EMAIL_RETRY.waits:
         clock.advance(wait)
         tasks.send_updates.call()
     busy = UpdateDelivery.objects.get(update=update, supporter__email=signers[0])
-    assert (busy.state, busy.attempts) == (DeliveryState.REFUSED, tasks.EMAIL_RETRY.attempts)
+    assert (busy.state, busy.attempts) == (DeliveryState.REFUSED, emails.EMAIL_RETRY.attempts)
     update.refresh_from_db()
     assert update.finished_at is not None
     assert update.recipients == 6
