@@ -13,9 +13,9 @@ from pytest_django.fixtures import Settings
 from groundswell import testing
 from groundswell.accounts.models import Membership
 from groundswell.actions import intake
+from groundswell.actions.emails import send_confirmations_and_notices
 from groundswell.actions.models import Petition, Signature, SignatureState
 from groundswell.actions.services import REPEAT_NOTICE_EVERY, confirm_signature
-from groundswell.actions.emails import send_confirmations_and_notices
 from groundswell.referrals.models import ShareToken
 from groundswell.testing import SIGNING, run_periodic
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions import intake
-from groundswell.actions.models import Petition, Signature, SignatureIntake, SignatureState
 from groundswell.actions.emails import _send_confirmation_batch
+from groundswell.actions.models import Petition, Signature, SignatureIntake, SignatureState
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Supporter
 from groundswell.testing import ClientResponse
