@@ -197,6 +197,96 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "safety.allowlist": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
 }
 
+# Who may reach each staff page and API endpoint: URL name → {method: requirement}, where the
+# requirement is a key of PERMISSIONS or one of the four below. A method left out changes
+# nothing, and is refused (405) or answered as a listed one (to whoever is refused those,
+# with the same refusal). tests/test_permission_matrix.py
+# requests every staff URL and API endpoint in the URL configuration as each role, a member
+# of another organisation and the public, and holds the views to this table: a URL without an
+# entry fails that test, so whoever adds a staff page or endpoint says here who may use it.
+MEMBER = "member"  # any member of the organisation the URL (or the object in it) belongs to
+SIGNED_IN = "signed_in"  # anyone signed in: pages about the person, not one organisation
+TOKEN = "token"  # noqa: S105 - an API token of the organisation whose rows are asked for
+PUBLIC = "public"  # anyone, no token needed
+
+GET_ONLY: dict[str, str] = {"GET": MEMBER}
+
+STAFF_ACCESS: dict[str, dict[str, str]] = {
+    "accounts:staff_home": {"GET": SIGNED_IN},
+    # The switcher posts the organisation's slug: members of it go there, anyone else 404.
+    "accounts:switch": {"POST": MEMBER},
+    "accounts:new_organisation": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts:members": {"GET": MEMBER, "POST": "members.manage"},
+    "accounts:member_role": {"POST": "members.manage"},
+    "accounts:member_remove": {"POST": "members.manage"},
+    "accounts:invitation_revoke": {"POST": "members.manage"},
+    "accounts:settings": {"GET": MEMBER, "POST": "organisation.edit"},
+    "actions:staff_list": GET_ONLY,
+    "actions:staff_new": {"GET": "content.write", "POST": "content.write"},
+    "actions:staff_edit": {"GET": MEMBER, "POST": "content.write"},
+    "actions:staff_update": {"POST": "content.write"},
+    "api:tokens": {"GET": MEMBER, "POST": "api.manage"},
+    "api:revoke": {"POST": "api.manage"},
+    "audit:log": {"GET": "audit.read"},
+    "campaigns:staff_list": GET_ONLY,
+    "campaigns:staff_new": {"GET": "content.write", "POST": "content.write"},
+    "campaigns:staff_edit": {"GET": MEMBER, "POST": "content.write"},
+    "campaigns:staff_preview": GET_ONLY,
+    "campaigns:staff_cover": GET_ONLY,
+    "federation:staff_overview": GET_ONLY,
+    "federation:staff_inbox": GET_ONLY,
+    # Each verb has its own permission (federation.staff_views.VERB_PERMISSIONS); the
+    # matrix approves.
+    "federation:staff_moderate": {"POST": "fediverse.moderate"},
+    "hub:dashboard": GET_ONLY,
+    "notifications:outbox": {"GET": "members.manage"},
+    "referrals:evangelists": GET_ONLY,
+    "stories:staff_list": GET_ONLY,
+    "stories:staff_new": {"GET": "content.write", "POST": "content.write"},
+    "stories:approvals": GET_ONLY,
+    "stories:staff_edit": {"GET": MEMBER, "POST": "content.write"},
+    # Each move has its own permission (stories.workflow.TRANSITIONS); the matrix submits.
+    "stories:staff_transition": {"POST": "content.write"},
+    "stories:staff_image_add": {"POST": "content.write"},
+    "stories:staff_image_remove": {"POST": "content.write"},
+    "stories:staff_image_cover": {"POST": "content.write"},
+    "stories:staff_image_region": {"GET": "content.write", "POST": "content.write"},
+    "stories:staff_image_region_preview": {"GET": "content.write"},
+    "stories:staff_revisions": GET_ONLY,
+    "stories:staff_preview": GET_ONLY,
+    "stories:staff_image": GET_ONLY,
+    "supporters:staff_list": {"GET": "supporters.read"},
+    "supporters:staff_detail": {"GET": "supporters.read"},
+    "supporters:staff_export": {"GET": "supporters.export"},
+    "supporters:staff_export_json": {"GET": "supporters.export"},
+    "supporters:staff_erase": {"GET": "supporters.erase", "POST": "supporters.erase"},
+    "syndication:accounts": {"GET": MEMBER, "POST": "organisation.edit"},
+    "syndication:timeline": GET_ONLY,
+    "syndication:disconnect": {"POST": "organisation.edit"},
+    "syndication:schedule": {"GET": MEMBER, "POST": "content.write"},
+    "syndication:calendar": GET_ONLY,
+    "syndication:retry": {"POST": "content.write"},
+    "syndication:cancel": {"POST": "content.write"},
+    "syndication:approve": {"POST": "content.approve"},
+    # The OSDI API answers tokens only: a signed-in member without one gets 401 like anyone.
+    # Ninja's home page, turned off with its docs: nothing answers here.
+    "api:osdi:api-root": {},
+    "api:osdi:openapi-json": {"GET": PUBLIC},
+    "api:osdi:entry_point": {"GET": TOKEN},
+    "api:osdi:petitions": {"GET": TOKEN},
+    "api:osdi:petition": {"GET": TOKEN},
+    "api:osdi:petition_signatures": {"GET": TOKEN},
+    "api:osdi:signature": {"GET": TOKEN},
+    "api:osdi:people": {"GET": TOKEN},
+    "api:osdi:person": {"GET": TOKEN},
+    "api:osdi:person_signatures": {"GET": TOKEN},
+    # Like the web form, anyone may sign a public petition; a token of another organisation
+    # than the petition's is refused (403). One address with two names: signing and the
+    # browser's preflight.
+    "api:osdi:record_signature_helper": {"POST": PUBLIC, "OPTIONS": PUBLIC},
+    "api:osdi:record_signature_helper_preflight": {"POST": PUBLIC, "OPTIONS": PUBLIC},
+}
+
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def for_user(self, user: User | AnonymousUser) -> MembershipQuerySet:

@@ -1,0 +1,499 @@
+"""Every staff page and API endpoint, as every role: the permission table, held exactly.
+
+The URLs come from the resolver, not from a list here, so a page added later is requested
+too, and fails until accounts.models.STAFF_ACCESS says who may use it. For each URL and
+each of owner, editor, moderator, analyst, safety officer, a member of another organisation
+(who owns that one) and the public, the answer must be what the table and PERMISSIONS say:
+allowed (below 400, and not the sign-in page), 403 for a member whose role lacks the
+permission, 404 for anyone not a member (also when they put our ids under their own
+organisation's address), a redirect to sign in for the public, and 401 from the API without
+its token; and nothing of organisation A in what the other organisation's member or
+token is shown. A refused request writes to no table.
+
+The organisation and its rows are made once for the module; each test runs in a savepoint
+rolled back after it, so writes that are allowed cannot leak into the next test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import Settings
+
+from groundswell import testing
+from groundswell.accounts.models import (
+    MEMBER,
+    PERMISSIONS,
+    PUBLIC,
+    SIGNED_IN,
+    STAFF_ACCESS,
+    TOKEN,
+    Role,
+    User,
+)
+from groundswell.api.endpoints import TOKEN_HEADER
+
+PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+STAFF_PREFIXES = ("staff/", "api/")
+# Each test in its own transaction, rolled back (and pytest-django sets the database up only
+# for a session that has such tests).
+pytestmark = pytest.mark.django_db
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, route, inner)
+        elif isinstance(entry, URLPattern) and route.startswith(STAFF_PREFIXES):
+            yield Route(f"{namespace}{entry.name}", route)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+
+    @property
+    def parameters(self) -> list[str]:
+        return [m["name"] for m in PARAMETER.finditer(self.pattern)]
+
+    def path(self, values: dict[str, str]) -> str:
+        def fill(match: re.Match[str]) -> str:
+            name = match["name"]
+            assert name in values, (
+                f"{self.name} ({self.pattern}) has a parameter “{name}” this test has no real "
+                "value for: add one to the cast in tests/test_permission_matrix.py"
+            )
+            return values[name]
+
+        return "/" + PARAMETER.sub(fill, self.pattern)
+
+
+ROUTES = sorted(set(_walk(get_resolver())), key=lambda r: (r.name, r.pattern))
+ROLES = [Role.OWNER, Role.EDITOR, Role.MODERATOR, Role.ANALYST, Role.SAFETY_OFFICER]
+CALLERS = [str(role) for role in ROLES] + ["other_organisation", "anonymous"]
+
+
+def object_parameters(route: Route) -> set[str]:
+    """The parameters naming one organisation's rows: under another's address, a 404."""
+    return {name for name in route.parameters if name.endswith("_id")}
+
+
+# --- The cast, made once ------------------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    values: dict[str, str]  # URL parameter → a real row of organisation A
+    users: dict[str, int]  # caller → user id
+    token_a: str
+    token_b: str
+    secrets_of_a: list[str]  # text that must never reach organisation B or its token
+
+
+def _make_cast() -> Cast:
+    from groundswell.accounts.services import invite_member
+    from groundswell.actions.services import SignatureRequest, sign_petition
+    from groundswell.api.services import issue_token
+    from groundswell.campaigns.services import create_campaign
+    from groundswell.federation.models import Interaction, RemoteActor
+    from groundswell.lib.images import process_image
+    from groundswell.stories.services import add_image
+    from groundswell.syndication.models import ChannelAccount, ScheduledPost
+
+    users = {}
+    alice = testing.make_user("alice@example.org", "Alice Owner")
+    users["owner"] = alice.pk
+    org = testing.make_organisation(
+        alice, name="Alderbrook River Trust", slug="alices", approval_required=True
+    )
+    names = {
+        Role.EDITOR: "Bob Editor",
+        Role.MODERATOR: "Mo Moderator",
+        Role.ANALYST: "Ana Analyst",
+        Role.SAFETY_OFFICER: "Saf Officer",
+    }
+    for role, name in names.items():
+        user = testing.make_user(f"{role}@example.org", name)
+        testing.add_member(org, user, role)
+        users[str(role)] = user.pk
+    extra = testing.make_user("extra@example.org", "Ed Extra")
+    extra_membership = testing.add_member(org, extra, Role.EDITOR)
+    charlie = testing.make_user("charlie@example.org", "Charlie Stranger")
+    org_b = testing.make_organisation(charlie, name="Charlie's Club", slug="charlies")
+    users["other_organisation"] = charlie.pk
+
+    owner = testing.membership(alice, org)
+    owner_b = testing.membership(charlie, org_b)
+    campaign = create_campaign(
+        owner,
+        {"title": "Clean Rivers Now", "slug": "clean-rivers", "status": "live"},
+        cover=process_image(_png(), name="cover"),
+    )
+    petition = testing.make_petition(owner, campaign, title="Stop the sewage at Alderbrook")
+    story = testing.make_story(owner, campaign=campaign)
+    image = add_image(owner, story, process_image(_png(), name="river"), alt_text="The river")
+    signed = sign_petition(
+        petition, SignatureRequest(email="rosa.quint@example.net", given_name="Rosa")
+    )
+    invitation = invite_member(owner, email="newcomer@example.org", role=Role.ANALYST)
+    token, raw_a = issue_token(owner, name="Alice's CRM")
+    _, raw_b = issue_token(owner_b, name="Charlie's CRM")
+    account = ChannelAccount.objects.create(
+        organisation=org,
+        network="mastodon",
+        handle="alices",
+        service_url="https://example.org",
+        secret_encrypted="",
+        state="connected",
+    )
+    post = ScheduledPost.objects.create(
+        organisation=org, story=story, account=account, text="Otters", scheduled_at=org.created_at
+    )
+    actor = RemoteActor.objects.create(
+        uri="https://social.example/users/zoe",
+        inbox="https://social.example/users/zoe/inbox",
+        username="zoe",
+        name="Zoe",
+        domain="social.example",
+        fetched_at=org.created_at,
+    )
+    interaction = Interaction.objects.create(
+        story=story,
+        actor=actor,
+        kind="reply",
+        object_uri="https://social.example/users/zoe/statuses/1",
+        content_html="<p>Go rivers!</p>",
+        public=True,
+    )
+    # Organisation B has rows of its own, so its pages are not simply empty.
+    campaign_b = testing.make_campaign(owner_b, title="Quiet Streets", slug="quiet-streets")
+    testing.make_petition(owner_b, campaign_b, title="Slow down on Fenwick Road")
+    values = {
+        "org": org.slug,
+        "petition_id": str(petition.pk),
+        "campaign_id": str(campaign.pk),
+        "story_id": str(story.pk),
+        "image_id": str(image.pk),
+        "size": "large",
+        "member_id": str(extra_membership.pk),
+        "invitation_id": str(invitation.pk),
+        "token_id": str(token.pk),
+        "account_id": str(account.pk),
+        "post_id": str(post.pk),
+        "interaction_id": str(interaction.pk),
+        "verb": "approve",
+        "supporter_id": str(signed.signature.supporter_id),
+        "person_id": str(signed.signature.supporter_id),
+        "signature_id": str(signed.signature.pk),
+    }
+    secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
+    return Cast(values, users, raw_a, raw_b, secrets)
+
+
+def _png() -> Any:
+    import io
+
+    return io.BytesIO(testing.image_bytes())
+
+
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("matrix-media")
+
+
+@pytest.fixture(scope="module")
+def cast(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker, media_root: Path
+) -> Iterator[Cast]:
+    media = {
+        "MEDIA_ROOT": media_root / "public",
+        "PRIVATE_MEDIA_ROOT": media_root / "private",
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    }
+    with django_db_blocker.unblock(), override_settings(**media), transaction.atomic():
+        yield _make_cast()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(cast: Cast, settings: Settings, media_root: Path) -> Cast:
+    """The module's cast; the django_db mark rolls this test's writes back after it."""
+    settings.MEDIA_ROOT = media_root / "public"
+    settings.PRIVATE_MEDIA_ROOT = media_root / "private"
+    # The demo's outbox is a staff page only where mail goes to it.
+    settings.MAILERS = {"default": {"BACKEND": "groundswell.notifications.backends.OutboxBackend"}}
+    return cast
+
+
+# --- What the table expects -----------------------------------------------------------------
+
+ALLOWED = "allowed"
+SIGN_IN = "sign in"
+
+
+def expectation(requirement: str, caller: str) -> int | str:
+    if requirement == PUBLIC:
+        return ALLOWED
+    if requirement == TOKEN:
+        return 401  # a browser's session is no API token
+    if caller == "anonymous":
+        return SIGN_IN
+    if requirement == SIGNED_IN:
+        return ALLOWED
+    if caller == "other_organisation":
+        return 404
+    if requirement == MEMBER:
+        return ALLOWED
+    assert requirement in PERMISSIONS, f"“{requirement}” is not a key of PERMISSIONS"
+    return ALLOWED if caller in PERMISSIONS[requirement] else 403
+
+
+def outcome(response: Any) -> int | str:
+    status: int = response.status_code
+    if status == 302 and reverse("accounts:login") in response["Location"]:
+        return SIGN_IN
+    if status < 400:
+        return ALLOWED
+    return status
+
+
+# Pages that answer 400 to a GET without their query (and a region to preview, not apply:
+# applying deletes the old picture's file, which no rollback brings back).
+REGION = {"operation": "blur", "left": "20", "top": "30", "width": "40", "height": "20"}
+# Bodies for writes whose permission depends on what is sent; everything else gets none.
+BODIES: dict[str, dict[str, str]] = {
+    "accounts:switch": {"org": "alices"},
+    "stories:staff_transition": {"action": "submit"},
+    "stories:staff_image_region": REGION,
+}
+UPLOADS = frozenset({"stories:staff_image_add"})
+QUERIES: dict[str, dict[str, str]] = {"stories:staff_image_region_preview": REGION}
+JSON_BODIES: dict[str, dict[str, Any]] = {
+    name: {
+        "person": {
+            "given_name": "Nia",
+            "email_addresses": [{"address": "nia.holt@example.net", "primary": True}],
+        }
+    }
+    for name in ("api:osdi:record_signature_helper", "api:osdi:record_signature_helper_preflight")
+}
+# Written on any request by the framework, not by the view: the session, and the throttles.
+IGNORED_TABLES = frozenset({"django_session"})
+WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)', re.I)
+
+
+class Writes(CaptureQueriesContext):
+    """The tables a request wrote to: a refused request must write to none of ours.
+
+    Cheaper than comparing every table before and after, and stricter: a write the view
+    made before refusing counts even if a later rollback undid it.
+    """
+
+    def __init__(self, ignore: frozenset[str] | set[str] = frozenset()) -> None:
+        super().__init__(connection)
+        self.ignore = IGNORED_TABLES | ignore
+
+    @property
+    def tables(self) -> set[str]:
+        found = (WRITE.match(query["sql"]) for query in self.captured_queries)
+        return {m[1] for m in found if m and m[1] not in self.ignore}
+
+
+def send(client: Client, method: str, path: str, name: str, **headers: str) -> Any:
+    if method == "GET":
+        return client.get(path, QUERIES.get(name), headers=headers)
+    if name in UPLOADS:
+        picture = SimpleUploadedFile("otter.png", testing.image_bytes(), "image/png")
+        return client.post(path, {"image": picture, "alt_text": "An otter"}, headers=headers)
+    if name in JSON_BODIES:
+        body = json.dumps(JSON_BODIES[name])
+        return client.generic(method, path, body, "application/json", headers=headers)
+    return client.generic(
+        method,
+        path,
+        "&".join(f"{k}={v}" for k, v in BODIES.get(name, {}).items()),
+        "application/x-www-form-urlencoded",
+        headers=headers,
+    )
+
+
+def client_for(caller: str, world: Cast) -> Client:
+    client = Client(raise_request_exception=True)
+    if caller != "anonymous":
+        client.force_login(User.objects.get(pk=world.users[caller]))
+    return client
+
+
+def shown(response: Any, secrets: list[str]) -> list[str]:
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content).decode(errors="replace")
+    else:
+        body = response.content.decode(errors="replace")
+    return [text for text in secrets if text in body]
+
+
+def unlisted_answers(seen: dict[str, int | str]) -> set[int | str]:
+    """What a method the table leaves out may answer, given what the listed ones did.
+
+    Someone refused the listed methods must be refused the same way (or get 405): another
+    method is no way round the check. Someone allowed may also get 400 or 404 (a page that
+    reads its query, or has nothing for that method).
+    """
+    if not seen:
+        return {404, 405}
+    if ALLOWED in seen.values():
+        return {400, 404, 405, *seen.values()}
+    return {405, *seen.values()}
+
+
+def check(client: Client, route: Route, world: Cast, caller: str) -> list[str]:
+    """Each method the table lists, and GET and POST whether listed or not: what went wrong."""
+    table = STAFF_ACCESS[route.name]
+    path = route.path(world.values)
+    problems = []
+    seen: dict[str, int | str] = {}
+    for method in sorted(table):
+        want = expectation(table[method], caller)
+        with Writes() as writes:
+            response = send(client, method, path, route.name)
+        got = seen[method] = outcome(response)
+        if caller == "other_organisation" and (leaked := shown(response, world.secrets_of_a)):
+            problems.append(f"{caller} {method} {path}: shows organisation A's {leaked}")
+        if got != want:
+            problems.append(f"{caller} {method} {path}: expected {want}, got {got}")
+        if want != ALLOWED and writes.tables:
+            problems.append(f"{caller} {method} {path}: refused, yet wrote to {writes.tables}")
+    for method in ("GET", "POST"):
+        if method in table:
+            continue
+        with Writes() as writes:
+            got = outcome(send(client, method, path, route.name))
+        if got not in unlisted_answers(seen):
+            problems.append(
+                f"{caller} {method} {path}: not in the table, so expected one of "
+                f"{unlisted_answers(seen)} (the listed methods answer {seen}), got {got}"
+            )
+        if writes.tables:
+            problems.append(
+                f"{caller} {method} {path}: not in the table, yet wrote to {writes.tables}"
+            )
+    return problems
+
+
+# --- The tests ------------------------------------------------------------------------------
+
+
+def test_the_walk_finds_staff_pages_and_api_endpoints() -> None:
+    names = {route.name for route in ROUTES}
+    assert {"hub:dashboard", "stories:staff_edit", "api:osdi:people", "api:tokens"} <= names
+    assert len(ROUTES) > 50
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_every_staff_url_has_an_entry_in_the_table(route: Route) -> None:
+    assert route.name in STAFF_ACCESS, (
+        f"{route.name} (/{route.pattern}) is not in accounts.models.STAFF_ACCESS: say there "
+        "which permission (or MEMBER, SIGNED_IN, TOKEN, PUBLIC) each of its methods needs"
+    )
+
+
+def test_the_table_names_no_url_that_is_gone_and_no_unknown_permission() -> None:
+    names = {route.name for route in ROUTES}
+    known = set(PERMISSIONS) | {MEMBER, SIGNED_IN, TOKEN, PUBLIC}
+    assert set(STAFF_ACCESS) <= names, set(STAFF_ACCESS) - names
+    for name, methods in STAFF_ACCESS.items():
+        assert set(methods.values()) <= known, name
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_each_caller_gets_what_the_table_says(world: Cast, route: Route, caller: str) -> None:
+    if route.name not in STAFF_ACCESS:
+        pytest.fail(f"{route.name} has no entry in STAFF_ACCESS")
+    client = client_for(caller, world)
+    problems = check(client, route, world, caller)
+    if caller == "other_organisation" and "org" in route.parameters and object_parameters(route):
+        # Organisation A's ids under the stranger's own organisation's address: as the
+        # owner there, every permission passes, so only the lookup can refuse.
+        values = {**world.values, "org": "charlies"}
+        problems += _as_owner_elsewhere(client, route, values)
+    assert not problems, "\n".join(problems)
+
+
+def _as_owner_elsewhere(client: Client, route: Route, values: dict[str, str]) -> list[str]:
+    path = route.path(values)
+    problems = []
+    for method in sorted(STAFF_ACCESS[route.name]):
+        with Writes() as writes:
+            got = outcome(send(client, method, path, route.name))
+        if got != 404:
+            problems.append(f"owner of another organisation {method} {path}: expected 404, {got}")
+        if writes.tables:
+            problems.append(f"owner of another organisation {method} {path}: wrote {writes.tables}")
+    return problems
+
+
+API_ROUTES = [route for route in ROUTES if route.pattern.startswith("api/")]
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=lambda r: r.name)
+def test_an_api_token_reaches_only_its_own_organisations_rows(world: Cast, route: Route) -> None:
+    if route.name not in STAFF_ACCESS:
+        pytest.fail(f"{route.name} has no entry in STAFF_ACCESS")
+    client = Client(raise_request_exception=True)
+    path = route.path(world.values)
+    has_ids = bool(object_parameters(route))
+    problems = []
+    for method, requirement in sorted(STAFF_ACCESS[route.name].items()):
+        if method == "OPTIONS":
+            continue  # a preflight carries no token, by the CORS rules
+        for who, token in (("token of A", world.token_a), ("token of B", world.token_b)):
+            # Authenticating notes when a token was last used: a write to its own row.
+            with Writes(ignore={"api_apitoken"}) as writes:
+                response = send(client, method, path, route.name, **{TOKEN_HEADER: token})
+            got = outcome(response)
+            if who == "token of A" or not has_ids:
+                want: int | str = ALLOWED
+            else:
+                # B's token may sign only B's petitions (403); it may read nothing of A's.
+                want = 403 if requirement == PUBLIC else 404
+            if got != want:
+                problems.append(f"{who} {method} {path}: expected {want}, got {got}")
+            if who == "token of B":
+                if leaked := shown(response, world.secrets_of_a):
+                    problems.append(f"{who} {method} {path}: shows A's {leaked}")
+                if want != ALLOWED and writes.tables:
+                    problems.append(f"{who} {method} {path}: refused, yet wrote {writes.tables}")
+        if requirement == TOKEN:
+            made_up = {TOKEN_HEADER: "gs_not-a-token"}
+            got = outcome(send(client, method, path, route.name, **made_up))
+            if got != 401:
+                problems.append(f"a made-up token {method} {path}: expected 401, got {got}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_leak_check_would_see_organisation_as_rows(world: Cast) -> None:
+    """What B's token must never see is what A's token does see: the check is not vacuous."""
+    client = Client()
+    headers = {TOKEN_HEADER: world.token_a}
+    people = client.get(reverse("api:osdi:people"), headers=headers)
+    petitions = client.get(reverse("api:osdi:petitions"), headers=headers)
+    assert shown(people, world.secrets_of_a) == ["rosa.quint@example.net"]
+    assert "Stop the sewage at Alderbrook" in shown(petitions, world.secrets_of_a)
+    client.force_login(User.objects.get(pk=world.users["owner"]))
+    assert "Alderbrook River" in shown(client.get("/staff/alices/"), world.secrets_of_a)
