@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -103,6 +104,8 @@ class Cast:
     token_a: str
     token_b: str
     secrets_of_a: list[str]  # text that must never reach organisation B or its token
+    secrets_of_b: list[str]  # and the other way round
+    campaign_b: int
 
 
 def _make_cast() -> Cast:
@@ -181,8 +184,10 @@ def _make_cast() -> Cast:
         public=True,
     )
     # Organisation B has rows of its own, so its pages are not simply empty.
-    campaign_b = testing.make_campaign(owner_b, title="Quiet Streets", slug="quiet-streets")
-    testing.make_petition(owner_b, campaign_b, title="Slow down on Fenwick Road")
+    campaign_b = testing.make_campaign(owner_b, title="Quiet Streets Now", slug="quiet-streets")
+    petition_b = testing.make_petition(owner_b, campaign_b, title="Slow down on Fenwick Road")
+    testing.make_story(owner_b, campaign=campaign_b, title="Fenwick Road at night", slug="night")
+    sign_petition(petition_b, SignatureRequest(email="omar.vale@example.net", given_name="Omar"))
     values = {
         "org": org.slug,
         "petition_id": str(petition.pk),
@@ -202,7 +207,13 @@ def _make_cast() -> Cast:
         "signature_id": str(signed.signature.pk),
     }
     secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
-    return Cast(values, users, raw_a, raw_b, secrets)
+    secrets_b = [
+        "omar.vale@example.net",
+        "Slow down on Fenwick Road",
+        "Quiet Streets Now",
+        "Fenwick Road at night",
+    ]
+    return Cast(values, users, raw_a, raw_b, secrets, secrets_b, campaign_b.pk)
 
 
 def _png() -> Any:
@@ -372,8 +383,10 @@ def check(client: Client, route: Route, world: Cast, caller: str) -> list[str]:
         with Writes() as writes:
             response = send(client, method, path, route.name)
         got = seen[method] = outcome(response)
-        if caller == "other_organisation" and (leaked := shown(response, world.secrets_of_a)):
-            problems.append(f"{caller} {method} {path}: shows organisation A's {leaked}")
+        # Each side's rows stay on its side, whatever the page lists or offers to choose.
+        secrets = world.secrets_of_a if caller == "other_organisation" else world.secrets_of_b
+        if leaked := shown(response, secrets):
+            problems.append(f"{caller} {method} {path}: shows the other organisation's {leaked}")
         if got != want:
             problems.append(f"{caller} {method} {path}: expected {want}, got {got}")
         if want != ALLOWED and writes.tables:
@@ -497,3 +510,25 @@ def test_the_leak_check_would_see_organisation_as_rows(world: Cast) -> None:
     assert "Stop the sewage at Alderbrook" in shown(petitions, world.secrets_of_a)
     client.force_login(User.objects.get(pk=world.users["owner"]))
     assert "Alderbrook River" in shown(client.get("/staff/alices/"), world.secrets_of_a)
+
+
+@pytest.mark.parametrize(
+    ("name", "model_path"),
+    [("stories:staff_new", "stories.Story"), ("actions:staff_new", "actions.Petition")],
+)
+def test_a_writer_cannot_hang_a_new_row_on_another_organisations_campaign(
+    world: Cast, name: str, model_path: str
+) -> None:
+    """A sample of the writes allowed roles make: the form offers only the organisation's
+    own campaigns, and refuses another organisation's id sent by hand."""
+    model = apps.get_model(model_path)
+    client = client_for("editor", world)
+    response = client.post(
+        reverse(name, args=["alices"]),
+        {"title": "Borrowed campaign", "slug": "borrowed", "campaign": str(world.campaign_b)},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not model._default_manager.filter(
+        campaign_id=world.campaign_b, title__startswith="Borrowed"
+    ).exists()
