@@ -28,6 +28,9 @@ PERMISSION_MESSAGES = {
     "api.manage": _("Only an owner can create and revoke API tokens."),
     "fediverse.moderate": _("Only owners and moderators can approve or hide replies."),
     "fediverse.reply": _("Your role cannot reply on the organisation's behalf."),
+    "safety.override": _(
+        "Only an owner or a safety officer can let text the safety check flagged go out."
+    ),
 }
 
 

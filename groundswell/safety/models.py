@@ -48,3 +48,43 @@ class PublicFigure(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OverrideQuerySet(models.QuerySet["SafetyOverride"]):
+    def for_text(
+        self, organisation: Organisation, kind: str, object_id: object, text_hash: str
+    ) -> OverrideQuerySet:
+        return self.filter(
+            organisation=organisation, kind=kind, object_id=str(object_id), text_hash=text_hash
+        )
+
+
+class SafetyOverride(models.Model):
+    """A person answerable for the risk let one exact text out although the guard flagged it.
+
+    It covers only the text whose hash it keeps: any edit changes the hash, and the edited
+    text is checked again. Written only by `services.override`, which also audits it.
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    # What was let out: "story", "post", "reply" or "update", and that row's id.
+    kind = models.CharField(max_length=20)
+    object_id = models.CharField(max_length=64)
+    text_hash = models.CharField(max_length=64)
+    findings = models.JSONField(default=list)
+    reason = models.TextField(_("reason"), max_length=2000)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = OverrideQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["organisation", "kind", "object_id", "text_hash"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} ({self.at:%Y-%m-%d %H:%M})"

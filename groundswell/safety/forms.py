@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .guard import scan
+from .services import REASON_MAX
+
+if TYPE_CHECKING:
+    from groundswell.accounts.models import Membership
+
+REASON_HELP = _(
+    "Say why naming or showing this is right here (for example: the person agreed in "
+    "writing). It is kept in the audit log with your name."
+)
+
+
+class OverrideForm(forms.Form):
+    """An owner's or safety officer's decision to let flagged text out."""
+
+    reason = forms.CharField(
+        label=_("Why may this go out although it was flagged?"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=REASON_HELP,
+    )
+    # The text the person read: if it changes before they submit, nothing is recorded.
+    text_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+def reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("If the safety check flags this: why may it go out anyway?"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=REASON_HELP,
+    )
+
+
+def offer_override(form: forms.BaseForm, text: str, *, membership: Membership) -> None:
+    """Give `form` an optional `safety_reason` when `text` is flagged and the member may let
+    flagged text out: they can decide in the same step, and nothing typed is lost."""
+    if membership.can("safety.override") and scan(text, organisation=membership.organisation):
+        form.fields["safety_reason"] = reason_field()

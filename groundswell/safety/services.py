@@ -1,0 +1,176 @@
+"""The safety gate: the one check every publishing path calls before anything goes out.
+
+Stories (publish, approve, edits of a published story), scheduled posts (scheduling,
+approving, and the worker at the moment of sending), staff replies on the fediverse and
+campaign updates to supporters all call `require_safe` (or, in a worker, `unsafe_findings`).
+Flagged text goes out only when an owner or a safety officer has recorded an `override` with
+a written reason for that exact text: the override keeps the text's hash, so any edit is
+checked again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from groundswell.accounts.access import require
+from groundswell.audit.services import record
+
+from .guard import Finding, scan
+from .models import SafetyOverride
+
+if TYPE_CHECKING:
+    from groundswell.accounts.models import Membership, Organisation
+
+# What a staff member may be told about at most in one message; the page shows them all.
+LISTED = 8
+REASON_MAX = 2000
+
+
+class Flagged(ValidationError):
+    """The guard flagged the text and no override covers it; `findings` says where."""
+
+    def __init__(self, findings: list[Finding], *, field: str | None = None) -> None:
+        message = blocked_message(findings)
+        super().__init__({field: [message]} if field else message)
+        self.findings = findings
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def describe(findings: list[Finding]) -> str:
+    """The findings in a sentence staff can act on: each passage with why it was flagged."""
+    shown = [
+        _("“%(text)s” (%(reason)s)") % {"text": finding.text, "reason": finding.reason.rstrip(".")}
+        for finding in findings[:LISTED]
+    ]
+    rest = len(findings) - len(shown)
+    if rest:
+        shown.append(ngettext("%(n)s more", "%(n)s more", rest) % {"n": rest})
+    return "; ".join(shown)
+
+
+def blocked_message(findings: list[Finding]) -> str:
+    return ngettext(
+        "The safety check flagged %(n)s passage that may name or expose a private person: "
+        "%(list)s. Change it, or ask an owner or a safety officer to let it out with a "
+        "written reason.",
+        "The safety check flagged %(n)s passages that may name or expose a private person: "
+        "%(list)s. Change them, or ask an owner or a safety officer to let them out with a "
+        "written reason.",
+        len(findings),
+    ) % {"n": len(findings), "list": describe(findings)}
+
+
+def covering_override(
+    kind: str, obj: models.Model | None, text: str, *, organisation: Organisation
+) -> SafetyOverride | None:
+    """The latest override recorded for exactly this text of this object, if any."""
+    if obj is None or obj.pk is None:
+        return None
+    return (
+        SafetyOverride.objects.for_text(organisation, kind, obj.pk, text_hash(text))
+        .select_related("by")
+        .first()
+    )
+
+
+def unsafe_findings(
+    kind: str, obj: models.Model | None, text: str, *, organisation: Organisation
+) -> list[Finding]:
+    """What stops `text` going out: [] when nothing is flagged or an override covers it."""
+    findings = scan(text, organisation=organisation)
+    if findings and covering_override(kind, obj, text, organisation=organisation):
+        return []
+    return findings
+
+
+def require_safe(
+    kind: str,
+    obj: models.Model | None,
+    text: str,
+    *,
+    organisation: Organisation,
+    field: str | None = None,
+) -> None:
+    """Raise `Flagged` (a ValidationError, on `field` if given) unless `text` may go out."""
+    findings = unsafe_findings(kind, obj, text, organisation=organisation)
+    if findings:
+        raise Flagged(findings, field=field)
+
+
+def _as_json(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [
+        {"kind": f.kind, "start": f.start, "end": f.end, "text": f.text, "reason": f.reason}
+        for f in findings
+    ]
+
+
+@transaction.atomic
+def override(
+    membership: Membership,
+    kind: str,
+    obj: models.Model,
+    text: str,
+    reason: str,
+    *,
+    seen_hash: str = "",
+) -> SafetyOverride:
+    """Let this exact `text` of `obj` out although the guard flags it, for a written reason.
+
+    `seen_hash` is the hash of the text the person read when they decided: if the text has
+    changed since, they decided about something else, and nothing is recorded.
+    """
+    require(membership, "safety.override")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Write why this text may go out although the safety check flagged it.")}
+        )
+    if len(reason) > REASON_MAX:
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(n)s characters.") % {"n": f"{REASON_MAX:,}"}}
+        )
+    digest = text_hash(text)
+    if seen_hash and seen_hash != digest:
+        raise ValidationError(
+            _("The text changed after you read it. Read the safety check again before you decide.")
+        )
+    findings = scan(text, organisation=membership.organisation)
+    if not findings:
+        raise ValidationError(
+            _("The safety check flags nothing in this text now, so it needs no override.")
+        )
+    row = SafetyOverride.objects.create(
+        organisation=membership.organisation,
+        kind=kind,
+        object_id=str(obj.pk),
+        text_hash=digest,
+        findings=_as_json(findings),
+        reason=reason,
+        by=membership.user,
+    )
+    # The log names what kinds of thing were flagged and why they may go, never the
+    # flagged passages themselves: those are the personal data the guard is about.
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="safety.override",
+        target=obj,
+        summary=_("Let flagged text out (%(kinds)s): %(reason)s")
+        % {"kinds": ", ".join(sorted({f.kind for f in findings})), "reason": reason},
+        changes={
+            "kind": ["", kind],
+            "findings": ["", len(findings)],
+            "reason": ["", reason[:200]],
+            "text_hash": ["", digest],
+        },
+    )
+    return row
