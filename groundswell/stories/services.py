@@ -14,6 +14,7 @@ from groundswell.federation import services as federation
 from groundswell.lib.html import render_markdown
 from groundswell.lib.images import BLUR, CROP, Box, ProcessedImage
 from groundswell.lib.images import edit_image as edit_picture
+from groundswell.safety import services as safety
 
 from . import media, tasks
 from .models import LinkCard, LinkCardStatus, Story, StoryImage, StoryRevision
@@ -21,6 +22,15 @@ from .workflow import State, find_transition
 
 CONTENT_FIELDS = ("title", "summary", "body", "link_url")
 FIELDS = (*CONTENT_FIELDS, "slug", "language", "campaign")
+
+
+def compose_text(title: str, summary: str, body: str) -> str:
+    """What the safety guard reads of a story: everything a reader sees as text."""
+    return "\n\n".join(part for part in (title, summary, body) if part)
+
+
+def story_text(story: Story) -> str:
+    return compose_text(story.title, story.summary, story.body)
 
 
 def _snapshot(story: Story) -> dict[str, Any]:
@@ -128,12 +138,16 @@ def _image_change(membership: Membership, story: Story) -> Story:
 
 
 @transaction.atomic
-def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> Story:
+def update_story(
+    membership: Membership, story: Story, data: dict[str, Any], *, safety_reason: str = ""
+) -> Story:
     """Save an edit as a new revision.
 
     Approval belongs to the content that was approved: when someone who may not approve
     edits a story that is in review or approved, it goes back to draft; such a person
     cannot change a published story at all in an organisation that requires approval.
+    An edit of a published story goes out at once, so it passes the safety check first
+    (`safety_reason`: an owner's or safety officer's reason to let flagged text out).
     """
     require(membership, "content.write")
     _check_campaign(membership, data)
@@ -160,6 +174,8 @@ def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> 
     content_changed = any(field in changes for field in CONTENT_FIELDS)
     if content_changed:
         update_fields += _withdraw_approval(membership, story)
+    if content_changed and story.state == State.PUBLISHED:
+        _gate(membership, story, safety_reason)
     if "body" in changes:
         story.body_html = render_markdown(story.body)
         update_fields.append("body_html")
@@ -184,6 +200,23 @@ def update_story(membership: Membership, story: Story, data: dict[str, Any]) -> 
     return story
 
 
+def _gate(membership: Membership, story: Story, reason: str = "") -> None:
+    """Refuse to let the story's current text out while the guard flags it, unless an
+    override covers this exact text (or `reason` records one now)."""
+    text = story_text(story)
+    organisation = membership.organisation
+    if reason.strip() and safety.unsafe_findings("story", story, text, organisation=organisation):
+        safety.override(membership, "story", story, text, reason)
+    safety.require_safe("story", story, text, organisation=organisation)
+
+
+@transaction.atomic
+def override_safety(membership: Membership, story: Story, reason: str, *, seen_hash: str) -> None:
+    """Let the story's saved text out although the guard flags it (an owner or safety officer)."""
+    story = Story.objects.select_for_update().get(pk=story.pk)
+    safety.override(membership, "story", story, story_text(story), reason, seen_hash=seen_hash)
+
+
 @transaction.atomic
 def change_state(membership: Membership, story: Story, action: str, *, note: str = "") -> Story:
     """Move a story along the workflow, or explain why it cannot move."""
@@ -196,6 +229,10 @@ def change_state(membership: Membership, story: Story, action: str, *, note: str
     if transition.refusal and not membership.can(transition.permission):
         raise PermissionDenied(transition.refusal)
     require(membership, transition.permission)
+    if transition.target in (State.APPROVED, State.PUBLISHED):
+        # Read under the row's lock: the text approved or published is the text checked.
+        current = Story.objects.select_for_update().get(pk=story.pk)
+        _gate(membership, current)
     now = timezone.now()
     updates: dict[str, Any] = {"state": transition.target, "updated_at": now}
     if transition.target == State.IN_REVIEW:

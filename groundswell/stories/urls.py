@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path(base + "revisions/", views.staff_revisions, name="staff_revisions"),
     path(base + "preview/", views.staff_preview, name="staff_preview"),
+    path(base + "safety/", views.staff_safety, name="staff_safety"),
     path("staff/images/<int:image_id>/<str:size>/", views.staff_image, name="staff_image"),
     path("o/<slug:org_slug>/stories/<slug:slug>/", views.detail, name="detail"),
 ]

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,9 @@ from groundswell.lib.badinput import query_id
 from groundswell.lib.html import render_markdown
 from groundswell.lib.media import private_response
 from groundswell.referrals.sharing import story_share_links
+from groundswell.safety.forms import OverrideForm, offer_override
+from groundswell.safety.panel import panel
+from groundswell.safety.services import Flagged
 
 from . import services
 from .access import access_story, access_story_image, public_story
@@ -66,37 +70,81 @@ def approvals(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
+def _typed_text(request: HttpRequest) -> str:
+    post = request.POST
+    return services.compose_text(
+        post.get("title", "").strip(), post.get("summary", "").strip(), post.get("body", "")
+    )
+
+
 def _edit(request: HttpRequest, membership: Membership, story: Story | None) -> HttpResponse:
     organisation = membership.organisation
     form = StoryForm(request.POST or None, instance=story, organisation=organisation)
     preview_html = None
+    # On a preview, or an edit the check refused, the panel reads what was typed.
+    typed_safety = None
     if request.method == "POST":
         require(membership, "content.write")
+        if story is not None and story.state == State.PUBLISHED:
+            # An edit of a published story goes out at once: who may let flagged text out
+            # can do it in the same step.
+            offer_override(form, _typed_text(request), membership=membership)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("safety_reason", "") or ""
             if "preview" in request.POST:
-                preview_html = render_markdown(form.cleaned_data["body"])
+                preview_html = render_markdown(data["body"])
+                typed_safety = panel("story", story, _typed_text(request), membership=membership)
             else:
                 try:
                     if story is None:
-                        story = services.create_story(membership, form.cleaned_data)
+                        story = services.create_story(membership, data)
                         messages.success(request, _("Story saved as a draft."))
                     else:
-                        story = services.update_story(membership, story, form.cleaned_data)
+                        story = services.update_story(membership, story, data, safety_reason=reason)
                         messages.success(request, _("Story saved."))
+                except Flagged as error:
+                    form.add_error(None, error)
+                    typed_safety = panel(
+                        "story", story, _typed_text(request), membership=membership
+                    )
                 except ValidationError as error:
                     form.add_error(None, error)
                 else:
                     return redirect("stories:staff_edit", org=organisation.slug, story_id=story.pk)
         if story is not None:
             story.refresh_from_db()
-    context = {
+    return render(
+        request,
+        "stories/staff_edit.html",
+        _edit_context(membership, story, form, preview_html, typed_safety),
+    )
+
+
+def _edit_context(
+    membership: Membership,
+    story: Story | None,
+    form: StoryForm,
+    preview_html: str | None = None,
+    typed_safety: object = None,
+) -> dict[str, object]:
+    context: dict[str, object] = {
         "form": form,
         "story": story,
         "preview_html": preview_html,
         "image_form": ImageForm(),
         "transitions": available(story.state, membership.can) if story else [],
     }
-    return render(request, "stories/staff_edit.html", context)
+    if typed_safety is not None:
+        context["safety"] = typed_safety
+    elif story is not None:
+        saved = panel("story", story, services.story_text(story), membership=membership)
+        context["safety"] = saved
+        context["override_url"] = reverse(
+            "stories:staff_safety", args=[membership.organisation.slug, story.pk]
+        )
+        context["override_form"] = OverrideForm(initial={"text_hash": saved.text_hash})
+    return context
 
 
 @staff_view()
@@ -148,13 +196,52 @@ def staff_image_add(request: HttpRequest, membership: Membership, story_id: int)
         )
         messages.success(request, _("Image added."))
         return redirect("stories:staff_edit", org=membership.organisation.slug, story_id=story.pk)
-    context = {
-        "form": StoryForm(instance=story, organisation=membership.organisation),
-        "story": story,
-        "image_form": image_form,
-        "transitions": available(story.state, membership.can),
-    }
+    context = _edit_context(
+        membership, story, StoryForm(instance=story, organisation=membership.organisation)
+    )
+    context["image_form"] = image_form
     return render(request, "stories/staff_edit.html", context, status=400)
+
+
+@staff_view()
+def staff_safety(request: HttpRequest, membership: Membership, story_id: int) -> HttpResponse:
+    """The safety check of the story's saved text, and an owner's or safety officer's
+    decision to let it out although it is flagged."""
+    story = access_story(membership, story_id)
+    form = OverrideForm(request.POST or None)
+    if request.method == "POST":
+        require(membership, "safety.override")
+        if form.is_valid():
+            try:
+                services.override_safety(
+                    membership,
+                    story,
+                    form.cleaned_data["reason"],
+                    seen_hash=form.cleaned_data["text_hash"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Recorded: the story's flagged text may go out. It is in the audit log."),
+                )
+                return redirect(
+                    "stories:staff_edit", org=membership.organisation.slug, story_id=story.pk
+                )
+        story.refresh_from_db()
+    safety = panel("story", story, services.story_text(story), membership=membership)
+    if not form.is_bound:
+        form = OverrideForm(initial={"text_hash": safety.text_hash})
+    context = {
+        "form": form,
+        "safety": safety,
+        "title": story.title,
+        "override_url": request.path,
+        "back_url": reverse("stories:staff_edit", args=[membership.organisation.slug, story.pk]),
+        "back_label": _("Back to the story"),
+    }
+    return render(request, "safety/override.html", context)
 
 
 def _image(story: Story, image_id: int) -> StoryImage:
@@ -199,11 +286,17 @@ def staff_revisions(request: HttpRequest, membership: Membership, story_id: int)
 
 @staff_view()
 def staff_preview(request: HttpRequest, membership: Membership, story_id: int) -> HttpResponse:
-    return _render_public(request, access_story(membership, story_id), preview=True)
+    story = access_story(membership, story_id)
+    # Staff see what the guard flags before readers could; deciding is on the edit page.
+    safety = panel("story", story, services.story_text(story), membership=membership)
+    return _render_public(request, story, preview=True, safety=safety)
 
 
-def _render_public(request: HttpRequest, story: Story, *, preview: bool) -> HttpResponse:
+def _render_public(
+    request: HttpRequest, story: Story, *, preview: bool, safety: object = None
+) -> HttpResponse:
     context = {
+        "safety": safety,
         "organisation": story.organisation,
         "story": story,
         "images": [image for image in story.images.all() if image.pk != story.cover_id],
