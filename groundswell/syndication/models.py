@@ -104,6 +104,9 @@ class ScheduledPostQuerySet(models.QuerySet["ScheduledPost"]):
     def failed(self) -> ScheduledPostQuerySet:
         return self.filter(state=PostState.FAILED)
 
+    def held(self) -> ScheduledPostQuerySet:
+        return self.filter(state=PostState.HELD)
+
 
 class ScheduledPost(models.Model):
     """One story going out on one account at one time."""

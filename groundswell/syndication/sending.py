@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 from groundswell.accounts.models import of_public_organisation
 from groundswell.audit.services import record
 from groundswell.lib import leases
+from groundswell.safety import services as safety
+from groundswell.safety.guard import Finding
 from groundswell.stories.workflow import State as StoryState
 
 from . import bluesky, crypto, local, mastodon
@@ -193,6 +195,11 @@ def deliver(post_id: int) -> str:
     now = leases.now()
     if post.state != PostState.SCHEDULED or post.scheduled_at > now:
         return post.state
+    # Checked again here, not only when it was scheduled: the guard's rules or the
+    # organisation's public figures may have changed since (defence in depth).
+    flagged = safety.unsafe_findings("post", post, post.text, organisation=post.organisation)
+    if flagged:
+        return _hold(post, flagged)
     # The claim checks again that the post may go out: what was loaded above may be stale.
     if not move(
         post,
@@ -217,6 +224,29 @@ def deliver(post_id: int) -> str:
         logger.exception("sending scheduled post %s failed", post.pk)
         return _failed(post, DeliveryError(_("An unexpected error happened."), temporary=False))
     return _sent(post, delivered)
+
+
+def _hold(post: ScheduledPost, findings: list[Finding]) -> str:
+    """Keep a flagged post back, saying why on the post for staff; never send it silently,
+    never drop it: an owner or a safety officer lets it out (services.release_post)."""
+    kinds = ", ".join(sorted({finding.kind for finding in findings}))
+    reason = _(
+        "Held by the safety check: it flagged %(n)s passage(s) (%(kinds)s). An owner or a "
+        "safety officer can let it out with a written reason, or change it and schedule it "
+        "again."
+    ) % {"n": len(findings), "kinds": kinds}
+    if not move(post, PostState.SCHEDULED, PostState.HELD, last_error=reason[:500]):
+        return _current_state(post)
+    record(
+        organisation=post.organisation,
+        actor=None,
+        action="syndication.held",
+        target=post,
+        summary=_("Held the post of “%(title)s” to %(account)s: the safety check flagged it")
+        % {"title": post.story.title, "account": post.account},
+        changes={"findings": ["", kinds]},
+    )
+    return post.state
 
 
 def _sent(post: ScheduledPost, delivered: Delivered) -> str:

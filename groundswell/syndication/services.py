@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.audit.services import record
+from groundswell.safety import services as safety
 from groundswell.stories.models import Story
 
 # Callers connect accounts through services, as before: re-exported by name.
@@ -60,7 +61,10 @@ def schedule_post(
     text: str,
     scheduled_at: datetime,
     attachment: str = Attachment.LINK_CARD,
+    safety_reason: str = "",
 ) -> ScheduledPost:
+    """Schedule a story's post; flagged text needs `safety_reason` from someone who may
+    let it out (an owner or a safety officer), recorded as an override of this text."""
     require(membership, "content.write")
     if story.organisation_id != membership.organisation_id:
         raise ValidationError(_("Choose one of your organisation's stories."))
@@ -72,6 +76,9 @@ def schedule_post(
     check_length(account.network, text)
     if attachment not in Attachment.values:
         raise ValidationError({"attachment": _("Choose what to attach.")})
+    flagged = safety.unsafe_findings("post", None, text, organisation=membership.organisation)
+    if flagged and not safety_reason.strip():
+        raise safety.Flagged(flagged, field="text")
     approved = not membership.organisation.approval_required or membership.can("content.approve")
     now = timezone.now()
     post = ScheduledPost.objects.create(
@@ -98,6 +105,8 @@ def schedule_post(
         },
         changes={"text": ["", text[:200]], "scheduled_at": ["", scheduled_at.isoformat()]},
     )
+    if flagged:
+        safety.override(membership, "post", post, text, safety_reason)
     return post
 
 
@@ -107,6 +116,7 @@ def approve_post(membership: Membership, post: ScheduledPost) -> None:
     require(membership, "content.approve")
     if post.approved_at is not None:
         return
+    safety.require_safe("post", post, post.text, organisation=membership.organisation)
     now = timezone.now()
     ScheduledPost.objects.filter(pk=post.pk, approved_at__isnull=True).update(
         approved_by=membership.user, approved_at=now
@@ -167,11 +177,36 @@ def retry_post(membership: Membership, post: ScheduledPost) -> None:
 
 
 @transaction.atomic
+def release_post(
+    membership: Membership, post: ScheduledPost, reason: str, *, seen_hash: str
+) -> None:
+    """Let a held post's flagged text out (an owner or a safety officer, with a reason) and
+    put it back in the queue: it goes out at its time, or at once if that has passed."""
+    require(membership, "safety.override")
+    post = ScheduledPost.objects.select_for_update().get(pk=post.pk)
+    organisation = membership.organisation
+    if safety.unsafe_findings("post", post, post.text, organisation=organisation):
+        safety.override(membership, "post", post, post.text, reason, seen_hash=seen_hash)
+    if post.state != PostState.HELD:
+        return  # let out before it fell due: it stays scheduled, now covered
+    if not move(post, PostState.HELD, PostState.SCHEDULED, last_error=""):
+        raise ValidationError(_("This post is no longer held; look again."))
+    record(
+        organisation=organisation,
+        actor=membership.user,
+        action="syndication.release",
+        target=post,
+        summary=_("Released the held post of “%(title)s” to %(account)s")
+        % {"title": post.story.title, "account": post.account},
+    )
+
+
+@transaction.atomic
 def cancel_post(membership: Membership, post: ScheduledPost) -> None:
-    """Delete a post that has not gone out (scheduled or failed)."""
+    """Delete a post that has not gone out (scheduled, held or failed)."""
     require(membership, "content.write")
     deleted, _rows = ScheduledPost.objects.filter(
-        pk=post.pk, state__in=[PostState.SCHEDULED, PostState.FAILED]
+        pk=post.pk, state__in=[PostState.SCHEDULED, PostState.HELD, PostState.FAILED]
     ).delete()
     if not deleted:
         raise ValidationError(_("This post is being sent or was sent; it cannot be cancelled."))

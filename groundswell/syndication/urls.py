@@ -17,4 +17,5 @@ urlpatterns = [
     path("staff/<slug:org>/calendar/<int:post_id>/retry/", views.retry, name="retry"),
     path("staff/<slug:org>/calendar/<int:post_id>/cancel/", views.cancel, name="cancel"),
     path("staff/<slug:org>/calendar/<int:post_id>/approve/", views.approve, name="approve"),
+    path("staff/<slug:org>/calendar/<int:post_id>/safety/", views.post_safety, name="safety"),
 ]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +18,8 @@ from django.views.decorators.http import require_POST
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 from groundswell.lib.badinput import bad_request
+from groundswell.safety.forms import OverrideForm, offer_override
+from groundswell.safety.panel import panel
 from groundswell.stories.access import access_story
 
 from . import services
@@ -113,6 +116,8 @@ def schedule(request: HttpRequest, membership: Membership, story_id: int) -> Htt
     for account in connected:
         if account is posted_for:
             form = ScheduleForm(request.POST, account=account)
+            typed = request.POST.get(form.add_prefix("text"), "").strip()
+            offer_override(form, typed, membership=membership)
             if form.is_valid():
                 try:
                     services.schedule_post(membership, story, account, **form.cleaned_data)
@@ -136,6 +141,7 @@ def schedule(request: HttpRequest, membership: Membership, story_id: int) -> Htt
     context = {
         "story": story,
         "forms": forms,
+        "has_errors": any(form.errors for form in forms),
         "posts": ScheduledPost.objects.filter(story=story).select_related("account"),
         "can_write": membership.can("content.write"),
         "can_approve": membership.can("content.approve"),
@@ -200,6 +206,7 @@ def calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
             )
         )
     context = {
+        "held": ScheduledPost.objects.for_organisation(organisation).held()[:100],
         "view": view,
         "start": start,
         "end": end - timedelta(days=1),
@@ -248,12 +255,54 @@ def cancel(request: HttpRequest, membership: Membership, post_id: int) -> HttpRe
     return _back(request, membership)
 
 
+@staff_view()
+def post_safety(request: HttpRequest, membership: Membership, post_id: int) -> HttpResponse:
+    """A post's safety check, and an owner's or safety officer's decision to let its
+    flagged text out (a held post goes back in the queue)."""
+    post = access_post(membership, post_id)
+    form = OverrideForm(request.POST or None)
+    if request.method == "POST":
+        require(membership, "safety.override")
+        if form.is_valid():
+            try:
+                services.release_post(
+                    membership,
+                    post,
+                    form.cleaned_data["reason"],
+                    seen_hash=form.cleaned_data["text_hash"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Recorded: the post may go out. It is in the audit log."),
+                )
+                return redirect("syndication:calendar", org=membership.organisation.slug)
+    safety = panel("post", post, post.text, membership=membership)
+    if not form.is_bound:
+        form = OverrideForm(initial={"text_hash": safety.text_hash})
+    context = {
+        "form": form,
+        "safety": safety,
+        "title": post.story.title,
+        "override_url": request.path,
+        "back_url": reverse("syndication:calendar", args=[membership.organisation.slug]),
+        "back_label": _("Back to the calendar"),
+    }
+    return render(request, "safety/override.html", context)
+
+
 @require_POST
 @staff_view("content.approve")
 def approve(request: HttpRequest, membership: Membership, post_id: int) -> HttpResponse:
     post = access_post(membership, post_id)
-    services.approve_post(membership, post)
-    messages.success(request, _("The post is approved."))
+    try:
+        services.approve_post(membership, post)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The post is approved."))
     return _back(request, membership)
 
 

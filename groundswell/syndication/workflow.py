@@ -10,6 +10,10 @@ changed the row sends it, so two workers never post the same thing twice. A row 
 "sending" by a crash is never re-sent automatically: the network may have accepted it
 before the crash, so it is marked failed and a person decides (see sending.expire_stuck).
 
+A post whose text the safety guard flags (and no override covers) is held when it falls
+due: "held" until an owner or a safety officer lets that exact text out with a written
+reason, which puts it back in the queue. It is never sent, or dropped, silently.
+
 A send that was only slow, not dead, may still succeed after that: the network has the post,
 so it becomes "sent" from wherever it is meanwhile (failed, or scheduled again by a retry),
 which also stops the retry from posting it a second time.
@@ -26,6 +30,7 @@ class PostState(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    HELD = "held", _("Held by the safety check")
 
 
 TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
@@ -39,6 +44,8 @@ TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         # A slow send that was marked interrupted (and maybe retried) but that the network took.
         (PostState.FAILED, PostState.SENT),
         (PostState.SCHEDULED, PostState.SENT),
+        (PostState.SCHEDULED, PostState.HELD),  # the safety guard flagged it when due
+        (PostState.HELD, PostState.SCHEDULED),  # an override let its text out
     }
 )
 
