@@ -193,12 +193,21 @@ class PetitionUpdate(models.Model):
     holder = models.CharField(max_length=100, blank=True, default="")
     until = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Why sending stopped: the safety check flagged the text at the moment of sending and no
+    # override covered it. Held updates are skipped until an owner or a safety officer lets
+    # the text out (services.release_update), which clears this.
+    held_reason = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def safety_text(self) -> str:
+        """What the safety guard reads: everything the email says in the staff's words."""
+        return f"{self.subject}\n\n{self.body}"
 
 
 class DeliveryState(models.TextChoices):

@@ -15,6 +15,7 @@ from groundswell.accounts.models import Membership
 from groundswell.audit.services import diff, record
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.models import ShareToken
+from groundswell.safety import services as safety
 from groundswell.supporters import services as supporters
 from groundswell.supporters.models import Consent, ConsentWording, Purpose, Supporter
 
@@ -399,13 +400,27 @@ def update_petition(membership: Membership, petition: Petition, data: dict[str, 
 
 @transaction.atomic
 def post_update(
-    membership: Membership, petition: Petition, *, subject: str, body: str
+    membership: Membership,
+    petition: Petition,
+    *,
+    subject: str,
+    body: str,
+    safety_reason: str = "",
 ) -> PetitionUpdate:
-    """Store an update and queue it to confirmed signers who want to hear more."""
+    """Store an update and queue it to confirmed signers who want to hear more.
+
+    Flagged text needs `safety_reason` from an owner or a safety officer, recorded as an
+    override of this exact text; the worker checks the text again before each batch.
+    """
     require(membership, "content.write")
-    update = PetitionUpdate.objects.create(
-        petition=petition, subject=subject, body=body, author=membership.user
-    )
+    update = PetitionUpdate(petition=petition, subject=subject, body=body, author=membership.user)
+    text = update.safety_text
+    flagged = safety.unsafe_findings("update", None, text, organisation=membership.organisation)
+    if flagged and not safety_reason.strip():
+        raise safety.Flagged(flagged, field="body")
+    update.save()
+    if flagged:
+        safety.override(membership, "update", update, text, safety_reason)
     from .tasks import queue_update
 
     queue_update(update)
@@ -418,6 +433,30 @@ def post_update(
         % {"subject": subject, "title": petition.title},
     )
     return update
+
+
+@transaction.atomic
+def release_update(
+    membership: Membership, update: PetitionUpdate, reason: str, *, seen_hash: str
+) -> None:
+    """Let a held update's flagged text out (an owner or a safety officer, with a reason):
+    the worker carries on sending it where it stopped."""
+    require(membership, "safety.override")
+    update = PetitionUpdate.objects.select_for_update().get(pk=update.pk)
+    text = update.safety_text
+    if safety.unsafe_findings("update", update, text, organisation=membership.organisation):
+        safety.override(membership, "update", update, text, reason, seen_hash=seen_hash)
+    if PetitionUpdate.objects.filter(pk=update.pk).exclude(held_reason="").update(held_reason=""):
+        from .tasks import queue_update
+
+        queue_update(update)
+        record(
+            organisation=membership.organisation,
+            actor=membership.user,
+            action="petition.update_released",
+            target=update.petition,
+            summary=_("Released the held update “%(subject)s”") % {"subject": update.subject},
+        )
 
 
 # --- Erasure: the signatures' part of erasing a person ---------------------------------------

@@ -15,14 +15,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from groundswell.audit.services import record
 from groundswell.lib import leases, worklog
 from groundswell.lib.names import email_name
 from groundswell.notifications.bulk import Letter, Outgoing, deliver
+from groundswell.safety import services as safety
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Purpose
 
@@ -51,7 +55,7 @@ def update_step() -> int:
     lease that is still its own.
     """
     now = leases.now()
-    going = PetitionUpdate.objects.filter(finished_at__isnull=True)
+    going = PetitionUpdate.objects.filter(finished_at__isnull=True, held_reason="")
     free = Q(until__isnull=True) | Q(until__lte=now)
     update = going.filter(free).select_related("petition__organisation").order_by("pk").first()
     if update is None:
@@ -66,6 +70,8 @@ def update_step() -> int:
         if not leases.renew(ours, holder, leases.now(), UPDATE_LEASE):
             raise _LeaseLost
 
+    if _hold_if_flagged(update, holder):
+        return UPDATE_BATCH  # the next update may go on
     try:
         if not update.petition.organisation.is_public:
             handled = 0  # an organisation waiting for approval emails nobody
@@ -96,6 +102,40 @@ def update_step() -> int:
     finally:
         leases.release(ours, holder)  # a no-op once another step holds it
     return UPDATE_BATCH
+
+
+def _hold_if_flagged(update: PetitionUpdate, holder: str) -> bool:
+    """Check the text again at the moment of sending (the guard's rules or the public
+    figures may have changed since it was written): hold it, saying why, if it is flagged."""
+    organisation = update.petition.organisation
+    flagged = safety.unsafe_findings(
+        "update", update, update.safety_text, organisation=organisation
+    )
+    if not flagged:
+        return False
+    kinds = ", ".join(sorted({finding.kind for finding in flagged}))
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _(
+            "Held by the safety check: it flagged %(n)s passage(s) (%(kinds)s). An owner or a "
+            "safety officer can let it out with a written reason."
+        ) % {"n": len(flagged), "kinds": kinds}
+        summary = _("Held the update “%(subject)s”: the safety check flagged it") % {
+            "subject": update.subject
+        }
+    with transaction.atomic():
+        held = PetitionUpdate.objects.filter(pk=update.pk, holder=holder).update(
+            held_reason=reason[:500], holder="", until=None
+        )
+        if held:
+            record(
+                organisation=organisation,
+                actor=None,
+                action="petition.update_held",
+                target=update.petition,
+                summary=summary,
+                changes={"findings": ["", kinds]},
+            )
+    return True
 
 
 def _put_off_until(update: PetitionUpdate) -> datetime | None:

@@ -21,4 +21,9 @@ urlpatterns = [
         views.staff_update,
         name="staff_update",
     ),
+    path(
+        "staff/<slug:org>/petitions/<int:petition_id>/updates/<int:update_id>/safety/",
+        views.staff_update_safety,
+        name="staff_update_safety",
+    ),
 ]

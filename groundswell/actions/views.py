@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -20,6 +20,8 @@ from groundswell.accounts.models import Membership
 from groundswell.lib import ratelimit
 from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.sharing import share_links
+from groundswell.safety.forms import OverrideForm, offer_override
+from groundswell.safety.panel import panel
 from groundswell.supporters import links
 from groundswell.supporters.views import erased_link, token_page
 
@@ -27,7 +29,7 @@ from . import intake, services
 from .access import access_petition, public_petition
 from .forms import PetitionForm, SignForm, UpdateForm
 from .limits import within_sign_rate
-from .models import Petition, SignatureState, next_milestone
+from .models import Petition, PetitionUpdate, SignatureState, next_milestone
 
 REF_COOKIE = "gs_ref"
 COOKIE_SAFE = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]*")
@@ -267,11 +269,19 @@ def staff_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "actions/staff_list.html", {"rows": rows})
 
 
-def _edit(request: HttpRequest, membership: Membership, petition: Petition | None) -> HttpResponse:
+def _edit(
+    request: HttpRequest,
+    membership: Membership,
+    petition: Petition | None,
+    *,
+    update_form: UpdateForm | None = None,
+) -> HttpResponse:
+    # The update's own POST shows this page again: it is not an edit of the petition.
+    editing = request.method == "POST" and update_form is None
     form = PetitionForm(
-        request.POST or None, instance=petition, organisation=membership.organisation
+        request.POST if editing else None, instance=petition, organisation=membership.organisation
     )
-    if request.method == "POST":
+    if editing:
         require(membership, "content.write")
         if form.is_valid():
             try:
@@ -293,7 +303,7 @@ def _edit(request: HttpRequest, membership: Membership, petition: Petition | Non
         "form": form,
         "petition": petition,
         "progress": progress(petition) if petition else None,
-        "update_form": UpdateForm(),
+        "update_form": update_form or UpdateForm(),
         "updates": petition.updates.all() if petition else [],
     }
     return render(request, "actions/staff_edit.html", context)
@@ -315,9 +325,60 @@ def staff_edit(request: HttpRequest, membership: Membership, petition_id: int) -
 def staff_update(request: HttpRequest, membership: Membership, petition_id: int) -> HttpResponse:
     petition = access_petition(membership, petition_id, for_edit=True)
     form = UpdateForm(request.POST)
+    typed = f"{request.POST.get('subject', '')}\n\n{request.POST.get('body', '')}"
+    offer_override(form, typed, membership=membership)
     if form.is_valid():
-        services.post_update(membership, petition, **form.cleaned_data)
-        messages.success(request, _("The update is on its way to signers who asked for news."))
-    else:
-        messages.error(request, _("Give the update a subject and a message."))
-    return redirect("actions:staff_edit", org=membership.organisation.slug, petition_id=petition.pk)
+        data = dict(form.cleaned_data)
+        reason = data.pop("safety_reason", "") or ""
+        try:
+            services.post_update(membership, petition, **data, safety_reason=reason)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The update is on its way to signers who asked for news."))
+            return redirect(
+                "actions:staff_edit", org=membership.organisation.slug, petition_id=petition.pk
+            )
+    # Shown again with what was typed and why it was refused (GOV.UK summary, field errors).
+    return _edit(request, membership, petition, update_form=form)
+
+
+@staff_view()
+def staff_update_safety(
+    request: HttpRequest, membership: Membership, petition_id: int, update_id: int
+) -> HttpResponse:
+    """A held update's safety check, and an owner's or safety officer's decision to let it
+    out: sending carries on where it stopped."""
+    petition = access_petition(membership, petition_id)
+    update = get_object_or_404(PetitionUpdate, pk=update_id, petition=petition)
+    form = OverrideForm(request.POST or None)
+    back = reverse("actions:staff_edit", args=[membership.organisation.slug, petition.pk])
+    if request.method == "POST":
+        require(membership, "safety.override")
+        if form.is_valid():
+            try:
+                services.release_update(
+                    membership,
+                    update,
+                    form.cleaned_data["reason"],
+                    seen_hash=form.cleaned_data["text_hash"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, _("Recorded: the update goes out. It is in the audit log.")
+                )
+                return redirect(back)
+    safety = panel("update", update, update.safety_text, membership=membership)
+    if not form.is_bound:
+        form = OverrideForm(initial={"text_hash": safety.text_hash})
+    context = {
+        "form": form,
+        "safety": safety,
+        "title": update.subject,
+        "override_url": request.path,
+        "back_url": back,
+        "back_label": _("Back to the petition"),
+    }
+    return render(request, "safety/override.html", context)

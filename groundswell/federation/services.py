@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership, Organisation
 from groundswell.audit.services import record
+from groundswell.safety import services as safety
 from groundswell.stories.models import Story
 from groundswell.stories.workflow import State
 
@@ -95,8 +96,14 @@ def _check_text(text: str) -> str:
 
 
 @transaction.atomic
-def reply(membership: Membership, interaction: Interaction, text: str) -> OutboxActivity:
-    """Reply from the hub to a public reply: a public Note to its author's inbox."""
+def reply(
+    membership: Membership, interaction: Interaction, text: str, *, safety_reason: str = ""
+) -> OutboxActivity:
+    """Reply from the hub to a public reply: a public Note to its author's inbox.
+
+    The text passes the safety check first; `safety_reason` is an owner's or safety
+    officer's written reason to let flagged text out, recorded as an override.
+    """
     require(membership, "fediverse.reply")
     if interaction.kind != InteractionKind.REPLY:
         raise ValidationError(_("Only replies can be answered, not likes or boosts."))
@@ -105,9 +112,15 @@ def reply(membership: Membership, interaction: Interaction, text: str) -> Outbox
         raise ValidationError(
             _("Its author did not make this reply public, so it cannot be answered.")
         )
-    activity = outbox.queue_note(
-        membership.organisation, interaction.object_uri, interaction.actor, _check_text(text)
-    )
+    text = _check_text(text)
+    organisation = membership.organisation
+    if safety_reason.strip() and safety.unsafe_findings(
+        "reply", interaction, text, organisation=organisation
+    ):
+        safety.override(membership, "reply", interaction, text, safety_reason)
+    # The Note's content is fixed once queued, so this is the last moment to check it.
+    safety.require_safe("reply", interaction, text, organisation=organisation, field="text")
+    activity = outbox.queue_note(organisation, interaction.object_uri, interaction.actor, text)
     record(
         organisation=membership.organisation,
         actor=membership.user,
@@ -125,8 +138,11 @@ def reply_to_object(organisation: Organisation, object_uri: str, text: str) -> O
     if not author_uri:
         raise remote.RemoteError("the post names no author")
     author = remote.actor_by_uri(author_uri)
+    text = _check_text(text)
+    # No one can record an override from the command line: flagged text is refused.
+    safety.require_safe("reply", None, text, organisation=organisation)
     with transaction.atomic():
-        return outbox.queue_note(organisation, object_uri, author, _check_text(text))
+        return outbox.queue_note(organisation, object_uri, author, text)
 
 
 def _author(document: dict[str, Any]) -> str:

@@ -13,9 +13,12 @@ from django.views.decorators.http import require_POST
 from groundswell.accounts.access import staff_view
 from groundswell.accounts.models import Membership
 from groundswell.lib.leases import now
+from groundswell.safety.forms import offer_override
+from groundswell.safety.panel import panel
 
 from . import documents, services
 from .access import access_interaction
+from .forms import ReplyForm
 from .models import (
     Delivery,
     DeliveryState,
@@ -96,9 +99,35 @@ def moderate(
             services.hide_reply(membership, interaction)
             messages.success(request, _("The reply is hidden."))
         else:
-            services.reply(membership, interaction, request.POST.get("text", ""))
-            messages.success(request, _("Your reply is on its way."))
+            return _reply(request, membership, interaction)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     return redirect("federation:staff_inbox", membership.organisation.slug)
+
+
+def _reply(request: HttpRequest, membership: Membership, interaction: Interaction) -> HttpResponse:
+    """Send a staff reply; a reply the safety check refuses comes back with its text kept,
+    the flagged passages marked and, for whoever may decide, a reason to let it out."""
+    form = ReplyForm(request.POST)
+    typed = request.POST.get("text", "").strip()
+    offer_override(form, typed, membership=membership)
+    if form.is_valid():
+        try:
+            services.reply(
+                membership,
+                interaction,
+                form.cleaned_data["text"],
+                safety_reason=form.cleaned_data.get("safety_reason") or "",
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your reply is on its way."))
+            return redirect("federation:staff_inbox", membership.organisation.slug)
+    context = {
+        "form": form,
+        "item": interaction,
+        "safety": panel("reply", interaction, typed, membership=membership) if typed else None,
+    }
+    return render(request, "federation/staff_reply.html", context)
