@@ -110,6 +110,7 @@ class Cast:
 
 def _make_cast() -> Cast:
     from groundswell.accounts.services import invite_member
+    from groundswell.actions.models import PetitionUpdate
     from groundswell.actions.services import SignatureRequest, sign_petition
     from groundswell.api.services import issue_token
     from groundswell.campaigns.services import create_campaign
@@ -153,6 +154,7 @@ def _make_cast() -> Cast:
     signed = sign_petition(
         petition, SignatureRequest(email="rosa.quint@example.net", given_name="Rosa")
     )
+    update = PetitionUpdate.objects.create(petition=petition, subject="News", body="We won.")
     invitation = invite_member(owner, email="newcomer@example.org", role=Role.ANALYST)
     token, raw_a = issue_token(owner, name="Alice's CRM")
     _, raw_b = issue_token(owner_b, name="Charlie's CRM")
@@ -201,6 +203,7 @@ def _make_cast() -> Cast:
         "account_id": str(account.pk),
         "post_id": str(post.pk),
         "interaction_id": str(interaction.pk),
+        "update_id": str(update.pk),
         "verb": "approve",
         "supporter_id": str(signed.signature.supporter_id),
         "person_id": str(signed.signature.supporter_id),

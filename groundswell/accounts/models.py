@@ -225,6 +225,8 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "actions:staff_new": {"GET": "content.write", "POST": "content.write"},
     "actions:staff_edit": {"GET": MEMBER, "POST": "content.write"},
     "actions:staff_update": {"POST": "content.write"},
+    # The safety check pages: any member reads what is flagged; letting it out is a decision.
+    "actions:staff_update_safety": {"GET": MEMBER, "POST": "safety.override"},
     "api:tokens": {"GET": MEMBER, "POST": "api.manage"},
     "api:revoke": {"POST": "api.manage"},
     "audit:log": {"GET": "audit.read"},
@@ -255,6 +257,7 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "stories:staff_revisions": GET_ONLY,
     "stories:staff_preview": GET_ONLY,
     "stories:staff_image": GET_ONLY,
+    "stories:staff_safety": {"GET": MEMBER, "POST": "safety.override"},
     "supporters:staff_list": {"GET": "supporters.read"},
     "supporters:staff_detail": {"GET": "supporters.read"},
     "supporters:staff_export": {"GET": "supporters.export"},
@@ -268,6 +271,7 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "syndication:retry": {"POST": "content.write"},
     "syndication:cancel": {"POST": "content.write"},
     "syndication:approve": {"POST": "content.approve"},
+    "syndication:safety": {"GET": MEMBER, "POST": "safety.override"},
     # The OSDI API answers tokens only: a signed-in member without one gets 401 like anyone.
     # Ninja's home page, turned off with its docs: nothing answers here.
     "api:osdi:api-root": {},
