@@ -88,6 +88,7 @@ class Route:
 ROUTES = sorted(set(_walk(get_resolver())), key=lambda r: (r.name, r.pattern))
 ROLES = [Role.OWNER, Role.EDITOR, Role.MODERATOR, Role.ANALYST, Role.SAFETY_OFFICER]
 CALLERS = [str(role) for role in ROLES] + ["other_organisation", "anonymous"]
+PERSONAL_DATA_REFUSED = {str(role) for role in ROLES} - PERMISSIONS["supporters.read"]
 
 
 def object_parameters(route: Route) -> set[str]:
@@ -107,6 +108,7 @@ class Cast:
     token_b: str
     secrets_of_a: list[str]  # text that must never reach organisation B or its token
     secrets_of_b: list[str]  # and the other way round
+    personal: list[str]  # a supporter of A's: only for roles with supporters.read
     campaign_b: int
 
 
@@ -154,7 +156,10 @@ def _make_cast() -> Cast:
     story = testing.make_story(owner, campaign=campaign)
     image = add_image(owner, story, process_image(_png(), name="river"), alt_text="The river")
     signed = sign_petition(
-        petition, SignatureRequest(email="rosa.quint@example.net", given_name="Rosa")
+        petition,
+        SignatureRequest(
+            email="rosa.quint@example.net", given_name="Rosa", family_name="Quintavalle"
+        ),
     )
     update = PetitionUpdate.objects.create(petition=petition, subject="News", body="We won.")
     invitation = invite_member(owner, email="newcomer@example.org", role=Role.ANALYST)
@@ -224,7 +229,8 @@ def _make_cast() -> Cast:
         client = Client()
         client.force_login(User.objects.get(pk=pk))
         sessions[caller] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-    return Cast(values, users, sessions, raw_a, raw_b, secrets, secrets_b, campaign_b.pk)
+    personal = ["rosa.quint@example.net", "Quintavalle"]
+    return Cast(values, users, sessions, raw_a, raw_b, secrets, secrets_b, personal, campaign_b.pk)
 
 
 def _png() -> Any:
@@ -398,6 +404,8 @@ def check(client: Client, route: Route, world: Cast, caller: str) -> list[str]:
         secrets = world.secrets_of_a if caller == "other_organisation" else world.secrets_of_b
         if leaked := shown(response, secrets):
             problems.append(f"{caller} {method} {path}: shows the other organisation's {leaked}")
+        if caller in PERSONAL_DATA_REFUSED and (leaked := shown(response, world.personal)):
+            problems.append(f"{caller} {method} {path}: shows a supporter's {leaked}")
         if got != want:
             problems.append(f"{caller} {method} {path}: expected {want}, got {got}")
         if want != ALLOWED and writes.tables:
@@ -521,6 +529,8 @@ def test_the_leak_check_would_see_organisation_as_rows(world: Cast) -> None:
     assert "Stop the sewage at Alderbrook" in shown(petitions, world.secrets_of_a)
     client.force_login(User.objects.get(pk=world.users["owner"]))
     assert "Alderbrook River" in shown(client.get("/staff/alices/"), world.secrets_of_a)
+    supporters = client.get(reverse("supporters:staff_list", args=["alices"]))
+    assert shown(supporters, world.personal) == world.personal
 
 
 @pytest.mark.parametrize(
