@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.audit.services import diff, record
-from groundswell.lib.images import ProcessedImage
+from groundswell.lib.images import BLUR, CROP, Box, ProcessedImage
+from groundswell.lib.images import edit_image as edit_picture
 
 from . import media
 from .models import Campaign
@@ -95,6 +96,37 @@ def update_campaign(
         target=campaign,
         summary=summary,
         changes=changes,
+    )
+    media.after_save(campaign, replaced)
+    return campaign
+
+
+@transaction.atomic
+def edit_cover(membership: Membership, campaign: Campaign, *, operation: str, box: Box) -> Campaign:
+    """Blur a region of the campaign's cover for good, or crop the cover to it.
+
+    Both renditions are made afresh from the changed pixels under new names; the old files
+    go from storage, public copies included, once this commits (media.after_save). The
+    audit entry keeps the box, never the picture.
+    """
+    require(membership, "content.write")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if not campaign.cover:
+        raise ValidationError(_("This campaign has no cover image to change."))
+    with campaign.cover.open("rb") as stored:
+        processed = edit_picture(stored.read(), operation, box, name="cover")
+    replaced = _save(campaign, processed, ["updated_at"])
+    summaries = {
+        BLUR: _("Blurred a region of the cover of “%(title)s”"),
+        CROP: _("Cropped the cover of “%(title)s”"),
+    }
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action=f"campaign.cover_{operation}",
+        target=campaign,
+        summary=summaries[operation] % {"title": campaign.title},
+        changes={"box": [None, box.as_percent()]},
     )
     media.after_save(campaign, replaced)
     return campaign

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cover_views, views
 
 app_name = "campaigns"
 
@@ -12,6 +12,16 @@ urlpatterns = [
         "staff/<slug:org>/campaigns/<int:campaign_id>/preview/",
         views.staff_preview,
         name="staff_preview",
+    ),
+    path(
+        "staff/<slug:org>/campaigns/<int:campaign_id>/cover/region/",
+        cover_views.staff_cover_region,
+        name="staff_cover_region",
+    ),
+    path(
+        "staff/<slug:org>/campaigns/<int:campaign_id>/cover/region/preview/",
+        cover_views.staff_cover_region_preview,
+        name="staff_cover_region_preview",
     ),
     path(
         "staff/campaign-covers/<int:campaign_id>/<str:size>/",

@@ -6,11 +6,15 @@ can use the same form, template (`includes/image_region.html`) and script.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from . import images
@@ -120,3 +124,58 @@ def preview_response(data: bytes, form: RegionForm) -> HttpResponse:
     response = HttpResponse(picture, content_type=kind)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@dataclass
+class RegionStep:
+    """Where a "Blur or crop" page stands after its request: `done` once the change is
+    stored; else the form (with its errors) and, after a valid preview, the address of the
+    preview picture."""
+
+    form: RegionForm
+    preview_url: str = ""
+    done: bool = False
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def region_step(
+    request: HttpRequest, preview_address: str, change: Callable[[str, images.Box], object]
+) -> RegionStep:
+    """Run one request of a "Blur or crop" page.
+
+    A POST with `preview` only validates and points at the preview picture; a POST with
+    `apply` calls `change(operation, box)`, the app's service, whose refusal
+    (PermissionDenied, ValidationError) is shown on the form with nothing stored changed.
+    """
+    form = RegionForm(request.POST or None)
+    step = RegionStep(form)
+    if request.method == "POST" and form.is_valid():
+        if "apply" in request.POST:
+            try:
+                change(form.cleaned_data["operation"], form.box())
+            except ValidationError as error:
+                form.add_error(None, " ".join(error.messages))
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                step.done = True
+        else:
+            step.preview_url = f"{preview_address}?{urlencode(form.query())}"
+    step.context = {
+        "form": form,
+        "grid": GRID,
+        "box": form.cleaned_data if step.preview_url else None,
+        "preview_url": step.preview_url,
+    }
+    return step
+
+
+def preview_picture(request: HttpRequest, data: Callable[[], bytes]) -> HttpResponse:
+    """The preview view's answer for the region in the query string: the picture that
+    `data()` (a small rendition) would become, or 400 for a region that is not valid."""
+    form = RegionForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            _("The region is not valid."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    return preview_response(data(), form)
