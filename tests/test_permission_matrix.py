@@ -308,9 +308,13 @@ BODIES: dict[str, dict[str, str]] = {
     "accounts:switch": {"org": "alices"},
     "stories:staff_transition": {"action": "submit"},
     "stories:staff_image_region": REGION,
+    "campaigns:staff_cover_region": REGION,
 }
 UPLOADS = frozenset({"stories:staff_image_add"})
-QUERIES: dict[str, dict[str, str]] = {"stories:staff_image_region_preview": REGION}
+QUERIES: dict[str, dict[str, str]] = {
+    "stories:staff_image_region_preview": REGION,
+    "campaigns:staff_cover_region_preview": REGION,
+}
 JSON_BODIES: dict[str, dict[str, Any]] = {
     name: {
         "person": {

@@ -235,6 +235,8 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "campaigns:staff_edit": {"GET": MEMBER, "POST": "content.write"},
     "campaigns:staff_preview": GET_ONLY,
     "campaigns:staff_cover": GET_ONLY,
+    "campaigns:staff_cover_region": {"GET": "content.write", "POST": "content.write"},
+    "campaigns:staff_cover_region_preview": {"GET": "content.write"},
     "federation:staff_overview": GET_ONLY,
     "federation:staff_inbox": GET_ONLY,
     # Each verb has its own permission (federation.staff_views.VERB_PERMISSIONS); the
