@@ -24,13 +24,20 @@ CONTENT_FIELDS = ("title", "summary", "body", "link_url")
 FIELDS = (*CONTENT_FIELDS, "slug", "language", "campaign")
 
 
-def compose_text(title: str, summary: str, body: str) -> str:
-    """What the safety guard reads of a story: everything a reader sees as text."""
-    return "\n\n".join(part for part in (title, summary, body) if part)
+def compose_text(title: str, summary: str, body: str, *alt_texts: str) -> str:
+    """What the safety guard reads of a story: everything a reader sees as text, the
+    descriptions of its images too (they travel with it to every network)."""
+    return "\n\n".join(part for part in (title, summary, body, *alt_texts) if part)
+
+
+def alt_texts(story: Story) -> list[str]:
+    if story.pk is None:
+        return []
+    return list(story.images.order_by("pk").values_list("alt_text", flat=True))
 
 
 def story_text(story: Story) -> str:
-    return compose_text(story.title, story.summary, story.body)
+    return compose_text(story.title, story.summary, story.body, *alt_texts(story))
 
 
 def _snapshot(story: Story) -> dict[str, Any]:
@@ -281,6 +288,15 @@ def add_image(
     if not alt_text.strip():
         raise ValidationError(_("Describe the image for people who cannot see it."))
     story = _image_change(membership, story)
+    if story.state == State.PUBLISHED:
+        # A published story's new image goes out at once: its description is checked as part
+        # of the story's text (the new image comes last), before any file is written.
+        text = compose_text(
+            story.title, story.summary, story.body, *alt_texts(story), alt_text.strip()
+        )
+        safety.require_safe(
+            "story", story, text, organisation=membership.organisation, field="alt_text"
+        )
     image = StoryImage(
         organisation=membership.organisation,
         story=story,

@@ -70,10 +70,13 @@ def approvals(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-def _typed_text(request: HttpRequest) -> str:
+def _typed_text(request: HttpRequest, story: Story | None) -> str:
     post = request.POST
     return services.compose_text(
-        post.get("title", "").strip(), post.get("summary", "").strip(), post.get("body", "")
+        post.get("title", "").strip(),
+        post.get("summary", "").strip(),
+        post.get("body", ""),
+        *(services.alt_texts(story) if story else []),
     )
 
 
@@ -88,13 +91,15 @@ def _edit(request: HttpRequest, membership: Membership, story: Story | None) -> 
         if story is not None and story.state == State.PUBLISHED:
             # An edit of a published story goes out at once: who may let flagged text out
             # can do it in the same step.
-            offer_override(form, _typed_text(request), membership=membership)
+            offer_override(form, _typed_text(request, story), membership=membership)
         if form.is_valid():
             data = dict(form.cleaned_data)
             reason = data.pop("safety_reason", "") or ""
             if "preview" in request.POST:
                 preview_html = render_markdown(data["body"])
-                typed_safety = panel("story", story, _typed_text(request), membership=membership)
+                typed_safety = panel(
+                    "story", story, _typed_text(request, story), membership=membership
+                )
             else:
                 try:
                     if story is None:
@@ -106,7 +111,7 @@ def _edit(request: HttpRequest, membership: Membership, story: Story | None) -> 
                 except Flagged as error:
                     form.add_error(None, error)
                     typed_safety = panel(
-                        "story", story, _typed_text(request), membership=membership
+                        "story", story, _typed_text(request, story), membership=membership
                     )
                 except ValidationError as error:
                     form.add_error(None, error)
@@ -188,14 +193,20 @@ def staff_image_add(request: HttpRequest, membership: Membership, story_id: int)
     story = access_story(membership, story_id, for_edit=True)
     image_form = ImageForm(request.POST, request.FILES)
     if image_form.is_valid():
-        services.add_image(
-            membership,
-            story,
-            image_form.cleaned_data["image"],
-            alt_text=image_form.cleaned_data["alt_text"],
-        )
-        messages.success(request, _("Image added."))
-        return redirect("stories:staff_edit", org=membership.organisation.slug, story_id=story.pk)
+        try:
+            services.add_image(
+                membership,
+                story,
+                image_form.cleaned_data["image"],
+                alt_text=image_form.cleaned_data["alt_text"],
+            )
+        except ValidationError as error:
+            image_form.add_error(None, error)
+        else:
+            messages.success(request, _("Image added."))
+            return redirect(
+                "stories:staff_edit", org=membership.organisation.slug, story_id=story.pk
+            )
     context = _edit_context(
         membership, story, StoryForm(instance=story, organisation=membership.organisation)
     )

@@ -3,8 +3,11 @@ or a safety officer lets that exact text out with a written reason."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -13,10 +16,11 @@ from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.accounts.services import update_organisation
 from groundswell.audit.models import AuditEntry
 from groundswell.federation.models import OutboxActivity
+from groundswell.lib.images import ProcessedImage, process_image
 from groundswell.safety.models import SafetyOverride
 from groundswell.safety.services import Flagged, text_hash
 from groundswell.stories import services
-from groundswell.stories.models import Story
+from groundswell.stories.models import Story, StoryImage
 from groundswell.stories.workflow import State
 
 PHONE = "07700 900123"
@@ -302,3 +306,38 @@ def test_the_staff_preview_shows_the_safety_check(
         reverse("stories:staff_preview", args=[org.slug, flagged.pk])
     ).content.decode()
     assert f'<mark class="flag" id="flag-1">{PHONE}</mark>' in html
+
+
+# --- Image descriptions travel with the story -----------------------------------------------
+
+
+def _picture() -> ProcessedImage:
+    return process_image(io.BytesIO(testing.image_bytes()), name="van")
+
+
+def test_an_image_description_is_checked_with_the_story(owner: Membership) -> None:
+    story = testing.make_story(owner, body="Volunteers counted three otters on Sunday.")
+    services.add_image(owner, story, _picture(), alt_text=f"A sign saying ring {PHONE}")
+    with pytest.raises(Flagged) as refused:
+        services.change_state(owner, story, "publish")
+    assert PHONE in " ".join(refused.value.messages)
+
+
+def test_a_flagged_image_description_is_not_added_to_a_published_story(
+    client: Client, alice: User, owner: Membership, org: Organisation
+) -> None:
+    story = testing.make_story(owner, body="Volunteers counted three otters on Sunday.")
+    services.change_state(owner, story, "publish")
+    client.force_login(alice)
+    response = client.post(
+        reverse("stories:staff_image_add", args=[org.slug, story.pk]),
+        {
+            "image": SimpleUploadedFile("van.png", testing.image_bytes(), "image/png"),
+            "alt_text": f"A sign saying ring {PHONE}",
+        },
+    )
+    assert response.status_code == 400
+    assert "id_alt_text_error" in response.content.decode()
+    assert not StoryImage.objects.exists()
+    services.add_image(owner, story, _picture(), alt_text="Two otters on a muddy bank")
+    assert StoryImage.objects.count() == 1
