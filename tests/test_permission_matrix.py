@@ -106,6 +106,7 @@ class Cast:
     sessions: dict[str, str]  # caller → the key of a session signed in as them
     token_a: str
     token_b: str
+    token_revoked: str  # one of A's, revoked
     secrets_of_a: list[str]  # text that must never reach organisation B or its token
     secrets_of_b: list[str]  # and the other way round
     personal: list[str]  # a supporter of A's: only for roles with supporters.read
@@ -116,7 +117,7 @@ def _make_cast() -> Cast:
     from groundswell.accounts.services import invite_member
     from groundswell.actions.models import PetitionUpdate
     from groundswell.actions.services import SignatureRequest, sign_petition
-    from groundswell.api.services import issue_token
+    from groundswell.api.services import issue_token, revoke_token
     from groundswell.campaigns.services import create_campaign
     from groundswell.federation.models import Interaction, RemoteActor
     from groundswell.lib.images import process_image
@@ -165,6 +166,8 @@ def _make_cast() -> Cast:
     invitation = invite_member(owner, email="newcomer@example.org", role=Role.ANALYST)
     token, raw_a = issue_token(owner, name="Alice's CRM")
     _, raw_b = issue_token(owner_b, name="Charlie's CRM")
+    old_token, raw_revoked = issue_token(owner, name="Alice's old CRM")
+    revoke_token(owner, old_token)
     account = ChannelAccount.objects.create(
         organisation=org,
         network="mastodon",
@@ -230,7 +233,18 @@ def _make_cast() -> Cast:
         client.force_login(User.objects.get(pk=pk))
         sessions[caller] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     personal = ["rosa.quint@example.net", "Quintavalle"]
-    return Cast(values, users, sessions, raw_a, raw_b, secrets, secrets_b, personal, campaign_b.pk)
+    return Cast(
+        values=values,
+        users=users,
+        sessions=sessions,
+        token_a=raw_a,
+        token_b=raw_b,
+        token_revoked=raw_revoked,
+        secrets_of_a=secrets,
+        secrets_of_b=secrets_b,
+        personal=personal,
+        campaign_b=campaign_b.pk,
+    )
 
 
 def _png() -> Any:
@@ -516,10 +530,13 @@ def test_an_api_token_reaches_only_its_own_organisations_rows(world: Cast, route
                 if want != ALLOWED and writes.tables:
                     problems.append(f"{who} {method} {path}: refused, yet wrote {writes.tables}")
         if requirement == TOKEN:
-            made_up = {TOKEN_HEADER: "gs_not-a-token"}
-            got = outcome(send(client, method, path, route.name, **made_up))
-            if got != 401:
-                problems.append(f"a made-up token {method} {path}: expected 401, got {got}")
+            for who, token in (
+                ("a made-up token", "gs_not-a-token"),
+                ("a revoked token", world.token_revoked),
+            ):
+                got = outcome(send(client, method, path, route.name, **{TOKEN_HEADER: token}))
+                if got != 401:
+                    problems.append(f"{who} {method} {path}: expected 401, got {got}")
     assert not problems, "\n".join(problems)
 
 
