@@ -133,14 +133,15 @@ def reply(
 
 def reply_to_object(organisation: Organisation, object_uri: str, text: str) -> OutboxActivity:
     """Reply to any public post elsewhere (used by the `federation reply` command)."""
+    text = _check_text(text)
+    # No one can record an override from the command line: flagged text is refused, before
+    # anything is fetched.
+    safety.require_safe("reply", None, text, organisation=organisation)
     document = remote.fetch_json(object_uri)
     author_uri = _author(document)
     if not author_uri:
         raise remote.RemoteError("the post names no author")
     author = remote.actor_by_uri(author_uri)
-    text = _check_text(text)
-    # No one can record an override from the command line: flagged text is refused.
-    safety.require_safe("reply", None, text, organisation=organisation)
     with transaction.atomic():
         return outbox.queue_note(organisation, object_uri, author, text)
 

@@ -86,3 +86,16 @@ def test_the_reply_page_keeps_the_text_marks_the_passage_and_offers_the_reason(
     response = client.post(url, {"text": FLAGGED, "safety_reason": REASON})
     assert response.status_code == 302
     assert notes() == 1
+
+
+def test_the_reply_command_refuses_flagged_text_before_fetching_anything(
+    owner: Membership, org: Organisation
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    # The address is never fetched: nothing listens there, and the refusal comes first.
+    with pytest.raises(CommandError, match="The safety check flagged 1 passage"):
+        call_command(
+            "federation", "reply", org.slug, "http://127.0.0.1:9/statuses/1", f"Ring {PHONE}"
+        )
+    assert notes() == 0

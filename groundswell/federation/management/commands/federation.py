@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groundswell.accounts.models import Organisation
@@ -53,3 +54,5 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(tasks.sweep()))
         except remote.RemoteError as error:
             raise CommandError(str(error)) from None
+        except ValidationError as error:  # an empty reply, or one the safety check refuses
+            raise CommandError(" ".join(error.messages)) from None
