@@ -53,9 +53,4 @@ def staff_cover_region_preview(
     """The preview picture: the small cover as the change would leave it; not stored."""
     campaign = _with_cover(membership, campaign_id)
 
-    def small() -> bytes:
-        with campaign.cover_small.open("rb") as stored:
-            data: bytes = stored.read()
-        return data
-
-    return preview_picture(request, small)
+    return preview_picture(request, campaign.cover_small)

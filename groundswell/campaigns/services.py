@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.audit.services import diff, record
+from groundswell.lib.image_regions import stored_bytes
 from groundswell.lib.images import BLUR, CROP, Box, ProcessedImage
 from groundswell.lib.images import edit_image as edit_picture
 
@@ -113,8 +114,7 @@ def edit_cover(membership: Membership, campaign: Campaign, *, operation: str, bo
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if not campaign.cover:
         raise ValidationError(_("This campaign has no cover image to change."))
-    with campaign.cover.open("rb") as stored:
-        processed = edit_picture(stored.read(), operation, box, name="cover")
+    processed = edit_picture(stored_bytes(campaign.cover), operation, box, name="cover")
     replaced = _save(campaign, processed, ["updated_at"])
     summaries = {
         BLUR: _("Blurred a region of the cover of “%(title)s”"),

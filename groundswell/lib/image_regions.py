@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from . import images
+from . import images, media
 
 # The grid drawn over the image: a line every tenth, labelled with its percentage.
 GRID = tuple(range(0, 100, 10))
@@ -126,6 +127,19 @@ def preview_response(data: bytes, form: RegionForm) -> HttpResponse:
     return response
 
 
+def stored_bytes(field: FieldFile) -> bytes:
+    """The whole stored file of `field`; ValidationError with a message to show when the
+    storage cannot give it (the file is gone, or object storage is out of reach)."""
+    try:
+        with field.open("rb") as stored:
+            data: bytes = stored.read()
+    except (OSError, ValueError, *media.STORAGE_ERRORS):
+        raise ValidationError(
+            _("The stored picture could not be read. Try again in a minute, or upload it again.")
+        ) from None
+    return data
+
+
 @dataclass
 class RegionStep:
     """Where a "Blur or crop" page stands after its request: `done` once the change is
@@ -170,12 +184,19 @@ def region_step(
     return step
 
 
-def preview_picture(request: HttpRequest, data: Callable[[], bytes]) -> HttpResponse:
-    """The preview view's answer for the region in the query string: the picture that
-    `data()` (a small rendition) would become, or 400 for a region that is not valid."""
+def preview_picture(request: HttpRequest, field: FieldFile) -> HttpResponse:
+    """The preview view's answer for the region in the query string: the picture that the
+    file of `field` (a small rendition) would become; 400 for a region that is not valid,
+    404 when the stored file cannot be read."""
     form = RegionForm(request.GET)
     if not form.is_valid():
-        return HttpResponse(
-            _("The region is not valid."), status=400, content_type="text/plain; charset=utf-8"
-        )
-    return preview_response(data(), form)
+        return _plain(str(_("The region is not valid.")), 400)
+    try:
+        data = stored_bytes(field)
+    except ValidationError as error:
+        return _plain(" ".join(error.messages), 404)
+    return preview_response(data, form)
+
+
+def _plain(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")

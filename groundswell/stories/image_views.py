@@ -55,9 +55,4 @@ def staff_image_region_preview(
     """The preview picture: the small rendition as the change would leave it; not stored."""
     image = _image(membership, story_id, image_id)
 
-    def small() -> bytes:
-        with image.small.open("rb") as stored:
-            data: bytes = stored.read()
-        return data
-
-    return preview_picture(request, small)
+    return preview_picture(request, image.small)

@@ -12,6 +12,7 @@ from groundswell.accounts.models import Membership
 from groundswell.audit.services import diff, record
 from groundswell.federation import services as federation
 from groundswell.lib.html import render_markdown
+from groundswell.lib.image_regions import stored_bytes
 from groundswell.lib.images import BLUR, CROP, Box, ProcessedImage
 from groundswell.lib.images import edit_image as edit_picture
 from groundswell.safety import services as safety
@@ -374,8 +375,7 @@ def edit_image(
     """
     story = _image_change(membership, story)
     image = StoryImage.objects.select_for_update().get(pk=image.pk, story=story)
-    with image.image.open("rb") as stored:
-        processed = edit_picture(stored.read(), operation, box)
+    processed = edit_picture(stored_bytes(image.image), operation, box)
     old_names = [name for name in (image.image.name, image.small.name) if name]
     image.image.save(processed.large.name or "image.jpg", processed.large, save=False)
     image.small.save(processed.small.name or "image-small.jpg", processed.small, save=False)

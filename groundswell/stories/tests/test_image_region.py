@@ -341,3 +341,19 @@ def test_a_bad_region_gets_a_clear_message_keeps_the_typing_and_changes_nothing(
     assert stored(settings) == before
     image.refresh_from_db()
     assert not AuditEntry.objects.filter(action__startswith="story.image_b").exists()
+
+
+def test_a_picture_gone_from_storage_gets_a_message_not_an_error_page(
+    signed_in: Client, org: Organisation, owner: Membership, settings: Settings
+) -> None:
+    image = upload(signed_in, org, testing.make_story(owner))
+    names = (image.image.name, image.small.name)
+    for name in names:
+        (Path(settings.PRIVATE_MEDIA_ROOT) / str(name)).unlink()
+    response = apply(signed_in, org, image)
+    assert response.status_code == 200
+    assert "The stored picture could not be read" in response.content.decode()
+    assert signed_in.get(preview_url(org, image), REGION).status_code == 404
+    image.refresh_from_db()
+    assert (image.image.name, image.small.name) == names
+    assert not AuditEntry.objects.filter(action="story.image_blur").exists()
