@@ -7,8 +7,10 @@ each of owner, editor, moderator, analyst, safety officer, a member of another o
 allowed (below 400, and not the sign-in page), 403 for a member whose role lacks the
 permission, 404 for anyone not a member (also when they put our ids under their own
 organisation's address), a redirect to sign in for the public, and 401 from the API without
-its token; and nothing of organisation A in what the other organisation's member or
-token is shown. A refused request writes to no table.
+its token. Neither organisation's rows show on the other's pages or to its token, no
+supporter's personal data shows to a role without supporters.read, and a refused request
+writes to no table. Staff pages are found by their address (/staff/, /api/); a page
+elsewhere that asks the public to sign in fails a test of its own.
 
 The organisation and its rows are made once for the module; each test runs in a savepoint
 rolled back after it, so writes that are allowed cannot leak into the next test.
@@ -60,7 +62,7 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Itera
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _walk(entry, route, inner)
-        elif isinstance(entry, URLPattern) and route.startswith(STAFF_PREFIXES):
+        elif isinstance(entry, URLPattern):
             yield Route(f"{namespace}{entry.name}", route)
 
 
@@ -85,7 +87,13 @@ class Route:
         return "/" + PARAMETER.sub(fill, self.pattern)
 
 
-ROUTES = sorted(set(_walk(get_resolver())), key=lambda r: (r.name, r.pattern))
+EVERY_ROUTE = sorted(set(_walk(get_resolver())), key=lambda r: (r.name, r.pattern))
+ROUTES = [route for route in EVERY_ROUTE if route.pattern.startswith(STAFF_PREFIXES)]
+# The rest, but for Django's admin (site operators, is_staff) and the two regular-expression
+# routes (media files and nodeinfo, both public).
+OTHER_ROUTES = [
+    route for route in EVERY_ROUTE if not route.pattern.startswith((*STAFF_PREFIXES, "admin/", "^"))
+]
 ROLES = [Role.OWNER, Role.EDITOR, Role.MODERATOR, Role.ANALYST, Role.SAFETY_OFFICER]
 CALLERS = [str(role) for role in ROLES] + ["other_organisation", "anonymous"]
 PERSONAL_DATA_REFUSED = {str(role) for role in ROLES} - PERMISSIONS["supporters.read"]
@@ -574,3 +582,27 @@ def test_a_writer_cannot_hang_a_new_row_on_another_organisations_campaign(
     assert not model._default_manager.filter(
         campaign_id=world.campaign_b, title__startswith="Borrowed"
     ).exists()
+
+
+def test_no_page_outside_staff_and_api_asks_the_public_to_sign_in(db: None) -> None:
+    """Discovery takes staff pages by their address; one put elsewhere would go unchecked.
+
+    Sign-in comes before any lookup, so placeholder values do for the parameters: a page
+    that sends the public to sign in, whatever it is asked, is a staff page.
+    """
+    client = Client(raise_request_exception=False)
+    placeholders = {"int": "1", "uuid": "00000000-0000-0000-0000-000000000001"}
+
+    def fill(match: re.Match[str]) -> str:
+        return placeholders.get(match["converter"] or "", "x")
+
+    found = [
+        f"{method} /{route.pattern} ({route.name})"
+        for route in OTHER_ROUTES
+        for method in ("GET", "POST")
+        if outcome(client.generic(method, "/" + PARAMETER.sub(fill, route.pattern))) == SIGN_IN
+    ]
+    assert not found, (
+        "These pages send the public to sign in but are outside /staff/, so the permission "
+        f"matrix does not check them; move them under /staff/ or add their prefix: {found}"
+    )

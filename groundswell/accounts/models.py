@@ -200,16 +200,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # Who may reach each staff page and API endpoint: URL name → {method: requirement}, where the
 # requirement is a key of PERMISSIONS or one of the four below. A method left out changes
 # nothing, and is refused (405) or answered as a listed one (to whoever is refused those,
-# with the same refusal). tests/test_permission_matrix.py
-# requests every staff URL and API endpoint in the URL configuration as each role, a member
-# of another organisation and the public, and holds the views to this table: a URL without an
-# entry fails that test, so whoever adds a staff page or endpoint says here who may use it.
+# with the same refusal). tests/test_permission_matrix.py requests every staff URL and API
+# endpoint in the URL configuration as each role, a member of another organisation and the
+# public, and holds the views to this table: a URL without an entry fails that test, so
+# whoever adds a staff page or endpoint says here who may use it.
 MEMBER = "member"  # any member of the organisation the URL (or the object in it) belongs to
 SIGNED_IN = "signed_in"  # anyone signed in: pages about the person, not one organisation
 TOKEN = "token"  # noqa: S105 - an API token of the organisation whose rows are asked for
 PUBLIC = "public"  # anyone, no token needed
 
-GET_ONLY: dict[str, str] = {"GET": MEMBER}
+GET_ONLY: dict[str, str] = {"GET": MEMBER}  # a page every member reads
 
 STAFF_ACCESS: dict[str, dict[str, str]] = {
     "accounts:staff_home": {"GET": SIGNED_IN},
@@ -274,10 +274,10 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "syndication:cancel": {"POST": "content.write"},
     "syndication:approve": {"POST": "content.approve"},
     "syndication:safety": {"GET": MEMBER, "POST": "safety.override"},
-    # The OSDI API answers tokens only: a signed-in member without one gets 401 like anyone.
     # Ninja's home page, turned off with its docs: nothing answers here.
     "api:osdi:api-root": {},
     "api:osdi:openapi-json": {"GET": PUBLIC},
+    # The OSDI API answers tokens only: a signed-in member without one gets 401 like anyone.
     "api:osdi:entry_point": {"GET": TOKEN},
     "api:osdi:petitions": {"GET": TOKEN},
     "api:osdi:petition": {"GET": TOKEN},
