@@ -606,3 +606,28 @@ def test_no_page_outside_staff_and_api_asks_the_public_to_sign_in(db: None) -> N
         "These pages send the public to sign in but are outside /staff/, so the permission "
         f"matrix does not check them; move them under /staff/ or add their prefix: {found}"
     )
+
+
+@pytest.mark.parametrize("caller", [str(role) for role in ROLES])
+@pytest.mark.parametrize(
+    ("action", "state", "permission"),
+    [("submit", "draft", "content.write"), ("approve", "in_review", "content.approve"),
+     ("publish", "draft", "content.approve"), ("return", "approved", "content.approve")],
+)  # fmt: skip
+def test_each_move_of_a_story_needs_its_own_permission(
+    world: Cast, caller: str, action: str, state: str, permission: str
+) -> None:
+    """The matrix submits; the workflow's other moves each name their own permission, and
+    the organisation here requires approval, so approving is an owner's alone."""
+    from groundswell.stories.models import Story
+
+    story = Story.objects.filter(pk=world.values["story_id"])
+    story.update(state=state)
+    path = reverse("stories:staff_transition", args=["alices", world.values["story_id"]])
+    with Writes() as writes:
+        response = client_for(caller, world).post(path, {"action": action})
+    moved = story.get().state != state
+    if caller in PERMISSIONS[permission]:
+        assert (response.status_code, moved) == (302, True)
+    else:
+        assert (response.status_code, moved, writes.tables) == (403, False, set())
