@@ -45,7 +45,9 @@ def preview_and_apply(page: Page) -> None:
     expect(page.get_by_role("heading", name="Preview (not saved yet)")).to_be_visible()
     result = page.get_by_role("img", name="The image with the region blurred")
     expect(result).to_be_visible()
-    page.wait_for_function("Array.from(document.images).every(img => img.complete)")
+    # The load event waits for every image (wait_for_function would poll through eval,
+    # which the CSP refuses).
+    page.wait_for_load_state("load")
     assert result.evaluate("img => img.naturalWidth") == 640
     page.get_by_role("button", name="Blur the region").click()
     expect(page.get_by_role("status")).to_contain_text("Image changed. The old picture is deleted.")
@@ -123,7 +125,7 @@ def test_the_page_fits_a_phone_passes_axe_and_looks_right_at_both_widths(
     fill_region(page, "20", "30", "40", "30")
     page.get_by_role("button", name="Preview", exact=True).click()
     expect(page.get_by_role("heading", name="Preview (not saved yet)")).to_be_visible()
-    page.wait_for_function("Array.from(document.images).every(img => img.complete)")
+    page.wait_for_load_state("load")
     assert_accessible(page)
     ARTIFACTS.mkdir(exist_ok=True)
     for size in ({"width": 360, "height": 740}, {"width": 1280, "height": 900}):
@@ -146,7 +148,7 @@ def test_with_javascript_dragging_on_the_image_fills_the_region(
     expect(page.get_by_text("Or drag a rectangle")).to_be_visible()
     frame = page.locator(".region-frame")
     frame.scroll_into_view_if_needed()
-    page.wait_for_function("Array.from(document.images).every(img => img.complete)")
+    page.wait_for_load_state("load")
     bounds = frame.bounding_box()
     assert bounds is not None
     x, y, width, height = bounds["x"], bounds["y"], bounds["width"], bounds["height"]
