@@ -22,6 +22,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.http import HttpResponse
 from django.utils.translation import ngettext
 
@@ -36,6 +37,16 @@ ADDRESS_LIMIT = 30
 
 class ThrottledAuthenticationForm(AuthenticationForm):
     throttled = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django sets the username's max_length after the field is built, so nothing checks
+        # it: an address of 60,000 characters reached the lookups below, and SQLite refuses
+        # a LIKE pattern that long (a 500). Checked here, it is a mistake on the field.
+        username = self.fields["username"]
+        limit = getattr(username, "max_length", None)
+        if limit:
+            username.validators.append(MaxLengthValidator(limit))
 
     def clean(self) -> dict[str, Any]:
         email = (self.cleaned_data.get("username") or "").strip().lower()
