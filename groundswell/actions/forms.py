@@ -15,6 +15,23 @@ from groundswell.lib.names import clean_name
 from .models import Petition
 
 
+class ReferralField(forms.CharField):
+    """A hidden field saying where the signer came from: it never refuses a signature.
+
+    The person did not type it and cannot correct it (a mangled share link, a site with a
+    long host name in the Referer): what does not fit is cut, unprintable characters are
+    dropped, and the signature goes through.
+    """
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(required=False, widget=forms.HiddenInput)
+        self.limit = limit
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value))
+        return "".join(char for char in text if char.isprintable())[: self.limit]
+
+
 class SignForm(forms.Form):
     """The sign form; which optional fields appear depends on the petition."""
 
@@ -47,9 +64,9 @@ class SignForm(forms.Form):
         error_messages={"required": _("Tick this box to sign: we cannot count you otherwise.")},
     )
     wants_updates = forms.BooleanField(label=_("Keep me updated"), required=False)
-    ref = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
-    ch = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
-    ws = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    ref = ReferralField(limit=64)
+    ch = ReferralField(limit=40)
+    ws = ReferralField(limit=200)
 
     def __init__(self, *args: Any, petition: Petition, **kwargs: Any) -> None:
         kwargs["auto_id"] = f"p{petition.pk}-%s"  # two petitions on one page: unique ids
