@@ -1,0 +1,142 @@
+"""The real objects the bad-input suite needs, and the URL parameters that lead to them.
+
+Discovery fills each URL parameter from `Cast.values`: first by the URL's name (several
+pages take a `token`, each a different kind), then by the parameter's name. A public URL
+with a parameter found in neither cannot be reached, and the suite names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from groundswell import testing
+from groundswell.accounts.models import Invitation, Membership, User, hash_token
+from groundswell.actions import services as actions
+from groundswell.api.models import ApiToken
+from groundswell.federation.models import OutboxActivity, RemoteActor
+from groundswell.federation.tests.peers import _key, public_pem
+from groundswell.stories.services import change_state
+from groundswell.supporters import links
+
+INVITATION_TOKEN = "invitation-token-for-the-bad-input-suite"
+REMOTE = "http://127.0.0.1:9"  # nothing listens on the discard port: no request gets far
+
+
+@dataclass
+class Cast:
+    """alice's organisation with one of everything a stranger can reach."""
+
+    by_name: dict[str, dict[str, str]]
+    by_parameter: dict[str, str]
+    remote_key_id: str
+    remote_actor: str
+    wrong_key: rsa.RSAPrivateKey
+    right_key: rsa.RSAPrivateKey
+    api_token: str
+
+    def value(self, url_name: str, parameter: str) -> str | None:
+        named = self.by_name.get(url_name, {})
+        if parameter in named:
+            return named[parameter]
+        return self.by_parameter.get(parameter)
+
+
+def _token_of(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def make_cast(owner: Membership, charlie: User) -> Cast:
+    from groundswell.api.services import issue_token
+
+    campaign = testing.make_campaign(owner)
+    petition = testing.make_petition(
+        owner, campaign, collect_country=True, collect_postcode=True, collect_comment=True
+    )
+    story = change_state(owner, testing.make_story(owner, campaign=campaign), "publish")
+    signed = actions.sign_petition(
+        petition,
+        actions.SignatureRequest(email="rosa.quint@example.net", given_name="Rosa"),
+    )
+    supporter = signed.signature.supporter
+    invitation = Invitation.objects.create(
+        organisation=owner.organisation,
+        email="new.editor@example.org",
+        role="editor",
+        token_hash=hash_token(INVITATION_TOKEN),
+        invited_by=owner.user,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    activity = OutboxActivity.objects.filter(organisation=owner.organisation).first()
+    right_key, wrong_key = _key(0), _key(1)
+    remote = RemoteActor.objects.create(
+        uri=f"{REMOTE}/users/zoe",
+        key_id=f"{REMOTE}/users/zoe#main-key",
+        public_key_pem=public_pem(right_key),
+        inbox=f"{REMOTE}/users/zoe/inbox",
+        domain="127.0.0.1",
+        username="zoe",
+        # Fetched and checked "tomorrow": however long the run, a bad signature naming this
+        # key is refused on the spot, never handed to the worker to fetch the key again.
+        fetched_at=timezone.now() + timedelta(days=1),
+        key_checked_at=timezone.now() + timedelta(days=1),
+    )
+    api_token, raw_token = issue_token(owner, name="Bad input suite")
+    # Used "tomorrow": no read during the run records a use, so a refused request with a
+    # good token changes nothing (the stamp is written at most once a minute otherwise).
+    ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now() + timedelta(days=1))
+    alice = owner.user
+    media_file = "bad-input-suite.txt"
+    (Path(settings.MEDIA_ROOT) / media_file).parent.mkdir(parents=True, exist_ok=True)
+    (Path(settings.MEDIA_ROOT) / media_file).write_text("A file anyone may read.\n")
+    return Cast(
+        by_name={
+            "actions:thanks": {"token": signed.share_token.token},
+            "actions:confirm": {"token": _token_of(links.confirm_url(signed.signature.pk))},
+            "supporters:unsubscribe": {"token": _token_of(links.unsubscribe_url(supporter.pk))},
+            "supporters:own_data": {"token": _token_of(links.supporter_page_url(supporter.pk))},
+            "supporters:erase_self": {"token": _token_of(links.supporter_page_url(supporter.pk))},
+            "referrals:impact": {"token": _token_of(links.supporter_page_url(supporter.pk))},
+            "accounts:invitation": {"token": INVITATION_TOKEN},
+            "accounts:password_reset_confirm": {
+                "uidb64": urlsafe_base64_encode(force_bytes(alice.pk)),
+                "token": default_token_generator.make_token(alice),
+            },
+            "federation:nodeinfo": {"version": "2.1"},
+            "campaigns:detail": {"slug": campaign.slug},
+            "stories:detail": {"slug": story.slug},
+            "federation:story": {"pk": str(story.pk)},
+            "hub:media": {"path": media_file},
+            "admin:app_list": {"app_label": "accounts"},
+        },
+        by_parameter={
+            "org": owner.organisation.slug,
+            "org_slug": owner.organisation.slug,
+            "campaign_slug": campaign.slug,
+            "slug": story.slug,
+            "petition_id": str(petition.pk),
+            "campaign_id": str(campaign.pk),
+            "story_id": str(story.pk),
+            "supporter_id": str(supporter.pk),
+            "person_id": str(supporter.pk),
+            "signature_id": str(signed.signature.pk),
+            "pk": str(owner.organisation.pk),
+            "activity_uuid": str(activity.uuid) if activity else "",
+            "member_id": str(owner.pk),
+            "invitation_id": str(invitation.pk),
+            "token_id": str(api_token.pk),
+        },
+        remote_key_id=remote.key_id or "",
+        remote_actor=remote.uri,
+        wrong_key=wrong_key,
+        right_key=right_key,
+        api_token=raw_token,
+    )
