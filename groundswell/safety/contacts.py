@@ -31,6 +31,16 @@ _EMAIL = re.compile(
 # The regions a bare national number is read in: the two the product serves first. Numbers
 # written with + or 00 are read in their own country's plan whatever the region.
 _REGIONS = ("GB", "IN")
+# Freephone, shared-cost and non-geographic numbers are bought by organisations (helplines,
+# switchboards), not given to a person.
+_SERVICE_LINES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.UAN,
+    }
+)
 
 
 def find_emails(text: str, allowlist: Allowlist) -> Iterator[Finding]:
@@ -63,8 +73,10 @@ def _dialled_in_full(raw: str) -> bool:
 
 
 def find_phones(text: str, allowlist: Allowlist) -> Iterator[Finding]:
-    # Read in each region; a number counts once, valid if any region's plan has it.
+    # Read in each region; a number counts once, valid if any region's plan has it, and not
+    # at all if any region's plan says it is an organisation's line.
     found: dict[tuple[int, int], tuple[str, bool]] = {}
+    service: set[tuple[int, int]] = set()
     for region in _REGIONS:
         # POSSIBLE, not VALID: a number no operator has handed out yet still reaches someone
         # tomorrow, and a typo of a real number is one digit from it.
@@ -75,8 +87,12 @@ def find_phones(text: str, allowlist: Allowlist) -> Iterator[Finding]:
             if not _dialled_in_full(match.raw_string):
                 continue
             span = (match.start, match.end)
+            if phonenumbers.number_type(match.number) in _SERVICE_LINES:
+                service.add(span)
             valid = phonenumbers.is_valid_number(match.number) or found.get(span, ("", False))[1]
             found[span] = (match.raw_string, valid)
+    for span in service:
+        found.pop(span, None)
     for (start, end), (raw, valid) in found.items():
         reason = (
             _("A phone number: a private person could be called.")

@@ -8,10 +8,11 @@ their measured quality and what they miss.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from . import contacts
+from . import contacts, handles, identifiers, people, places
 from .allowlist import Allowlist, allowlist_for
 from .findings import Finding
 
@@ -24,7 +25,19 @@ __all__ = ["Allowlist", "Finding", "allowlist_for", "scan"]
 Rule = Callable[[str, Allowlist], Iterable[Finding]]
 
 
-RULES: tuple[Rule, ...] = (contacts.find_emails, contacts.find_phones)
+# In order of precedence: where two findings of the same length overlap, the earlier rule's
+# stays (an NHS number is also a possible Indian mobile number).
+RULES: tuple[Rule, ...] = (
+    identifiers.find_national_ids,
+    identifiers.find_dates_of_birth,
+    identifiers.find_plates,
+    contacts.find_emails,
+    handles.find_handles,
+    places.find_addresses,
+    places.find_postcodes,
+    contacts.find_phones,
+    people.find_people,
+)
 
 
 def scan(
@@ -46,9 +59,17 @@ def scan(
 
 def _without_overlaps(findings: list[Finding]) -> list[Finding]:
     """Where two findings overlap, keep the longer (then the earlier-listed rule's)."""
+    # Kept findings never overlap, so sorted by start their ends are sorted too: a new one
+    # overlaps a kept one only if it overlaps its neighbour on either side.
+    starts: list[int] = []
     kept: list[Finding] = []
     ranked = sorted(enumerate(findings), key=lambda pair: (pair[1].start - pair[1].end, pair[0]))
     for _, finding in ranked:
-        if all(finding.end <= other.start or finding.start >= other.end for other in kept):
-            kept.append(finding)
-    return sorted(kept, key=lambda finding: finding.start)
+        index = bisect.bisect_right(starts, finding.start)
+        if index > 0 and kept[index - 1].end > finding.start:
+            continue
+        if index < len(kept) and kept[index].start < finding.end:
+            continue
+        starts.insert(index, finding.start)
+        kept.insert(index, finding)
+    return kept
