@@ -1,4 +1,4 @@
-"""`python -m groundswell demo|serve|worker|<any manage.py command>`."""
+"""`python -m groundswell demo|serve|worker|guard|<any manage.py command>`."""
 
 import os
 import sys
