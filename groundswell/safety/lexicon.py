@@ -33,6 +33,8 @@ PUBLIC_ROLES = _words(
 # Capitalised words that are in the given-name list but start no name here.
 NOT_NAMES = _words(
     """
+    am an are be can do even five he here hi his in just long me my nine oh ok okay on one so
+    than the to will you
     the a an our his her he she we they it this that these those my your their its save will
     may march april june august easter jesus red lion london sheffield india christian
     victoria elizabeth florence nelson grace hope mark king queen prince princess duke major
