@@ -12,6 +12,8 @@ from groundswell.safety.guard import scan
 
 DATA = Path(__file__).parent / "data"
 PARTS = ("heldout", "tuning")
+# Written after the rules to find where they fail; measured, never tuned on or asserted.
+PROBE = "probe"
 _MARK = re.compile(r"\[\[(\w+)\|(.+?)\]\]")
 
 # The organisation the set is scanned for (data/README.md).

@@ -12,10 +12,10 @@ import django
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groundswell.settings")
     django.setup()
-    from groundswell.safety.tests.labelled import PARTS, evaluate, load
+    from groundswell.safety.tests.labelled import PARTS, PROBE, evaluate, load
 
     rows = [("part", "language", "texts", "text P", "text R", "span P", "span R")]
-    for part in PARTS:
+    for part in (*PARTS, PROBE):
         samples = load(part)
         for lang in ("all", "en", "hi"):
             chosen = [s for s in samples if lang == "all" or s.lang == lang]
