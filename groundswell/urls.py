@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("groundswell.api.urls")),
     path("", include("groundswell.federation.urls")),
     path("", include("groundswell.syndication.urls")),
+    path("", include("groundswell.safety.urls")),
     path("", include("groundswell.hub.urls")),
 ]

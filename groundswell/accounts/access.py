@@ -31,6 +31,9 @@ PERMISSION_MESSAGES = {
     "safety.override": _(
         "Only an owner or a safety officer can let text the safety check flagged go out."
     ),
+    "safety.allowlist": _(
+        "Only an owner or a safety officer can change the list of public figures."
+    ),
 }
 
 

@@ -274,6 +274,8 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "syndication:cancel": {"POST": "content.write"},
     "syndication:approve": {"POST": "content.approve"},
     "syndication:safety": {"GET": MEMBER, "POST": "safety.override"},
+    # Whom the safety check leaves alone: any member reads the list; changing it is a decision.
+    "safety:allowlist": {"GET": MEMBER, "POST": "safety.allowlist"},
     # Ninja's home page, turned off with its docs: nothing answers here.
     "api:osdi:api-root": {},
     "api:osdi:openapi-json": {"GET": PUBLIC},

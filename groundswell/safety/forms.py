@@ -45,3 +45,28 @@ def offer_override(form: forms.BaseForm, text: str, *, membership: Membership) -
     flagged text out: they can decide in the same step, and nothing typed is lost."""
     if membership.can("safety.override") and scan(text, organisation=membership.organisation):
         form.fields["safety_reason"] = reason_field()
+
+
+class PublicFigureForm(forms.Form):
+    """A name the guard leaves alone for this organisation, and why."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_(
+            "As it is written in your posts, for example “Helen Marsh”. Titles such as "
+            "Councillor or Dr are not needed. Add a Devanagari spelling as its own entry."
+        ),
+    )
+    note = forms.CharField(
+        label=_("Why they are a public figure (optional)"),
+        max_length=500,
+        required=False,
+        help_text=_("For example: “Leader of the city council since 2024”."),
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not any(character.isalpha() for character in name):
+            raise forms.ValidationError(_("Enter a name with at least one letter."))
+        return name

@@ -22,7 +22,7 @@ from groundswell.accounts.access import require
 from groundswell.audit.services import record
 
 from .guard import Finding, scan
-from .models import SafetyOverride
+from .models import PublicFigure, SafetyOverride
 
 if TYPE_CHECKING:
     from groundswell.accounts.models import Membership, Organisation
@@ -174,3 +174,47 @@ def override(
         },
     )
     return row
+
+
+def _tidy_name(name: str) -> str:
+    return " ".join(name.split())
+
+
+@transaction.atomic
+def add_public_figure(membership: Membership, *, name: str, note: str = "") -> PublicFigure:
+    """Put a public figure on the organisation's allow-list: the guard stops flagging them."""
+    require(membership, "safety.allowlist")
+    organisation = membership.organisation
+    name = _tidy_name(name)
+    taken = PublicFigure.objects.for_organisation(organisation).filter(name__iexact=name)
+    if taken.exists():
+        raise ValidationError({"name": _("“%(name)s” is already on the list.") % {"name": name}})
+    figure = PublicFigure.objects.create(
+        organisation=organisation, name=name, note=note.strip(), created_by=membership.user
+    )
+    record(
+        organisation=organisation,
+        actor=membership.user,
+        action="safety.allowlist_add",
+        target=figure,
+        summary=_("Added %(name)s to the public figures the safety check leaves alone")
+        % {"name": name},
+        changes={"name": ["", name], "note": ["", figure.note[:200]]},
+    )
+    return figure
+
+
+@transaction.atomic
+def remove_public_figure(membership: Membership, figure: PublicFigure) -> None:
+    """Take a name off the allow-list: the guard flags it again from now on."""
+    require(membership, "safety.allowlist")
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="safety.allowlist_remove",
+        target=figure,
+        summary=_("Removed %(name)s from the public figures the safety check leaves alone")
+        % {"name": figure.name},
+        changes={"name": [figure.name, ""]},
+    )
+    figure.delete()
