@@ -604,7 +604,8 @@ def test_no_page_outside_staff_and_api_asks_the_public_to_sign_in(db: None) -> N
     ]
     assert not found, (
         "These pages send the public to sign in but are outside /staff/, so the permission "
-        f"matrix does not check them; move them under /staff/ or add their prefix: {found}"
+        "matrix does not check them: add their prefix to STAFF_PREFIXES in this file (and an "
+        f"entry for each to STAFF_ACCESS), or move them under /staff/: {found}"
     )
 
 
