@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "groundswell.federation",
     "groundswell.syndication",
     "groundswell.safety",
+    "groundswell.retention",
 ]
 
 MIDDLEWARE = [

@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("groundswell.federation.urls")),
     path("", include("groundswell.syndication.urls")),
     path("", include("groundswell.safety.urls")),
+    path("", include("groundswell.retention.urls")),
     path("", include("groundswell.hub.urls")),
 ]

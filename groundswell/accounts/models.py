@@ -245,6 +245,7 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "hub:dashboard": GET_ONLY,
     "notifications:outbox": {"GET": "members.manage"},
     "referrals:evangelists": GET_ONLY,
+    "retention:schedule": {"GET": MEMBER, "POST": "organisation.edit"},
     "stories:staff_list": GET_ONLY,
     "stories:staff_new": {"GET": "content.write", "POST": "content.write"},
     "stories:approvals": GET_ONLY,

@@ -32,6 +32,28 @@ def erase_supporter(membership: Membership | None, supporter: Supporter) -> bool
         require(membership, "supporters.erase")
         require_own(membership, supporter)
     with transaction.atomic():
+        if not anonymise_supporter(supporter):
+            return False
+        record(
+            organisation=supporter.organisation,
+            actor=membership.user if membership else None,
+            action="supporter.erase",
+            target=supporter,
+            summary=(
+                _("Erased supporter #%(id)s")
+                if membership
+                else _("Supporter #%(id)s erased their own data (self-service)")
+            )
+            % {"id": supporter.pk},
+        )
+    return True
+
+
+def anonymise_supporter(supporter: Supporter) -> bool:
+    """The anonymisation itself, without the access check and the audit entry: erasure and
+    the retention schedule (supporters/retention.py, audited per run) both come here.
+    True if this call anonymised the person, False if they already were."""
+    with transaction.atomic():
         # Signatures still waiting in the intake would re-create the person (and email them)
         # once the worker records them. Deleted first: the worker locks intake rows before
         # it touches the supporter, so taking them in the same order cannot deadlock.
@@ -60,17 +82,5 @@ def erase_supporter(membership: Membership | None, supporter: Supporter) -> bool
         # Nobody is left to write to; the records still show what was agreed, and when.
         consents.filter(purpose=Purpose.UPDATES, granted=True, withdrawn_at__isnull=True).update(
             withdrawn_at=supporter.erased_at
-        )
-        record(
-            organisation=supporter.organisation,
-            actor=membership.user if membership else None,
-            action="supporter.erase",
-            target=supporter,
-            summary=(
-                _("Erased supporter #%(id)s")
-                if membership
-                else _("Supporter #%(id)s erased their own data (self-service)")
-            )
-            % {"id": supporter.pk},
         )
     return True
