@@ -33,6 +33,7 @@ PERIODIC_TASKS = [
     "send_updates",
     "federation_tick",
     "dispatch_due_posts",
+    "apply_retention",
 ]
 
 

@@ -34,7 +34,11 @@ def sign() -> Callable[..., Signature]:
                 family_name="Example",
                 postcode="ZZ1 1ZZ",
                 wants_updates=wants_updates,
-                referrer_data={"source": "web", "url": url, "website": "news.example" if url else ""},
+                referrer_data={
+                    "source": "web",
+                    "url": url,
+                    "website": "news.example" if url else "",
+                },
                 source_url=url,
             ),
         )
@@ -53,9 +57,7 @@ def age(signature: Signature, moment: datetime) -> None:
         created_at=moment,
         confirmed_at=moment if signature.confirmed_at else None,
     )
-    Supporter.objects.filter(pk=signature.supporter_id).update(
-        created_at=moment, updated_at=moment
-    )
+    Supporter.objects.filter(pk=signature.supporter_id).update(created_at=moment, updated_at=moment)
     consents = Consent.objects.filter(supporter_id=signature.supporter_id)
     consents.update(created_at=moment)
     consents.filter(confirmed_at__isnull=False).update(confirmed_at=moment)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.sessions.models import Session
 from django_tasks_db.models import DBTaskResult
 
@@ -96,9 +98,7 @@ def test_fediverse_interactions_and_activities_go_once_decided_and_old(
             content_html="<p>Words of a fictional person</p>",
             state=state,
         )
-        Interaction.objects.filter(pk=made.pk).update(
-            updated_at=clock.moment - days_ago * DAYS
-        )
+        Interaction.objects.filter(pk=made.pk).update(updated_at=clock.moment - days_ago * DAYS)
         return made
 
     hidden_old = interaction("a", InteractionState.HIDDEN, 366)
@@ -136,9 +136,7 @@ def test_fediverse_interactions_and_activities_go_once_decided_and_old(
     assert not ReceivedActivity.objects.filter(pk=processed_old.pk).exists()
 
 
-def test_remote_actors_go_once_nothing_points_at_them(
-    org: Organisation, clock: FakeClock
-) -> None:
+def test_remote_actors_go_once_nothing_points_at_them(org: Organisation, clock: FakeClock) -> None:
     unused = _actor("unused", 31, clock)
     unused_recent = _actor("recent", 10, clock)
     follower = _actor("follower", 400, clock)
@@ -152,9 +150,7 @@ def test_remote_actors_go_once_nothing_points_at_them(
     assert not RemoteActor.objects.filter(pk=unused.pk).exists()
 
 
-def test_site_kinds_drop_old_rate_counts_sessions_and_task_rows(
-    db: None, clock: FakeClock
-) -> None:
+def test_site_kinds_drop_old_rate_counts_sessions_and_task_rows(db: None, clock: FakeClock) -> None:
     now = int(clock.moment.timestamp())
     RateCount.objects.create(bucket="sign:old", count=3, expires=now - 2 * 86_400)
     RateCount.objects.create(bucket="sign:new", count=3, expires=now - 3_600)
@@ -165,7 +161,7 @@ def test_site_kinds_drop_old_rate_counts_sessions_and_task_rows(
         session_key="b" * 32, session_data="x", expire_date=clock.moment + 2 * DAYS
     )
 
-    def task_row(status: str, days_ago: int) -> DBTaskResult:
+    def task_row(status: str, days_ago: int) -> Any:
         finished = clock.moment - days_ago * DAYS
         return DBTaskResult.objects.create(
             status=status,
