@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import twofactor
 from .models import Membership
 
 PERMISSION_MESSAGES = {
@@ -73,6 +79,19 @@ def staff_view(permission: str | None = None) -> Callable[[StaffView], StaffView
         @wraps(view)
         def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = access_membership(request.user, org, permission=permission)
+            organisation = membership.organisation
+            # Asked only of organisations that require it: other staff pages cost no query.
+            if organisation.two_factor_required and not twofactor.is_on(membership.user):
+                messages.warning(
+                    request,
+                    gettext(
+                        "%(org)s asks everyone on its staff to sign in with two factors. "
+                        "Set it up to go on."
+                    )
+                    % {"org": organisation.name},
+                )
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('accounts:two_factor_setup')}?{query}")
             if request.session.get("org") != org:
                 request.session["org"] = org
             request.membership = membership  # type: ignore[attr-defined]

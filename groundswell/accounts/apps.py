@@ -5,3 +5,7 @@ class Config(AppConfig):
     default = True
     name = "groundswell.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        # Models outside models.py register when their module is imported.
+        from . import security_models  # noqa: F401

@@ -76,3 +76,40 @@ class QueuedPasswordResetForm(PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         tasks.queue_password_reset(context["user"].pk)
+
+
+class CodeForm(forms.Form):
+    """A code from the person's authenticator app, or one of their recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        error_messages={"required": _("Enter the code from your app or a recovery code.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class SetupCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your app"),
+        max_length=12,
+        help_text=_("The 6 digits your app shows for this account after you added it."),
+        error_messages={"required": _("Enter the 6-digit code your app shows.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TwoFactorRequirementForm(forms.Form):
+    required = forms.BooleanField(
+        label=_("Everyone on the staff must sign in with two factors"),
+        required=False,
+        help_text=_(
+            "Members without two-factor sign-in are sent to set it up before any staff page "
+            "of this organisation."
+        ),
+    )

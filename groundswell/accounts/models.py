@@ -133,6 +133,14 @@ class Organisation(models.Model):
             "followers keep what they already have."
         ),
     )
+    # Changed only by services.require_two_factor (an owner, audited).
+    two_factor_required = models.BooleanField(
+        _("staff must sign in with two factors"),
+        default=False,
+        help_text=_(
+            "Members without two-factor sign-in are sent to set it up before any staff page."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Changed only by services.approve_organisation.
     state = models.CharField(
@@ -221,6 +229,7 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "accounts:member_remove": {"POST": "members.manage"},
     "accounts:invitation_revoke": {"POST": "members.manage"},
     "accounts:settings": {"GET": MEMBER, "POST": "organisation.edit"},
+    "accounts:two_factor_requirement": {"POST": "organisation.edit"},
     "actions:staff_list": GET_ONLY,
     "actions:staff_new": {"GET": "content.write", "POST": "content.write"},
     "actions:staff_edit": {"GET": MEMBER, "POST": "content.write"},

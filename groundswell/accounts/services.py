@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from groundswell.audit.services import diff, record
 
-from . import tasks
+from . import tasks, twofactor
 from .access import require
 from .models import (
     Invitation,
@@ -288,3 +288,35 @@ def remove_member(membership: Membership, target: Membership) -> None:
         summary=_("Removed %(email)s") % {"email": target.user.email},
     )
     target.delete()
+
+
+@transaction.atomic
+def require_two_factor(membership: Membership, required: bool) -> bool:
+    """An owner makes two-factor sign-in a condition of the staff pages, or lifts it.
+
+    The owner must use it first: otherwise their next page would send them to set it up.
+    Returns whether anything changed.
+    """
+    require(membership, "organisation.edit")
+    organisation = membership.organisation
+    if required and not twofactor.is_on(membership.user):
+        raise ValidationError(
+            _("Turn on two-factor sign-in for yourself first, then require it of everyone.")
+        )
+    if organisation.two_factor_required == required:
+        return False
+    organisation.two_factor_required = required
+    organisation.save(update_fields=["two_factor_required"])
+    record(
+        organisation=organisation,
+        actor=membership.user,
+        action="organisation.two_factor_required",
+        target=organisation,
+        summary=(
+            _("Required two-factor sign-in of every member")
+            if required
+            else _("Stopped requiring two-factor sign-in")
+        ),
+        changes={"two_factor_required": [not required, required]},
+    )
+    return True

@@ -11,6 +11,11 @@ Failures are counted twice, in fixed windows shared by every process (lib/rateli
   accounts (credential stuffing) is refused for any account until the window ends.
 
 A refused attempt never reaches the password check, and gets a 429 with the time to wait.
+
+With two-factor sign-in on, the right password does not sign in: the session only notes
+whose code it waits for (for PENDING_AGE seconds), and `login()` happens once a code is
+accepted on the second page. Wrong codes are throttled like wrong passwords
+(twofactor.wait_before_guessing).
 """
 
 from __future__ import annotations
@@ -18,16 +23,23 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from groundswell.lib import ratelimit
 
+from . import devices, twofactor
+from .forms import CodeForm
 from .models import User
 
 WINDOW = 15 * 60
@@ -88,9 +100,30 @@ def _password_fingerprint(email: str) -> str:
     return hashlib.sha256((stored or "").encode()).hexdigest()[:12]
 
 
+PENDING = "twofactor_pending"
+PENDING_AGE = 10 * 60
+
+
 class SignInView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     template_name = "accounts/login.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        if twofactor.is_on(user):
+            # A fresh key: whoever knew the session before the password was typed must not
+            # share in what the code step grants.
+            self.request.session.cycle_key()
+            self.request.session[PENDING] = {
+                "user": user.pk,
+                "backend": user.backend,
+                "at": twofactor.clock(),
+                "next": self.get_success_url(),
+            }
+            return redirect("accounts:signin_code")
+        response = super().form_valid(form)
+        devices.note_sign_in(self.request, user, response)
+        return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
@@ -100,5 +133,59 @@ class SignInView(auth_views.LoginView):
         return response
 
 
+def _pending_user(request: HttpRequest) -> User | None:
+    pending = request.session.get(PENDING)
+    if not isinstance(pending, dict) or twofactor.clock() - pending.get("at", 0) > PENDING_AGE:
+        return None
+    user_id = pending.get("user")
+    if not isinstance(user_id, int):
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def signin_code(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the app, or a recovery code."""
+    user = _pending_user(request)
+    if user is None:
+        request.session.pop(PENDING, None)
+        messages.info(request, _("Sign in again: the time to enter a code ran out."))
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        wait = twofactor.wait_before_guessing(request, user)
+        if wait:
+            form.add_error(None, twofactor.too_many_guesses_message(wait))
+            status = 429
+        elif twofactor.use_code(user, form.cleaned_data["code"]):
+            twofactor.forget_wrong_guesses(request, user)
+            pending = request.session.pop(PENDING)
+            login(request, user, backend=pending["backend"])
+            onward = redirect(pending.get("next") or resolve_url(settings.LOGIN_REDIRECT_URL))
+            devices.note_sign_in(request, user, onward)
+            return onward
+        else:
+            twofactor.count_wrong_guess(request, user)
+            form.add_error("code", twofactor.WRONG_CODE)
+    response = render(request, "accounts/signin_code.html", {"form": form}, status=status)
+    if status == 429:
+        response["Retry-After"] = str(twofactor.wait_before_guessing(request, user))
+    return response
+
+
 class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
-    """The admin's own sign-in page counts towards, and obeys, the same limits."""
+    """The admin's own sign-in page counts towards, and obeys, the same limits.
+
+    It has no code step: an account with two-factor sign-in signs in on the staff page.
+    """
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if twofactor.is_on(user):
+            raise ValidationError(
+                _(
+                    "This account signs in with two factors: sign in on the staff sign-in "
+                    "page first, then open the admin."
+                ),
+                code="two_factor",
+            )

@@ -10,6 +10,7 @@ not queued again, so no other row ever holds the link either.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -118,3 +119,29 @@ def queue_invitation(invitation_id: int) -> None:
 def queue_waiting_notice(organisation_id: int) -> None:
     """Tell the operators an organisation waits; queued with the caller's transaction."""
     tell_operators_about_waiting.enqueue(organisation_id)
+
+
+@task()
+def tell_of_new_sign_in(user_id: int, device: str, network: str, when: str) -> None:
+    """Email a person that their account was signed in to from a browser new to it."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    context = {
+        "user": user,
+        "device": device,
+        "network": network,
+        "when": datetime.fromisoformat(when),
+        "link": site_link(reverse("accounts:security")),
+        "reset": site_link(reverse("accounts:password_reset")),
+    }
+    send_email.call(
+        to=[user.email],
+        subject=_("New sign-in to your Groundswell account"),
+        body=render_to_string("accounts/email/new_device.txt", context),
+    )
+
+
+def queue_new_device_notice(user_id: int, device: str, network: str, when: str) -> None:
+    """Queued from the sign-in request: the worker sends it (no SMTP inside a request)."""
+    tell_of_new_sign_in.enqueue(user_id, device, network, when)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import signin, views
+from . import security_views, signin, views
 from .forms import QueuedPasswordResetForm
 
 app_name = "accounts"
@@ -11,6 +11,24 @@ urlpatterns = [
         "accounts/login/",
         signin.SignInView.as_view(),
         name="login",
+    ),
+    path("accounts/login/code/", signin.signin_code, name="signin_code"),
+    path("accounts/security/", security_views.security, name="security"),
+    path(
+        "accounts/security/two-factor/",
+        security_views.two_factor_setup,
+        name="two_factor_setup",
+    ),
+    path("accounts/security/two-factor/off/", security_views.two_factor_off, name="two_factor_off"),
+    path(
+        "accounts/security/sessions/<int:session_id>/end/",
+        security_views.session_end,
+        name="session_end",
+    ),
+    path(
+        "accounts/security/sessions/end-others/",
+        security_views.sessions_end_others,
+        name="sessions_end_others",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -55,4 +73,9 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("staff/<slug:org>/settings/", views.organisation_settings, name="settings"),
+    path(
+        "staff/<slug:org>/settings/two-factor/",
+        security_views.two_factor_requirement,
+        name="two_factor_requirement",
+    ),
 ]

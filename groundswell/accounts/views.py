@@ -11,9 +11,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import devices, services
 from .access import require, staff_view
-from .forms import InvitationForm, NewOrganisationForm, OrganisationForm, RoleForm, SignupForm
+from .forms import (
+    InvitationForm,
+    NewOrganisationForm,
+    OrganisationForm,
+    RoleForm,
+    SignupForm,
+    TwoFactorRequirementForm,
+)
 from .models import Invitation, Membership, Role, User
 
 # Where a person lands without a last-used organisation: the one they carry most for.
@@ -150,7 +157,10 @@ def organisation_settings(request: HttpRequest, membership: Membership) -> HttpR
             messages.success(request, _("Settings saved."))
             return redirect("accounts:settings", org=organisation.slug)
         organisation.refresh_from_db()
-    return render(request, "accounts/settings.html", {"form": form})
+    requirement = TwoFactorRequirementForm(initial={"required": organisation.two_factor_required})
+    return render(
+        request, "accounts/settings.html", {"form": form, "requirement_form": requirement}
+    )
 
 
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
@@ -194,7 +204,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "accounts/invitation.html", context, status=409)
         login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to %(org)s.") % {"org": found.organisation.name})
-        return redirect("hub:dashboard", org=found.organisation.slug)
+        response = redirect("hub:dashboard", org=found.organisation.slug)
+        devices.note_sign_in(request, new_user, response)
+        return response
     return render(request, "accounts/invitation.html", {"invitation": found, "form": form})
 
 

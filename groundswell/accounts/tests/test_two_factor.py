@@ -1,0 +1,212 @@
+"""Two-factor sign-in: set-up, the code step, its throttle, recovery codes, replays, turning
+it off, and an organisation that requires it."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from django.contrib.auth import get_user
+from django.test import Client
+from django.urls import reverse
+
+from groundswell import testing
+from groundswell.accounts import twofactor
+from groundswell.accounts.models import Organisation, User
+from groundswell.accounts.security_models import RecoveryCode, TwoFactor
+from groundswell.audit.models import AuditEntry
+from groundswell.testing import ClientResponse
+
+NOW = 1_800_000_000.0
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+
+
+@pytest.fixture(autouse=True)
+def _stopped_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(twofactor, "clock", lambda: NOW)
+
+
+def code_at(secret: str, when: float = NOW) -> str:
+    return pyotp.TOTP(secret).generate_otp(int(when // twofactor.STEP))
+
+
+def turn_on(user: User) -> tuple[str, list[str]]:
+    """Two-factor sign-in on for `user`, as the set-up page does it; its secret and codes."""
+    factor = twofactor.begin_setup(user)
+    secret = twofactor.secret_of(factor)
+    # One step back: the sign-in in the test may then use the current step's code.
+    codes = twofactor.confirm_setup(user, code_at(secret, NOW - twofactor.STEP))
+    return secret, codes
+
+
+def sign_in(client: Client, email: str = "alice@example.org") -> ClientResponse:
+    return client.post(
+        reverse("accounts:login"),
+        {"username": email, "password": testing.PASSWORD},
+        HTTP_USER_AGENT=FIREFOX,
+        REMOTE_ADDR="203.0.113.66",
+    )
+
+
+def enter(client: Client, code: str) -> ClientResponse:
+    return client.post(
+        reverse("accounts:signin_code"),
+        {"code": code},
+        HTTP_USER_AGENT=FIREFOX,
+        REMOTE_ADDR="203.0.113.66",
+    )
+
+
+def signed_in(client: Client) -> bool:
+    return bool(get_user(client).is_authenticated)
+
+
+def test_set_up_shows_the_key_and_qr_code_and_switches_on_only_with_a_right_code(
+    client: Client, alice: User, org: Organisation
+) -> None:
+    client.force_login(alice)
+    page = client.get(reverse("accounts:two_factor_setup"))
+    html = page.content.decode()
+    secret = twofactor.secret_of(TwoFactor.objects.get(user=alice))
+    assert secret in html and "<svg" in html and "otpauth://" not in html.split("<svg")[0]
+    # A reload shows the same key: the person may be halfway through scanning it.
+    assert secret in client.get(reverse("accounts:two_factor_setup")).content.decode()
+
+    wrong = str((int(code_at(secret)) + 1) % 1_000_000).zfill(6)
+    refused = client.post(reverse("accounts:two_factor_setup"), {"code": wrong})
+    html = refused.content.decode()
+    assert refused.status_code == 200
+    assert "<title>Error:" in html and 'id="error-summary"' in html and 'href="#id_code"' in html
+    assert f'value="{wrong}"' in html  # what the person typed is kept
+    assert not twofactor.is_on(alice)
+
+    done = client.post(reverse("accounts:two_factor_setup"), {"code": code_at(secret)})
+    html = done.content.decode()
+    assert twofactor.is_on(alice)
+    codes = [line.split("</code>")[0] for line in html.split("<li><code>")[1:]]
+    assert len(codes) == 10 == RecoveryCode.objects.filter(user=alice).count()
+    stored = set(RecoveryCode.objects.values_list("code_hash", flat=True))
+    assert not {code.replace("-", "") for code in codes} & stored
+    assert TwoFactor.objects.get(user=alice).sealed_secret.find(secret) == -1
+    entry = AuditEntry.objects.get(organisation=org, action="account.two_factor_on")
+    assert secret not in str(entry.summary) + str(entry.changes)
+    assert not any(code in entry.summary for code in codes)
+    # Shown once: the set-up page no longer offers a key.
+    assert client.get(reverse("accounts:two_factor_setup")).status_code == 302
+
+
+def test_the_password_alone_does_not_sign_in_the_code_does(client: Client, alice: User) -> None:
+    secret, _codes = turn_on(alice)
+    response = sign_in(client)
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:signin_code")
+    assert not signed_in(client)
+    assert client.get(reverse("accounts:staff_home")).status_code == 302  # to sign in
+    done = enter(client, code_at(secret))
+    assert done.status_code == 302 and done["Location"] == reverse("accounts:staff_home")
+    assert signed_in(client)
+
+
+def test_wrong_codes_are_throttled_even_the_right_one_after(client: Client, alice: User) -> None:
+    secret, _codes = turn_on(alice)
+    sign_in(client)
+    for _attempt in range(twofactor.GUESS_LIMIT):
+        refused = enter(client, "000000" if code_at(secret) != "000000" else "111111")
+        assert refused.status_code == 200
+        assert "That code is not right" in refused.content.decode()
+    throttled = enter(client, code_at(secret))
+    assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
+    assert "Too many wrong codes" in throttled.content.decode()
+    assert not signed_in(client)
+
+
+def test_a_recovery_code_signs_in_once(client: Client, alice: User, org: Organisation) -> None:
+    _secret, codes = turn_on(alice)
+    sign_in(client)
+    enter(client, codes[3].upper().replace("-", " "))  # typed loosely
+    assert signed_in(client)
+    entry = AuditEntry.objects.get(organisation=org, action="account.recovery_code_used")
+    assert "9 are left" in entry.summary and codes[3] not in entry.summary
+    client.logout()
+    sign_in(client)
+    again = enter(client, codes[3])
+    assert "That code is not right" in again.content.decode()
+    assert not signed_in(client)
+
+
+def test_the_same_code_is_refused_a_second_time(
+    client: Client, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret, _codes = turn_on(alice)
+    sign_in(client)
+    enter(client, code_at(secret))
+    assert signed_in(client)
+    client.logout()
+    sign_in(client)  # someone who saw the code over a shoulder, within the same half minute
+    assert "That code is not right" in enter(client, code_at(secret)).content.decode()
+    assert not signed_in(client)
+    monkeypatch.setattr(twofactor, "clock", lambda: NOW + twofactor.STEP)
+    enter(client, code_at(secret, NOW + twofactor.STEP))
+    assert signed_in(client)
+
+
+def test_the_code_step_expires(
+    client: Client, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret, _codes = turn_on(alice)
+    sign_in(client)
+    later = NOW + 11 * 60
+    monkeypatch.setattr(twofactor, "clock", lambda: later)
+    response = enter(client, code_at(secret, later))
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
+    assert not signed_in(client)
+
+
+def test_turning_it_off_takes_a_current_code(
+    client: Client, alice: User, org: Organisation
+) -> None:
+    secret, _codes = turn_on(alice)
+    client.force_login(alice)
+    refused = client.post(reverse("accounts:two_factor_off"), {"code": "12345x"})
+    assert refused.status_code == 200 and "<title>Error:" in refused.content.decode()
+    assert twofactor.is_on(alice)
+    client.post(reverse("accounts:two_factor_off"), {"code": code_at(secret)})
+    assert not twofactor.is_on(alice)
+    assert not RecoveryCode.objects.filter(user=alice).exists()
+    assert AuditEntry.objects.filter(organisation=org, action="account.two_factor_off").exists()
+
+
+def test_the_admin_sign_in_does_not_skip_the_code(client: Client, alice: User) -> None:
+    User.objects.filter(pk=alice.pk).update(is_staff=True, is_superuser=True)
+    turn_on(alice)
+    response = client.post("/admin/login/", {"username": alice.email, "password": testing.PASSWORD})
+    assert response.status_code == 200
+    assert "signs in with two factors" in response.content.decode()
+    assert not signed_in(client)
+
+
+def test_an_organisation_can_require_it_of_its_staff(
+    client: Client, alice: User, bob: User, org: Organisation
+) -> None:
+    client.force_login(alice)
+    url = reverse("accounts:two_factor_requirement", args=[org.slug])
+    client.post(url, {"required": "on"})
+    org.refresh_from_db()
+    assert not org.two_factor_required  # alice must use it herself first
+    turn_on(alice)
+    client.post(url, {"required": "on"})
+    org.refresh_from_db()
+    assert org.two_factor_required
+    entry = AuditEntry.objects.get(organisation=org, action="organisation.two_factor_required")
+    assert entry.changes == {"two_factor_required": [False, True]}
+
+    bobs = Client()
+    bobs.force_login(bob)
+    stories = reverse("stories:staff_list", args=[org.slug])
+    sent = bobs.get(stories)
+    assert sent.status_code == 302
+    assert sent["Location"].startswith(reverse("accounts:two_factor_setup") + "?next=")
+    setup = bobs.get(sent["Location"])
+    assert 'name="next" value="' + stories + '"' in setup.content.decode()
+    secret = twofactor.secret_of(TwoFactor.objects.get(user=bob))
+    done = bobs.post(sent["Location"], {"code": code_at(secret), "next": stories})
+    assert f'href="{stories}"' in done.content.decode()
+    assert bobs.get(stories).status_code == 200
