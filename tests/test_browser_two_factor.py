@@ -95,7 +95,7 @@ def test_alice_sets_up_two_factor_and_signs_in_with_a_code_on_a_phone(
     page.get_by_label(re.compile("^Code")).fill(totp.at(time.time() + totp.interval))
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base}/staff/alices/")
-    page.goto(f"{base}/accounts/security/")
+    page.goto(f"{base}/staff/security/")
     expect(page.get_by_text("On: signing in takes your password")).to_be_visible()
     expect(page.get_by_text("this browser")).to_be_visible()
     fits(page)

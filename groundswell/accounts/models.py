@@ -230,6 +230,12 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "accounts:invitation_revoke": {"POST": "members.manage"},
     "accounts:settings": {"GET": MEMBER, "POST": "organisation.edit"},
     "accounts:two_factor_requirement": {"POST": "organisation.edit"},
+    # The person's own sign-in security: two factors and their sessions.
+    "accounts:security": {"GET": SIGNED_IN},
+    "accounts:two_factor_setup": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts:two_factor_off": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts:session_end": {"POST": SIGNED_IN},
+    "accounts:sessions_end_others": {"POST": SIGNED_IN},
     "actions:staff_list": GET_ONLY,
     "actions:staff_new": {"GET": "content.write", "POST": "content.write"},
     "actions:staff_edit": {"GET": MEMBER, "POST": "content.write"},

@@ -119,8 +119,10 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
-    if devices.end_session(request, _me(request), session_id):
+def session_end(request: HttpRequest) -> HttpResponse:
+    # The session's number comes in the form, not the address: one page for all of them.
+    session_id = request.POST.get("session", "")
+    if session_id.isdigit() and devices.end_session(request, _me(request), int(session_id)):
         messages.success(request, _("That session is signed out."))
     else:
         messages.info(request, _("That session had already ended."))

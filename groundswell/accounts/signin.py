@@ -24,7 +24,6 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -147,9 +146,9 @@ def signin_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the app, or a recovery code."""
     user = _pending_user(request)
     if user is None:
+        # A page, not a redirect to sign in: nothing here is behind a sign-in.
         request.session.pop(PENDING, None)
-        messages.info(request, _("Sign in again: the time to enter a code ran out."))
-        return redirect("accounts:login")
+        return render(request, "accounts/signin_code_expired.html")
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

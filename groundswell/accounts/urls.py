@@ -13,23 +13,6 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/login/code/", signin.signin_code, name="signin_code"),
-    path("accounts/security/", security_views.security, name="security"),
-    path(
-        "accounts/security/two-factor/",
-        security_views.two_factor_setup,
-        name="two_factor_setup",
-    ),
-    path("accounts/security/two-factor/off/", security_views.two_factor_off, name="two_factor_off"),
-    path(
-        "accounts/security/sessions/<int:session_id>/end/",
-        security_views.session_end,
-        name="session_end",
-    ),
-    path(
-        "accounts/security/sessions/end-others/",
-        security_views.sessions_end_others,
-        name="sessions_end_others",
-    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
@@ -59,6 +42,16 @@ urlpatterns = [
     path("accounts/invitation/<str:token>/", views.invitation, name="invitation"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/switch/", views.switch, name="switch"),
+    # The person's own sign-in security, under /staff/ with the other signed-in pages.
+    path("staff/security/", security_views.security, name="security"),
+    path("staff/security/two-factor/", security_views.two_factor_setup, name="two_factor_setup"),
+    path("staff/security/two-factor/off/", security_views.two_factor_off, name="two_factor_off"),
+    path("staff/security/sessions/end/", security_views.session_end, name="session_end"),
+    path(
+        "staff/security/sessions/end-others/",
+        security_views.sessions_end_others,
+        name="sessions_end_others",
+    ),
     path("staff/new-organisation/", views.new_organisation, name="new_organisation"),
     path("staff/<slug:org>/members/", views.members, name="members"),
     path("staff/<slug:org>/members/<int:member_id>/role/", views.member_role, name="member_role"),

@@ -64,7 +64,7 @@ def test_sessions_are_listed_and_an_ended_one_is_really_signed_out(
     assert "this browser" in page
 
     phones = StaffSession.objects.get(device="Safari on iPhone")
-    laptop.post(reverse("accounts:session_end", args=[phones.pk]))
+    laptop.post(reverse("accounts:session_end"), {"session": phones.pk})
     assert not get_user(phone).is_authenticated
     assert not Session.objects.filter(session_key=phones.session_key).exists()
     stories = reverse("stories:staff_list", args=[org.slug])
@@ -83,7 +83,7 @@ def test_nobody_ends_another_persons_session(alice: User, charlie: User) -> None
     theirs = Client()
     theirs.force_login(charlie)
     row = StaffSession.objects.get(user=alice)
-    theirs.post(reverse("accounts:session_end", args=[row.pk]))
+    theirs.post(reverse("accounts:session_end"), {"session": row.pk})
     assert get_user(mine).is_authenticated
 
 
