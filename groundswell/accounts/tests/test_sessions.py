@@ -128,3 +128,25 @@ def test_a_sign_in_from_a_new_browser_is_emailed_once_by_the_worker(
     run_queued()
     assert len(smtp_server.messages) == 1
     assert KnownDevice.objects.filter(user=alice).count() == 2
+
+
+def test_retention_drops_ended_sessions_and_old_browsers_only(alice: User) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groundswell.retention import services
+
+    kept, ended = Client(), Client()
+    sign_in(kept, FIREFOX)
+    sign_in(ended, IPHONE)
+    ended.post(reverse("accounts:logout"))
+    long_ago = timezone.now() - timedelta(days=500)
+    StaffSession.objects.update(signed_in_at=long_ago)
+    KnownDevice.objects.filter(device="Safari on iPhone").update(first_seen=long_ago)
+
+    services.run_site(timezone.now())
+
+    assert list(StaffSession.objects.values_list("device", flat=True)) == ["Firefox on Linux"]
+    assert list(KnownDevice.objects.values_list("device", flat=True)) == ["Firefox on Linux"]
+    assert get_user(kept).is_authenticated
