@@ -1,8 +1,11 @@
 """Secrets kept at rest encrypted with a key derived from SECRET_KEY, one key per purpose.
 
-The same scheme as syndication/crypto.py (Fernet under HKDF, SECRET_KEY_FALLBACKS read for
-rotation), here in lib so that apps below syndication (accounts) can use it too; each purpose
-names its own HKDF `info`, so a value sealed for one purpose does not open as another.
+Fernet under a key derived with HKDF, so a database dump alone does not reveal the secrets.
+New values are sealed with SECRET_KEY; stored ones open with SECRET_KEY or any of
+SECRET_KEY_FALLBACKS, so a key can be rotated the way Django rotates it (move the old key to
+the fallbacks). Once a key leaves both, what it sealed is unreadable. Each purpose names its
+own HKDF `info` (and may name a salt), so a value sealed for one purpose does not open as
+another.
 """
 
 from __future__ import annotations
@@ -20,26 +23,29 @@ class Unreadable(Exception):
     """The sealed value cannot be opened (SECRET_KEY changed, or the value is damaged)."""
 
 
+SALT = b"groundswell.lib.sealed"
+
+
 @cache
-def _fernet(secret_key: str, purpose: str) -> Fernet:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"groundswell.lib.sealed", info=purpose.encode()
-    ).derive(secret_key.encode())
+def _fernet(secret_key: str, purpose: str, salt: bytes) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=purpose.encode()).derive(
+        secret_key.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
-def _keys(purpose: str) -> MultiFernet:
+def _keys(purpose: str, salt: bytes) -> MultiFernet:
     # MultiFernet seals with the first key and tries each in turn to open.
     keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-    return MultiFernet([_fernet(key, purpose) for key in keys])
+    return MultiFernet([_fernet(key, purpose, salt) for key in keys])
 
 
-def seal(plain: str, *, purpose: str) -> str:
-    return _keys(purpose).encrypt(plain.encode()).decode("ascii")
+def seal(plain: str, *, purpose: str, salt: bytes = SALT) -> str:
+    return _keys(purpose, salt).encrypt(plain.encode()).decode("ascii")
 
 
-def unseal(sealed: str, *, purpose: str) -> str:
+def unseal(sealed: str, *, purpose: str, salt: bytes = SALT) -> str:
     try:
-        return _keys(purpose).decrypt(sealed.encode("ascii")).decode()
+        return _keys(purpose, salt).decrypt(sealed.encode("ascii")).decode()
     except (InvalidToken, ValueError):
         raise Unreadable from None

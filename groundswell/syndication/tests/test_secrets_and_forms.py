@@ -3,6 +3,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from groundswell.accounts.models import Membership
+from groundswell.lib import sealed
 from groundswell.stories.models import Story
 from groundswell.syndication import crypto, sending, services
 from groundswell.syndication.forms import ScheduleForm
@@ -24,6 +25,22 @@ def test_a_secret_stays_readable_after_the_secret_key_is_rotated(settings: Setti
     assert crypto.decrypt(crypto.encrypt("new secret")) == "new secret"
     with pytest.raises(crypto.SecretUnreadable):
         crypto.decrypt(stored)
+
+
+# Sealed by syndication/crypto.py as it was before it used lib/sealed.py, under the key below.
+SEALED_BEFORE = (
+    "gAAAAABrFhM9OB_P_cIig8mbj9RCIFMMHiWgHwR_Cw_4-f7fl0VYFNOEFtY7aWGRNs3AYQ7zSyw296u_MuwOFjzTUnk"
+    "zxzzQhVz06nM1GOYDDzg4d8V81iZe0rk1RadC4YRB0LxKLaaN"
+)
+
+
+def test_a_secret_stored_before_the_shared_sealing_helper_still_opens(settings: Settings) -> None:
+    settings.SECRET_KEY = "a fixed key for this one test, never used elsewhere"
+    settings.SECRET_KEY_FALLBACKS = []
+    assert crypto.decrypt(SEALED_BEFORE) == "an app password sealed before lib/sealed.py"
+    # The two-factor keys are sealed for another purpose: neither opens as the other.
+    with pytest.raises(crypto.SecretUnreadable):
+        sealed.unseal(SEALED_BEFORE, purpose="channel account secrets v1")
 
 
 def test_the_form_and_the_service_give_the_same_length_message(
