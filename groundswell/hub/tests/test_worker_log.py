@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import pytest
 from django.core import mail
@@ -28,14 +29,21 @@ def sign(org_slug: str, petition_id: int, email: str) -> None:
 
 
 def run_worker_turn(verbosity: int = 1) -> None:
-    call_command(
-        quiet_db_worker(),
-        queue_name="default",
-        batch=True,
-        startup_delay=False,
-        reload=False,
-        verbosity=verbosity,
-    )
+    # The worker installs its own SIGTERM and SIGINT handlers; left in the test process they
+    # would turn a later SIGTERM (a timeout stopping the run) into a SystemExit mid-test.
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        call_command(
+            quiet_db_worker(),
+            queue_name="default",
+            batch=True,
+            startup_delay=False,
+            reload=False,
+            verbosity=verbosity,
+        )
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
 
 
 def test_a_worker_turn_logs_one_line_per_task_that_did_something(
