@@ -3,9 +3,11 @@
 Every URL pattern is filled with the cast's real objects and asked, anonymously, a GET and
 an empty POST. A URL takes POST from the public when its view is exempt from CSRF (it is
 meant for other servers and mail apps), reads the body, is the target of a form on one of
-the public pages, or answers a POST otherwise than a GET. Each such URL then gets its
-driver: the form found for it, the OpenAPI operation that describes it, the inbox named in
-an actor document, or, for anything else (a webhook added later), raw bodies of every kind.
+the public pages, or answers a POST otherwise than a GET. A page that redirects is followed
+as one visitor, and the forms it leads to are sent bad input with that visitor's session
+(choosing a new password after a reset link). Each such URL then gets its driver: the
+form found for it, the OpenAPI operation that describes it, the inbox named in an actor
+document, or, for anything else (a webhook added later), raw bodies of every kind.
 
 A public URL that cannot be reached with real objects (a parameter the cast knows nothing
 of, or a 404 even so) is reported by name: it would otherwise be skipped in silence.
@@ -55,6 +57,7 @@ class Target:
     operation: dict[str, Any] = field(default_factory=dict)
     method: str = "POST"
     values: dict[str, str] = field(default_factory=dict)  # the URL's parameters
+    cookies: dict[str, str] = field(default_factory=dict)  # the session a form needs
 
 
 @dataclass
@@ -130,15 +133,27 @@ def _outline(response: Any) -> tuple[int, str, tuple[str, ...]]:
     return response.status_code, response.get("Location", ""), headings
 
 
-def _forms(pages: dict[str, Any]) -> dict[str, Form]:
-    """Every POST form on the public pages, by the path it posts to (the fullest one kept)."""
-    found: dict[str, Form] = {}
-    for url, response in pages.items():
+def _forms(pages: dict[str, tuple[Any, dict[str, str]]]) -> dict[str, tuple[Form, dict[str, str]]]:
+    """Every POST form on the public pages, by the path it posts to (the fullest one kept),
+    with the cookies of the visit that showed it."""
+    found: dict[str, tuple[Form, dict[str, str]]] = {}
+    for url, (response, cookies) in pages.items():
         for form in read(response.content.decode(errors="replace")).forms:
             target = urlsplit(urljoin(url, form.action or url)).path
-            if target not in found or len(form.fields) > len(found[target].fields):
-                found[target] = form
+            if target not in found or len(form.fields) > len(found[target][0].fields):
+                found[target] = (form, cookies)
     return found
+
+
+def _followed(url: str) -> tuple[str, Any, dict[str, str]] | None:
+    """Where a page that redirects leads, visited as one person (some forms, like choosing
+    a new password, show only to the session the redirect began)."""
+    visitor = Client(raise_request_exception=False)
+    response = visitor.get(url, follow=True)
+    if response.status_code != 200 or not response.redirect_chain:
+        return None
+    cookies = {name: morsel.value for name, morsel in visitor.cookies.items()}
+    return response.wsgi_request.path, response, cookies
 
 
 def _inboxes(client: Client, cast: Cast) -> set[str]:
@@ -188,7 +203,7 @@ def _api_url(template: str, cast: Cast) -> tuple[str, dict[str, str], list[str]]
 def discover(cast: Cast) -> Discovery:
     client = Client(raise_request_exception=False)
     found = Discovery()
-    pages: dict[str, Any] = {}
+    pages: dict[str, tuple[Any, dict[str, str]]] = {}
     answered: dict[str, tuple[Route, Any, Any, list[str]]] = {}
     values: dict[str, dict[str, str]] = {}
     for route in routes():
@@ -198,7 +213,11 @@ def discover(cast: Cast) -> Discovery:
             continue
         get, post = _rolled_back(client, "GET", url), _rolled_back(client, "POST", url)
         if get.status_code == 200 and get.get("Content-Type", "").startswith("text/html"):
-            pages[url] = get
+            pages[url] = (get, {})
+        elif get.status_code in (301, 302, 303) and get["Location"].startswith("/"):
+            followed = _followed(url)
+            if followed is not None:
+                pages[followed[0]] = followed[1:]
         answered[url] = (route, get, post, missing)
         values[url] = real_values(route, cast)[0]
     forms = _forms(pages)
@@ -226,12 +245,33 @@ def discover(cast: Cast) -> Discovery:
             continue
         found.public_posts[url] = why
         if url in forms:
-            found.targets.append(Target("form", url, route.name, forms[url], values=values[url]))
+            form, cookies = forms.pop(url)
+            found.targets.append(
+                Target("form", url, route.name, form, values=values[url], cookies=cookies)
+            )
         elif url in inboxes:
             found.targets.append(Target("inbox", url, route.name, values=values[url]))
         elif url not in api_paths:
             found.targets.append(Target("raw", url, route.name, values=values[url]))
+    found.targets += _other_forms(forms, {target.url for target in found.targets})
     return found
+
+
+def _other_forms(forms: dict[str, tuple[Form, dict[str, str]]], known: set[str]) -> list[Target]:
+    """Forms posting to a URL the cast did not fill in (a session's own step, say)."""
+    targets = []
+    for path, (form, cookies) in forms.items():
+        if path in known:
+            continue
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue  # a form posting off the site, or nowhere: nothing of ours to test
+        # No values to spoil: the parameters here are the step's own (Django's literal
+        # "set-password"), not objects of the cast.
+        name = f"{match.view_name} at {path}"
+        targets.append(Target("form", path, name, form, cookies=cookies))
+    return targets
 
 
 def _takes_posts(get: Any, post: Any, has_form: bool) -> str | None:

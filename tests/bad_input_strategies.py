@@ -200,18 +200,32 @@ def _replace(pairs: list[tuple[str, str]], name: str, value: str) -> list[tuple[
 # --- JSON --------------------------------------------------------------------------------
 
 
-def instance(schema: dict[str, Any]) -> Any:
-    """A small value of the schema's shape (the first choice of each anyOf)."""
+# A value a person would send, by words in a property's title: the body is then acceptable
+# but for what the strategy spoils.
+PLAUSIBLE = {
+    "country": "GB",
+    "postal": "SW1A 1AA",
+    "url": "https://example.org/",
+    "website": "https://example.org/",
+    "address": "rosa.quint@example.net",
+}
+
+
+def instance(schema: dict[str, Any], name: str = "") -> Any:
+    """A small value of the schema's shape (the first choice of each anyOf); `name` is the
+    property's, which says more than a bare string schema."""
     if "anyOf" in schema:
-        return instance(next((s for s in schema["anyOf"] if s.get("type") != "null"), {}))
+        first: dict[str, Any] = next((s for s in schema["anyOf"] if s.get("type") != "null"), {})
+        return instance(first, name)
     kind = schema.get("type")
     if kind == "object":
         properties = schema.get("properties", {})
-        return {name: instance(sub) for name, sub in properties.items()}
+        return {key: instance(sub, key) for key, sub in properties.items()}
     if kind == "array":
-        return [instance(schema.get("items", {}))]
+        return [instance(schema.get("items", {}), name)]
     if kind == "string":
-        return "rosa.quint@example.net" if "address" in schema.get("title", "").lower() else "Rosa"
+        words = f"{name} {schema.get('title', '')}".lower()
+        return next((value for hint, value in PLAUSIBLE.items() if hint in words), "Rosa")
     if kind in ("integer", "number"):
         return 1
     if kind == "boolean":
@@ -303,18 +317,41 @@ def json_bodies(draw: st.DrawFn, schema: dict[str, Any]) -> Sent:
 
 # --- Query strings (the API's reads), raw bodies ----------------------------------------
 
-QUERY_JUNK = ["-1", "0", "abc", "1.5", "1e309", "99999999999999999999", "", "\x00", "\ud800"]
+# Not an integer at all, or outside every range an API parameter allows.
+QUERY_JUNK = ["-1", "0", "abc", "1.5", "1e309", "99999999999999999999", "\x00", "\ud800"]
+
+
+def _outside(value: str, schema: dict[str, Any]) -> bool:
+    """Whether `value` cannot be the integer `schema` describes (False if it is no integer)."""
+    if schema.get("type") != "integer":
+        return False
+    try:
+        number = int(value)
+    except ValueError:
+        return True
+    return not schema.get("minimum", number) <= number <= schema.get("maximum", number)
 
 
 @st.composite
 def query_strings(draw: st.DrawFn, operation: dict[str, Any]) -> Sent:
-    """Junk under the operation's own query parameters (and a few it does not have)."""
-    names = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
-    chosen = draw(st.lists(st.sampled_from([*names, "page", "per_page", "q"]), min_size=1))
-    pairs = [(name, draw(st.sampled_from(QUERY_JUNK) | junk_text)) for name in chosen]
+    """Junk under the operation's own query parameters (and a few it does not have).
+
+    Junk from QUERY_JUNK that cannot be the integer the schema describes must be refused;
+    anything else may be ignored (an unknown name) or read (text that parses).
+    """
+    schemas = {
+        p["name"]: p.get("schema", {})
+        for p in operation.get("parameters", [])
+        if p.get("in") == "query"
+    }
+    names = st.sampled_from([*schemas, "page", "per_page", "q"])
+    pairs = draw(st.lists(st.tuples(names, st.sampled_from(QUERY_JUNK) | junk_text), min_size=1))
+    must = any(  # a repeated name: the last value is the one read
+        value in QUERY_JUNK and _outside(value, schemas.get(name, {}))
+        for name, value in dict(pairs).items()
+    )
     text = urlencoded(pairs).decode()
-    # Every value here is outside what the parameter allows, or a parameter nobody reads.
-    return Sent(b"", "", False, "query", query=text, method="GET")
+    return Sent(b"", "", must, "query", query=text, method="GET")
 
 
 @st.composite
