@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "groundswell.supporters",
     "groundswell.actions",
     "groundswell.referrals",
+    "groundswell.moderation",
     "groundswell.api",
     "groundswell.federation",
     "groundswell.syndication",
@@ -216,6 +217,8 @@ if ORGANISATION_SIGNUP not in {"approval", "open"}:
     )
 # Signatures accepted from one network address per minute (a burst beyond gets a clear 429).
 SIGN_RATE_LIMIT_PER_MINUTE = env_int("SIGN_RATE_LIMIT_PER_MINUTE", 20)
+# "Report this" forms sent from one network address per hour (beyond: a clear 429).
+REPORT_RATE_LIMIT_PER_HOUR = env_int("REPORT_RATE_LIMIT_PER_HOUR", 10)
 # Direct peers (addresses or CIDR ranges) whose X-Forwarded-For names the client: the TLS
 # proxy in front of us. Empty: the header is ignored (anyone can send it).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])

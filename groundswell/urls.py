@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("groundswell.supporters.urls")),
     path("", include("groundswell.referrals.urls")),
     path("", include("groundswell.api.urls")),
+    path("", include("groundswell.moderation.urls")),
     path("", include("groundswell.federation.urls")),
     path("", include("groundswell.syndication.urls")),
     path("", include("groundswell.safety.urls")),

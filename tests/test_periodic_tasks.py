@@ -34,6 +34,7 @@ PERIODIC_TASKS = [
     "federation_tick",
     "dispatch_due_posts",
     "apply_retention",
+    "screen_moderation_items",
 ]
 
 

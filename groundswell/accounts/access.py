@@ -32,7 +32,10 @@ PERMISSION_MESSAGES = {
     "supporters.export": _("Only an owner can export supporters' personal data."),
     "supporters.erase": _("Only an owner can erase a supporter's personal data."),
     "api.manage": _("Only an owner can create and revoke API tokens."),
-    "fediverse.moderate": _("Only owners and moderators can approve or hide replies."),
+    "moderation.decide": _(
+        "Only owners, moderators and safety officers can decide what the public's words may "
+        "be shown."
+    ),
     "fediverse.reply": _("Your role cannot reply on the organisation's behalf."),
     "safety.override": _(
         "Only an owner or a safety officer can let text the safety check flagged go out."

@@ -195,9 +195,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supporters.erase": frozenset({Role.OWNER}),
     # An API token reads supporters' personal data, so handing one out is an owner's call.
     "api.manage": frozenset({Role.OWNER}),
-    # Replies from the fediverse: what is shown under a story is a moderator's call; answering
-    # speaks for the organisation, which editors do anyway. Analysts only read.
-    "fediverse.moderate": frozenset({Role.OWNER, Role.MODERATOR}),
+    # What the public wrote (fediverse replies, later ideas, comments...): what is shown is a
+    # moderator's call, or a safety officer's, who answers for the risk. Analysts only read.
+    "moderation.decide": frozenset({Role.OWNER, Role.MODERATOR, Role.SAFETY_OFFICER}),
+    # Answering a reply speaks for the organisation, which editors do anyway.
     "fediverse.reply": frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR}),
     # The naming-and-shaming guard: letting flagged content out, with a written reason, and the
     # list of public figures it must not flag, are for someone answerable for the risk.

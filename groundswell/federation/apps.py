@@ -5,3 +5,8 @@ class Config(AppConfig):
     default = True
     name = "groundswell.federation"
     label = "federation"
+
+    def ready(self) -> None:
+        from . import moderated
+
+        moderated.register()

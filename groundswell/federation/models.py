@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from groundswell.moderation.models import ModerationState
 
 if TYPE_CHECKING:
     from groundswell.accounts.models import Organisation
@@ -289,12 +290,6 @@ class InteractionKind(models.TextChoices):
     BOOST = "boost", _("Boost")
 
 
-class InteractionState(models.TextChoices):
-    PENDING = "pending", _("Waiting for moderation")
-    APPROVED = "approved", _("Shown")
-    HIDDEN = "hidden", _("Hidden")
-
-
 class InteractionQuerySet(models.QuerySet["Interaction"]):
     def for_organisation(self, organisation: Organisation) -> InteractionQuerySet:
         return self.filter(story__organisation=organisation)
@@ -304,22 +299,24 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
             self.filter(
                 story=story,
                 kind=InteractionKind.REPLY,
-                state=InteractionState.APPROVED,
+                moderation__state=ModerationState.APPROVED,
                 public=True,
             )
-            .select_related("actor")
+            .select_related("actor", "moderation")
             .order_by("created_at", "id")
         )
 
     def inbox(self) -> InteractionQuerySet:
-        return self.select_related("actor", "story").order_by("-created_at", "-id")
+        return self.select_related("actor", "story", "moderation").order_by("-created_at", "-id")
 
 
 class Interaction(models.Model):
     """A reply, like or boost of one of our stories, coming home from the fediverse.
 
     `object_uri` is the remote Note for a reply and the Like/Announce activity otherwise; it is
-    unique, so a repeated delivery cannot make a second row.
+    unique, so a repeated delivery cannot make a second row. A public reply has its item in
+    the moderation queue (`moderation`), whose state alone says whether it is shown; likes
+    and boosts carry no words, are never shown, and have none.
     """
 
     story = models.ForeignKey(
@@ -331,11 +328,12 @@ class Interaction(models.Model):
     url = models.URLField(max_length=500, blank=True)
     content_html = models.TextField(blank=True)
     public = models.BooleanField(default=False)
-    state = models.CharField(
-        max_length=10, choices=InteractionState.choices, default=InteractionState.PENDING
-    )
-    moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    moderation = models.OneToOneField(
+        "moderation.ModerationItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fediverse_interaction",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -343,7 +341,7 @@ class Interaction(models.Model):
     objects = InteractionQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["story", "kind", "state"])]
+        indexes = [models.Index(fields=["story", "kind"], name="federation_story_kind_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.actor_id} on story {self.story_id}"

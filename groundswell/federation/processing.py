@@ -19,14 +19,13 @@ from django.utils import timezone
 from groundswell.lib import leases
 from groundswell.lib.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
-from . import documents, outbox
+from . import documents, moderated, outbox
 from .models import (
     Follower,
     Following,
     FollowingState,
     Interaction,
     InteractionKind,
-    InteractionState,
     ReceivedActivity,
     ReceivedState,
     RemoteActor,
@@ -171,9 +170,8 @@ def _react(kind: str):  # type: ignore[no-untyped-def]
                     actor=actor,
                     kind=kind,
                     object_uri=object_id(activity["id"]),
-                    public=True,
                     # Likes and boosts carry no words to moderate; they only count.
-                    state=InteractionState.APPROVED,
+                    public=True,
                 )
         except IntegrityError:
             pass  # the same Like again
@@ -197,7 +195,7 @@ def _create(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, 
         raise Ignored("the reply does not live on its author's server")
     try:
         with transaction.atomic():
-            Interaction.objects.create(
+            reply = Interaction.objects.create(
                 story=story,
                 actor=actor,
                 kind=InteractionKind.REPLY,
@@ -206,6 +204,8 @@ def _create(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, 
                 content_html=clean_html(note.get("content")),
                 public=is_public(note) and is_public(activity),
             )
+            # In the same transaction: a reply is never stored without its item.
+            moderated.queue_reply(reply, moderated.language_of(note, activity))
     except IntegrityError:
         pass  # delivered twice (a personal and a shared inbox, or a retry)
 
@@ -221,26 +221,38 @@ def _update(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, 
         except RemoteError as error:
             raise Ignored(str(error)) from None
         return
-    reply = Interaction.objects.filter(
-        object_uri=object_id(target), actor=actor, kind=InteractionKind.REPLY
-    ).first()
+    reply = (
+        Interaction.objects.filter(
+            object_uri=object_id(target), actor=actor, kind=InteractionKind.REPLY
+        )
+        .select_related("actor", "story__organisation", "moderation")
+        .first()
+    )
     if reply is None:
         return
-    content = clean_html(target.get("content"))
-    fields: dict[str, Any] = {"content_html": content, "public": is_public(target)}
-    if content != reply.content_html and reply.state == InteractionState.APPROVED:
-        # Approval was for the words approved: changed words wait for a moderator again.
-        fields["state"] = InteractionState.PENDING
-    Interaction.objects.filter(pk=reply.pk).update(updated_at=timezone.now(), **fields)
+    reply.content_html = clean_html(target.get("content"))
+    reply.public = is_public(target)
+    with transaction.atomic():
+        Interaction.objects.filter(pk=reply.pk).update(
+            updated_at=timezone.now(), content_html=reply.content_html, public=reply.public
+        )
+        # Approval was for the words approved: the queue sends changed words back to a
+        # moderator (and queues a reply that has just been made public).
+        moderated.queue_reply(reply, moderated.language_of(target, activity))
 
 
 def _delete(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
     target_id = object_id(activity.get("object"))
     if target_id == actor.uri:
         # The account is gone: so are its follows and everything it said to us.
-        actor.delete()
+        with transaction.atomic():
+            moderated.forget(Interaction.objects.filter(actor=actor))
+            actor.delete()
         return
-    Interaction.objects.filter(object_uri=target_id, actor=actor).delete()
+    with transaction.atomic():
+        gone = Interaction.objects.filter(object_uri=target_id, actor=actor)
+        moderated.forget(gone)
+        gone.delete()
 
 
 def _answer(state: str):  # type: ignore[no-untyped-def]

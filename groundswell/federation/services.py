@@ -1,5 +1,7 @@
 """The federation facade: what the rest of Groundswell calls, and the staff's verbs.
 
+Deciding whether a reply is shown is the moderation queue's (moderated.py hands replies to it).
+
 `story_published`, `story_updated` and `story_unpublished` only write an outbound activity row
 and enqueue its fan-out after the caller's transaction commits; they never touch the network.
 """
@@ -25,7 +27,6 @@ from .models import (
     FollowingState,
     Interaction,
     InteractionKind,
-    InteractionState,
     OutboxActivity,
 )
 
@@ -49,41 +50,6 @@ def story_unpublished(story: Story) -> OutboxActivity | None:
     if not story.organisation.is_public:
         return None  # it never went out
     return outbox.queue_story(story, "Delete")
-
-
-def _moderate(membership: Membership, interaction: Interaction, state: str) -> Interaction:
-    require(membership, "fediverse.moderate")
-    if interaction.kind != InteractionKind.REPLY:
-        raise ValidationError(_("Only replies are moderated."))
-    if state == InteractionState.APPROVED and not interaction.public:
-        raise ValidationError(
-            _("Its author did not make this reply public, so it cannot be shown on the site.")
-        )
-    Interaction.objects.filter(pk=interaction.pk).update(state=state, moderated_by=membership.user)
-    interaction.state = state
-    record(
-        organisation=membership.organisation,
-        actor=membership.user,
-        action=f"federation.reply_{'approve' if state == InteractionState.APPROVED else 'hide'}",
-        target=interaction,
-        summary=_("%(verb)s a reply from %(who)s on “%(title)s”")
-        % {
-            "verb": _("Approved") if state == InteractionState.APPROVED else _("Hid"),
-            "who": interaction.actor.handle,
-            "title": interaction.story.title,
-        },
-    )
-    return interaction
-
-
-@transaction.atomic
-def approve_reply(membership: Membership, interaction: Interaction) -> Interaction:
-    return _moderate(membership, interaction, InteractionState.APPROVED)
-
-
-@transaction.atomic
-def hide_reply(membership: Membership, interaction: Interaction) -> Interaction:
-    return _moderate(membership, interaction, InteractionState.HIDDEN)
 
 
 def _check_text(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Staff pages: how federation is going, and the moderated inbox of replies, likes and boosts."""
+"""Staff pages: how federation is going, and the inbox of replies, likes and boosts."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from .models import (
     InboxHealth,
     Interaction,
     InteractionKind,
-    InteractionState,
 )
 
 
@@ -57,30 +56,22 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @staff_view()
 def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """What came home: replies (shown or not as the moderation queue decides), likes and
+    boosts, and the form to answer a public reply."""
     interactions = Interaction.objects.for_organisation(membership.organisation).inbox()
-    state = request.GET.get("state", InteractionState.PENDING)
-    if state in InteractionState.values:
-        interactions = interactions.filter(state=state)
     kind = request.GET.get("kind", "")
     if kind in InteractionKind.values:
         interactions = interactions.filter(kind=kind)
     context = {
         "interactions": interactions[:200],
-        "states": InteractionState.choices,
         "kinds": InteractionKind.choices,
-        "state": state,
         "kind": kind,
-        "can_moderate": membership.can("fediverse.moderate"),
         "can_reply": membership.can("fediverse.reply"),
     }
     return render(request, "federation/staff_inbox.html", context)
 
 
-VERB_PERMISSIONS = {
-    "approve": "fediverse.moderate",
-    "hide": "fediverse.moderate",
-    "reply": "fediverse.reply",
-}
+VERB_PERMISSIONS = {"reply": "fediverse.reply"}
 
 
 @require_POST
@@ -88,22 +79,11 @@ VERB_PERMISSIONS = {
 def moderate(
     request: HttpRequest, membership: Membership, interaction_id: int, verb: str
 ) -> HttpResponse:
+    """Answer a reply on the organisation's behalf (deciding on it is the queue's)."""
     if verb not in VERB_PERMISSIONS:
         raise Http404
     interaction = access_interaction(membership, interaction_id, permission=VERB_PERMISSIONS[verb])
-    try:
-        if verb == "approve":
-            services.approve_reply(membership, interaction)
-            messages.success(request, _("The reply is shown under the story."))
-        elif verb == "hide":
-            services.hide_reply(membership, interaction)
-            messages.success(request, _("The reply is hidden."))
-        else:
-            return _reply(request, membership, interaction)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    return redirect("federation:staff_inbox", membership.organisation.slug)
+    return _reply(request, membership, interaction)
 
 
 def _reply(request: HttpRequest, membership: Membership, interaction: Interaction) -> HttpResponse:

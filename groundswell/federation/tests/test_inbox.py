@@ -18,11 +18,11 @@ from groundswell.federation.models import (
     BlockedDomain,
     Follower,
     Interaction,
-    InteractionState,
     ReceivedActivity,
     ReceivedState,
     RemoteActor,
 )
+from groundswell.moderation.models import ModerationItem, ModerationState
 from groundswell.stories.models import Story
 from groundswell.testing import ClientResponse
 
@@ -143,7 +143,10 @@ def test_a_public_reply_waits_for_moderation_with_its_html_cleaned(
     )
     assert send(zoe, activity).status_code == 202
     found = Interaction.objects.get()
-    assert found.kind == "reply" and found.state == InteractionState.PENDING and found.public
+    assert found.kind == "reply" and found.public
+    assert found.moderation is not None and found.moderation.state == ModerationState.PENDING
+    assert found.moderation.language == "en"  # from the Note's contentMap
+    assert found.moderation.screened_at is not None  # the guard read it in the worker
     assert "<script>" not in found.content_html and "javascript:" not in found.content_html
 
 
@@ -158,13 +161,16 @@ def test_update_and_delete_of_a_reply(
     send: Callable[..., ClientResponse], zoe: MastoActor, story: Story
 ) -> None:
     send(zoe, reply(zoe, story))
-    Interaction.objects.update(state=InteractionState.APPROVED)
+    ModerationItem.objects.update(state=ModerationState.APPROVED)
     note = reply(zoe, story, content="<p>Edited</p>")["object"]
     update = {"id": note["id"] + "#updates/1", "type": "Update", "actor": zoe.uri, "object": note}
     assert send(zoe, update).status_code == 202
     found = Interaction.objects.get()
     assert found.content_html == "<p>Edited</p>"
-    assert found.state == InteractionState.PENDING  # changed words need approval again
+    assert found.moderation is not None
+    # Changed words need approval again.
+    assert found.moderation.state == ModerationState.PENDING
+    assert found.moderation.text == "Edited"
     delete = {
         "id": note["id"] + "#delete",
         "type": "Delete",
@@ -173,6 +179,7 @@ def test_update_and_delete_of_a_reply(
     }
     assert send(zoe, delete).status_code == 202
     assert not Interaction.objects.exists()
+    assert not ModerationItem.objects.exists()  # her words leave the queue with her reply
 
 
 def test_another_actor_cannot_delete_someone_elses_reply(

@@ -1,14 +1,19 @@
-"""Replies come home: moderated by owners and moderators, shown only once approved and public."""
+"""Replies come home: decided in the moderation queue, shown only once approved and public."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.db import transaction
 from django.test import Client
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, User
-from groundswell.federation.models import Interaction, InteractionState, RemoteActor
+from groundswell.federation import moderated
+from groundswell.federation.models import Interaction, RemoteActor
+from groundswell.moderation.models import ModerationItem, ModerationState
 from groundswell.stories.models import Story
 
 from .peers import MastoActor
@@ -22,14 +27,29 @@ def make_reply(
     content: str = "<p>Go rivers!</p>",
     n: int = 1,
 ) -> Interaction:
-    return Interaction.objects.create(
-        story=story,
-        actor=actor,
-        kind="reply",
-        object_uri=f"{actor.uri}/statuses/{n}",
-        content_html=content,
-        public=public,
-    )
+    """A reply as inbound processing leaves it: stored, and (if public) queued."""
+    with transaction.atomic():
+        reply = Interaction.objects.create(
+            story=story,
+            actor=actor,
+            kind="reply",
+            object_uri=f"{actor.uri}/statuses/{n}",
+            content_html=content,
+            public=public,
+        )
+        moderated.queue_reply(reply, "en")
+    return reply
+
+
+def decide(client: Client, item: Interaction, verb: str, **data: str) -> int:
+    assert item.moderation_id is not None
+    url = f"/staff/alices/moderation/{item.moderation_id}/{verb}/"
+    return client.post(url, data).status_code
+
+
+def state_of(item: Interaction) -> str:
+    assert item.moderation_id is not None
+    return ModerationItem.objects.get(pk=item.moderation_id).state
 
 
 def test_a_reply_shows_under_the_story_only_after_approval(
@@ -39,33 +59,37 @@ def test_a_reply_shows_under_the_story_only_after_approval(
     page = story.get_absolute_url()
     assert "Go rivers!" not in client.get(page).content.decode()
     client.force_login(alice)
-    response = client.post(f"/staff/alices/federation/inbox/{item.pk}/approve/")
-    assert response.status_code == 302
+    assert decide(client, item, "approve") == 302
     client.logout()
     html = client.get(page).content.decode()
     assert "Go rivers!" in html and "@zoe@127.0.0.1" in html
 
 
-def test_a_hidden_reply_stays_off_the_page(
+def test_a_rejected_reply_stays_off_the_page(
     client: Client, alice: User, story: Story, remote_zoe: RemoteActor
 ) -> None:
     item = make_reply(story, remote_zoe)
-    Interaction.objects.filter(pk=item.pk).update(state=InteractionState.APPROVED)
+    ModerationItem.objects.filter(fediverse_interaction=item).update(state=ModerationState.APPROVED)
+    assert "Go rivers!" in client.get(story.get_absolute_url()).content.decode()
     client.force_login(alice)
-    client.post(f"/staff/alices/federation/inbox/{item.pk}/hide/")
+    assert decide(client, item, "reject", reason="Off topic") == 302
     client.logout()
     assert "Go rivers!" not in client.get(story.get_absolute_url()).content.decode()
 
 
-def test_a_reply_that_was_not_public_cannot_be_approved(
+def test_a_reply_that_was_not_public_is_not_queued_and_cannot_be_approved(
     client: Client, alice: User, story: Story, remote_zoe: RemoteActor
 ) -> None:
-    item = make_reply(story, remote_zoe, public=False)
+    private = make_reply(story, remote_zoe, public=False)
+    assert private.moderation_id is None and not ModerationItem.objects.exists()
+    # Made private after it was queued: the queue refuses to show it.
+    item = make_reply(story, remote_zoe, n=2)
+    Interaction.objects.filter(pk=item.pk).update(public=False)
     client.force_login(alice)
-    response = client.post(f"/staff/alices/federation/inbox/{item.pk}/approve/", follow=True)
+    response = client.post(f"/staff/alices/moderation/{item.moderation_id}/approve/")
+    assert response.status_code == 400
     assert "did not make this reply public" in response.content.decode()
-    item.refresh_from_db()
-    assert item.state == InteractionState.PENDING
+    assert state_of(item) == ModerationState.PENDING
 
 
 def test_a_moderator_may_approve_but_an_editor_may_not(
@@ -73,13 +97,13 @@ def test_a_moderator_may_approve_but_an_editor_may_not(
 ) -> None:
     item = make_reply(story, remote_zoe)
     client.force_login(bob)
-    assert client.post(f"/staff/alices/federation/inbox/{item.pk}/approve/").status_code == 403
+    assert decide(client, item, "approve") == 403
+    assert state_of(item) == ModerationState.PENDING
     mo = testing.make_user("mo@example.org", "Mo Moderator")
     testing.add_member(org, mo, "moderator")
     client.force_login(mo)
-    client.post(f"/staff/alices/federation/inbox/{item.pk}/approve/")
-    item.refresh_from_db()
-    assert item.state == InteractionState.APPROVED
+    assert decide(client, item, "approve") == 302
+    assert state_of(item) == ModerationState.APPROVED
 
 
 def test_another_organisation_cannot_touch_our_replies(
@@ -87,15 +111,19 @@ def test_another_organisation_cannot_touch_our_replies(
 ) -> None:
     item = make_reply(story, remote_zoe)
     client.force_login(charlie)
-    assert client.post(f"/staff/charlies/federation/inbox/{item.pk}/approve/").status_code == 404
+    url = f"/staff/charlies/moderation/{item.moderation_id}/approve/"
+    assert client.post(url).status_code == 404
+    assert state_of(item) == ModerationState.PENDING
 
 
-def test_the_moderated_inbox_lists_pending_replies(
+def test_the_inbox_and_the_queue_list_pending_replies(
     client: Client, alice: User, story: Story, remote_zoe: RemoteActor
 ) -> None:
     make_reply(story, remote_zoe, content="<p>Waiting here</p>")
     client.force_login(alice)
-    assert "Waiting here" in client.get("/staff/alices/federation/inbox/").content.decode()
+    inbox = client.get("/staff/alices/federation/inbox/").content.decode()
+    assert "Waiting here" in inbox and "Waiting for a decision" in inbox
+    assert "Waiting here" in client.get("/staff/alices/moderation/").content.decode()
 
 
 def test_staff_reply_sends_a_note_to_the_authors_inbox(
@@ -149,3 +177,34 @@ def test_staff_may_answer_only_public_replies(
     assert not OutboxActivity.objects.filter(type="Create", story=None).exists()
     services.reply(owner, make_reply(story, remote_zoe, n=3), "Thanks!")
     assert OutboxActivity.objects.filter(type="Create", story=None).count() == 1
+
+
+def test_a_shown_reply_has_a_report_link_that_takes_it_down(
+    client: Client, owner: Membership, story: Story, remote_zoe: RemoteActor
+) -> None:
+    from groundswell.moderation import services as moderation
+
+    item = make_reply(story, remote_zoe, content="<p>Go rivers!</p>")
+    assert item.moderation is not None
+    moderation.approve(owner, item.moderation)
+    page = story.get_absolute_url()
+    html = client.get(page).content.decode()
+    link = f'href="/o/alices/report/{item.moderation_id}/"'
+    assert "Go rivers!" in html and link in html and 'lang="en"' in html
+    response = client.post(f"/o/alices/report/{item.moderation_id}/", {"reason": "Abusive"})
+    assert response.status_code == 302
+    assert "Go rivers!" not in client.get(page).content.decode()
+    assert state_of(item) == ModerationState.PENDING
+
+
+def test_the_language_a_reply_declares_is_kept() -> None:
+    note = {"content": "<p>नमस्ते</p>", "contentMap": {"hi": "<p>नमस्ते</p>"}}
+    assert moderated.language_of(note) == "hi"
+    two = {"content": "<p>Hello</p>", "contentMap": {"fr": "<p>Salut</p>", "en": "<p>Hello</p>"}}
+    assert moderated.language_of(two) == "en"
+    assert moderated.language_of({"language": "pt-BR"}) == "pt-BR"
+    context = {"@context": ["https://www.w3.org/ns/activitystreams", {"@language": "de"}]}
+    assert moderated.language_of({}, context) == "de"
+    odd: dict[str, Any]
+    for odd in ({}, {"contentMap": {"<script>": "x"}}, {"language": 7}, {"contentMap": []}):
+        assert moderated.language_of(odd) == ""

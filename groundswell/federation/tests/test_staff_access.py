@@ -1,4 +1,4 @@
-"""Who may moderate and answer fediverse replies: one PERMISSIONS table, 403 or 404 as due."""
+"""Who may decide on and answer fediverse replies: one PERMISSIONS table, 403 or 404 as due."""
 
 from __future__ import annotations
 
@@ -13,18 +13,16 @@ from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.federation import services
 from groundswell.federation.access import access_interaction
-from groundswell.federation.models import (
-    Interaction,
-    InteractionState,
-    OutboxActivity,
-    RemoteActor,
-)
+from groundswell.federation.models import Interaction, OutboxActivity, RemoteActor
+from groundswell.moderation import services as moderation
+from groundswell.moderation.models import ModerationItem, ModerationState
 from groundswell.stories.models import Story
 
 from .test_replies import make_reply
 
-MODERATE = "/staff/{org}/federation/inbox/{pk}/approve/"
-HIDE = "/staff/{org}/federation/inbox/{pk}/hide/"
+# Deciding is the moderation queue's (keyed by the item), answering is federation's.
+MODERATE = "/staff/{org}/moderation/{item}/approve/"
+HIDE = "/staff/{org}/moderation/{item}/reject/"
 REPLY = "/staff/{org}/federation/inbox/{pk}/reply/"
 
 
@@ -47,8 +45,17 @@ def answers(client: Client, user: User, item: Interaction, *, org: str = "alices
     client.force_login(user)
     urls = (MODERATE, HIDE, REPLY)
     return [
-        client.post(url.format(org=org, pk=item.pk), {"text": "Thanks"}).status_code for url in urls
+        client.post(
+            url.format(org=org, pk=item.pk, item=item.moderation_id),
+            {"text": "Thanks", "reason": "Spam"},
+        ).status_code
+        for url in urls
     ]
+
+
+def state_of(item: Interaction) -> str:
+    assert item.moderation_id is not None
+    return ModerationItem.objects.get(pk=item.moderation_id).state
 
 
 def replies_sent() -> int:
@@ -59,8 +66,7 @@ def test_a_moderator_may_approve_hide_and_answer(
     client: Client, with_role: Callable[[str], User], item: Interaction
 ) -> None:
     assert answers(client, with_role("moderator"), item) == [302, 302, 302]
-    item.refresh_from_db()
-    assert item.state == InteractionState.HIDDEN
+    assert state_of(item) == ModerationState.REJECTED
     assert replies_sent() == 1
 
 
@@ -68,8 +74,7 @@ def test_an_editor_may_answer_but_not_moderate(
     client: Client, bob: User, item: Interaction
 ) -> None:
     assert answers(client, bob, item) == [403, 403, 302]
-    item.refresh_from_db()
-    assert item.state == InteractionState.PENDING
+    assert state_of(item) == ModerationState.PENDING
     assert replies_sent() == 1
 
 
@@ -83,10 +88,9 @@ def test_an_analyst_may_read_the_inbox_but_change_nothing(
     assert "Go rivers!" in page.content.decode()
     assert b"/approve/" not in page.content and b"/reply/" not in page.content
     assert answers(client, analyst, item) == [403, 403, 403]
-    response = client.post(MODERATE.format(org="alices", pk=item.pk))
-    assert "Only owners and moderators can approve or hide replies." in response.content.decode()
-    item.refresh_from_db()
-    assert item.state == InteractionState.PENDING
+    response = client.post(MODERATE.format(org="alices", item=item.moderation_id))
+    assert "Only owners, moderators and safety officers can decide" in response.content.decode()
+    assert state_of(item) == ModerationState.PENDING
     assert replies_sent() == 0
 
 
@@ -96,8 +100,7 @@ def test_a_stranger_gets_404_through_our_organisation_or_their_own(
     assert answers(client, charlie, item) == [404, 404, 404]
     assert answers(client, charlie, item, org="charlies") == [404, 404, 404]
     assert client.get("/staff/alices/federation/inbox/").status_code == 404
-    item.refresh_from_db()
-    assert item.state == InteractionState.PENDING
+    assert state_of(item) == ModerationState.PENDING
     assert replies_sent() == 0
 
 
@@ -105,7 +108,10 @@ def test_an_unknown_id_or_verb_is_404_even_for_the_owner(
     client: Client, alice: User, item: Interaction
 ) -> None:
     client.force_login(alice)
-    assert client.post(MODERATE.format(org="alices", pk=item.pk + 1000)).status_code == 404
+    unknown = (item.moderation_id or 0) + 1000
+    assert client.post(MODERATE.format(org="alices", item=unknown)).status_code == 404
+    assert client.post(f"/staff/alices/federation/inbox/{item.pk + 1000}/reply/").status_code == 404
+    assert client.post(f"/staff/alices/federation/inbox/{item.pk}/approve/").status_code == 404
     assert client.post(f"/staff/alices/federation/inbox/{item.pk}/delete/").status_code == 404
     assert Interaction.objects.filter(pk=item.pk).exists()
 
@@ -115,10 +121,10 @@ def test_the_access_function_checks_the_role_before_the_lookup(
 ) -> None:
     analyst = testing.membership(with_role("analyst"), org)
     with pytest.raises(PermissionDenied):
-        access_interaction(analyst, item.pk + 1000, permission="fediverse.moderate")
+        access_interaction(analyst, item.pk + 1000, permission="fediverse.reply")
     assert access_interaction(analyst, item.pk) == item  # reading needs no permission
     with pytest.raises(Http404):
-        access_interaction(owner, item.pk + 1000, permission="fediverse.moderate")
+        access_interaction(owner, item.pk + 1000, permission="fediverse.reply")
 
 
 def test_the_verbs_check_the_same_permissions_as_the_pages(
@@ -126,8 +132,9 @@ def test_the_verbs_check_the_same_permissions_as_the_pages(
 ) -> None:
     editor = testing.membership(bob, org)
     analyst = testing.membership(with_role("analyst"), org)
+    assert item.moderation is not None
     with pytest.raises(PermissionDenied):
-        services.approve_reply(editor, item)
+        moderation.approve(editor, item.moderation)
     with pytest.raises(PermissionDenied):
         services.reply(analyst, item, "Thanks")
     assert replies_sent() == 0

@@ -24,8 +24,9 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from groundswell.accounts.models import Organisation, User
-from groundswell.federation import documents, services
-from groundswell.federation.models import Follower, Interaction, InteractionState
+from groundswell.federation import documents
+from groundswell.federation.models import Follower, Interaction
+from groundswell.moderation import services as moderation
 from groundswell.stories.services import change_state
 from groundswell.testing import make_story, membership
 
@@ -159,12 +160,13 @@ def test_two_instances_follow_publish_and_reply(
     # B replies from its side; the reply comes home to A, waiting for moderation.
     instance_b.run("federation", "reply", "bees", documents.story_uri(story), "What a morning!")
     reply = Interaction.objects.get(story=story)
-    assert reply.kind == "reply" and reply.public and reply.state == InteractionState.PENDING
+    assert reply.kind == "reply" and reply.public
+    assert reply.moderation is not None and reply.moderation.state == "pending"
     assert reply.actor.uri == instance_b.url + "/ap/actors/1"
     page = story.get_absolute_url()
     assert "What a morning!" not in client.get(page).content.decode()
 
-    services.approve_reply(owner, reply)
+    moderation.approve(owner, reply.moderation)
     html = client.get(page).content.decode()
     assert "What a morning!" in html
     assert "@bees@127.0.0.1" in html
