@@ -131,8 +131,10 @@ def _make_cast() -> Cast:
     from groundswell.actions.services import SignatureRequest, sign_petition
     from groundswell.api.services import issue_token, revoke_token
     from groundswell.campaigns.services import create_campaign
+    from groundswell.federation import moderated
     from groundswell.federation.models import Interaction, RemoteActor
     from groundswell.lib.images import process_image
+    from groundswell.moderation.models import HeldPhrase
     from groundswell.safety.services import add_public_figure
     from groundswell.stories.services import add_image
     from groundswell.syndication.models import ChannelAccount, ScheduledPost
@@ -209,6 +211,8 @@ def _make_cast() -> Cast:
         content_html="<p>Go rivers!</p>",
         public=True,
     )
+    moderated.queue_reply(interaction, "en")  # as inbound processing does
+    held = HeldPhrase.objects.create(organisation=org, phrase="sewage", created_by=alice)
     # Organisation B has rows of its own, so its pages are not simply empty.
     campaign_b = testing.make_campaign(owner_b, title="Quiet Streets Now", slug="quiet-streets")
     petition_b = testing.make_petition(owner_b, campaign_b, title="Slow down on Fenwick Road")
@@ -227,6 +231,8 @@ def _make_cast() -> Cast:
         "account_id": str(account.pk),
         "post_id": str(post.pk),
         "interaction_id": str(interaction.pk),
+        "item_id": str(interaction.moderation_id),
+        "phrase_id": str(held.pk),
         "update_id": str(update.pk),
         "figure_id": str(figure.pk),
         "verb": "approve",
@@ -335,6 +341,8 @@ REGION = {"operation": "blur", "left": "20", "top": "30", "width": "40", "height
 # Bodies for writes whose permission depends on what is sent; everything else gets none.
 # "{name}" stands for the cast's value of that name.
 BODIES: dict[str, dict[str, str]] = {
+    "moderation:queue": {"items": "{item_id}", "action": "approve"},
+    "moderation:phrases": {"phrase": "Mill Lane"},
     "accounts:switch": {"org": "alices"},
     "safety:allowlist": {"remove": "{figure_id}"},
     "stories:staff_transition": {"action": "submit"},

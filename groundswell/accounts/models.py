@@ -255,10 +255,15 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "campaigns:staff_cover_region_preview": {"GET": "content.write"},
     "federation:staff_overview": GET_ONLY,
     "federation:staff_inbox": GET_ONLY,
-    # Each verb has its own permission (federation.staff_views.VERB_PERMISSIONS); the
-    # matrix approves.
-    "federation:staff_moderate": {"POST": "fediverse.moderate"},
+    "federation:staff_reply": {"POST": "fediverse.reply"},
     "hub:dashboard": GET_ONLY,
+    # Any member reads the queue, an item with its author's history and the held phrases;
+    # deciding and holding are moderation.decide.
+    "moderation:queue": {"GET": MEMBER, "POST": "moderation.decide"},
+    "moderation:item": GET_ONLY,
+    "moderation:decide": {"POST": "moderation.decide"},
+    "moderation:phrases": {"GET": MEMBER, "POST": "moderation.decide"},
+    "moderation:release": {"POST": "moderation.decide"},
     "notifications:outbox": {"GET": "members.manage"},
     "referrals:evangelists": GET_ONLY,
     "retention:schedule": {"GET": MEMBER, "POST": "organisation.edit"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -71,18 +71,11 @@ def inbox(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "federation/staff_inbox.html", context)
 
 
-VERB_PERMISSIONS = {"reply": "fediverse.reply"}
-
-
 @require_POST
 @staff_view()
-def moderate(
-    request: HttpRequest, membership: Membership, interaction_id: int, verb: str
-) -> HttpResponse:
-    """Answer a reply on the organisation's behalf (deciding on it is the queue's)."""
-    if verb not in VERB_PERMISSIONS:
-        raise Http404
-    interaction = access_interaction(membership, interaction_id, permission=VERB_PERMISSIONS[verb])
+def reply(request: HttpRequest, membership: Membership, interaction_id: int) -> HttpResponse:
+    """Answer a reply on the organisation's behalf (deciding on it is the moderation queue's)."""
+    interaction = access_interaction(membership, interaction_id, permission="fediverse.reply")
     return _reply(request, membership, interaction)
 
 

@@ -24,8 +24,8 @@ urlpatterns = [
     path("staff/<slug:org>/federation/", staff_views.overview, name="staff_overview"),
     path("staff/<slug:org>/federation/inbox/", staff_views.inbox, name="staff_inbox"),
     path(
-        "staff/<slug:org>/federation/inbox/<int:interaction_id>/<str:verb>/",
-        staff_views.moderate,
-        name="staff_moderate",
+        "staff/<slug:org>/federation/inbox/<int:interaction_id>/reply/",
+        staff_views.reply,
+        name="staff_reply",
     ),
 ]

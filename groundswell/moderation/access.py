@@ -29,12 +29,16 @@ def access_item(
 
 
 def access_items(membership: Membership, ids: list[int]) -> list[ModerationItem]:
-    """The items of the member's organisation among `ids` (others are quietly left out)."""
-    return list(
+    """The items of the member's organisation with these ids; a 404 if any is not one of
+    them (another organisation's, or gone), as for a single item."""
+    found = list(
         ModerationItem.objects.filter(organisation=membership.organisation, pk__in=ids).order_by(
             "submitted_at", "id"
         )
     )
+    if len(found) != len(set(ids)):
+        raise Http404
+    return found
 
 
 def access_phrase(membership: Membership, phrase_id: int) -> HeldPhrase:

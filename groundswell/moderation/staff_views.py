@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
@@ -158,6 +158,7 @@ def _item_page(
     return render(request, "moderation/item.html", context, status=status)
 
 
+@require_safe
 @staff_view()
 def item(request: HttpRequest, membership: Membership, item_id: int) -> HttpResponse:
     return _item_page(request, membership, access_item(membership, item_id), RejectForm())
