@@ -29,9 +29,11 @@ from groundswell.federation.tests.test_inbox import reply
 from groundswell.moderation.models import ModerationItem
 from groundswell.stories.services import change_state
 
+from .a11y import PHONE as PHONE_SIZE
+from .a11y import WIDTHS
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 KIND_WORDS = "What a sight: three otters below the mill this morning!"
 PRIVATE = "Ring the man at number 9 on 07700 900123 and tell him"
 
@@ -54,8 +56,8 @@ def deliver(actor: MastoActor, activity: dict[str, object]) -> None:
 
 def shoot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    for size in (PHONE["viewport"], DESKTOP["viewport"]):
-        page.set_viewport_size(size)  # type: ignore[arg-type]
+    for size in WIDTHS:
+        page.set_viewport_size(size)
         page.screenshot(path=ARTIFACTS / f"{name}-{size['width']}px.png", full_page=True)
 
 
@@ -101,7 +103,7 @@ def test_a_reply_is_held_approved_by_a_moderator_and_shown_with_a_report_link(
     expect(flagged).to_contain_text("A phone number")
     shoot(page, "moderation-queue")
     axe(page)
-    page.set_viewport_size(PHONE["viewport"])  # type: ignore[arg-type]
+    page.set_viewport_size(PHONE_SIZE)
 
     # Both ticked and approved in bulk: the flagged one stays held.
     page.get_by_role("checkbox").nth(0).check()
@@ -116,7 +118,7 @@ def test_a_reply_is_held_approved_by_a_moderator_and_shown_with_a_report_link(
     expect(page.locator(".error-summary")).to_be_focused()
     expect(page.get_by_role("checkbox").first).to_be_checked()
     axe(page)
-    page.set_viewport_size(PHONE["viewport"])  # type: ignore[arg-type]
+    page.set_viewport_size(PHONE_SIZE)
     page.get_by_label("Reason, if you reject them").fill("Gives out a private number")
     page.get_by_role("button", name="Reject selected").click()
     expect(page.get_by_role("status")).to_contain_text("Rejected 1 item.")
@@ -145,7 +147,7 @@ def test_a_reply_is_held_approved_by_a_moderator_and_shown_with_a_report_link(
     width = reader.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the story is {width} px wide on a 360 px phone"
     shoot(reader, "story-with-reply")
-    reader.set_viewport_size(PHONE["viewport"])  # type: ignore[arg-type]
+    reader.set_viewport_size(PHONE_SIZE)
     report.click()
     expect(reader.get_by_role("heading", level=1)).to_have_text("Report this")
     reader.get_by_role("button", name="Send the report").click()
