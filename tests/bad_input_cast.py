@@ -22,8 +22,10 @@ from groundswell import testing
 from groundswell.accounts.models import Invitation, Membership, User, hash_token
 from groundswell.actions import services as actions
 from groundswell.api.models import ApiToken
-from groundswell.federation.models import OutboxActivity, RemoteActor
+from groundswell.federation import moderated
+from groundswell.federation.models import Interaction, OutboxActivity, RemoteActor
 from groundswell.federation.tests.peers import _key, public_pem
+from groundswell.moderation import services as moderation
 from groundswell.stories.services import change_state
 from groundswell.supporters import links
 
@@ -89,6 +91,18 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
         fetched_at=timezone.now() + timedelta(days=1),
         key_checked_at=timezone.now() + timedelta(days=1),
     )
+    # A reply shown under the story, so its "report this" form can be reached.
+    reply = Interaction.objects.create(
+        story=story,
+        actor=remote,
+        kind="reply",
+        object_uri=f"{REMOTE}/users/zoe/statuses/1",
+        content_html="<p>Lovely otters</p>",
+        public=True,
+    )
+    moderated.queue_reply(reply, "en")
+    assert reply.moderation is not None
+    moderation.approve(owner, reply.moderation)
     api_token, raw_token = issue_token(owner, name="Bad input suite")
     # Used "tomorrow": no read during the run records a use, so a refused request with a
     # good token changes nothing (the stamp is written at most once a minute otherwise).
@@ -133,6 +147,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "member_id": str(owner.pk),
             "invitation_id": str(invitation.pk),
             "token_id": str(api_token.pk),
+            "item_id": str(reply.moderation.pk),
         },
         remote_key_id=remote.key_id or "",
         remote_actor=remote.uri,
