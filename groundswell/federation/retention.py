@@ -1,12 +1,13 @@
 """What the fediverse brings us about other people, and for how long (lib/retention.py).
 
 Replies, likes and boosts of an organisation's stories name their author and, for a reply,
-hold their words; once a moderator has decided about one (a like or a boost needs no
-decision) it is kept for the period, then deleted, and a reply that was shown is no longer
-shown. Activities as they reached the inbox hold the same, and more: once processed they are
-kept for the period for diagnosis. Remote actors' cached names and keys (site-wide) go once
-nothing of ours points at them any more and they were last fetched before the cutoff: the
-next activity from them fetches them again.
+hold their words; once a moderator has decided about one in the moderation queue (a like, a
+boost or a reply not addressed to the public needs no decision) it is kept for the period,
+then deleted with its moderation item (the words as the moderator read them), and a reply
+that was shown is no longer shown. Activities as they reached the inbox hold the same, and
+more: once processed they are kept for the period for diagnosis. Remote actors' cached names
+and keys (site-wide) go once nothing of ours points at them any more and they were last
+fetched before the cutoff: the next activity from them fetches them again.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.lib.retention import DELETE, Counts, Kind, register
+from groundswell.moderation.models import ModerationState
 
+from . import moderated
 from .models import (
     Follower,
     Following,
     Interaction,
-    InteractionState,
     ReceivedActivity,
     ReceivedState,
     RemoteActor,
@@ -42,9 +44,13 @@ FINISHED = (
 
 
 def _decided(organisation: Organisation | None, cutoff: datetime) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(
-        story__organisation=organisation, updated_at__lt=cutoff
-    ).exclude(state=InteractionState.PENDING)
+    """Past the period and settled: unchanged since the cutoff, and either never queued or
+    decided in the queue before the cutoff (a waiting or recently decided reply stays)."""
+    return (
+        Interaction.objects.filter(story__organisation=organisation, updated_at__lt=cutoff)
+        .exclude(moderation__state=ModerationState.PENDING)
+        .exclude(moderation__decided_at__gte=cutoff)
+    )
 
 
 def _received(organisation: Organisation | None, cutoff: datetime) -> QuerySet[ReceivedActivity]:
@@ -62,8 +68,11 @@ def count_remote(organisation: Organisation | None, cutoff: datetime) -> Counts:
 
 def delete_remote(organisation: Organisation | None, cutoff: datetime) -> Counts:
     with transaction.atomic():
+        ids = list(_decided(organisation, cutoff).values_list("pk", flat=True))
+        gone = Interaction.objects.filter(pk__in=ids)
+        moderated.forget(gone)
         return {
-            "interactions": _decided(organisation, cutoff).delete()[0],
+            "interactions": gone.delete()[0],
             "received activities": _received(organisation, cutoff).delete()[0],
         }
 

@@ -12,16 +12,17 @@ from groundswell.accounts.models import Invitation, Membership, Organisation
 from groundswell.accounts.services import invite_member, revoke_invitation
 from groundswell.audit.models import AuditEntry
 from groundswell.audit.services import record
+from groundswell.federation import moderated
 from groundswell.federation.models import (
     Follower,
     Interaction,
     InteractionKind,
-    InteractionState,
     ReceivedActivity,
     ReceivedState,
     RemoteActor,
 )
 from groundswell.lib.models import RateCount
+from groundswell.moderation.models import ModerationItem
 from groundswell.notifications.models import OutboxMessage
 from groundswell.retention import services
 from groundswell.testing import FakeClock
@@ -96,15 +97,21 @@ def test_fediverse_interactions_and_activities_go_once_decided_and_old(
             kind=InteractionKind.REPLY,
             object_uri=f"https://social.example/notes/{name}",
             content_html="<p>Words of a fictional person</p>",
-            state=state,
+            public=True,
         )
-        Interaction.objects.filter(pk=made.pk).update(updated_at=clock.moment - days_ago * DAYS)
+        moderated.queue_reply(made, "en")  # its state is its moderation item's
+        when = clock.moment - days_ago * DAYS
+        decided = when if state != "pending" else None
+        ModerationItem.objects.filter(fediverse_interaction=made).update(
+            state=state, decided_at=decided
+        )
+        Interaction.objects.filter(pk=made.pk).update(updated_at=when)
         return made
 
-    hidden_old = interaction("a", InteractionState.HIDDEN, 366)
-    shown_old = interaction("b", InteractionState.APPROVED, 366)
-    waiting_old = interaction("c", InteractionState.PENDING, 366)
-    decided_recent = interaction("d", InteractionState.HIDDEN, 300)
+    hidden_old = interaction("a", "rejected", 366)
+    shown_old = interaction("b", "approved", 366)
+    waiting_old = interaction("c", "pending", 366)
+    decided_recent = interaction("d", "rejected", 300)
 
     def received(name: str, state: str, days_ago: int) -> ReceivedActivity:
         made = ReceivedActivity.objects.create(
@@ -130,6 +137,10 @@ def test_fediverse_interactions_and_activities_go_once_decided_and_old(
         waiting_old.pk, decided_recent.pk,
     }  # fmt: skip
     assert not Interaction.objects.filter(pk__in=[hidden_old.pk, shown_old.pk]).exists()
+    # Their words go from the moderation queue too.
+    assert set(ModerationItem.objects.values_list("pk", flat=True)) == {
+        waiting_old.moderation_id, decided_recent.moderation_id,
+    }  # fmt: skip
     assert set(ReceivedActivity.objects.values_list("pk", flat=True)) == {
         waiting_activity.pk, processed_recent.pk,
     }  # fmt: skip
