@@ -24,12 +24,19 @@ class Allowlist:
 
     def allows_name(self, name: str) -> bool:
         """Whether a found name is one of the allowed: the same, the same with more around
-        it ("Councillor Jo Bloggs" for "Jo Bloggs"), or the allowed one's surname alone."""
+        it ("Councillor Jo Bloggs" for "Jo Bloggs"), or the allowed one's surname alone.
+
+        A one-word entry ("Kumar", or an organisation called "Oakwood") allows only that word
+        standing alone as the name: were it allowed inside a longer name, every Ramesh Kumar
+        and Sunita Kumar would be left alone with it.
+        """
         folded = fold(name)
         return any(
             folded == allowed
-            or f" {allowed} " in f" {folded} "
-            or (" " in allowed and folded == allowed.rsplit(" ", 1)[1])
+            or (
+                " " in allowed
+                and (f" {allowed} " in f" {folded} " or folded == allowed.rsplit(" ", 1)[1])
+            )
             for allowed in self.names
         )
 

@@ -55,7 +55,9 @@ class PublicFigureForm(forms.Form):
         max_length=200,
         help_text=_(
             "As it is written in your posts, for example “Helen Marsh”. Titles such as "
-            "Councillor or Dr are not needed. Add a Devanagari spelling as its own entry."
+            "Councillor or Dr are not needed. Add a Devanagari spelling as its own entry. "
+            "A single word (“Kumar”) is left alone only where it stands as the whole name, "
+            "never inside another name such as “Ramesh Kumar”."
         ),
     )
     note = forms.CharField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -102,3 +103,53 @@ def test_another_organisations_figure_or_a_bad_id_is_404(
     # And a stranger does not learn the page exists.
     client.force_login(charlie)
     assert client.get(page(org)).status_code == 404
+
+
+@pytest.mark.parametrize("bad", ["²", "٣", "-1", "0", str(2**63), "1" * 40, " 1"])
+def test_an_id_that_is_no_row_id_is_404_not_a_server_error(
+    client: Client, alice: User, org: Organisation, bad: str
+) -> None:
+    figure = PublicFigure.objects.create(organisation=org, name="Helen Marsh")
+    client.force_login(alice)
+    assert client.post(page(org), {"remove": bad}).status_code == 404
+    assert PublicFigure.objects.filter(pk=figure.pk).exists()
+
+
+def test_a_one_word_entry_leaves_alone_only_that_word_as_a_whole_name(
+    client: Client, alice: User, org: Organisation
+) -> None:
+    client.force_login(alice)
+    html = client.get(page(org)).content.decode()
+    assert "never inside another name" in html
+    client.post(page(org), {"name": "Kumar", "note": ""})
+    assert PublicFigure.objects.filter(organisation=org, name="Kumar").exists()
+    assert scan("Kumar was arrested for theft.", organisation=org) == []
+    found = scan("Ramesh Kumar was arrested for theft.", organisation=org)
+    assert [(f.kind, f.text) for f in found] == [("named_person", "Ramesh Kumar")]
+
+
+def test_the_organisations_own_one_word_name_exempts_only_itself(
+    org: Organisation,
+) -> None:
+    org.name = "Walsh"
+    org.save()
+    assert scan("Walsh was fined by the court.", organisation=org) == []
+    found = scan("Darren Walsh was fined by the court.", organisation=org)
+    assert [f.text for f in found] == ["Darren Walsh"]
+
+
+def test_the_admin_shows_figures_but_changes_go_through_the_audited_page(
+    client: Client, org: Organisation
+) -> None:
+    figure = PublicFigure.objects.create(organisation=org, name="Helen Marsh")
+    root = User.objects.create_superuser("root@example.org", testing.PASSWORD, name="Root")
+    client.force_login(root)
+    listing = client.get(reverse("admin:safety_publicfigure_changelist"))
+    assert listing.status_code == 200 and "Helen Marsh" in listing.content.decode()
+    assert client.get(reverse("admin:safety_publicfigure_add")).status_code == 403
+    change = reverse("admin:safety_publicfigure_change", args=[figure.pk])
+    client.post(change, {"name": "Someone Else", "organisation": org.pk, "note": ""})
+    delete = reverse("admin:safety_publicfigure_delete", args=[figure.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    figure.refresh_from_db()
+    assert figure.name == "Helen Marsh"
