@@ -30,6 +30,17 @@ PUBLIC_ROLES = _words(
     """
 )
 
+# Words that make a role with one of PUBLIC_ROLES ("Home Secretary", "Crime Commissioner",
+# "Deputy Chief Constable"): a capitalised run of only these and roles is a post, not a name.
+ROLE_QUALIFIERS = _words(
+    """
+    home foreign prime deputy shadow chief crime police justice health education district
+    county city council vice attorney general first assistant detective acting interim high
+    principal local executive senior borough parish town state cabinet lord lady assembly
+    and of the for पुलिस जिला ज़िला उप
+    """
+)
+
 # Capitalised words that are in the given-name list but start no name here.
 NOT_NAMES = _words(
     """
@@ -68,8 +79,20 @@ def _cues(words: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w\u0900-\u097F])(?:{alternatives})", re.IGNORECASE)
 
 
+# Hurting someone, said in the active voice ("X assaulted a woman"): the doer is accused.
+# In the passive ("X was assaulted") the named person is the victim: a match that starts
+# with one of _AUX (the `passive` groups) is not an accusation, and VICTIM finds it instead.
+_AUX = "was|were|been|being|got|get|gets"
+_ACTIVE = "assault(?:ed|s)?|abused|raped|stabbed|stabs|mugged|robbed|robs|strangled|punched"
+# Verbs also said of things ("attacked the plan", "beat the record"): only with a person after.
+_ACTIVE_ON_SOMEONE = "attack(?:ed|s|ing)|beat(?:s|ing)?|hit(?:s|ting)?|kick(?:ed|s|ing)|slapped"
+_SOMEONE = (
+    "his|her|him|them|their|my|your|a|an|another|two|three|four|several|people|children"
+    "|kids|women|men|woman|man|girl|boy|girls|boys|wife|husband|partner"
+)
+
 ACCUSATION = _cues(
-    r"""
+    rf"""
     arrest\w*|charged|charges?\b|accus\w*|alleg\w*|suspect\w*|convict\w*|guilty|plead\w*
     jail\w*|prison\w*|sentenc\w*|remanded|custody|cautioned|court\b|magistrates|tribunal
     trial\b|prosecut\w*|sued|suing|lawsuit|fined|fines\b|fraud\w*|scam\w*|thie(?:f|ves)
@@ -79,10 +102,14 @@ ACCUSATION = _cues(
     offender|paedophile|pedophile|is behind|shame on|named and shamed|took the (?:\w+ )?money
     fiddl\w*|embezzl\w*|brib\w*|drink[- ]driv\w*|led away|questioned|police custody
     murder(?:ed|er)?|killed|wanted by
+    rapist|rapes\b|abus(?:es|ive|ing)\b|molest\w*|groped|gropes\b|assaulting
+    (?:(?P<passive>{_AUX})\s+(?:\w+ly\s+)?)?(?:{_ACTIVE})\b
+    (?:(?P<passive2>{_AUX})\s+(?:\w+ly\s+)?)?(?:{_ACTIVE_ON_SOMEONE})\s+(?:up\s+)?(?:{_SOMEONE})\b
     गिरफ्तार|गिरफ़्तार|आरोप|चोर|धोखा|धोखाधड़ी|धोखेबाज़|धोखेबाज|ठग|मुकदमा|मुक़दमा|केस\b
     अदालत|कोर्ट|जेल|दोषी|सज़ा|सजा|एफआईआर|रिश्वत|घूस|पकड़ा|पकड़े|नशे|नशा|धंधा|मारपीट
     हड़प|फ़र्ज़ी|फर्जी|अपराधी|निलंबित|लापरवाही|गलत फायदा|ग़लत फ़ायदा|अफ़वाह|अफवाह|बदमाश
-    गुंडा|हत्या|शराब पीकर
+    गुंडा|हत्या|शराब पीकर|बलात्कारी|दुष्कर्मी|चुराया|चुराई|चुराए
+    (?:लूट(?:ा|ी|े|\s+लिया|\s+ली|\s+लिए)|चाकू\s+मार(?:ा|ी|े|\s+दिया|\s+दी))(?!\s*(?:गया|गई|गए))
     """
 )
 BENEFITS = _cues(

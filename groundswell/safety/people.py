@@ -162,7 +162,10 @@ class _Places:
     """Where one cue list matches in a text, to ask "is there one near here?" quickly."""
 
     def __init__(self, pattern: re.Pattern[str], text: str) -> None:
-        self.spans = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        # A match the cue list marks as passive ("was stabbed") is not the cue it lists.
+        self.spans = [
+            (m.start(), m.end()) for m in pattern.finditer(text) if not any(m.groupdict().values())
+        ]
         self.starts = [start for start, _ in self.spans]
 
     def near(self, left: int, name_start: int, name_end: int, right: int) -> bool:
@@ -176,11 +179,50 @@ class _Places:
         return False
 
 
-def _public_role(tokens: list[_Token], first: int, last: int) -> bool:
-    around = [t.key.rstrip(".") for t in tokens[max(0, first - 3) : first]]
-    if last < len(tokens):
-        around.append(tokens[last].key)
-    return any(word in lexicon.PUBLIC_ROLES for word in around)
+def _is_role(token: _Token) -> bool:
+    return token.key.rstrip(".") in lexicon.PUBLIC_ROLES
+
+
+def _starts_with_a_post(tokens: list[_Token], first: int, last: int) -> bool:
+    """Whether the run's first words make a post: then the run is the post alone ("The Home
+    Secretary", "Crime Commissioner"), not a name, or the post is the name's own role
+    ("Chief Constable Sarah Connolly")."""
+    words = lexicon.PUBLIC_ROLES | lexicon.ROLE_QUALIFIERS
+    for token in tokens[first:last]:
+        if token.key.rstrip(".") not in words:
+            return False
+        if _is_role(token):
+            return True
+    return False
+
+
+# Words between a name and its role after it: "Jo Bloggs, the council leader", "Jo Bloggs MP".
+_BEFORE_A_ROLE = frozenset({"the", "a", "an", "our", "their", "your", "its", "former", "new"})
+
+
+def _public_role(text: str, tokens: list[_Token], first: int, last: int) -> bool:
+    """Whether a role is attached to the name: right before it ("Councillor Jo Bloggs", "the
+    chief constable, Jo Bloggs, said") or right after it ("Jo Bloggs MP", "Jo Bloggs, the
+    council leader"). A role elsewhere in the sentence ("the judge said Jo Bloggs …") is
+    someone else's, and leaves a private person's name as sensitive as it was."""
+    if first > 0:
+        before = tokens[first - 1]
+        gap = text[before.end : tokens[first].start].strip()
+        after = text[tokens[last - 1].end : tokens[last - 1].end + 2].strip()
+        possessive = before.word.casefold().endswith(("'s", "’s"))
+        # "the inspector, Jo Bloggs, said": a role before a comma only in apposition.
+        if _is_role(before) and not possessive and (gap in ("", ".") or (gap == "," == after[:1])):
+            return True
+    previous_end = tokens[last - 1].end
+    for token in tokens[last : last + 4]:
+        if text[previous_end : token.start].strip() not in ("", ",", "(", "-", "\u2013", "\u2014"):
+            return False
+        if _is_role(token):
+            return True
+        if token.key not in _BEFORE_A_ROLE | lexicon.ROLE_QUALIFIERS:
+            return False
+        previous_end = token.end
+    return False
 
 
 def _reason(kind: str, cues: list[str]) -> str:
@@ -214,6 +256,10 @@ def find_people(text: str, allowlist: Allowlist) -> Iterator[Finding]:
             taken += 1
         tokens = all_tokens[first_token:taken]
         for first, last, titled in _name_runs(text, tokens, 0):
+            # A post's own words ("The Home Secretary") are not a name; before a name they
+            # are its role ("Chief Constable Sarah Connolly").
+            if _starts_with_a_post(tokens, first, last):
+                continue
             name_start, name_end = tokens[first].start, tokens[last - 1].end
             name = text[name_start:name_end]
             bare = " ".join(
@@ -221,7 +267,7 @@ def find_people(text: str, allowlist: Allowlist) -> Iterator[Finding]:
                 for t in tokens[first:last]
                 if t.key.rstrip(".") not in lexicon.TITLES and t.word not in lexicon.HI_TITLES
             )
-            if allowlist.allows_name(bare or name) or _public_role(tokens, first, last):
+            if allowlist.allows_name(bare or name) or _public_role(text, tokens, first, last):
                 continue
             # Cues in the sentence around the name (not in the name itself), at most _REACH
             # characters either side.

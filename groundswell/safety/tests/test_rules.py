@@ -131,3 +131,99 @@ def test_findings_are_sorted_non_overlapping_and_carry_their_own_text() -> None:
     for finding in findings:
         assert text[finding.start : finding.end] == finding.text
         assert finding.reason
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A post on its own is nobody's name.
+        ("The Chief Constable was accused of a cover-up.", []),
+        ("The Home Secretary was accused of lying.", []),
+        ("The Police and Crime Commissioner was accused of lying.", []),
+        # A role attached to a name: before it, after it, or in apposition.
+        ("The Chief Constable, Sarah Connolly, was accused of a cover-up.", []),
+        ("Chief Constable Sarah Connolly was accused of a cover-up.", []),
+        ("Jane Pardoe MP was accused of lying.", []),
+        ("Jane Pardoe, the local MP, was accused of lying.", []),
+        # A role elsewhere in the sentence is someone else's.
+        ("The judge said Darren Walsh was arrested.", [("named_person", "Darren Walsh")]),
+        ("The inspector said Darren Walsh was arrested.", [("named_person", "Darren Walsh")]),
+        (
+            "After speaking to the inspector, Darren Walsh was arrested.",
+            [("named_person", "Darren Walsh")],
+        ),
+        ("The judge's son Darren Walsh was arrested.", [("named_person", "Darren Walsh")]),
+        # A surname that is also a role word is still a name.
+        ("Sarah Bishop was arrested for theft.", [("named_person", "Sarah Bishop")]),
+    ],
+)
+def test_a_role_exempts_only_the_name_it_is_attached_to(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert flagged(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Darren Walsh assaulted a woman.", [("named_person", "Darren Walsh")]),
+        ("Darren Walsh abuses his children.", [("named_person", "Darren Walsh")]),
+        ("Darren Walsh raped her.", [("named_person", "Darren Walsh")]),
+        ("Darren Walsh stabbed a man outside the pub.", [("named_person", "Darren Walsh")]),
+        ("Darren Walsh beat his wife.", [("named_person", "Darren Walsh")]),
+        ("Darren Walsh robbed the corner shop.", [("named_person", "Darren Walsh")]),
+        ("Darren Walsh is a rapist.", [("named_person", "Darren Walsh")]),
+        ("राकेश बलात्कारी है।", [("named_person", "राकेश")]),
+        ("राकेश ने दुकान लूट ली।", [("named_person", "राकेश")]),
+        # The passive voice names the one hurt.
+        ("Orla Finnegan was raped in the park.", [("victim", "Orla Finnegan")]),
+        ("Orla Finnegan was sexually assaulted.", [("victim", "Orla Finnegan")]),
+        ("Orla Finnegan was robbed at the bus stop.", [("victim", "Orla Finnegan")]),
+        ("Orla Finnegan got attacked by a gang.", [("victim", "Orla Finnegan")]),
+        # Said of a thing, not a person: nothing.
+        ("Darren Walsh attacked the plan in his speech.", []),
+        ("Darren Walsh beat the record again.", []),
+    ],
+)
+def test_a_crime_in_the_active_voice_accuses_and_in_the_passive_names_a_victim(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert flagged(text) == expected
+
+
+def arabic_indic(figures: str) -> str:
+    return figures.translate({ord("0") + i: 0x0660 + i for i in range(10)})
+
+
+@pytest.mark.parametrize(
+    "text, kind, figure",
+    [
+        ("उसका नंबर ९८७६५४३२१० है", "phone", "९८७६५४३२१०"),
+        ("आधार ७२६० १८१५ ९०८२", "national_id", "७२६० १८१५ ९०८२"),
+        ("Date of birth: ০২/১১/১৯৯০", "date_of_birth", "০২/১১/১৯৯০"),
+        (
+            "Ring " + arabic_indic("07700 900612") + " tonight",
+            "phone",
+            arabic_indic("07700 900612"),
+        ),
+    ],
+)
+def test_digits_of_any_script_are_read_and_quoted_as_written(
+    text: str, kind: str, figure: str
+) -> None:
+    findings = scan(text)
+    assert [(f.kind, f.text) for f in findings] == [(kind, figure)]
+    # Offsets are into the text as written.
+    assert text[findings[0].start : findings[0].end] == figure
+
+
+def test_a_one_word_allowed_name_is_no_part_of_a_longer_name() -> None:
+    allowlist = Allowlist(names=frozenset({fold("Kumar"), fold("Riverwatch")}))
+    assert flagged("Kumar was arrested for theft.", allowlist) == []
+    assert flagged("Ramesh Kumar was arrested for theft.", allowlist) == [
+        ("named_person", "Ramesh Kumar")
+    ]
+    assert flagged("Dr Kumar was arrested for theft.", allowlist) == []
+    # A two-word entry still covers its surname alone and itself inside a longer run.
+    allowlist = Allowlist(names=frozenset({fold("Gemma Bracewell")}))
+    assert flagged("Mrs Gemma Bracewell was arrested.", allowlist) == []
