@@ -13,13 +13,18 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 from PIL import Image, ImageDraw
 
 from groundswell.accounts.models import Membership, Organisation, Role, User
 from groundswell.accounts.services import create_organisation
 from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign
+from groundswell.federation import moderated
+from groundswell.federation.models import Interaction, InteractionKind, RemoteActor
 from groundswell.lib.images import process_image
+from groundswell.moderation.models import ModerationItem
+from groundswell.moderation.services import approve
 from groundswell.stories.models import Story
 from groundswell.stories.services import add_image, change_state, create_story
 from groundswell.syndication.accounts import connect_local
@@ -184,6 +189,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
             change_state(editor, story, "submit")
 
     seed_petitions(owner, campaigns)
+    seed_replies(Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0])
 
     watch = create_organisation(
         name="Northgate Neighbourhood Watch (demo)",
@@ -209,6 +215,42 @@ def seed(password: str | None = None) -> tuple[str, str]:
         scheduled_at=timezone.now() - timedelta(minutes=1),
     )
     return alice.email, password
+
+
+# Replies from the fediverse, as the inbox would have stored them: a kind one (approved, so
+# the story shows it with its "report this" link) and one the guard holds for its phone
+# number (Ofcom's range for drama, so no one's).
+REPLIES = [
+    "Brilliant news. I help on Thursdays: count me in for the new fridge!",
+    "Ring my neighbour on 07700 900461, he knows who took the donations.",
+]
+
+
+def seed_replies(story: Story) -> None:
+    actor = RemoteActor.objects.create(
+        uri="https://social.example/users/robin",
+        inbox="https://social.example/users/robin/inbox",
+        username="robin",
+        name="Robin (demo)",
+        url="https://social.example/@robin",
+        domain="social.example",
+        fetched_at=timezone.now(),
+    )
+    moderator = Membership.objects.get(organisation=story.organisation, role=Role.MODERATOR)
+    for number, text in enumerate(REPLIES, start=1):
+        reply = Interaction.objects.create(
+            story=story,
+            actor=actor,
+            kind=InteractionKind.REPLY,
+            object_uri=f"https://social.example/users/robin/statuses/{number}",
+            url=f"https://social.example/@robin/{number}",
+            content_html=f"<p>{escape(text)}</p>",
+            public=True,
+        )
+        moderated.queue_reply(reply, "en")
+        item = ModerationItem.objects.get(fediverse_interaction=reply)
+        if not item.findings:
+            approve(moderator, item)
 
 
 WATCH_STORIES = [

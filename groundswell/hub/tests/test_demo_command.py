@@ -117,11 +117,12 @@ def test_each_demo_person_signs_in_to_an_organisation_with_data_and_a_timeline(
     client: Client, db: None
 ) -> None:
     from groundswell.hub import demo
+    from groundswell.moderation.models import ModerationItem
     from groundswell.syndication.models import ChannelAccount, ScheduledPost
 
     email, password = demo.seed()
     landings = {}
-    for person in ["alice", "bob", "dana", "milo"]:
+    for person in ["alice", "bob", "dana", "milo", "sami"]:
         client.logout()
         signed_in = client.post(
             reverse("accounts:login"),
@@ -134,6 +135,12 @@ def test_each_demo_person_signs_in_to_an_organisation_with_data_and_a_timeline(
     assert email == "alice@example.org"
     assert landings["alice"] == "/staff/riverside-pantry/"
     assert landings["bob"] == "/staff/northgate-watch/"
-    assert landings["dana"] == landings["milo"] == "/staff/riverside-pantry/"
+    assert landings["dana"] == landings["milo"] == landings["sami"] == "/staff/riverside-pantry/"
     assert ChannelAccount.objects.filter(network="local").count() == 2
     assert ScheduledPost.objects.filter(account__network="local", state="scheduled").exists()
+    # A reply from the fediverse shown under a story, and one the guard holds for a moderator.
+    queue = client.get(reverse("moderation:queue", kwargs={"org": "riverside-pantry"}))
+    assert "07700 900461" in queue.content.decode()
+    shown = ModerationItem.objects.get(state="approved")
+    story_page = client.get(shown.fediverse_interaction.story.get_absolute_url())
+    assert "count me in for the new fridge" in story_page.content.decode()
