@@ -205,6 +205,15 @@ def _public_role(text: str, tokens: list[_Token], first: int, last: int) -> bool
     chief constable, Jo Bloggs, said") or right after it ("Jo Bloggs MP", "Jo Bloggs, the
     council leader"). A role elsewhere in the sentence ("the judge said Jo Bloggs …") is
     someone else's, and leaves a private person's name as sensitive as it was."""
+    # A given name that is also an everyday word is left out of the run ("Mark" in "PC Mark
+    # Lowe"): the role comes before it.
+    while (
+        first > 0
+        and tokens[first - 1].capitalised
+        and tokens[first - 1].key in lexicon.NOT_NAMES
+        and _adjacent(text, tokens[first - 1], tokens[first])
+    ):
+        first -= 1
     if first > 0:
         before = tokens[first - 1]
         gap = text[before.end : tokens[first].start].strip()

@@ -144,6 +144,7 @@ def test_findings_are_sorted_non_overlapping_and_carry_their_own_text() -> None:
         ("The Chief Constable, Sarah Connolly, was accused of a cover-up.", []),
         ("Chief Constable Sarah Connolly was accused of a cover-up.", []),
         ("Jane Pardoe MP was accused of lying.", []),
+        ("PC Mark Lowe was suspended for misconduct.", []),
         ("Jane Pardoe, the local MP, was accused of lying.", []),
         # A role elsewhere in the sentence is someone else's.
         ("The judge said Darren Walsh was arrested.", [("named_person", "Darren Walsh")]),
