@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import tasks
 from .models import Organisation, Role
+from .twofactor import normalise_code
 
 
 class InvitationForm(forms.Form):
@@ -78,6 +79,21 @@ class QueuedPasswordResetForm(PasswordResetForm):
         tasks.queue_password_reset(context["user"].pk)
 
 
+NOT_A_CODE = _(
+    "A code has only the digits 0 to 9 and the letters of a recovery code. Type it again "
+    "as your app or your list of recovery codes shows it."
+)
+
+
+def _typed_code(form: forms.Form) -> str:
+    """The code with any script's digits made ASCII; anything else non-ASCII is refused
+    here, with a message, rather than compared."""
+    code = normalise_code(form.cleaned_data["code"])
+    if not code.isascii():
+        raise forms.ValidationError(NOT_A_CODE, code="not_a_code")
+    return code
+
+
 class CodeForm(forms.Form):
     """A code from the person's authenticator app, or one of their recovery codes."""
 
@@ -93,6 +109,9 @@ class CodeForm(forms.Form):
         ),
     )
 
+    def clean_code(self) -> str:
+        return _typed_code(self)
+
 
 class SetupCodeForm(forms.Form):
     code = forms.CharField(
@@ -102,6 +121,9 @@ class SetupCodeForm(forms.Form):
         error_messages={"required": _("Enter the 6-digit code your app shows.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+    def clean_code(self) -> str:
+        return _typed_code(self)
 
 
 class TwoFactorRequirementForm(forms.Form):

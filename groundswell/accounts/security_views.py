@@ -13,6 +13,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from groundswell.lib.badinput import posted_id
+
 from . import devices, services, twofactor
 from .access import staff_view
 from .forms import CodeForm, SetupCodeForm, TwoFactorRequirementForm
@@ -121,8 +123,8 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
 @login_required
 def session_end(request: HttpRequest) -> HttpResponse:
     # The session's number comes in the form, not the address: one page for all of them.
-    session_id = request.POST.get("session", "")
-    if session_id.isdigit() and devices.end_session(request, _me(request), int(session_id)):
+    session_id = posted_id(request, "session")
+    if session_id is not None and devices.end_session(request, _me(request), session_id):
         messages.success(request, _("That session is signed out."))
     else:
         messages.info(request, _("That session had already ended."))

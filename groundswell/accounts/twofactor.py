@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+import unicodedata
 from urllib.parse import urlsplit
 
 import pyotp
@@ -99,13 +100,25 @@ def begin_setup(user: User) -> TwoFactor:
     return factor
 
 
-def _normalised(code: str) -> str:
-    return "".join(code.split()).replace("-", "").lower()
+def _ascii_digit(character: str) -> str:
+    value = unicodedata.decimal(character, None)
+    return character if value is None else str(value)
+
+
+def normalise_code(code: str) -> str:
+    """The code as it is compared: no spaces or hyphens, lower case, and any script's
+    decimal digits as ASCII ones (a phone set to Hindi may type "१२३४५६" for "123456").
+
+    Other digit-like characters ("²", "①") are left as they are, so the code is refused:
+    `str.isdigit()` says yes to them, and comparing them with a real code raised TypeError.
+    """
+    spaced = "".join(code.split()).replace("-", "").lower()
+    return "".join(_ascii_digit(character) for character in spaced)
 
 
 def _step_of(factor: TwoFactor, code: str) -> int | None:
     """The time step whose code this is, within the drift allowed, or None."""
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = _totp(factor)
     now = int(clock() // STEP)
@@ -135,7 +148,7 @@ def confirm_setup(user: User, code: str) -> list[str]:
     factor = TwoFactor.objects.select_for_update().filter(user_id=user.pk).first()
     if factor is None or factor.confirmed_at is not None:
         raise ValidationError(_("Start setting up two-factor sign-in again."))
-    step = _step_of(factor, _normalised(code))
+    step = _step_of(factor, normalise_code(code))
     if step is None:
         raise ValidationError(WRONG_CODE, code="wrong")
     factor.confirmed_at, factor.last_step = timezone.now(), step
@@ -151,7 +164,7 @@ def confirm_setup(user: User, code: str) -> list[str]:
 
 def use_code(user: User, code: str) -> bool:
     """Accept a current code from the app or an unused recovery code, each only once."""
-    typed = _normalised(code)
+    typed = normalise_code(code)
     factor = TwoFactor.objects.confirmed().filter(user_id=user.pk).select_related("user").first()
     if factor is None or not typed:
         return False

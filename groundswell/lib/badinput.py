@@ -17,14 +17,27 @@ from django.utils.translation import gettext as _
 MAX_ID = 2**63 - 1
 
 
-def query_id(request: HttpRequest, name: str) -> int | None:
-    """A row id from the query string, or None when it cannot be one (SQLite would raise
-    OverflowError for a number past 64 bits, PostgreSQL an out-of-range error)."""
-    value = request.GET.get(name, "")
+def parse_id(value: str) -> int | None:
+    """A row id from text a person could have typed, or None when it cannot be one.
+
+    Only ASCII digits: str.isdigit() is True for "²" (which int() refuses) and for
+    Arabic-Indic digits (which int() reads); SQLite raises OverflowError for a number past
+    64 bits, PostgreSQL an out-of-range error. Each of those was a 500 somewhere.
+    """
     if not (value.isascii() and value.isdigit()):
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
+
+
+def query_id(request: HttpRequest, name: str) -> int | None:
+    """A row id from the query string, or None when it cannot be one."""
+    return parse_id(request.GET.get(name, ""))
+
+
+def posted_id(request: HttpRequest, name: str) -> int | None:
+    """A row id from a submitted form, or None when it cannot be one."""
+    return parse_id(request.POST.get(name, ""))
 
 
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:

@@ -150,3 +150,16 @@ def test_retention_drops_ended_sessions_and_old_browsers_only(alice: User) -> No
     assert list(StaffSession.objects.values_list("device", flat=True)) == ["Firefox on Linux"]
     assert list(KnownDevice.objects.values_list("device", flat=True)) == ["Firefox on Linux"]
     assert get_user(kept).is_authenticated
+
+
+@pytest.mark.parametrize("typed", ["²", "\u0661", "99999999999999999999999", "-1", "x"])
+def test_a_session_number_that_is_no_number_is_a_clear_answer_not_a_500(
+    alice: User, typed: str
+) -> None:
+    laptop, phone = Client(), Client()
+    sign_in(laptop, FIREFOX)
+    sign_in(phone, IPHONE)
+    response = laptop.post(reverse("accounts:session_end"), {"session": typed}, follow=True)
+    assert response.status_code == 200
+    assert "That session had already ended." in response.content.decode()
+    assert get_user(phone).is_authenticated

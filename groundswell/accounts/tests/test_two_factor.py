@@ -210,3 +210,47 @@ def test_an_organisation_can_require_it_of_its_staff(
     done = bobs.post(sent["Location"], {"code": code_at(secret), "next": stories})
     assert f'href="{stories}"' in done.content.decode()
     assert bobs.get(stories).status_code == 200
+
+
+def to_script(code: str, zero: str) -> str:
+    """The code in another script's digits, from that script's zero."""
+    return "".join(chr(ord(zero) + int(digit)) for digit in code)
+
+
+@pytest.mark.parametrize("zero", ["\u0966", "\u0660", "\uff10"])  # Devanagari, Arabic, fullwidth
+def test_a_code_in_another_scripts_digits_is_the_same_code(
+    client: Client, alice: User, zero: str
+) -> None:
+    secret, _codes = turn_on(alice)
+    sign_in(client)
+    done = enter(client, to_script(code_at(secret), zero))
+    assert done.status_code == 302 and signed_in(client)
+
+
+@pytest.mark.parametrize("typed", ["²²²²²²", "①②③④⑤⑥", "12345\u00b9"])
+def test_digit_like_characters_get_the_forms_message_not_a_500(
+    client: Client, alice: User, typed: str
+) -> None:
+    secret, _codes = turn_on(alice)
+    sign_in(client)
+    refused = enter(client, typed)
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "<title>Error:" in html
+    assert "only the digits 0 to 9" in html and f'value="{typed}"' in html
+    assert not signed_in(client)
+    assert enter(client, code_at(secret)).status_code == 302  # no guess was spent on it
+
+
+@pytest.mark.parametrize("typed", ["\u0661\u0662\u0663\u0664\u0665\u0666", "²²²²²²"])
+def test_the_set_up_page_takes_any_scripts_digits_and_refuses_the_rest_clearly(
+    client: Client, alice: User, typed: str
+) -> None:
+    client.force_login(alice)
+    client.get(reverse("accounts:two_factor_setup"))
+    refused = client.post(reverse("accounts:two_factor_setup"), {"code": typed})
+    assert refused.status_code == 200 and "<title>Error:" in refused.content.decode()
+    assert not twofactor.is_on(alice)
+    secret = twofactor.secret_of(TwoFactor.objects.get(user=alice))
+    arabic = to_script(code_at(secret), "\u0660")
+    client.post(reverse("accounts:two_factor_setup"), {"code": arabic})
+    assert twofactor.is_on(alice)

@@ -81,3 +81,16 @@ def test_a_nul_sent_to_a_machine_endpoint_is_answered_in_json(
     response = client.get(path)
     assert response.status_code == 400
     assert "NUL character" in response.json()["error"]
+
+
+def test_a_posted_id_is_read_like_one_in_the_query_string() -> None:
+    from django.test import RequestFactory
+
+    from groundswell.lib.badinput import parse_id, posted_id, query_id
+
+    factory = RequestFactory()
+    assert posted_id(factory.post("/", {"session": "42"}), "session") == 42
+    assert query_id(factory.get("/", {"campaign": "42"}), "campaign") == 42
+    for typed in ["²", "\u0661\u0662", "0", "", " 4", str(2**63)]:
+        assert parse_id(typed) is None, typed
+        assert posted_id(factory.post("/", {"session": typed}), "session") is None
