@@ -113,12 +113,9 @@ def _hold_if_flagged(update: PetitionUpdate, holder: str) -> bool:
     )
     if not flagged:
         return False
-    kinds = ", ".join(sorted({finding.kind for finding in flagged}))
+    kinds = safety.flagged_kinds(flagged)
     with translation.override(settings.LANGUAGE_CODE):
-        reason = _(
-            "Held by the safety check: it flagged %(n)s passage(s) (%(kinds)s). An owner or a "
-            "safety officer can let it out with a written reason."
-        ) % {"n": len(flagged), "kinds": kinds}
+        reason = safety.held_reason(flagged)
         summary = _("Held the update “%(subject)s”: the safety check flagged it") % {
             "subject": update.subject
         }

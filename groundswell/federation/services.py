@@ -80,12 +80,8 @@ def reply(
         )
     text = _check_text(text)
     organisation = membership.organisation
-    if safety_reason.strip() and safety.unsafe_findings(
-        "reply", interaction, text, organisation=organisation
-    ):
-        safety.override(membership, "reply", interaction, text, safety_reason)
     # The Note's content is fixed once queued, so this is the last moment to check it.
-    safety.require_safe("reply", interaction, text, organisation=organisation, field="text")
+    safety.gate(membership, "reply", interaction, text, reason=safety_reason, field="text")
     activity = outbox.queue_note(organisation, interaction.object_uri, interaction.actor, text)
     record(
         organisation=membership.organisation,

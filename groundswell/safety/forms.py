@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .guard import scan
@@ -45,6 +46,20 @@ def offer_override(form: forms.BaseForm, text: str, *, membership: Membership) -
     flagged text out: they can decide in the same step, and nothing typed is lost."""
     if membership.can("safety.override") and scan(text, organisation=membership.organisation):
         form.fields["safety_reason"] = reason_field()
+
+
+def gate_errors(error: ValidationError, form: forms.BaseForm) -> ValidationError:
+    """The gate's refusal as `form` can show it: the override's complaints about its
+    `reason` belong on the form's `safety_reason` when it has one, else on the whole form."""
+    if not hasattr(error, "error_dict") or "reason" not in error.error_dict:
+        return error
+    messages = error.message_dict
+    reason = messages.pop("reason")
+    if "safety_reason" in form.fields:
+        messages["safety_reason"] = reason
+    else:
+        messages.setdefault(NON_FIELD_ERRORS, []).extend(reason)
+    return ValidationError(messages)
 
 
 class PublicFigureForm(forms.Form):

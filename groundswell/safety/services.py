@@ -106,6 +106,64 @@ def require_safe(
         raise Flagged(findings, field=field)
 
 
+def gate(
+    membership: Membership,
+    kind: str,
+    obj: models.Model,
+    text: str,
+    *,
+    organisation: Organisation | None = None,
+    reason: str = "",
+    seen_hash: str = "",
+    field: str | None = None,
+) -> None:
+    """The one way a staff action lets text out: record an override first when a reason is
+    given and the guard flags the text, then refuse (`Flagged`) unless the text may go out.
+
+    Recording the override needs "safety.override" (owners and safety officers); anyone
+    else gets `PermissionDenied` for a reason, and `Flagged` without one.
+    """
+    organisation = organisation or membership.organisation
+    if reason.strip() and unsafe_findings(kind, obj, text, organisation=organisation):
+        override(membership, kind, obj, text, reason, seen_hash=seen_hash)
+    require_safe(kind, obj, text, organisation=organisation, field=field)
+
+
+def held_reason(findings: list[Finding]) -> str:
+    """Why something was held back at the moment of sending, for the staff who see it held:
+    the kinds of thing flagged, never the passages themselves."""
+    return _(
+        "Held by the safety check: it flagged %(n)s passage(s) (%(kinds)s). An owner or a "
+        "safety officer can let it out with a written reason, or change it."
+    ) % {"n": len(findings), "kinds": flagged_kinds(findings)}
+
+
+def flagged_kinds(findings: list[Finding]) -> str:
+    return ", ".join(sorted({finding.kind for finding in findings}))
+
+
+def audit_text(text: str, *, flagged: bool) -> str:
+    """What the audit log may keep of a text: the text itself, or only its hash and length
+    when the guard flagged it (the log must not become a second copy of the personal data)."""
+    if not flagged:
+        return text
+    return _("[flagged text withheld: %(length)s characters, sha256 %(hash)s]") % {
+        "length": len(text),
+        "hash": text_hash(text)[:16],
+    }
+
+
+def withhold(changes: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """An audit entry's before/after `changes` with the words of `fields` replaced by their
+    length and hash: for edits of text an override let out."""
+    return {
+        name: [audit_text(str(value or ""), flagged=True) for value in values]
+        if name in fields
+        else values
+        for name, values in changes.items()
+    }
+
+
 def _as_json(findings: list[Finding]) -> list[dict[str, Any]]:
     return [
         {"kind": f.kind, "start": f.start, "end": f.end, "text": f.text, "reason": f.reason}
@@ -157,19 +215,20 @@ def override(
         reason=reason,
         by=membership.user,
     )
-    # The log names what kinds of thing were flagged and why they may go, never the
-    # flagged passages themselves: those are the personal data the guard is about.
+    # The log names what kinds of thing were flagged, never the flagged passages nor the
+    # free-text reason (which often quotes them): the reason stays on the override row,
+    # which staff read on the safety page.
     record(
         organisation=membership.organisation,
         actor=membership.user,
         action="safety.override",
         target=obj,
-        summary=_("Let flagged text out (%(kinds)s): %(reason)s")
-        % {"kinds": ", ".join(sorted({f.kind for f in findings})), "reason": reason},
+        summary=_("Let flagged text out (%(kinds)s); the reason is on the safety page")
+        % {"kinds": flagged_kinds(findings)},
         changes={
             "kind": ["", kind],
             "findings": ["", len(findings)],
-            "reason": ["", reason[:200]],
+            "override": ["", row.pk],
             "text_hash": ["", digest],
         },
     )

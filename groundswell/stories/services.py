@@ -18,27 +18,13 @@ from groundswell.lib.images import edit_image as edit_picture
 from groundswell.safety import services as safety
 
 from . import media, tasks
+from .gated_text import compose_text
+from .gated_text import story_text as story_text  # the text every caller gates
 from .models import LinkCard, LinkCardStatus, Story, StoryImage, StoryRevision
 from .workflow import State, find_transition
 
 CONTENT_FIELDS = ("title", "summary", "body", "link_url")
 FIELDS = (*CONTENT_FIELDS, "slug", "language", "campaign")
-
-
-def compose_text(title: str, summary: str, body: str, *alt_texts: str) -> str:
-    """What the safety guard reads of a story: everything a reader sees as text, the
-    descriptions of its images too (they travel with it to every network)."""
-    return "\n\n".join(part for part in (title, summary, body, *alt_texts) if part)
-
-
-def alt_texts(story: Story) -> list[str]:
-    if story.pk is None:
-        return []
-    return list(story.images.order_by("pk").values_list("alt_text", flat=True))
-
-
-def story_text(story: Story) -> str:
-    return compose_text(story.title, story.summary, story.body, *alt_texts(story))
 
 
 def _snapshot(story: Story) -> dict[str, Any]:
@@ -161,6 +147,7 @@ def update_story(
     _check_campaign(membership, data)
     story = Story.objects.select_for_update().get(pk=story.pk)
     before = _snapshot(story)
+    text_before = story_text(story)
     for field in FIELDS:
         if field in data:
             setattr(story, field, data[field])
@@ -182,40 +169,51 @@ def update_story(
     content_changed = any(field in changes for field in CONTENT_FIELDS)
     if content_changed:
         update_fields += _withdraw_approval(membership, story)
+    if "link_url" in changes:
+        # Before the gate: the card's fetched words are part of what it reads.
+        _attach_link_card(story)
+        update_fields.append("link_card")
     if content_changed and story.state == State.PUBLISHED:
         _gate(membership, story, safety_reason)
     if "body" in changes:
         story.body_html = render_markdown(story.body)
         update_fields.append("body_html")
-    if "link_url" in changes:
-        _attach_link_card(story)
-        update_fields.append("link_card")
     if content_changed:
         _keep_revision(story, membership)
         update_fields.append("revision")
     _save(story, update_fields)
     if content_changed:
         federation.story_updated(story)  # only published stories go anywhere
+    title = story.title
+    if _was_flagged(membership, story, text_before):
+        changes = safety.withhold(changes, CONTENT_FIELDS)
+        title = safety.audit_text(title, flagged=True)
     record(
         organisation=membership.organisation,
         actor=membership.user,
         action="story.update",
         target=story,
         summary=_("Edited “%(title)s”: %(fields)s")
-        % {"title": story.title, "fields": ", ".join(changes)},
+        % {"title": title, "fields": ", ".join(changes)},
         changes=changes,
     )
     return story
 
 
+def _was_flagged(membership: Membership, story: Story, text_before: str) -> bool:
+    """Whether an override let the story's old or new words out: then the audit log keeps
+    no copy of them (it would be a second home for the personal data)."""
+    organisation = membership.organisation
+    return any(
+        safety.covering_override("story", story, text, organisation=organisation)
+        for text in (text_before, story_text(story))
+    )
+
+
 def _gate(membership: Membership, story: Story, reason: str = "") -> None:
     """Refuse to let the story's current text out while the guard flags it, unless an
     override covers this exact text (or `reason` records one now)."""
-    text = story_text(story)
-    organisation = membership.organisation
-    if reason.strip() and safety.unsafe_findings("story", story, text, organisation=organisation):
-        safety.override(membership, "story", story, text, reason)
-    safety.require_safe("story", story, text, organisation=organisation)
+    safety.gate(membership, "story", story, story_text(story), reason=reason)
 
 
 @transaction.atomic
@@ -292,9 +290,7 @@ def add_image(
     if story.state == State.PUBLISHED:
         # A published story's new image goes out at once: its description is checked as part
         # of the story's text (the new image comes last), before any file is written.
-        text = compose_text(
-            story.title, story.summary, story.body, *alt_texts(story), alt_text.strip()
-        )
+        text = compose_text(story_text(story), alt_text.strip(), "")
         safety.require_safe(
             "story", story, text, organisation=membership.organisation, field="alt_text"
         )

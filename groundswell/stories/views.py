@@ -25,7 +25,7 @@ from groundswell.safety.forms import OverrideForm, offer_override
 from groundswell.safety.panel import panel
 from groundswell.safety.services import Flagged
 
-from . import services
+from . import gated_text, services
 from .access import access_story, access_story_image, public_story
 from .forms import ImageForm, StoryForm, TransitionForm
 from .models import Story, StoryImage
@@ -72,11 +72,12 @@ def approvals(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 def _typed_text(request: HttpRequest, story: Story | None) -> str:
     post = request.POST
-    return services.compose_text(
+    return gated_text.compose_text(
         post.get("title", "").strip(),
         post.get("summary", "").strip(),
         post.get("body", ""),
-        *(services.alt_texts(story) if story else []),
+        post.get("link_url", "").strip(),
+        *(gated_text.alt_texts(story) if story else []),
     )
 
 

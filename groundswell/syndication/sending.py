@@ -22,6 +22,7 @@ from groundswell.audit.services import record
 from groundswell.lib import leases
 from groundswell.safety import services as safety
 from groundswell.safety.guard import Finding
+from groundswell.stories.gated_text import story_text
 from groundswell.stories.workflow import State as StoryState
 
 from . import bluesky, crypto, local, mastodon
@@ -197,7 +198,7 @@ def deliver(post_id: int) -> str:
         return post.state
     # Checked again here, not only when it was scheduled: the guard's rules or the
     # organisation's public figures may have changed since (defence in depth).
-    flagged = safety.unsafe_findings("post", post, post.text, organisation=post.organisation)
+    flagged = _flagged_now(post)
     if flagged:
         return _hold(post, flagged)
     # The claim checks again that the post may go out: what was loaded above may be stale.
@@ -226,15 +227,24 @@ def deliver(post_id: int) -> str:
     return _sent(post, delivered)
 
 
+def _flagged_now(post: ScheduledPost) -> list[Finding]:
+    """What stops the post going out now: its own text (a "post" override covers it) and,
+    when it carries the story's card or cover, the story's text the card and the image
+    description come from (a "story" override covers that, as when it was published)."""
+    organisation = post.organisation
+    flagged = safety.unsafe_findings("post", post, post.text, organisation=organisation)
+    if post.attachment != Attachment.NONE:
+        story = post.story
+        flagged += safety.unsafe_findings(
+            "story", story, story_text(story), organisation=organisation
+        )
+    return flagged
+
+
 def _hold(post: ScheduledPost, findings: list[Finding]) -> str:
     """Keep a flagged post back, saying why on the post for staff; never send it silently,
     never drop it: an owner or a safety officer lets it out (services.release_post)."""
-    kinds = ", ".join(sorted({finding.kind for finding in findings}))
-    reason = _(
-        "Held by the safety check: it flagged %(n)s passage(s) (%(kinds)s). An owner or a "
-        "safety officer can let it out with a written reason, or change it and schedule it "
-        "again."
-    ) % {"n": len(findings), "kinds": kinds}
+    reason = safety.held_reason(findings)
     if not move(post, PostState.SCHEDULED, PostState.HELD, last_error=reason[:500]):
         return _current_state(post)
     record(
@@ -244,7 +254,7 @@ def _hold(post: ScheduledPost, findings: list[Finding]) -> str:
         target=post,
         summary=_("Held the post of “%(title)s” to %(account)s: the safety check flagged it")
         % {"title": post.story.title, "account": post.account},
-        changes={"findings": ["", kinds]},
+        changes={"findings": ["", safety.flagged_kinds(findings)]},
     )
     return post.state
 

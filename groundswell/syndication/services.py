@@ -76,9 +76,6 @@ def schedule_post(
     check_length(account.network, text)
     if attachment not in Attachment.values:
         raise ValidationError({"attachment": _("Choose what to attach.")})
-    flagged = safety.unsafe_findings("post", None, text, organisation=membership.organisation)
-    if flagged and not safety_reason.strip():
-        raise safety.Flagged(flagged, field="text")
     approved = not membership.organisation.approval_required or membership.can("content.approve")
     now = timezone.now()
     post = ScheduledPost.objects.create(
@@ -92,6 +89,9 @@ def schedule_post(
         approved_by=membership.user if approved else None,
         approved_at=now if approved else None,
     )
+    # After creating the row, so an override has a post to name; a refusal rolls it back.
+    safety.gate(membership, "post", post, text, reason=safety_reason, field="text")
+    overridden = safety.covering_override("post", post, text, organisation=post.organisation)
     record(
         organisation=membership.organisation,
         actor=membership.user,
@@ -103,10 +103,11 @@ def schedule_post(
             "account": account,
             "when": timezone.localtime(scheduled_at).strftime("%Y-%m-%d %H:%M"),
         },
-        changes={"text": ["", text[:200]], "scheduled_at": ["", scheduled_at.isoformat()]},
+        changes={
+            "text": ["", safety.audit_text(text, flagged=overridden is not None)[:200]],
+            "scheduled_at": ["", scheduled_at.isoformat()],
+        },
     )
-    if flagged:
-        safety.override(membership, "post", post, text, safety_reason)
     return post
 
 

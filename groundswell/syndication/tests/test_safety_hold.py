@@ -266,3 +266,72 @@ def test_the_calendar_lists_held_posts_and_the_officer_releases_one_from_its_pag
     assert response.status_code == 302
     held.refresh_from_db()
     assert held.state == PostState.SCHEDULED
+
+
+def test_the_worker_reads_the_card_it_attaches_not_only_the_post(
+    owner: Membership,
+    officer: Membership,
+    published_story: Story,
+    timeline: ChannelAccount,
+    clock: testing.FakeClock,
+) -> None:
+    from groundswell.stories.services import override_safety, story_text
+
+    post = services.schedule_post(
+        owner, published_story, timeline, text="Otters!", scheduled_at=clock.moment
+    )
+    # The story's summary, which the link card carries, became flagged after it was
+    # published (changed under us, or the guard's rules did).
+    Story.objects.filter(pk=published_story.pk).update(summary=f"Ring Dana on {PHONE}.")
+    tasks.dispatch_due_posts.enqueue()
+    post.refresh_from_db()
+    assert post.state == PostState.HELD and PHONE not in post.last_error
+    assert not LocalPost.objects.exists()
+    # Letting the story's words out (its safety page) and releasing the post sends it.
+    published_story.refresh_from_db()
+    seen = text_hash(story_text(published_story))
+    override_safety(officer, published_story, REASON, seen_hash=seen)
+    services.release_post(officer, post, REASON, seen_hash=text_hash(post.text))
+    tasks.dispatch_due_posts.enqueue()
+    post.refresh_from_db()
+    assert post.state == PostState.SENT
+
+
+def test_a_text_only_post_is_not_held_for_its_story_card(
+    owner: Membership, published_story: Story, timeline: ChannelAccount, clock: testing.FakeClock
+) -> None:
+    post = services.schedule_post(
+        owner,
+        published_story,
+        timeline,
+        text="Otters!",
+        scheduled_at=clock.moment,
+        attachment="none",
+    )
+    Story.objects.filter(pk=published_story.pk).update(summary=f"Ring Dana on {PHONE}.")
+    tasks.dispatch_due_posts.enqueue()
+    post.refresh_from_db()
+    assert post.state == PostState.SENT
+
+
+def test_scheduling_overridden_text_keeps_no_copy_of_it_in_the_log(
+    owner: Membership, published_story: Story, timeline: ChannelAccount, clock: testing.FakeClock
+) -> None:
+    flagged = services.schedule_post(
+        owner,
+        published_story,
+        timeline,
+        text=FLAGGED,
+        scheduled_at=clock.moment,
+        safety_reason=REASON,
+    )
+    entry = AuditEntry.objects.get(action="syndication.schedule", target_id=str(flagged.pk))
+    assert PHONE not in str(entry.changes)
+    assert text_hash(FLAGGED)[:16] in entry.changes["text"][1]
+    override = AuditEntry.objects.get(action="safety.override")
+    assert REASON not in override.summary and REASON not in str(override.changes)
+    plain = services.schedule_post(
+        owner, published_story, timeline, text="Otters!", scheduled_at=clock.moment
+    )
+    kept = AuditEntry.objects.get(action="syndication.schedule", target_id=str(plain.pk))
+    assert kept.changes["text"] == ["", "Otters!"]
