@@ -22,6 +22,23 @@ class RejectForm(forms.Form):
     )
 
 
+class ApproveForm(forms.Form):
+    """Approving; for words the guard flagged, the reason they may be shown anyway (only
+    owners and safety officers are offered it: it records a safety override)."""
+
+    safety_reason = forms.CharField(
+        label=_("Why may the flagged words be shown?"),
+        help_text=_(
+            "Kept with the safety override for staff to read. Do not repeat the flagged words."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"max_length": _("Keep the reason under 2,000 characters.")},
+    )
+    text_hash = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+
+
 class BulkForm(forms.Form):
     """The queue's form: the ticked items and what to do with them."""
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership, Organisation
 from groundswell.audit.services import record
+from groundswell.safety import services as safety
 from groundswell.safety.guard import scan
 
 from . import holds, registry
@@ -146,16 +147,39 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
-def _decide(membership: Membership, item: ModerationItem, state: str, reason: str) -> bool:
-    """One decision, audited; False when the item was already in that state."""
+def _decide(
+    membership: Membership,
+    item: ModerationItem,
+    state: str,
+    reason: str,
+    *,
+    safety_reason: str = "",
+    seen_hash: str = "",
+) -> bool:
+    """One decision, audited; False when the item was already in that state.
+
+    Approving shows the words publicly, so it passes the same safety gate as everything the
+    organisation publishes: flagged words need an override with a written reason by someone
+    with "safety.override" (`safety_reason`), a moderator's approval alone is not enough.
+    """
     current = ModerationItem.objects.select_for_update().get(pk=item.pk)
     if current.state == state:
         return False
     kind = registry.get(current.kind)
-    if state == ModerationState.APPROVED and kind.refuse_approval is not None:
-        refusal = kind.refuse_approval(current)
-        if refusal:
-            raise ValidationError(refusal)
+    if state == ModerationState.APPROVED:
+        safety.gate(
+            membership,
+            "moderation",
+            current,
+            current.text,
+            reason=safety_reason,
+            seen_hash=seen_hash,
+            field="safety_reason",
+        )
+        if kind.refuse_approval is not None:
+            refusal = kind.refuse_approval(current)
+            if refusal:
+                raise ValidationError(refusal)
     before = current.state
     _change(current, state, by=membership.user, reason=reason)
     for name in ("state", "reason", "decided_by", "decided_at", "reported_at"):
@@ -177,10 +201,20 @@ def _decide(membership: Membership, item: ModerationItem, state: str, reason: st
 
 
 @transaction.atomic
-def approve(membership: Membership, item: ModerationItem) -> bool:
-    """Approve one item the moderator has read, held or not."""
+def approve(
+    membership: Membership, item: ModerationItem, *, safety_reason: str = "", seen_hash: str = ""
+) -> bool:
+    """Approve one item the moderator has read. Words the guard flags stay held unless an
+    owner or a safety officer lets them out with `safety_reason`."""
     require(membership, PERMISSION)
-    return _decide(membership, item, ModerationState.APPROVED, "")
+    return _decide(
+        membership,
+        item,
+        ModerationState.APPROVED,
+        "",
+        safety_reason=safety_reason,
+        seen_hash=seen_hash,
+    )
 
 
 @transaction.atomic

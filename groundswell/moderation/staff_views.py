@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
+from groundswell.safety.services import covering_override, text_hash
 
 from . import registry, services
 from .access import access_item, access_items, access_phrase
-from .forms import STATE_FILTERS, BulkForm, PhraseForm, RejectForm
+from .forms import STATE_FILTERS, ApproveForm, BulkForm, PhraseForm, RejectForm
 from .models import HeldPhrase, ModerationItem, ModerationState
 
 PAGE_SIZE = 100
@@ -137,8 +138,10 @@ def _item_page(
     item: ModerationItem,
     form: RejectForm,
     *,
+    approve_form: ApproveForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    approve_form = approve_form or ApproveForm(initial={"text_hash": text_hash(item.text)})
     history = list(ModerationItem.objects.by_author_of(item).select_related("decided_by")[:50])
     counts = dict.fromkeys(ModerationState.values, 0)
     for earlier in ModerationItem.objects.by_author_of(item).values_list("state", flat=True):
@@ -152,7 +155,16 @@ def _item_page(
         "reports": list(item.reports.all()[:20]),
         "history": [(earlier, labels.get(earlier.kind, earlier.kind)) for earlier in history],
         "history_counts": [(ModerationState(state).label, n) for state, n in counts.items()],
-        "form": form,
+        # `form` is the one whose errors the page title and summary report.
+        "form": approve_form if approve_form.errors else form,
+        "reject_form": form,
+        "approve_form": approve_form,
+        "flagged": bool(item.findings),
+        # Where the reason for letting flagged words out is read (the log keeps no copy).
+        "override": covering_override(
+            "moderation", item, item.text, organisation=membership.organisation
+        ),
+        "can_override": membership.can("safety.override"),
         "can_decide": membership.can(services.PERMISSION),
     }
     return render(request, "moderation/item.html", context, status=status)
@@ -170,21 +182,48 @@ def decide(request: HttpRequest, membership: Membership, item_id: int, verb: str
     if verb not in ("approve", "reject"):
         raise Http404
     found = access_item(membership, item_id, permission=services.PERMISSION)
+    if verb == "approve":
+        return _approve(request, membership, found)
     form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _item_page(request, membership, found, form, status=400)
     try:
-        if verb == "approve":
-            services.approve(membership, found)
-            messages.success(request, _("Approved: it is shown now."))
-        else:
-            if not form.is_valid():
-                return _item_page(request, membership, found, form, status=400)
-            services.reject(membership, found, form.cleaned_data["reason"])
-            messages.success(request, _("Rejected: it is not shown."))
+        services.reject(membership, found, form.cleaned_data["reason"])
+        messages.success(request, _("Rejected: it is not shown."))
     except ValidationError as error:
         for message in error.messages:
             form.add_error(None, message)
         return _item_page(request, membership, found, form, status=400)
     return redirect("moderation:item", membership.organisation.slug, found.pk)
+
+
+def _approve(request: HttpRequest, membership: Membership, found: ModerationItem) -> HttpResponse:
+    form = ApproveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.approve(
+                membership,
+                found,
+                safety_reason=form.cleaned_data["safety_reason"],
+                seen_hash=form.cleaned_data["text_hash"],
+            )
+        except ValidationError as error:
+            _explain(form, error, on_field=membership.can("safety.override"))
+        else:
+            messages.success(request, _("Approved: it is shown now."))
+            return redirect("moderation:item", membership.organisation.slug, found.pk)
+    return _item_page(request, membership, found, RejectForm(), approve_form=form, status=400)
+
+
+def _explain(form: ApproveForm, error: ValidationError, *, on_field: bool) -> None:
+    """Put the gate's refusal on the reason field for those offered it; as a message of the
+    whole form for a moderator, who has no field to fix."""
+    if on_field and hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error("safety_reason" if name in ("reason", "safety_reason") else None, errors)
+        return
+    for message in error.messages:
+        form.add_error(None, message)
 
 
 def _phrases_page(

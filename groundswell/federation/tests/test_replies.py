@@ -208,3 +208,24 @@ def test_the_language_a_reply_declares_is_kept() -> None:
     odd: dict[str, Any]
     for odd in ({}, {"contentMap": {"<script>": "x"}}, {"language": 7}, {"contentMap": []}):
         assert moderated.language_of(odd) == ""
+
+
+def test_a_flagged_reply_reaches_the_story_page_only_through_an_override(
+    client: Client, owner: Membership, story: Story, remote_zoe: RemoteActor
+) -> None:
+    from groundswell.moderation import services as moderation
+    from groundswell.safety.models import SafetyOverride
+
+    moderator = testing.make_user("mo-derator@example.org", "A moderator")
+    testing.add_member(owner.organisation, moderator, "moderator")
+    item = make_reply(story, remote_zoe, content="<p>Ring Dana on 07700 900123</p>")
+    page = story.get_absolute_url()
+    client.force_login(moderator)
+    assert decide(client, item, "approve") == 400
+    client.logout()
+    assert state_of(item) == ModerationState.PENDING
+    assert "07700 900123" not in client.get(page).content.decode()
+    assert item.moderation is not None
+    moderation.approve(owner, item.moderation, safety_reason="Dana's own public office line.")
+    assert SafetyOverride.objects.filter(kind="moderation").count() == 1
+    assert "07700 900123" in client.get(page).content.decode()
