@@ -320,6 +320,20 @@ PETITION_FIELDS = (
 )  # fmt: skip
 
 
+# What the safety gate reads of a petition: the words its page and emails show.
+PETITION_TEXT = ("title", "ask", "target_name", "target_role")
+
+
+def petition_text(petition: Petition) -> str:
+    return "\n\n".join(part for part in (getattr(petition, f) for f in PETITION_TEXT) if part)
+
+
+def gate_petition(membership: Membership, petition: Petition, reason: str = "") -> None:
+    """A petition is public while its campaign is: then its words pass the safety gate."""
+    if petition.campaign.is_public:
+        safety.gate(membership, "petition", petition, petition_text(petition), reason=reason)
+
+
 def _wording(organisation: Any, text: str, current: ConsentWording | None) -> ConsentWording:
     """Reuse the current wording if unchanged; otherwise a new version (old ones stay)."""
     text = " ".join(text.split())
@@ -329,7 +343,9 @@ def _wording(organisation: Any, text: str, current: ConsentWording | None) -> Co
 
 
 @transaction.atomic
-def create_petition(membership: Membership, data: dict[str, Any]) -> Petition:
+def create_petition(
+    membership: Membership, data: dict[str, Any], *, safety_reason: str = ""
+) -> Petition:
     require(membership, "content.write")
     organisation = membership.organisation
     if data["campaign"].organisation_id != organisation.pk:
@@ -345,6 +361,7 @@ def create_petition(membership: Membership, data: dict[str, Any]) -> Petition:
         organisation, data.get("updates_text") or str(DEFAULT_UPDATES), None
     )
     petition.save()
+    gate_petition(membership, petition, safety_reason)  # a refusal rolls the row back
     PetitionTally.objects.create(petition=petition)
     record(
         organisation=organisation,
@@ -357,7 +374,9 @@ def create_petition(membership: Membership, data: dict[str, Any]) -> Petition:
 
 
 @transaction.atomic
-def update_petition(membership: Membership, petition: Petition, data: dict[str, Any]) -> Petition:
+def update_petition(
+    membership: Membership, petition: Petition, data: dict[str, Any], *, safety_reason: str = ""
+) -> Petition:
     require(membership, "content.write")
     petition = Petition.objects.select_for_update().get(pk=petition.pk)
     organisation = membership.organisation
@@ -384,6 +403,8 @@ def update_petition(membership: Membership, petition: Petition, data: dict[str, 
             organisation, data["updates_text"], petition.updates_wording
         )
     changes = diff(before, snapshot())
+    if {"campaign", *PETITION_TEXT} & set(changes):
+        gate_petition(membership, petition, safety_reason)
     if changes:
         petition.save()
         record(
@@ -414,13 +435,11 @@ def post_update(
     """
     require(membership, "content.write")
     update = PetitionUpdate(petition=petition, subject=subject, body=body, author=membership.user)
-    text = update.safety_text
-    flagged = safety.unsafe_findings("update", None, text, organisation=membership.organisation)
-    if flagged and not safety_reason.strip():
-        raise safety.Flagged(flagged, field="body")
+    # Saved first so an override has a row to name; a refusal rolls it back.
     update.save()
-    if flagged:
-        safety.override(membership, "update", update, text, safety_reason)
+    safety.gate(
+        membership, "update", update, update.safety_text, reason=safety_reason, field="body"
+    )
     from .tasks import queue_update
 
     queue_update(update)

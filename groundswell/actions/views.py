@@ -20,7 +20,7 @@ from groundswell.accounts.models import Membership
 from groundswell.lib import ratelimit
 from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.sharing import share_links
-from groundswell.safety.forms import OverrideForm, offer_override
+from groundswell.safety.forms import OverrideForm, gate_errors, offer_override
 from groundswell.safety.panel import panel
 from groundswell.supporters import links
 from groundswell.supporters.views import erased_link, token_page
@@ -283,16 +283,22 @@ def _edit(
     )
     if editing:
         require(membership, "content.write")
+        typed = "\n\n".join(request.POST.get(name, "") for name in services.PETITION_TEXT)
+        offer_override(form, typed, membership=membership)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("safety_reason", "") or ""
             try:
                 if petition is None:
-                    petition = services.create_petition(membership, form.cleaned_data)
+                    petition = services.create_petition(membership, data, safety_reason=reason)
                     messages.success(request, _("Petition created."))
                 else:
-                    petition = services.update_petition(membership, petition, form.cleaned_data)
+                    petition = services.update_petition(
+                        membership, petition, data, safety_reason=reason
+                    )
                     messages.success(request, _("Petition saved."))
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error(None, gate_errors(error, form))
             else:
                 return redirect(
                     "actions:staff_edit", org=membership.organisation.slug, petition_id=petition.pk

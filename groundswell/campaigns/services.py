@@ -12,6 +12,7 @@ from groundswell.audit.services import diff, record
 from groundswell.lib.image_regions import stored_bytes
 from groundswell.lib.images import BLUR, CROP, Box, ProcessedImage
 from groundswell.lib.images import edit_image as edit_picture
+from groundswell.safety import services as safety
 
 from . import media
 from .models import Campaign
@@ -20,6 +21,21 @@ FIELDS = (
     "title", "slug", "summary", "change_sought", "status",
     "starts_on", "ends_on", "languages", "cover_alt",
 )  # fmt: skip
+
+
+# What the safety gate reads of a campaign: all it shows publicly as text.
+TEXT_FIELDS = ("title", "summary", "change_sought", "cover_alt")
+
+
+def campaign_text(campaign: Campaign) -> str:
+    return "\n\n".join(part for part in (getattr(campaign, f) for f in TEXT_FIELDS) if part)
+
+
+def _gate(membership: Membership, campaign: Campaign, reason: str) -> None:
+    """A public campaign's words pass the safety gate (going live, and every edit while
+    live); a draft may hold flagged words, checked again when it goes public."""
+    if campaign.is_public:
+        safety.gate(membership, "campaign", campaign, campaign_text(campaign), reason=reason)
 
 
 def _snapshot(campaign: Campaign) -> dict[str, Any]:
@@ -48,7 +64,11 @@ def _save(
 
 @transaction.atomic
 def create_campaign(
-    membership: Membership, data: dict[str, Any], *, cover: ProcessedImage | None = None
+    membership: Membership,
+    data: dict[str, Any],
+    *,
+    cover: ProcessedImage | None = None,
+    safety_reason: str = "",
 ) -> Campaign:
     require(membership, "content.write")
     campaign = Campaign(organisation=membership.organisation)
@@ -56,6 +76,8 @@ def create_campaign(
         if field in data:
             setattr(campaign, field, data[field])
     replaced = _save(campaign, cover, None)
+    # After saving, so an override has a row to name; a refusal rolls the row back.
+    _gate(membership, campaign, safety_reason)
     record(
         organisation=membership.organisation,
         actor=membership.user,
@@ -74,6 +96,7 @@ def update_campaign(
     data: dict[str, Any],
     *,
     cover: ProcessedImage | None = None,
+    safety_reason: str = "",
 ) -> Campaign:
     require(membership, "content.write")
     # Re-read the row: a bound ModelForm has already written its data onto `campaign`.
@@ -85,9 +108,17 @@ def update_campaign(
     changes = diff(before, _snapshot(campaign))
     if not changes and cover is None:
         return campaign
+    if {"status", *TEXT_FIELDS} & set(changes):
+        _gate(membership, campaign, safety_reason)
     replaced = _save(campaign, cover, [*changes, "updated_at"])
+    title = campaign.title
+    if safety.covering_override(
+        "campaign", campaign, campaign_text(campaign), organisation=membership.organisation
+    ):
+        changes = safety.withhold(changes, TEXT_FIELDS)
+        title = safety.audit_text(title, flagged=True)
     summary = _("Edited the campaign “%(title)s”: %(fields)s") % {
-        "title": campaign.title,
+        "title": title,
         "fields": ", ".join([*changes, *(["cover"] if cover else [])]),
     }
     record(

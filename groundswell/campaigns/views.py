@@ -16,6 +16,7 @@ from groundswell.actions.models import Petition
 from groundswell.actions.views import petition_block, referral_initial, remember_referral
 from groundswell.lib.media import private_response
 from groundswell.lib.pagecache import public_page
+from groundswell.safety.forms import gate_errors, offer_override
 from groundswell.stories.models import Story
 
 from . import services
@@ -51,18 +52,25 @@ def _edit(request: HttpRequest, membership: Membership, campaign: Campaign | Non
     )
     if request.method == "POST":
         require(membership, "content.write")
+        typed = "\n\n".join(request.POST.get(name, "") for name in services.TEXT_FIELDS)
+        offer_override(form, typed, membership=membership)
         if form.is_valid():
             data = form.cleaned_data
             cover = data.pop("cover_upload", None)
+            reason = data.pop("safety_reason", "") or ""
             try:
                 if campaign is None:
-                    campaign = services.create_campaign(membership, data, cover=cover)
+                    campaign = services.create_campaign(
+                        membership, data, cover=cover, safety_reason=reason
+                    )
                     messages.success(request, _("Campaign created."))
                 else:
-                    services.update_campaign(membership, campaign, data, cover=cover)
+                    services.update_campaign(
+                        membership, campaign, data, cover=cover, safety_reason=reason
+                    )
                     messages.success(request, _("Campaign saved."))
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error(None, gate_errors(error, form))
             else:
                 return redirect(
                     "campaigns:staff_edit",
