@@ -1,8 +1,9 @@
 """The safety gate: the one check every publishing path calls before anything goes out.
 
 Stories (publish, approve, edits of a published story), scheduled posts (scheduling,
-approving, and the worker at the moment of sending), staff replies on the fediverse and
-campaign updates to supporters all call `require_safe` (or, in a worker, `unsafe_findings`).
+approving, and the worker at the moment of sending), staff replies on the fediverse, public
+campaigns and petitions, campaign updates to supporters and approvals in the moderation queue
+all call `gate` (or, in a worker, `unsafe_findings`, holding with `held_reason`).
 Flagged text goes out only when an owner or a safety officer has recorded an `override` with
 a written reason for that exact text: the override keeps the text's hash, so any edit is
 checked again.
