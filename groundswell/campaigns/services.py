@@ -15,7 +15,7 @@ from groundswell.lib.images import edit_image as edit_picture
 from groundswell.safety import services as safety
 
 from . import media
-from .models import Campaign
+from .models import PUBLIC_STATUSES, Campaign
 
 FIELDS = (
     "title", "slug", "summary", "change_sought", "status",
@@ -36,6 +36,29 @@ def _gate(membership: Membership, campaign: Campaign, reason: str) -> None:
     live); a draft may hold flagged words, checked again when it goes public."""
     if campaign.is_public:
         safety.gate(membership, "campaign", campaign, campaign_text(campaign), reason=reason)
+
+
+# A petition's gated words as actions.services.petition_text reads them: campaigns may not
+# import actions (content-below-signing), so a test keeps the two the same.
+PETITION_TEXT = ("title", "ask", "target_name", "target_role")
+
+
+def petitions_text(campaign: Campaign) -> list[tuple[Any, str]]:
+    """Each petition under the campaign with its words: public once the campaign is."""
+    if campaign.pk is None:
+        return []
+    return [
+        (
+            petition,
+            "\n\n".join(part for part in (getattr(petition, f) for f in PETITION_TEXT) if part),
+        )
+        for petition in campaign.petitions.order_by("pk")
+    ]
+
+
+def _gate_petitions(membership: Membership, campaign: Campaign, reason: str) -> None:
+    for petition, text in petitions_text(campaign):
+        safety.gate(membership, "petition", petition, text, reason=reason)
 
 
 def _snapshot(campaign: Campaign) -> dict[str, Any]:
@@ -110,6 +133,8 @@ def update_campaign(
         return campaign
     if {"status", *TEXT_FIELDS} & set(changes):
         _gate(membership, campaign, safety_reason)
+    if "status" in changes and campaign.is_public and before["status"] not in PUBLIC_STATUSES:
+        _gate_petitions(membership, campaign, safety_reason)  # they go public with it
     replaced = _save(campaign, cover, [*changes, "updated_at"])
     title = campaign.title
     if safety.covering_override(

@@ -53,6 +53,9 @@ def _edit(request: HttpRequest, membership: Membership, campaign: Campaign | Non
     if request.method == "POST":
         require(membership, "content.write")
         typed = "\n\n".join(request.POST.get(name, "") for name in services.TEXT_FIELDS)
+        if campaign is not None and not campaign.is_public:
+            # Going public takes its petitions' words out too: the reason covers them.
+            typed += "".join(f"\n\n{text}" for _p, text in services.petitions_text(campaign))
         offer_override(form, typed, membership=membership)
         if form.is_valid():
             data = form.cleaned_data

@@ -143,3 +143,36 @@ def test_an_edit_let_out_by_an_override_keeps_no_copy_in_the_log(owner: Membersh
     entry = AuditEntry.objects.get(action="campaign.update")
     assert PHONE not in str(entry.changes) and PHONE not in entry.summary
     assert "withheld" in entry.changes["summary"][1]
+
+
+def test_going_live_takes_the_petitions_words_out_too(
+    owner: Membership, editor: Membership
+) -> None:
+    from groundswell.actions.services import petition_text
+    from groundswell.campaigns.services import petitions_text
+
+    draft = testing.make_campaign(editor, status="draft")
+    petition = testing.make_petition(editor, draft, ask=FLAGGED)
+    # The campaign side reads a petition exactly as the petition's own gate does.
+    assert petitions_text(draft) == [(petition, petition_text(petition))]
+    with pytest.raises(Flagged):
+        update_campaign(editor, draft, {"status": "live"})
+    assert Campaign.objects.get(pk=draft.pk).status == "draft"
+    update_campaign(owner, draft, {"status": "live"}, safety_reason=REASON)
+    assert Campaign.objects.get(pk=draft.pk).status == "live"
+    row = SafetyOverride.objects.get(kind="petition")
+    assert row.object_id == str(petition.pk) and row.text_hash == text_hash(petition_text(petition))
+
+
+def test_the_edit_page_offers_the_reason_when_a_petition_would_go_public(
+    client: Client, alice: User, owner: Membership, org: Organisation
+) -> None:
+    draft = testing.make_campaign(owner, status="draft")
+    testing.make_petition(owner, draft, ask=FLAGGED)
+    client.force_login(alice)
+    url = reverse("campaigns:staff_edit", args=[org.slug, draft.pk])
+    data = {"title": "Clean Rivers Now", "slug": "clean-rivers", "status": "live"}
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and 'name="safety_reason"' in refused.content.decode()
+    assert client.post(url, {**data, "safety_reason": REASON}).status_code == 302
+    assert Campaign.objects.get(pk=draft.pk).status == "live"
