@@ -7,7 +7,9 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import twofactor
+from . import signin, twofactor
 from .models import Membership
 
 PERMISSION_MESSAGES = {
@@ -83,7 +85,20 @@ def staff_view(permission: str | None = None) -> Callable[[StaffView], StaffView
         def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = access_membership(request.user, org, permission=permission)
             organisation = membership.organisation
-            # Asked only of organisations that require it: other staff pages cost no query.
+            if not request.session.get(twofactor.VERIFIED) and twofactor.is_on(membership.user):
+                # Signed in with the password alone (before two-factor was on, or on the
+                # admin's page): the code first, then this page.
+                messages.info(
+                    request, gettext("Enter a code from your app to go on to the staff pages.")
+                )
+                backend = request.session.get(
+                    BACKEND_SESSION_KEY, settings.AUTHENTICATION_BACKENDS[0]
+                )
+                return signin.ask_for_code(
+                    request, membership.user, backend, request.get_full_path()
+                )
+            # The session mark answers for those who passed the code step; the query is
+            # asked of the others only (and of organisations that require two factors).
             if organisation.two_factor_required and not twofactor.is_on(membership.user):
                 messages.warning(
                     request,

@@ -13,6 +13,7 @@ import secrets
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from groundswell.lib.addresses import client_ip
 from . import tasks
 from .models import User, hash_token
 from .security_models import KnownDevice, StaffSession
-from .twofactor import audit_for_person
+from .twofactor import audit_for_person, sign_out_everywhere
 
 DEVICE_COOKIE = "gs_device"
 DEVICE_COOKIE_AGE = 2 * 365 * 24 * 3600
@@ -147,18 +148,23 @@ def end_session(request: HttpRequest, user: User, session_id: int) -> bool:
     return True
 
 
-def end_other_sessions(request: HttpRequest, user: User) -> int:
-    """Sign out every session of the person but this one."""
-    rows = list(
-        StaffSession.objects.filter(user_id=user.pk).exclude(
-            session_key=request.session.session_key or ""
-        )
+def keep_only_this_session(request: HttpRequest, user: User) -> None:
+    """After sign_out_everywhere(): keep the session of this request, under a new key, and
+    drop the other listed ones from the store and the list."""
+    old = request.session.session_key or ""
+    _end(user, list(StaffSession.objects.filter(user_id=user.pk).exclude(session_key=old)))
+    update_session_auth_hash(request, user)
+    if old:
+        StaffSession.objects.filter(session_key=old).update(session_key=request.session.session_key)
+
+
+def end_other_sessions(request: HttpRequest, user: User) -> None:
+    """Sign out every session of the person but this one, listed or not (an admin sign-in,
+    a session from before sessions were listed)."""
+    sign_out_everywhere(user)
+    keep_only_this_session(request, user)
+    audit_for_person(
+        user,
+        "account.session_end",
+        _("%(email)s signed out all their other sessions") % {"email": user.email},
     )
-    ended = _end(user, rows)
-    if ended:
-        audit_for_person(
-            user,
-            "account.session_end",
-            _("%(email)s signed out all their other sessions") % {"email": user.email},
-        )
-    return ended

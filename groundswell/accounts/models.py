@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.contrib.auth.models import (
     AbstractBaseUser,
     AnonymousUser,
@@ -11,6 +13,7 @@ from django.contrib.auth.models import (
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 # Slugs that would shadow a site-level URL or confuse readers.
@@ -52,6 +55,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to sign out every session of the person at once (see get_session_auth_hash).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -61,6 +66,28 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    # Django compares a session's stored hash with this one on every request, and ends the
+    # session when they differ (as after a password change). Folding in the generation ends
+    # every session, however it was signed in (the admin's page too), when the generation
+    # is raised; update_session_auth_hash() keeps the one session that asked.
+    def _with_generation(self, base: str, secret: str | bytes | None) -> str:
+        if not self.session_generation:
+            return base  # never raised: the plain hash, so no session ended when this came
+        return salted_hmac(
+            "groundswell.accounts.User.session_generation",
+            f"{base}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._with_generation(super().get_session_auth_hash(), None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        bases = super().get_session_auth_fallback_hash()
+        for secret, base in zip(settings.SECRET_KEY_FALLBACKS, bases, strict=True):
+            yield self._with_generation(base, secret)
 
 
 class OrganisationState(models.TextChoices):

@@ -81,6 +81,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                 form.add_error("code", error)
             else:
                 twofactor.forget_wrong_guesses(request, user)
+                devices.keep_only_this_session(request, user)
+                request.session[twofactor.VERIFIED] = True
                 # Shown in this answer only: the codes are kept nowhere in the clear.
                 shown = {"codes": codes, "next": _next(request)}
                 return render(request, "accounts/security/recovery_codes.html", shown)
@@ -134,11 +136,8 @@ def session_end(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def sessions_end_others(request: HttpRequest) -> HttpResponse:
-    ended = devices.end_other_sessions(request, _me(request))
-    if ended:
-        messages.success(request, _("Every other session is signed out."))
-    else:
-        messages.info(request, _("You were signed in nowhere else."))
+    devices.end_other_sessions(request, _me(request))
+    messages.success(request, _("Every other session is signed out."))
     return redirect("accounts:security")
 
 

@@ -103,6 +103,17 @@ PENDING = "twofactor_pending"
 PENDING_AGE = 10 * 60
 
 
+def ask_for_code(request: HttpRequest, user: User, backend: str, onward: str) -> HttpResponse:
+    """Send the person to the code step, which signs them in and goes on to `onward`."""
+    request.session[PENDING] = {
+        "user": user.pk,
+        "backend": backend,
+        "at": twofactor.clock(),
+        "next": onward,
+    }
+    return redirect("accounts:signin_code")
+
+
 class SignInView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     template_name = "accounts/login.html"
@@ -113,13 +124,7 @@ class SignInView(auth_views.LoginView):
             # A fresh key: whoever knew the session before the password was typed must not
             # share in what the code step grants.
             self.request.session.cycle_key()
-            self.request.session[PENDING] = {
-                "user": user.pk,
-                "backend": user.backend,
-                "at": twofactor.clock(),
-                "next": self.get_success_url(),
-            }
-            return redirect("accounts:signin_code")
+            return ask_for_code(self.request, user, user.backend, self.get_success_url())
         response = super().form_valid(form)
         devices.note_sign_in(self.request, user, response)
         return response
@@ -160,6 +165,7 @@ def signin_code(request: HttpRequest) -> HttpResponse:
             twofactor.forget_wrong_guesses(request, user)
             pending = request.session.pop(PENDING)
             login(request, user, backend=pending["backend"])
+            request.session[twofactor.VERIFIED] = True
             onward = redirect(pending.get("next") or resolve_url(settings.LOGIN_REDIRECT_URL))
             devices.note_sign_in(request, user, onward)
             return onward

@@ -19,6 +19,7 @@ import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +48,18 @@ clock = time.time
 WRONG_CODE = gettext_lazy(
     "That code is not right. Check your app shows this account and try the newest code."
 )
+
+
+# Set in a session that passed the code step (or set two-factor up): with two-factor on,
+# staff pages want it (access.staff_view); a password alone does not set it.
+VERIFIED = "twofactor_verified"
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of the person, however it was signed in; the caller may keep its
+    own with update_session_auth_hash() (see User.get_session_auth_hash)."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
 
 
 def is_on(user: User) -> bool:
@@ -141,7 +154,8 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 @transaction.atomic
 def confirm_setup(user: User, code: str) -> list[str]:
-    """Switch two-factor sign-in on once the person proves their app makes the codes.
+    """Switch two-factor sign-in on once the person proves their app makes the codes, and
+    sign every session of theirs out (devices.keep_only_this_session keeps the caller's).
 
     Returns the recovery codes, in the clear this once (only their hashes are kept).
     """
@@ -154,6 +168,8 @@ def confirm_setup(user: User, code: str) -> list[str]:
     factor.confirmed_at, factor.last_step = timezone.now(), step
     factor.save(update_fields=["confirmed_at", "last_step"])
     codes = _new_recovery_codes(user)
+    # Sessions signed in with the password alone must not outlive this.
+    sign_out_everywhere(user)
     audit_for_person(
         user,
         "account.two_factor_on",

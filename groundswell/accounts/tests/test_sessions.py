@@ -163,3 +163,28 @@ def test_a_session_number_that_is_no_number_is_a_clear_answer_not_a_500(
     assert response.status_code == 200
     assert "That session had already ended." in response.content.decode()
     assert get_user(phone).is_authenticated
+
+
+def test_signing_out_everywhere_else_ends_an_admin_sign_in_too(
+    alice: User, org: Organisation
+) -> None:
+    User.objects.filter(pk=alice.pk).update(is_staff=True)
+    admin = Client()
+    admin.post("/admin/login/", {"username": alice.email, "password": testing.PASSWORD})
+    assert get_user(admin).is_authenticated and admin.get("/admin/").status_code == 200
+    old = Client()
+    old.force_login(alice)  # signed in before sessions were listed: no row of its own
+    laptop = Client()
+    sign_in(laptop, FIREFOX)
+    assert StaffSession.objects.filter(user=alice).count() == 1
+
+    laptop.post(reverse("accounts:sessions_end_others"))
+    assert not get_user(admin).is_authenticated
+    assert admin.get("/admin/")["Location"].startswith("/admin/login/")
+    assert not get_user(old).is_authenticated
+    assert get_user(laptop).is_authenticated
+    stories = reverse("stories:staff_list", args=[org.slug])
+    assert laptop.get(stories).status_code == 200
+    # This browser is still listed, under its new session key.
+    [row] = StaffSession.objects.filter(user=alice)
+    assert Session.objects.filter(session_key=row.session_key).exists()

@@ -191,7 +191,10 @@ def test_an_organisation_can_require_it_of_its_staff(
     client.post(url, {"required": "on"})
     org.refresh_from_db()
     assert not org.two_factor_required  # alice must use it herself first
-    turn_on(alice)
+    secret, _codes = turn_on(alice)
+    assert not signed_in(client)  # turning it on ended her password-only session
+    sign_in(client)
+    enter(client, code_at(secret))
     client.post(url, {"required": "on"})
     org.refresh_from_db()
     assert org.two_factor_required
@@ -254,3 +257,38 @@ def test_the_set_up_page_takes_any_scripts_digits_and_refuses_the_rest_clearly(
     arabic = to_script(code_at(secret), "\u0660")
     client.post(reverse("accounts:two_factor_setup"), {"code": arabic})
     assert twofactor.is_on(alice)
+
+
+def test_turning_it_on_ends_the_persons_other_sessions_but_not_this_one(
+    alice: User, org: Organisation
+) -> None:
+    laptop, phone = Client(), Client()
+    sign_in(laptop)
+    sign_in(phone)  # the password alone, as anyone who knew it could have
+    stories = reverse("stories:staff_list", args=[org.slug])
+    assert phone.get(stories).status_code == 200
+    laptop.get(reverse("accounts:two_factor_setup"))
+    secret = twofactor.secret_of(TwoFactor.objects.get(user=alice))
+    laptop.post(reverse("accounts:two_factor_setup"), {"code": code_at(secret)})
+    assert twofactor.is_on(alice)
+    assert not signed_in(phone)
+    assert phone.get(stories)["Location"].startswith(reverse("accounts:login"))
+    assert signed_in(laptop) and laptop.get(stories).status_code == 200
+
+
+def test_a_session_that_skipped_the_code_is_sent_to_the_code_step(
+    alice: User, org: Organisation
+) -> None:
+    """A session signed in with the password alone (the admin's page, or from before
+    two-factor was on) reaches no staff page until a code is entered."""
+    secret, _codes = turn_on(alice)
+    Organisation.objects.filter(pk=org.pk).update(two_factor_required=True)
+    browser = Client()
+    browser.force_login(alice)
+    stories = reverse("stories:staff_list", args=[org.slug])
+    sent = browser.get(stories)
+    assert sent.status_code == 302 and sent["Location"] == reverse("accounts:signin_code")
+    assert "Enter your sign-in code" in browser.get(sent["Location"]).content.decode()
+    done = enter(browser, code_at(secret))
+    assert done.status_code == 302 and done["Location"] == stories
+    assert browser.get(stories).status_code == 200
