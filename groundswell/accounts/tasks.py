@@ -21,10 +21,12 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from groundswell.notifications.tasks import send_email
 
 from .models import Invitation, Organisation, OrganisationState, User, hash_token
+from .security_models import RecoveryCode
 
 
 def site_link(path: str) -> str:
@@ -145,3 +147,37 @@ def tell_of_new_sign_in(user_id: int, device: str, network: str, when: str) -> N
 def queue_new_device_notice(user_id: int, device: str, network: str, when: str) -> None:
     """Queued from the sign-in request: the worker sends it (no SMTP inside a request)."""
     tell_of_new_sign_in.enqueue(user_id, device, network, when)
+
+
+TWO_FACTOR_SUBJECTS = {
+    "on": gettext_lazy("Two-factor sign-in is on for your Groundswell account"),
+    "off": gettext_lazy("Two-factor sign-in is off for your Groundswell account"),
+    "recovery": gettext_lazy("A recovery code was used on your Groundswell account"),
+}
+
+
+@task()
+def tell_of_two_factor_change(user_id: int, change: str, when: str) -> None:
+    """Email a person that two-factor sign-in went on or off, or a recovery code was used:
+    if it was not them, someone else holds their password (and maybe more)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or change not in TWO_FACTOR_SUBJECTS:
+        return
+    context = {
+        "user": user,
+        "change": change,
+        "left": RecoveryCode.objects.unused().filter(user_id=user.pk).count(),
+        "when": datetime.fromisoformat(when),
+        "link": site_link(reverse("accounts:security")),
+        "reset": site_link(reverse("accounts:password_reset")),
+    }
+    send_email.call(
+        to=[user.email],
+        subject=str(TWO_FACTOR_SUBJECTS[change]),
+        body=render_to_string("accounts/email/two_factor_change.txt", context),
+    )
+
+
+def queue_two_factor_notice(user_id: int, change: str, when: str) -> None:
+    """Queued with the change's transaction: the worker sends it."""
+    tell_of_two_factor_change.enqueue(user_id, change, when)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from groundswell.audit.services import record
 from groundswell.lib import ratelimit, sealed
 
+from . import tasks
 from .models import Membership, User, hash_token
 from .security_models import RecoveryCode, TwoFactor
 
@@ -170,6 +171,7 @@ def confirm_setup(user: User, code: str) -> list[str]:
     codes = _new_recovery_codes(user)
     # Sessions signed in with the password alone must not outlive this.
     sign_out_everywhere(user)
+    tasks.queue_two_factor_notice(user.pk, "on", timezone.now().isoformat())
     audit_for_person(
         user,
         "account.two_factor_on",
@@ -195,6 +197,7 @@ def use_code(user: User, code: str) -> bool:
     if not taken.update(used_at=timezone.now()):
         return False
     left = RecoveryCode.objects.unused().filter(user_id=user.pk).count()
+    tasks.queue_two_factor_notice(user.pk, "recovery", timezone.now().isoformat())
     audit_for_person(
         user,
         "account.recovery_code_used",
@@ -215,6 +218,7 @@ def turn_off(user: User, code: str) -> None:
         raise ValidationError(WRONG_CODE, code="wrong")
     TwoFactor.objects.filter(user_id=user.pk).delete()
     RecoveryCode.objects.filter(user_id=user.pk).delete()
+    tasks.queue_two_factor_notice(user.pk, "off", timezone.now().isoformat())
     audit_for_person(
         user,
         "account.two_factor_off",

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth import get_user
 from django.test import Client
 from django.urls import reverse
+from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
 
 from groundswell import testing
 from groundswell.accounts import twofactor
@@ -292,3 +294,45 @@ def test_a_session_that_skipped_the_code_is_sent_to_the_code_step(
     done = enter(browser, code_at(secret))
     assert done.status_code == 302 and done["Location"] == stories
     assert browser.get(stories).status_code == 200
+
+
+def run_queued() -> None:
+    """What the worker does with the stored task rows."""
+    for row in DBTaskResult.objects.order_by("enqueued_at"):
+        import_string(row.task_path).call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+        row.delete()
+
+
+def test_the_person_is_emailed_by_the_worker_when_it_goes_on_a_recovery_code_is_used_and_off(
+    client: Client, alice: User, task_queue: None, smtp_server: testing.LocalSMTPServer
+) -> None:
+    client.force_login(alice)
+    client.get(reverse("accounts:two_factor_setup"))
+    secret = twofactor.secret_of(TwoFactor.objects.get(user=alice))
+    page = client.post(reverse("accounts:two_factor_setup"), {"code": code_at(secret)})
+    codes = [line.split("</code>")[0] for line in page.content.decode().split("<li><code>")[1:]]
+    assert smtp_server.messages == []  # not sent inside the request
+    run_queued()
+    [on] = smtp_server.messages
+    assert on["To"] == "alice@example.org"
+    assert on["Subject"] == "Two-factor sign-in is on for your Groundswell account"
+    assert secret not in smtp_server.bodies()[0]
+    assert reverse("accounts:security") in smtp_server.bodies()[0]
+
+    other = Client()
+    sign_in(other)
+    enter(other, codes[0])
+    assert signed_in(other)
+    run_queued()
+    assert smtp_server.messages[1]["Subject"] == (
+        "A recovery code was used on your Groundswell account"
+    )
+    body = smtp_server.bodies()[1]
+    assert "9 unused codes are left" in body and codes[0] not in body
+
+    other.post(reverse("accounts:two_factor_off"), {"code": codes[1]})
+    assert not twofactor.is_on(alice)
+    run_queued()
+    subjects = [message["Subject"] for message in smtp_server.messages[2:]]
+    assert "Two-factor sign-in is off for your Groundswell account" in subjects
+    assert "Your password alone now signs in." in "".join(smtp_server.bodies()[2:])
