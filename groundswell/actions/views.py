@@ -20,7 +20,7 @@ from groundswell.accounts.models import Membership
 from groundswell.lib import ratelimit
 from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.sharing import share_links
-from groundswell.safety.forms import OverrideForm, gate_errors, offer_override
+from groundswell.safety.forms import OverrideForm, decide_override, gate_errors, offer_override
 from groundswell.safety.panel import panel
 from groundswell.supporters import links
 from groundswell.supporters.views import erased_link, token_page
@@ -357,25 +357,15 @@ def staff_update_safety(
     out: sending carries on where it stopped."""
     petition = access_petition(membership, petition_id)
     update = get_object_or_404(PetitionUpdate, pk=update_id, petition=petition)
-    form = OverrideForm(request.POST or None)
     back = reverse("actions:staff_edit", args=[membership.organisation.slug, petition.pk])
-    if request.method == "POST":
-        require(membership, "safety.override")
-        if form.is_valid():
-            try:
-                services.release_update(
-                    membership,
-                    update,
-                    form.cleaned_data["reason"],
-                    seen_hash=form.cleaned_data["text_hash"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request, _("Recorded: the update goes out. It is in the audit log.")
-                )
-                return redirect(back)
+    form, recorded = decide_override(
+        request,
+        membership,
+        lambda reason, seen: services.release_update(membership, update, reason, seen_hash=seen),
+    )
+    if recorded:
+        messages.success(request, _("Recorded: the update goes out. It is in the audit log."))
+        return redirect(back)
     safety = panel("update", update, update.safety_text, membership=membership)
     if not form.is_bound:
         form = OverrideForm(initial={"text_hash": safety.text_hash})

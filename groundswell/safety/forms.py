@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -10,6 +11,8 @@ from .guard import scan
 from .services import REASON_MAX
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from groundswell.accounts.models import Membership
 
 REASON_HELP = _(
@@ -29,6 +32,31 @@ class OverrideForm(forms.Form):
     )
     # The text the person read: if it changes before they submit, nothing is recorded.
     text_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+def decide_override(
+    request: HttpRequest, membership: Membership, release: Callable[[str, str], object]
+) -> tuple[OverrideForm, bool]:
+    """The override form of a safety page, and whether the decision was recorded.
+
+    On a POST from someone who may let flagged text out, `release(reason, seen_hash)` records
+    it (the page's own verb: a story's override, a held post's or update's release); what it
+    refuses (a blank reason, text changed since it was read) comes back as the form's error.
+    """
+    from groundswell.accounts.access import require
+
+    form = OverrideForm(request.POST or None)
+    if request.method != "POST":
+        return form, False
+    require(membership, "safety.override")
+    if form.is_valid():
+        try:
+            release(form.cleaned_data["reason"], form.cleaned_data["text_hash"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return form, True
+    return form, False
 
 
 def reason_field() -> forms.CharField:

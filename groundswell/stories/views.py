@@ -21,7 +21,7 @@ from groundswell.lib.badinput import query_id
 from groundswell.lib.html import render_markdown
 from groundswell.lib.media import private_response
 from groundswell.referrals.sharing import story_share_links
-from groundswell.safety.forms import OverrideForm, offer_override
+from groundswell.safety.forms import OverrideForm, decide_override, offer_override
 from groundswell.safety.panel import panel
 from groundswell.safety.services import Flagged
 
@@ -220,27 +220,17 @@ def staff_safety(request: HttpRequest, membership: Membership, story_id: int) ->
     """The safety check of the story's saved text, and an owner's or safety officer's
     decision to let it out although it is flagged."""
     story = access_story(membership, story_id)
-    form = OverrideForm(request.POST or None)
+    form, recorded = decide_override(
+        request,
+        membership,
+        lambda reason, seen: services.override_safety(membership, story, reason, seen_hash=seen),
+    )
+    if recorded:
+        messages.success(
+            request, _("Recorded: the story's flagged text may go out. It is in the audit log.")
+        )
+        return redirect("stories:staff_edit", org=membership.organisation.slug, story_id=story.pk)
     if request.method == "POST":
-        require(membership, "safety.override")
-        if form.is_valid():
-            try:
-                services.override_safety(
-                    membership,
-                    story,
-                    form.cleaned_data["reason"],
-                    seen_hash=form.cleaned_data["text_hash"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    _("Recorded: the story's flagged text may go out. It is in the audit log."),
-                )
-                return redirect(
-                    "stories:staff_edit", org=membership.organisation.slug, story_id=story.pk
-                )
         story.refresh_from_db()
     safety = panel("story", story, services.story_text(story), membership=membership)
     if not form.is_bound:

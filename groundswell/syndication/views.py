@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 from groundswell.lib.badinput import bad_request
-from groundswell.safety.forms import OverrideForm, offer_override
+from groundswell.safety.forms import OverrideForm, decide_override, offer_override
 from groundswell.safety.panel import panel
 from groundswell.stories.access import access_story
 
@@ -260,25 +260,14 @@ def post_safety(request: HttpRequest, membership: Membership, post_id: int) -> H
     """A post's safety check, and an owner's or safety officer's decision to let its
     flagged text out (a held post goes back in the queue)."""
     post = access_post(membership, post_id)
-    form = OverrideForm(request.POST or None)
-    if request.method == "POST":
-        require(membership, "safety.override")
-        if form.is_valid():
-            try:
-                services.release_post(
-                    membership,
-                    post,
-                    form.cleaned_data["reason"],
-                    seen_hash=form.cleaned_data["text_hash"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    _("Recorded: the post may go out. It is in the audit log."),
-                )
-                return redirect("syndication:calendar", org=membership.organisation.slug)
+    form, recorded = decide_override(
+        request,
+        membership,
+        lambda reason, seen: services.release_post(membership, post, reason, seen_hash=seen),
+    )
+    if recorded:
+        messages.success(request, _("Recorded: the post may go out. It is in the audit log."))
+        return redirect("syndication:calendar", org=membership.organisation.slug)
     safety = panel("post", post, post.text, membership=membership)
     if not form.is_bound:
         form = OverrideForm(initial={"text_hash": safety.text_hash})

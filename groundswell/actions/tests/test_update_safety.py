@@ -126,3 +126,31 @@ def test_the_update_form_keeps_what_was_typed_and_says_why(
     response = client.post(url, {"subject": "Who did it", "body": BODY, "safety_reason": REASON})
     assert response.status_code == 302
     assert PetitionUpdate.objects.get().subject == "Who did it"
+
+
+def test_a_safety_officer_lets_a_held_update_out_from_its_page(
+    client: Client,
+    petition: Petition,
+    signers: list[str],
+    smtp_server: testing.LocalSMTPServer,
+    org: Organisation,
+) -> None:
+    held = PetitionUpdate.objects.create(petition=petition, subject="Old news", body=BODY)
+    tasks.send_updates.call()
+    held.refresh_from_db()
+    assert held.held_reason
+    client.force_login(testing.make_user("sami@example.org", "Sami Safety"))
+    testing.add_member(org, User.objects.get(email="sami@example.org"), "safety_officer")
+    url = reverse("actions:staff_update_safety", args=[org.slug, petition.pk, held.pk])
+    digest = text_hash(held.safety_text)
+    assert f'value="{digest}"' in client.get(url).content.decode()
+    refused = client.post(url, {"reason": "", "text_hash": digest})
+    assert "<title>Error: " in refused.content.decode()
+    assert not SafetyOverride.objects.exists()
+    changed = client.post(url, {"reason": REASON, "text_hash": "0" * 64})
+    assert 'class="error-summary"' in changed.content.decode()  # not the text they read
+    assert not SafetyOverride.objects.exists()
+    assert client.post(url, {"reason": REASON, "text_hash": digest}).status_code == 302
+    held.refresh_from_db()
+    assert held.held_reason == "" and SafetyOverride.objects.get().reason == REASON
+    assert updates_sent(smtp_server).count("Old news") == 2
