@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.lib.retention import DELETE, Counts, Kind, Work, register
+from groundswell.lib.retention import DELETE, Deleting, Kind, register
 
 from .models import Invitation
 from .security_models import KnownDevice, StaffSession
@@ -25,14 +25,6 @@ def _finished(organisation: Organisation | None, cutoff: datetime) -> QuerySet[I
     )
 
 
-def count_finished(organisation: Organisation | None, cutoff: datetime) -> Counts:
-    return {"invitations": _finished(organisation, cutoff).count()}
-
-
-def delete_finished(organisation: Organisation | None, cutoff: datetime) -> Counts:
-    return {"invitations": _finished(organisation, cutoff).delete()[0]}
-
-
 register(
     Kind(
         name="accounts.invitations",
@@ -40,8 +32,8 @@ register(
         covers=_("The email address a staff invitation was sent to, once it is used or over."),
         default_days=90,
         does=DELETE,
-        run=delete_finished,
-        count=count_finished,
+        run=Deleting("invitations", _finished).run,
+        count=Deleting("invitations", _finished).count,
         order=80,
     )
 )
@@ -50,29 +42,21 @@ register(
 # --- Site-wide: a person's sign-ins, which belong to no one organisation ---------------------
 
 
-def _ended_sessions(*, dry: bool) -> Work:
-    def work(organisation: Organisation | None, cutoff: datetime) -> Counts:
-        from importlib import import_module
+def _ended_sessions(organisation: Organisation | None, cutoff: datetime) -> QuerySet[StaffSession]:
+    from importlib import import_module
 
-        from django.conf import settings
+    from django.conf import settings
 
-        # Asked of the session store, whichever it is: a listed session it no longer has
-        # has ended (signed out, expired or ended from another browser).
-        store = import_module(settings.SESSION_ENGINE).SessionStore
-        old = StaffSession.objects.filter(signed_in_at__lt=cutoff)
-        ended = [row.pk for row in old.iterator() if not store().exists(row.session_key)]
-        rows = StaffSession.objects.filter(pk__in=ended)
-        return {"listed sessions": rows.count() if dry else rows.delete()[0]}
-
-    return work
+    # Asked of the session store, whichever it is: a listed session it no longer has has
+    # ended (signed out, expired or ended from another browser).
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    old = StaffSession.objects.filter(signed_in_at__lt=cutoff)
+    ended = [row.pk for row in old.iterator() if not store().exists(row.session_key)]
+    return StaffSession.objects.filter(pk__in=ended)
 
 
-def _known_devices(*, dry: bool) -> Work:
-    def work(organisation: Organisation | None, cutoff: datetime) -> Counts:
-        rows = KnownDevice.objects.filter(first_seen__lt=cutoff)
-        return {"known browsers": rows.count() if dry else rows.delete()[0]}
-
-    return work
+def _known_devices(organisation: Organisation | None, cutoff: datetime) -> QuerySet[KnownDevice]:
+    return KnownDevice.objects.filter(first_seen__lt=cutoff)
 
 
 register(
@@ -85,8 +69,8 @@ register(
         ),
         default_days=1,
         does=DELETE,
-        run=_ended_sessions(dry=False),
-        count=_ended_sessions(dry=True),
+        run=Deleting("listed sessions", _ended_sessions).run,
+        count=Deleting("listed sessions", _ended_sessions).count,
         site_wide=True,
         order=25,
     )
@@ -101,8 +85,8 @@ register(
         ),
         default_days=400,
         does=DELETE,
-        run=_known_devices(dry=False),
-        count=_known_devices(dry=True),
+        run=Deleting("known browsers", _known_devices).run,
+        count=Deleting("known browsers", _known_devices).count,
         site_wide=True,
         order=26,
     )

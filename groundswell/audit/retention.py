@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.lib.retention import DELETE, YEAR_DAYS, Counts, Kind, register
+from groundswell.lib.retention import DELETE, YEAR_DAYS, Deleting, Kind, register
 
 from .models import AuditEntry
 
@@ -20,14 +20,6 @@ if TYPE_CHECKING:
 
 def _old(organisation: Organisation | None, cutoff: datetime) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(organisation=organisation, created_at__lt=cutoff)
-
-
-def count_old(organisation: Organisation | None, cutoff: datetime) -> Counts:
-    return {"audit entries": _old(organisation, cutoff).count()}
-
-
-def delete_old(organisation: Organisation | None, cutoff: datetime) -> Counts:
-    return {"audit entries": _old(organisation, cutoff).delete()[0]}
 
 
 register(
@@ -43,8 +35,8 @@ register(
         min_days=YEAR_DAYS,
         max_days=20 * YEAR_DAYS,
         does=DELETE,
-        run=delete_old,
-        count=count_old,
+        run=Deleting("audit entries", _old).run,
+        count=Deleting("audit entries", _old).count,
         order=90,
     )
 )

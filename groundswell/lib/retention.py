@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import RateCount
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django.utils.functional import _StrPromise
 
     from groundswell.accounts.models import Organisation
@@ -66,6 +67,21 @@ class Kind:
 
     def cutoff(self, now: datetime, days: int) -> datetime:
         return now - days * DAY
+
+
+@dataclass(frozen=True)
+class Deleting:
+    """The `run` and `count` of a kind that deletes the rows `rows(organisation, cutoff)`
+    picks, counted under `noun`: what most kinds do, written once."""
+
+    noun: str
+    rows: Callable[[Organisation | None, datetime], QuerySet[Any]]
+
+    def run(self, organisation: Organisation | None, cutoff: datetime) -> Counts:
+        return {self.noun: self.rows(organisation, cutoff).delete()[0]}
+
+    def count(self, organisation: Organisation | None, cutoff: datetime) -> Counts:
+        return {self.noun: self.rows(organisation, cutoff).count()}
 
 
 REGISTRY: dict[str, Kind] = {}
@@ -108,38 +124,24 @@ def describe(counts: Counts) -> str:
 # lib that is this module.
 
 
-def _rate_counts(*, dry: bool) -> Work:
-    def work(organisation: Any, cutoff: datetime) -> Counts:
-        # Rows hold a keyed hash of the visitor's network, not the address; finished
-        # windows are dropped every few minutes anyway (tasks.forget_old_rate_counts), so
-        # this catches only what that missed.
-        rows = RateCount.objects.filter(expires__lt=int(cutoff.timestamp()))
-        return {"rate-limit counts": rows.count() if dry else rows.delete()[0]}
-
-    return work
+def _rate_counts(organisation: Organisation | None, cutoff: datetime) -> QuerySet[RateCount]:
+    # Rows hold a keyed hash of the visitor's network, not the address; finished windows are
+    # dropped every few minutes anyway (tasks.forget_old_rate_counts), so this catches only
+    # what that missed.
+    return RateCount.objects.filter(expires__lt=int(cutoff.timestamp()))
 
 
-def _sessions(*, dry: bool) -> Work:
-    def work(organisation: Any, cutoff: datetime) -> Counts:
-        from django.contrib.sessions.models import Session
+def _sessions(organisation: Organisation | None, cutoff: datetime) -> QuerySet[Any]:
+    from django.contrib.sessions.models import Session
 
-        rows = Session.objects.filter(expire_date__lt=cutoff)
-        return {"sessions": rows.count() if dry else rows.delete()[0]}
-
-    return work
+    return Session.objects.filter(expire_date__lt=cutoff)
 
 
-def _task_rows(*, dry: bool) -> Work:
-    def work(organisation: Any, cutoff: datetime) -> Counts:
-        from django_tasks_db.models import DBTaskResult
+def _task_rows(organisation: Organisation | None, cutoff: datetime) -> QuerySet[Any]:
+    from django_tasks_db.models import DBTaskResult
 
-        # Finished runs only: a task's arguments (an email's address) stay in its row.
-        rows = DBTaskResult.objects.filter(
-            status__in=("SUCCESSFUL", "FAILED"), finished_at__lt=cutoff
-        )
-        return {"task rows": rows.count() if dry else rows.delete()[0]}
-
-    return work
+    # Finished runs only: a task's arguments (an email's address) stay in its row.
+    return DBTaskResult.objects.filter(status__in=("SUCCESSFUL", "FAILED"), finished_at__lt=cutoff)
 
 
 register(
@@ -152,8 +154,8 @@ register(
         ),
         default_days=1,
         does=DELETE,
-        run=_rate_counts(dry=False),
-        count=_rate_counts(dry=True),
+        run=Deleting("rate-limit counts", _rate_counts).run,
+        count=Deleting("rate-limit counts", _rate_counts).count,
         site_wide=True,
         order=10,
     )
@@ -165,8 +167,8 @@ register(
         covers=_("Staff sign-in sessions that have ended."),
         default_days=1,
         does=DELETE,
-        run=_sessions(dry=False),
-        count=_sessions(dry=True),
+        run=Deleting("sessions", _sessions).run,
+        count=Deleting("sessions", _sessions).count,
         site_wide=True,
         order=20,
     )
@@ -181,8 +183,8 @@ register(
         ),
         default_days=7,
         does=DELETE,
-        run=_task_rows(dry=False),
-        count=_task_rows(dry=True),
+        run=Deleting("task rows", _task_rows).run,
+        count=Deleting("task rows", _task_rows).count,
         site_wide=True,
         order=30,
     )

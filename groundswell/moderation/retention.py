@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.lib.retention import DELETE, Counts, Kind, register
+from groundswell.lib.retention import DELETE, Deleting, Kind, register
 
 from .models import Report
 
@@ -27,14 +27,6 @@ def _settled(organisation: Organisation | None, cutoff: datetime) -> QuerySet[Re
     )
 
 
-def count_settled(organisation: Organisation | None, cutoff: datetime) -> Counts:
-    return {"reports": _settled(organisation, cutoff).count()}
-
-
-def delete_settled(organisation: Organisation | None, cutoff: datetime) -> Counts:
-    return {"reports": _settled(organisation, cutoff).delete()[0]}
-
-
 register(
     Kind(
         name="moderation.reports",
@@ -46,8 +38,8 @@ register(
         default_days=90,
         min_days=7,
         does=DELETE,
-        run=delete_settled,
-        count=count_settled,
+        run=Deleting("reports", _settled).run,
+        count=Deleting("reports", _settled).count,
         order=65,
     )
 )

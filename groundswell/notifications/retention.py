@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.lib.retention import DELETE, Counts, Kind, register
+from groundswell.lib.retention import DELETE, Deleting, Kind, register
 
 from .models import OutboxMessage
 
@@ -22,14 +22,6 @@ def _old(organisation: Organisation | None, cutoff: datetime) -> QuerySet[Outbox
     return OutboxMessage.objects.filter(organisation=organisation, created_at__lt=cutoff)
 
 
-def count_kept(organisation: Organisation | None, cutoff: datetime) -> Counts:
-    return {"emails": _old(organisation, cutoff).count()}
-
-
-def delete_kept(organisation: Organisation | None, cutoff: datetime) -> Counts:
-    return {"emails": _old(organisation, cutoff).delete()[0]}
-
-
 register(
     Kind(
         name="notifications.outbox",
@@ -40,8 +32,8 @@ register(
         ),
         default_days=30,
         does=DELETE,
-        run=delete_kept,
-        count=count_kept,
+        run=Deleting("emails", _old).run,
+        count=Deleting("emails", _old).count,
         order=70,
     )
 )
@@ -52,8 +44,8 @@ register(
         covers=_("Copies of sign-in, password reset and invitation emails kept instead of sent."),
         default_days=7,
         does=DELETE,
-        run=delete_kept,
-        count=count_kept,
+        run=Deleting("emails", _old).run,
+        count=Deleting("emails", _old).count,
         site_wide=True,
         order=40,
     )
