@@ -106,7 +106,7 @@ def _petition_with_signers(count: int) -> Any:
     from groundswell.accounts.models import Membership, User
     from groundswell.accounts.services import create_organisation
     from groundswell.actions.models import Signature
-    from groundswell.actions.services import create_petition
+    from groundswell.actions.petitions import create_petition
     from groundswell.campaigns.services import create_campaign
     from groundswell.supporters.models import Supporter
 

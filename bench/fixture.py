@@ -18,7 +18,7 @@ from django.db import connection
 
 from groundswell.accounts.models import Membership, User
 from groundswell.accounts.services import create_organisation
-from groundswell.actions.services import create_petition
+from groundswell.actions.petitions import create_petition
 from groundswell.campaigns.services import create_campaign
 from groundswell.hub.bench import CREATE_TABLE
 

@@ -42,7 +42,7 @@ from django.test import Client
 
 from groundswell.accounts.models import Membership, User
 from groundswell.accounts.services import create_organisation
-from groundswell.actions.services import create_petition
+from groundswell.actions.petitions import create_petition
 from groundswell.campaigns.services import create_campaign
 from groundswell.lib import ratelimit
 

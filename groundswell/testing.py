@@ -202,7 +202,7 @@ class LocalSMTPServer:
 
 
 def make_petition(member: Membership, campaign: Campaign, **fields: Any) -> Petition:
-    from groundswell.actions.services import create_petition
+    from groundswell.actions.petitions import create_petition
 
     data = {
         "campaign": campaign,

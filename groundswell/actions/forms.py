@@ -166,7 +166,7 @@ class PetitionForm(forms.ModelForm[Petition]):
             self.fields["consent_text"].initial = self.instance.consent_wording.text
             self.fields["updates_text"].initial = self.instance.updates_wording.text
         else:
-            from .services import DEFAULT_CONSENT, DEFAULT_UPDATES
+            from .petitions import DEFAULT_CONSENT, DEFAULT_UPDATES
 
             self.fields["consent_text"].initial = DEFAULT_CONSENT
             self.fields["updates_text"].initial = DEFAULT_UPDATES

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -10,19 +9,14 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groundswell.accounts.access import require
-from groundswell.accounts.models import Membership
-from groundswell.audit.services import diff, record
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.models import ShareToken
-from groundswell.safety import services as safety
 from groundswell.supporters import services as supporters
-from groundswell.supporters.models import Consent, ConsentWording, Purpose, Supporter
+from groundswell.supporters.models import Consent, Purpose, Supporter
 
 from .models import (
     Petition,
     PetitionTally,
-    PetitionUpdate,
     Signature,
     SignatureIntake,
     SignatureState,
@@ -32,12 +26,6 @@ from .models import (
 # and the confirmation link while it is pending) per petition in this long at most: anyone
 # can type someone else's address into the form.
 REPEAT_NOTICE_EVERY = timedelta(hours=12)
-
-DEFAULT_CONSENT = _(
-    "I sign this petition. My name, and my country or postcode if I give them, will be "
-    "delivered to the decision-maker. My email address stays with the organisation."
-)
-DEFAULT_UPDATES = _("Keep me updated about this campaign and the organisation's work by email.")
 
 
 @dataclass
@@ -310,172 +298,6 @@ def petitions_needing_recount() -> list[int]:
     )
     taking_in = SignatureIntake.objects.values_list("petition_id", flat=True).distinct()
     return sorted({*stale.values_list("pk", flat=True).distinct(), *taking_in})
-
-
-# --- Staff writes --------------------------------------------------------------------------
-
-PETITION_FIELDS = (
-    "title", "ask", "target_name", "target_role", "target_email", "goal", "deadline",
-    "collect_country", "collect_postcode", "collect_comment", "status", "campaign",
-)  # fmt: skip
-
-
-# What the safety gate reads of a petition: the words its page and emails show.
-PETITION_TEXT = ("title", "ask", "target_name", "target_role")
-
-
-def petition_text(petition: Petition) -> str:
-    return "\n\n".join(part for part in (getattr(petition, f) for f in PETITION_TEXT) if part)
-
-
-def gate_petition(membership: Membership, petition: Petition, reason: str = "") -> None:
-    """A petition is public while its campaign is: then its words pass the safety gate."""
-    if petition.campaign.is_public:
-        safety.gate(membership, "petition", petition, petition_text(petition), reason=reason)
-
-
-def _wording(organisation: Any, text: str, current: ConsentWording | None) -> ConsentWording:
-    """Reuse the current wording if unchanged; otherwise a new version (old ones stay)."""
-    text = " ".join(text.split())
-    if current is not None and current.text == text:
-        return current
-    return ConsentWording.objects.create(organisation=organisation, text=text)
-
-
-@transaction.atomic
-def create_petition(
-    membership: Membership, data: dict[str, Any], *, safety_reason: str = ""
-) -> Petition:
-    require(membership, "content.write")
-    organisation = membership.organisation
-    if data["campaign"].organisation_id != organisation.pk:
-        raise ValidationError({"campaign": _("Choose one of your organisation's campaigns.")})
-    petition = Petition(organisation=organisation)
-    for name in PETITION_FIELDS:
-        if name in data:
-            setattr(petition, name, data[name])
-    petition.consent_wording = _wording(
-        organisation, data.get("consent_text") or str(DEFAULT_CONSENT), None
-    )
-    petition.updates_wording = _wording(
-        organisation, data.get("updates_text") or str(DEFAULT_UPDATES), None
-    )
-    petition.save()
-    gate_petition(membership, petition, safety_reason)  # a refusal rolls the row back
-    PetitionTally.objects.create(petition=petition)
-    record(
-        organisation=organisation,
-        actor=membership.user,
-        action="petition.create",
-        target=petition,
-        summary=_("Created the petition “%(title)s”") % {"title": petition.title},
-    )
-    return petition
-
-
-@transaction.atomic
-def update_petition(
-    membership: Membership, petition: Petition, data: dict[str, Any], *, safety_reason: str = ""
-) -> Petition:
-    require(membership, "content.write")
-    petition = Petition.objects.select_for_update().get(pk=petition.pk)
-    organisation = membership.organisation
-    if "campaign" in data and data["campaign"].organisation_id != organisation.pk:
-        raise ValidationError({"campaign": _("Choose one of your organisation's campaigns.")})
-
-    def snapshot() -> dict[str, Any]:
-        values = {name: getattr(petition, name) for name in PETITION_FIELDS if name != "campaign"}
-        values["campaign"] = petition.campaign_id
-        values["consent_wording"] = petition.consent_wording_id
-        values["updates_wording"] = petition.updates_wording_id
-        return values
-
-    before = snapshot()
-    for name in PETITION_FIELDS:
-        if name in data:
-            setattr(petition, name, data[name])
-    if data.get("consent_text"):
-        petition.consent_wording = _wording(
-            organisation, data["consent_text"], petition.consent_wording
-        )
-    if data.get("updates_text"):
-        petition.updates_wording = _wording(
-            organisation, data["updates_text"], petition.updates_wording
-        )
-    changes = diff(before, snapshot())
-    if {"campaign", *PETITION_TEXT} & set(changes):
-        gate_petition(membership, petition, safety_reason)
-    if changes:
-        petition.save()
-        record(
-            organisation=organisation,
-            actor=membership.user,
-            action="petition.update",
-            target=petition,
-            summary=_("Edited the petition “%(title)s”: %(fields)s")
-            % {"title": petition.title, "fields": ", ".join(changes)},
-            changes=changes,
-        )
-    return petition
-
-
-@transaction.atomic
-def post_update(
-    membership: Membership,
-    petition: Petition,
-    *,
-    subject: str,
-    body: str,
-    safety_reason: str = "",
-) -> PetitionUpdate:
-    """Store an update and queue it to confirmed signers who want to hear more.
-
-    Flagged text needs `safety_reason` from an owner or a safety officer, recorded as an
-    override of this exact text; the worker checks the text again before each batch.
-    """
-    require(membership, "content.write")
-    update = PetitionUpdate(petition=petition, subject=subject, body=body, author=membership.user)
-    # Saved first so an override has a row to name; a refusal rolls it back.
-    update.save()
-    safety.gate(
-        membership, "update", update, update.safety_text, reason=safety_reason, field="body"
-    )
-    from .tasks import queue_update
-
-    queue_update(update)
-    record(
-        organisation=membership.organisation,
-        actor=membership.user,
-        action="petition.update_sent",
-        target=petition,
-        summary=_("Sent the update “%(subject)s” to signers of “%(title)s”")
-        % {"subject": subject, "title": petition.title},
-    )
-    return update
-
-
-@transaction.atomic
-def release_update(
-    membership: Membership, update: PetitionUpdate, reason: str, *, seen_hash: str
-) -> None:
-    """Let a held update's flagged text out (an owner or a safety officer, with a reason):
-    the worker carries on sending it where it stopped."""
-    require(membership, "safety.override")
-    update = PetitionUpdate.objects.select_for_update().get(pk=update.pk)
-    text = update.safety_text
-    if safety.unsafe_findings("update", update, text, organisation=membership.organisation):
-        safety.override(membership, "update", update, text, reason, seen_hash=seen_hash)
-    if PetitionUpdate.objects.filter(pk=update.pk).exclude(held_reason="").update(held_reason=""):
-        from .tasks import queue_update
-
-        queue_update(update)
-        record(
-            organisation=membership.organisation,
-            actor=membership.user,
-            action="petition.update_released",
-            target=update.petition,
-            summary=_("Released the held update “%(subject)s”") % {"subject": update.subject},
-        )
 
 
 # --- Erasure: the signatures' part of erasing a person ---------------------------------------

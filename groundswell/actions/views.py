@@ -25,7 +25,7 @@ from groundswell.safety.panel import panel
 from groundswell.supporters import links
 from groundswell.supporters.views import erased_link, token_page
 
-from . import intake, services
+from . import intake, petitions, services
 from .access import access_petition, public_petition
 from .forms import PetitionForm, SignForm, UpdateForm
 from .limits import within_sign_rate
@@ -283,17 +283,17 @@ def _edit(
     )
     if editing:
         require(membership, "content.write")
-        typed = "\n\n".join(request.POST.get(name, "") for name in services.PETITION_TEXT)
+        typed = "\n\n".join(request.POST.get(name, "") for name in petitions.PETITION_TEXT)
         offer_override(form, typed, membership=membership)
         if form.is_valid():
             data = dict(form.cleaned_data)
             reason = data.pop("safety_reason", "") or ""
             try:
                 if petition is None:
-                    petition = services.create_petition(membership, data, safety_reason=reason)
+                    petition = petitions.create_petition(membership, data, safety_reason=reason)
                     messages.success(request, _("Petition created."))
                 else:
-                    petition = services.update_petition(
+                    petition = petitions.update_petition(
                         membership, petition, data, safety_reason=reason
                     )
                     messages.success(request, _("Petition saved."))
@@ -337,7 +337,7 @@ def staff_update(request: HttpRequest, membership: Membership, petition_id: int)
         data = dict(form.cleaned_data)
         reason = data.pop("safety_reason", "") or ""
         try:
-            services.post_update(membership, petition, **data, safety_reason=reason)
+            petitions.post_update(membership, petition, **data, safety_reason=reason)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -361,7 +361,7 @@ def staff_update_safety(
     form, recorded = decide_override(
         request,
         membership,
-        lambda reason, seen: services.release_update(membership, update, reason, seen_hash=seen),
+        lambda reason, seen: petitions.release_update(membership, update, reason, seen_hash=seen),
     )
     if recorded:
         messages.success(request, _("Recorded: the update goes out. It is in the audit log."))

@@ -309,10 +309,10 @@ CHANNELS = ["whatsapp", "email", "copy", "telegram", "facebook", "mastodon", "bl
 
 def seed_petitions(owner: Membership, campaigns: dict[str, Campaign]) -> None:
     """Two petitions and a few hundred fictional signers in referral chains."""
+    from groundswell.actions.petitions import create_petition
     from groundswell.actions.services import (
         SignatureRequest,
         confirm_signature,
-        create_petition,
         recount,
         sign_petition,
     )

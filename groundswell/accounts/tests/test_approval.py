@@ -22,7 +22,7 @@ from groundswell.accounts.models import (
 )
 from groundswell.accounts.services import approve_organisation, create_organisation
 from groundswell.actions.models import Petition, PetitionUpdate, Signature
-from groundswell.actions.services import post_update
+from groundswell.actions.petitions import post_update
 from groundswell.api.models import ApiToken
 from groundswell.api.tests.calls import person, post_helper
 from groundswell.audit.models import AuditEntry

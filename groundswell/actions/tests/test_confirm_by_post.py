@@ -102,7 +102,7 @@ def test_signing_again_with_someones_address_never_changes_their_stored_details(
     client: Client, petition: Petition, owner: Membership
 ) -> None:
     from groundswell import testing
-    from groundswell.actions.services import update_petition
+    from groundswell.actions.petitions import update_petition
 
     sign_petition(petition, SignatureRequest(email="asha@example.net", given_name="Asha"))
     other = testing.make_petition(owner, petition.campaign, title="Second ask")

@@ -89,7 +89,7 @@ def test_referrals_through_unprocessed_signatures_are_credited_in_order(
 def test_a_signature_taken_in_before_a_petition_closed_is_still_recorded(
     client: Client, petition: Petition, owner: Membership, queued: None
 ) -> None:
-    from groundswell.actions.services import update_petition
+    from groundswell.actions.petitions import update_petition
 
     sign(client, petition, "ana@example.net")
     update_petition(owner, petition, {"status": "closed"})

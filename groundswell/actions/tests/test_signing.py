@@ -129,7 +129,7 @@ def test_unicode_domains_are_folded_for_deduplication(
 def test_a_closed_petition_takes_no_signatures(
     client: Client, petition: Petition, owner: Membership
 ) -> None:
-    from groundswell.actions.services import update_petition
+    from groundswell.actions.petitions import update_petition
 
     update_petition(owner, petition, {"status": "closed"})
     response = client.post(sign_url(petition), form())
@@ -234,7 +234,7 @@ def test_each_petition_keeps_its_own_fields_and_wording_in_the_shared_form(
 ) -> None:
     from groundswell import testing
     from groundswell.actions.forms import SignForm
-    from groundswell.actions.services import update_petition
+    from groundswell.actions.petitions import update_petition
 
     other = testing.make_petition(owner, petition.campaign, title="Second ask")
     update_petition(owner, other, {"collect_postcode": True, "consent_text": "Deliver my name."})

@@ -12,13 +12,8 @@ from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions import tasks
 from groundswell.actions.models import Petition, PetitionUpdate
-from groundswell.actions.services import (
-    SignatureRequest,
-    confirm_signature,
-    post_update,
-    release_update,
-    sign_petition,
-)
+from groundswell.actions.petitions import post_update, release_update
+from groundswell.actions.services import SignatureRequest, confirm_signature, sign_petition
 from groundswell.audit.models import AuditEntry
 from groundswell.safety.models import SafetyOverride
 from groundswell.safety.services import Flagged, text_hash

@@ -19,12 +19,8 @@ from groundswell.actions.models import (
     Signature,
     UpdateDelivery,
 )
-from groundswell.actions.services import (
-    SignatureRequest,
-    confirm_signature,
-    post_update,
-    sign_petition,
-)
+from groundswell.actions.petitions import post_update
+from groundswell.actions.services import SignatureRequest, confirm_signature, sign_petition
 from groundswell.lib import leases, periodic
 from groundswell.notifications import bulk
 from groundswell.notifications.bulk import Outgoing, deliver

@@ -7,7 +7,7 @@ from django.urls import reverse
 from groundswell import testing
 from groundswell.accounts.models import Membership
 from groundswell.actions.models import Petition, Signature, SignatureState
-from groundswell.actions.services import update_petition
+from groundswell.actions.petitions import update_petition
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters.models import Consent, Supporter
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from groundswell.accounts.models import Membership
 from groundswell.actions.models import Petition
-from groundswell.actions.services import update_petition
+from groundswell.actions.petitions import update_petition
 from groundswell.lib.models import RateCount
 
 from .calls import post_helper

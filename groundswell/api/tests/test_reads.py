@@ -156,7 +156,7 @@ def test_an_erased_supporter_appears_with_no_personal_data(
     client: Client, org: Organisation, petition: Petition, owner: Membership, token: str
 ) -> None:
     update = {"collect_comment": True}
-    from groundswell.actions.services import update_petition
+    from groundswell.actions.petitions import update_petition
 
     update_petition(owner, petition, update)
     body = person(email="gone@example.net")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions.models import Petition
-from groundswell.actions.services import update_petition
+from groundswell.actions.petitions import update_petition
 from groundswell.audit.models import AuditEntry
 from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import campaign_text, update_campaign
@@ -148,7 +148,7 @@ def test_an_edit_let_out_by_an_override_keeps_no_copy_in_the_log(owner: Membersh
 def test_going_live_takes_the_petitions_words_out_too(
     owner: Membership, editor: Membership
 ) -> None:
-    from groundswell.actions.services import petition_text
+    from groundswell.actions.petitions import petition_text
     from groundswell.campaigns.services import petitions_text
 
     draft = testing.make_campaign(editor, status="draft")

@@ -11,7 +11,7 @@ from django.utils.html import escape
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions.models import Petition
-from groundswell.actions.services import update_petition
+from groundswell.actions.petitions import update_petition
 from groundswell.audit.models import AuditEntry
 from groundswell.retention import services
 from groundswell.retention.models import RetentionPeriod
