@@ -21,7 +21,7 @@ from groundswell.actions.models import Petition
 def _isolated(settings: Settings, tmp_path: Path) -> None:
     from groundswell.actions import forms
     from groundswell.actions.intake import forget_cached_petitions
-    from groundswell.lib import pagecache
+    from groundswell.lib import analytics, pagecache
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
@@ -30,6 +30,7 @@ def _isolated(settings: Settings, tmp_path: Path) -> None:
     forget_cached_petitions()
     forms.forget_shared_fields()
     pagecache.clear()
+    analytics.COUNTER.forget()  # page views another test counted
     cache.clear()  # anything a view kept in the cache (rate limits are in the database)
 
 

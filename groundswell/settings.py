@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "groundswell.syndication",
     "groundswell.safety",
     "groundswell.retention",
+    "groundswell.analytics",
 ]
 
 MIDDLEWARE = [

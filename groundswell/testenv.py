@@ -14,3 +14,5 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 os.environ.setdefault("HTTP_ALLOW_LOOPBACK", "true")
 # The live server serves static files from their sources, by their unhashed names.
 os.environ.setdefault("PLAIN_STATIC_FILES", "true")
+# Page views are written out when a test calls lib.analytics.flush(), not by a thread.
+os.environ.setdefault("ANALYTICS_FLUSH_SECONDS", "0")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
-from groundswell.lib import ratelimit
+from groundswell.lib import analytics, ratelimit
 from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.sharing import share_links
 from groundswell.safety.forms import OverrideForm, decide_override, gate_errors, offer_override
@@ -86,6 +86,9 @@ def petition_block(petition: Petition, form: SignForm) -> dict[str, Any]:
 @public_page(referral=referral_initial, finish=remember_referral)
 def petition_page(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
     petition = public_petition(org_slug, petition_id)
+    analytics.mark_page(
+        request, analytics.Dims(petition.organisation_id, petition.campaign_id, petition.pk)
+    )
     form = SignForm(initial=referral_initial(request), petition=petition)
     response = render(
         request,

@@ -14,6 +14,7 @@ from groundswell.accounts.models import Membership, Organisation
 from groundswell.actions.forms import SignForm
 from groundswell.actions.models import Petition
 from groundswell.actions.views import petition_block, referral_initial, remember_referral
+from groundswell.lib import analytics
 from groundswell.lib.media import private_response
 from groundswell.lib.pagecache import public_page
 from groundswell.safety.forms import gate_errors, offer_override
@@ -133,4 +134,6 @@ def _render_public(request: HttpRequest, campaign: Campaign, *, preview: bool) -
 @public_page(referral=referral_initial, finish=remember_referral)
 def detail(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
     get_object_or_404(Organisation, slug=org_slug)
-    return _render_public(request, public_campaign(org_slug, slug), preview=False)
+    campaign = public_campaign(org_slug, slug)
+    analytics.mark_page(request, analytics.Dims(campaign.organisation_id, campaign.pk))
+    return _render_public(request, campaign, preview=False)

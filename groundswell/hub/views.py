@@ -11,6 +11,7 @@ from django.views.static import serve
 
 from groundswell.accounts.models import Organisation
 from groundswell.campaigns.models import Campaign
+from groundswell.lib import analytics
 from groundswell.lib.media import MEDIA_MAX_AGE
 from groundswell.stories.models import Story
 
@@ -29,7 +30,10 @@ def organisation(request: HttpRequest, org_slug: str) -> HttpResponse:
         "campaigns": Campaign.objects.live().filter(organisation=found),
         "page": page,
     }
-    return render(request, "hub/organisation.html", context)
+    analytics.mark_page(request, analytics.Dims(found.pk))
+    response = render(request, "hub/organisation.html", context)
+    analytics.viewed(request)
+    return response
 
 
 def robots(request: HttpRequest) -> HttpResponse:

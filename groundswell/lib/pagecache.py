@@ -14,6 +14,9 @@ when there is none (or it is stale) and answers from it inside Django. `front` w
 WSGI application: once it has seen the headers Django's middleware put on a copy, it answers
 later readers of that copy itself, before the middleware and URL resolver run at all, which
 is most of the cost of a cached page (see docs/performance.md).
+
+Every reply of a page the view marked with `analytics.mark_page` is counted as a page view
+(lib/analytics.py: in memory, no cookie, nothing about the reader), from the copy too.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.translation import get_language, get_language_from_request
 
+from groundswell.lib import analytics
 from groundswell.lib.accept import wants_activity_json
 
 # A reader sees a count at most about this plus the recount interval (1 s) old.
@@ -38,6 +42,11 @@ SECONDS = 1.0
 MAX_ENTRIES = 2000
 # Query parameters that change the page only through the referral fields.
 REFERRAL_PARAMETERS = frozenset({"ref", "ch"})
+# Query parameters that change nothing on the page: one copy serves every value (they are
+# read per reply, by the referral fields and the page-view count).
+IGNORED_PARAMETERS = REFERRAL_PARAMETERS | frozenset(
+    {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
+)
 # Where the view tells the WSGI front which copy this response was (environ is request.META).
 COPY_KEY = "groundswell.pagecache.key"
 # Headers each reply gets anew rather than from the copy.
@@ -56,6 +65,8 @@ class Copy:
     finish: Finish | None
     # The headers Django's middleware added to this page, learnt by `front` from a reply.
     headers: list[tuple[str, str]] | None = None
+    # What a view of this page counts for (analytics.mark_page), if anything.
+    page: analytics.Dims | None = None
 
     def reply(self, request: HttpRequest, *, with_headers: bool) -> HttpResponse:
         values = self.referral(request) if self.referral else {}
@@ -67,6 +78,7 @@ class Copy:
         # something else (see cacheable), so no cache in between may hand this to it.
         patch_vary_headers(response, ["Accept"])
         response["Cache-Control"] = f"public, max-age={int(SECONDS)}"
+        analytics.page_view(request, self.page)
         return self.finish(request, response) if self.finish else response
 
 
@@ -91,7 +103,7 @@ def cacheable(request: HttpRequest, *, at_the_view: bool = False) -> bool:
 
 def cache_key(request: HttpRequest, language: str) -> tuple[Any, ...]:
     # The raw Host header: a copy exists only for a host Django has already accepted.
-    query = tuple(sorted((k, v) for k, v in request.GET.items() if k not in REFERRAL_PARAMETERS))
+    query = tuple(sorted((k, v) for k, v in request.GET.items() if k not in IGNORED_PARAMETERS))
     return (request.scheme, request.META.get("HTTP_HOST", ""), request.path, query, language)
 
 
@@ -128,7 +140,10 @@ def public_page(
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not cacheable(request, at_the_view=True):
-                return view(request, *args, **kwargs)
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200:
+                    analytics.viewed(request)
+                return response
             key = cache_key(request, get_language())
             now = time.monotonic()
             copy = _entries.get(key)
@@ -139,7 +154,12 @@ def public_page(
                 if len(_entries) >= MAX_ENTRIES:
                     _entries.clear()
                 copy = Copy(
-                    now + SECONDS, response.content, response["Content-Type"], referral, finish
+                    now + SECONDS,
+                    response.content,
+                    response["Content-Type"],
+                    referral,
+                    finish,
+                    page=analytics.marked_page(request),
                 )
                 _entries[key] = copy
             request.META[COPY_KEY] = key
@@ -161,7 +181,7 @@ def _render_shared(
     """
     query, query_string = request.GET, request.META.get("QUERY_STRING", "")
     shared = query.copy()
-    for name in REFERRAL_PARAMETERS:
+    for name in IGNORED_PARAMETERS:
         shared.pop(name, None)
     request.GET, request.META["QUERY_STRING"] = shared, shared.urlencode()  # type: ignore[assignment]
     request.render_for_cache = True  # type: ignore[attr-defined]

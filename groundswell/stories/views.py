@@ -17,6 +17,7 @@ from groundswell.actions.forms import SignForm
 from groundswell.actions.models import Petition
 from groundswell.actions.views import petition_block, referral_initial
 from groundswell.campaigns.models import Campaign
+from groundswell.lib import analytics
 from groundswell.lib.badinput import query_id
 from groundswell.lib.html import render_markdown
 from groundswell.lib.media import private_response
@@ -319,4 +320,9 @@ def _petition_blocks(request: HttpRequest, story: Story) -> list[dict[str, objec
 
 
 def detail(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
-    return _render_public(request, public_story(org_slug, slug), preview=False)
+    story = public_story(org_slug, slug)
+    page = analytics.Dims(story.organisation_id, story.campaign_id or 0, story_id=story.pk)
+    analytics.mark_page(request, page)
+    response = _render_public(request, story, preview=False)
+    analytics.viewed(request)
+    return response

@@ -1,0 +1,28 @@
+"""The analytics app's background work: keeping the roll-ups (rollup.py). Both periodic."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from groundswell.lib import worklog
+from groundswell.lib.periodic import periodic
+
+from . import rollup
+
+PENDING_EVERY = timedelta(seconds=10)
+ROWS_EVERY = timedelta(minutes=5)
+
+
+@periodic(every=PENDING_EVERY, batch=rollup.PENDING_BATCH)
+def roll_up_counts() -> int:
+    """Add the counts the web processes wrote out (page views, share clicks) to the roll-ups."""
+    taken = rollup.roll_up_pending()
+    worklog.did("rolled up", taken, "pending counts")
+    return taken
+
+
+@periodic(every=ROWS_EVERY)
+def roll_up_row_kinds() -> None:
+    """Recount today's and yesterday's signatures, confirmations, followers… from their rows."""
+    first, after = rollup.window(rollup.today())
+    worklog.did("counted", rollup.roll_up_rows(first, after), "events from rows")
