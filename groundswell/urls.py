@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("groundswell.syndication.urls")),
     path("", include("groundswell.safety.urls")),
     path("", include("groundswell.retention.urls")),
+    path("", include("groundswell.analytics.urls")),
     path("", include("groundswell.hub.urls")),
 ]

@@ -239,6 +239,7 @@ def _make_cast() -> Cast:
         "supporter_id": str(signed.signature.supporter_id),
         "person_id": str(signed.signature.supporter_id),
         "signature_id": str(signed.signature.pk),
+        "table": "channels",
     }
     secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
     secrets_b = [

@@ -270,6 +270,11 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "actions:staff_update": {"POST": "content.write"},
     # The safety check pages: any member reads what is flagged; letting it out is a decision.
     "actions:staff_update_safety": {"GET": MEMBER, "POST": "safety.override"},
+    # Counts only, never a supporter: every member reads them, analysts above all.
+    "analytics:organisation": GET_ONLY,
+    "analytics:organisation_csv": GET_ONLY,
+    "analytics:campaign": GET_ONLY,
+    "analytics:campaign_csv": GET_ONLY,
     "api:tokens": {"GET": MEMBER, "POST": "api.manage"},
     "api:revoke": {"POST": "api.manage"},
     "audit:log": {"GET": "audit.read"},

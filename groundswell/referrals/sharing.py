@@ -21,7 +21,11 @@ CHANNELS = (
 class ShareButton:
     channel: str
     label: str
-    url: str
+    # The network's own share page, with the text and the link filled in.
+    target: str
+    # What the button links to: our address that counts the click (analytics, without
+    # cookies or anything about the person) and sends the browser on to `target`.
+    url: str = ""
 
 
 def personal_link(petition: object, token: str, channel: str) -> str:
@@ -33,21 +37,47 @@ def share_links(petition: object, token: str) -> dict[str, object]:
     """Buttons that share the petition through this supporter's personal link."""
     title = str(petition.title)  # type: ignore[attr-defined]
     text = _("I just signed “%(title)s”. Will you sign too?") % {"title": title}
-    return _panel(title, text, lambda channel: personal_link(petition, token, channel))
+    org = petition.organisation.slug  # type: ignore[attr-defined]
+    return _panel(
+        title,
+        text,
+        lambda channel: personal_link(petition, token, channel),
+        lambda channel: reverse(
+            "analytics:share_petition",
+            args=[org, petition.pk, channel, token],  # type: ignore[attr-defined]
+        ),
+    )
 
 
 def story_share_links(story: object) -> dict[str, object]:
     """Buttons for a reader who has not signed: the story's own address, tagged per channel."""
     title = str(story.title)  # type: ignore[attr-defined]
     path = story.get_absolute_url()  # type: ignore[attr-defined]
+    org = story.organisation.slug  # type: ignore[attr-defined]
 
     def link(channel: str) -> str:
         return f"{settings.SITE_URL}{path}?{urlencode({'ch': channel})}"
 
-    return _panel(title, title, link)
+    return _panel(
+        title,
+        title,
+        link,
+        lambda channel: reverse(
+            "analytics:share_story",
+            args=[org, story.slug, channel],  # type: ignore[attr-defined]
+        ),
+    )
 
 
-def _panel(title: str, text: str, link: Callable[[str], str]) -> dict[str, object]:
+def share_target(panel: dict[str, object], channel: str) -> str | None:
+    """The network's share page behind the button for `channel` of a panel, or None."""
+    buttons: list[ShareButton] = panel["buttons"]  # type: ignore[assignment]
+    return next((button.target for button in buttons if button.channel == channel), None)
+
+
+def _panel(
+    title: str, text: str, link: Callable[[str], str], counted: Callable[[str], str]
+) -> dict[str, object]:
     buttons = [
         ShareButton("whatsapp", "WhatsApp",
                     "https://wa.me/?text=" + quote(f"{text} {link('whatsapp')}")),
@@ -65,6 +95,8 @@ def _panel(title: str, text: str, link: Callable[[str], str]) -> dict[str, objec
                     + urlencode({"subject": title, "body": f"{text}\n\n{link('email')}"},
                                 quote_via=quote)),
     ]  # fmt: skip
+    for button in buttons:
+        button.url = counted(button.channel)
     return {
         "text": text,
         "buttons": buttons,

@@ -153,7 +153,10 @@ def test_a_story_of_a_campaign_offers_its_petition_and_share_buttons(
     html = client.get(story.get_absolute_url()).content.decode()
     assert f'action="{sign_url(petition)}"' in html
     assert "Share this story" in html
-    assert "https://wa.me/?text=" in html
+    # The button goes through our counting address on its way to WhatsApp's share page.
+    whatsapp = reverse("analytics:share_story", args=["alices", story.slug, "whatsapp"])
+    assert f'href="{whatsapp}"' in html
+    assert client.get(whatsapp)["Location"].startswith("https://wa.me/?text=")
     assert f"{story.get_absolute_url()}?ch=copy" in html
 
 

@@ -1,0 +1,59 @@
+"""The share buttons' one stop: count the click, send the browser on to the network.
+
+Share buttons link to the networks' own share pages, which we never see; to count a click
+per channel without JavaScript or cookies, a button links here and we answer with a
+redirect to the page it stands for, built again from the petition (or story), the token and
+the channel: nothing from the request is echoed into the Location, so this is no open
+redirect. Nothing about the person is kept; DNT and Sec-GPC turn the count off.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from groundswell.actions import services as actions
+from groundswell.actions.access import public_petition
+from groundswell.lib import analytics
+from groundswell.lib.analytics import Dims
+from groundswell.referrals import sharing
+from groundswell.stories.access import public_story
+
+
+class ShareRedirect(HttpResponseRedirect):
+    # The email button opens the reader's mail program.
+    allowed_schemes = ["https", "mailto"]  # noqa: RUF012 - Django's own attribute, as it is
+
+
+def _go(request: HttpRequest, panel: dict[str, object], channel: str, dims: Dims) -> HttpResponse:
+    target = sharing.share_target(panel, channel)
+    if target is None:
+        raise Http404
+    if not analytics.refused(request.META):
+        analytics.count("share_click", dims._replace(channel=channel))
+    response = ShareRedirect(target)
+    # The network's page need not learn the share token from a Referer: it is in the text.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_GET
+@never_cache
+def share_petition(
+    request: HttpRequest, org_slug: str, petition_id: int, channel: str, token: str
+) -> HttpResponse:
+    petition = public_petition(org_slug, petition_id)
+    if not actions.is_share_token_of(petition, token):
+        raise Http404
+    dims = Dims(petition.organisation_id, petition.campaign_id, petition.pk)
+    return _go(request, sharing.share_links(petition, token), channel, dims)
+
+
+@require_GET
+@never_cache
+def share_story(request: HttpRequest, org_slug: str, slug: str, channel: str) -> HttpResponse:
+    story = public_story(org_slug, slug)
+    dims = Dims(story.organisation_id, story.campaign_id or 0, story_id=story.pk)
+    return _go(request, sharing.story_share_links(story), channel, dims)
