@@ -94,7 +94,8 @@ def test_a_brings_b_who_brings_c_and_the_evangelists_page_shows_it(
     assert ben.referred_by.email == "ana@example.net"
     assert ben.referrer_data["source"] == "copy"
 
-    # The comms officer sees A with 2 downstream and B with 1.
+    # The comms officer sees A with 2 downstream and B with 1, once the worker ranked again.
+    testing.run_periodic("rank_evangelists")
     staff = new_context(viewport={"width": 1280, "height": 900}).new_page()
     staff.goto(live_server.url + "/accounts/login/")
     staff.get_by_label("Email address").fill("alice@example.org")

@@ -27,3 +27,38 @@ class ShareToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class EvangelistRanking(models.Model):
+    """The evangelist ranking of an organisation (campaign empty) or of one campaign, as the
+    refresh task last computed it (referrals/tasks.py). Pages read this row; none ranks.
+
+    `entries` is the list in rank order, each {"supporter", "downstream", "direct"}, the
+    first DETAILED of them also with "new" and "channels" (what the staff page shows).
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    entries = models.JSONField(default=list)
+    signatures = models.PositiveBigIntegerField(default=0)  # how many were ranked
+    seconds = models.FloatField(default=0)  # how long reading and ranking took
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(campaign__isnull=True),
+                name="one_organisation_ranking",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "campaign"], name="one_campaign_ranking"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ranking of {self.organisation_id}/{self.campaign_id or '-'}"

@@ -1,9 +1,14 @@
 """Who brought whom: the evangelist ranking and each supporter's own impact.
 
 A signature's parent is the signature of the supporter whose link brought it, on the same
-petition. A supporter's reach is everything below their signatures: the people they brought
-directly, the people those brought, and so on. Only confirmed signatures count; pending ones
-still pass credit along the chain, since the person may confirm later.
+petition (forest.py has the exact rule and its edge cases). A supporter's reach is
+everything below their signatures: the people they brought directly, the people those
+brought, and so on. Only signatures that `rules.counted` admits (confirmed ones) count;
+the others still pass credit along the chain, since the person may confirm later.
+
+The organisation's ranking is computed by a periodic task (tasks.py, ranking.py) and
+stored; pages read the stored rows. A supporter's own figures are walked from their
+signatures on demand (`reach_of`).
 
 Every page that shows these figures (the staff evangelist page, a supporter's staff page,
 the public leaderboard, the supporter's private page) names and explains them with FIGURES,
@@ -12,17 +17,24 @@ so the same number always carries the same name and the same words.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
 
-from django.db.models import OuterRef, Subquery
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.actions.models import Signature, SignatureState
+from groundswell.accounts.models import Organisation
+from groundswell.actions.models import Signature
 from groundswell.supporters.models import Supporter
+
+from . import ranking, rules
+from .models import EvangelistRanking
 
 
 @dataclass(frozen=True)
@@ -81,84 +93,122 @@ class Reach:
         return self.channels.most_common()
 
 
-def compute_reach(
-    signatures: Iterable[tuple[int, int, int, int | None, str, bool, bool]],
-) -> dict[int, Reach]:
-    """Rank from rows (id, petition, supporter, referrer, channel, confirmed, first_action).
+def reach_of(supporter: Supporter) -> Reach:
+    """What one supporter's sharing generated, walked from their own signatures down.
 
-    Iterative and linear in the number of signatures, so deep chains cannot overflow a stack.
+    For their private page and their staff page: it reads only their subtrees (a recursive
+    query over the referrer index), never the organisation's, so it stays cheap and exact
+    however many signatures the organisation holds. Same rules as the ranking (forest.py):
+    a child has the higher id, which also keeps a loop in odd data from going round.
     """
-    by_key: dict[tuple[int, int], int] = {}
-    rows = list(signatures)
-    for sig_id, petition_id, supporter_id, _ref, _ch, _ok, _first in rows:
-        by_key[(petition_id, supporter_id)] = sig_id
-    children: dict[int, list[int]] = defaultdict(list)
-    info: dict[int, tuple[int, str, bool, bool]] = {}
-    roots = []
-    for sig_id, petition_id, supporter_id, referrer, channel, confirmed, first in rows:
-        info[sig_id] = (supporter_id, channel, confirmed, first)
-        parent = by_key.get((petition_id, referrer)) if referrer else None
-        if parent is not None and parent != sig_id:
-            children[parent].append(sig_id)
-        else:
-            roots.append(sig_id)
-    # Post-order over each tree: count confirmed signatures below every node.
-    below: dict[int, int] = {}
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                below[node] = sum(below[c] + (1 if info[c][2] else 0) for c in children[node])
-                continue
-            stack.append((node, True))
-            stack.extend((child, False) for child in children[node])
-    reach: dict[int, Reach] = {}
-    for sig_id, (supporter_id, _channel, _confirmed, _first) in info.items():
-        entry = reach.setdefault(supporter_id, Reach(supporter_id))
-        entry.downstream += below.get(sig_id, 0)
-        for child in children[sig_id]:
-            _child_supporter, child_channel, child_confirmed, child_first = info[child]
-            if child_confirmed:
-                entry.direct += 1
-                entry.channels[child_channel or "web"] += 1
-                if child_first:
-                    entry.new_supporters += 1
-    return reach
-
-
-def reach_for(signatures: Any) -> dict[int, Reach]:
-    """Reach over a Signature queryset (one petition, a campaign, or a whole organisation)."""
-    # "New" means this signature is the first the person ever gave this organisation.
+    table = Signature._meta.db_table
+    below = f"""
+        WITH RECURSIVE tree(id, petition_id, supporter_id) AS (
+            SELECT id, petition_id, supporter_id FROM {table} WHERE supporter_id = %s
+            UNION ALL
+            SELECT c.id, c.petition_id, c.supporter_id
+            FROM {table} c JOIN tree ON c.petition_id = tree.petition_id
+                AND c.referred_by_id = tree.supporter_id AND c.id > tree.id
+        )
+        SELECT id FROM tree WHERE supporter_id <> %s
+    """  # noqa: S608
+    # The table name is ours and the one value a parameter: nothing from outside is spliced.
+    walked = RawSQL(below, [supporter.pk, supporter.pk])  # noqa: S611
+    downstream = Signature.objects.filter(rules.counted(), id__in=walked).count()
+    # Brought directly: their link, and their own signature on that petition came first.
+    theirs = Signature.objects.filter(
+        supporter=supporter, petition=OuterRef("petition"), id__lt=OuterRef("id")
+    )
+    direct = Signature.objects.filter(rules.counted(), referred_by=supporter).filter(Exists(theirs))
+    reach = Reach(supporter.pk, downstream=downstream)
     first_signature = (
         Signature.objects.filter(supporter=OuterRef("supporter")).order_by("id").values("id")[:1]
     )
-    rows = signatures.annotate(first_id=Subquery(first_signature)).values_list(
-        "id", "petition_id", "supporter_id", "referred_by_id", "channel", "state", "first_id"
+    rows = direct.annotate(first_id=Subquery(first_signature)).values_list(
+        "id", "channel", "first_id"
     )
-    prepared = [
-        (sig_id, petition_id, supporter_id, referrer, channel,
-         state == SignatureState.CONFIRMED, sig_id == first_id)
-        for sig_id, petition_id, supporter_id, referrer, channel, state, first_id in rows
-    ]  # fmt: skip
-    return compute_reach(prepared)
+    for signature_id, channel, first_id in rows:
+        reach.direct += 1
+        reach.channels[channel or "web"] += 1
+        reach.new_supporters += signature_id == first_id
+    return reach
 
 
 @dataclass
 class Evangelist:
-    supporter: Supporter
+    supporter: Supporter | None  # None where the page may not show who it is
     reach: Reach
 
 
-def ranking(signatures: Any, *, limit: int = 100) -> list[Evangelist]:
-    reach = reach_for(signatures)
-    top = sorted(
-        (r for r in reach.values() if r.downstream > 0),
-        key=lambda r: (-r.downstream, -r.direct, r.supporter_id),
-    )[:limit]
-    supporters = Supporter.objects.in_bulk([r.supporter_id for r in top])
-    return [Evangelist(supporters[r.supporter_id], r) for r in top if r.supporter_id in supporters]
+@dataclass(frozen=True)
+class StoredRanking:
+    computed_at: datetime | None  # None: not computed yet
+    entries: list[Evangelist]
 
 
-def organisation_signatures(organisation: Any) -> Any:
-    return Signature.objects.filter(petition__organisation=organisation)
+def stored_ranking(
+    organisation: Organisation,
+    *,
+    campaign_id: int | None = None,
+    limit: int = ranking.DETAILED,
+    supporters: QuerySet[Supporter] | None = None,
+) -> StoredRanking:
+    """The ranking as the refresh task last stored it: two queries, whatever the size.
+
+    `supporters` narrows who is listed (the public leaderboard: those who opted in), read
+    among the stored entries in their order; None lists everyone, by number only.
+    """
+    # The organisation's row is read as well: a campaign nobody has brought anyone to yet
+    # has no row of its own, and the page still says when that was last found.
+    scopes = (
+        Q(campaign__isnull=True) | Q(campaign_id=campaign_id)
+        if campaign_id
+        else Q(campaign__isnull=True)
+    )
+    rows = {
+        row.campaign_id: row
+        for row in EvangelistRanking.objects.filter(scopes, organisation=organisation).only(
+            "campaign_id", "entries", "computed_at"
+        )
+    }
+    row = rows.get(campaign_id)
+    if row is None:
+        fallback = rows.get(None)
+        return StoredRanking(fallback.computed_at if fallback else None, [])
+    entries = row.entries
+    shown: dict[int, Supporter] | None = None
+    if supporters is not None:
+        shown = supporters.in_bulk([e["supporter"] for e in entries])
+        entries = [e for e in entries if e["supporter"] in shown]
+    listed = []
+    for entry in entries[:limit]:
+        reach = Reach(
+            entry["supporter"],
+            direct=entry["direct"],
+            downstream=entry["downstream"],
+            new_supporters=entry.get("new", 0),
+            channels=Counter(entry.get("channels", {})),
+        )
+        listed.append(Evangelist(shown[entry["supporter"]] if shown else None, reach))
+    return StoredRanking(row.computed_at, listed)
+
+
+def refresh_rankings(organisation_id: int) -> list[EvangelistRanking]:
+    """Rank the organisation and each of its campaigns again, and store the results."""
+    computed = ranking.compute(organisation_id)
+    now = timezone.now()
+    rows = [
+        EvangelistRanking(
+            organisation_id=organisation_id,
+            campaign_id=scope,
+            entries=entries,
+            signatures=computed.signatures,
+            seconds=computed.seconds,
+            computed_at=now,
+        )
+        for scope, entries in computed.scopes.items()
+    ]
+    with transaction.atomic():
+        EvangelistRanking.objects.filter(organisation_id=organisation_id).delete()
+        EvangelistRanking.objects.bulk_create(rows)
+    return rows

@@ -13,6 +13,7 @@ from groundswell.campaigns.access import public_campaign
 from groundswell.campaigns.models import Campaign
 from groundswell.lib.badinput import query_id
 from groundswell.supporters.access import supporter_from_page_token
+from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import choose_leaderboard
 from groundswell.supporters.views import erased_link, token_page
 
@@ -39,8 +40,7 @@ def impact(request: HttpRequest, token: str) -> HttpResponse:
         choose_leaderboard(supporter, show=request.POST.get("public_leaderboard") == "on")
         messages.success(request, _("Your choice is saved."))
         return redirect("referrals:impact", token=token)
-    signatures = services.organisation_signatures(supporter.organisation)
-    reach = services.reach_for(signatures).get(supporter.pk) or services.Reach(supporter.pk)
+    reach = services.reach_of(supporter)
     petitions = (
         Signature.objects.filter(supporter=supporter)
         .select_related("petition")
@@ -61,22 +61,26 @@ def impact(request: HttpRequest, token: str) -> HttpResponse:
 
 @staff_view()
 def evangelists(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The stored ranking (refreshed by referrals.tasks): never ranked in the request."""
     organisation = membership.organisation
-    signatures = services.organisation_signatures(organisation)
     campaigns = Campaign.objects.for_organisation(organisation).only("id", "title")
     chosen = request.GET.get("campaign", "")
-    campaign_id = query_id(request, "campaign")
-    if campaign_id is not None:
-        signatures = signatures.filter(petition__campaign_id=campaign_id)
+    # Names are personal data: roles that may not read supporters see numbers.
+    show_names = membership.can("supporters.read")
+    stored = services.stored_ranking(
+        organisation,
+        campaign_id=query_id(request, "campaign"),
+        supporters=Supporter.objects.filter(organisation=organisation) if show_names else None,
+    )
     return render(
         request,
         "referrals/evangelists.html",
         {
-            "ranking": services.ranking(signatures),
+            "ranking": stored.entries,
+            "computed_at": stored.computed_at,
             "campaigns": campaigns,
             "campaign": chosen,
-            # Names are personal data: roles that may not read supporters see numbers.
-            "show_names": membership.can("supporters.read"),
+            "show_names": show_names,
         },
     )
 
@@ -84,11 +88,12 @@ def evangelists(request: HttpRequest, membership: Membership) -> HttpResponse:
 def leaderboard(request: HttpRequest, org_slug: str, campaign_slug: str) -> HttpResponse:
     """Public, opt-in, first names only."""
     campaign = public_campaign(org_slug, campaign_slug)
-    signatures = Signature.objects.filter(petition__campaign=campaign)
-    top = [
-        entry for entry in services.ranking(signatures, limit=500)
-        if entry.supporter.public_leaderboard and not entry.supporter.erased_at
-    ][:20]  # fmt: skip
+    opted_in = Supporter.objects.filter(
+        organisation=campaign.organisation, public_leaderboard=True, erased_at__isnull=True
+    )
+    top = services.stored_ranking(
+        campaign.organisation, campaign_id=campaign.pk, supporters=opted_in, limit=20
+    ).entries
     return render(
         request,
         "referrals/leaderboard.html",

@@ -13,7 +13,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from groundswell.actions.models import Signature, SignatureState
 from groundswell.lib.emails import normalise_email
-from groundswell.referrals.services import Reach, reach_for
+from groundswell.referrals.services import Reach
+from groundswell.referrals.services import reach_of as referral_reach
 
 from .models import Consent, Purpose, Supporter
 
@@ -93,11 +94,5 @@ def consent_history(supporter: Supporter) -> QuerySet[Consent]:
 
 
 def reach_of(supporter: Supporter) -> Reach:
-    """What the supporter's sharing generated, over the petitions they signed.
-
-    A referral only links signatures on the same petition, so the other petitions cannot
-    change the answer and are left out of the walk.
-    """
-    signed = Signature.objects.filter(supporter=supporter).values("petition_id")
-    signatures = Signature.objects.filter(petition_id__in=signed)
-    return reach_for(signatures).get(supporter.pk) or Reach(supporter.pk)
+    """What the supporter's sharing generated (walked from their own signatures down)."""
+    return referral_reach(supporter)

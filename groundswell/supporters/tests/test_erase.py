@@ -12,7 +12,7 @@ from groundswell.actions.models import Petition, Signature
 from groundswell.actions.services import recount
 from groundswell.audit.models import AuditEntry
 from groundswell.referrals.models import ShareToken
-from groundswell.referrals.services import organisation_signatures, reach_for
+from groundswell.referrals.services import reach_of
 from groundswell.supporters import services
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Consent, Supporter
@@ -61,7 +61,9 @@ def tallies(petitions: list[Petition]) -> list[tuple[int, int]]:
 def reach_table(org: Organisation) -> dict[int, tuple[int, int, int, dict[str, int]]]:
     return {
         supporter_id: (r.direct, r.downstream, r.new_supporters, dict(r.channels))
-        for supporter_id, r in reach_for(organisation_signatures(org)).items()
+        for supporter_id, r in (
+            (s.pk, reach_of(s)) for s in Supporter.objects.filter(organisation=org)
+        )
     }
 
 

@@ -1,0 +1,36 @@
+"""The referrals app's background work: the stored evangelist ranking (lib/periodic.py)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from groundswell.accounts.models import Organisation
+from groundswell.lib.periodic import periodic
+
+from . import services
+
+logger = logging.getLogger("groundswell.referrals")
+
+# Ranking ten million signatures takes seconds of the worker (docs/performance.md, P4), and
+# the worker runs one task at a time: often enough for a page that says when it was computed,
+# seldom enough that the recount and the emails barely notice.
+RANK_EVERY = timedelta(minutes=10)
+
+
+@periodic(every=RANK_EVERY)
+def rank_evangelists() -> None:
+    """Recompute and store every organisation's evangelist ranking (and each campaign's).
+
+    One organisation that fails does not keep the others' rankings from being refreshed; the
+    run then fails as a whole, so the failure is logged and backs off like any other.
+    """
+    failed = 0
+    for organisation_id in Organisation.objects.order_by("id").values_list("id", flat=True):
+        try:
+            services.refresh_rankings(organisation_id)
+        except Exception:
+            failed += 1
+            logger.exception("Ranking organisation %s failed.", organisation_id)
+    if failed:
+        raise RuntimeError(f"{failed} organisations could not be ranked.")
