@@ -31,6 +31,8 @@ Flags = NDArray[np.bool_]
 # Below this many signatures, a depth level is summed in plain Python: a chain thousands of
 # levels deep would otherwise pay numpy's per-call cost once per level.
 SPARSE_LEVEL = 64
+# Supporter ids up to this (plus four per row) are summed in an array indexed by id.
+DENSE_LIMIT = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,7 @@ def parents(rows: Rows) -> Ints:
     width = int(rows.supporter.max()) + 1
     if int(rows.petition.max()) >= (1 << 62) // width:
         raise OverflowError("Petition and supporter ids too large to pair in 64 bits.")
-    key = rows.petition * width + rows.supporter
-    order = np.argsort(key)
-    sorted_key = key[order]
+    order, sorted_key = sort_order(rows.petition * width + rows.supporter)
     child = np.flatnonzero((rows.referrer > 0) & (rows.referrer < width))
     wanted = rows.petition[child] * width + rows.referrer[child]
     at = np.minimum(np.searchsorted(sorted_key, wanted), n - 1)
@@ -153,30 +153,65 @@ def grow(rows: Rows) -> Forest:
 def rank(forest: Forest, *, top: int, by_group: bool = False) -> Ranked:
     """The first `top` supporters with any downstream (per group with `by_group`)."""
     rows = forest.rows
-    group = rows.group if by_group and rows.group is not None else None
     giving = np.flatnonzero(forest.below > 0)
     credited = np.flatnonzero(rows.counted & (forest.parent >= 0))
     owners = np.concatenate([rows.supporter[giving], rows.supporter[forest.parent[credited]]])
-    if group is not None:
-        scopes = np.concatenate([group[giving], group[credited]])
-        width = int(owners.max(initial=0)) + 1
-        if int(scopes.max(initial=0)) >= (1 << 62) // width:
-            raise OverflowError("Group and supporter ids too large to pair in 64 bits.")
-        owners = scopes * width + owners
-    entries, inverse = np.unique(owners, return_inverse=True)
-    downstream = np.bincount(
-        inverse[: giving.size], weights=forest.below[giving], minlength=entries.size
-    ).astype(np.int64)
-    direct = np.bincount(inverse[giving.size :], minlength=entries.size).astype(np.int64)
-    if group is None:
-        return _top(entries, downstream, direct, top)
-    scope, supporter = np.divmod(entries, width)
-    order = np.lexsort((supporter, -direct, -downstream, scope))
-    scope_sorted = scope[order]
-    starts = np.flatnonzero(np.r_[True, scope_sorted[1:] != scope_sorted[:-1]])
-    first = np.repeat(starts, np.diff(np.r_[starts, scope_sorted.size]))
-    keep = order[np.arange(order.size) - first < top]
-    return Ranked(supporter[keep], downstream[keep], direct[keep], scope[keep])
+    below = np.concatenate([forest.below[giving], np.zeros(credited.size, dtype=np.int64)])
+    brought = np.concatenate(
+        [np.zeros(giving.size, dtype=np.int64), np.ones(credited.size, dtype=np.int64)]
+    )
+    if not by_group or rows.group is None:
+        widest = int(owners.max(initial=0)) + 1
+        if widest <= DENSE_LIMIT + 4 * owners.size:
+            # Supporter ids are dense: one array slot each beats any sort.
+            totals = np.bincount(owners, weights=below, minlength=widest).astype(np.int64)
+            direct = np.bincount(owners, weights=brought, minlength=widest).astype(np.int64)
+            ids = np.flatnonzero(totals)
+            return _top(ids, totals[ids], direct[ids], top)
+        ids, (totals, direct) = sum_by_key(owners, [below, brought])
+        return _top(ids, totals, direct, top)
+    scopes = np.concatenate([rows.group[giving], rows.group[credited]])
+    width = int(owners.max(initial=0)) + 1
+    if int(scopes.max(initial=0)) >= (1 << 62) // width:
+        raise OverflowError("Group and supporter ids too large to pair in 64 bits.")
+    keys, (totals, direct) = sum_by_key(scopes * width + owners, [below, brought])
+    scope, supporter = np.divmod(keys, width)
+    # Keys are sorted, so each scope is one run: rank each run on its own.
+    starts = np.flatnonzero(np.r_[True, scope[1:] != scope[:-1]]) if keys.size else keys
+    ends = np.r_[starts[1:], keys.size]
+    parts = [
+        _top(supporter[a:b], totals[a:b], direct[a:b], top)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    if not parts:
+        return Ranked(keys, keys, keys, keys)
+    return Ranked(
+        np.concatenate([p.supporter for p in parts]),
+        np.concatenate([p.downstream for p in parts]),
+        np.concatenate([p.direct for p in parts]),
+        np.repeat(scope[starts], [p.supporter.size for p in parts]),
+    )
+
+
+def sort_order(keys: Ints) -> tuple[Ints, Ints]:
+    """(positions that sort `keys`, the sorted keys). Where key and position fit in 63 bits
+    together, one plain sort of both packed in one integer: three times faster than argsort."""
+    n = keys.size
+    shift = max(1, (n - 1).bit_length())
+    if n and int(keys.min()) >= 0 and int(keys.max()) < (1 << (63 - shift)):
+        packed = np.sort((keys << shift) | np.arange(n, dtype=np.int64))
+        return packed & ((1 << shift) - 1), packed >> shift
+    order = np.argsort(keys, kind="stable")
+    return order, keys[order]
+
+
+def sum_by_key(keys: Ints, weights: list[Ints]) -> tuple[Ints, list[Ints]]:
+    """The distinct keys in order, and each weight summed per key."""
+    if keys.size == 0:
+        return keys, [w[:0] for w in weights]
+    order, sorted_keys = sort_order(keys)
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    return sorted_keys[starts], [np.add.reduceat(w[order], starts) for w in weights]
 
 
 def _top(supporter: Ints, downstream: Ints, direct: Ints, top: int) -> Ranked:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
@@ -30,7 +31,8 @@ COLUMNS = ("id", "petition_id", "supporter_id", "ref")
 KEEP = 500
 DETAILED = 100
 CHUNK = 500  # ids per IN (…), well inside every database's limit on parameters
-READ_BLOCK = 1_000_000  # signature ids per text block read from SQLite (tens of MB)
+READ_BLOCK = 1_000_000  # signature ids per block read (tens of MB of text or COPY data)
+READERS = 2  # blocks read at once, each by a thread on its own connection
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,7 @@ def load(organisation_id: int) -> forest.Rows:
         empty = np.zeros(0, dtype=np.int64)
         return forest.Rows(empty, empty, empty, empty, empty > 0, empty)
     petitions = (min(p for p, _ in campaigns), max(p for p, _ in campaigns))
-    if connection.vendor == "postgresql":
-        ids, petition, supporter, ref = _copy_binary(petitions)
-    else:
-        ids, petition, supporter, ref = _group_concat(petitions)
+    ids, petition, supporter, ref = _read(petitions)
     campaign_of = np.zeros(petitions[1] + 1, dtype=np.int64)  # 0: not this organisation's
     for petition_id, campaign_id in campaigns:
         campaign_of[petition_id] = campaign_id
@@ -86,35 +85,59 @@ def load(organisation_id: int) -> forest.Rows:
     return forest.Rows(ids, petition, supporter, ref >> 1, (ref & 1) > 0, group)
 
 
-def _group_concat(petitions: tuple[int, int]) -> list[forest.Ints]:
-    """SQLite: each column of a block of ids as one comma-separated text, parsed by numpy.
+def _read(petitions: tuple[int, int]) -> list[forest.Ints]:
+    """Every column of the signatures in `petitions`, read in blocks of ids by READERS
+    threads, each on its own connection: the database does the work of a block in one
+    call that lets go of the GIL (SQLite's step, PostgreSQL's COPY in a server process),
+    so two blocks are read at once on two cores."""
+    bounds = Signature.objects.aggregate(low=Min("id"), high=Max("id"))
+    low, high = (bounds["low"] or 1) - 1, bounds["high"] or 0
+    blocks = [(start, min(start + READ_BLOCK, high)) for start in range(low, high, READ_BLOCK)]
+    read = _copy_block if connection.vendor == "postgresql" else _concat_block
+    if len(blocks) < 2 or transaction.get_connection().in_atomic_block:
+        # One block, or inside a transaction (a test's) whose rows other connections
+        # cannot see yet: read here.
+        parts = [read(petitions, block) for block in blocks]
+    else:
+        with ThreadPoolExecutor(READERS) as pool:
+            parts = list(pool.map(lambda block: _own_connection(read, petitions, block), blocks))
+    return [
+        np.concatenate([part[k] for part in parts]) if parts else np.zeros(0, dtype=np.int64)
+        for k in range(len(COLUMNS))
+    ]
+
+
+def _own_connection(read: Any, petitions: tuple[int, int], block: tuple[int, int]) -> Any:
+    try:
+        return read(petitions, block)
+    finally:
+        connection.close()  # this thread's own
+
+
+def _concat_block(petitions: tuple[int, int], block: tuple[int, int]) -> list[forest.Ints]:
+    """SQLite: each column of the block as one comma-separated text, parsed by numpy.
 
     Handing rows to Python one by one cost about twice as much (a tuple and four integer
     objects per signature); SQLite's group_concat and numpy's parser are both plain C.
     """
-    bounds = Signature.objects.aggregate(low=Min("id"), high=Max("id"))
-    low, high = (bounds["low"] or 1) - 1, bounds["high"] or 0
-    parts: list[list[forest.Ints]] = [[] for _ in COLUMNS]
+    inner, params = signature_rows(petitions, block).query.sql_with_params()
+    columns = ", ".join(f"group_concat(q.{name})" for name in COLUMNS)
     with connection.cursor() as cursor:
-        for start in range(low, high, READ_BLOCK):
-            inner, params = signature_rows(
-                petitions, (start, start + READ_BLOCK)
-            ).query.sql_with_params()
-            columns = ", ".join(f"group_concat(q.{name})" for name in COLUMNS)
-            cursor.execute(f"SELECT count(*), {columns} FROM ({inner}) AS q", params)  # noqa: S608
-            count, *texts = cursor.fetchone()
-            for part, text in zip(parts, texts, strict=True):
-                values = np.fromstring(text or "", dtype=np.int64, sep=",")
-                if values.size != count:  # numpy stops quietly at anything it cannot read
-                    raise ValueError(f"Read {values.size} values of {count} signatures.")
-                part.append(values)
-    return [np.concatenate(part) if part else np.zeros(0, dtype=np.int64) for part in parts]
+        cursor.execute(f"SELECT count(*), {columns} FROM ({inner}) AS q", params)  # noqa: S608
+        count, *texts = cursor.fetchone()
+    read = []
+    for text in texts:
+        values = np.fromstring(text or "", dtype=np.int64, sep=",")
+        if values.size != count:  # numpy stops quietly at anything it cannot read
+            raise ValueError(f"Read {values.size} values of {count} signatures.")
+        read.append(values)
+    return read
 
 
-def _copy_binary(petitions: tuple[int, int]) -> list[forest.Ints]:
+def _copy_block(petitions: tuple[int, int], block: tuple[int, int]) -> list[forest.Ints]:
     # Every column as a non-null int8, so each row is the same 2 + 4 × (4 + 8) bytes and
     # the whole stream is one numpy view (PostgreSQL's binary COPY format is big-endian).
-    sql, params = signature_rows(petitions).query.sql_with_params()
+    sql, params = signature_rows(petitions, block).query.sql_with_params()
     columns = ", ".join(f"COALESCE(q.{name}, 0)::int8" for name in COLUMNS)
     statement = f"COPY (SELECT {columns} FROM ({sql}) AS q) TO STDOUT (FORMAT BINARY)"  # noqa: S608
     with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:

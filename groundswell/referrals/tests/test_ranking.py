@@ -313,3 +313,26 @@ def test_another_organisations_signatures_stay_out(
     assert timed.signatures == len(TREE)
     mine = ranking.rank_organisation(other.pk, top=10).ranked
     assert mine.supporter.tolist() == [first.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_blocks_read_by_threads_give_the_same_ranking(
+    tree: dict[str, Supporter], org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Committed rows, so that the readers' own connections see them; blocks of 3 ids.
+    monkeypatch.setattr(ranking, "READ_BLOCK", 3)
+    timed = ranking.rank_organisation(org.pk, top=10)
+    assert named(tree, ranking.as_entries(timed.ranked)) == EXPECTED
+    assert timed.signatures == len(TREE)
+
+
+def test_sorting_packs_small_keys_and_falls_back_for_large_ones() -> None:
+    small = np.array([5, 3, 9, 3, 0], dtype=np.int64)
+    large = small + (1 << 61)
+    for keys in (small, large):
+        order, ordered = forest.sort_order(keys)
+        assert ordered.tolist() == sorted(keys.tolist())
+        assert keys[order].tolist() == ordered.tolist()
+        ids, (sums,) = forest.sum_by_key(keys, [np.array([1, 2, 4, 8, 16], dtype=np.int64)])
+        assert (ids - keys.min()).tolist() == [0, 3, 5, 9]
+        assert sums.tolist() == [16, 10, 1, 4]
