@@ -1,0 +1,406 @@
+"""P4: the evangelist ranking over 10 M signatures in per-petition referral trees.
+
+    .venv/bin/python bench/evangelists.py                                  # SQLite, 10 M
+    .venv/bin/python bench/evangelists.py --database postgres://postgres@127.0.0.1:5432/gs_bench_p4
+    .venv/bin/python bench/evangelists.py --signatures 200000 --supporters 20000   # quick
+
+Generates the data (below, seeded), writes it into a fresh database through the project's
+own tables, then times `python -m groundswell evangelists bench --top 100 --json` (the real
+command, a process of its own, REPEAT times) and the same ranking in this process split into
+reading and ranking. The top 100 the command printed must equal, entry for entry, an
+independent computation on the generated data: parents resolved with a plain dictionary, the
+forest built as a NetworkX DiGraph, subtree sums taken in reverse topological order. A
+PostgreSQL database named by --database is dropped and created anew (it must not be the
+project's own).
+
+The generator. PETITIONS petitions with Zipf-like sizes (the k-th ∝ k^-0.8, none above a
+quarter of the supporters), each starting at a random moment and gathering its signatures
+in a burst (exponential offsets), so petitions interleave in id order as they do live.
+Supporters are drawn for each petition without repeats, weighted by a log-normal activity
+(some sign many petitions, most a few). A signature is brought by an earlier signer of the
+same petition with probability REFERRED, that signer chosen in proportion to their
+supporter's sharing propensity (Pareto, shape 1.2: a few evangelists bring most), so trees
+grow deep where sharing compounds. CONFIRMED of all signatures are confirmed. Odd data the
+ranking must survive, each a small share of the referred signatures: a referrer who never
+signed that petition, a self-referral, and a referrer who signed the petition only later
+(what a loop looks like in this schema).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+PETITIONS = 2000
+CAMPAIGNS = 40
+REFERRED = 0.45
+CONFIRMED = 0.88
+ODD = {"stranger": 0.002, "self": 0.0005, "later": 0.0005}
+CHANNELS = ("whatsapp", "email", "telegram", "mastodon", "")
+REPEAT = 3
+
+
+@dataclass
+class Generated:
+    """One signature per position, in id order (id = position + 1)."""
+
+    petition: np.ndarray  # 0-based petition number
+    supporter: np.ndarray  # 0-based supporter number
+    referrer: np.ndarray  # 0-based supporter number, -1 for none
+    counted: np.ndarray
+    channel: np.ndarray
+    supporters: int
+    petitions: int
+
+
+def sizes_of(total: int, petitions: int, cap: int) -> np.ndarray:
+    share = np.arange(1, petitions + 1, dtype=np.float64) ** -0.8
+    sizes = np.zeros(petitions, dtype=np.int64)
+    left = total
+    while left > 0:
+        room = sizes < cap
+        if not room.any():
+            raise SystemExit("More signatures than the petitions can hold without repeats.")
+        extra = np.floor(share * room / (share * room).sum() * left).astype(np.int64)
+        if extra.sum() == 0:
+            extra[np.flatnonzero(room)[:left]] = 1
+        sizes = np.minimum(sizes + extra, cap)
+        left = total - int(sizes.sum())
+    return sizes
+
+
+def generate(signatures: int, supporters: int, petitions: int, seed: int) -> Generated:
+    rng = np.random.default_rng(seed)
+    sizes = sizes_of(signatures, petitions, max(1, supporters // 4))
+    petition = np.repeat(np.arange(petitions), sizes)
+    start = rng.random(petitions)
+    moment = start[petition] + rng.exponential(0.02, signatures)
+    slots = np.lexsort((moment, petition))  # petition by petition, each in time order
+    petition, moment = petition[slots], moment[slots]
+    # Distinct supporters per petition: draw by activity, redraw the repeats.
+    activity = np.minimum(rng.lognormal(0.0, 1.0, supporters), 30.0)
+    cumulative = np.cumsum(activity) / activity.sum()
+    supporter = np.zeros(signatures, dtype=np.int64)
+    todo = np.arange(signatures)
+    while todo.size:
+        drawn = np.searchsorted(cumulative, rng.random(todo.size), side="right")
+        supporter[todo] = np.minimum(drawn, supporters - 1)
+        _, first = np.unique(petition * supporters + supporter, return_index=True)
+        repeat = np.ones(signatures, dtype=bool)
+        repeat[first] = False
+        todo = np.flatnonzero(repeat)
+    # Who brought whom: an earlier signer of the same petition, by sharing propensity.
+    begin = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    weight = rng.pareto(1.2, supporters)[supporter] + 0.05
+    through = np.cumsum(weight)
+    before = through - weight  # weight of the slots before each one, whole array
+    referred = (rng.random(signatures) < REFERRED) & (np.arange(signatures) > begin)
+    at = np.flatnonzero(referred)
+    low, high = before[begin[at]], before[at]
+    pick = np.searchsorted(through, low + rng.random(at.size) * (high - low), side="right")
+    parent = np.clip(pick, begin[at], at - 1)
+    referrer = np.full(signatures, -1, dtype=np.int64)
+    referrer[at] = supporter[parent]
+    odd = rng.random(at.size)
+    stranger = at[odd < ODD["stranger"]]
+    referrer[stranger] = rng.integers(0, supporters, stranger.size)
+    own = at[(odd >= ODD["stranger"]) & (odd < ODD["stranger"] + ODD["self"])]
+    referrer[own] = supporter[own]
+    later = at[(odd >= 1 - ODD["later"]) & (at + 1 < begin[at] + sizes[petition[at]])]
+    referrer[later] = supporter[later + 1]
+    # Ids follow time across petitions.
+    order = np.argsort(moment, kind="stable")
+    return Generated(
+        petition=petition[order],
+        supporter=supporter[order],
+        referrer=referrer[order],
+        counted=(rng.random(signatures) < CONFIRMED),
+        channel=rng.integers(0, len(CHANNELS), signatures),
+        supporters=supporters,
+        petitions=petitions,
+    )
+
+
+def independent_top(data: Generated, ids: dict[str, Any], top: int) -> list[dict[str, int]]:
+    """The ranking by other means: a dictionary, a NetworkX graph, plain Python sums.
+
+    Signature n (0-based) has id n + 1, as `store` wrote it; the definition's rules are
+    applied here on their own: a parent is the referrer's signature on the same petition,
+    recorded before the child.
+    """
+    import networkx as nx
+
+    width = data.supporters + 1
+    petitions = data.petition.tolist()
+    supporters = data.supporter.tolist()
+    counted = data.counted.tolist()
+    signature_of = {
+        p * width + s: n for n, (p, s) in enumerate(zip(petitions, supporters, strict=True))
+    }
+    graph = nx.DiGraph()
+    for n, referrer in enumerate(data.referrer.tolist()):
+        if referrer < 0:
+            continue
+        parent = signature_of.get(petitions[n] * width + referrer)
+        if parent is not None and parent < n:
+            graph.add_edge(parent, n)
+    del signature_of
+    below: dict[int, int] = {}
+    for node in reversed(list(nx.topological_sort(graph))):
+        below[node] = sum(below[c] + counted[c] for c in graph.successors(node))
+    downstream: dict[int, int] = {}
+    direct: dict[int, int] = {}
+    for node, count in below.items():
+        if count:
+            owner = supporters[node]
+            downstream[owner] = downstream.get(owner, 0) + count
+    for parent, child in graph.edges():
+        if counted[child]:
+            owner = supporters[parent]
+            direct[owner] = direct.get(owner, 0) + 1
+    key = ids["supporters"]  # supporter number -> its id in the database
+    ranked = sorted(downstream, key=lambda s: (-downstream[s], -direct.get(s, 0), key[s]))[:top]
+    return [
+        {"supporter": key[s], "downstream": downstream[s], "direct": direct.get(s, 0)}
+        for s in ranked
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--signatures", type=int, default=10_000_000)
+    parser.add_argument("--supporters", type=int, default=1_000_000)
+    parser.add_argument("--petitions", type=int, default=PETITIONS)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--database", default="", help="a PostgreSQL URL; SQLite if empty")
+    parser.add_argument("--top", type=int, default=100)
+    args = parser.parse_args()
+    command = "python bench/evangelists.py " + shlex.join(sys.argv[1:])
+
+    started = time.perf_counter()
+    data = generate(args.signatures, args.supporters, args.petitions, args.seed)
+    print(
+        f"generated {args.signatures:,} signatures in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    env = prepare_environment(args.database)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    started = time.perf_counter()
+    from django.db import connection
+
+    connection.ensure_connection()
+    ids = store(data)
+    print(f"stored in {time.perf_counter() - started:.1f} s", flush=True)
+
+    runs, run_cpu = [], []
+    printed: list[Any] = []
+    loads = [os.getloadavg()[0]]
+    for _ in range(REPEAT):
+        began, used = time.perf_counter(), children_cpu()
+        done = subprocess.run(
+            [sys.executable, "-m", "groundswell", "evangelists", "bench", "--top", str(args.top),
+             "--json", "--timing"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        runs.append(time.perf_counter() - began)
+        run_cpu.append(children_cpu() - used)
+        printed = json.loads(done.stdout)
+        print(f"command: {runs[-1]:.2f} s ({done.stderr.strip()})", flush=True)
+
+    from groundswell.referrals import ranking, services
+
+    split, cpu = [], []
+    for _ in range(REPEAT):
+        used = time.process_time()
+        split.append(ranking.rank_organisation(ids["organisation"], top=args.top))
+        cpu.append(time.process_time() - used)
+    began = time.perf_counter()
+    services.refresh_rankings(ids["organisation"])
+    refresh = time.perf_counter() - began
+    loads.append(os.getloadavg()[0])
+
+    began = time.perf_counter()
+    expected = independent_top(data, ids, args.top)
+    check = time.perf_counter() - began
+    same = printed == expected
+    print()
+    print(f"P4 evangelist ranking, {args.signatures:,} signatures, {args.supporters:,} supporters,")
+    print(f"{args.petitions:,} petitions, database {'PostgreSQL' if args.database else 'SQLite'}")
+    print(f"  load average (1 min) before and after timing: {loads[0]:.1f}, {loads[1]:.1f}")
+    print(f"  command, whole process, wall: {fmt(runs)}  CPU: {fmt(run_cpu)}")
+    print(
+        f"  in process, read + rank, wall: {fmt([t.read_seconds + t.rank_seconds for t in split])}"
+    )
+    print(f"    of which read:  {fmt([t.read_seconds for t in split])}")
+    print(f"    of which rank:  {fmt([t.rank_seconds for t in split])}")
+    print(f"  in process, read + rank, CPU of this process (all threads): {fmt(cpu)}")
+    print(f"  refresh task's work (every scope, details, stored): {refresh:.2f} s")
+    print(f"  independent NetworkX computation: {check:.1f} s")
+    print(f"  top {args.top} equal to the independent computation: {'yes' if same else 'NO'}")
+    print(f"  the first three: {printed[:3]}")
+    print(f"command: {command}")
+    if not same:
+        for n, (got, want) in enumerate(zip(printed, expected, strict=False)):
+            if got != want:
+                print(f"  first difference at rank {n + 1}: got {got}, expected {want}")
+                break
+        raise SystemExit(1)
+
+
+def store(data: Generated) -> dict[str, Any]:
+    """Write the generated rows into the project's own tables; return the ids given."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from groundswell.accounts.models import Membership, User
+    from groundswell.accounts.services import create_organisation
+    from groundswell.actions.models import Signature, SignatureState
+    from groundswell.actions.petitions import create_petition
+    from groundswell.campaigns.services import create_campaign
+    from groundswell.supporters.models import ConsentWording, Supporter
+
+    call_command("migrate", verbosity=0)
+    owner = User.objects.create_user("bench-owner@example.org", None, name="Bench Owner")
+    organisation = create_organisation(name="Bench Org", slug="bench", owner=owner, approved=True)
+    membership = Membership.objects.get(user=owner, organisation=organisation)
+    campaigns = [
+        create_campaign(membership, {"title": f"Campaign {n}", "slug": f"c{n}", "status": "live"})
+        for n in range(CAMPAIGNS)
+    ]
+    petitions = [
+        create_petition(
+            membership,
+            {"campaign": campaigns[n % CAMPAIGNS], "title": f"Petition {n}", "ask": "Sign.",
+             "target_name": "T"},
+        ).pk
+        for n in range(data.petitions)
+    ]  # fmt: skip
+    wording = ConsentWording.objects.filter(organisation=organisation).first()
+    if wording is None:
+        wording = ConsentWording.objects.create(organisation=organisation, text="Bench wording.")
+    now = time.strftime("%Y-%m-%d %H:%M:%S+00:00", time.gmtime())
+    supporters = {
+        "id": np.arange(1, data.supporters + 1),
+        "organisation_id": organisation.pk,
+        "email": [f"s{n}@bench.example" for n in range(data.supporters)],
+        "email_key": [f"s{n}@bench.example" for n in range(data.supporters)],
+        "given_name": [f"S{n}" for n in range(data.supporters)],
+        "created_at": now,
+        "updated_at": now,
+    }
+    write(connection, Supporter, supporters, data.supporters)
+    confirmed, pending = SignatureState.CONFIRMED.value, SignatureState.PENDING.value
+    signatures = {
+        "id": np.arange(1, len(data.petition) + 1),
+        "petition_id": np.asarray(petitions)[data.petition],
+        "supporter_id": data.supporter + 1,
+        "referred_by_id": [r + 1 if r >= 0 else None for r in data.referrer.tolist()],
+        "state": [confirmed if c else pending for c in data.counted.tolist()],
+        "channel": [CHANNELS[c] for c in data.channel.tolist()],
+        "wording_id": wording.pk,
+        "created_at": now,
+        "updated_at": now,
+    }
+    write(connection, Signature, signatures, len(data.petition))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (Supporter, Signature):
+                table = model._meta.db_table
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
+                )
+            cursor.execute("VACUUM ANALYZE")  # what autovacuum does soon after such a load
+    return {
+        "organisation": organisation.pk,
+        "petitions": petitions,
+        "supporters": list(range(1, data.supporters + 1)),
+    }
+
+
+def write(connection: Any, model: Any, columns: dict[str, Any], count: int) -> None:
+    """Insert `count` rows: the given columns, every other field at its default."""
+    fields = list(model._meta.concrete_fields)
+    names, values = [], []
+    for field in fields:
+        names.append(field.column)
+        given = columns.get(field.attname, columns.get(field.column))
+        if given is None and field.attname not in columns:
+            default = field.get_default()
+            given = json.dumps(default) if isinstance(default, dict | list) else default
+        if isinstance(given, np.ndarray):
+            given = given.tolist()
+        values.append(given if isinstance(given, list) else [given] * count)
+    rows = zip(*values, strict=True)
+    table = model._meta.db_table
+    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in names)
+    raw = connection.connection
+    raw.execute("PRAGMA synchronous = OFF")
+    raw.execute("PRAGMA cache_size = -1000000")
+    batch = 200_000
+    raw.execute("BEGIN")  # one transaction: the connection is in autocommit mode
+    while chunk := list(itertools.islice(rows, batch)):
+        raw.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", chunk)
+    raw.execute("COMMIT")
+    raw.execute("PRAGMA synchronous = NORMAL")  # no ANALYZE: as a live database has none
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def fmt(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f} s" for v in values)
+
+
+def prepare_environment(database: str) -> dict[str, str]:
+    data_dir = tempfile.mkdtemp(prefix="groundswell-p4-")
+    os.environ.update({
+        "GROUNDSWELL_DATA_DIR": data_dir, "SITE_URL": "http://127.0.0.1:8000",
+        "DJANGO_SETTINGS_MODULE": "groundswell.settings", "LOG_LEVEL": "WARNING",
+    })  # fmt: skip
+    if database:
+        import psycopg
+
+        name = database.rsplit("/", 1)[1]
+        if not name.startswith("gs_bench"):
+            raise SystemExit("The PostgreSQL database's name must start with gs_bench.")
+        admin = database.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = database
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    sys.path.insert(0, str(ROOT / "bench"))
+    return dict(os.environ)
+
+
+if __name__ == "__main__":
+    main()
