@@ -7,10 +7,12 @@ with a parameter found in neither cannot be reached, and the suite names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 
+import pyotp
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from groundswell import testing
+from groundswell.accounts import signin, twofactor
 from groundswell.accounts.models import Invitation, Membership, User, hash_token
 from groundswell.actions import services as actions
 from groundswell.api.models import ApiToken
@@ -44,6 +47,9 @@ class Cast:
     wrong_key: rsa.RSAPrivateKey
     right_key: rsa.RSAPrivateKey
     api_token: str
+    # The cookies of a visitor a page shows its form to only (by URL name): the code step
+    # of a sign-in shows its form only to the session whose password was right.
+    cookies: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def value(self, url_name: str, parameter: str) -> str | None:
         named = self.by_name.get(url_name, {})
@@ -54,6 +60,25 @@ class Cast:
 
 def _token_of(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _waiting_for_a_code() -> dict[str, str]:
+    """A visitor whose password was right for an account with two-factor sign-in, at the
+    code step (signin.ask_for_code), as the session cookie that carries it."""
+    user = testing.make_user("otp.user@example.org", "Otto Pim")
+    secret = twofactor.secret_of(twofactor.begin_setup(user))
+    twofactor.confirm_setup(user, pyotp.TOTP(secret).now())
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[signin.PENDING] = {
+        "user": user.pk,
+        "backend": settings.AUTHENTICATION_BACKENDS[0],
+        # A day ahead: the run may outlast the step's ten minutes, and must not meet the
+        # "sign in again" page halfway.
+        "at": twofactor.clock() + 24 * 3600,
+        "next": "",
+    }
+    session.create()
+    return {settings.SESSION_COOKIE_NAME: session.session_key or ""}
 
 
 def make_cast(owner: Membership, charlie: User) -> Cast:
@@ -154,4 +179,5 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
         wrong_key=wrong_key,
         right_key=right_key,
         api_token=raw_token,
+        cookies={"accounts:signin_code": _waiting_for_a_code()},
     )

@@ -102,16 +102,22 @@ def unclear(response: Any, url: str) -> str | None:
 
 
 def refused_in_place(response: Any, url: str) -> bool:
-    """A 200 that is a refusal all the same: the form again, with its errors.
-
-    Django's sign-in, password-reset and admin pages answer a mistake this way (the sign
-    form answers 400), so the suite reads the page rather than the status alone.
-    """
+    """A 200 from Django's own admin that is a refusal all the same: its sign-in form again
+    with its "errornote". Every form of ours answers a refusal with a 4xx
+    (`refused_with_success` catches one that does not)."""
     if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
         return False
+    return url.startswith("/admin/") and "errornote" in response.content.decode(errors="replace")
+
+
+def refused_with_success(response: Any, url: str) -> bool:
+    """A 2xx showing the form that was sent again with an error summary: a refusal that
+    should have said so in its status (R2: every bad input gets a 4xx)."""
+    if response.status_code >= 300 or url.startswith("/admin/"):
+        return False
+    if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+        return False
     html = response.content.decode(errors="replace")
-    if url.startswith("/admin/"):
-        return "errornote" in html
     if "error-summary" not in html:
         return False  # most answers: read no further
     page = read(html)

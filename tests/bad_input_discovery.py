@@ -5,9 +5,11 @@ an empty POST. A URL takes POST from the public when its view is exempt from CSR
 meant for other servers and mail apps), reads the body, is the target of a form on one of
 the public pages, or answers a POST otherwise than a GET. A page that redirects is followed
 as one visitor, and the forms it leads to are sent bad input with that visitor's session
-(choosing a new password after a reset link). Each such URL then gets its driver: the
-form found for it, the OpenAPI operation that describes it, the inbox named in an actor
-document, or, for anything else (a webhook added later), raw bodies of every kind.
+(choosing a new password after a reset link); a page the cast gives cookies for is visited
+with them (the code step of a sign-in, shown only to the session it waits for). Each such
+URL then gets its driver: the form found for it, the OpenAPI operation that describes it,
+the inbox named in an actor document, or, for anything else (a webhook added later), raw
+bodies of every kind.
 
 A public URL that cannot be reached with real objects (a parameter the cast knows nothing
 of, or a 404 even so) is reported by name: it would otherwise be skipped in silence.
@@ -108,6 +110,14 @@ def real_values(route: Route, cast: Cast) -> tuple[dict[str, str], list[str]]:
             value = route.placeholders[parameter]
         values[parameter] = value
     return values, missing
+
+
+def _visitor(cookies: dict[str, str]) -> Client:
+    """A client carrying the cast's cookies for a page only some visitors see (its session)."""
+    visitor = Client(raise_request_exception=False)
+    for name, value in cookies.items():
+        visitor.cookies[name] = value
+    return visitor
 
 
 def _rolled_back(client: Client, method: str, url: str) -> Any:
@@ -211,9 +221,11 @@ def discover(cast: Cast) -> Discovery:
         if url is None:
             found.unreachable.append(f"{route.name}: no URL can be made for it")
             continue
-        get, post = _rolled_back(client, "GET", url), _rolled_back(client, "POST", url)
+        cookies = cast.cookies.get(route.name, {})
+        visitor = _visitor(cookies) if cookies else client
+        get, post = _rolled_back(visitor, "GET", url), _rolled_back(visitor, "POST", url)
         if get.status_code == 200 and get.get("Content-Type", "").startswith("text/html"):
-            pages[url] = (get, {})
+            pages[url] = (get, cookies)
         elif get.status_code in (301, 302, 303) and get["Location"].startswith("/"):
             followed = _followed(url)
             if followed is not None:

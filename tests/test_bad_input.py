@@ -5,12 +5,12 @@ the forms its pages show, the OSDI API's operations from its OpenAPI schema, the
 the actor documents name, and anything else exempt from CSRF or reading a body (a webhook
 added later gets raw bodies). Each gets its share of at least 10,000 generated bad requests.
 
-Every answer must be under 500. Every refusal (a 4xx, or a 200 showing the form again with
-its errors, as Django's sign-in and password-reset pages answer) must say why: the form
-again with the GOV.UK error summary and "Error:" in the title, a page with a heading, or a
-JSON error. A refused request must leave every stored row as it was (rate-limit counts
-aside). A request spoilt beyond any reading (a required field missing, over its length, a
-NUL, a signature by the wrong key) must be refused. Each request runs in a savepoint that
+Every answer must be under 500. Every refusal must be a 4xx (only Django's own admin may
+show its form again with a 200) and must say why: the form again with the GOV.UK error
+summary and "Error:" in the title, a page with a heading, or a JSON error. A refused
+request must leave every stored row as it was (rate-limit counts aside). A request spoilt
+beyond any reading (a required field missing, over its length, a NUL, a signature by the
+wrong key) must be refused. Each request runs in a savepoint that
 is then rolled back, so what an accepted request stored never leaks into the next one, and
 the rate limits start afresh: most requests reach validation, not a 429.
 
@@ -31,6 +31,7 @@ from urllib.parse import quote_from_bytes
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -39,8 +40,8 @@ from pytest_django.fixtures import Settings
 from groundswell import testing
 from groundswell.accounts.models import Membership, User
 
-from .bad_input_cast import Cast, make_cast
-from .bad_input_checks import Fingerprints, refused_in_place, unclear
+from .bad_input_cast import INVITATION_TOKEN, Cast, make_cast
+from .bad_input_checks import Fingerprints, refused_in_place, refused_with_success, unclear
 from .bad_input_discovery import Discovery, Target, describe, discover
 from .bad_input_html import Field, Form
 from .bad_input_inbox import deliveries
@@ -154,6 +155,7 @@ class Run:
         self.tally.statuses[status] += 1
         where = f"{sent.method} {path[:160]!r} ({target.kind}, {sent.how}): {status}"
         assert status < 500, f"a server error for {where}\n{_excerpt(response)}"
+        assert not refused_with_success(response, path), f"a refusal answered {status}: {where}"
         if status < 400 and not refused_in_place(response, path):
             assert not sent.must_refuse, f"accepted what it must refuse: {where}"
             accepted_wrote.update(self.prints.written)
@@ -237,6 +239,39 @@ def test_a_public_url_added_later_is_found_or_named(
     assert [f.name for f in report[0].form.fields] == ["reason"]
     webhook = [line for line in found.unreachable if line.startswith("newcomers:webhook")]
     assert webhook == ["newcomers:webhook (/webhooks/x/): no value for ['provider']"]
+
+
+def test_the_sign_in_password_and_code_forms_are_sent_bad_input_and_refuse_with_400(
+    owner: Membership, charlie: User, task_queue: None
+) -> None:
+    """The staff sign-in, both password-reset forms, the code step of a two-factor sign-in
+    (shown only to the session whose password was right) and the invitation's sign-up are
+    each found as forms, and a refusal of theirs that answered 200 would fail the run."""
+    cast = make_cast(owner, charlie)
+    found = discover(cast)
+    forms = {target.url: target for target in found.targets if target.kind == "form"}
+    uid = cast.by_name["accounts:password_reset_confirm"]["uidb64"]
+    code_step = reverse("accounts:signin_code")
+    expected = {
+        reverse("accounts:login"): {"username", "password"},
+        reverse("accounts:password_reset"): {"email"},
+        f"/accounts/reset/{uid}/set-password/": {"new_password1", "new_password2"},
+        code_step: {"code"},
+        reverse("accounts:invitation", args=[INVITATION_TOKEN]): {"name", "password1"},
+    }
+    for url, fields in expected.items():
+        assert url in forms, f"{url} is not sent bad input:\n{describe(found)}"
+        form = forms[url].form
+        assert form is not None and fields <= {each.name for each in form.fields}, url
+    visitor = Client()
+    for name, value in forms[code_step].cookies.items():
+        visitor.cookies[name] = value
+    refused = visitor.post(code_step, {"code": "not-a-code"})
+    assert refused.status_code == 400
+    assert unclear(refused, code_step) is None  # the form again, with the summary
+    assert "That code is not right" in refused.content.decode()
+    refused.status_code = 200
+    assert refused_with_success(refused, code_step)
 
 
 def test_the_checks_themselves_can_fail(client: Client, owner: Membership) -> None:

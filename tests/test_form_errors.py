@@ -36,6 +36,7 @@ def test_a_failed_sign_in_says_error_in_the_title_and_summary(client: Client, al
     response = client.post(
         reverse("accounts:login"), {"username": alice.email, "password": "not it"}
     )
+    assert response.status_code == 400
     html = response.content.decode()
     page = Page(html)
     assert page.title.startswith("Error: ") and not page.title.startswith("Error: Error:")

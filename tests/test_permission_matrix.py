@@ -364,6 +364,10 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
     }
     for name in ("api:osdi:record_signature_helper", "api:osdi:record_signature_helper_preflight")
 }
+# Forms that answer every refusal with 400 and that no body sent from here can pass (a code
+# from the caller's own authenticator): for a caller the table allows, a 400 means the form
+# was read, past the access check.
+READ_PAST_ACCESS = frozenset({"accounts:two_factor_setup"})
 # Written on any request by the framework, not by the view: the session, and the throttles.
 IGNORED_TABLES = frozenset({"django_session"})
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)', re.I)
@@ -441,7 +445,10 @@ def check(client: Client, route: Route, world: Cast, caller: str) -> list[str]:
         want = expectation(table[method], caller)
         with Writes() as writes:
             response = send(client, method, route, world.values)
-        got = seen[method] = outcome(response)
+        got = outcome(response)
+        if got == 400 and route.name in READ_PAST_ACCESS:
+            got = ALLOWED
+        seen[method] = got
         # Each side's rows stay on its side, whatever the page lists or offers to choose.
         secrets = world.secrets_of_a if caller == "other_organisation" else world.secrets_of_b
         if leaked := shown(response, secrets):

@@ -66,8 +66,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.info(request, " ".join(error.messages))
         return redirect("accounts:security")
-    form = SetupCodeForm(request.POST or None)
-    status = 200
+    form = SetupCodeForm(request.POST if request.method == "POST" else None)
+    # A POST that ends on this page was refused (a right code shows the recovery codes).
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         wait = twofactor.wait_before_guessing(request, user)
         if wait:
@@ -102,8 +103,8 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
     user = _me(request)
     if not twofactor.is_on(user):
         return redirect("accounts:security")
-    form = CodeForm(request.POST or None)
-    status = 200
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 400 if request.method == "POST" else 200  # a right code redirects
     if request.method == "POST" and form.is_valid():
         wait = twofactor.wait_before_guessing(request, user)
         if wait:

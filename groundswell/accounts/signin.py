@@ -130,10 +130,15 @@ class SignInView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
+        """A refused sign-in is a 400 (the form again, with the error summary); a throttled
+        one stays a 429 with the time to wait. A wrong password and an unknown address get
+        the same answer, as Django words it."""
         response = super().form_invalid(form)
         if getattr(form, "throttled", False):
             response.status_code = 429
             response["Retry-After"] = str(ratelimit.retry_after(WINDOW))
+        else:
+            response.status_code = 400
         return response
 
 
@@ -151,11 +156,16 @@ def signin_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the app, or a recovery code."""
     user = _pending_user(request)
     if user is None:
-        # A page, not a redirect to sign in: nothing here is behind a sign-in.
+        # A page, not a redirect to sign in: nothing here is behind a sign-in. A code sent
+        # here is refused (400): there is no sign-in for it to finish.
         request.session.pop(PENDING, None)
-        return render(request, "accounts/signin_code_expired.html")
-    form = CodeForm(request.POST or None)
-    status = 200
+        status = 400 if request.method == "POST" else 200
+        return render(request, "accounts/signin_code_expired.html", status=status)
+    # Bound on every POST: one without the field (or not a form at all) is refused with
+    # its errors, never shown as the blank page.
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    # Whatever a POST gets back here is a refusal: a right code redirects.
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         wait = twofactor.wait_before_guessing(request, user)
         if wait:

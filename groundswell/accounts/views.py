@@ -184,7 +184,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "accounts/invitation.html", {"invitation": found, "login_next": next_url}
         )
-    form = SignupForm(request.POST or None, email=found.email)
+    form = SignupForm(request.POST if request.method == "POST" else None, email=found.email)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -207,7 +207,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         response = redirect("hub:dashboard", org=found.organisation.slug)
         devices.note_sign_in(request, new_user, response)
         return response
-    return render(request, "accounts/invitation.html", {"invitation": found, "form": form})
+    # A sign-up sent with mistakes is refused (400), the form again with its summary.
+    status = 400 if request.method == "POST" else 200
+    context = {"invitation": found, "form": form}
+    return render(request, "accounts/invitation.html", context, status=status)
 
 
 @login_required

@@ -76,7 +76,7 @@ def test_set_up_shows_the_key_and_qr_code_and_switches_on_only_with_a_right_code
     wrong = str((int(code_at(secret)) + 1) % 1_000_000).zfill(6)
     refused = client.post(reverse("accounts:two_factor_setup"), {"code": wrong})
     html = refused.content.decode()
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert "<title>Error:" in html and 'id="error-summary"' in html and 'href="#id_code"' in html
     assert f'value="{wrong}"' in html  # what the person typed is kept
     assert not twofactor.is_on(alice)
@@ -112,7 +112,7 @@ def test_wrong_codes_are_throttled_even_the_right_one_after(client: Client, alic
     sign_in(client)
     for _attempt in range(twofactor.GUESS_LIMIT):
         refused = enter(client, "000000" if code_at(secret) != "000000" else "111111")
-        assert refused.status_code == 200
+        assert refused.status_code == 400
         assert "That code is not right" in refused.content.decode()
     throttled = enter(client, code_at(secret))
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
@@ -158,6 +158,7 @@ def test_the_code_step_expires(
     later = NOW + 11 * 60
     monkeypatch.setattr(twofactor, "clock", lambda: later)
     response = enter(client, code_at(secret, later))
+    assert response.status_code == 400
     assert "the time to enter a code ran out" in response.content.decode()
     assert not signed_in(client)
 
@@ -168,7 +169,7 @@ def test_turning_it_off_takes_a_current_code(
     secret, _codes = turn_on(alice)
     client.force_login(alice)
     refused = client.post(reverse("accounts:two_factor_off"), {"code": "12345x"})
-    assert refused.status_code == 200 and "<title>Error:" in refused.content.decode()
+    assert refused.status_code == 400 and "<title>Error:" in refused.content.decode()
     assert twofactor.is_on(alice)
     client.post(reverse("accounts:two_factor_off"), {"code": code_at(secret)})
     assert not twofactor.is_on(alice)
@@ -240,7 +241,7 @@ def test_digit_like_characters_get_the_forms_message_not_a_500(
     sign_in(client)
     refused = enter(client, typed)
     html = refused.content.decode()
-    assert refused.status_code == 200 and "<title>Error:" in html
+    assert refused.status_code == 400 and "<title>Error:" in html
     assert "only the digits 0 to 9" in html and f'value="{typed}"' in html
     assert not signed_in(client)
     assert enter(client, code_at(secret)).status_code == 302  # no guess was spent on it
@@ -253,7 +254,7 @@ def test_the_set_up_page_takes_any_scripts_digits_and_refuses_the_rest_clearly(
     client.force_login(alice)
     client.get(reverse("accounts:two_factor_setup"))
     refused = client.post(reverse("accounts:two_factor_setup"), {"code": typed})
-    assert refused.status_code == 200 and "<title>Error:" in refused.content.decode()
+    assert refused.status_code == 400 and "<title>Error:" in refused.content.decode()
     assert not twofactor.is_on(alice)
     secret = twofactor.secret_of(TwoFactor.objects.get(user=alice))
     arabic = to_script(code_at(secret), "\u0660")
