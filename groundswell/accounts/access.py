@@ -97,8 +97,8 @@ def staff_view(permission: str | None = None) -> Callable[[StaffView], StaffView
                 return signin.ask_for_code(
                     request, membership.user, backend, request.get_full_path()
                 )
-            # The session mark answers for those who passed the code step; the query is
-            # asked of the others only (and of organisations that require two factors).
+            # Both checks read what the membership's query loaded (the user's flag, the
+            # organisation's rule): a staff page asks nothing more of the database.
             if organisation.two_factor_required and not twofactor.is_on(membership.user):
                 messages.warning(
                     request,

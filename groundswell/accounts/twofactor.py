@@ -64,7 +64,13 @@ def sign_out_everywhere(user: User) -> None:
 
 
 def is_on(user: User) -> bool:
-    return TwoFactor.objects.confirmed().filter(user_id=user.pk).exists()
+    """Read from the user as loaded (no query): the flag moves with the TwoFactor row."""
+    return user.two_factor_on
+
+
+def _set_flag(user: User, on: bool) -> None:
+    User.objects.filter(pk=user.pk).update(two_factor_on=on)
+    user.two_factor_on = on
 
 
 def _totp(factor: TwoFactor) -> pyotp.TOTP:
@@ -168,6 +174,7 @@ def confirm_setup(user: User, code: str) -> list[str]:
         raise ValidationError(WRONG_CODE, code="wrong")
     factor.confirmed_at, factor.last_step = timezone.now(), step
     factor.save(update_fields=["confirmed_at", "last_step"])
+    _set_flag(user, True)
     codes = _new_recovery_codes(user)
     # Sessions signed in with the password alone must not outlive this.
     sign_out_everywhere(user)
@@ -217,6 +224,7 @@ def turn_off(user: User, code: str) -> None:
     if not use_code(user, code):
         raise ValidationError(WRONG_CODE, code="wrong")
     TwoFactor.objects.filter(user_id=user.pk).delete()
+    _set_flag(user, False)
     RecoveryCode.objects.filter(user_id=user.pk).delete()
     tasks.queue_two_factor_notice(user.pk, "off", timezone.now().isoformat())
     audit_for_person(

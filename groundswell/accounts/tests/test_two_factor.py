@@ -3,11 +3,16 @@ it off, and an organisation that requires it."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pyotp
 import pytest
 from django.contrib.auth import get_user
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
@@ -38,6 +43,15 @@ def turn_on(user: User) -> tuple[str, list[str]]:
     # One step back: the sign-in in the test may then use the current step's code.
     codes = twofactor.confirm_setup(user, code_at(secret, NOW - twofactor.STEP))
     return secret, codes
+
+
+def two_factors(user: User) -> bool:
+    """Whether `user` signs in with two factors, as stored now; the flag loaded with the
+    user (what staff pages read) must say the same as their confirmed authenticator."""
+    user.refresh_from_db(fields=["two_factor_on"])
+    confirmed = TwoFactor.objects.confirmed().filter(user=user).exists()
+    assert twofactor.is_on(user) == confirmed
+    return confirmed
 
 
 def sign_in(client: Client, email: str = "alice@example.org") -> ClientResponse:
@@ -79,11 +93,11 @@ def test_set_up_shows_the_key_and_qr_code_and_switches_on_only_with_a_right_code
     assert refused.status_code == 400
     assert "<title>Error:" in html and 'id="error-summary"' in html and 'href="#id_code"' in html
     assert f'value="{wrong}"' in html  # what the person typed is kept
-    assert not twofactor.is_on(alice)
+    assert not two_factors(alice)
 
     done = client.post(reverse("accounts:two_factor_setup"), {"code": code_at(secret)})
     html = done.content.decode()
-    assert twofactor.is_on(alice)
+    assert two_factors(alice)
     codes = [line.split("</code>")[0] for line in html.split("<li><code>")[1:]]
     assert len(codes) == 10 == RecoveryCode.objects.filter(user=alice).count()
     stored = set(RecoveryCode.objects.values_list("code_hash", flat=True))
@@ -170,9 +184,9 @@ def test_turning_it_off_takes_a_current_code(
     client.force_login(alice)
     refused = client.post(reverse("accounts:two_factor_off"), {"code": "12345x"})
     assert refused.status_code == 400 and "<title>Error:" in refused.content.decode()
-    assert twofactor.is_on(alice)
+    assert two_factors(alice)
     client.post(reverse("accounts:two_factor_off"), {"code": code_at(secret)})
-    assert not twofactor.is_on(alice)
+    assert not two_factors(alice)
     assert not RecoveryCode.objects.filter(user=alice).exists()
     assert AuditEntry.objects.filter(organisation=org, action="account.two_factor_off").exists()
 
@@ -255,11 +269,11 @@ def test_the_set_up_page_takes_any_scripts_digits_and_refuses_the_rest_clearly(
     client.get(reverse("accounts:two_factor_setup"))
     refused = client.post(reverse("accounts:two_factor_setup"), {"code": typed})
     assert refused.status_code == 400 and "<title>Error:" in refused.content.decode()
-    assert not twofactor.is_on(alice)
+    assert not two_factors(alice)
     secret = twofactor.secret_of(TwoFactor.objects.get(user=alice))
     arabic = to_script(code_at(secret), "\u0660")
     client.post(reverse("accounts:two_factor_setup"), {"code": arabic})
-    assert twofactor.is_on(alice)
+    assert two_factors(alice)
 
 
 def test_turning_it_on_ends_the_persons_other_sessions_but_not_this_one(
@@ -273,7 +287,7 @@ def test_turning_it_on_ends_the_persons_other_sessions_but_not_this_one(
     laptop.get(reverse("accounts:two_factor_setup"))
     secret = twofactor.secret_of(TwoFactor.objects.get(user=alice))
     laptop.post(reverse("accounts:two_factor_setup"), {"code": code_at(secret)})
-    assert twofactor.is_on(alice)
+    assert two_factors(alice)
     assert not signed_in(phone)
     assert phone.get(stories)["Location"].startswith(reverse("accounts:login"))
     assert signed_in(laptop) and laptop.get(stories).status_code == 200
@@ -332,8 +346,40 @@ def test_the_person_is_emailed_by_the_worker_when_it_goes_on_a_recovery_code_is_
     assert "9 unused codes are left" in body and codes[0] not in body
 
     other.post(reverse("accounts:two_factor_off"), {"code": codes[1]})
-    assert not twofactor.is_on(alice)
+    assert not two_factors(alice)
     run_queued()
     subjects = [message["Subject"] for message in smtp_server.messages[2:]]
     assert "Two-factor sign-in is off for your Groundswell account" in subjects
     assert "Your password alone now signs in." in "".join(smtp_server.bodies()[2:])
+
+
+def test_a_staff_page_asks_nothing_more_of_the_database_for_two_factor(
+    client: Client, alice: User, org: Organisation
+) -> None:
+    """A session without the code mark (signed in before two factors, or without them):
+    the check reads the flag the membership's query loaded, not the TwoFactor table."""
+    client.force_login(alice)
+    stories = reverse("stories:staff_list", args=[org.slug])
+    client.get(stories)  # the first visit writes the session
+    with CaptureQueriesContext(connection) as without:
+        assert client.get(stories).status_code == 200
+    turn_on(alice)
+    client.force_login(alice)  # turning it on ended the session; this one has no mark
+    asked = client.get(stories)
+    assert asked.status_code == 302 and asked["Location"] == reverse("accounts:signin_code")
+    for query in without.captured_queries:
+        assert "twofactor" not in query["sql"].lower(), query["sql"]
+
+
+def test_the_migration_copies_the_flag_of_those_already_using_two_factors(
+    alice: User, bob: User
+) -> None:
+    from django.apps import apps
+
+    migration = import_module("groundswell.accounts.migrations.0008_user_two_factor_on")
+    TwoFactor.objects.create(user=alice, sealed_secret="x", confirmed_at=timezone.now())
+    TwoFactor.objects.create(user=bob, sealed_secret="y")  # set-up begun, never confirmed
+    migration.copy_flag(apps, None)
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert alice.two_factor_on and not bob.two_factor_on

@@ -198,10 +198,10 @@ def test_the_csv_export_streams_with_a_fixed_number_of_queries(
         sign(petition, f"p{n}@example.net")
     with CaptureQueriesContext(connection) as many:
         assert len(download_csv(client, org)) == 16
-    # session, user, membership, whether the person uses two factors (asked of a session that
-    # has not passed the code step: accounts/access.py), count, audit entry, supporters,
-    # consents, standing ones
-    assert len(many) == len(few) <= 9
+    # session, user, membership (with the user's two-factor flag and the organisation:
+    # accounts/access.py asks nothing more), count, audit entry, supporters, consents,
+    # standing ones
+    assert len(many) == len(few) <= 8
 
 
 # --- Subject-access request -----------------------------------------------------------------
