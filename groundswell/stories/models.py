@@ -116,6 +116,9 @@ class Story(models.Model):
     )
     link_url = models.URLField(_("video or link"), max_length=2000, blank=True)
     link_card = models.ForeignKey(LinkCard, null=True, blank=True, on_delete=models.SET_NULL)
+    # Not empty while the card is kept off the story's pages: the kinds of thing the safety
+    # check flagged in words the worker fetched after the story was published (cards.py).
+    card_held = models.CharField(max_length=200, blank=True, default="", editable=False)
     revision = models.PositiveIntegerField(default=0)
     approved_revision = models.PositiveIntegerField(null=True, blank=True)
     approved_by = models.ForeignKey(

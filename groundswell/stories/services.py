@@ -48,6 +48,7 @@ def _keep_revision(story: Story, membership: Membership) -> None:
 
 def _attach_link_card(story: Story) -> None:
     """Point the story at a card for its link, reusing one already fetched, else queue one."""
+    story.card_held = ""  # another card, or none: what held the old one is moot
     if not story.link_url:
         story.link_card = None
         return
@@ -172,9 +173,12 @@ def update_story(
     if "link_url" in changes:
         # Before the gate: the card's fetched words are part of what it reads.
         _attach_link_card(story)
-        update_fields.append("link_card")
+        update_fields += ["link_card", "card_held"]
     if content_changed and story.state == State.PUBLISHED:
         _gate(membership, story, safety_reason)
+        if story.card_held:
+            story.card_held = ""  # the gate read the card's words with the rest: shown again
+            update_fields.append("card_held")
     if "body" in changes:
         story.body_html = render_markdown(story.body)
         update_fields.append("body_html")
@@ -221,6 +225,8 @@ def override_safety(membership: Membership, story: Story, reason: str, *, seen_h
     """Let the story's saved text out although the guard flags it (an owner or safety officer)."""
     story = Story.objects.select_for_update().get(pk=story.pk)
     safety.override(membership, "story", story, story_text(story), reason, seen_hash=seen_hash)
+    # The override covers the text with the card's words: a held card is shown again.
+    Story.objects.filter(pk=story.pk).exclude(card_held="").update(card_held="")
 
 
 @transaction.atomic
@@ -241,6 +247,8 @@ def change_state(membership: Membership, story: Story, action: str, *, note: str
         _gate(membership, current)
     now = timezone.now()
     updates: dict[str, Any] = {"state": transition.target, "updated_at": now}
+    if transition.target in (State.APPROVED, State.PUBLISHED):
+        updates["card_held"] = ""  # the gate read the card's words too, and let them out
     if transition.target == State.IN_REVIEW:
         updates.update(submitted_at=now, review_note="")
     if transition.target == State.DRAFT:

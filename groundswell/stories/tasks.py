@@ -13,7 +13,7 @@ from groundswell.lib.html import read_page_metadata
 from groundswell.lib.images import process_image
 from groundswell.lib.tasks import MEDIA_PRIORITY, storage_work_or_later
 
-from . import media
+from . import cards, media
 from .models import LinkCard, LinkCardStatus
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,11 @@ def fetch_link_card(card_id: int) -> None:
             card.image.save(processed.small.name or "card.jpg", processed.small, save=False)
         except (http.FetchError, ValidationError) as error:
             logger.info("link card %s: image skipped (%s)", card.pk, error)
-    _finish(card, LinkCardStatus.READY)
+    with transaction.atomic():
+        _finish(card, LinkCardStatus.READY)
+        # A story showing the card may have gone public while it was fetched: the gate
+        # never read these words, so they are checked now (held off its pages if flagged).
+        cards.check_fetched(card)
 
 
 def _printable(value: str) -> str:

@@ -26,7 +26,7 @@ from groundswell.safety.forms import OverrideForm, decide_override, offer_overri
 from groundswell.safety.panel import panel
 from groundswell.safety.services import Flagged
 
-from . import gated_text, services
+from . import cards, gated_text, services
 from .access import access_story, access_story_image, public_story
 from .forms import ImageForm, StoryForm, TransitionForm
 from .models import Story, StoryImage
@@ -221,6 +221,8 @@ def staff_safety(request: HttpRequest, membership: Membership, story_id: int) ->
     """The safety check of the story's saved text, and an owner's or safety officer's
     decision to let it out although it is flagged."""
     story = access_story(membership, story_id)
+    if request.method == "POST" and "show_card" in request.POST:
+        return _show_card(request, membership, story)
     form, recorded = decide_override(
         request,
         membership,
@@ -243,8 +245,20 @@ def staff_safety(request: HttpRequest, membership: Membership, story_id: int) ->
         "override_url": request.path,
         "back_url": reverse("stories:staff_edit", args=[membership.organisation.slug, story.pk]),
         "back_label": _("Back to the story"),
+        "story": story,
     }
-    return render(request, "safety/override.html", context)
+    return render(request, "stories/safety.html", context)
+
+
+def _show_card(request: HttpRequest, membership: Membership, story: Story) -> HttpResponse:
+    """An owner's or safety officer's word that a held link card may be shown again."""
+    try:
+        cards.show_again(membership, story)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("stories:staff_safety", org=membership.organisation.slug, story_id=story.pk)
+    messages.success(request, _("The link card is shown with the story again."))
+    return redirect("stories:staff_edit", org=membership.organisation.slug, story_id=story.pk)
 
 
 def _image(story: Story, image_id: int) -> StoryImage:
