@@ -142,8 +142,7 @@ def end_session(request: HttpRequest, user: User, session_id: int) -> bool:
     audit_for_person(
         user,
         "account.session_end",
-        _("%(email)s signed out a session (%(device)s)")
-        % {"email": user.email, "device": row.device},
+        _("User #%(user)s signed out session #%(id)s") % {"user": user.pk, "id": row.pk},
     )
     return True
 
@@ -166,5 +165,5 @@ def end_other_sessions(request: HttpRequest, user: User) -> None:
     audit_for_person(
         user,
         "account.session_end",
-        _("%(email)s signed out all their other sessions") % {"email": user.email},
+        _("User #%(user)s signed out all their other sessions") % {"user": user.pk},
     )

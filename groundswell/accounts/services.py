@@ -56,14 +56,15 @@ def create_organisation(
         actor=owner,
         action="organisation.create",
         target=organisation,
-        summary=_("Created the organisation %(name)s") % {"name": name},
+        summary=_("Created organisation #%(id)s") % {"id": organisation.pk},
     )
     record(
         organisation=organisation,
         actor=owner,
         action="member.add",
         target=membership,
-        summary=_("%(email)s joined as owner") % {"email": owner.email},
+        summary=_("User #%(user)s joined as owner (member #%(id)s)")
+        % {"user": owner.pk, "id": membership.pk},
     )
     if not approved:
         # Queued with this transaction: the worker emails, never the request.
@@ -180,7 +181,7 @@ def invite_member(membership: Membership, *, email: str, role: str) -> Invitatio
         actor=membership.user,
         action="invitation.create",
         target=invitation,
-        summary=_("Invited %(email)s as %(role)s") % {"email": email, "role": role},
+        summary=_("Sent invitation #%(id)s as %(role)s") % {"id": invitation.pk, "role": role},
     )
     return invitation
 
@@ -222,8 +223,8 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         actor=user,
         action="member.add",
         target=membership,
-        summary=_("%(email)s accepted an invitation as %(role)s")
-        % {"email": user.email, "role": invitation.role},
+        summary=_("User #%(user)s accepted invitation #%(invitation)s as %(role)s")
+        % {"user": user.pk, "invitation": invitation.pk, "role": invitation.role},
     )
     return membership
 
@@ -240,7 +241,7 @@ def revoke_invitation(membership: Membership, invitation: Invitation) -> None:
             actor=membership.user,
             action="invitation.revoke",
             target=invitation,
-            summary=_("Withdrew the invitation to %(email)s") % {"email": invitation.email},
+            summary=_("Withdrew invitation #%(id)s") % {"id": invitation.pk},
         )
 
 
@@ -270,7 +271,7 @@ def change_role(membership: Membership, target: Membership, role: str) -> Member
         actor=membership.user,
         action="member.role",
         target=target,
-        summary=_("%(email)s is now %(role)s") % {"email": target.user.email, "role": role},
+        summary=_("User #%(user)s is now %(role)s") % {"user": target.user_id, "role": role},
         changes={"role": [old, role]},
     )
     return target
@@ -285,7 +286,8 @@ def remove_member(membership: Membership, target: Membership) -> None:
         actor=membership.user,
         action="member.remove",
         target=target,
-        summary=_("Removed %(email)s") % {"email": target.user.email},
+        summary=_("Removed user #%(user)s (member #%(id)s)")
+        % {"user": target.user_id, "id": target.pk},
     )
     target.delete()
 

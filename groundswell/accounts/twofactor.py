@@ -182,7 +182,7 @@ def confirm_setup(user: User, code: str) -> list[str]:
     audit_for_person(
         user,
         "account.two_factor_on",
-        _("%(email)s turned on two-factor sign-in") % {"email": user.email},
+        _("User #%(user)s turned on two-factor sign-in") % {"user": user.pk},
     )
     return codes
 
@@ -209,11 +209,11 @@ def use_code(user: User, code: str) -> bool:
         user,
         "account.recovery_code_used",
         ngettext(
-            "%(email)s signed in with a recovery code; %(left)d is left",
-            "%(email)s signed in with a recovery code; %(left)d are left",
+            "User #%(user)s signed in with a recovery code; %(left)d is left",
+            "User #%(user)s signed in with a recovery code; %(left)d are left",
             left,
         )
-        % {"email": user.email, "left": left},
+        % {"user": user.pk, "left": left},
     )
     return True
 
@@ -230,7 +230,7 @@ def turn_off(user: User, code: str) -> None:
     audit_for_person(
         user,
         "account.two_factor_off",
-        _("%(email)s turned off two-factor sign-in") % {"email": user.email},
+        _("User #%(user)s turned off two-factor sign-in") % {"user": user.pk},
     )
 
 

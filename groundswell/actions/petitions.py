@@ -83,7 +83,7 @@ def create_petition(
         actor=membership.user,
         action="petition.create",
         target=petition,
-        summary=_("Created the petition “%(title)s”") % {"title": petition.title},
+        summary=_("Created petition #%(id)s") % {"id": petition.pk},
     )
     return petition
 
@@ -127,8 +127,8 @@ def update_petition(
             actor=membership.user,
             action="petition.update",
             target=petition,
-            summary=_("Edited the petition “%(title)s”: %(fields)s")
-            % {"title": petition.title, "fields": ", ".join(changes)},
+            summary=_("Edited petition #%(id)s: %(fields)s")
+            % {"id": petition.pk, "fields": ", ".join(changes)},
             changes=changes,
         )
     return petition
@@ -163,8 +163,8 @@ def post_update(
         actor=membership.user,
         action="petition.update_sent",
         target=petition,
-        summary=_("Sent the update “%(subject)s” to signers of “%(title)s”")
-        % {"subject": subject, "title": petition.title},
+        summary=_("Sent update #%(update)s to the signers of petition #%(id)s")
+        % {"update": update.pk, "id": petition.pk},
     )
     return update
 
@@ -189,5 +189,6 @@ def release_update(
             actor=membership.user,
             action="petition.update_released",
             target=update.petition,
-            summary=_("Released the held update “%(subject)s”") % {"subject": update.subject},
+            summary=_("Released held update #%(update)s of petition #%(id)s")
+            % {"update": update.pk, "id": update.petition_id},
         )

@@ -116,8 +116,9 @@ def _hold_if_flagged(update: PetitionUpdate, holder: str) -> bool:
     kinds = safety.flagged_kinds(flagged)
     with translation.override(settings.LANGUAGE_CODE):
         reason = safety.held_reason(flagged)
-        summary = _("Held the update “%(subject)s”: the safety check flagged it") % {
-            "subject": update.subject
+        summary = _("Held update #%(update)s of petition #%(id)s: the safety check flagged it") % {
+            "update": update.pk,
+            "id": update.petition_id,
         }
     with transaction.atomic():
         held = PetitionUpdate.objects.filter(pk=update.pk, holder=holder).update(

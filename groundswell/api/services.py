@@ -49,8 +49,8 @@ def issue_token(membership: Membership, *, name: str) -> tuple[ApiToken, str]:
         actor=membership.user,
         action="api_token.create",
         target=token,
-        summary=_("Created the API token “%(name)s” (%(prefix)s…)")
-        % {"name": name, "prefix": token.prefix},
+        summary=_("Created API token #%(id)s (%(prefix)s…)")
+        % {"id": token.pk, "prefix": token.prefix},
     )
     return token, raw
 
@@ -68,8 +68,8 @@ def revoke_token(membership: Membership, token: ApiToken) -> bool:
             actor=membership.user,
             action="api_token.revoke",
             target=token,
-            summary=_("Revoked the API token “%(name)s” (%(prefix)s…)")
-            % {"name": token.name, "prefix": token.prefix},
+            summary=_("Revoked API token #%(id)s (%(prefix)s…)")
+            % {"id": token.pk, "prefix": token.prefix},
         )
     return bool(revoked)
 

@@ -106,7 +106,7 @@ def create_campaign(
         actor=membership.user,
         action="campaign.create",
         target=campaign,
-        summary=_("Created the campaign “%(title)s”") % {"title": campaign.title},
+        summary=_("Created campaign #%(id)s") % {"id": campaign.pk},
     )
     media.after_save(campaign, replaced)
     return campaign
@@ -136,14 +136,12 @@ def update_campaign(
     if "status" in changes and campaign.is_public and before["status"] not in PUBLIC_STATUSES:
         _gate_petitions(membership, campaign, safety_reason)  # they go public with it
     replaced = _save(campaign, cover, [*changes, "updated_at"])
-    title = campaign.title
     if safety.covering_override(
         "campaign", campaign, campaign_text(campaign), organisation=membership.organisation
     ):
         changes = safety.withhold(changes, TEXT_FIELDS)
-        title = safety.audit_text(title, flagged=True)
-    summary = _("Edited the campaign “%(title)s”: %(fields)s") % {
-        "title": title,
+    summary = _("Edited campaign #%(id)s: %(fields)s") % {
+        "id": campaign.pk,
         "fields": ", ".join([*changes, *(["cover"] if cover else [])]),
     }
     record(
@@ -173,15 +171,15 @@ def edit_cover(membership: Membership, campaign: Campaign, *, operation: str, bo
     processed = edit_picture(stored_bytes(campaign.cover), operation, box, name="cover")
     replaced = _save(campaign, processed, ["updated_at"])
     summaries = {
-        BLUR: _("Blurred a region of the cover of “%(title)s”"),
-        CROP: _("Cropped the cover of “%(title)s”"),
+        BLUR: _("Blurred a region of the cover of campaign #%(id)s"),
+        CROP: _("Cropped the cover of campaign #%(id)s"),
     }
     record(
         organisation=membership.organisation,
         actor=membership.user,
         action=f"campaign.cover_{operation}",
         target=campaign,
-        summary=summaries[operation] % {"title": campaign.title},
+        summary=summaries[operation] % {"id": campaign.pk},
         changes={"box": [None, box.as_percent()]},
     )
     media.after_save(campaign, replaced)

@@ -88,7 +88,7 @@ def reply(
         actor=membership.user,
         action="federation.reply",
         target=interaction,
-        summary=_("Replied to %(who)s") % {"who": interaction.actor.handle},
+        summary=_("Replied to fediverse reply #%(id)s") % {"id": interaction.pk},
     )
     return activity
 

@@ -84,7 +84,8 @@ def screen(item: ModerationItem) -> ModerationItem:
             actor=None,
             action="moderation.auto_approve",
             target=item,
-            summary=_("Showed a %(kind)s at once: nothing held it") % {"kind": kind.label},
+            summary=_("Showed %(kind)s #%(id)s at once: nothing held it")
+            % {"kind": kind.label, "id": item.pk},
         )
     return item
 
@@ -189,12 +190,13 @@ def _decide(
         actor=membership.user,
         action=f"moderation.{'approve' if state == ModerationState.APPROVED else 'reject'}",
         target=current,
+        # Neither the author nor the moderator's reason: both stay on the item.
         summary=(
-            _("Approved a %(kind)s by %(who)s")
+            _("Approved %(kind)s #%(id)s")
             if state == ModerationState.APPROVED
-            else _("Rejected a %(kind)s by %(who)s: %(reason)s")
+            else _("Rejected %(kind)s #%(id)s; the reason is on the item")
         )
-        % {"kind": kind.label, "who": current.author_label or current.author_key, "reason": reason},
+        % {"kind": kind.label, "id": current.pk},
         changes={"state": [before, state]},
     )
     return True
@@ -300,8 +302,8 @@ def report(item: ModerationItem, reason: str, *, language: str = "") -> Report:
         actor=None,
         action="moderation.report",
         target=current,
-        summary=_("Someone reported a %(kind)s by %(who)s; it is hidden until decided")
-        % {"kind": kind.label, "who": current.author_label or current.author_key},
+        summary=_("Someone reported %(kind)s #%(id)s; it is hidden until decided")
+        % {"kind": kind.label, "id": current.pk},
     )
     return made
 
@@ -333,7 +335,7 @@ def hold_phrase(membership: Membership, phrase: str) -> HeldPhrase:
         actor=membership.user,
         action="moderation.hold_phrase",
         target=held,
-        summary=_("Held items containing “%(phrase)s”") % {"phrase": phrase},
+        summary=_("Held items containing held phrase #%(id)s") % {"id": held.pk},
     )
     return held
 
@@ -346,7 +348,7 @@ def release_phrase(membership: Membership, held: HeldPhrase) -> None:
         actor=membership.user,
         action="moderation.release_phrase",
         target=held,
-        summary=_("Stopped holding items containing “%(phrase)s”") % {"phrase": held.phrase},
+        summary=_("Stopped holding items containing held phrase #%(id)s") % {"id": held.pk},
     )
     held.delete()
 

@@ -257,8 +257,8 @@ def add_public_figure(membership: Membership, *, name: str, note: str = "") -> P
         actor=membership.user,
         action="safety.allowlist_add",
         target=figure,
-        summary=_("Added %(name)s to the public figures the safety check leaves alone")
-        % {"name": name},
+        summary=_("Added public figure #%(id)s: the safety check leaves the name alone")
+        % {"id": figure.pk},
         changes={"name": ["", name], "note": ["", figure.note[:200]]},
     )
     return figure
@@ -273,8 +273,8 @@ def remove_public_figure(membership: Membership, figure: PublicFigure) -> None:
         actor=membership.user,
         action="safety.allowlist_remove",
         target=figure,
-        summary=_("Removed %(name)s from the public figures the safety check leaves alone")
-        % {"name": figure.name},
+        summary=_("Removed public figure #%(id)s: the safety check reads the name again")
+        % {"id": figure.pk},
         changes={"name": [figure.name, ""]},
     )
     figure.delete()

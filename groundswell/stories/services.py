@@ -97,7 +97,7 @@ def create_story(membership: Membership, data: dict[str, Any]) -> Story:
         actor=membership.user,
         action="story.create",
         target=story,
-        summary=_("Wrote the story “%(title)s”") % {"title": story.title},
+        summary=_("Wrote story #%(id)s") % {"id": story.pk},
     )
     return story
 
@@ -188,17 +188,15 @@ def update_story(
     _save(story, update_fields)
     if content_changed:
         federation.story_updated(story)  # only published stories go anywhere
-    title = story.title
     if _was_flagged(membership, story, text_before):
         changes = safety.withhold(changes, CONTENT_FIELDS)
-        title = safety.audit_text(title, flagged=True)
     record(
         organisation=membership.organisation,
         actor=membership.user,
         action="story.update",
         target=story,
-        summary=_("Edited “%(title)s”: %(fields)s")
-        % {"title": title, "fields": ", ".join(changes)},
+        summary=_("Edited story #%(id)s: %(fields)s")
+        % {"id": story.pk, "fields": ", ".join(changes)},
         changes=changes,
     )
     return story
@@ -278,7 +276,7 @@ def change_state(membership: Membership, story: Story, action: str, *, note: str
         actor=membership.user,
         action=f"story.{transition.name}",
         target=story,
-        summary=_("%(action)s: “%(title)s”") % {"action": transition.label, "title": story.title},
+        summary=_("%(action)s: story #%(id)s") % {"action": transition.label, "id": story.pk},
         changes={"state": [old_state, transition.target], **({"note": ["", note]} if note else {})},
     )
     if State.PUBLISHED in (old_state, transition.target):
@@ -324,7 +322,7 @@ def add_image(
         actor=membership.user,
         action="story.image_add",
         target=story,
-        summary=_("Added an image to “%(title)s”") % {"title": story.title},
+        summary=_("Added image #%(image)s to story #%(id)s") % {"image": image.pk, "id": story.pk},
     )
     if story.state == State.PUBLISHED:
         media.sync_story(story)
@@ -338,6 +336,7 @@ def remove_image(membership: Membership, story: Story, image: StoryImage) -> Non
     if story.cover_id == image.pk:
         story.cover = story.images.exclude(pk=image.pk).first()
         story.save(update_fields=["cover", "updated_at"])
+    image_id = image.pk
     image.delete()
     # Pages stop linking it with the row; the files go once the row is surely gone.
     media.delete_files(image)
@@ -347,7 +346,8 @@ def remove_image(membership: Membership, story: Story, image: StoryImage) -> Non
         actor=membership.user,
         action="story.image_remove",
         target=story,
-        summary=_("Removed an image from “%(title)s”") % {"title": story.title},
+        summary=_("Removed image #%(image)s from story #%(id)s")
+        % {"image": image_id, "id": story.pk},
     )
 
 
@@ -362,7 +362,8 @@ def set_cover(membership: Membership, story: Story, image: StoryImage) -> None:
         actor=membership.user,
         action="story.cover",
         target=story,
-        summary=_("Chose a new cover image for “%(title)s”") % {"title": story.title},
+        summary=_("Chose image #%(image)s as the cover of story #%(id)s")
+        % {"image": image.pk, "id": story.pk},
     )
 
 
@@ -388,15 +389,15 @@ def edit_image(
     image.save(update_fields=["image", "small", "width", "height", "image_bytes"])
     federation.story_updated(story)  # followers fetch the new address (only if published)
     summaries = {
-        BLUR: _("Blurred a region of an image of “%(title)s”"),
-        CROP: _("Cropped an image of “%(title)s”"),
+        BLUR: _("Blurred a region of image #%(image)s of story #%(id)s"),
+        CROP: _("Cropped image #%(image)s of story #%(id)s"),
     }
     record(
         organisation=membership.organisation,
         actor=membership.user,
         action=f"story.image_{operation}",
         target=story,
-        summary=summaries[operation] % {"title": story.title},
+        summary=summaries[operation] % {"image": image.pk, "id": story.pk},
         changes={"image": [None, image.pk], "box": [None, box.as_percent()]},
     )
     media.replace_files(story, old_names)

@@ -110,16 +110,16 @@ def _connect(
                 )
         except IntegrityError:
             raise ValidationError(ALREADY_CONNECTED) from None
-        names = {"network": account.get_network_display(), "handle": handle or server}
+        names = {"network": account.get_network_display(), "id": account.pk}
         record(
             organisation=membership.organisation,
             actor=membership.user,
             action="syndication.connect",
             target=account,
             summary=(
-                _("Connected the %(network)s account %(handle)s")
+                _("Connected %(network)s account #%(id)s")
                 if state == AccountState.CONNECTED
-                else _("Connecting the %(network)s account %(handle)s (checking it)")
+                else _("Connecting %(network)s account #%(id)s (checking it)")
             )
             % names,
             changes={
@@ -242,8 +242,8 @@ def check(account_id: int) -> str:
             actor=None,
             action="syndication.checked",
             target=account,
-            summary=_("The %(network)s account %(handle)s is connected")
-            % {"network": account.get_network_display(), "handle": account.handle},
+            summary=_("%(network)s account #%(id)s is connected")
+            % {"network": account.get_network_display(), "id": account.pk},
         )
     return account.state
 
@@ -274,8 +274,9 @@ def _check_failed(account: ChannelAccount, reason: str) -> str:
             actor=None,
             action="syndication.check_failed",
             target=account,
-            summary=_("Could not connect the %(network)s account: %(reason)s")
-            % {"network": account.get_network_display(), "reason": reason},
+            # The server's own words stay on the account's page, not in the log.
+            summary=_("Could not connect %(network)s account #%(id)s")
+            % {"network": account.get_network_display(), "id": account.pk},
         )
     return account.state
 
@@ -298,6 +299,6 @@ def disconnect_account(membership: Membership, account: ChannelAccount) -> None:
         actor=membership.user,
         action="syndication.disconnect",
         target=account,
-        summary=_("Disconnected the %(network)s account %(handle)s")
-        % {"network": account.get_network_display(), "handle": account.handle},
+        summary=_("Disconnected %(network)s account #%(id)s")
+        % {"network": account.get_network_display(), "id": account.pk},
     )

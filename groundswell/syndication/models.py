@@ -158,6 +158,17 @@ class ScheduledPost(models.Model):
     def __str__(self) -> str:
         return f"{self.story} → {self.account} at {self.scheduled_at:%Y-%m-%d %H:%M}"
 
+    def audit_ids(self, account: ChannelAccount | None = None) -> dict[str, object]:
+        """What an audit summary may name of the post: ids and the network, never the
+        story's title or the account's handle (free text the log would keep for years)."""
+        account = account or self.account
+        return {
+            "id": self.pk,
+            "story": self.story_id,
+            "network": account.get_network_display(),
+            "account": account.pk,
+        }
+
 
 class LocalPostQuerySet(models.QuerySet["LocalPost"]):
     def for_organisation(self, organisation: Organisation) -> LocalPostQuerySet:

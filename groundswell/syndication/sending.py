@@ -252,8 +252,11 @@ def _hold(post: ScheduledPost, findings: list[Finding]) -> str:
         actor=None,
         action="syndication.held",
         target=post,
-        summary=_("Held the post of “%(title)s” to %(account)s: the safety check flagged it")
-        % {"title": post.story.title, "account": post.account},
+        summary=_(
+            "Held post #%(id)s of story #%(story)s to %(network)s account #%(account)s: "
+            "the safety check flagged it"
+        )
+        % post.audit_ids(),
         changes={"findings": ["", safety.flagged_kinds(findings)]},
     )
     return post.state
@@ -268,9 +271,11 @@ def _sent(post: ScheduledPost, delivered: Delivered) -> str:
         "last_error": "",
         "waiting_reason": "",
     }
-    names = {"title": post.story.title, "account": post.account}
+    names = post.audit_ids()
     if move(post, PostState.SENDING, PostState.SENT, **fields):
-        summary = _("Posted “%(title)s” to %(account)s") % names
+        summary = _("Sent post #%(id)s of story #%(story)s to %(network)s account #%(account)s") % (
+            names
+        )
     elif move(post, PostState.FAILED, PostState.SENT, **fields) or move(
         post, PostState.SCHEDULED, PostState.SENT, **fields
     ):
@@ -278,8 +283,9 @@ def _sent(post: ScheduledPost, delivered: Delivered) -> str:
         # may have retried it): the network has it, so it is sent, and not sent again.
         summary = (
             _(
-                "Posted “%(title)s” to %(account)s. Sending took so long that it had been "
-                "marked as interrupted; it is now marked as sent."
+                "Sent post #%(id)s of story #%(story)s to %(network)s account #%(account)s. "
+                "Sending took so long that it had been marked as interrupted; it is now "
+                "marked as sent."
             )
             % names
         )
@@ -291,8 +297,9 @@ def _sent(post: ScheduledPost, delivered: Delivered) -> str:
             return post.state
         summary = (
             _(
-                "Posted “%(title)s” to %(account)s, but it had been cancelled while it was "
-                "being sent: delete it on the network if it should not be there."
+                "Sent post #%(id)s of story #%(story)s to %(network)s account #%(account)s, "
+                "but it had been cancelled while it was being sent: delete it on the network "
+                "if it should not be there."
             )
             % names
         )
@@ -333,8 +340,11 @@ def _failed(post: ScheduledPost, error: DeliveryError) -> str:
         actor=None,
         action="syndication.failed",
         target=post,
-        summary=_("Could not post “%(title)s” to %(account)s: %(error)s")
-        % {"title": post.story.title, "account": post.account, "error": message},
+        # The network's own words stay on the post (last_error), not in the log.
+        summary=_(
+            "Could not send post #%(id)s of story #%(story)s to %(network)s account #%(account)s"
+        )
+        % post.audit_ids(),
     )
     return post.state
 

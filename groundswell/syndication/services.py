@@ -97,10 +97,12 @@ def schedule_post(
         actor=membership.user,
         action="syndication.schedule",
         target=post,
-        summary=_("Scheduled “%(title)s” for %(account)s at %(when)s")
+        summary=_(
+            "Scheduled post #%(id)s of story #%(story)s "
+            "to %(network)s account #%(account)s at %(when)s"
+        )
         % {
-            "title": story.title,
-            "account": account,
+            **post.audit_ids(account),
             "when": timezone.localtime(scheduled_at).strftime("%Y-%m-%d %H:%M"),
         },
         changes={
@@ -128,8 +130,8 @@ def approve_post(membership: Membership, post: ScheduledPost) -> None:
         actor=membership.user,
         action="syndication.approve",
         target=post,
-        summary=_("Approved the post of “%(title)s” to %(account)s")
-        % {"title": post.story.title, "account": post.account},
+        summary=_("Approved post #%(id)s of story #%(story)s to %(network)s account #%(account)s")
+        % post.audit_ids(),
     )
 
 
@@ -171,8 +173,8 @@ def retry_post(membership: Membership, post: ScheduledPost) -> None:
         actor=membership.user,
         action="syndication.retry",
         target=post,
-        summary=_("Retried the post of “%(title)s” to %(account)s")
-        % {"title": post.story.title, "account": account},
+        summary=_("Retried post #%(id)s of story #%(story)s to %(network)s account #%(account)s")
+        % post.audit_ids(account),
         changes=changes,
     )
 
@@ -197,8 +199,10 @@ def release_post(
         actor=membership.user,
         action="syndication.release",
         target=post,
-        summary=_("Released the held post of “%(title)s” to %(account)s")
-        % {"title": post.story.title, "account": post.account},
+        summary=_(
+            "Released held post #%(id)s of story #%(story)s to %(network)s account #%(account)s"
+        )
+        % post.audit_ids(),
     )
 
 
@@ -216,6 +220,6 @@ def cancel_post(membership: Membership, post: ScheduledPost) -> None:
         actor=membership.user,
         action="syndication.cancel",
         target=post,
-        summary=_("Cancelled the post of “%(title)s” to %(account)s")
-        % {"title": post.story.title, "account": post.account},
+        summary=_("Cancelled post #%(id)s of story #%(story)s to %(network)s account #%(account)s")
+        % post.audit_ids(),
     )

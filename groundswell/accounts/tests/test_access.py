@@ -147,6 +147,8 @@ def test_staff_writes_are_audited_and_owners_read_them(
     )
     entry = AuditEntry.objects.filter(organisation=org, action="campaign.create").get()
     assert entry.actor == alice
-    assert "Bus Lanes" in entry.summary
+    # By kind and number: a title can name a private person, and the log keeps it for years.
+    assert entry.summary == f"Created campaign #{entry.target_id}"
+    assert "Bus Lanes" not in entry.summary
     page = client.get(reverse("audit:log", args=[org.slug]))
-    assert "Created the campaign “Bus Lanes”" in page.content.decode()
+    assert f"Created campaign #{entry.target_id}" in page.content.decode()

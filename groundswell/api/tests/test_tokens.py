@@ -28,8 +28,8 @@ def test_a_token_is_stored_only_as_a_hash_and_its_creation_is_audited(owner: Mem
     assert raw.startswith(token.prefix)
     entry = AuditEntry.objects.get(action="api_token.create")
     assert entry.actor == owner.user
-    assert "Website form" in entry.summary
-    assert raw not in entry.summary
+    assert entry.summary == f"Created API token #{token.pk} ({token.prefix}…)"
+    assert "Website form" not in entry.summary and raw not in entry.summary
     assert services.authenticate(raw) == token
 
 
