@@ -24,6 +24,7 @@ from groundswell import testing
 from groundswell.accounts import signin, twofactor
 from groundswell.accounts.models import Invitation, Membership, User, hash_token
 from groundswell.actions import services as actions
+from groundswell.actions.petitions import set_challenge
 from groundswell.api.models import ApiToken
 from groundswell.federation import moderated
 from groundswell.federation.models import Interaction, OutboxActivity, RemoteActor
@@ -88,6 +89,9 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
     petition = testing.make_petition(
         owner, campaign, collect_country=True, collect_postcode=True, collect_comment=True
     )
+    # The browser check on: its challenge and proof fields are in the forms to spoil too
+    # (a forged proof is a 400 with its message; none at all is taken, unverified).
+    set_challenge(owner, petition, on=True)
     story = change_state(owner, testing.make_story(owner, campaign=campaign), "publish")
     signed = actions.sign_petition(
         petition,

@@ -129,6 +129,7 @@ def _make_cast() -> Cast:
     from groundswell.accounts.services import invite_member
     from groundswell.actions.models import PetitionUpdate
     from groundswell.actions.services import SignatureRequest, sign_petition
+    from groundswell.actions.signals import Signal
     from groundswell.api.services import issue_token, revoke_token
     from groundswell.campaigns.services import create_campaign
     from groundswell.federation import moderated
@@ -176,6 +177,7 @@ def _make_cast() -> Cast:
         SignatureRequest(
             email="rosa.quint@example.net", given_name="Rosa", family_name="Quintavalle"
         ),
+        signals=Signal.HONEYPOT,  # listed on the signals page, her name for some roles only
     )
     update = PetitionUpdate.objects.create(petition=petition, subject="News", body="We won.")
     figure = add_public_figure(owner, name="Pat Minister", note="Our MP")
@@ -345,6 +347,7 @@ BODIES: dict[str, dict[str, str]] = {
     "moderation:queue": {"items": "{item_id}", "action": "approve"},
     "moderation:phrases": {"phrase": "Mill Lane"},
     "accounts:switch": {"org": "alices"},
+    "actions:staff_challenge": {"challenge": "on"},
     "safety:allowlist": {"remove": "{figure_id}"},
     "stories:staff_transition": {"action": "submit"},
     "stories:staff_image_region": REGION,

@@ -275,6 +275,9 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "actions:staff_update": {"POST": "content.write"},
     # The safety check pages: any member reads what is flagged; letting it out is a decision.
     "actions:staff_update_safety": {"GET": MEMBER, "POST": "safety.override"},
+    # Any member reads the signals (names only with supporters.read); the check is a switch.
+    "actions:staff_signals": GET_ONLY,
+    "actions:staff_challenge": {"POST": "content.write"},
     # Counts only, never a supporter: every member reads them, analysts above all.
     "analytics:organisation": GET_ONLY,
     "analytics:organisation_csv": GET_ONLY,

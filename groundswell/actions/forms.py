@@ -8,11 +8,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.campaigns.models import Campaign
+from groundswell.lib import proofofwork
 from groundswell.lib.countries import current_country_choices
 from groundswell.lib.emails import clean_email
 from groundswell.lib.names import clean_name
 
 from .models import Petition
+from .signals import KINDS
 
 
 class ReferralField(forms.CharField):
@@ -67,6 +69,17 @@ class SignForm(forms.Form):
     ref = ReferralField(limit=64)
     ch = ReferralField(limit=40)
     ws = ReferralField(limit=200)
+    # Quieter signals (signals.py): the form's signed render time, and a field hidden from
+    # people that robots fill in. Neither refuses a signature: the worker records them.
+    shown = ReferralField(limit=100)
+    website = forms.CharField(
+        label=_("Leave this field empty: it is here to catch robots."),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    # The proof of work, while staff ask for one (lib/proofofwork.py, templatetags).
+    challenge = ReferralField(limit=200)
+    proof = ReferralField(limit=40)
 
     def __init__(self, *args: Any, petition: Petition, **kwargs: Any) -> None:
         kwargs["auto_id"] = f"p{petition.pk}-%s"  # two petitions on one page: unique ids
@@ -89,6 +102,28 @@ class SignForm(forms.Form):
 
     def clean_family_name(self) -> str:
         return clean_name(self.cleaned_data.get("family_name", ""))
+
+    def clean(self) -> dict[str, Any]:
+        """A proof of work, when one came, must be good: pure CPU, no query. None at all is
+        taken (no JavaScript), and the worker marks the signature unverified."""
+        data = super().clean() or {}
+        data["proof_key"] = ""
+        if self.petition.challenge and data.get("proof"):
+            try:
+                data["proof_key"] = proofofwork.check(data.get("challenge", ""), data["proof"])
+            except proofofwork.Refused as refused:
+                raise forms.ValidationError(
+                    PROOF_EXPIRED if refused.expired else PROOF_FAILED, code="proof"
+                ) from None
+        return data
+
+
+PROOF_FAILED = _(
+    "The check your browser runs before sending did not work out. Press “Sign the petition” again."
+)
+PROOF_EXPIRED = _(
+    "This page was open too long for its browser check to count. Press “Sign the petition” again."
+)
 
 
 _shared_fields: dict[tuple[Any, ...], dict[str, forms.Field]] = {}
@@ -183,3 +218,24 @@ class UpdateForm(forms.Form):
     body = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}), max_length=10_000
     )
+
+
+STATE_CHOICES = [
+    ("", _("Any state")),
+    ("unverified", _("Unverified: waiting, not counted")),
+    ("pending", _("Waiting for email confirmation")),
+    ("confirmed", _("Confirmed")),
+]
+
+
+class SignalFilterForm(forms.Form):
+    """Which signatures the signals page lists: a bad value shows its message, the rest filter."""
+
+    signal = forms.ChoiceField(label=_("Signal"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=STATE_CHOICES)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        signal = self.fields["signal"]
+        assert isinstance(signal, forms.ChoiceField)
+        signal.choices = [("", _("Any signal")), *((kind.slug, kind.label) for kind in KINDS)]

@@ -34,6 +34,7 @@ from .services import (
     sign_petition,
     supporter_details,
 )
+from .signals import signals_for
 
 logger = logging.getLogger(__name__)
 CACHE_SECONDS = 5.0
@@ -175,9 +176,14 @@ def _record_one(row: SignatureIntake, petitions: dict[int, Petition]) -> int:
             if ShareToken.objects.filter(token=row.share_token).exists():
                 return 1  # recorded already: this row was a stale copy of one recorded
             request = SignatureRequest(**row.payload)
+            (found,) = signals_for([(request, row.created_at)])
             # The petition was open when the person signed; it may have closed since.
             sign_petition(
-                petitions[row.petition_id], request, share_token=row.share_token, check_open=False
+                petitions[row.petition_id],
+                request,
+                share_token=row.share_token,
+                check_open=False,
+                signals=found,
             )
     except Exception:
         # Leave the row for the next run; one bad row must not stop the rest.
@@ -207,6 +213,9 @@ def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
     recorded through the single path, which finds them again by email.
     """
     requests = [SignatureRequest(**row.payload) for row in rows]
+    found = signals_for(
+        [(request, row.created_at) for row, request in zip(rows, requests, strict=True)]
+    )
     people = [
         Supporter(
             organisation_id=petitions[row.petition_id].organisation_id,
@@ -237,10 +246,10 @@ def _bulk_record(rows: list[SignatureIntake], petitions: dict[int, Petition]) ->
         ).values_list("token", "supporter_id", "petition_id")
     }
     signatures = []
-    for row, request, person in zip(rows, requests, people, strict=True):
+    for row, request, person, bits in zip(rows, requests, people, found, strict=True):
         petition = petitions[row.petition_id]
         referrer = credited(shares.get(request.referral_token[:32]), petition, person.pk)
-        signatures.append(new_signature(petition, person.pk, request, referrer))
+        signatures.append(new_signature(petition, person.pk, request, referrer, bits))
         shares[row.share_token] = (person.pk, petition.pk)  # for the people this one brought
     links = [
         ShareToken(token=row.share_token, supporter=person, petition_id=row.petition_id)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,10 @@ class Petition(models.Model):
     status = models.CharField(
         max_length=10, choices=PetitionStatus.choices, default=PetitionStatus.OPEN
     )
+    # Staff switch this on for a petition under attack (petitions.set_challenge): its form
+    # then asks the browser for a proof of work (lib/proofofwork.py), and a signature sent
+    # without one waits, uncounted, until its email is confirmed (signals.py).
+    challenge = models.BooleanField(_("browser check"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PetitionQuerySet.as_manager()
@@ -124,6 +129,13 @@ class Signature(models.Model):
     # tried again at `email_retry_at` (tasks.EMAIL_RETRY), so it does not head every batch.
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_retry_at = models.DateTimeField(null=True, blank=True)
+    # What the worker noticed about how the form was sent (signals.Signal bits: too fast,
+    # no stamp, honeypot filled, no proof of work, a proof used before), for staff to
+    # review. Nothing is dropped for them; the unverified ones count once confirmed.
+    signals = models.PositiveIntegerField(default=0)
+    # The `<seed>:<nonce>` of the proof of work this signature came with, so that a second
+    # signature with the same one is seen (lib/proofofwork.py).
+    proof_key = models.CharField(max_length=48, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -132,7 +144,10 @@ class Signature(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["petition", "supporter"], name="one_signature_each")
         ]
-        indexes = [models.Index(fields=["petition", "state"])]
+        indexes = [
+            models.Index(fields=["petition", "state"]),
+            models.Index(fields=["proof_key"], condition=~Q(proof_key=""), name="signature_proof"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.supporter_id} on {self.petition_id} ({self.state})"
@@ -166,7 +181,11 @@ class PetitionTally(models.Model):
 
     petition = models.OneToOneField(Petition, on_delete=models.CASCADE, related_name="tally")
     confirmed = models.PositiveIntegerField(default=0)
+    # Shown to the public: waiting for their email confirmation, the unverified left out.
     pending = models.PositiveIntegerField(default=0)
+    # Staff only: sent without a proof of work (or with a used one) while the petition asked
+    # for one, and not confirmed yet. They join `confirmed` when confirmed by email.
+    unverified = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

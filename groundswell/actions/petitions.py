@@ -192,3 +192,30 @@ def release_update(
             summary=_("Released held update #%(update)s of petition #%(id)s")
             % {"update": update.pk, "id": update.petition_id},
         )
+
+
+@transaction.atomic
+def set_challenge(membership: Membership, petition: Petition, *, on: bool) -> bool:
+    """Ask the petition's sign form for a proof of work, or stop asking; True if it changed.
+
+    Sign forms follow within seconds: the sign path reads petitions from a cache a few
+    seconds old (intake.py) and public pages are shared for a second (lib/pagecache.py).
+    """
+    require(membership, "content.write")
+    if not Petition.objects.filter(pk=petition.pk).exclude(challenge=on).update(challenge=on):
+        return False
+    petition.challenge = on
+    summary = (
+        _("Turned the browser check on for “%(title)s”")
+        if on
+        else _("Turned the browser check off for “%(title)s”")
+    )
+    record(
+        organisation=membership.organisation,
+        actor=membership.user,
+        action="petition.challenge_on" if on else "petition.challenge_off",
+        target=petition,
+        summary=summary % {"title": petition.title},
+        changes={"challenge": [not on, on]},
+    )
+    return True

@@ -21,6 +21,7 @@ from .models import (
     SignatureIntake,
     SignatureState,
 )
+from .signals import with_unverified
 
 # A repeat signature earns the address one "you have already signed" email (its share link,
 # and the confirmation link while it is pending) per petition in this long at most: anyone
@@ -42,6 +43,13 @@ class SignatureRequest:
     referral_token: str = ""
     referrer_data: dict[str, str] = field(default_factory=dict)
     source_url: str = ""
+    # Raw facts from the web form, for the worker's signals (signals.py); the request only
+    # copies them. `shown` is the form's signed render stamp ("" if the post had none, None
+    # when not from the web form); `proof` the key of a checked proof of work.
+    shown: str | None = None
+    honeypot: bool = False
+    proof_wanted: bool = False
+    proof: str = ""
 
 
 @dataclass
@@ -81,7 +89,11 @@ def supporter_details(request: SignatureRequest) -> dict[str, str]:
 
 
 def new_signature(
-    petition: Petition, supporter_id: int, request: SignatureRequest, referred_by: int | None
+    petition: Petition,
+    supporter_id: int,
+    request: SignatureRequest,
+    referred_by: int | None,
+    signals: int = 0,
 ) -> Signature:
     """The unsaved row for a first signature (the single and the bulk path share it)."""
     data = {
@@ -101,6 +113,8 @@ def new_signature(
         channel=data["source"],
         confirmation_sends=1,
         last_sent_at=timezone.now(),
+        signals=signals,
+        proof_key=request.proof[:48],
     )
 
 
@@ -130,6 +144,7 @@ def sign_petition(
     *,
     share_token: str = "",
     check_open: bool = True,
+    signals: int = 0,
 ) -> SignatureResult:
     """Record one signature and queue its confirmation email.
 
@@ -149,7 +164,7 @@ def sign_petition(
         referrer = referrer_id(petition, request.referral_token, supporter.pk)
         try:
             with transaction.atomic():
-                signature = new_signature(petition, supporter.pk, request, referrer)
+                signature = new_signature(petition, supporter.pk, request, referrer, signals)
                 signature.save(force_insert=True)
         except IntegrityError:
             signature = Signature.objects.get(petition=petition, supporter=supporter)
@@ -245,9 +260,11 @@ def recount(petition_id: int) -> PetitionTally:
     # than the tally, so the next run counts again. (One committed later with an older
     # timestamp is left to `reconcile_tallies`.)
     started = timezone.now()
-    counts = Signature.objects.filter(petition_id=petition_id).aggregate(
+    pending = Q(state=SignatureState.PENDING)
+    counts = with_unverified(Signature.objects.filter(petition_id=petition_id)).aggregate(
         confirmed=Count("id", filter=Q(state=SignatureState.CONFIRMED)),
-        pending=Count("id", filter=Q(state=SignatureState.PENDING)),
+        pending=Count("id", filter=pending & Q(_unverified=0)),
+        unverified=Count("id", filter=pending & Q(_unverified__gt=0)),
     )
     # Looked up from the person's (organisation, email_key) key, then their signature: asked
     # the other way round (this petition's signatures, then each one's person) SQLite walked
@@ -260,16 +277,19 @@ def recount(petition_id: int) -> PetitionTally:
         email_key=OuterRef("email_key"),
         signatures__petition_id=petition_id,
     )
+    # Sent without the proof of work the petition asked for: unverified from the start.
+    unproven = Q(payload__proof_wanted=True, payload__proof="")
     waiting = (
         SignatureIntake.objects.filter(petition_id=petition_id)
         .exclude(Exists(signed_already))
-        .count()
+        .aggregate(all=Count("id"), unproven=Count("id", filter=unproven))
     )
     tally, _created = PetitionTally.objects.update_or_create(
         petition_id=petition_id,
         defaults={
             "confirmed": counts["confirmed"],
-            "pending": counts["pending"] + waiting,
+            "pending": counts["pending"] + waiting["all"] - waiting["unproven"],
+            "unverified": counts["unverified"] + waiting["unproven"],
             "computed_at": started,
         },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "actions"
 
@@ -25,5 +25,15 @@ urlpatterns = [
         "staff/<slug:org>/petitions/<int:petition_id>/updates/<int:update_id>/safety/",
         views.staff_update_safety,
         name="staff_update_safety",
+    ),
+    path(
+        "staff/<slug:org>/petitions/<int:petition_id>/signals/",
+        staff_views.staff_signals,
+        name="staff_signals",
+    ),
+    path(
+        "staff/<slug:org>/petitions/<int:petition_id>/challenge/",
+        staff_views.staff_challenge,
+        name="staff_challenge",
     ),
 ]

@@ -25,7 +25,7 @@ from groundswell.safety.panel import panel
 from groundswell.supporters import links
 from groundswell.supporters.views import erased_link, token_page
 
-from . import intake, petitions, services
+from . import intake, petitions, services, signals
 from .access import access_petition, public_petition
 from .forms import PetitionForm, SignForm, UpdateForm
 from .limits import within_sign_rate
@@ -40,11 +40,13 @@ def progress(petition: Petition) -> dict[str, Any]:
     tally = getattr(petition, "tally", None)
     confirmed = tally.confirmed if tally else 0
     pending = tally.pending if tally else 0
+    unverified = tally.unverified if tally else 0
     milestone = next_milestone(confirmed)
     target = petition.goal if confirmed < petition.goal else milestone
     return {
         "confirmed": confirmed,
         "pending": pending,
+        "unverified": unverified,  # staff pages only: not counted in public until confirmed
         "milestone": target,
         "percent": min(100, round(100 * confirmed / target)) if target else 0,
     }
@@ -141,10 +143,15 @@ def sign(request: HttpRequest, org_slug: str, petition_id: int) -> HttpResponse:
         return _sign_page(request, petition, form, status=400)
     if token is None:
         return _sign_page(request, petition, form, status=400)
-    return HttpResponseRedirect(thanks_url(org_slug, petition.pk, token))
+    assert wanted is not None
+    unverified = wanted.proof_wanted and not wanted.proof
+    return HttpResponseRedirect(
+        thanks_url(org_slug, petition.pk, token) + ("?unverified=1" if unverified else "")
+    )
 
 
 def _signature_request(request: HttpRequest, form: SignForm) -> services.SignatureRequest:
+    """What the worker records; the quiet signals go in as raw facts (signals.py)."""
     data = form.cleaned_data
     ref = data.get("ref") or ""
     landing = request.META.get("HTTP_REFERER", "")[:2000]
@@ -164,6 +171,10 @@ def _signature_request(request: HttpRequest, form: SignForm) -> services.Signatu
             "url": landing,
         },
         source_url=landing,
+        shown=data.get("shown") or "",
+        honeypot=bool(data.get("website")),
+        proof_wanted=form.petition.challenge,
+        proof=data.get("proof_key") or "",
     )
 
 
@@ -203,6 +214,8 @@ def thanks(request: HttpRequest, org_slug: str, petition_id: int, token: str) ->
             "petition": petition,
             "share": share_links(petition, token),
             "next_petitions": next_petitions(petition),
+            # Sent without the check the petition asked for: counted only once confirmed.
+            "unverified": request.GET.get("unverified") == "1",
         },
     )
 
@@ -314,6 +327,7 @@ def _edit(
         "progress": progress(petition) if petition else None,
         "update_form": update_form or UpdateForm(),
         "updates": petition.updates.all() if petition else [],
+        "signal_counts": signals.counted(petition) if petition else [],
     }
     return render(request, "actions/staff_edit.html", context)
 

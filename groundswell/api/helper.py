@@ -260,6 +260,10 @@ def signature_request(
             "url": (referrer.url or "").strip(),
         },
         source_url=source_url,
+        # No browser runs the proof of work here: while staff ask for it, a signature
+        # through the helper waits unverified until confirmed, as one from a form without
+        # JavaScript does (actions/signals.py).
+        proof_wanted=petition.challenge,
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
+from groundswell.actions.signals import names as signal_names
 from groundswell.audit.services import record
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import personal_link
@@ -63,6 +64,8 @@ def subject_access_data(supporter: Supporter) -> dict[str, Any]:
                 "confirmed_at": iso(signature.confirmed_at),
                 "confirmation_emails_sent": signature.confirmation_sends,
                 "last_email_sent_at": iso(signature.last_sent_at),
+                # What the worker noticed about how it was sent (actions/signals.py).
+                "signals": signal_names(signature.signals),
             }
             for signature in supporter_signatures(supporter).order_by("created_at", "id")
         ],
