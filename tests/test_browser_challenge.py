@@ -16,7 +16,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 from pytest_django.live_server_helper import LiveServer
 
 from groundswell import testing
-from groundswell.accounts.models import Membership
+from groundswell.accounts.models import Membership, User
 from groundswell.actions import intake
 from groundswell.actions.models import Petition, Signature
 from groundswell.actions.petitions import set_challenge
@@ -24,6 +24,7 @@ from groundswell.actions.services import recount
 from groundswell.actions.signals import Signal
 
 from .a11y import DESKTOP, PHONE
+from .test_browser_pages_fit import sign_in
 
 SHOTS = Path("/tmp/groundswell-shots")
 SIZES: dict[str, dict[str, Any]] = {
@@ -160,3 +161,35 @@ def test_a_slow_check_never_holds_the_form_for_more_than_a_few_seconds(
     assert time.monotonic() - started < 8
     expect(page.get_by_text(UNVERIFIED_TEXT)).to_be_visible()
     assert Signal(signature_of("sam@example.net").signals) & Signal.NO_PROOF
+
+
+@pytest.mark.browser
+def test_staff_switch_the_check_on_and_read_the_signals_on_a_phone(
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    alice: User,
+    owner: Membership,
+    petition: Petition,
+    axe: Callable[..., None],
+) -> None:
+    from groundswell.actions.services import SignatureRequest, sign_petition
+
+    sign_petition(
+        petition,
+        SignatureRequest(email="robo@example.net", given_name="Robotina"),
+        signals=Signal.HONEYPOT | Signal.TOO_FAST,
+    )
+    page = new_context(**SIZES["360"]).new_page()
+    sign_in(page, live_server.url, alice)
+    page.goto(f"{live_server.url}/staff/alices/petitions/{petition.pk}/")
+    page.get_by_role("button", name="Turn the browser check on").click()
+    expect(page.get_by_text("The browser check is on.", exact=True)).to_be_visible()
+    row = page.get_by_role("row", name="Hidden field filled")
+    expect(row.get_by_role("cell").nth(1)).to_have_text("1")
+    axe(page, widths=(PHONE,))
+    row.get_by_role("link", name="Hidden field filled").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signals on signatures")
+    expect(page.get_by_role("cell", name="Robotina")).to_be_visible()
+    shoot(page, "challenge-staff-signals-360")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    axe(page, widths=(PHONE,))
