@@ -206,16 +206,16 @@ def set_challenge(membership: Membership, petition: Petition, *, on: bool) -> bo
         return False
     petition.challenge = on
     summary = (
-        _("Turned the browser check on for “%(title)s”")
+        _("Turned the browser check on for petition #%(id)s")
         if on
-        else _("Turned the browser check off for “%(title)s”")
+        else _("Turned the browser check off for petition #%(id)s")
     )
     record(
         organisation=membership.organisation,
         actor=membership.user,
         action="petition.challenge_on" if on else "petition.challenge_off",
         target=petition,
-        summary=summary % {"title": petition.title},
+        summary=summary % {"id": petition.pk},
         changes={"challenge": [not on, on]},
     )
     return True

@@ -65,6 +65,8 @@ def _walk(owner: Membership) -> None:
     petition = testing.make_petition(owner, campaign, title=f"Listen to {NAME}")
     petitions.update_petition(owner, petition, {"ask": f"Meet {NAME} by June."})
     petitions.post_update(owner, petition, subject=f"News from {NAME}", body="We met.")
+    petitions.set_challenge(owner, petition, on=True)
+    petitions.set_challenge(owner, petition, on=False)
     token, _raw = api.issue_token(owner, name=f"{NAME}'s form")
     api.revoke_token(owner, token)
     invitation = accounts.invite_member(owner, email=EMAIL, role="editor")
