@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "groundswell.safety",
     "groundswell.retention",
     "groundswell.analytics",
+    "groundswell.timelog",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "groundswell.accounts.context_processors.staff",
+                "groundswell.timelog.context_processors.time_budget",
             ],
         },
     }

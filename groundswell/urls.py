@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("groundswell.safety.urls")),
     path("", include("groundswell.retention.urls")),
     path("", include("groundswell.analytics.urls")),
+    path("", include("groundswell.timelog.urls")),
     path("", include("groundswell.hub.urls")),
 ]

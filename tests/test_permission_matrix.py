@@ -139,6 +139,7 @@ def _make_cast() -> Cast:
     from groundswell.safety.services import add_public_figure
     from groundswell.stories.services import add_image
     from groundswell.syndication.models import ChannelAccount, ScheduledPost
+    from groundswell.timelog import services as timelog
 
     users = {}
     alice = testing.make_user("alice@example.org", "Alice Owner")
@@ -215,11 +216,18 @@ def _make_cast() -> Cast:
     )
     moderated.queue_reply(interaction, "en")  # as inbound processing does
     held = HeldPhrase.objects.create(organisation=org, phrase="sewage", created_by=alice)
+    # A colleague's time entry: Ed's, whom no caller is.
+    time_entry = timelog.add_entry(
+        extra_membership,
+        {"date": timelog.today(), "minutes": 30, "activity": "writing", "campaign": campaign},
+    )
     # Organisation B has rows of its own, so its pages are not simply empty.
     campaign_b = testing.make_campaign(owner_b, title="Quiet Streets Now", slug="quiet-streets")
     petition_b = testing.make_petition(owner_b, campaign_b, title="Slow down on Fenwick Road")
     testing.make_story(owner_b, campaign=campaign_b, title="Fenwick Road at night", slug="night")
     sign_petition(petition_b, SignatureRequest(email="omar.vale@example.net", given_name="Omar"))
+    timelog.add_entry(owner_b, {"date": timelog.today(), "minutes": 20, "activity": "replying",
+                                "campaign": campaign_b})  # fmt: skip
     values = {
         "org": org.slug,
         "petition_id": str(petition.pk),
@@ -242,6 +250,7 @@ def _make_cast() -> Cast:
         "person_id": str(signed.signature.supporter_id),
         "signature_id": str(signed.signature.pk),
         "table": "channels",
+        "entry_id": str(time_entry.pk),
     }
     secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
     secrets_b = [

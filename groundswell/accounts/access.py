@@ -45,6 +45,7 @@ PERMISSION_MESSAGES = {
     "safety.allowlist": _(
         "Only an owner or a safety officer can change the list of public figures."
     ),
+    "timelog.team": _("A colleague's time log is for the organisation's owners only."),
 }
 
 

@@ -236,6 +236,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # list of public figures it must not flag, are for someone answerable for the risk.
     "safety.override": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
     "safety.allowlist": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
+    # A colleague's time log (timelog): owners read it and may correct it; everyone reads
+    # and changes their own whatever their role.
+    "timelog.team": frozenset({Role.OWNER}),
 }
 
 # Who may reach each staff page and API endpoint: URL name → {method: requirement}, where the
@@ -338,6 +341,21 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "syndication:safety": {"GET": MEMBER, "POST": "safety.override"},
     # Whom the safety check leaves alone: any member reads the list; changing it is a decision.
     "safety:allowlist": {"GET": MEMBER, "POST": "safety.allowlist"},
+    # The time log: every member has their own day, timer, entries, budget, week and CSV.
+    # An entry in the address, or ?member= on the week, may be a colleague's: owners only
+    # (the matrix's entry is a colleague's of every caller).
+    "timelog:home": GET_ONLY,
+    "timelog:timer_start": {"POST": MEMBER},
+    "timelog:timer_stop": {"POST": MEMBER},
+    "timelog:entry_new": {"GET": MEMBER, "POST": MEMBER},
+    "timelog:entry": {"GET": "timelog.team", "POST": "timelog.team"},
+    "timelog:entry_delete": {"GET": "timelog.team", "POST": "timelog.team"},
+    "timelog:budget": {"GET": MEMBER, "POST": MEMBER},
+    "timelog:week": GET_ONLY,
+    "timelog:team": {"GET": "timelog.team"},
+    "timelog:export": GET_ONLY,
+    # Totals per campaign, channel, activity and week: never a person, so every member.
+    "timelog:impact": GET_ONLY,
     # Ninja's home page, turned off with its docs: nothing answers here.
     "api:osdi:api-root": {},
     "api:osdi:openapi-json": {"GET": PUBLIC},
