@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "groundswell.retention",
     "groundswell.analytics",
     "groundswell.timelog",
+    "groundswell.ledger",
 ]
 
 MIDDLEWARE = [

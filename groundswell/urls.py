@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("groundswell.retention.urls")),
     path("", include("groundswell.analytics.urls")),
     path("", include("groundswell.timelog.urls")),
+    path("", include("groundswell.ledger.urls")),
     path("", include("groundswell.hub.urls")),
 ]

@@ -134,6 +134,7 @@ def _make_cast() -> Cast:
     from groundswell.campaigns.services import create_campaign
     from groundswell.federation import moderated
     from groundswell.federation.models import Interaction, RemoteActor
+    from groundswell.ledger.services import add_entry as add_ledger_entry
     from groundswell.lib.images import process_image
     from groundswell.moderation.models import HeldPhrase
     from groundswell.safety.services import add_public_figure
@@ -216,16 +217,26 @@ def _make_cast() -> Cast:
     )
     moderated.queue_reply(interaction, "en")  # as inbound processing does
     held = HeldPhrase.objects.create(organisation=org, phrase="sewage", created_by=alice)
-    # A colleague's time entry: Ed's, whom no caller is.
+    # A colleague's time entry (Ed's, whom no caller is) and a ledger entry with a petition.
     time_entry = timelog.add_entry(
         extra_membership,
         {"date": timelog.today(), "minutes": 30, "activity": "writing", "campaign": campaign},
     )
+    ledger_entry = add_ledger_entry(
+        owner,
+        {"campaign": campaign, "petition": petition, "kind": "ask", "title": "Asked the council",
+         "happened_on": timelog.today()},
+    )  # fmt: skip
     # Organisation B has rows of its own, so its pages are not simply empty.
     campaign_b = testing.make_campaign(owner_b, title="Quiet Streets Now", slug="quiet-streets")
     petition_b = testing.make_petition(owner_b, campaign_b, title="Slow down on Fenwick Road")
     testing.make_story(owner_b, campaign=campaign_b, title="Fenwick Road at night", slug="night")
     sign_petition(petition_b, SignatureRequest(email="omar.vale@example.net", given_name="Omar"))
+    add_ledger_entry(
+        owner_b,
+        {"campaign": campaign_b, "petition": petition_b, "kind": "delivery", "public": True,
+         "title": "Slow down on Fenwick Road: handed in", "happened_on": timelog.today()},
+    )  # fmt: skip
     timelog.add_entry(owner_b, {"date": timelog.today(), "minutes": 20, "activity": "replying",
                                 "campaign": campaign_b})  # fmt: skip
     values = {
@@ -251,6 +262,7 @@ def _make_cast() -> Cast:
         "signature_id": str(signed.signature.pk),
         "table": "channels",
         "entry_id": str(time_entry.pk),
+        "ledger_entry_id": str(ledger_entry.pk),
     }
     secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
     secrets_b = [

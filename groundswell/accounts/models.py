@@ -356,6 +356,12 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "timelog:export": GET_ONLY,
     # Totals per campaign, channel, activity and week: never a person, so every member.
     "timelog:impact": GET_ONLY,
+    # The outcome ledger: any member reads it; writers add, change, delete and report back.
+    "ledger:list": GET_ONLY,
+    "ledger:entry_new": {"GET": "content.write", "POST": "content.write"},
+    "ledger:entry": {"GET": MEMBER, "POST": "content.write"},
+    "ledger:entry_delete": {"GET": "content.write", "POST": "content.write"},
+    "ledger:report": {"GET": "content.write", "POST": "content.write"},
     # Ninja's home page, turned off with its docs: nothing answers here.
     "api:osdi:api-root": {},
     "api:osdi:openapi-json": {"GET": PUBLIC},
