@@ -189,6 +189,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
             change_state(editor, story, "submit")
 
     seed_petitions(owner, campaigns)
+    seed_measure(owner, campaigns)
     seed_replies(Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0])
 
     watch = create_organisation(
@@ -376,6 +377,16 @@ def seed_petitions(owner: Membership, campaigns: dict[str, Campaign]) -> None:
     from groundswell.referrals.services import refresh_rankings
 
     refresh_rankings(owner.organisation_id)
+
+
+def seed_measure(owner: Membership, campaigns: dict[str, Campaign]) -> None:
+    """A month of staff time and a few outcome ledger entries (timelog, ledger)."""
+    from groundswell.ledger.demo import seed_ledger
+    from groundswell.timelog.demo import seed_time
+
+    members = list(Membership.objects.filter(organisation=owner.organisation))
+    seed_time(members, list(campaigns.values()))
+    seed_ledger(owner)
 
 
 def is_empty() -> bool:
