@@ -17,7 +17,7 @@ from groundswell.accounts.models import Membership, User
 from groundswell.timelog import services
 from groundswell.timelog.models import TimeEntry
 
-from .a11y import PHONE
+from .a11y import DESKTOP, PHONE
 from .test_browser_pages_fit import sign_in
 
 SHOTS = Path("/tmp/groundswell-shots")
@@ -38,8 +38,9 @@ def walk(page: Page, base: str, alice: User, *, script: bool, axe: Callable[...,
     def check(name: str) -> None:
         if script:
             _fits(page)
-            axe(page, widths=(PHONE,))
             _shot(page, name)
+            axe(page)  # at 360 and 1280 px
+            page.set_viewport_size(PHONE)
 
     sign_in(page, base, alice)
     page.get_by_role("link", name="Your time").click()
@@ -99,3 +100,32 @@ def test_the_timer_budget_warning_week_and_impact_on_a_phone(
     assert sorted(TimeEntry.objects.values_list("minutes", "source")) == [
         (1, "timer"), (48, "manual"),
     ]  # fmt: skip
+
+
+@pytest.mark.browser
+def test_the_public_record_on_the_campaign_page_reads_on_a_phone(
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    owner: Membership,
+    axe: Callable[..., None],
+) -> None:
+    from groundswell.ledger.services import add_entry
+
+    campaign = testing.make_campaign(owner)
+    petition = testing.make_petition(owner, campaign)
+    add_entry(
+        owner,
+        {"campaign": campaign, "petition": petition, "kind": "delivery", "public": True,
+         "happened_on": services.today(), "title": "We handed 1,240 signatures in",
+         "details": "At the town hall, with thirty supporters.",
+         "evidence": ["https://example.org/a-rather-long-address/of-the-photos/of-the-hand-in"]},
+    )  # fmt: skip
+    page = new_context(**ON_A_PHONE).new_page()
+    page.goto(f"{live_server.url}{campaign.get_absolute_url()}")
+    record = page.get_by_role("region", name="What has happened so far")
+    expect(record).to_contain_text("Delivery: We handed 1,240 signatures in")
+    _fits(page)
+    _shot(page, "campaign-record")
+    axe(page)
+    page.set_viewport_size(DESKTOP)
+    expect(record).to_be_visible()
