@@ -68,8 +68,8 @@ def add_entry(
         actor=membership.user,
         action="ledger.create",
         target=entry,
-        summary=_("Added “%(title)s” (%(kind)s) to the ledger of “%(campaign)s”")
-        % {"title": entry.title, "kind": entry.get_kind_display(), "campaign": entry.campaign},
+        summary=_("Added ledger entry #%(id)s (%(kind)s) to campaign #%(campaign)s")
+        % {"id": entry.pk, "kind": entry.kind, "campaign": entry.campaign_id},
         changes={"petition_status": moved} if moved else None,
     )
     return entry
@@ -111,9 +111,9 @@ def change_entry(
             actor=membership.user,
             action="ledger.update",
             target=entry,
-            summary=_("Edited the ledger entry “%(title)s”: %(fields)s")
+            summary=_("Edited ledger entry #%(id)s: %(fields)s")
             % {
-                "title": entry.title,
+                "id": entry.pk,
                 "fields": ", ".join([*changes, *(["petition status"] if moved else [])]),
             },
             changes=changes,
@@ -130,7 +130,7 @@ def delete_entry(membership: Membership, entry: LedgerEntry) -> None:
             actor=membership.user,
             action="ledger.delete",
             target=entry,
-            summary=_("Deleted the ledger entry “%(title)s”") % {"title": entry.title},
+            summary=_("Deleted ledger entry #%(id)s") % {"id": entry.pk},
         )
 
 
@@ -166,7 +166,7 @@ def send_report(
         actor=membership.user,
         action="ledger.report",
         target=entry,
-        summary=_("Reported “%(title)s” back to the signers of “%(petition)s”")
-        % {"title": entry.title, "petition": entry.petition.title},
+        summary=_("Reported ledger entry #%(id)s back to the signers of petition #%(petition)s")
+        % {"id": entry.pk, "petition": entry.petition_id},
     )
     return update

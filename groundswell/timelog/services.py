@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.accounts.access import require
@@ -167,8 +167,12 @@ def change_entry(membership: Membership, entry: TimeEntry, data: dict[str, Any])
                 actor=membership.user,
                 action="timelog.entry_change",
                 target=entry,
-                summary=_("Changed %(whose)s time entry: %(fields)s")
-                % {"whose": _whose(membership, entry), "fields": ", ".join(changed)},
+                summary=_("Changed time entry #%(id)s %(whose)s: %(fields)s")
+                % {
+                    "id": entry.pk,
+                    "whose": _whose(membership, entry),
+                    "fields": ", ".join(changed),
+                },
             )
     if entry.user_id:
         budget.forget(membership.organisation_id, entry.user_id)
@@ -185,18 +189,20 @@ def delete_entry(membership: Membership, entry: TimeEntry) -> None:
                 actor=membership.user,
                 action="timelog.entry_delete",
                 target=entry,
-                summary=_("Deleted %(whose)s time entry of %(day)s")
-                % {"whose": _whose(membership, entry), "day": formats.date_format(entry.date)},
+                summary=_("Deleted time entry #%(id)s %(whose)s")
+                % {"id": entry.pk, "whose": _whose(membership, entry)},
             )
     if entry.user_id:
         budget.forget(membership.organisation_id, entry.user_id)
 
 
 def _whose(membership: Membership, entry: TimeEntry) -> str:
+    """By number, never by name (audit summaries are kept for years)."""
     if entry.user_id == membership.user_id:
-        return _("their own")
-    name = entry.user.name if entry.user else _("a former member")
-    return _("%(name)s's") % {"name": name}
+        return _("(their own)")
+    if entry.user_id is None:
+        return _("of a former member")
+    return _("of user #%(user)s") % {"user": entry.user_id}
 
 
 def _may_change(membership: Membership, entry: TimeEntry) -> None:

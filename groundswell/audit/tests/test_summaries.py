@@ -93,6 +93,28 @@ def _walk(owner: Membership) -> None:
         scheduled_at=timezone.now() + timedelta(days=1),
     )
     syndication.cancel_post(owner, post)
+    _measure(owner, campaign, petition)
+
+
+def _measure(owner: Membership, campaign: object, petition: object) -> None:
+    """The outcome ledger and the time log."""
+    from groundswell.ledger import services as ledger
+    from groundswell.timelog import services as timelog
+
+    entry = ledger.add_entry(
+        owner,
+        {"campaign": campaign, "petition": petition, "kind": "response",
+         "happened_on": timelog.today(), "title": f"{NAME} wrote back",
+         "details": f"A letter from {NAME}."},
+    )  # fmt: skip
+    ledger.change_entry(owner, entry, {"details": f"{NAME} agreed to meet."})
+    ledger.send_report(owner, entry, subject=f"{NAME} replied", body="They replied.")
+    ledger.delete_entry(owner, entry)
+    timelog.set_budget(owner, 60)
+    work = {"date": timelog.today(), "minutes": 20, "activity": "writing", "campaign": None}
+    time_entry = timelog.add_entry(owner, work)
+    timelog.change_entry(owner, time_entry, {**work, "minutes": 25})
+    timelog.delete_entry(owner, time_entry)
 
 
 def _replies(owner: Membership, story: Story) -> None:
@@ -185,6 +207,13 @@ def test_no_summary_carries_the_words_of_what_it_is_about(
         "syndication.schedule",
         "syndication.cancel",
         "account.two_factor_on",
+        "ledger.create",
+        "ledger.update",
+        "ledger.report",
+        "ledger.delete",
+        "timelog.budget",
+        "timelog.entry_change",
+        "timelog.entry_delete",
     } <= actions, sorted(actions)
     for entry in entries:
         summary = entry.summary.lower()

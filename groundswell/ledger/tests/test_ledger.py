@@ -55,6 +55,11 @@ def test_an_editor_records_a_delivery_and_moves_the_petition_to_delivered(
     ]
     petition.refresh_from_db()
     assert petition.status == "delivered"
+    created = AuditEntry.objects.get(action="ledger.create")
+    assert (
+        created.summary
+        == f"Added ledger entry #{entry.pk} (delivery) to campaign #{petition.campaign_id}"
+    )
     assert set(AuditEntry.objects.values_list("action", flat=True)) >= {
         "ledger.create",
         "petition.update",
