@@ -202,7 +202,7 @@ def refused(meta: dict[str, Any]) -> bool:
     return robot
 
 
-REMEMBERED = 1000
+REMEMBERED = 4096
 _agents: dict[str, bool] = {}
 
 
@@ -248,25 +248,37 @@ def page_view(request: HttpRequest, page: Dims | None) -> None:
     """Count one view of `page` (its organisation, campaign, petition, story) by `request`.
 
     Called for every reply of a public page, from the page copy before Django runs too, so
-    it stays cheap: a few header reads and one dictionary update.
+    it stays cheap: a few header reads, and what a query string and a referrer say about
+    the channel is worked out once per combination (a viral page is read through a few
+    hundred share links, each by many people) and remembered, bounded.
     """
-    if page is None or not COUNTING or request.method != "GET" or refused(request.META):
+    if page is None or not COUNTING:
         return
+    meta = request.META
+    if meta.get("REQUEST_METHOD") != "GET" or refused(meta):
+        return
+    key = (page, meta.get("QUERY_STRING", ""), meta.get("HTTP_REFERER", ""))
+    dims = _derived.get(key)
+    if dims is None:
+        dims = _dims_of(request, page)
+        if len(_derived) >= REMEMBERED:
+            _derived.clear()
+        _derived[key] = dims
+    count("page_view", dims)
+
+
+_derived: dict[tuple[Dims, str, str], Dims] = {}
+
+
+def _dims_of(request: HttpRequest, page: Dims) -> Dims:
     query = request.GET
     referrer = referrer_host(request.META.get("HTTP_REFERER", ""), _site_host())
-    source = word(query.get("utm_source", "")) if "utm_source" in query else ""
-    medium = word(query.get("utm_medium", "")) if "utm_medium" in query else ""
-    name = word(query.get("utm_campaign", "")) if "utm_campaign" in query else ""
+    source = word(query.get("utm_source", ""))
+    medium = word(query.get("utm_medium", ""))
+    name = word(query.get("utm_campaign", ""))
     channel = channel_of(word(query.get("ch", "")), referrer, source, medium)
-    count(
-        "page_view",
-        page._replace(
-            channel=channel,
-            referrer=referrer,
-            utm_source=source,
-            utm_medium=medium,
-            utm_campaign=name,
-        ),
+    return page._replace(
+        channel=channel, referrer=referrer, utm_source=source, utm_medium=medium, utm_campaign=name
     )
 
 
