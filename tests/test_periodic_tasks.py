@@ -35,6 +35,8 @@ PERIODIC_TASKS = [
     "dispatch_due_posts",
     "apply_retention",
     "screen_moderation_items",
+    "roll_up_counts",
+    "roll_up_row_kinds",
 ]
 
 

@@ -110,18 +110,14 @@ def add(cube: Counter[CubeKey]) -> None:
 def roll_up_pending(limit: int = PENDING_BATCH) -> int:
     """Add up to `limit` pending counts into the roll-ups; returns how many rows it took."""
     with transaction.atomic():
-        batch = list(PendingCount.objects.order_by("pk")[:limit])
+        columns = ("pk", "kind", "day", "count", *Dims._fields)
+        batch = list(PendingCount.objects.order_by("pk").values_list(*columns)[:limit])
         if not batch:
             return 0
-        fields = Dims._fields
-        cube = spread(
-            (row.kind, row.day, Dims(*(getattr(row, name) for name in fields)), row.count)
-            for row in batch
-        )
-        add(cube)
+        add(spread((row[1], row[2], Dims(*row[4:]), row[3]) for row in batch))
         # By id, not by "up to the last id": a batch another process commits meanwhile with
         # lower ids than this one's last was not read, and must wait for the next run.
-        ids = [row.pk for row in batch]
+        ids = [row[0] for row in batch]
         for start in range(0, len(ids), DELETE_CHUNK):
             PendingCount.objects.filter(pk__in=ids[start : start + DELETE_CHUNK]).delete()
     return len(batch)
