@@ -37,6 +37,7 @@ PERIODIC_TASKS = [
     "screen_moderation_items",
     "roll_up_counts",
     "roll_up_row_kinds",
+    "rank_evangelists",
 ]
 
 
