@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "groundswell.supporters",
     "groundswell.actions",
     "groundswell.referrals",
+    "groundswell.listening",
     "groundswell.moderation",
     "groundswell.api",
     "groundswell.federation",

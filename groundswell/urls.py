@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("groundswell.moderation.urls")),
     path("", include("groundswell.federation.urls")),
     path("", include("groundswell.syndication.urls")),
+    path("", include("groundswell.listening.urls")),
     path("", include("groundswell.safety.urls")),
     path("", include("groundswell.retention.urls")),
     path("", include("groundswell.analytics.urls")),

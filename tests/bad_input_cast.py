@@ -84,6 +84,7 @@ def _waiting_for_a_code() -> dict[str, str]:
 
 def make_cast(owner: Membership, charlie: User) -> Cast:
     from groundswell.api.services import issue_token
+    from groundswell.listening.models import Monitor
 
     campaign = testing.make_campaign(owner)
     petition = testing.make_petition(
@@ -136,6 +137,16 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
     # Used "tomorrow": no read during the run records a use, so a refused request with a
     # good token changes nothing (the stamp is written at most once a minute otherwise).
     ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now() + timedelta(days=1))
+    # A feed whose hub pushes to us: the WebSub callback's address holds its token.
+    pushed = Monitor.objects.create(
+        organisation=owner.organisation,
+        kind="feed",
+        url="https://gazette.example/feed/",
+        hub_url="https://hub.example/",
+        websub_token="bad-input-suite-websub-token",
+        websub_secret="bad-input-suite-websub-secret",
+        next_attempt_at=timezone.now() + timedelta(days=1),
+    )
     alice = owner.user
     media_file = "bad-input-suite.txt"
     (Path(settings.MEDIA_ROOT) / media_file).parent.mkdir(parents=True, exist_ok=True)
@@ -149,6 +160,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "supporters:erase_self": {"token": _token_of(links.supporter_page_url(supporter.pk))},
             "referrals:impact": {"token": _token_of(links.supporter_page_url(supporter.pk))},
             "accounts:invitation": {"token": INVITATION_TOKEN},
+            "listening:websub": {"token": pushed.websub_token},
             "accounts:password_reset_confirm": {
                 "uidb64": urlsafe_base64_encode(force_bytes(alice.pk)),
                 "token": default_token_generator.make_token(alice),

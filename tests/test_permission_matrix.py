@@ -136,6 +136,8 @@ def _make_cast() -> Cast:
     from groundswell.federation.models import Interaction, RemoteActor
     from groundswell.ledger.services import add_entry as add_ledger_entry
     from groundswell.lib.images import process_image
+    from groundswell.lib.leases import now
+    from groundswell.listening.models import KeywordRule, Monitor
     from groundswell.moderation.models import HeldPhrase
     from groundswell.safety.services import add_public_figure
     from groundswell.stories.services import add_image
@@ -227,6 +229,10 @@ def _make_cast() -> Cast:
         {"campaign": campaign, "petition": petition, "kind": "ask", "title": "Asked the council",
          "happened_on": timelog.today()},
     )  # fmt: skip
+    monitor = Monitor.objects.create(
+        organisation=org, kind="feed", url="https://gazette.example/feed/", next_attempt_at=now()
+    )
+    rule = KeywordRule.objects.create(organisation=org, name="Rivers", phrases="clean rivers")
     # Organisation B has rows of its own, so its pages are not simply empty.
     campaign_b = testing.make_campaign(owner_b, title="Quiet Streets Now", slug="quiet-streets")
     petition_b = testing.make_petition(owner_b, campaign_b, title="Slow down on Fenwick Road")
@@ -254,6 +260,8 @@ def _make_cast() -> Cast:
         "interaction_id": str(interaction.pk),
         "item_id": str(interaction.moderation_id),
         "phrase_id": str(held.pk),
+        "monitor_id": str(monitor.pk),
+        "rule_id": str(rule.pk),
         "update_id": str(update.pk),
         "figure_id": str(figure.pk),
         "verb": "approve",
@@ -367,6 +375,12 @@ REGION = {"operation": "blur", "left": "20", "top": "30", "width": "40", "height
 BODIES: dict[str, dict[str, str]] = {
     "moderation:queue": {"items": "{item_id}", "action": "approve"},
     "moderation:phrases": {"phrase": "Mill Lane"},
+    "listening:monitors": {
+        "kind": "hashtag",
+        "tag-hashtag": "rivers",
+        "tag-server": "https://x.example",
+    },
+    "listening:rules": {"name": "Mills", "phrases": "Mill Lane"},
     "accounts:switch": {"org": "alices"},
     "actions:staff_challenge": {"challenge": "on"},
     "safety:allowlist": {"remove": "{figure_id}"},

@@ -302,6 +302,15 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "hub:dashboard": GET_ONLY,
     # Any member reads the queue, an item with its author's history and the held phrases;
     # deciding and holding are moderation.decide.
+    # Any member reads what was heard and what is monitored; adding and pausing monitors
+    # and keyword rules is content.write.
+    "listening:signals": GET_ONLY,
+    "listening:monitors": {"GET": MEMBER, "POST": "content.write"},
+    "listening:monitor_pause": {"POST": "content.write"},
+    "listening:monitor_resume": {"POST": "content.write"},
+    "listening:rules": {"GET": MEMBER, "POST": "content.write"},
+    "listening:rule_pause": {"POST": "content.write"},
+    "listening:rule_resume": {"POST": "content.write"},
     "moderation:queue": {"GET": MEMBER, "POST": "moderation.decide"},
     "moderation:item": GET_ONLY,
     "moderation:decide": {"POST": "moderation.decide"},

@@ -1,0 +1,22 @@
+"""The staff pages' one way to a monitor or a keyword rule (404 for another organisation's)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+
+from groundswell.accounts.access import require
+from groundswell.accounts.models import Membership
+
+from .models import KeywordRule, Monitor
+
+
+def access_monitor(membership: Membership, monitor_id: int, *, for_edit: bool = False) -> Monitor:
+    if for_edit:
+        require(membership, "content.write")
+    return get_object_or_404(Monitor, pk=monitor_id, organisation=membership.organisation)
+
+
+def access_rule(membership: Membership, rule_id: int, *, for_edit: bool = False) -> KeywordRule:
+    if for_edit:
+        require(membership, "content.write")
+    return get_object_or_404(KeywordRule, pk=rule_id, organisation=membership.organisation)

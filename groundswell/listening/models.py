@@ -1,0 +1,276 @@
+"""What an organisation listens to (monitors and keyword rules) and what it hears (signals).
+
+A monitor's states (docs/workflows.md, "Listening"):
+
+    discovering ──feeds found──▶ active ◀──a poll works──┐
+        │ none found / the page cannot be read              │
+        ▼                                                   │
+    no_feed                          active ──a poll fails──▶ failing ──(BREAKER failures
+                                                                 │      in a row)──▶ resting
+                                                                 └──a poll works──▶ active
+    any state ──staff pause──▶ paused ──staff resume──▶ active (or discovering)
+
+`next_attempt_at` is when the monitor is next due, and the lease of a claimed poll: a
+worker that claims it moves it a lease ahead (lib/leases.py), so a poll that dies is
+picked up again once the lease runs out.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from groundswell.accounts.models import Organisation
+
+
+class MonitorKind(models.TextChoices):
+    FEED = "feed", _("Feed")
+    HASHTAG = "hashtag", _("Fediverse hashtag")
+
+
+class MonitorState(models.TextChoices):
+    DISCOVERING = "discovering", _("Looking for the site's feeds")
+    ACTIVE = "active", _("Listening")
+    FAILING = "failing", _("Failing, trying again")
+    RESTING = "resting", _("Paused after repeated failures")
+    PAUSED = "paused", _("Paused")
+    NO_FEED = "no_feed", _("No feed found")
+
+
+# States in which the worker polls a monitor when it is due.
+POLLED = (MonitorState.DISCOVERING, MonitorState.ACTIVE, MonitorState.FAILING, MonitorState.RESTING)
+
+
+class MonitorQuerySet(models.QuerySet["Monitor"]):
+    def for_organisation(self, organisation: Organisation) -> MonitorQuerySet:
+        return self.filter(organisation=organisation).order_by("-created_at", "-id")
+
+    def due(self, moment: object) -> MonitorQuerySet:
+        return self.filter(state__in=POLLED, next_attempt_at__lte=moment).order_by(
+            "next_attempt_at", "id"
+        )
+
+
+class Monitor(models.Model):
+    """One source an organisation listens to: a feed, or a hashtag on a fediverse server."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="monitors"
+    )
+    kind = models.CharField(max_length=8, choices=MonitorKind.choices)
+    # The feed's address; '' while the worker looks for the feeds of `site_url`.
+    url = models.URLField(max_length=500, blank=True)
+    site_url = models.URLField(max_length=500, blank=True)
+    # For a hashtag: the server's address (https://host) and the tag without its '#'.
+    server = models.URLField(max_length=200, blank=True)
+    hashtag = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        max_length=12, choices=MonitorState.choices, default=MonitorState.ACTIVE
+    )
+    interval_seconds = models.PositiveIntegerField(default=15 * 60)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # When the tick last queued a poll of it, cleared by the poll: the tick queues no second
+    # task while one waits.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # Conditional GET: what the server said last time it sent the document.
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    # The newest status id seen on a hashtag timeline (Mastodon's since_id).
+    cursor = models.CharField(max_length=100, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # What went wrong the last time, in words staff can read; '' after a poll that worked.
+    last_error = models.CharField(max_length=300, blank=True)
+    # Something odd about the source that did not stop it (item ids that change every poll).
+    notice = models.CharField(max_length=300, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_new = models.PositiveIntegerField(default=0)
+    polls = models.PositiveIntegerField(default=0)
+    # WebSub (W3C): the hub the feed names, our callback's secret token and its state.
+    hub_url = models.URLField(max_length=500, blank=True)
+    websub_token = models.CharField(max_length=64, blank=True, db_index=True)
+    websub_secret = models.CharField(max_length=64, blank=True)
+    websub_verified_until = models.DateTimeField(null=True, blank=True)
+    websub_asked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MonitorQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "url"], condition=~Q(url=""), name="one_monitor_per_feed"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "server", "hashtag"],
+                condition=Q(kind="hashtag"),
+                name="one_monitor_per_hashtag",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def address(self) -> str:
+        """What staff recognise it by: the feed, the site being searched, or #tag@server."""
+        if self.kind == MonitorKind.HASHTAG:
+            return f"#{self.hashtag} on {self.server}"
+        return self.url or self.site_url
+
+    @property
+    def fetched_url(self) -> str:
+        return self.url or self.site_url
+
+
+class HostSlot(models.Model):
+    """Politeness per host: one request at a time (a named lease) and a gap between them."""
+
+    host = models.CharField(max_length=255, unique=True)
+    holder = models.CharField(max_length=100, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    # No request to this host before this time (our minimum gap, or the server's Retry-After).
+    not_before = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.host
+
+
+class KeywordRule(models.Model):
+    """Phrases that tag a signal, exclusions that keep it untagged, and an optional language."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="keyword_rules"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # One phrase per line; a signal matches when it holds any of them as whole words.
+    phrases = models.TextField(_("phrases"))
+    exclusions = models.TextField(_("exclusions"), blank=True)
+    language = models.CharField(_("language"), max_length=35, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def phrase_list(self) -> list[str]:
+        return [line.strip() for line in self.phrases.splitlines() if line.strip()]
+
+    def exclusion_list(self) -> list[str]:
+        return [line.strip() for line in self.exclusions.splitlines() if line.strip()]
+
+
+class SignalSource(models.TextChoices):
+    FEED = "feed", _("Feed")
+    HASHTAG = "hashtag", _("Fediverse hashtag")
+    REPLY = "reply", _("Fediverse reply")
+    MENTION = "mention", _("Fediverse mention")
+    BOOST = "boost", _("Fediverse boost")
+    QUOTE = "quote", _("Fediverse quote")
+
+
+class SignalState(models.TextChoices):
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    ANSWERED = "answered", _("Answered")
+    DONE = "done", _("Done")
+    IGNORED = "ignored", _("Ignored")
+
+
+class SignalQuerySet(models.QuerySet["Signal"]):
+    def for_organisation(self, organisation: Organisation) -> SignalQuerySet:
+        return (
+            self.filter(organisation=organisation)
+            .select_related("monitor", "campaign", "moderation")
+            .prefetch_related("rules")
+            .order_by("-heard_at", "-id")
+        )
+
+
+class Signal(models.Model):
+    """One thing heard: a feed item, a status under a hashtag, or what reached our inbox.
+
+    A fediverse reply's words are its moderation item's (`moderation`): the signal links to
+    that record and keeps only its own triage state. Everything else keeps its words here,
+    sanitised (nh3) before anyone sees them.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    monitor = models.ForeignKey(
+        Monitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="signals"
+    )
+    source = models.CharField(max_length=8, choices=SignalSource.choices)
+    external_id = models.CharField(max_length=500)
+    url = models.URLField(max_length=500, blank=True)
+    canonical_url = models.CharField(max_length=500, blank=True, db_index=True)
+    title = models.CharField(max_length=300, blank=True)
+    content_html = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    author_name = models.CharField(max_length=200, blank=True)
+    author_handle = models.CharField(max_length=200, blank=True)
+    author_url = models.URLField(max_length=500, blank=True)
+    # Who said it, as the source names them for good (a fediverse actor's id): what an
+    # account's deletion upstream finds its signals by.
+    author_key = models.CharField(max_length=500, blank=True, db_index=True)
+    follower_count = models.PositiveIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    heard_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Simhash of the words (dedupe.py); 0 for a signal with no words.
+    fingerprint = models.BigIntegerField(default=0)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rules = models.ManyToManyField(KeywordRule, blank=True, related_name="signals")
+    state = models.CharField(max_length=9, choices=SignalState.choices, default=SignalState.NEW)
+    moderation = models.ForeignKey(
+        "moderation.ModerationItem",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    objects = SignalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "source", "external_id"], name="one_signal_per_item"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "heard_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.external_id}"
+
+    @property
+    def words(self) -> str:
+        """The words to read: the moderation item's for a reply, else the signal's own."""
+        if self.moderation_id is not None and self.moderation is not None:
+            return self.moderation.text
+        return self.text
+
+
+class WebSubDelivery(models.Model):
+    """A body a WebSub hub posted, its signature checked, waiting for the worker to parse."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="+")
+    body = models.BinaryField()
+    content_type = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"WebSub delivery {self.pk} for monitor {self.monitor_id}"

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "listening"
+
+urlpatterns = [
+    path("staff/<slug:org>/listening/", views.signals, name="signals"),
+    path("staff/<slug:org>/listening/monitors/", views.monitors, name="monitors"),
+    path(
+        "staff/<slug:org>/listening/monitors/<int:monitor_id>/pause/",
+        views.pause,
+        name="monitor_pause",
+    ),
+    path(
+        "staff/<slug:org>/listening/monitors/<int:monitor_id>/resume/",
+        views.resume,
+        name="monitor_resume",
+    ),
+    path("staff/<slug:org>/listening/rules/", views.rules, name="rules"),
+    path(
+        "staff/<slug:org>/listening/rules/<int:rule_id>/pause/", views.rule_pause, name="rule_pause"
+    ),
+    path(
+        "staff/<slug:org>/listening/rules/<int:rule_id>/resume/",
+        views.rule_resume,
+        name="rule_resume",
+    ),
+    # WebSub hubs call this: the intent check (GET) and the signed deliveries (POST).
+    path("listening/websub/<str:token>/", views.websub_callback, name="websub"),
+]

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from groundswell.accounts.access import require, staff_view
+from groundswell.accounts.models import Membership
+
+from . import services, tasks, websub
+from .access import access_monitor, access_rule
+from .forms import AddressForm, HashtagForm, RuleForm
+from .models import KeywordRule, Monitor, Signal
+
+PAGE = 50
+
+
+@staff_view()
+def signals(request: HttpRequest, membership: Membership) -> HttpResponse:
+    heard = (
+        Signal.objects.for_organisation(membership.organisation)
+        .filter(duplicate_of=None)
+        .annotate(near=Count("duplicates"))
+    )
+    page = Paginator(heard, PAGE).get_page(request.GET.get("page"))
+    return render(request, "listening/signals.html", {"page": page})
+
+
+@staff_view()
+def monitors(request: HttpRequest, membership: Membership) -> HttpResponse:
+    address_form = AddressForm(prefix="feed")
+    hashtag_form = HashtagForm(prefix="tag")
+    form: AddressForm | HashtagForm | None = None
+    if request.method == "POST":
+        require(membership, "content.write")
+        if request.POST.get("kind") == "hashtag":
+            form = hashtag_form = HashtagForm(request.POST, prefix="tag")
+        else:
+            form = address_form = AddressForm(request.POST, prefix="feed")
+        if form.is_valid():
+            try:
+                if isinstance(form, HashtagForm):
+                    monitor = services.add_hashtag(membership, **form.cleaned_data)
+                else:
+                    monitor = services.add_feed(membership, form.cleaned_data["address"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Listening to %(address)s. The worker reads it in a moment.")
+                    % {"address": monitor.address},
+                )
+                return redirect("listening:monitors", org=membership.organisation.slug)
+    context = {
+        "monitors": Monitor.objects.for_organisation(membership.organisation),
+        "address_form": address_form,
+        "hashtag_form": hashtag_form,
+        "form": form,
+        "can_manage": membership.can("content.write"),
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "listening/monitors.html", context, status=status)
+
+
+@require_POST
+@staff_view("content.write")
+def pause(request: HttpRequest, membership: Membership, monitor_id: int) -> HttpResponse:
+    monitor = access_monitor(membership, monitor_id, for_edit=True)
+    services.pause(membership, monitor)
+    messages.success(request, _("Paused %(address)s.") % {"address": monitor.address})
+    return redirect("listening:monitors", org=membership.organisation.slug)
+
+
+@require_POST
+@staff_view("content.write")
+def resume(request: HttpRequest, membership: Membership, monitor_id: int) -> HttpResponse:
+    monitor = access_monitor(membership, monitor_id, for_edit=True)
+    services.resume(membership, monitor)
+    messages.success(request, _("Listening to %(address)s again.") % {"address": monitor.address})
+    return redirect("listening:monitors", org=membership.organisation.slug)
+
+
+@staff_view()
+def rules(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = RuleForm()
+    if request.method == "POST":
+        require(membership, "content.write")
+        form = RuleForm(request.POST)
+        if form.is_valid():
+            rule = services.add_rule(membership, **form.cleaned_data)
+            messages.success(request, _("Added the rule %(name)s.") % {"name": rule.name})
+            return redirect("listening:rules", org=membership.organisation.slug)
+    context = {
+        "rules": KeywordRule.objects.filter(organisation=membership.organisation),
+        "form": form,
+        "can_manage": membership.can("content.write"),
+    }
+    return render(request, "listening/rules.html", context, status=400 if form.errors else 200)
+
+
+def _set_rule(
+    request: HttpRequest, membership: Membership, rule_id: int, active: bool
+) -> HttpResponse:
+    rule = access_rule(membership, rule_id, for_edit=True)
+    services.set_rule_active(membership, rule, active)
+    return redirect("listening:rules", org=membership.organisation.slug)
+
+
+@require_POST
+@staff_view("content.write")
+def rule_pause(request: HttpRequest, membership: Membership, rule_id: int) -> HttpResponse:
+    return _set_rule(request, membership, rule_id, False)
+
+
+@require_POST
+@staff_view("content.write")
+def rule_resume(request: HttpRequest, membership: Membership, rule_id: int) -> HttpResponse:
+    return _set_rule(request, membership, rule_id, True)
+
+
+def _plain(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def websub_callback(request: HttpRequest, token: str) -> HttpResponse:
+    """A hub checks our intent (GET) or delivers an update (POST). Never fetches anything:
+    a delivery is checked, stored and parsed later by the worker."""
+    try:
+        if request.method == "GET":
+            query = {key: request.GET.get(key, "") for key in request.GET}
+            return _plain(websub.verify_intent(token, query), 200)
+        length = request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > websub.MAX_BODY:
+            return _plain("the body is larger than allowed", 413)
+        delivery = websub.receive(
+            token,
+            request.body,
+            request.headers.get("X-Hub-Signature", ""),
+            request.headers.get("Content-Type", ""),
+        )
+        tasks.queue_websub_delivery(delivery.pk)
+        return _plain("accepted", 202)
+    except websub.Refusal as refusal:
+        return _plain(refusal.message, refusal.status)
