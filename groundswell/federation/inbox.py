@@ -15,10 +15,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from groundswell.accounts.models import Organisation
+from groundswell.listening import heard as listening
 
 from . import documents, remote, signatures
 from .models import Following, Interaction, ReceivedActivity, ReceivedState, RemoteActor
-from .vocabulary import ACTOR_TYPES, object_id, our_story
+from .vocabulary import (
+    ACTOR_TYPES,
+    mentioned_organisation,
+    object_id,
+    our_story,
+    quoted_story,
+)
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -198,10 +205,16 @@ def addressed_to(activity: dict[str, Any]) -> Organisation | None:
         story = our_story(object_id(target.get("inReplyTo")))
         if story is not None:
             return story.organisation
+        quoted = quoted_story(target)
+        if quoted is not None:
+            return quoted.organisation
+        mentioned = mentioned_organisation(target)
+        if mentioned is not None:
+            return mentioned
         followed = _followed_by_us(actor_uri)
         if followed is not None:
             return followed
-        raise InboxRefusal(422, "this is not a reply to any of our stories")
+        raise InboxRefusal(422, "this is not a reply to, a quote of or a mention of us")
     if kind == "Undo":
         inner_type = target.get("type") if isinstance(target, dict) else None
         if inner_type == "Follow":
@@ -231,6 +244,9 @@ def addressed_to(activity: dict[str, Any]) -> Organisation | None:
         interaction = _known_interaction(target_id, actor_uri)
         if interaction is not None:
             return interaction.story.organisation
+        heard_of = listening.organisation_of(target_id, actor_uri)
+        if heard_of is not None:
+            return heard_of
         followed = _followed_by_us(actor_uri)
         if followed is not None:
             return followed

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from groundswell.lib import leases
 from groundswell.lib.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from groundswell.listening import heard as listening
+from groundswell.listening.models import SignalSource
 
 from . import documents, moderated, outbox
 from .models import (
@@ -31,7 +33,13 @@ from .models import (
     RemoteActor,
 )
 from .remote import RemoteError, fetch_actor, is_address, same_origin
-from .vocabulary import ACTOR_TYPES, object_id, our_story
+from .vocabulary import (
+    ACTOR_TYPES,
+    mentioned_organisation,
+    object_id,
+    our_story,
+    quoted_story,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +161,7 @@ def _undo(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, An
     deleted, _ = Interaction.objects.filter(
         object_uri=inner_id, actor=actor, kind__in=(InteractionKind.LIKE, InteractionKind.BOOST)
     ).delete()
+    listening.gone(inner_id, actor.uri)  # an undone boost is no longer heard
     if not deleted:
         # Perhaps the Follow was undone by id only.
         Follower.objects.filter(actor=actor, follow_id=inner_id).delete()
@@ -173,6 +182,15 @@ def _react(kind: str):  # type: ignore[no-untyped-def]
                     # Likes and boosts carry no words to moderate; they only count.
                     public=True,
                 )
+                if kind == InteractionKind.BOOST:
+                    listening.heard(
+                        story.organisation,
+                        SignalSource.BOOST,
+                        object_uri=object_id(activity["id"]),
+                        author=_author(actor),
+                        url=documents.absolute(story.get_absolute_url()),
+                        campaign=story.campaign,
+                    )
         except IntegrityError:
             pass  # the same Like again
 
@@ -183,7 +201,7 @@ def _create(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, 
     note = activity["object"]
     story = our_story(object_id(note.get("inReplyTo")))
     if story is None:
-        # A post by someone we follow: the stored activity is the record.
+        _heard_about(received, actor, activity, note)
         return
     if object_id(note.get("attributedTo")) not in ("", actor.uri):
         raise Ignored("the reply is attributed to someone else")
@@ -205,9 +223,54 @@ def _create(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, 
                 public=is_public(note) and is_public(activity),
             )
             # In the same transaction: a reply is never stored without its item.
-            moderated.queue_reply(reply, moderated.language_of(note, activity))
+            language = moderated.language_of(note, activity)
+            moderated.queue_reply(reply, language)
+            if reply.moderation is not None:
+                listening.heard(
+                    story.organisation,
+                    SignalSource.REPLY,
+                    object_uri=uri,
+                    author=_author(actor),
+                    url=reply.url,
+                    content_html=reply.content_html,
+                    language=language,
+                    moderation=reply.moderation,
+                    campaign=story.campaign,
+                )
     except IntegrityError:
         pass  # delivered twice (a personal and a shared inbox, or a retry)
+
+
+def _author(actor: RemoteActor) -> listening.Author:
+    return listening.Author(
+        key=actor.uri, name=actor.name, handle=actor.handle, url=actor.url or actor.uri
+    )
+
+
+def _heard_about(
+    received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any], note: dict[str, Any]
+) -> None:
+    """A public post that quotes one of our stories or mentions an organisation: a signal
+    for listening. Anything else (a post by someone we follow) has the stored activity as
+    its record."""
+    uri = object_id(note)
+    if not is_address(uri) or not same_origin(uri, actor.uri) or not is_public(note):
+        return
+    quoted = quoted_story(note)
+    organisation = quoted.organisation if quoted else mentioned_organisation(note)
+    if organisation is None or organisation != received.organisation:
+        return
+    with transaction.atomic():
+        listening.heard(
+            organisation,
+            SignalSource.QUOTE if quoted else SignalSource.MENTION,
+            object_uri=uri,
+            author=_author(actor),
+            url=_url(note),
+            content_html=clean_html(note.get("content")),
+            language=moderated.language_of(note, activity),
+            campaign=quoted.campaign if quoted else None,
+        )
 
 
 def _update(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, Any]) -> None:
@@ -247,12 +310,14 @@ def _delete(received: ReceivedActivity, actor: RemoteActor, activity: dict[str, 
         # The account is gone: so are its follows and everything it said to us.
         with transaction.atomic():
             moderated.forget(Interaction.objects.filter(actor=actor))
+            listening.author_gone(actor.uri)
             actor.delete()
         return
     with transaction.atomic():
         gone = Interaction.objects.filter(object_uri=target_id, actor=actor)
         moderated.forget(gone)
         gone.delete()
+        listening.gone(target_id, actor.uri)
 
 
 def _answer(state: str):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from groundswell.accounts.models import Organisation
 from groundswell.stories.models import Story
 
 from . import documents
@@ -32,3 +33,38 @@ def our_story(uri: str) -> Story | None:
     """
     pk = documents.local_id(uri, "story")
     return Story.objects.published().filter(pk=pk).first() if pk else None
+
+
+# Where servers say a post quotes another: FEP-044f's `quote`, Mastodon's and Misskey's older
+# names, and Fedibird's `quoteUri`.
+QUOTE_FIELDS = ("quote", "quoteUri", "quoteUrl", "_misskey_quote")
+
+
+def quoted_story(note: dict[str, Any]) -> Story | None:
+    """The published story of ours a post quotes, else None."""
+    for field in QUOTE_FIELDS:
+        story = our_story(object_id(note.get(field)))
+        if story is not None:
+            return story
+    return None
+
+
+def mentioned_organisation(note: dict[str, Any]) -> Organisation | None:
+    """The public organisation whose actor a post mentions (a Mention tag, or its actor in
+    `to` or `cc`), else None."""
+    tags = note.get("tag")
+    named: list[Any] = [
+        tag.get("href")
+        for tag in (tags if isinstance(tags, list) else [tags])
+        if isinstance(tag, dict) and tag.get("type") == "Mention"
+    ]
+    for field in ("to", "cc"):
+        value = note.get(field)
+        named += value if isinstance(value, list) else [value]
+    for uri in named[:50]:
+        pk = documents.local_id(object_id(uri), "actor")
+        if pk:
+            found = Organisation.objects.public().filter(pk=pk).first()
+            if found is not None:
+                return found
+    return None
