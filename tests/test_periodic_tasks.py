@@ -38,6 +38,7 @@ PERIODIC_TASKS = [
     "roll_up_counts",
     "roll_up_row_kinds",
     "rank_evangelists",
+    "listen_tick",
 ]
 
 

@@ -16,6 +16,7 @@ from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.audit.services import record
 from groundswell.lib import leases
 
+from . import tasks
 from .models import POLLED, KeywordRule, Monitor, MonitorKind, MonitorState
 
 ALREADY = _("This organisation already listens to that address.")
@@ -86,6 +87,8 @@ def pause(membership: Membership, monitor: Monitor) -> None:
     with transaction.atomic():
         Monitor.objects.filter(pk=monitor.pk).update(state=MonitorState.PAUSED)
         _audit(membership, "listening.monitor_paused", monitor, f"Paused {monitor.address}")
+        if monitor.websub_verified_until is not None:
+            tasks.queue_websub_unsubscribe(monitor.pk)
 
 
 def resume(membership: Membership, monitor: Monitor) -> None:

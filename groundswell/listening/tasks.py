@@ -40,6 +40,13 @@ def websub_subscribe(monitor_id: int) -> str:
 
 
 @task(queue_name=NETWORK_QUEUE)
+def websub_unsubscribe(monitor_id: int) -> str:
+    from . import websub
+
+    return websub.unsubscribe(monitor_id)
+
+
+@task(queue_name=NETWORK_QUEUE)
 def websub_delivery(delivery_id: int) -> int:
     from . import websub
 
@@ -92,3 +99,7 @@ def queue_websub_subscribe(monitor_id: int) -> None:
 
 def queue_websub_delivery(delivery_id: int) -> None:
     transaction.on_commit(lambda: websub_delivery.enqueue(delivery_id), robust=True)
+
+
+def queue_websub_unsubscribe(monitor_id: int) -> None:
+    transaction.on_commit(lambda: websub_unsubscribe.enqueue(monitor_id), robust=True)

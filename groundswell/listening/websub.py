@@ -95,6 +95,29 @@ def subscribe(monitor_id: int) -> str:
     return "asked"
 
 
+def unsubscribe(monitor_id: int) -> str:
+    """Tell the hub of a paused monitor to stop pushing; it checks with us (verify_intent
+    answers an unsubscribe only while the monitor is paused)."""
+    monitor = Monitor.objects.filter(pk=monitor_id, state=MonitorState.PAUSED).first()
+    if monitor is None or not monitor.hub_url or not monitor.websub_token:
+        return "nothing to unsubscribe"
+    form = {
+        "hub.callback": callback_url(monitor.websub_token),
+        "hub.mode": "unsubscribe",
+        "hub.topic": monitor.url,
+    }
+    try:
+        response = http.post(
+            monitor.hub_url,
+            content=urlencode(form).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            max_bytes=64 * 1024,
+        )
+    except http.FetchError as error:
+        return str(error)
+    return "asked" if response.status in (202, 204) else f"hub answered {response.status}"
+
+
 def _monitor(token: str) -> Monitor:
     monitor = Monitor.objects.filter(websub_token=token).exclude(websub_token="").first()
     if monitor is None or not token:
@@ -168,6 +191,10 @@ def process(delivery_id: int) -> int:
     if delivery is None:
         return 0
     monitor = delivery.monitor
+    if monitor.state == MonitorState.PAUSED:
+        # Staff stopped listening to it: what its hub still pushes is not heard.
+        WebSubDelivery.objects.filter(pk=delivery.pk).delete()
+        return 0
     try:
         document = parse(bytes(delivery.body), delivery.content_type)
     except Refused as error:

@@ -9,6 +9,7 @@ import hmac
 import threading
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -18,7 +19,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from groundswell import testing
 from groundswell.lib import http, leases
-from groundswell.listening import polling
+from groundswell.listening import polling, services, websub
 from groundswell.listening.models import Monitor, Signal, WebSubDelivery
 
 from . import feeds as samples
@@ -138,3 +139,56 @@ def test_an_intent_check_for_a_topic_we_did_not_ask_for_is_refused(
 def _owner() -> tuple[Any, Any]:
     alice = testing.make_user("alice@example.org", "Alice Owner")
     return alice, testing.make_organisation(alice, name="Alice's Rivers", slug="alices")
+
+
+def test_a_push_for_a_paused_monitor_is_not_heard() -> None:
+    owner = testing.membership(*_owner())
+    monitor = Monitor.objects.create(
+        organisation=owner.organisation,
+        kind="feed",
+        url="https://news.example/feed",
+        state="paused",
+        next_attempt_at=leases.now(),
+    )
+    one = [("p1", "First post", "Sun, 06 Dec 2026 09:00:00 +0000")]
+    delivery = WebSubDelivery.objects.create(
+        monitor=monitor, body=samples.rss_with_items(one).encode()
+    )
+
+    assert websub.process(delivery.pk) == 0
+    assert not Signal.objects.exists() and not WebSubDelivery.objects.exists()
+
+
+def test_pausing_a_pushed_feed_unsubscribes_from_its_hub(
+    feeds: FeedServer,
+    settings: SettingsWrapper,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.SITE_URL = "https://ours.example"
+    feeds.routes["/hub"] = lambda handler: send(handler, 202, b"", "text/plain")
+    owner = testing.membership(*_owner())
+    monitor = Monitor.objects.create(
+        organisation=owner.organisation,
+        kind="feed",
+        url="https://news.example/feed",
+        hub_url=feeds.url("/hub"),
+        websub_token="tok",
+        websub_secret="sec",
+        websub_verified_until=leases.now() + timedelta(days=3),
+        next_attempt_at=leases.now(),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pause(owner, monitor)
+
+    form = parse_qs(feeds.hits("/hub")[0].body.decode())
+    assert form == {
+        "hub.callback": ["https://ours.example/listening/websub/tok/"],
+        "hub.mode": ["unsubscribe"],
+        "hub.topic": ["https://news.example/feed"],
+    }
+    # The hub's check: answered while paused.
+    query = {"hub.mode": "unsubscribe", "hub.topic": monitor.url, "hub.challenge": "bye"}
+    assert websub.verify_intent("tok", query) == "bye"
+    monitor.refresh_from_db()
+    assert monitor.websub_verified_until is None
