@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
@@ -271,6 +272,7 @@ def _make_cast() -> Cast:
         "table": "channels",
         "entry_id": str(time_entry.pk),
         "ledger_entry_id": str(ledger_entry.pk),
+        "campaign": str(campaign.pk),  # in the measure forms' bodies
     }
     secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
     secrets_b = [
@@ -370,6 +372,11 @@ def outcome(response: Any) -> int | str:
 # Pages that answer 400 to a GET without their query (and a region to preview, not apply:
 # applying deletes the old picture's file, which no rollback brings back).
 REGION = {"operation": "blur", "left": "20", "top": "30", "width": "40", "height": "20"}
+TODAY = timezone.localdate()
+DAY = {"day": str(TODAY.day), "month": str(TODAY.month), "year": str(TODAY.year)}
+TIME_ENTRY = {"minutes": "15", "activity": "writing", **{f"date_{k}": v for k, v in DAY.items()}}
+LEDGER_ENTRY = {"campaign": "{campaign}", "kind": "ask", "title": "Asked again",
+                **{f"happened_on_{k}": v for k, v in DAY.items()}}  # fmt: skip
 # Bodies for writes whose permission depends on what is sent; everything else gets none.
 # "{name}" stands for the cast's value of that name.
 BODIES: dict[str, dict[str, str]] = {
@@ -387,6 +394,16 @@ BODIES: dict[str, dict[str, str]] = {
     "stories:staff_transition": {"action": "submit"},
     "stories:staff_image_region": REGION,
     "campaigns:staff_cover_region": REGION,
+    # The measure forms answer 400 to what they refuse (R2), so the matrix sends what they
+    # take. A campaign of another organisation in the body is refused by the form's own
+    # choices, with the reason (groundswell/timelog and ledger tests).
+    "timelog:timer_start": {"activity": "writing"},
+    "timelog:entry_new": TIME_ENTRY,
+    "timelog:entry": TIME_ENTRY,
+    "timelog:budget": {"minutes": "60"},
+    "ledger:entry_new": LEDGER_ENTRY,
+    "ledger:entry": LEDGER_ENTRY,
+    "ledger:report": {"subject": "We handed it in", "body": "Thank you all."},
 }
 UPLOADS = frozenset({"stories:staff_image_add"})
 QUERIES: dict[str, dict[str, str]] = {

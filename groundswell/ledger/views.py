@@ -89,7 +89,9 @@ def _edit(request: HttpRequest, membership: Membership, entry: LedgerEntry | Non
                 form.add_error(None, gate_errors(error, form))
             else:
                 return redirect("ledger:entry", org=organisation.slug, ledger_entry_id=entry.pk)
-    return render(request, "ledger/edit.html", {"form": form, "entry": entry})
+    # A form shown again with its errors is a refusal: 400 (R2), the GOV.UK page all the same.
+    status = 400 if form.errors else 200
+    return render(request, "ledger/edit.html", {"form": form, "entry": entry}, status=status)
 
 
 @staff_view("content.write")
@@ -138,4 +140,5 @@ def report(request: HttpRequest, membership: Membership, ledger_entry_id: int) -
                 )
     else:
         form = UpdateForm(initial=services.draft_report(found))
-    return render(request, "ledger/report.html", {"form": form, "entry": found})
+    status = 400 if form.errors else 200
+    return render(request, "ledger/report.html", {"form": form, "entry": found}, status=status)

@@ -43,7 +43,10 @@ def _day_page(
         "today": today,
         "day_status": status(membership),
     }
-    return render(request, "timelog/home.html", context)
+    # A form shown again with its errors is a refusal: 400 (R2), the GOV.UK page all the same.
+    return render(
+        request, "timelog/home.html", context, status=400 if form and form.errors else 200
+    )
 
 
 @staff_view()
@@ -125,7 +128,7 @@ def _entry_page(
         "entry": entry,
         "mine": entry is None or entry.user_id == membership.user_id,
     }
-    return render(request, "timelog/entry.html", context)
+    return render(request, "timelog/entry.html", context, status=400 if form.errors else 200)
 
 
 def _entry_initial(entry: TimeEntry) -> dict[str, Any]:
@@ -177,7 +180,12 @@ def budget(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             messages.success(request, _("Your daily budget is saved."))
             return _home(membership)
-    return render(request, "timelog/budget.html", {"form": form, "current": current})
+    return render(
+        request,
+        "timelog/budget.html",
+        {"form": form, "current": current},
+        status=400 if form.errors else 200,
+    )
 
 
 def _member_id(request: HttpRequest) -> int | str | None:

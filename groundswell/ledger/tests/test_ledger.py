@@ -89,7 +89,7 @@ def test_evidence_links_must_be_public_web_addresses(
         reverse("ledger:entry_new", args=["alices"]), typed(petition, evidence=evidence)
     )
     html = response.content.decode()
-    assert response.status_code == 200 and "<title>Error: " in html
+    assert response.status_code == 400 and "<title>Error: " in html
     assert message in html and 'href="#id_evidence"' in html
     assert not LedgerEntry.objects.exists()
 

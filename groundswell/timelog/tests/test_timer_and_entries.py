@@ -52,7 +52,7 @@ def test_one_running_timer_per_person_even_across_organisations(
     client.post(reverse("timelog:timer_start", args=["alices"]), {"activity": "writing"})
     response = client.post(reverse("timelog:timer_start", args=["alices"]), {"activity": "writing"})
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Your timer is already running" in html and 'class="error-summary"' in html
     page = client.get(reverse("timelog:home", args=[other.slug])).content.decode()
     assert "Your timer is running for Alice&#x27;s Campaigners" in page
@@ -83,7 +83,7 @@ def test_a_manual_entry_fails_the_gov_uk_way_and_keeps_what_was_typed(
         url, {"date_day": "12", "date_month": "", "date_year": "2026", "minutes": "abc"}
     )
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "<title>Error: Add time by hand" in html
     assert html.index('class="error-summary"') < html.index("<h1")
     assert "The date must include a month" in html
