@@ -55,7 +55,12 @@ def add_feed(membership: Membership, address: str) -> Monitor:
     require(membership, "content.write")
     with transaction.atomic():
         monitor = add_address(membership.organisation, address, by=membership.user)
-        _audit(membership, "listening.monitor_added", monitor, f"Listens to {address}")
+        _audit(
+            membership,
+            "listening.monitor_added",
+            monitor,
+            _("Added feed monitor #%(id)s") % {"id": monitor.pk},
+        )
     return monitor
 
 
@@ -75,7 +80,7 @@ def add_hashtag(membership: Membership, server: str, hashtag: str) -> Monitor:
                 membership,
                 "listening.monitor_added",
                 monitor,
-                f"Listens to #{hashtag} on {server}",
+                _("Added hashtag monitor #%(id)s") % {"id": monitor.pk},
             )
     except IntegrityError:
         raise ValidationError(ALREADY, code="duplicate") from None
@@ -86,7 +91,8 @@ def pause(membership: Membership, monitor: Monitor) -> None:
     require(membership, "content.write")
     with transaction.atomic():
         Monitor.objects.filter(pk=monitor.pk).update(state=MonitorState.PAUSED)
-        _audit(membership, "listening.monitor_paused", monitor, f"Paused {monitor.address}")
+        summary = _("Paused monitor #%(id)s") % {"id": monitor.pk}
+        _audit(membership, "listening.monitor_paused", monitor, summary)
         if monitor.websub_verified_until is not None:
             tasks.queue_websub_unsubscribe(monitor.pk)
 
@@ -99,7 +105,8 @@ def resume(membership: Membership, monitor: Monitor) -> None:
         Monitor.objects.filter(pk=monitor.pk).exclude(state__in=POLLED).update(
             state=state, consecutive_failures=0, next_attempt_at=leases.now(), queued_at=None
         )
-        _audit(membership, "listening.monitor_resumed", monitor, f"Resumed {monitor.address}")
+        summary = _("Resumed monitor #%(id)s") % {"id": monitor.pk}
+        _audit(membership, "listening.monitor_resumed", monitor, summary)
 
 
 def found_feeds(monitor: Monitor, feeds: Iterable[str]) -> list[str]:
@@ -156,7 +163,8 @@ def add_rule(
             exclusions=exclusions,
             language=language,
         )
-        _audit(membership, "listening.rule_added", rule, f"Added the keyword rule {name}")
+        summary = _("Added keyword rule #%(id)s") % {"id": rule.pk}
+        _audit(membership, "listening.rule_added", rule, summary)
     return rule
 
 
@@ -164,9 +172,11 @@ def set_rule_active(membership: Membership, rule: KeywordRule, active: bool) -> 
     require(membership, "content.write")
     with transaction.atomic():
         KeywordRule.objects.filter(pk=rule.pk).update(active=active)
-        verb = "Resumed" if active else "Paused"
         action = "listening.rule_resumed" if active else "listening.rule_paused"
-        _audit(membership, action, rule, f"{verb} the keyword rule {rule.name}")
+        summary = (
+            _("Resumed keyword rule #%(id)s") if active else _("Paused keyword rule #%(id)s")
+        ) % {"id": rule.pk}
+        _audit(membership, action, rule, summary)
 
 
 def new_websub_secret(monitor: Monitor) -> tuple[str, str]:

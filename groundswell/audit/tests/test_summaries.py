@@ -94,6 +94,24 @@ def _walk(owner: Membership) -> None:
     )
     syndication.cancel_post(owner, post)
     _measure(owner, campaign, petition)
+    _listen(owner)
+
+
+def _listen(owner: Membership) -> None:
+    """Listening: a feed and a hashtag monitored, paused and resumed; a keyword rule too."""
+    from groundswell.listening import services as listening
+
+    feed = listening.add_feed(owner, f"https://{SLUG}.example/zebulon/feed/")
+    listening.pause(owner, feed)
+    listening.resume(owner, feed)
+    hashtag = listening.add_hashtag(owner, f"{SLUG}.example", "ZebulonQuillfeather")
+    listening.pause(owner, hashtag)
+    listening.resume(owner, hashtag)
+    rule = listening.add_rule(
+        owner, name=f"{NAME} mentions", phrases=NAME, exclusions="", language="en"
+    )
+    listening.set_rule_active(owner, rule, False)
+    listening.set_rule_active(owner, rule, True)
 
 
 def _measure(owner: Membership, campaign: object, petition: object) -> None:
@@ -214,6 +232,12 @@ def test_no_summary_carries_the_words_of_what_it_is_about(
         "timelog.budget",
         "timelog.entry_change",
         "timelog.entry_delete",
+        "listening.monitor_added",
+        "listening.monitor_paused",
+        "listening.monitor_resumed",
+        "listening.rule_added",
+        "listening.rule_paused",
+        "listening.rule_resumed",
     } <= actions, sorted(actions)
     for entry in entries:
         summary = entry.summary.lower()
