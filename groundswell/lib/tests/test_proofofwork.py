@@ -51,10 +51,22 @@ def test_anything_else_is_refused(spoil: object) -> None:
 
 
 def test_a_wrong_counter_is_refused() -> None:
-    challenge = proofofwork.new_challenge(tries=1 << 12)
+    tries = 1 << 12
+    challenge = proofofwork.new_challenge(tries=tries)
     nonce, counter = proofofwork.solve(challenge, nonce="c" * 16).split(".")
-    wrong = [n for n in range(int(counter)) if n][:50]
-    for n in wrong:  # the first good counter is the solver's answer: none before it passes
+    # The first good counter is the solver's answer: none before it passes (0 included).
+    wrong = list(range(int(counter)))[:50]
+    # After it, the counters whose hash misses the target, worked out here with hashlib, so
+    # that there are always some to try even when the answer is 0 or 1.
+    seed = challenge.split(":")[0].split(".")[2]
+    after = int(counter) + 1
+    while len(wrong) < 60:
+        digest = hashlib.sha256(f"{seed}:{nonce}:{after}".encode()).digest()
+        if int.from_bytes(digest[:4], "big") >= (1 << 32) // tries:
+            wrong.append(after)
+        after += 1
+    assert len(wrong) == 60 and str(int(counter)) == counter
+    for n in wrong:
         with pytest.raises(proofofwork.Refused):
             proofofwork.check(challenge, f"{nonce}.{n}")
 
