@@ -130,12 +130,16 @@ class Signature(models.Model):
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_retry_at = models.DateTimeField(null=True, blank=True)
     # What the worker noticed about how the form was sent (signals.Signal bits: too fast,
-    # no stamp, honeypot filled, no proof of work, a proof used before), for staff to
-    # review. Nothing is dropped for them; the unverified ones count once confirmed.
+    # no stamp, honeypot filled, no proof of work, a proof used before, a stamp reused or
+    # old), for staff to review. Nothing is dropped for them; the unverified ones count
+    # once confirmed.
     signals = models.PositiveIntegerField(default=0)
     # The `<seed>:<nonce>` of the proof of work this signature came with, so that a second
     # signature with the same one is seen (lib/proofofwork.py).
     proof_key = models.CharField(max_length=48, blank=True, default="")
+    # The random key of the form stamp it came with, so that many signatures sent with one
+    # stamp are seen (lib/formtiming.py, signals.STAMP_SHARED).
+    stamp_key = models.CharField(max_length=16, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -147,6 +151,7 @@ class Signature(models.Model):
         indexes = [
             models.Index(fields=["petition", "state"]),
             models.Index(fields=["proof_key"], condition=~Q(proof_key=""), name="signature_proof"),
+            models.Index(fields=["stamp_key"], condition=~Q(stamp_key=""), name="signature_stamp"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from groundswell.lib import formtiming
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters import services as supporters
@@ -115,6 +116,7 @@ def new_signature(
         last_sent_at=timezone.now(),
         signals=signals,
         proof_key=request.proof[:48],
+        stamp_key=formtiming.key_of(request.shown),
     )
 
 

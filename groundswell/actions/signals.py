@@ -3,7 +3,8 @@
 The sign request only writes down raw facts in the intake payload (the form's signed
 render stamp, whether the hidden field held anything, whether the petition asked for a
 proof of work and the key of the one that came); the worker turns them into bits on the
-signature when it records it (`signals_for`). Nothing is refused or dropped for a signal:
+signature when it records it (`signals_for`), counting the signatures that came with the
+same stamp or the same proof of work. Nothing is refused or dropped for a signal:
 staff see the counts and the signatures on the petition's staff page. Two signals mean the
 signature is *unverified*: it is left out of the public count of waiting signatures and
 counts only once its email is confirmed.
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
 # autofill a quick person takes two to three seconds; a script posting the form takes
 # milliseconds. A page copy up to a second old (lib/pagecache.py) only adds to the time.
 TOO_FAST_SECONDS = 3.0
+# A form is filled in within minutes; a stamp older than this was kept, not just read.
+STAMP_MAX_AGE_SECONDS = 12 * 3600
+# The page copy (lib/pagecache.py) hands one stamp to every reader of a page in the same
+# second in one server process, so a few people may sign with one stamp; beyond this many
+# signatures it counts as reused. A script that loads the page once gets this many at most
+# unflagged and has to load the page again (a new copy each second at best) for more.
+STAMP_SHARED = 10
 
 
 class Signal(IntFlag):
@@ -41,6 +49,8 @@ class Signal(IntFlag):
     HONEYPOT = 4
     NO_PROOF = 8
     REPLAY = 16
+    STAMP_REUSED = 32
+    STAMP_OLD = 64
 
 
 # Unverified until the email is confirmed: the petition asked for a proof of work and
@@ -96,6 +106,24 @@ KINDS = (
             "counted once confirmed by email."
         ),
     ),
+    Kind(
+        Signal.STAMP_REUSED,
+        "stamp_reused",
+        _("Form stamp reused"),
+        _(
+            "Came with a form stamp more than 10 other signatures had already used: a script "
+            "that loaded the page once and posts it again and again."
+        ),
+    ),
+    Kind(
+        Signal.STAMP_OLD,
+        "stamp_old",
+        _("Old form stamp"),
+        _(
+            "Sent more than 12 hours after the form was shown: a page left open overnight, "
+            "or a script keeping a stamp to post with later."
+        ),
+    ),
 )
 BY_SLUG = {kind.slug: kind for kind in KINDS}
 
@@ -114,8 +142,11 @@ def from_facts(request: SignatureRequest, arrived_at: datetime) -> Signal:
         except formtiming.Forged:
             found |= Signal.NO_STAMP
         else:
-            if arrived_at.timestamp() - shown < TOO_FAST_SECONDS:
+            taken = arrived_at.timestamp() - shown
+            if taken < TOO_FAST_SECONDS:
                 found |= Signal.TOO_FAST
+            elif taken > STAMP_MAX_AGE_SECONDS:
+                found |= Signal.STAMP_OLD
     if request.honeypot:
         found |= Signal.HONEYPOT
     if request.proof_wanted and not request.proof:
@@ -125,20 +156,27 @@ def from_facts(request: SignatureRequest, arrived_at: datetime) -> Signal:
 
 def signals_for(facts: Sequence[tuple[SignatureRequest, datetime]]) -> list[int]:
     """Each signature's signals, in order, replays included: a proof key seen on a recorded
-    signature, or on an earlier one of these, is a replay. One query, outside any write.
+    signature, or on an earlier one of these, is a replay; a stamp key seen on more than
+    STAMP_SHARED of them is reused. One query for each, outside any write.
 
     Two workers recording at once on PostgreSQL could each miss the other's copy of a key;
     one worker records the intake by default, and a missed replay is a missed signal only.
     """
     keys = {request.proof for request, _arrived in facts if request.proof}
     seen = set(used_proofs(keys))
+    stamps = [formtiming.key_of(request.shown) for request, _arrived in facts]
+    uses = used_stamps(stamps)
     found = []
-    for request, arrived_at in facts:
+    for (request, arrived_at), stamp in zip(facts, stamps, strict=True):
         bits = from_facts(request, arrived_at)
         if request.proof:
             if request.proof in seen:
                 bits |= Signal.REPLAY
             seen.add(request.proof)
+        if stamp:
+            uses[stamp] = uses.get(stamp, 0) + 1
+            if uses[stamp] > STAMP_SHARED:
+                bits |= Signal.STAMP_REUSED
         found.append(int(bits))
     return found
 
@@ -148,6 +186,20 @@ def used_proofs(keys: Iterable[str]) -> list[str]:
     if not wanted:
         return []
     return list(Signature.objects.filter(proof_key__in=wanted).values_list("proof_key", flat=True))
+
+
+def used_stamps(keys: Iterable[str]) -> dict[str, int]:
+    """How many recorded signatures came with each of these stamp keys (one query)."""
+    wanted = {key for key in keys if key}
+    if not wanted:
+        return {}
+    found = (
+        Signature.objects.filter(stamp_key__in=wanted)
+        .values("stamp_key")
+        .annotate(uses=Count("id"))
+        .values_list("stamp_key", "uses")
+    )
+    return dict(found)
 
 
 def carrying(queryset: QuerySet[Signature], bits: int) -> QuerySet[Signature]:

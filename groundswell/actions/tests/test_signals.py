@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
@@ -87,6 +88,65 @@ def test_someone_known_already_gets_signals_through_the_single_path(
     assert Signal(signature.signals) == Signal.NO_STAMP | Signal.HONEYPOT
 
 
+def test_a_stamp_signed_with_more_than_a_page_copy_shares_is_reused(
+    client: Client, petition: Petition, queued: None
+) -> None:
+    """One stamp, thirteen signatures in two batches: the ten a page copy may hand to ten
+    readers pass, the rest are flagged, counting the ones recorded before."""
+    shared = a_while_ago()
+    for n in range(6):
+        post(client, petition, f"first{n}@example.net", shown=shared)
+    assert intake.process() == 6
+    for n in range(signals.STAMP_SHARED - 6 + 3):
+        post(client, petition, f"then{n}@example.net", shown=shared)
+    post(client, petition, "other@example.net", shown=a_while_ago())
+    assert intake.process() == signals.STAMP_SHARED - 6 + 4
+    key = formtiming.read(shared).key
+    assert Signature.objects.filter(stamp_key=key).count() == signals.STAMP_SHARED + 3
+    flagged = Signature.objects.filter(signals=Signal.STAMP_REUSED)
+    assert sorted(flagged.values_list("supporter__email", flat=True)) == [
+        f"then{n}@example.net" for n in range(signals.STAMP_SHARED - 6, signals.STAMP_SHARED - 3)
+    ]
+    assert Signature.objects.exclude(signals=0).count() == 3
+    assert signals_of("other@example.net") == Signal(0)
+
+
+def test_the_reused_stamps_of_a_batch_cost_one_query(petition: Petition) -> None:
+    shared = a_while_ago()
+    arrived = timezone.now()
+    facts = [
+        (SignatureRequest(email=f"s{n}@example.net", given_name="S", shown=shared), arrived)
+        for n in range(signals.STAMP_SHARED + 2)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        found = signals.signals_for(facts)
+    assert len(queries) == 1
+    assert found == [0] * signals.STAMP_SHARED + [int(Signal.STAMP_REUSED)] * 2
+
+
+def test_a_stamp_kept_longer_than_a_form_takes_is_old(
+    client: Client, petition: Petition, queued: None
+) -> None:
+    limit = signals.STAMP_MAX_AGE_SECONDS
+    post(client, petition, "old@example.net", shown=formtiming.stamp(time.time() - limit - 60))
+    post(client, petition, "slow@example.net", shown=formtiming.stamp(time.time() - limit + 60))
+    assert intake.process() == 2
+    assert signals_of("old@example.net") == Signal.STAMP_OLD
+    assert signals_of("slow@example.net") == Signal(0)
+
+
+def test_each_stamp_has_its_own_random_key() -> None:
+    moment = time.time()
+    one, two = formtiming.read(formtiming.stamp(moment)), formtiming.read(formtiming.stamp(moment))
+    assert one.at == two.at and one.key != two.key and len(one.key) == formtiming.KEY_LENGTH
+    # A stamp signed before stamps had a key still tells its time; it has no key to count.
+    from django.core import signing
+
+    older = signing.Signer(salt="groundswell.form-shown").sign(str(int(moment * 1000)))
+    assert formtiming.read(older).key == "" and formtiming.key_of(older) == ""
+    assert formtiming.key_of(older.replace(":", "0:", 1)) == ""
+
+
 def test_a_signature_from_the_api_helper_or_staff_carries_no_form_signal(
     petition: Petition,
 ) -> None:
@@ -148,6 +208,7 @@ def test_staff_see_counts_and_a_masked_list_with_a_filter(
     intake.process()
     assert signals.counts(Signature.objects.all()) == {
         "too_fast": 0, "no_stamp": 1, "honeypot": 2, "no_proof": 0, "replay": 0,
+        "stamp_reused": 0, "stamp_old": 0,
     }  # fmt: skip
     org = owner.organisation.slug
     analyst = testing.add_member(
