@@ -111,8 +111,8 @@ KINDS = (
         "stamp_reused",
         _("Form stamp reused"),
         _(
-            "Came with a form stamp more than 10 other signatures had already used: a script "
-            "that loaded the page once and posts it again and again."
+            "Came with a form stamp 10 other signatures had already used: a script that "
+            "loaded the page once and posts it again and again."
         ),
     ),
     Kind(
