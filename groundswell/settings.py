@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "groundswell.federation",
     "groundswell.syndication",
     "groundswell.safety",
+    "groundswell.fraud",
     "groundswell.retention",
     "groundswell.analytics",
     "groundswell.timelog",

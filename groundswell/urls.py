@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("groundswell.syndication.urls")),
     path("", include("groundswell.listening.urls")),
     path("", include("groundswell.safety.urls")),
+    path("", include("groundswell.fraud.urls")),
     path("", include("groundswell.retention.urls")),
     path("", include("groundswell.analytics.urls")),
     path("", include("groundswell.timelog.urls")),

@@ -185,6 +185,7 @@ def _make_cast() -> Cast:
         signals=Signal.HONEYPOT,  # listed on the signals page, her name for some roles only
     )
     update = PetitionUpdate.objects.create(petition=petition, subject="News", body="We won.")
+    trend, batch = _fraud(owner, petition)
     figure = add_public_figure(owner, name="Pat Minister", note="Our MP")
     invitation = invite_member(owner, email="newcomer@example.org", role=Role.ANALYST)
     token, raw_a = issue_token(owner, name="Alice's CRM")
@@ -273,6 +274,8 @@ def _make_cast() -> Cast:
         "entry_id": str(time_entry.pk),
         "ledger_entry_id": str(ledger_entry.pk),
         "campaign": str(campaign.pk),  # in the measure forms' bodies
+        "trend_id": str(trend.pk),
+        "batch_id": str(batch.pk),
     }
     secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
     secrets_b = [
@@ -300,6 +303,29 @@ def _make_cast() -> Cast:
         personal=personal,
         campaign_b=campaign_b.pk,
     )
+
+
+def _fraud(owner: Any, petition: Any) -> tuple[Any, Any]:
+    """A trend of A's and an invalidation of one of its signatures."""
+    from django.utils import timezone
+
+    from groundswell.actions.services import SignatureRequest, sign_petition
+    from groundswell.fraud.criteria import Choice
+    from groundswell.fraud.models import Trend
+    from groundswell.fraud.services import invalidate
+
+    network = "203.0.113.0/24"
+    now = timezone.now()
+    sign_petition(
+        petition, SignatureRequest(email="bot@example.net", given_name="B", network=network)
+    )
+    trend = Trend.objects.create(
+        organisation=owner.organisation, kind="network", source=network, window_start=now,
+        window_end=now, signatures=12, window_total=12, baseline_share=0.005, expected=0.06,
+        tail=1e-20, raised_at=now,
+    )  # fmt: skip
+    batch = invalidate(owner, Choice("network", network=network), reason="A bot.", previewed=1)
+    return trend, batch
 
 
 def _png() -> Any:
@@ -404,6 +430,8 @@ BODIES: dict[str, dict[str, str]] = {
     "ledger:entry_new": LEDGER_ENTRY,
     "ledger:entry": LEDGER_ENTRY,
     "ledger:report": {"subject": "We handed it in", "body": "Thank you all."},
+    # A preview, which writes nothing: the form's own errors are a 400 with the summary.
+    "fraud:invalidate": {"criterion": "domain", "domain": "example.net", "reason": "A bot."},
 }
 UPLOADS = frozenset({"stories:staff_image_add"})
 QUERIES: dict[str, dict[str, str]] = {

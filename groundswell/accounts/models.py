@@ -239,6 +239,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A colleague's time log (timelog): owners read it and may correct it; everyone reads
     # and changes their own whatever their role.
     "timelog.team": frozenset({Role.OWNER}),
+    # Fraud (groundswell/fraud): analysts read the trends, which show no names; striking
+    # signatures out of the counts, and putting them back, answers for the numbers.
+    "fraud.view": frozenset({Role.OWNER, Role.SAFETY_OFFICER, Role.ANALYST}),
+    "fraud.invalidate": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
 }
 
 # Who may reach each staff page and API endpoint: URL name → {method: requirement}, where the
@@ -297,6 +301,13 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "campaigns:staff_cover_region": {"GET": "content.write", "POST": "content.write"},
     "campaigns:staff_cover_region_preview": {"GET": "content.write"},
     "federation:staff_overview": GET_ONLY,
+    "fraud:trends": {"GET": "fraud.view"},
+    "fraud:trend": {"GET": "fraud.view"},
+    "fraud:alert_email": {"POST": "fraud.view"},
+    "fraud:batches": {"GET": "fraud.view"},
+    "fraud:batch": {"GET": "fraud.view"},
+    "fraud:invalidate": {"GET": "fraud.invalidate", "POST": "fraud.invalidate"},
+    "fraud:undo": {"POST": "fraud.invalidate"},
     "federation:staff_inbox": GET_ONLY,
     "federation:staff_reply": {"POST": "fediverse.reply"},
     "hub:dashboard": GET_ONLY,

@@ -143,6 +143,13 @@ class Signature(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Where it came from, written by the worker with the row (intake.py): the signer's
+    # network as its /24 or /64, never the address (cleared after the retention period),
+    # and the domain of the email address. The fraud app's trends and invalidations read them.
+    network = models.CharField(max_length=49, blank=True, default="")
+    email_domain = models.CharField(max_length=253, blank=True, default="")
+    # Set by a bulk invalidation (groundswell/fraud): such a signature counts nowhere public.
+    invalidated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

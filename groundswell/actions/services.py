@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.lib import formtiming
-from groundswell.lib.emails import normalise_email
+from groundswell.lib.emails import email_domain, normalise_email
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters import services as supporters
 from groundswell.supporters.models import Consent, Purpose, Supporter
@@ -51,6 +51,9 @@ class SignatureRequest:
     honeypot: bool = False
     proof_wanted: bool = False
     proof: str = ""
+    # The sender's /24 or /64 (lib.addresses.client_range): the request reads it from its
+    # headers, no query; the worker stores it on the signature.
+    network: str = ""
 
 
 @dataclass
@@ -112,6 +115,8 @@ def new_signature(
         referred_by_id=referred_by,
         referrer_data={k: v for k, v in data.items() if v},
         channel=data["source"],
+        network=request.network[:49],
+        email_domain=email_domain(request.email)[:253],
         confirmation_sends=1,
         last_sent_at=timezone.now(),
         signals=signals,
@@ -263,7 +268,9 @@ def recount(petition_id: int) -> PetitionTally:
     # timestamp is left to `reconcile_tallies`.)
     started = timezone.now()
     pending = Q(state=SignatureState.PENDING)
-    counts = with_unverified(Signature.objects.filter(petition_id=petition_id)).aggregate(
+    # An invalidated signature (groundswell/fraud) counts nowhere public.
+    valid = Signature.objects.filter(petition_id=petition_id, invalidated_at__isnull=True)
+    counts = with_unverified(valid).aggregate(
         confirmed=Count("id", filter=Q(state=SignatureState.CONFIRMED)),
         pending=Count("id", filter=pending & Q(_unverified=0)),
         unverified=Count("id", filter=pending & Q(_unverified__gt=0)),
@@ -345,14 +352,18 @@ def erase_signatures(supporter: Supporter) -> int:
     referral tree do not move. Gone: the comment, and the landing URL and website of the
     referrer data, which can carry an address or a name (`?email=…`). The share token that
     brought them stays: it points at another supporter's row, which says nothing about them.
+    The network range and the email domain go too: with the time, they narrow a person down.
     """
     signatures = list(Signature.objects.filter(supporter=supporter))
     for signature in signatures:
         signature.comment = ""
+        signature.network = signature.email_domain = ""
         signature.referrer_data = {
             key: value
             for key, value in signature.referrer_data.items()
             if key not in ("url", "website")
         }
-    Signature.objects.bulk_update(signatures, ["comment", "referrer_data"])
+    Signature.objects.bulk_update(
+        signatures, ["comment", "referrer_data", "network", "email_domain"]
+    )
     return len(signatures)

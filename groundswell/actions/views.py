@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 from groundswell.lib import analytics, ratelimit
+from groundswell.lib.addresses import client_range
 from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.sharing import share_links
 from groundswell.safety.forms import OverrideForm, decide_override, gate_errors, offer_override
@@ -175,6 +176,7 @@ def _signature_request(request: HttpRequest, form: SignForm) -> services.Signatu
         honeypot=bool(data.get("website")),
         proof_wanted=form.petition.challenge,
         proof=data.get("proof_key") or "",
+        network=client_range(request),
     )
 
 

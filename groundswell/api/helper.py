@@ -24,6 +24,7 @@ from groundswell.actions.limits import within_sign_rate
 from groundswell.actions.models import Petition
 from groundswell.actions.services import SignatureRequest
 from groundswell.lib import ratelimit
+from groundswell.lib.addresses import client_range
 from groundswell.lib.countries import COUNTRY_CODES
 from groundswell.lib.emails import clean_email
 
@@ -297,6 +298,8 @@ def take_public(request: HttpRequest, petition_id: int) -> tuple[int, Json]:
     signed = signature_request(
         petition, read_json(request), source_url=request.META.get("HTTP_REFERER", "")[:2000]
     )
+    # The public's own network (a token's caller is a server: its address says nothing).
+    signed.network = client_range(request)
     # The count and the INSERT share one take of SQLite's write lock, as on the form.
     with ratelimit.one_write():
         allowed = within_sign_rate(request)  # one budget per address, form and helper

@@ -103,6 +103,10 @@ def signature_resource(signature: Signature) -> Json:
         "groundswell:status": signature.state,
         "groundswell:confirmed_date": stamp(signature.confirmed_at),
         "groundswell:wants_updates": signature.wants_updates,
+        # OSDI has no field for a signature found to be fraudulent (docs/api.md): it stays
+        # listed, marked, and counts in no total.
+        "groundswell:invalidated": signature.invalidated_at is not None,
+        "groundswell:invalidated_date": stamp(signature.invalidated_at),
         "_links": {
             "self": link("signature", petition_id=signature.petition_id, signature_id=signature.pk),
             "osdi:petition": link("petition", petition_id=signature.petition_id),

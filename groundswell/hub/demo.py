@@ -18,10 +18,12 @@ from PIL import Image, ImageDraw
 
 from groundswell.accounts.models import Membership, Organisation, Role, User
 from groundswell.accounts.services import create_organisation
+from groundswell.actions.models import Petition
 from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign
 from groundswell.federation import moderated
 from groundswell.federation.models import Interaction, InteractionKind, RemoteActor
+from groundswell.fraud.demo import seed_trend
 from groundswell.lib.images import process_image
 from groundswell.moderation.models import ModerationItem
 from groundswell.moderation.services import approve
@@ -190,6 +192,12 @@ def seed(password: str | None = None) -> tuple[str, str]:
 
     seed_petitions(owner, campaigns)
     seed_measure(owner, campaigns)
+    # One trending source with its alert (emailed to the safety officer, in the outbox).
+    seed_trend(
+        owner,
+        Petition.objects.for_organisation(pantry).order_by("pk")[0],
+        subscriber=Membership.objects.get(user=sami, organisation=pantry),
+    )
     seed_replies(Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0])
 
     watch = create_organisation(

@@ -90,3 +90,20 @@ def client_network(request: HttpRequest) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address)
+
+
+def network_range(address: Address | None) -> str:
+    """The /24 (IPv4) or /64 (IPv6) holding `address`, as text ("203.0.113.0/24"), or "".
+
+    What a signature keeps of where it came from: enough to see many signatures arrive from
+    one network, not enough to point at one machine.
+    """
+    if address is None:
+        return ""
+    prefix = 24 if isinstance(address, ipaddress.IPv4Address) else 64
+    return str(ipaddress.ip_network((address, prefix), strict=False))
+
+
+def client_range(request: HttpRequest) -> str:
+    """The network range (network_range) the request came from; "" if unknown."""
+    return network_range(client_ip(request))

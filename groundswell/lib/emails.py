@@ -81,3 +81,13 @@ def normalise_email(value: str) -> str:
         domain = DOTLESS_DOMAINS[domain]
         local = local.replace(".", "")
     return f"{local}@{domain}"
+
+
+def email_domain(value: str) -> str:
+    """The domain part as normalise_email folds it (googlemail.com is gmail.com); "" if it
+    has none that could receive mail. Never raises: the worker calls it on stored rows."""
+    domain = value.strip().rpartition("@")[2]
+    ascii_domain = _idna(domain) if domain else None
+    if not ascii_domain:
+        return ""
+    return DOTLESS_DOMAINS.get(ascii_domain, ascii_domain)

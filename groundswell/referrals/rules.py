@@ -2,7 +2,7 @@
 
 Every figure (the stored ranking, a supporter's own page, the command, the benchmark's
 check) asks `counted()`. A signature that does not count (waiting for its confirmation
-email; later, one invalidated by the fraud tools) stays in the tree and still passes its
+email, or one invalidated by the fraud tools) stays in the tree and still passes its
 children's credit up to whoever brought it: the people below did sign through that chain.
 To take a kind of signature out of the figures, narrow this predicate; nothing else needs
 to change (`referrals/tests/test_ranking.py` holds the rules to a hand-built tree).
@@ -16,5 +16,6 @@ from groundswell.actions.models import SignatureState
 
 
 def counted() -> Q:
-    """The signatures that add one to the figures of everyone above them."""
-    return Q(state=SignatureState.CONFIRMED)
+    """The signatures that add one to the figures of everyone above them: confirmed, and
+    not invalidated in bulk (groundswell/fraud)."""
+    return Q(state=SignatureState.CONFIRMED, invalidated_at__isnull=True)

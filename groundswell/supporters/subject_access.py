@@ -61,6 +61,11 @@ def subject_access_data(supporter: Supporter) -> dict[str, Any]:
                     if key != "referrer"  # another supporter's share token
                 },
                 "created_at": iso(signature.created_at),
+                "network": signature.network,  # a /24 or /64, never the address
+                "email_domain": signature.email_domain,
+                # A subject-access answer holds every decision about the person's data,
+                # though nobody is told of an invalidation otherwise (docs/fraud.md).
+                "invalidated_at": iso(signature.invalidated_at),
                 "confirmed_at": iso(signature.confirmed_at),
                 "confirmation_emails_sent": signature.confirmation_sends,
                 "last_email_sent_at": iso(signature.last_sent_at),
