@@ -19,7 +19,7 @@ from groundswell.audit.models import AuditEntry
 from groundswell.fraud import services
 from groundswell.fraud.criteria import Choice, branch, picked
 from groundswell.fraud.models import InvalidatedSignature, InvalidationBatch
-from groundswell.referrals.services import reach_for
+from groundswell.referrals.services import reach_of, refresh_rankings, stored_ranking
 
 from .conftest import Sign
 
@@ -191,16 +191,24 @@ def test_the_branch_form_finds_the_supporter_by_address(
 
 
 def test_an_invalidated_signature_earns_no_one_credit(
-    petition: Petition, signed: Sign, owner: Membership
+    petition: Petition, signed: Sign, owner: Membership, org: Organisation
 ) -> None:
     (top,) = signed(petition, 1)
-    brought = signed(petition, 3, referred_by=top, network=BOT)
-    signatures = Signature.objects.filter(petition=petition)
-    assert reach_for(signatures)[top.supporter_id].downstream == 3
-    services.invalidate(owner, Choice("network", network=BOT), reason="bot", previewed=3)
-    reach = reach_for(signatures)[top.supporter_id]
+    signed(petition, 3, referred_by=top, network=BOT)
+
+    def stored() -> list[tuple[int | None, int, int]]:
+        refresh_rankings(org.pk)  # what rank_evangelists does every ten minutes
+        entries = stored_ranking(org).entries
+        return [(e.reach.supporter_id, e.reach.downstream, e.reach.direct) for e in entries]
+
+    assert stored() == [(top.supporter_id, 3, 3)]
+    assert reach_of(top.supporter).downstream == 3
+    batch = services.invalidate(owner, Choice("network", network=BOT), reason="bot", previewed=3)
+    assert stored() == []
+    reach = reach_of(top.supporter)
     assert (reach.downstream, reach.direct) == (0, 0)
-    assert brought
+    services.undo(owner, batch)
+    assert stored() == [(top.supporter_id, 3, 3)]
 
 
 @pytest.mark.parametrize(
