@@ -178,7 +178,8 @@ def rank(forest: Forest, *, top: int, by_group: bool = False) -> Ranked:
     scope, supporter = np.divmod(keys, width)
     # Keys are sorted, so each scope is one run: rank each run on its own.
     starts = np.flatnonzero(np.r_[True, scope[1:] != scope[:-1]]) if keys.size else keys
-    ends = np.r_[starts[1:], keys.size]
+    # No key at all (nothing counted: every signature pending or invalidated): no run.
+    ends = np.r_[starts[1:], keys.size] if keys.size else keys
     parts = [
         _top(supporter[a:b], totals[a:b], direct[a:b], top)
         for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
