@@ -273,6 +273,20 @@ def test_a_long_chain_neither_overflows_nor_crawls() -> None:
     assert ranked.direct.tolist() == [1, 1, 1]
 
 
+def test_signatures_that_nobody_referred_rank_nobody_in_any_scope() -> None:
+    # An organisation whose supporters all came on their own: no evangelists, and no error.
+    rows = forest.Rows(
+        id=np.array([1, 2, 3]), petition=np.array([1, 1, 2]), supporter=np.array([4, 5, 6]),
+        referrer=np.zeros(3, dtype=np.int64), counted=np.ones(3, dtype=bool),
+        group=np.array([10, 10, 20]),
+    )  # fmt: skip
+    grown = forest.grow(rows)
+    assert triples(forest.rank(grown, top=3)) == []
+    by_campaign = forest.rank(grown, top=3, by_group=True)
+    assert by_campaign.group is not None
+    assert (triples(by_campaign), by_campaign.group.tolist()) == ([], [])
+
+
 def test_a_wide_tree_and_ties_break_by_direct_then_supporter() -> None:
     # 7 (root) brought 100 people; 3 brought 1 who brought 99 (100 below, 1 direct); 5 is
     # like 3; so 7 (100, 100) before 3 (100, 1) before 5 (100, 1).
