@@ -189,10 +189,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work ------------------------------------------------------------------------
 
-# Two queues, each worked by its own worker process (`python -m groundswell worker`): work
-# that waits on other servers (link cards, federation, syndication) goes to "network", so a slow
-# server never holds up signatures, counts and email on "default".
-TASK_QUEUES = ["default", "network"]
+# Three queues, each worked by its own worker process (`python -m groundswell worker`): work
+# that waits on other servers (link cards, federation, syndication) goes to "network", and
+# reporting that scans large tables (rankings, analytics roll-ups, retention) to "reports", so
+# neither holds up signatures, counts and email on "default".
+TASK_QUEUES = ["default", "network", "reports"]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

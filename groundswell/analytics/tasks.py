@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from groundswell.lib import worklog
-from groundswell.lib.periodic import periodic
+from groundswell.lib.periodic import REPORTS_QUEUE, periodic
 
 from . import rollup
 
@@ -13,7 +13,7 @@ PENDING_EVERY = timedelta(seconds=10)
 ROWS_EVERY = timedelta(minutes=5)
 
 
-@periodic(every=PENDING_EVERY, batch=rollup.PENDING_BATCH)
+@periodic(every=PENDING_EVERY, batch=rollup.PENDING_BATCH, queue_name=REPORTS_QUEUE)
 def roll_up_counts() -> int:
     """Add the counts the web processes wrote out (page views, share clicks) to the roll-ups."""
     taken = rollup.roll_up_pending()
@@ -21,7 +21,7 @@ def roll_up_counts() -> int:
     return taken
 
 
-@periodic(every=ROWS_EVERY)
+@periodic(every=ROWS_EVERY, queue_name=REPORTS_QUEUE)
 def roll_up_row_kinds() -> None:
     """Recount today's and yesterday's signatures, confirmations, followers… from their rows."""
     first, after = rollup.window(rollup.today())

@@ -49,6 +49,11 @@ from .models import PeriodicLease
 
 PeriodicTask = Task[[], None]
 
+# The queue (settings.TASK_QUEUES) for periodic reporting that reads large tables for seconds
+# or more (rankings, analytics roll-ups, retention): its own worker process, so such a run
+# never holds up the intake, the public count or email on the default queue.
+REPORTS_QUEUE = "reports"
+
 logger = logging.getLogger("groundswell.periodic")
 
 KEEP_RESULTS_FOR = timedelta(minutes=10)

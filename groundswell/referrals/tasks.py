@@ -6,19 +6,19 @@ import logging
 from datetime import timedelta
 
 from groundswell.accounts.models import Organisation
-from groundswell.lib.periodic import periodic
+from groundswell.lib.periodic import REPORTS_QUEUE, periodic
 
 from . import services
 
 logger = logging.getLogger("groundswell.referrals")
 
-# Ranking ten million signatures takes seconds of the worker (docs/performance.md, P4), and
-# the worker runs one task at a time: often enough for a page that says when it was computed,
-# seldom enough that the recount and the emails barely notice.
+# Ranking ten million signatures takes seconds to a minute (docs/performance.md, P4): on the
+# reports queue, whose worker process runs beside the one recording signatures, and often
+# enough for a page that says when it was computed.
 RANK_EVERY = timedelta(minutes=10)
 
 
-@periodic(every=RANK_EVERY)
+@periodic(every=RANK_EVERY, queue_name=REPORTS_QUEUE)
 def rank_evangelists() -> None:
     """Recompute and store every organisation's evangelist ranking (and each campaign's).
 

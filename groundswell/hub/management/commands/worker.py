@@ -22,8 +22,9 @@ logger = logging.getLogger("groundswell.worker")
 
 
 def queue_commands(verbosity: int = 1) -> list[list[str]]:
-    """One worker process per queue: a task waiting on a slow server (the "network" queue)
-    then never holds up signatures, counts or email (the "default" queue)."""
+    """One worker process per queue in settings.TASK_QUEUES: a task waiting on a slow server
+    (the "network" queue) or reading large tables for a report (the "reports" queue) then
+    never holds up signatures, counts or email (the "default" queue)."""
     manage = [sys.executable, "-m", "groundswell", "worker"]
     if verbosity != 1:
         manage += ["--verbosity", str(verbosity)]
@@ -33,7 +34,8 @@ def queue_commands(verbosity: int = 1) -> list[list[str]]:
 class Command(BaseCommand):
     help = (
         "Run the background workers (django-tasks-db), one process per queue: email, "
-        "signatures and counts on one, link cards, federation and syndication on the other."
+        "signatures and counts on one; link cards, federation and syndication on another; "
+        "rankings, analytics roll-ups and retention on a third."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
