@@ -1,5 +1,6 @@
-"""Slow reporting (rankings, analytics roll-ups, retention) has a queue and a worker process of
-its own: while it reads large tables, signatures are still recorded, counted and emailed."""
+"""Slow reporting (rankings, analytics roll-ups, retention, fraud's source watch) has a queue
+and a worker process of its own: while it reads large tables, signatures are still recorded,
+counted and emailed."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ from groundswell.hub.management.commands.worker import queue_commands
 from groundswell.lib import periodic
 
 # The periodic tasks that read whole tables for seconds or more (docs/performance.md, P4).
-REPORTING = ["rank_evangelists", "roll_up_counts", "roll_up_row_kinds", "apply_retention"]
+REPORTING = [
+    "rank_evangelists",
+    "roll_up_counts",
+    "roll_up_row_kinds",
+    "apply_retention",
+    "watch_sources",
+]
 # What must never wait behind them: the intake, the public count, email.
 SIGNING_AND_COUNTS = [
     "process_intake",

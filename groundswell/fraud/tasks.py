@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from groundswell.lib import leases, worklog
-from groundswell.lib.periodic import periodic
+from groundswell.lib.periodic import REPORTS_QUEUE, periodic
 
 from . import alerts, trends
 
 WATCH_EVERY = timedelta(minutes=1)
 
 
-@periodic(every=WATCH_EVERY, batch=trends.SCAN_BATCH)
+@periodic(every=WATCH_EVERY, batch=trends.SCAN_BATCH, queue_name=REPORTS_QUEUE)
 def watch_sources() -> int:
     """Count the signatures recorded since the last turn per source; once they are all
     counted, raise the trends found and email them to those who asked.

@@ -50,8 +50,8 @@ from .models import PeriodicLease
 PeriodicTask = Task[[], None]
 
 # The queue (settings.TASK_QUEUES) for periodic reporting that reads large tables for seconds
-# or more (rankings, analytics roll-ups, retention): its own worker process, so such a run
-# never holds up the intake, the public count or email on the default queue.
+# or more (rankings, analytics roll-ups, retention, fraud's source watch): its own worker
+# process, so such a run never holds up the intake, the public count or email ("default").
 REPORTS_QUEUE = "reports"
 
 logger = logging.getLogger("groundswell.periodic")
