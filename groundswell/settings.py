@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "groundswell.analytics",
     "groundswell.timelog",
     "groundswell.ledger",
+    "groundswell.payments",
 ]
 
 MIDDLEWARE = [
@@ -425,6 +426,18 @@ CSRF_COOKIE_SECURE = _site.scheme == "https"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Payment providers (groundswell/payments, docs/payments.md). Tests point these at servers on
+# 127.0.0.1 that speak each provider's API.
+PAYMENTS_STRIPE_API = os.environ.get("PAYMENTS_STRIPE_API", "https://api.stripe.com")
+PAYMENTS_RAZORPAY_API = os.environ.get("PAYMENTS_RAZORPAY_API", "https://api.razorpay.com")
+PAYMENTS_RAZORPAY_CHECKOUT = os.environ.get(
+    "PAYMENTS_RAZORPAY_CHECKOUT", "https://api.razorpay.com/v1/checkout/embedded"
+)
+# Where the donate form's redirects and the Razorpay form may lead (CSP form-action).
+PAYMENTS_CHECKOUT_ORIGINS = env_list(
+    "PAYMENTS_CHECKOUT_ORIGINS", ["https://checkout.stripe.com", "https://api.razorpay.com"]
+)
+
 SECURE_CSP = {
     "default-src": ["'self'"],
     "img-src": ["'self'", "data:"],

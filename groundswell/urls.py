@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("groundswell.analytics.urls")),
     path("", include("groundswell.timelog.urls")),
     path("", include("groundswell.ledger.urls")),
+    path("", include("groundswell.payments.urls")),
     path("", include("groundswell.hub.urls")),
 ]

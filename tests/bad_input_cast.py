@@ -85,6 +85,7 @@ def _waiting_for_a_code() -> dict[str, str]:
 def make_cast(owner: Membership, charlie: User) -> Cast:
     from groundswell.api.services import issue_token
     from groundswell.listening.models import Monitor
+    from groundswell.payments import services as payments
 
     campaign = testing.make_campaign(owner)
     petition = testing.make_petition(
@@ -147,6 +148,25 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
         websub_secret="bad-input-suite-websub-secret",
         next_attempt_at=timezone.now() + timedelta(days=1),
     )
+    appeal = payments.save_appeal(
+        owner,
+        campaign,
+        {"provider": "stripe", "currency": "GBP", "suggested": [500, 1000], "open": True},
+    )
+    payments.connect_provider(
+        owner, provider="stripe", key_id="", api_key="sk_test_x", webhook_secret="whsec_x"
+    )
+    donation = payments.take_donation(
+        appeal,
+        payments.DonationRequest(
+            email="rosa.quint@example.net",
+            email_key="rosa.quint@example.net",
+            given_name="Rosa",
+            family_name="",
+            amount=500,
+            frequency="once",
+        ),
+    )
     alice = owner.user
     media_file = "bad-input-suite.txt"
     (Path(settings.MEDIA_ROOT) / media_file).parent.mkdir(parents=True, exist_ok=True)
@@ -171,6 +191,10 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "federation:story": {"pk": str(story.pk)},
             "hub:media": {"path": media_file},
             "admin:app_list": {"app_label": "accounts"},
+            "payments:donation": {"token": donation.token},
+            "payments:donation_state": {"token": donation.token},
+            "payments:thanks": {"token": donation.token},
+            "payments:webhook": {"provider": "stripe"},
         },
         by_parameter={
             "org": owner.organisation.slug,

@@ -50,6 +50,8 @@ PERMISSION_MESSAGES = {
     "fraud.invalidate": _(
         "Only an owner or a safety officer can invalidate signatures or undo an invalidation."
     ),
+    "donations.read": _("Only an owner can see who gave and how much."),
+    "payments.manage": _("Only an owner can change donations and payment provider keys."),
 }
 
 

@@ -243,6 +243,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # signatures out of the counts, and putting them back, answers for the numbers.
     "fraud.view": frozenset({Role.OWNER, Role.SAFETY_OFFICER, Role.ANALYST}),
     "fraud.invalidate": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
+    # Donations: who gave how much, and the payment providers' keys.
+    "donations.read": frozenset({Role.OWNER}),
+    "payments.manage": frozenset({Role.OWNER}),
 }
 
 # Who may reach each staff page and API endpoint: URL name → {method: requirement}, where the
@@ -328,6 +331,9 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "moderation:phrases": {"GET": MEMBER, "POST": "moderation.decide"},
     "moderation:release": {"POST": "moderation.decide"},
     "notifications:outbox": {"GET": "members.manage"},
+    "payments:staff_donations": {"GET": "donations.read"},
+    "payments:staff_accounts": {"GET": "payments.manage", "POST": "payments.manage"},
+    "payments:staff_appeal": {"GET": "payments.manage", "POST": "payments.manage"},
     "referrals:evangelists": GET_ONLY,
     "retention:schedule": {"GET": MEMBER, "POST": "organisation.edit"},
     "stories:staff_list": GET_ONLY,

@@ -49,6 +49,16 @@ def share_links(petition: object, token: str) -> dict[str, object]:
     )
 
 
+def gift_share_links(title: str, path: str, token: str) -> dict[str, object]:
+    """Buttons that share an appeal for money (at `path`) through a donor's personal link."""
+    text = _("I just gave to “%(title)s”. Will you give too?") % {"title": title}
+
+    def link(channel: str) -> str:
+        return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
+
+    return _panel(title, text, link)
+
+
 def story_share_links(story: object) -> dict[str, object]:
     """Buttons for a reader who has not signed: the story's own address, tagged per channel."""
     title = str(story.title)  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.actions.services import erase_signatures, forget_waiting_signatures
 from groundswell.audit.services import record
+from groundswell.payments.privacy import erase_donations
 
 from .access import require_own
 from .models import Consent, Purpose, Supporter
@@ -58,6 +59,7 @@ def anonymise_supporter(supporter: Supporter) -> bool:
         # once the worker records them. Deleted first: the worker locks intake rows before
         # it touches the supporter, so taking them in the same order cannot deadlock.
         forget_waiting_signatures(supporter)
+        erase_donations(supporter)  # found by the address too: before it is cleared
         locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
         if locked.erased_at is not None:
             supporter.refresh_from_db()

@@ -1,0 +1,211 @@
+"""The donate form, and the staff's forms for an appeal and a provider's keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from groundswell.lib.emails import clean_email
+from groundswell.lib.names import clean_name
+
+from . import money, providers
+from .models import Appeal, Frequency, ProviderName
+
+OTHER = "other"
+
+
+class ReferralField(forms.CharField):
+    """A hidden field saying where the donor came from: it never refuses a gift."""
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(required=False, widget=forms.HiddenInput)
+        self.limit = limit
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value))
+        return "".join(char for char in text if char.isprintable())[: self.limit]
+
+
+class DonateForm(forms.Form):
+    amount = forms.ChoiceField(
+        label=_("How much would you like to give?"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose an amount, or “Another amount” and type it."),
+            "invalid_choice": _("Choose one of the amounts shown, or “Another amount”."),
+        },
+    )
+    other_amount = forms.CharField(label=_("Another amount"), max_length=20, required=False)
+    frequency = forms.ChoiceField(
+        label=_("How often?"),
+        choices=Frequency.choices,
+        initial=Frequency.ONCE,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose once or monthly.")},
+    )
+    given_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        error_messages={"required": _("Enter your first name.")},
+    )
+    family_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    email = forms.CharField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+        help_text=_("We email your receipt here."),
+        error_messages={
+            "required": _("Enter your email address."),
+            "max_length": _("That email address is too long."),
+        },
+    )
+    ref = ReferralField(limit=64)
+    ch = ReferralField(limit=40)
+    ws = ReferralField(limit=200)
+
+    def __init__(self, *args: Any, appeal: Appeal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.appeal = appeal
+        currency = appeal.currency
+        amount = self.fields["amount"]
+        assert isinstance(amount, forms.ChoiceField)
+        amount.choices = [
+            (str(minor), money.display(minor, currency)) for minor in appeal.suggested
+        ] + [(OTHER, _("Another amount"))]
+        self.fields["other_amount"].help_text = _(
+            "In %(currency)s, if you chose “Another amount”. For example, 15 or 15.50."
+        ) % {"currency": currency}
+        self.fields["other_amount"].widget.attrs["inputmode"] = "decimal"
+        self.fields["given_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"
+        if not (appeal.monthly and providers.get(appeal.provider).monthly):
+            del self.fields["frequency"]
+
+    def clean_email(self) -> str:
+        return clean_email(self.cleaned_data.get("email", ""))
+
+    def clean_given_name(self) -> str:
+        name = clean_name(self.cleaned_data["given_name"])
+        if not name:
+            raise forms.ValidationError(_("Enter your first name."))
+        return name
+
+    def clean_family_name(self) -> str:
+        return clean_name(self.cleaned_data.get("family_name", ""))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        chosen = data.get("amount")
+        if chosen is None:
+            return data
+        currency = self.appeal.currency
+        if chosen != OTHER:
+            data["minor"] = int(chosen)
+            return data
+        typed = data.get("other_amount", "")
+        if not typed:
+            self.add_error("other_amount", _("Type the amount you would like to give."))
+            return data
+        minor = money.parse(typed, currency)
+        if minor is None:
+            self.add_error("other_amount", _("Type an amount in numbers, like 15 or 15.50."))
+        elif minor < money.minimum(currency):
+            self.add_error(
+                "other_amount",
+                _("The least you can give here is %(least)s.")
+                % {"least": money.display(money.minimum(currency), currency)},
+            )
+        elif minor > money.maximum(currency):
+            self.add_error(
+                "other_amount",
+                _("For a gift above %(most)s, please contact us.")
+                % {"most": money.display(money.maximum(currency), currency)},
+            )
+        else:
+            data["minor"] = minor
+        return data
+
+
+class AppealForm(forms.Form):
+    provider = forms.ChoiceField(label=_("Payment provider"), choices=ProviderName.choices)
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=[(code, code) for code in money.CURRENCIES]
+    )
+    suggested = forms.CharField(
+        label=_("Suggested amounts"),
+        max_length=100,
+        help_text=_("Whole amounts in the currency, separated by commas: for example 5, 10, 25."),
+        error_messages={"required": _("Enter at least one suggested amount.")},
+    )
+    monthly = forms.BooleanField(label=_("Offer a monthly gift (Stripe only)"), required=False)
+    open = forms.BooleanField(label=_("Taking donations"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        currency, typed = data.get("currency"), data.get("suggested")
+        if currency and typed:
+            amounts = []
+            for part in typed.split(","):
+                minor = money.parse(part, currency)
+                if minor is None or not money.minimum(currency) <= minor <= money.maximum(currency):
+                    self.add_error(
+                        "suggested",
+                        _("“%(part)s” is not an amount between %(least)s and %(most)s.")
+                        % {
+                            "part": part.strip()[:20],
+                            "least": money.display(money.minimum(currency), currency),
+                            "most": money.display(money.maximum(currency), currency),
+                        },
+                    )
+                    return data
+                amounts.append(minor)
+            if len(amounts) > 6:
+                self.add_error("suggested", _("Suggest at most six amounts."))
+            data["suggested"] = sorted(set(amounts))
+        if data.get("monthly") and data.get("provider") == ProviderName.RAZORPAY:
+            self.add_error(
+                "monthly", _("Monthly gifts are offered through Stripe only; untick this.")
+            )
+        return data
+
+
+class ProviderForm(forms.Form):
+    provider = forms.ChoiceField(label=_("Provider"), choices=ProviderName.choices)
+    key_id = forms.CharField(
+        label=_("Key id (Razorpay only)"),
+        max_length=100,
+        required=False,
+        help_text=_("Razorpay's key id, starting rzp_. Leave empty for Stripe."),
+    )
+    api_key = forms.CharField(
+        label=_("Secret API key"),
+        max_length=300,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_("Stripe: a restricted or secret key (sk_…). Razorpay: the key secret."),
+        error_messages={"required": _("Enter the secret API key.")},
+    )
+    webhook_secret = forms.CharField(
+        label=_("Webhook signing secret"),
+        max_length=300,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Stripe: the endpoint's signing secret (whsec_…). Razorpay: the secret you "
+            "typed when adding the webhook."
+        ),
+        error_messages={"required": _("Enter the webhook signing secret.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("provider") == ProviderName.RAZORPAY and not data.get("key_id"):
+            self.add_error("key_id", _("Enter Razorpay's key id (it starts rzp_)."))
+        for name in ("key_id", "api_key", "webhook_secret"):
+            value = data.get(name, "")
+            if value and (not value.isprintable() or not value.isascii() or " " in value):
+                self.add_error(name, _("Keys are letters, digits and _ only: paste it again."))
+        return data

@@ -1,0 +1,127 @@
+"""The staff's pages on donations: what came in (owners only: amounts and donors), each
+campaign's appeal, and the providers' keys."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from groundswell.accounts.access import require, staff_view
+from groundswell.accounts.models import Membership
+from groundswell.campaigns.access import access_campaign
+from groundswell.campaigns.models import Campaign
+
+from . import money, services
+from .access import staff_appeal
+from .forms import AppealForm, ProviderForm
+from .models import Donation, Payment, PaymentAccount, ProviderName
+
+LIST_LIMIT = 100
+
+
+@staff_view("donations.read")
+def donations(request: HttpRequest, membership: Membership) -> HttpResponse:
+    organisation = membership.organisation
+    latest = (
+        Donation.objects.for_organisation(organisation)
+        .select_related("appeal__campaign")
+        .order_by("-created_at")[:LIST_LIMIT]
+    )
+    totals = (
+        Payment.objects.filter(donation__organisation=organisation)
+        .values("currency")
+        .annotate(total=Sum("amount"), refunded=Sum("refunded"), payments=Count("pk"))
+        .order_by("currency")
+    )
+    campaigns = Campaign.objects.for_organisation(organisation).select_related("appeal")
+    return render(
+        request,
+        "payments/staff_donations.html",
+        {
+            "rows": [(gift, money.display(gift.amount, gift.currency)) for gift in latest],
+            "totals": [
+                {
+                    "currency": row["currency"],
+                    "received": money.display(row["total"], row["currency"]),
+                    "refunded": money.display(row["refunded"], row["currency"]),
+                    "payments": row["payments"],
+                }
+                for row in totals
+            ],
+            "campaigns": campaigns,
+        },
+    )
+
+
+@staff_view("payments.manage")
+def appeal(request: HttpRequest, membership: Membership, campaign_id: int) -> HttpResponse:
+    campaign = access_campaign(membership, campaign_id)
+    current = staff_appeal(membership, campaign.pk)
+    initial = {"provider": "stripe", "currency": "GBP", "suggested": "5, 10, 25", "open": True}
+    if current:
+        initial = {
+            "provider": current.provider,
+            "currency": current.currency,
+            "suggested": ", ".join(
+                money.plain(minor, current.currency) for minor in current.suggested
+            ),
+            "monthly": current.monthly,
+            "open": current.open,
+        }
+    form = AppealForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.save_appeal(membership, campaign, form.cleaned_data)
+        messages.success(request, _("Donations for this campaign are saved."))
+        return redirect(
+            "payments:staff_appeal", org=membership.organisation.slug, campaign_id=campaign.pk
+        )
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "payments/staff_appeal.html",
+        {"form": form, "campaign": campaign, "appeal": current},
+        status=status,
+    )
+
+
+@staff_view("payments.manage")
+def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
+    organisation = membership.organisation
+    form = ProviderForm(request.POST or None)
+    if request.method == "POST":
+        require(membership, "payments.manage")
+        if form.is_valid():
+            data = form.cleaned_data
+            services.connect_provider(
+                membership,
+                provider=data["provider"],
+                key_id=data.get("key_id", ""),
+                api_key=data["api_key"],
+                webhook_secret=data["webhook_secret"],
+            )
+            messages.success(request, _("The keys are saved, sealed."))
+            return redirect("payments:staff_accounts", org=organisation.slug)
+    connected = {
+        account.provider: account
+        for account in PaymentAccount.objects.filter(organisation=organisation)
+    }
+    providers = [
+        {
+            "name": label,
+            "connected": connected.get(value),
+            "webhook": settings.SITE_URL
+            + reverse("payments:webhook", args=[value, organisation.slug]),
+        }
+        for value, label in ProviderName.choices
+    ]
+    return render(
+        request,
+        "payments/staff_accounts.html",
+        {"form": form, "providers": providers},
+        status=400 if form.errors else 200,
+    )
