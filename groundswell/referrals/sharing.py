@@ -56,7 +56,11 @@ def gift_share_links(title: str, path: str, token: str) -> dict[str, object]:
     def link(channel: str) -> str:
         return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
 
-    return _panel(title, text, link)
+    panel = _panel(title, text, link, lambda channel: "")
+    # No counting step for gifts yet: each button goes straight to the network.
+    for button in panel["buttons"]:  # type: ignore[attr-defined]
+        button.url = button.target
+    return panel
 
 
 def story_share_links(story: object) -> dict[str, object]:

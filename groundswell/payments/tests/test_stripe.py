@@ -290,3 +290,31 @@ def test_a_gift_through_a_donors_share_link_credits_them(
     testing.run_periodic("open_checkouts")
     third = Donation.objects.order_by("-pk").first()
     assert third is not None and third.referred_by_id is None
+
+
+def test_the_funnels_count_gifts_begun_received_and_referred(
+    client: Client, appeal: Appeal, standin: Standin, owner: Any
+) -> None:
+    from groundswell.analytics import outcomes, rollup
+    from groundswell.analytics.tests.helpers import settle
+
+    first = opened(client, appeal)
+    webhook(client, *signed_stripe(paid_event(first, intent="pi_a")))
+    give(client, appeal, email="friend@example.net", ref=first.share_token, ch="whatsapp")
+    testing.run_periodic("open_checkouts")
+    second = Donation.objects.exclude(pk=first.pk).get()
+    webhook(client, *signed_stripe(paid_event(second, intent="pi_b")))
+    give(client, appeal, email="never.paid@example.net")
+    testing.run_periodic("apply_payment_events")
+    settle()
+    today = rollup.today()
+    org = owner.organisation
+    assert outcomes.totals(org, ["donate", "donation", "referred_donation"], today, today) == {
+        "donate": 3,
+        "donation": 2,
+        "referred_donation": 1,
+    }
+    assert outcomes.counts(org, "donation", today, today, by=["channel"]) == {
+        ("site",): 1,
+        ("whatsapp",): 1,
+    }
