@@ -86,6 +86,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
     from groundswell.api.services import issue_token
     from groundswell.listening.models import Monitor
     from groundswell.payments import services as payments
+    from groundswell.payments.pledges import PledgeRequest, take_pledge
 
     campaign = testing.make_campaign(owner)
     petition = testing.make_petition(
@@ -167,6 +168,19 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             frequency="once",
         ),
     )
+    promise = take_pledge(
+        appeal,
+        PledgeRequest(
+            kind="money",
+            amount=2000,
+            hours=0,
+            what="",
+            remind_on=timezone.now().date() + timedelta(days=7),
+            email="rosa.quint@example.net",
+            email_key="rosa.quint@example.net",
+            given_name="Rosa",
+        ),
+    )
     alice = owner.user
     media_file = "bad-input-suite.txt"
     (Path(settings.MEDIA_ROOT) / media_file).parent.mkdir(parents=True, exist_ok=True)
@@ -195,6 +209,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "payments:donation_state": {"token": donation.token},
             "payments:thanks": {"token": donation.token},
             "payments:webhook": {"provider": "stripe"},
+            "payments:pledge_page": {"token": promise.token},
         },
         by_parameter={
             "org": owner.organisation.slug,

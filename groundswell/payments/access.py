@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from groundswell.accounts.models import Membership
 
-from .models import Appeal, Donation
+from .models import Appeal, Donation, Pledge
 
 
 def public_appeal(org_slug: str, campaign_slug: str) -> Appeal:
@@ -32,3 +32,13 @@ def staff_appeal(membership: Membership, campaign_id: int) -> Appeal | None:
     return Appeal.objects.filter(
         organisation=membership.organisation, campaign_id=campaign_id
     ).first()
+
+
+def donor_pledge(org_slug: str, token: str) -> Pledge:
+    if not token.isascii() or len(token) > 32:
+        raise Http404
+    return get_object_or_404(
+        Pledge.objects.select_related("organisation", "appeal__campaign"),
+        organisation__slug=org_slug,
+        token=token,
+    )

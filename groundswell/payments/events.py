@@ -24,11 +24,21 @@ from django.utils import timezone
 from groundswell.lib import leases, sealed, worklog
 
 from . import providers, receipts
-from .models import Donation, DonationState, EventState, Payment, PaymentAccount, ProviderEvent
+from .models import (
+    Donation,
+    DonationState,
+    EventState,
+    Payment,
+    PaymentAccount,
+    Pledge,
+    PledgeState,
+    ProviderEvent,
+)
 from .services import secrets_of
 from .workflow import MOVES
 
 MAX_TRIES = 8
+OPEN_PLEDGES = (PledgeState.PROMISED, PledgeState.REMINDED)
 BATCH = 100
 
 
@@ -151,6 +161,10 @@ def _move(donation: Donation, effect: providers.Effect, provider: str) -> str:
             changed["state"] = target
         if donation.paid_at is None:
             changed["paid_at"] = now
+        # A pledge paid through its page is kept.
+        Pledge.objects.filter(donation=donation, state__in=OPEN_PLEDGES).update(
+            state=PledgeState.FULFILLED, closed_at=now
+        )
     elif effect.what == providers.REFUNDED:
         Payment.objects.filter(donation=donation).filter(
             Q(charge=effect.charge) | Q(reference=effect.charge)

@@ -209,3 +209,109 @@ class ProviderForm(forms.Form):
             if value and (not value.isprintable() or not value.isascii() or " " in value):
                 self.add_error(name, _("Keys are letters, digits and _ only: paste it again."))
         return data
+
+
+class PledgeForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What would you like to pledge?"),
+        choices=[("money", _("Money, given later")), ("time", _("My time"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose money or time.")},
+    )
+    amount = forms.CharField(
+        label=_("How much?"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    hours = forms.IntegerField(
+        label=_("How many hours?"),
+        required=False,
+        min_value=1,
+        max_value=500,
+        error_messages={
+            "invalid": _("Type the hours as a whole number, like 4."),
+            "min_value": _("Pledge at least one hour."),
+            "max_value": _("Pledge at most 500 hours here."),
+        },
+    )
+    what = forms.CharField(
+        label=_("What can you do?"),
+        max_length=300,
+        required=False,
+        help_text=_("For example: drive a van on Saturday, or translate leaflets."),
+    )
+    remind_on = forms.DateField(
+        label=_("When should we remind you?"),
+        help_text=_("A date, for example 2027-01-31. We email you that morning."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": _("Enter the date we should remind you."),
+            "invalid": _("Enter a real date, like 2027-01-31."),
+        },
+    )
+    given_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        error_messages={"required": _("Enter your first name.")},
+    )
+    email = forms.CharField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+        help_text=_("We send the reminder here, and nothing else."),
+        error_messages={"required": _("Enter your email address.")},
+    )
+
+    def __init__(self, *args: Any, appeal: Appeal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.appeal = appeal
+        self.fields["amount"].help_text = _("In %(currency)s, if you pledge money.") % {
+            "currency": appeal.currency
+        }
+
+    def clean_email(self) -> str:
+        return clean_email(self.cleaned_data.get("email", ""))
+
+    def clean_given_name(self) -> str:
+        name = clean_name(self.cleaned_data["given_name"])
+        if not name:
+            raise forms.ValidationError(_("Enter your first name."))
+        return name
+
+    def clean_remind_on(self) -> Any:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        day = self.cleaned_data["remind_on"]
+        today = timezone.now().date()
+        if day < today:
+            raise forms.ValidationError(_("Choose today or a later date."))
+        if day > today + timedelta(days=366):
+            raise forms.ValidationError(_("Choose a date within a year."))
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        currency = self.appeal.currency
+        if data.get("kind") == "money":
+            minor = money.parse(data.get("amount") or "", currency)
+            if minor is None or not money.minimum(currency) <= minor <= money.maximum(currency):
+                self.add_error(
+                    "amount",
+                    _("Type an amount between %(least)s and %(most)s, like 20.")
+                    % {
+                        "least": money.display(money.minimum(currency), currency),
+                        "most": money.display(money.maximum(currency), currency),
+                    },
+                )
+            else:
+                data["minor"] = minor
+        elif data.get("kind") == "time":
+            if not data.get("hours") and "hours" not in self.errors:
+                self.add_error("hours", _("Type how many hours you can give."))
+            if not (data.get("what") or "").strip():
+                self.add_error("what", _("Say what you can do."))
+        return data

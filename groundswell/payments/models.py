@@ -249,3 +249,51 @@ class ProviderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.kind} {self.event_id}"
+
+
+class PledgeKind(models.TextChoices):
+    MONEY = "money", _("Money")
+    TIME = "time", _("Time")
+
+
+class PledgeState(models.TextChoices):
+    PROMISED = "promised", _("Promised")
+    REMINDED = "reminded", _("Reminded")
+    FULFILLED = "fulfilled", _("Kept")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Pledge(models.Model):
+    """A promise of money or time, made now and kept later: one INSERT from the form; a
+    reminder email on the chosen day with a link to pay (money) or to say it is done."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="pledges"
+    )
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="pledges")
+    token = models.CharField(max_length=32, unique=True, default=new_token)
+    kind = models.CharField(max_length=10, choices=PledgeKind.choices)
+    amount = models.PositiveIntegerField(default=0)  # minor units, for money
+    currency = models.CharField(max_length=3, blank=True)
+    hours = models.PositiveSmallIntegerField(default=0)  # for time
+    what = models.CharField(max_length=300, blank=True)  # what they will do, for time
+    remind_on = models.DateField()
+    email = models.EmailField(max_length=254, blank=True)
+    email_key = models.CharField(max_length=254, blank=True)
+    given_name = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=12, blank=True)
+    state = models.CharField(
+        max_length=10, choices=PledgeState.choices, default=PledgeState.PROMISED
+    )
+    donation = models.OneToOneField(
+        Donation, null=True, blank=True, on_delete=models.SET_NULL, related_name="pledge"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "remind_on"])]
+
+    def __str__(self) -> str:
+        return f"pledge {self.pk} ({self.kind}, {self.state})"

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Donation, DonationState, Payment
+from .models import Donation, DonationState, Payment, Pledge
 
 UNPAID_FINISHED = (DonationState.FAILED, DonationState.EXPIRED, DonationState.UNAVAILABLE)
 
@@ -62,12 +62,45 @@ def _exported(gift: Donation) -> dict[str, Any]:
     }
 
 
+def pledges_of(supporter: Any) -> list[dict[str, Any]]:
+    found = Pledge.objects.filter(
+        organisation_id=supporter.organisation_id, email_key=supporter.email_key
+    ).select_related("appeal__campaign")
+    return [
+        {
+            "id": pledge.pk,
+            "campaign": pledge.appeal.campaign.title,
+            "kind": pledge.kind,
+            "amount": pledge.amount,
+            "currency": pledge.currency,
+            "hours": pledge.hours,
+            "what": pledge.what,
+            "remind_on": pledge.remind_on.isoformat(),
+            "state": pledge.state,
+            "email": pledge.email,
+            "given_name": pledge.given_name,
+            "created_at": pledge.created_at.isoformat(),
+        }
+        for pledge in found.order_by("created_at", "pk")
+    ]
+
+
 def erase_donations(supporter: Any) -> dict[str, int]:
-    """Delete the person's unpaid gifts and strip the others to what the law keeps."""
+    """Delete the person's pledges and unpaid gifts; strip the others to what the law keeps.
+
+    A pledge is a promise, not a record any law asks for: it goes whole (the donation a
+    pledge became is kept like any other)."""
+    pledges, _by_model = Pledge.objects.filter(
+        organisation_id=supporter.organisation_id, email_key=supporter.email_key
+    ).delete()
     gifts = _of(supporter)
     deleted, _by_model = gifts.filter(state__in=UNPAID_FINISHED, payments__isnull=True).delete()
     stripped = strip(gifts.filter(anonymised_at__isnull=True))
-    return {"donations deleted": deleted, "donations kept without personal data": stripped}
+    return {
+        "pledges deleted": pledges,
+        "donations deleted": deleted,
+        "donations kept without personal data": stripped,
+    }
 
 
 def strip(gifts: Any) -> int:

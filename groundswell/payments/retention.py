@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groundswell.lib.retention import ANONYMISE, DELETE, YEAR_DAYS, Counts, Deleting, Kind, register
 
-from .models import Donation, DonationState, EventState, ProviderEvent
+from .models import Donation, DonationState, EventState, Pledge, ProviderEvent
 from .privacy import strip
 from .workflow import NOT_PAID
 
@@ -68,7 +68,13 @@ def count_received(organisation: Organisation | None, cutoff: datetime) -> Count
     return {"donations": _received(organisation, cutoff).count()}
 
 
+def _pledges(organisation: Organisation | None, cutoff: datetime) -> QuerySet[Pledge]:
+    """Pledges whose reminder day is older than the cutoff (kept, withdrawn or forgotten)."""
+    return Pledge.objects.filter(organisation=organisation, remind_on__lt=cutoff.date())
+
+
 unpaid = Deleting("donations", _unpaid)
+pledges = Deleting("pledges", _pledges)
 events = Deleting("webhook events", _events)
 
 register(
@@ -115,5 +121,21 @@ register(
         run=events.run,
         count=events.count,
         order=62,
+    )
+)
+register(
+    Kind(
+        name="payments.pledges",
+        label=_("pledges"),
+        covers=_(
+            "A promise of money or time: the name, email and what was promised, kept until "
+            "this long after the day we were to remind the person."
+        ),
+        default_days=180,
+        min_days=30,
+        does=DELETE,
+        run=pledges.run,
+        count=pledges.count,
+        order=63,
     )
 )

@@ -19,7 +19,8 @@ from groundswell.campaigns.models import Campaign
 from . import money, services
 from .access import staff_appeal
 from .forms import AppealForm, ProviderForm
-from .models import Donation, Payment, PaymentAccount, ProviderName
+from .models import Donation, Payment, PaymentAccount, Pledge, ProviderName
+from .pledges import describe
 
 LIST_LIMIT = 100
 
@@ -39,6 +40,11 @@ def donations(request: HttpRequest, membership: Membership) -> HttpResponse:
         .order_by("currency")
     )
     campaigns = Campaign.objects.for_organisation(organisation).select_related("appeal")
+    promised = (
+        Pledge.objects.filter(organisation=organisation)
+        .select_related("appeal__campaign")
+        .order_by("-created_at")[:LIST_LIMIT]
+    )
     return render(
         request,
         "payments/staff_donations.html",
@@ -54,6 +60,7 @@ def donations(request: HttpRequest, membership: Membership) -> HttpResponse:
                 for row in totals
             ],
             "campaigns": campaigns,
+            "pledges": [(pledge, describe(pledge)) for pledge in promised],
         },
     )
 

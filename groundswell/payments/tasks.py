@@ -11,7 +11,7 @@ from datetime import timedelta
 from groundswell.lib.http import NETWORK_QUEUE
 from groundswell.lib.periodic import periodic
 
-from . import checkout, events
+from . import checkout, events, pledges
 
 OPEN_EVERY = timedelta(milliseconds=500)
 EVENTS_EVERY = timedelta(seconds=1)
@@ -27,3 +27,9 @@ def open_checkouts() -> int:
 def apply_payment_events() -> int:
     """Apply the verified webhooks to their donations, in the order they arrived."""
     return events.apply_due()
+
+
+@periodic(every=timedelta(minutes=5), batch=pledges.BATCH)
+def remind_pledges() -> int:
+    """Email the pledges whose day has come, with the link to keep them."""
+    return pledges.remind_due()

@@ -13,6 +13,8 @@ urlpatterns = [
         name="donation_state",
     ),
     path("o/<slug:org_slug>/donations/<slug:token>/thanks/", views.thanks, name="thanks"),
+    path("o/<slug:org_slug>/pledge/<slug:campaign_slug>/", views.pledge, name="pledge"),
+    path("o/<slug:org_slug>/pledges/<slug:token>/", views.pledge_page, name="pledge_page"),
     path("payments/<slug:provider>/webhook/<slug:org_slug>/", views.webhook, name="webhook"),
     path("staff/<slug:org>/donations/", staff_views.donations, name="staff_donations"),
     path("staff/<slug:org>/donations/providers/", staff_views.accounts, name="staff_accounts"),

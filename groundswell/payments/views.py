@@ -26,9 +26,9 @@ from groundswell.lib import ratelimit
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.sharing import gift_share_links
 
-from . import events, money, providers, services
-from .access import donor_donation, public_appeal
-from .forms import DonateForm
+from . import events, money, pledges, providers, services
+from .access import donor_donation, donor_pledge, public_appeal
+from .forms import DonateForm, PledgeForm
 from .models import Appeal, DonationState
 from .workflow import SETTLED, WAITING
 
@@ -219,3 +219,75 @@ def webhook(request: HttpRequest, provider: str, org_slug: str) -> HttpResponse:
     if not received.new:
         return HttpResponse("Already received.", content_type="text/plain")
     return HttpResponse("Received.", content_type="text/plain")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def pledge(request: HttpRequest, org_slug: str, campaign_slug: str) -> HttpResponse:
+    """Promise money or time now, keep it later: one INSERT, a reminder on the chosen day."""
+    appeal = public_appeal(org_slug, campaign_slug)
+    form = PledgeForm(request.POST or None, appeal=appeal)
+    if request.method == "POST":
+        limited = not ratelimit.hit(
+            "pledge", ratelimit.client_network(request), limit=DONATE_RATE_PER_MINUTE, window=60
+        )
+        if limited:
+            form.add_error(None, _("Too many pledges from your connection. Please wait a minute."))
+        if not limited and form.is_valid():
+            data = form.cleaned_data
+            promise = pledges.take_pledge(
+                appeal,
+                pledges.PledgeRequest(
+                    kind=data["kind"],
+                    amount=data.get("minor", 0),
+                    hours=data.get("hours") or 0,
+                    what=(data.get("what") or "").strip(),
+                    remind_on=data["remind_on"],
+                    email=data["email"],
+                    email_key=normalise_email(data["email"]),
+                    given_name=data["given_name"],
+                    language=get_language() or "",
+                ),
+            )
+            return HttpResponseRedirect(
+                reverse("payments:pledge_page", args=[org_slug, promise.token])
+            )
+    status = 429 if form.non_field_errors() else 400 if form.errors else 200
+    return render(
+        request,
+        "payments/pledge_form.html",
+        {"organisation": appeal.organisation, "campaign": appeal.campaign, "form": form},
+        status=status,
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def pledge_page(request: HttpRequest, org_slug: str, token: str) -> HttpResponse:
+    """The person's pledge, reached by its token (from the form and the reminder): pay it,
+    say it is done, or withdraw it. GET changes nothing (mail scanners follow links)."""
+    promise = donor_pledge(org_slug, token)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "pay" and promise.kind == "money" and promise.state in pledges.OPEN:
+            gift = pledges.pay_pledge(promise)
+            return HttpResponseRedirect(reverse("payments:donation", args=[org_slug, gift.token]))
+        if action in ("done", "withdraw") and promise.state in pledges.OPEN:
+            pledges.close_pledge(promise, "fulfilled" if action == "done" else "withdrawn")
+            return HttpResponseRedirect(reverse("payments:pledge_page", args=[org_slug, token]))
+        return HttpResponseBadRequest(
+            _("This pledge cannot do that now: reload the page."), content_type="text/plain"
+        )
+    response = render(
+        request,
+        "payments/pledge.html",
+        {
+            "organisation": promise.organisation,
+            "pledge": promise,
+            "campaign": promise.appeal.campaign,
+            "described": pledges.describe(promise),
+            "open": promise.state in pledges.OPEN,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return _may_post_to(response)

@@ -11,7 +11,7 @@ from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.actions.signals import names as signal_names
 from groundswell.audit.services import record
-from groundswell.payments.privacy import donations_of
+from groundswell.payments.privacy import donations_of, pledges_of
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import personal_link
 
@@ -96,6 +96,7 @@ def subject_access_data(supporter: Supporter) -> dict[str, Any]:
             for consent in consent_history(supporter).order_by("created_at", "id")
         ],
         "donations": donations_of(supporter),
+        "pledges": pledges_of(supporter),
         "share_tokens": [
             {
                 "token": share.token,
