@@ -332,6 +332,7 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "moderation:release": {"POST": "moderation.decide"},
     "notifications:outbox": {"GET": "members.manage"},
     "payments:staff_donations": {"GET": "donations.read"},
+    "payments:staff_gift_aid": {"GET": "donations.read"},
     "payments:staff_accounts": {"GET": "payments.manage", "POST": "payments.manage"},
     "payments:staff_appeal": {"GET": "payments.manage", "POST": "payments.manage"},
     "referrals:evangelists": GET_ONLY,

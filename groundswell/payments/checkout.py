@@ -21,8 +21,8 @@ from django.urls import reverse
 
 from groundswell.lib import leases, sealed, worklog
 from groundswell.referrals.models import ShareToken
-from groundswell.supporters.models import Supporter
-from groundswell.supporters.services import find_or_create_supporter
+from groundswell.supporters.models import Purpose, Supporter
+from groundswell.supporters.services import find_or_create_supporter, new_consent
 
 from . import providers
 from .models import Donation, DonationState, PaymentAccount
@@ -120,6 +120,14 @@ def _record_donor(donation: Donation) -> None:
         )
         referrer = _referrer(donation, supporter)
         Donation.objects.filter(pk=donation.pk).update(supporter=supporter, referred_by=referrer)
+        wording = donation.appeal.gift_aid_wording
+        if donation.gift_aid and wording is not None:
+            # The declaration, in the words ticked; given with the gift, so it holds at once.
+            consent = new_consent(
+                supporter.pk, purpose=Purpose.GIFT_AID, wording=wording, granted=True
+            )
+            consent.confirmed_at = donation.created_at
+            consent.save()
     donation.supporter, donation.referred_by = supporter, referrer
 
 

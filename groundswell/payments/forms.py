@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from groundswell.lib.emails import clean_email
 from groundswell.lib.names import clean_name
 
-from . import money, providers
+from . import giftaid, money, providers
 from .models import Appeal, Frequency, ProviderName
 
 OTHER = "other"
@@ -26,6 +26,10 @@ class ReferralField(forms.CharField):
     def to_python(self, value: Any) -> str:
         text = str(super().to_python(value))
         return "".join(char for char in text if char.isprintable())[: self.limit]
+
+
+def offers_gift_aid(appeal: Appeal) -> bool:
+    return appeal.gift_aid and appeal.currency == "GBP"
 
 
 class DonateForm(forms.Form):
@@ -61,6 +65,15 @@ class DonateForm(forms.Form):
             "max_length": _("That email address is too long."),
         },
     )
+    gift_aid = forms.BooleanField(required=False)
+    title = forms.CharField(
+        label=_("Title (optional)"),
+        max_length=4,
+        required=False,
+        help_text=_("For example Mr, Ms, Dr: 4 letters at most."),
+    )
+    house = forms.CharField(label=_("House name or number"), max_length=100, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
     ref = ReferralField(limit=64)
     ch = ReferralField(limit=40)
     ws = ReferralField(limit=200)
@@ -82,6 +95,11 @@ class DonateForm(forms.Form):
         self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"
         if not (appeal.monthly and providers.get(appeal.provider).monthly):
             del self.fields["frequency"]
+        if not offers_gift_aid(appeal):
+            for name in ("gift_aid", "title", "house", "postcode"):
+                del self.fields[name]
+        elif appeal.gift_aid_wording is not None:
+            self.fields["gift_aid"].label = appeal.gift_aid_wording.text
 
     def clean_email(self) -> str:
         return clean_email(self.cleaned_data.get("email", ""))
@@ -95,9 +113,31 @@ class DonateForm(forms.Form):
     def clean_family_name(self) -> str:
         return clean_name(self.cleaned_data.get("family_name", ""))
 
+    def _clean_gift_aid(self, data: dict[str, Any]) -> None:
+        if not data.get("gift_aid"):
+            for name in ("title", "house", "postcode"):
+                data[name] = ""
+            return
+        if not data.get("family_name"):
+            self.add_error("family_name", _("Enter your last name: HMRC needs it for Gift Aid."))
+        if not (data.get("house") or "").strip():
+            self.add_error("house", _("Enter your house name or number for Gift Aid."))
+        typed = data.get("postcode") or ""
+        postcode = giftaid.normal_postcode(typed)
+        if postcode is None:
+            self.add_error("postcode", _("Enter a UK postcode, like SW1A 1AA, for Gift Aid."))
+        else:
+            data["postcode"] = postcode
+        title = (data.get("title") or "").strip()
+        if title and not title.replace(".", "").isalpha():
+            self.add_error("title", _("A title is letters only, like Mr or Dr."))
+        data["title"] = title.replace(".", "")
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if "gift_aid" in self.fields:
+            self._clean_gift_aid(data)
         chosen = data.get("amount")
         if chosen is None:
             return data
@@ -141,6 +181,11 @@ class AppealForm(forms.Form):
         error_messages={"required": _("Enter at least one suggested amount.")},
     )
     monthly = forms.BooleanField(label=_("Offer a monthly gift (Stripe only)"), required=False)
+    gift_aid = forms.BooleanField(
+        label=_("Offer Gift Aid (UK charities, in GBP)"),
+        required=False,
+        help_text=_("Donors who are UK taxpayers can tick a declaration; you claim from HMRC."),
+    )
     open = forms.BooleanField(label=_("Taking donations"), required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -166,6 +211,8 @@ class AppealForm(forms.Form):
             if len(amounts) > 6:
                 self.add_error("suggested", _("Suggest at most six amounts."))
             data["suggested"] = sorted(set(amounts))
+        if data.get("gift_aid") and currency and currency != "GBP":
+            self.add_error("gift_aid", _("Gift Aid is for gifts in GBP; untick this."))
         if data.get("monthly") and data.get("provider") == ProviderName.RAZORPAY:
             self.add_error(
                 "monthly", _("Monthly gifts are offered through Stripe only; untick this.")
@@ -314,4 +361,25 @@ class PledgeForm(forms.Form):
                 self.add_error("hours", _("Type how many hours you can give."))
             if not (data.get("what") or "").strip():
                 self.add_error("what", _("Say what you can do."))
+        return data
+
+
+class ClaimForm(forms.Form):
+    first = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Enter the first day."), "invalid": _("Enter a real date.")},
+    )
+    last = forms.DateField(
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Enter the last day."), "invalid": _("Enter a real date.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        first, last = data.get("first"), data.get("last")
+        if first and last and last < first:
+            self.add_error("last", _("The last day comes after the first."))
         return data

@@ -78,6 +78,14 @@ class Appeal(models.Model):
     suggested = models.JSONField(_("suggested amounts"), default=list)
     monthly = models.BooleanField(_("offer a monthly gift"), default=True)
     gift_aid = models.BooleanField(_("offer Gift Aid (UK taxpayers, GBP only)"), default=False)
+    # The exact declaration donors tick (an immutable wording): consents point at it.
+    gift_aid_wording = models.ForeignKey(
+        "supporters.ConsentWording",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     open = models.BooleanField(_("taking donations"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -170,6 +178,10 @@ class Donation(models.Model):
     )
     referrer_data = models.JSONField(default=dict, blank=True)
     gift_aid = models.BooleanField(default=False)
+    # What a Gift Aid claim names (HMRC's schedule): kept only with a declaration.
+    title = models.CharField(max_length=4, blank=True)
+    house = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -36,6 +36,12 @@ def plain(minor: int, currency: str) -> str:
     return text[: -digits - 1] if digits and text.endswith("." + "0" * digits) else text
 
 
+def plain_two(minor: int, currency: str) -> str:
+    """10000 → "100.00": always the minor digits (HMRC's schedule asks two decimals)."""
+    digits = exponent(currency)
+    return f"{Decimal(minor).scaleb(-digits):.{digits}f}"
+
+
 def parse(typed: str, currency: str) -> int | None:
     """What a person typed ("10", "£10.50", "1,000") in minor units, or None."""
     cleaned = typed.strip().replace(",", "").replace(" ", "")

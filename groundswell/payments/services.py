@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from groundswell.audit.services import record
 from groundswell.lib import sealed
 
+from . import giftaid
 from .models import Appeal, Donation, PaymentAccount
 
 SEAL_PURPOSE = "payments.account"
@@ -32,6 +33,9 @@ class DonationRequest:
     referral_token: str = ""
     referrer_data: dict[str, str] = field(default_factory=dict)
     gift_aid: bool = False
+    title: str = ""
+    house: str = ""
+    postcode: str = ""
 
 
 def take_donation(appeal: Appeal, wanted: DonationRequest) -> Donation:
@@ -55,6 +59,9 @@ def take_donation(appeal: Appeal, wanted: DonationRequest) -> Donation:
         referral_token=wanted.referral_token[:64],
         referrer_data=wanted.referrer_data,
         gift_aid=wanted.gift_aid,
+        title=wanted.title,
+        house=wanted.house,
+        postcode=wanted.postcode,
     )
 
 
@@ -90,6 +97,11 @@ def save_appeal(membership: Any, campaign: Any, values: dict[str, Any]) -> Appea
             appeal, created = Appeal.objects.update_or_create(
                 campaign=campaign, defaults={"organisation": organisation, **values}
             )
+            if appeal.gift_aid:
+                wording = giftaid.wording_for(appeal)
+                if wording.pk != appeal.gift_aid_wording_id:
+                    appeal.gift_aid_wording = wording
+                    appeal.save(update_fields=["gift_aid_wording"])
         except IntegrityError:  # two owners saving the first appeal at once
             appeal = Appeal.objects.get(campaign=campaign)
             for name, value in values.items():

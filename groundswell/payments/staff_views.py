@@ -3,6 +3,9 @@ campaign's appeal, and the providers' keys."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Sum
@@ -16,9 +19,9 @@ from groundswell.accounts.models import Membership
 from groundswell.campaigns.access import access_campaign
 from groundswell.campaigns.models import Campaign
 
-from . import money, services
+from . import giftaid, money, services
 from .access import staff_appeal
-from .forms import AppealForm, ProviderForm
+from .forms import AppealForm, ClaimForm, ProviderForm
 from .models import Donation, Payment, PaymentAccount, Pledge, ProviderName
 from .pledges import describe
 
@@ -78,6 +81,7 @@ def appeal(request: HttpRequest, membership: Membership, campaign_id: int) -> Ht
                 money.plain(minor, current.currency) for minor in current.suggested
             ),
             "monthly": current.monthly,
+            "gift_aid": current.gift_aid,
             "open": current.open,
         }
     form = AppealForm(request.POST or None, initial=initial)
@@ -130,5 +134,29 @@ def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
         request,
         "payments/staff_accounts.html",
         {"form": form, "providers": providers},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view("donations.read")
+def gift_aid(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The Gift Aid claim for a period: a form, and with its dates the CSV of HMRC's schedule."""
+    form = ClaimForm(request.GET or None)
+    if request.GET and form.is_valid():
+        first, last = form.cleaned_data["first"], form.cleaned_data["last"]
+        rows = list(giftaid.schedule_rows(membership.organisation, first, last))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(giftaid.COLUMNS)
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        name = f"gift-aid-{membership.organisation.slug}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return render(
+        request,
+        "payments/staff_gift_aid.html",
+        {"form": form, "columns": giftaid.COLUMNS},
         status=400 if form.errors else 200,
     )

@@ -17,6 +17,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/pledges/<slug:token>/", views.pledge_page, name="pledge_page"),
     path("payments/<slug:provider>/webhook/<slug:org_slug>/", views.webhook, name="webhook"),
     path("staff/<slug:org>/donations/", staff_views.donations, name="staff_donations"),
+    path("staff/<slug:org>/donations/gift-aid/", staff_views.gift_aid, name="staff_gift_aid"),
     path("staff/<slug:org>/donations/providers/", staff_views.accounts, name="staff_accounts"),
     path(
         "staff/<slug:org>/donations/campaigns/<int:campaign_id>/",

@@ -121,6 +121,10 @@ def donate(request: HttpRequest, org_slug: str, campaign_slug: str) -> HttpRespo
                 "referrer": ref,
                 "website": data.get("ws") or "",
             },
+            gift_aid=bool(data.get("gift_aid")),
+            title=data.get("title", ""),
+            house=(data.get("house") or "").strip(),
+            postcode=data.get("postcode", ""),
         ),
     )
     return HttpResponseRedirect(reverse("payments:donation", args=[org_slug, donation.token]))

@@ -71,6 +71,7 @@ class ConsentWording(models.Model):
 class Purpose(models.TextChoices):
     PETITION = "petition", _("Sign this petition")
     UPDATES = "updates", _("Hear more from this organisation")
+    GIFT_AID = "gift_aid", _("Gift Aid declaration")
 
 
 class ConsentQuerySet(models.QuerySet["Consent"]):
