@@ -27,6 +27,7 @@ from groundswell.fraud.demo import seed_trend
 from groundswell.lib.images import process_image
 from groundswell.moderation.models import ModerationItem
 from groundswell.moderation.services import approve
+from groundswell.payments.demo import seed_donations
 from groundswell.stories.models import Story
 from groundswell.stories.services import add_image, change_state, create_story
 from groundswell.syndication.accounts import connect_local
@@ -198,6 +199,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
         Petition.objects.for_organisation(pantry).order_by("pk")[0],
         subscriber=Membership.objects.get(user=sami, organisation=pantry),
     )
+    seed_donations(owner, campaigns["warm-homes"])
     seed_replies(Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0])
 
     watch = create_organisation(

@@ -118,3 +118,22 @@ def test_amounts_and_donors_are_for_owners_only(
     client.force_login(alice)
     page = client.get(url).content.decode()
     assert "Ines" in page and "£25" in page
+
+
+def test_the_demo_has_fictional_donations_and_pledges(
+    client: Client, alice: Any, owner: Any
+) -> None:
+    from groundswell.payments.demo import seed_donations
+    from groundswell.payments.models import Payment, Pledge
+
+    seed_donations(owner, testing.make_campaign(owner, slug="warm-homes"))
+    assert Donation.objects.filter(state__in=["paid", "active"]).count() == 6
+    assert Payment.objects.count() == 6
+    assert sorted(Pledge.objects.values_list("kind", flat=True)) == ["money", "time"]
+    assert all(
+        email.endswith("@example.org") for email in Donation.objects.values_list("email", flat=True)
+    )
+    client.force_login(alice)
+    page = client.get(reverse("payments:staff_donations", args=["alices"])).content.decode()
+    assert "£115" in page  # 10 + 25 + 5 + 50 + 10 + 15
+    assert "Deliver draught-proofing kits" in page
