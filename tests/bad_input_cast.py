@@ -228,6 +228,8 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "invitation_id": str(invitation.pk),
             "token_id": str(api_token.pk),
             "item_id": str(reply.moderation.pk),
+            "appeal_id": str(appeal.pk),
+            "donation_id": str(donation.pk),
         },
         remote_key_id=remote.key_id or "",
         remote_actor=remote.uri,

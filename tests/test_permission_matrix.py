@@ -50,6 +50,7 @@ from groundswell.accounts.models import (
     User,
 )
 from groundswell.api.endpoints import TOKEN_HEADER
+from groundswell.payments.models import Donation
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 FIELD = re.compile(r"{(\w+)}")  # a value of the cast's in a body (BODIES)
@@ -247,7 +248,26 @@ def _make_cast() -> Cast:
     )  # fmt: skip
     timelog.add_entry(owner_b, {"date": timelog.today(), "minutes": 20, "activity": "replying",
                                 "campaign": campaign_b})  # fmt: skip
+    from groundswell.payments import services as payments
+
+    appeal = payments.save_appeal(
+        owner, campaign, {"provider": "stripe", "currency": "GBP", "suggested": [500]}
+    )
+    gift = payments.take_donation(
+        appeal,
+        payments.DonationRequest(
+            email="rosa.quint@example.net",
+            email_key="rosa.quint@example.net",
+            given_name="Rosa",
+            family_name="Quintavalle",
+            amount=500,
+            frequency="once",
+        ),
+    )
+    Donation.objects.filter(pk=gift.pk).update(state="paid", supporter=signed.signature.supporter)
     values = {
+        "appeal_id": str(appeal.pk),
+        "donation_id": str(gift.pk),
         "org": org.slug,
         "petition_id": str(petition.pk),
         "campaign_id": str(campaign.pk),
@@ -451,6 +471,11 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
 # from the caller's own authenticator): for a caller the table allows, a 400 means the form
 # was read, past the access check.
 READ_PAST_ACCESS = frozenset({"accounts:two_factor_setup"})
+JSON_BODIES["api:osdi:record_donation_helper"] = {
+    "identifiers": ["crm:matrix-1"],
+    "amount": "12.50",
+    "person": {"given_name": "Nia", "email_addresses": [{"address": "nia.holt@example.net"}]},
+}
 # Written on any request by the framework, not by the view: the session, and the throttles.
 IGNORED_TABLES = frozenset({"django_session"})
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)', re.I)

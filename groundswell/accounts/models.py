@@ -401,6 +401,12 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "api:osdi:people": {"GET": TOKEN},
     "api:osdi:person": {"GET": TOKEN},
     "api:osdi:person_signatures": {"GET": TOKEN},
+    "api:osdi:fundraising_pages": {"GET": TOKEN},
+    "api:osdi:fundraising_page": {"GET": TOKEN},
+    "api:osdi:fundraising_page_donations": {"GET": TOKEN},
+    "api:osdi:donation": {"GET": TOKEN},
+    # Records a gift taken elsewhere: an organisation's own integration only.
+    "api:osdi:record_donation_helper": {"POST": TOKEN},
     # Like the web form, anyone may sign a public petition; a token of another organisation
     # than the petition's is refused (403). One address with two names: signing and the
     # browser's preflight.

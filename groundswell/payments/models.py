@@ -31,6 +31,12 @@ class ProviderName(models.TextChoices):
     RAZORPAY = "razorpay", "Razorpay"
 
 
+# Where a donation's money went through: a provider's checkout, or recorded through the API
+# (taken elsewhere: cash, a cheque, another platform) by an organisation's integration.
+RECORDED = "api"
+SOURCES = [*ProviderName.choices, (RECORDED, _("Recorded through the API"))]
+
+
 class PaymentAccount(models.Model):
     """An organisation's account with one provider; the secrets are stored sealed."""
 
@@ -149,9 +155,12 @@ class Donation(models.Model):
     given_name = models.CharField(max_length=100, blank=True)
     family_name = models.CharField(max_length=100, blank=True)
     language = models.CharField(max_length=12, blank=True)
-    provider = models.CharField(max_length=10, choices=ProviderName.choices)
+    provider = models.CharField(max_length=10, choices=SOURCES)
     amount = models.PositiveIntegerField()  # minor units
     currency = models.CharField(max_length=3)
+    # The identifier an API client gave a donation it records (OSDI "system:id"): the same
+    # identifier again is the same donation (record_donation_helper is idempotent on it).
+    external_id = models.CharField(max_length=255, blank=True)
     frequency = models.CharField(max_length=10, choices=Frequency.choices)
     state = models.CharField(
         max_length=12, choices=DonationState.choices, default=DonationState.NEW
@@ -192,6 +201,13 @@ class Donation(models.Model):
     objects = DonationQuerySet.as_manager()
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="one_recorded_donation_each",
+            )
+        ]
         indexes = [
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["organisation", "-created_at"]),
@@ -207,7 +223,7 @@ class Payment(models.Model):
     under another event id cannot count a charge twice."""
 
     donation = models.ForeignKey(Donation, on_delete=models.CASCADE, related_name="payments")
-    provider = models.CharField(max_length=10, choices=ProviderName.choices)
+    provider = models.CharField(max_length=10, choices=SOURCES)
     reference = models.CharField(max_length=255)
     # The charge behind it where the provider names it apart (a Stripe payment intent):
     # refunds name the charge.
