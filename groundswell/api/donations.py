@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja.params import functions as param_functions
 from pydantic import Field
 from pydantic import ValidationError as PydanticError
 
@@ -34,6 +35,9 @@ from .helper import PersonIn, ReferrerDataIn, _Lenient, most, storable
 from .models import ApiToken
 
 router = Router(tags=["OSDI donations"])
+# As the other collections (endpoints.py): a page number SQLite can still offset by.
+Page = param_functions.Query(1, ge=1, le=1_000_000)
+PerPage = param_functions.Query(osdi.DEFAULT_PER_PAGE, ge=1, le=10_000)
 COUNTED = ("paid", "active", "refunded", "cancelled")
 
 
@@ -115,12 +119,8 @@ def donation_resource(gift: Donation) -> osdi.Json:
 
 
 @router.get("/fundraising_pages", url_name="fundraising_pages", summary="Appeals for money")
-def fundraising_pages(
-    request: HttpRequest, page: int = 1, per_page: int = osdi.DEFAULT_PER_PAGE
-) -> osdi.Json:
-    rows, current = osdi.paginate(
-        _appeals(_token(request)), page=max(page, 1), per_page=max(per_page, 1)
-    )
+def fundraising_pages(request: HttpRequest, page: int = Page, per_page: int = PerPage) -> osdi.Json:
+    rows, current = osdi.paginate(_appeals(_token(request)), page=page, per_page=per_page)
     return osdi.collection(
         "osdi:fundraising_pages", [page_resource(a) for a in rows], current, "fundraising_pages"
     )
@@ -137,7 +137,7 @@ def fundraising_page(request: HttpRequest, appeal_id: int) -> osdi.Json:
     summary="An appeal's donations",
 )
 def fundraising_page_donations(
-    request: HttpRequest, appeal_id: int, page: int = 1, per_page: int = osdi.DEFAULT_PER_PAGE
+    request: HttpRequest, appeal_id: int, page: int = Page, per_page: int = PerPage
 ) -> osdi.Json:
     appeal = get_object_or_404(_appeals(_token(request)), pk=appeal_id)
     gifts = (
@@ -146,7 +146,7 @@ def fundraising_page_donations(
         .prefetch_related("payments")
         .order_by("pk")
     )
-    rows, current = osdi.paginate(gifts, page=max(page, 1), per_page=max(per_page, 1))
+    rows, current = osdi.paginate(gifts, page=page, per_page=per_page)
     return osdi.collection(
         "osdi:donations",
         [donation_resource(gift) for gift in rows],

@@ -111,3 +111,15 @@ def test_the_helper_needs_the_organisations_token(
     assert helper(client, appeal, "", BODY).status_code == 401
     assert helper(client, appeal, other, BODY).status_code == 404
     assert Donation.objects.count() == 0
+
+
+def test_pages_beyond_reach_are_refused_not_a_server_error(
+    client: Client, appeal: Appeal, token: str
+) -> None:
+    for path in (
+        "/api/osdi/v1/fundraising_pages",
+        f"/api/osdi/v1/fundraising_pages/{appeal.pk}/donations",
+    ):
+        for query in ("?page=99999999999999", "?per_page=0", "?page=-1"):
+            response = client.get(path + query, headers={TOKEN_HEADER: token})
+            assert response.status_code == 400, (path, query)
