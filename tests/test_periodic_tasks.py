@@ -40,6 +40,9 @@ PERIODIC_TASKS = [
     "rank_evangelists",
     "listen_tick",
     "watch_sources",
+    "open_checkouts",
+    "apply_payment_events",
+    "remind_pledges",
 ]
 
 
