@@ -137,3 +137,8 @@ def test_the_demo_has_fictional_donations_and_pledges(
     page = client.get(reverse("payments:staff_donations", args=["alices"])).content.decode()
     assert "£115" in page  # 10 + 25 + 5 + 50 + 10 + 15
     assert "Deliver draught-proofing kits" in page
+    # The page's title is words only (markup there once spilled a whole table into it), and
+    # each table scrolls in a labelled region of its own on a phone.
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and title.startswith("Donations")
+    assert page.count('class="table-scroll" tabindex="0" role="region"') == 3
