@@ -19,6 +19,7 @@ from groundswell.accounts.models import Membership
 from groundswell.actions.models import Petition
 from groundswell.campaigns.access import access_campaign
 from groundswell.campaigns.models import Campaign
+from groundswell.lib.csvcells import csv_cell
 from groundswell.stories.models import Story
 
 from . import charts, tables
@@ -26,7 +27,6 @@ from .forms import DateRangeForm, chosen_range
 from .models import Scope
 from .reports import Span
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The tables each page shows, in order (the CSV links name them the same way).
 SHOWN = ("funnel", "channels", "campaigns", "petitions", "stories", "referrers", "utm_source",
          "utm_medium", "utm_campaign", "days")  # fmt: skip
@@ -116,10 +116,7 @@ def campaign_csv(
 
 
 def _cell(value: Any) -> Any:
-    text = str(value) if not isinstance(value, int) else value
-    if isinstance(text, str) and text.lstrip(" ").startswith(FORMULA_STARTS):
-        return "'" + text  # a title read as a formula by a spreadsheet
-    return text
+    return csv_cell(value if isinstance(value, int) else str(value))
 
 
 class _Lines:

@@ -18,6 +18,7 @@ from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 from groundswell.campaigns.access import access_campaign
 from groundswell.campaigns.models import Campaign
+from groundswell.lib.csvcells import csv_cell
 
 from . import giftaid, money, services
 from .access import staff_appeal
@@ -148,7 +149,7 @@ def gift_aid(request: HttpRequest, membership: Membership) -> HttpResponse:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(giftaid.COLUMNS)
-        writer.writerows(rows)
+        writer.writerows([csv_cell(value) for value in row] for row in rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         name = f"gift-aid-{membership.organisation.slug}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

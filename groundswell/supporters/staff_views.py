@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from groundswell.accounts.access import staff_view
 from groundswell.accounts.models import Membership
 from groundswell.actions.models import Petition
+from groundswell.lib.csvcells import csv_cell
 
 from . import export, search, services
 from .access import access_supporter
@@ -146,17 +147,6 @@ def staff_erase(request: HttpRequest, membership: Membership, supporter_id: int)
         "supporters/staff_erase.html",
         {"supporter": supporter, "signature_count": supporter.signatures.count()},
     )
-
-
-# Spreadsheet apps run a cell that starts like a formula (OWASP "CSV injection"); a leading
-# apostrophe makes it plain text. Tab and carriage return can start a formula in some apps.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class _Echo:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from groundswell.accounts.access import staff_view
 from groundswell.accounts.models import Membership
+from groundswell.lib.csvcells import csv_cell
 
 from . import services
 from .access import access_entry, access_person
@@ -237,11 +238,6 @@ def team(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "timelog/team.html", context)
 
 
-def _cell(text: str) -> str:
-    """A spreadsheet reads a cell starting with = + - @ as a formula: not a title's."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @staff_view()
 def export(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The member's own time log in this organisation, as CSV: their data, theirs to take."""
@@ -262,7 +258,7 @@ def export(request: HttpRequest, membership: Membership) -> HttpResponse:
                 row.date.isoformat(),
                 row.minutes,
                 labels.get(row.activity, row.activity),
-                _cell(row.campaign.title) if row.campaign else "",
+                csv_cell(row.campaign.title) if row.campaign else "",
                 row.channel,
                 row.source,
             ]

@@ -152,3 +152,18 @@ def test_postcodes_are_written_as_hmrc_asks() -> None:
     assert giftaid.normal_postcode(" M1 1AE ") == "M1 1AE"
     assert giftaid.normal_postcode("12345") is None
     assert giftaid.normal_postcode("SW1A 1AA X") is None
+
+
+def test_a_name_typed_as_a_formula_reaches_the_claim_as_plain_text(
+    client: Client, gift_aid_appeal: Appeal, standin: Standin, alice: Any
+) -> None:
+    give(client, gift_aid_appeal, given_name="=HYPERLINK(1)", house="+44")
+    testing.run_periodic("open_checkouts")
+    paid(client, Donation.objects.get(), "pi_1")
+    testing.run_periodic("apply_payment_events")
+    today = timezone.localdate()
+    client.force_login(alice)
+    url = reverse("payments:staff_gift_aid", args=["alices"])
+    answer = client.get(url, {"first": today.isoformat(), "last": today.isoformat()})
+    row = list(csv.reader(io.StringIO(answer.content.decode())))[1]
+    assert (row[1], row[3]) == ("'=HYPERLINK(1)", "'+44")

@@ -14,12 +14,12 @@ from django.urls import reverse
 from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions.models import Petition, Signature
 from groundswell.audit.models import AuditEntry
+from groundswell.lib.csvcells import csv_cell
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters import services
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.export import EXPORT_COLUMNS
 from groundswell.supporters.models import Consent, Supporter
-from groundswell.supporters.staff_views import csv_cell
 
 
 def download_csv(client: Client, org: Organisation) -> list[dict[str, str]]:
