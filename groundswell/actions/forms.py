@@ -10,31 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from groundswell.campaigns.models import Campaign
 from groundswell.lib import proofofwork
 from groundswell.lib.countries import current_country_choices
-from groundswell.lib.emails import clean_email
-from groundswell.lib.names import clean_name
+from groundswell.lib.forms import PersonCleaning, ReferralField
 
 from .models import Petition
 from .signals import KINDS
 
 
-class ReferralField(forms.CharField):
-    """A hidden field saying where the signer came from: it never refuses a signature.
-
-    The person did not type it and cannot correct it (a mangled share link, a site with a
-    long host name in the Referer): what does not fit is cut, unprintable characters are
-    dropped, and the signature goes through.
-    """
-
-    def __init__(self, *, limit: int) -> None:
-        super().__init__(required=False, widget=forms.HiddenInput)
-        self.limit = limit
-
-    def to_python(self, value: Any) -> str:
-        text = str(super().to_python(value))
-        return "".join(char for char in text if char.isprintable())[: self.limit]
-
-
-class SignForm(forms.Form):
+class SignForm(PersonCleaning, forms.Form):
     """The sign form; which optional fields appear depends on the petition."""
 
     given_name = forms.CharField(
@@ -90,18 +72,6 @@ class SignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.petition = petition
         self.fields = dict(_fields_for(petition))
-
-    def clean_email(self) -> str:
-        return clean_email(self.cleaned_data.get("email", ""))
-
-    def clean_given_name(self) -> str:
-        name = clean_name(self.cleaned_data["given_name"])
-        if not name:
-            raise forms.ValidationError(_("Enter your first name."))
-        return name
-
-    def clean_family_name(self) -> str:
-        return clean_name(self.cleaned_data.get("family_name", ""))
 
     def clean(self) -> dict[str, Any]:
         """A proof of work, when one came, must be good: pure CPU, no query. None at all is

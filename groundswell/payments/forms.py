@@ -7,8 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.lib.emails import clean_email
-from groundswell.lib.names import clean_name
+from groundswell.lib.forms import PersonCleaning, ReferralField
 
 from . import giftaid, money, providers
 from .models import Appeal, Frequency, ProviderName
@@ -16,23 +15,11 @@ from .models import Appeal, Frequency, ProviderName
 OTHER = "other"
 
 
-class ReferralField(forms.CharField):
-    """A hidden field saying where the donor came from: it never refuses a gift."""
-
-    def __init__(self, *, limit: int) -> None:
-        super().__init__(required=False, widget=forms.HiddenInput)
-        self.limit = limit
-
-    def to_python(self, value: Any) -> str:
-        text = str(super().to_python(value))
-        return "".join(char for char in text if char.isprintable())[: self.limit]
-
-
 def offers_gift_aid(appeal: Appeal) -> bool:
     return appeal.gift_aid and appeal.currency == "GBP"
 
 
-class DonateForm(forms.Form):
+class DonateForm(PersonCleaning, forms.Form):
     amount = forms.ChoiceField(
         label=_("How much would you like to give?"),
         widget=forms.RadioSelect,
@@ -100,18 +87,6 @@ class DonateForm(forms.Form):
                 del self.fields[name]
         elif appeal.gift_aid_wording is not None:
             self.fields["gift_aid"].label = appeal.gift_aid_wording.text
-
-    def clean_email(self) -> str:
-        return clean_email(self.cleaned_data.get("email", ""))
-
-    def clean_given_name(self) -> str:
-        name = clean_name(self.cleaned_data["given_name"])
-        if not name:
-            raise forms.ValidationError(_("Enter your first name."))
-        return name
-
-    def clean_family_name(self) -> str:
-        return clean_name(self.cleaned_data.get("family_name", ""))
 
     def _clean_gift_aid(self, data: dict[str, Any]) -> None:
         if not data.get("gift_aid"):
@@ -258,7 +233,7 @@ class ProviderForm(forms.Form):
         return data
 
 
-class PledgeForm(forms.Form):
+class PledgeForm(PersonCleaning, forms.Form):
     kind = forms.ChoiceField(
         label=_("What would you like to pledge?"),
         choices=[("money", _("Money, given later")), ("time", _("My time"))],
@@ -316,15 +291,6 @@ class PledgeForm(forms.Form):
         self.fields["amount"].help_text = _("In %(currency)s, if you pledge money.") % {
             "currency": appeal.currency
         }
-
-    def clean_email(self) -> str:
-        return clean_email(self.cleaned_data.get("email", ""))
-
-    def clean_given_name(self) -> str:
-        name = clean_name(self.cleaned_data["given_name"])
-        if not name:
-            raise forms.ValidationError(_("Enter your first name."))
-        return name
 
     def clean_remind_on(self) -> Any:
         from datetime import timedelta
