@@ -1,8 +1,9 @@
-"""The one statistic behind a trending source (docs/fraud.md, "How a source trends")."""
+"""The figures behind a trending source (docs/fraud.md, "How a source trends"); the
+Poisson tail itself is lib/statistics.py, shared with listening's spikes."""
 
 from __future__ import annotations
 
-import math
+from groundswell.lib.statistics import surprising
 
 # A source never seen before (or seen less) is given this share of the organisation's
 # signatures: a single /24 or a small domain rarely brings more than one in two hundred.
@@ -20,28 +21,8 @@ def baseline_share(source_before: int, total_before: int) -> float:
     return max(share, FLOOR_SHARE)
 
 
-def poisson_tail(observed: int, mean: float) -> float:
-    """P(X ≥ observed) for X ~ Poisson(mean), when observed is above the mean; 1.0 when it
-    is not (a count at or below what is expected is never surprising, and is not asked).
-
-    Summed from `observed` upwards in log space: the terms shrink by mean/k each step, so
-    the sum converges fast and nothing overflows for large counts.
-    """
-    if observed <= mean:
-        return 1.0
-    if mean <= 0:
-        return 0.0
-    term = math.exp(-mean + observed * math.log(mean) - math.lgamma(observed + 1))
-    total, k = 0.0, observed
-    while term > 0 and (total == 0 or term > total * 1e-15) and k < observed + 100_000:
-        total += term
-        k += 1
-        term *= mean / k
-    return min(1.0, total)
-
-
 def trending(observed: int, window_total: int, share: float) -> tuple[bool, float, float]:
     """(whether it trends, the expected count, the tail probability)."""
     expected = window_total * share
-    tail = poisson_tail(observed, expected)
-    return observed >= MIN_SIGNATURES and tail < SURPRISE, expected, tail
+    found, tail = surprising(observed, expected, minimum=MIN_SIGNATURES, threshold=SURPRISE)
+    return found, expected, tail

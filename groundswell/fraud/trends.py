@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from groundswell.actions.models import Signature
+from groundswell.lib.statistics import split_baseline
 
 from .models import ScanCursor, SourceCount, SourceKind, Trend
 from .statistics import MIN_SIGNATURES, baseline_share, trending
@@ -162,12 +163,7 @@ def _check(
         bucket__gte=start - BASELINE,
         bucket__lt=start,
     ).values_list("bucket", "signatures")
-    source_before = left_out = 0
-    for bucket, count in history:
-        if any(begin <= bucket < end for begin, end in earlier):
-            left_out += count
-        else:
-            source_before += count
+    source_before, left_out = split_baseline(history, earlier)
     share = baseline_share(source_before, before - left_out)
     found, expected, tail = trending(observed, in_window, share)
     if not found:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership, Organisation, User
@@ -19,7 +20,8 @@ from groundswell.lib import leases
 from . import tasks
 from .models import POLLED, KeywordRule, Monitor, MonitorKind, MonitorState
 
-ALREADY = _("This organisation already listens to that address.")
+# Lazy: a module constant is built at import, before any request chose a language.
+ALREADY = gettext_lazy("This organisation already listens to that address.")
 
 
 def _audit(membership: Membership, action: str, target: object, summary: str) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils.functional import Promise
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, Role
 from groundswell.audit.models import AuditEntry
+from groundswell.listening import services
 from groundswell.listening.models import KeywordRule, Monitor, MonitorState, Signal
 
 from .feedserver import FeedServer
@@ -89,6 +91,11 @@ def test_the_same_address_twice_is_refused(staff: Client) -> None:
     assert response.status_code == 400
     assert "This organisation already listens to that address." in response.content.decode()
     assert Monitor.objects.count() == 1
+
+
+def test_the_duplicate_message_is_translated_when_shown_not_at_import() -> None:
+    # Built at import with gettext, it would keep the language of whatever loaded the module.
+    assert isinstance(services.ALREADY, Promise)
 
 
 def test_a_hashtag_is_added_and_paused_and_resumed(staff: Client) -> None:
