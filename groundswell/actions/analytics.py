@@ -1,7 +1,9 @@
 """What signing counts in the funnels, from the signature rows themselves (lib/analytics.py).
 
 A signature's channel, referring site and utm values are those its referral data recorded
-when it was taken in; its story is the story page its form was on, if it was on one.
+when it was taken in; its story is the story page its form was on, if it was on one. A
+signature a bulk invalidation struck out (`invalidated_at`, groundswell/fraud) counts in no
+step until the batch is undone; the fraud app tells the roll-up which past days to recount.
 """
 
 from __future__ import annotations
@@ -81,7 +83,9 @@ def _counted(
     when: str, rows: Q, start: datetime, end: datetime
 ) -> Iterator[tuple[date, Dims, int]]:
     found = list(
-        Signature.objects.filter(rows, **{f"{when}__gte": start, f"{when}__lt": end})
+        Signature.objects.filter(
+            rows, invalidated_at__isnull=True, **{f"{when}__gte": start, f"{when}__lt": end}
+        )
         .values_list(when, *FIELDS)
         .iterator(chunk_size=5000)
     )
@@ -109,7 +113,11 @@ def referred(start: datetime, end: datetime) -> Iterator[tuple[date, Dims, int]]
 def new_supporters(start: datetime, end: datetime) -> Iterator[tuple[date, Dims, int]]:
     """Supporters first met in the span, each counted once, by their first signature there."""
     first = (
-        Signature.objects.filter(supporter__created_at__gte=start, supporter__created_at__lt=end)
+        Signature.objects.filter(
+            supporter__created_at__gte=start,
+            supporter__created_at__lt=end,
+            invalidated_at__isnull=True,
+        )
         .order_by("supporter_id", "pk")
         .values_list("supporter_id", "supporter__created_at", *FIELDS)
     )

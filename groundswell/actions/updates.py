@@ -3,6 +3,10 @@
 Each recipient gets an UpdateDelivery row when listed and is marked sent once the mail
 server took the message, so a step that dies is taken over by the next without writing to
 anyone twice. The periodic task that runs these steps is `tasks.send_updates`.
+
+A signature a bulk invalidation struck out (groundswell/fraud) gets no update: it is not
+listed, and one struck out after listing is skipped at sending. Undoing the batch makes the
+signer a recipient of the updates listed from then on (one already sent is not sent again).
 """
 
 from __future__ import annotations
@@ -151,6 +155,7 @@ def _list_recipients(update: PetitionUpdate) -> int:
         Signature.objects.filter(
             petition_id=update.petition_id,
             state=SignatureState.CONFIRMED,
+            invalidated_at__isnull=True,
             created_at__lte=update.created_at,
             supporter_id__in=wanting,
             pk__gt=update.listed_to,
@@ -192,10 +197,20 @@ def _send_update_batch(update: PetitionUpdate, still_ours: Callable[[], None]) -
         .filter(supporter_id__in=[delivery.supporter_id for delivery in waiting])
         .values_list("supporter_id", flat=True)
     )
+    # And whose signature a bulk invalidation struck out since (the person is told nothing).
+    struck = set(
+        Signature.objects.filter(
+            petition_id=update.petition_id,
+            supporter_id__in=[delivery.supporter_id for delivery in waiting],
+            invalidated_at__isnull=False,
+        ).values_list("supporter_id", flat=True)
+    )
     gone = [
         delivery.pk
         for delivery in waiting
-        if not delivery.supporter.email or delivery.supporter_id not in wanting
+        if not delivery.supporter.email
+        or delivery.supporter_id not in wanting
+        or delivery.supporter_id in struck
     ]
     if gone:
         UpdateDelivery.objects.filter(pk__in=gone, state=DeliveryState.PENDING).update(

@@ -79,3 +79,14 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.scope} {self.scope_id} {self.dimension}={self.value} {self.day}"
+
+
+class RestateCursor(models.Model):
+    """Up to when the roll-up has asked the apps which past days to count again (one row,
+    `rollup.restate`)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} up to {self.until}"

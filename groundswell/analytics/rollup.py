@@ -7,7 +7,9 @@ Two ways in, one table out (models.DailyCount):
   count is added exactly once;
 - kinds from rows: `roll_up_rows` asks each kind for the counts of the last few days and
   replaces what DailyCount had for those days (so a signature confirmed today, or erased,
-  shows in today's figures). Days before that window keep the figures they had.
+  shows in today's figures). Days before that window keep the figures they had, unless
+  an app says its verbs changed them (a bulk invalidation or its undo): `restate` counts
+  those days again.
 """
 
 from __future__ import annotations
@@ -22,13 +24,18 @@ from groundswell.accounts.models import Organisation
 from groundswell.lib import analytics
 from groundswell.lib.analytics import Dims, Key
 
-from .models import DailyCount, Dimension, PendingCount, Scope
+from .models import DailyCount, Dimension, PendingCount, RestateCursor, Scope
 
 # Days recounted from rows on every run: today and yesterday (a confirmation tomorrow of a
 # signature from today lands on tomorrow, the day it happened).
 ROW_WINDOW_DAYS = 2
 PENDING_BATCH = 20_000
 UPSERT_CHUNK = 400
+# How far back `restate` looks again before where its last run stopped: a verb's rows are
+# stamped inside its transaction, which may commit a moment after that run looked.
+RESTATE_SLACK = timedelta(minutes=2)
+# Where the first run starts: every change ever made (invalidations are few).
+RESTATE_START = datetime(2000, 1, 1, tzinfo=UTC)
 DELETE_CHUNK = 5000
 
 # (organisation, scope, scope id, dimension, value, kind, day)
@@ -148,6 +155,19 @@ def roll_up_rows(first: date, after: date) -> int:
         ).delete()
         add(cube)
     return sum(event[3] for event in events)
+
+
+def restate(now: datetime, first: date) -> int:
+    """Count again the days before `first` (where the recount window starts) that an app
+    changed since the last run (`lib.analytics.restates`); returns the events counted."""
+    cursor, _made = RestateCursor.objects.get_or_create(
+        name="rows", defaults={"until": RESTATE_START}
+    )
+    days = sorted(day for day in analytics.restated_days(cursor.until - RESTATE_SLACK, now)
+                  if day < first)  # fmt: skip
+    counted = sum(roll_up_rows(day, day + timedelta(days=1)) for day in days)
+    RestateCursor.objects.filter(pk=cursor.pk).update(until=now)
+    return counted
 
 
 def today() -> date:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 from groundswell.lib import worklog
 from groundswell.lib.periodic import REPORTS_QUEUE, periodic
 
@@ -23,6 +25,9 @@ def roll_up_counts() -> int:
 
 @periodic(every=ROWS_EVERY, queue_name=REPORTS_QUEUE)
 def roll_up_row_kinds() -> None:
-    """Recount today's and yesterday's signatures, confirmations, followers… from their rows."""
+    """Recount today's and yesterday's signatures, confirmations, followers… from their rows,
+    and the past days an invalidation or its undo changed since the last run."""
+    now = timezone.now()
     first, after = rollup.window(rollup.today())
     worklog.did("counted", rollup.roll_up_rows(first, after), "events from rows")
+    worklog.did("counted", rollup.restate(now, first), "events again on past days")

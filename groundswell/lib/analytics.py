@@ -116,6 +116,30 @@ def row_kinds() -> list[Kind]:
     return [kind for kind in kinds() if kind.rows is not None]
 
 
+# --- Past days counted again ----------------------------------------------------------------
+
+# The roll-up recounts kinds from rows over the last few days only, so a verb that changes
+# what older rows count (a bulk invalidation strikes signatures out of every count; its undo
+# puts them back) says which days it changed: the app registers a function of a span of
+# time [since, until) that returns the days (UTC) whose counts its verbs changed in that
+# span, and the roll-up counts those days again (analytics/rollup.py, `restate`).
+Restated = Callable[[datetime, datetime], Iterable[date]]
+RESTATERS: list[Restated] = []
+
+
+def restates(function: Restated) -> Restated:
+    """Register `function` (a decorator): the days it returns are counted again."""
+    if function not in RESTATERS:
+        RESTATERS.append(function)
+    return function
+
+
+def restated_days(since: datetime, until: datetime) -> set[date]:
+    """Every day some app's verbs changed the counts of between `since` and `until`."""
+    discover()
+    return {day for function in RESTATERS for day in function(since, until)}
+
+
 # --- Channels -------------------------------------------------------------------------------
 
 # Where people come from and share to. A share link says it with `ch`; otherwise the
