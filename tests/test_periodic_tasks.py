@@ -39,6 +39,7 @@ PERIODIC_TASKS = [
     "roll_up_row_kinds",
     "rank_evangelists",
     "listen_tick",
+    "watch_spikes",
     "watch_sources",
     "open_checkouts",
     "apply_payment_events",

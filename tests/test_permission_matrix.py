@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -139,7 +140,8 @@ def _make_cast() -> Cast:
     from groundswell.ledger.services import add_entry as add_ledger_entry
     from groundswell.lib.images import process_image
     from groundswell.lib.leases import now
-    from groundswell.listening.models import KeywordRule, Monitor
+    from groundswell.listening.models import KeywordRule, Monitor, Spike
+    from groundswell.listening.models import Signal as Heard
     from groundswell.moderation.models import HeldPhrase
     from groundswell.safety.services import add_public_figure
     from groundswell.stories.services import add_image
@@ -236,6 +238,15 @@ def _make_cast() -> Cast:
         organisation=org, kind="feed", url="https://gazette.example/feed/", next_attempt_at=now()
     )
     rule = KeywordRule.objects.create(organisation=org, name="Rivers", phrases="clean rivers")
+    heard = Heard.objects.create(
+        organisation=org, monitor=monitor, source="feed", external_id="gazette-1",
+        title="Rivers in the gazette", author_name="Gus Gazette",
+    )  # fmt: skip
+    heard.rules.add(rule)
+    spike = Spike.objects.create(
+        organisation=org, rule=rule, window_start=now() - timedelta(hours=1), window_end=now(),
+        signals=6, baseline=0, baseline_hours=336.0, expected=0.04, tail=1e-9, raised_at=now(),
+    )  # fmt: skip
     # Organisation B has rows of its own, so its pages are not simply empty.
     campaign_b = testing.make_campaign(owner_b, title="Quiet Streets Now", slug="quiet-streets")
     petition_b = testing.make_petition(owner_b, campaign_b, title="Slow down on Fenwick Road")
@@ -284,6 +295,8 @@ def _make_cast() -> Cast:
         "phrase_id": str(held.pk),
         "monitor_id": str(monitor.pk),
         "rule_id": str(rule.pk),
+        "signal_id": str(heard.pk),
+        "spike_id": str(spike.pk),
         "update_id": str(update.pk),
         "figure_id": str(figure.pk),
         "verb": "approve",

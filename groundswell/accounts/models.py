@@ -325,6 +325,10 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "listening:rules": {"GET": MEMBER, "POST": "content.write"},
     "listening:rule_pause": {"POST": "content.write"},
     "listening:rule_resume": {"POST": "content.write"},
+    # Spikes are counts and the signals every member reads; the email is the person's choice.
+    "listening:spikes": GET_ONLY,
+    "listening:spike": GET_ONLY,
+    "listening:spike_email": {"POST": MEMBER},
     "moderation:queue": {"GET": MEMBER, "POST": "moderation.decide"},
     "moderation:item": GET_ONLY,
     "moderation:decide": {"POST": "moderation.decide"},

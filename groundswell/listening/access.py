@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 
-from .models import KeywordRule, Monitor
+from .models import KeywordRule, Monitor, Spike
 
 
 def access_monitor(membership: Membership, monitor_id: int, *, for_edit: bool = False) -> Monitor:
@@ -20,3 +20,7 @@ def access_rule(membership: Membership, rule_id: int, *, for_edit: bool = False)
     if for_edit:
         require(membership, "content.write")
     return get_object_or_404(KeywordRule, pk=rule_id, organisation=membership.organisation)
+
+
+def access_spike(membership: Membership, spike_id: int) -> Spike:
+    return get_object_or_404(Spike.objects.for_organisation(membership.organisation), pk=spike_id)

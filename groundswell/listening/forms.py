@@ -142,3 +142,7 @@ class RuleForm(forms.Form):
                 code="invalid",
             )
         return language
+
+
+class SpikeEmailForm(forms.Form):
+    wanted = forms.BooleanField(required=False)

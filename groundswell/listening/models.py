@@ -274,3 +274,63 @@ class WebSubDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"WebSub delivery {self.pk} for monitor {self.monitor_id}"
+
+
+class SpikeQuerySet(models.QuerySet["Spike"]):
+    def for_organisation(self, organisation: Organisation | int) -> SpikeQuerySet:
+        return self.filter(organisation=organisation).select_related("rule", "campaign")
+
+
+class Spike(models.Model):
+    """A keyword rule or a campaign heard far more in an hour than its own history explains
+    (spikes.py, docs/listening.md "Spike alerts"). Raised at most once per subject per
+    spikes.THROTTLE: this row is the alert shown to staff and emailed to those who asked.
+    Exactly one of `rule` and `campaign` is set."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(
+        KeywordRule, null=True, blank=True, on_delete=models.CASCADE, related_name="spikes"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    signals = models.PositiveIntegerField()  # heard in the window
+    baseline = models.PositiveIntegerField()  # heard in the baseline, spikes left out
+    baseline_hours = models.FloatField()
+    expected = models.FloatField()  # the baseline's hourly rate (floored) × the window
+    tail = models.FloatField()  # P(this many or more | Poisson(expected))
+    raised_at = models.DateTimeField(db_index=True)
+    emailed = models.PositiveIntegerField(default=0)
+
+    objects = SpikeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rule__isnull=True, campaign__isnull=False)
+                | Q(rule__isnull=False, campaign__isnull=True),
+                name="a_spike_is_of_a_rule_or_a_campaign",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"spike of {self.subject}: {self.signals} in the hour to {self.window_end}"
+
+    @property
+    def subject(self) -> str:
+        return self.rule.name if self.rule is not None else str(self.campaign)
+
+
+class SpikeSubscription(models.Model):
+    """A member who asked to be emailed when a rule or a campaign spikes."""
+
+    membership = models.OneToOneField(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"spike alerts for membership {self.membership_id}"

@@ -18,7 +18,7 @@ from groundswell.audit.services import record
 from groundswell.lib import leases
 
 from . import tasks
-from .models import POLLED, KeywordRule, Monitor, MonitorKind, MonitorState
+from .models import POLLED, KeywordRule, Monitor, MonitorKind, MonitorState, SpikeSubscription
 
 # Lazy: a module constant is built at import, before any request chose a language.
 ALREADY = gettext_lazy("This organisation already listens to that address.")
@@ -186,3 +186,11 @@ def new_websub_secret(monitor: Monitor) -> tuple[str, str]:
     token, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
     Monitor.objects.filter(pk=monitor.pk).update(websub_token=token, websub_secret=secret)
     return token, secret
+
+
+def choose_spike_email(membership: Membership, *, wanted: bool) -> None:
+    """Email this member when a rule or a campaign spikes, or stop. Their own choice."""
+    if wanted:
+        SpikeSubscription.objects.get_or_create(membership=membership)
+    else:
+        SpikeSubscription.objects.filter(membership=membership).delete()

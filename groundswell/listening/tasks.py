@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 
-from groundswell.lib import leases
+from groundswell.lib import leases, worklog
 from groundswell.lib.http import NETWORK_QUEUE
-from groundswell.lib.periodic import periodic
+from groundswell.lib.periodic import REPORTS_QUEUE, periodic
 
 TICK_EVERY = timedelta(seconds=15)
 # A queued poll not run within this is queued again (its task was lost).
@@ -103,3 +103,20 @@ def queue_websub_delivery(delivery_id: int) -> None:
 
 def queue_websub_unsubscribe(monitor_id: int) -> None:
     transaction.on_commit(lambda: websub_unsubscribe.enqueue(monitor_id), robust=True)
+
+
+SPIKES_EVERY = timedelta(minutes=5)
+
+
+@periodic(every=SPIKES_EVERY, queue_name=REPORTS_QUEUE)
+def watch_spikes() -> int:
+    """Raise the rules and campaigns spiking now, email them to those who asked, and
+    forget spikes past their keeping (spikes.py)."""
+    from . import alerts, spikes
+
+    now = leases.now()
+    raised = spikes.detect(now)
+    worklog.did("raised", len(raised), "spikes")
+    alerts.tell_subscribers(raised)
+    spikes.forget_old(now)
+    return len(raised)

@@ -26,6 +26,9 @@ urlpatterns = [
         views.rule_resume,
         name="rule_resume",
     ),
+    path("staff/<slug:org>/listening/spikes/", views.spikes_page, name="spikes"),
+    path("staff/<slug:org>/listening/spikes/<int:spike_id>/", views.spike, name="spike"),
+    path("staff/<slug:org>/listening/spikes/email/", views.spike_email, name="spike_email"),
     # WebSub hubs call this: the intent check (GET) and the signed deliveries (POST).
     path("listening/websub/<str:token>/", views.websub_callback, name="websub"),
 ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,10 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 
-from . import services, tasks, websub
-from .access import access_monitor, access_rule
-from .forms import AddressForm, HashtagForm, RuleForm
-from .models import KeywordRule, Monitor, Signal
+from . import services, spikes, tasks, websub
+from .access import access_monitor, access_rule, access_spike
+from .forms import AddressForm, HashtagForm, RuleForm, SpikeEmailForm
+from .models import KeywordRule, Monitor, Signal, Spike, SpikeSubscription
 
 PAGE = 50
 
@@ -123,6 +125,38 @@ def rule_pause(request: HttpRequest, membership: Membership, rule_id: int) -> Ht
 @staff_view("content.write")
 def rule_resume(request: HttpRequest, membership: Membership, rule_id: int) -> HttpResponse:
     return _set_rule(request, membership, rule_id, True)
+
+
+@staff_view()
+def spikes_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    organisation = membership.organisation
+    context = {
+        "spikes": Spike.objects.for_organisation(organisation)[:200],
+        "subscribed": SpikeSubscription.objects.filter(membership=membership).exists(),
+        "window_hours": int(spikes.WINDOW / timedelta(hours=1)),
+        "throttle_hours": int(spikes.THROTTLE / timedelta(hours=1)),
+    }
+    return render(request, "listening/spikes.html", context)
+
+
+@staff_view()
+def spike(request: HttpRequest, membership: Membership, spike_id: int) -> HttpResponse:
+    found = access_spike(membership, spike_id)
+    context = {"spike": found, "signals": spikes.signals_of(found)}
+    return render(request, "listening/spike.html", context)
+
+
+@require_POST
+@staff_view()
+def spike_email(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = SpikeEmailForm(request.POST)
+    wanted = form.is_valid() and form.cleaned_data["wanted"]
+    services.choose_spike_email(membership, wanted=wanted)
+    if wanted:
+        messages.success(request, _("We will email you when a rule or a campaign spikes."))
+    else:
+        messages.success(request, _("We will not email you about spikes."))
+    return redirect("listening:spikes", org=membership.organisation.slug)
 
 
 def _plain(text: str, status: int) -> HttpResponse:
