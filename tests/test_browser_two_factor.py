@@ -1,7 +1,9 @@
 """End to end in a real browser on a 360 px phone: alice sets up two-factor sign-in, then
 signs in with her password and a code her app would show (made here with pyotp from the key
-the page showed her). The pages carry no script, so they work without JavaScript; the
-browser keeps it on only for axe-core (Playwright's evaluate waits for ever without it)."""
+the page showed her), after one wrong code, and once more with a recovery code. Every page of
+the way fits the phone and passes axe-core at 360 and 1280 px. The pages carry no script, so
+they work without JavaScript; the browser keeps it on only for axe-core (Playwright's
+evaluate waits for ever without it)."""
 
 from __future__ import annotations
 
@@ -54,6 +56,11 @@ def test_alice_sets_up_two_factor_and_signs_in_with_a_code_on_a_phone(
     base = live_server.url
     context = new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    fits(page)
+    axe(page)
+    shoot(page, "signin")
     password_step(page, base)
     expect(page).to_have_url(f"{base}/staff/alices/")
 
@@ -72,6 +79,7 @@ def test_alice_sets_up_two_factor_and_signs_in_with_a_code_on_a_phone(
     expect(page).to_have_title(re.compile("^Error: "))
     expect(page.locator("#error-summary")).to_contain_text("That code is not right")
     expect(page.get_by_label(re.compile("^Code from your app"))).to_have_value("12345")
+    fits(page)
     axe(page)
     shoot(page, "setup-error")
 
@@ -80,6 +88,7 @@ def test_alice_sets_up_two_factor_and_signs_in_with_a_code_on_a_phone(
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("save your recovery codes")
     expect(page.locator(".recovery-codes li")).to_have_count(10)
+    recovery = page.locator(".recovery-codes li").first.inner_text().strip()
     fits(page)
     axe(page)
     shoot(page, "recovery-codes")
@@ -90,6 +99,15 @@ def test_alice_sets_up_two_factor_and_signs_in_with_a_code_on_a_phone(
     fits(page)
     axe(page)
     shoot(page, "code-step")
+    # A wrong code first: the error summary, the page still fits and passes axe.
+    wrong = f"{(int(totp.now()) + 500_000) % 1_000_000:06d}"
+    page.get_by_label(re.compile("^Code")).fill(wrong)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_title(re.compile("^Error: "))
+    expect(page.locator("#error-summary")).to_be_visible()
+    fits(page)
+    axe(page)
+    shoot(page, "code-error")
     # The code used to set up was this time step's; a code is good once, so sign in with
     # the next step's (the drift allowed takes it).
     page.get_by_label(re.compile("^Code")).fill(totp.at(time.time() + totp.interval))
@@ -101,3 +119,14 @@ def test_alice_sets_up_two_factor_and_signs_in_with_a_code_on_a_phone(
     fits(page)
     axe(page)
     shoot(page, "security")
+
+    # Without the phone: a recovery code signs in too, once.
+    page.get_by_role("button", name="Sign out").click()
+    password_step(page, base)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your sign-in code")
+    page.get_by_label(re.compile("^Code")).fill(recovery)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base}/staff/alices/")
+    fits(page)
+    axe(page)
+    shoot(page, "signed-in-with-recovery-code")
