@@ -341,10 +341,18 @@ class ClaimForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("Enter the last day."), "invalid": _("Enter a real date.")},
     )
+    # Sent by the button pressed; none (a link typed by hand) is the spreadsheet.
+    format = forms.ChoiceField(
+        choices=[("ods", _("Spreadsheet (.ods)")), ("csv", "CSV")],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("Choose the spreadsheet or the CSV.")},
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        data["format"] = data.get("format") or "ods"
         first, last = data.get("first"), data.get("last")
         if first and last and last < first:
             self.add_error("last", _("The last day comes after the first."))

@@ -12,6 +12,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.accounts.access import require, staff_view
@@ -20,7 +21,7 @@ from groundswell.campaigns.access import access_campaign
 from groundswell.campaigns.models import Campaign
 from groundswell.lib.csvcells import csv_cell
 
-from . import giftaid, money, services
+from . import giftaid, money, ods, services
 from .access import staff_appeal
 from .forms import AppealForm, ClaimForm, ProviderForm
 from .models import Donation, Payment, PaymentAccount, Pledge, ProviderName
@@ -141,20 +142,37 @@ def accounts(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @staff_view("donations.read")
 def gift_aid(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """The Gift Aid claim for a period: a form, and with its dates the CSV of HMRC's schedule."""
+    """The Gift Aid claim for a period: a form, and with its dates HMRC's schedule as an
+    .ods spreadsheet (or its lines as CSV, to paste)."""
     form = ClaimForm(request.GET or None)
     if request.GET and form.is_valid():
         first, last = form.cleaned_data["first"], form.cleaned_data["last"]
-        rows = list(giftaid.schedule_rows(membership.organisation, first, last))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(giftaid.COLUMNS)
-        writer.writerows([csv_cell(value) for value in row] for row in rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        name = f"gift-aid-{membership.organisation.slug}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        lines = giftaid.schedule_lines(membership.organisation, first, last)
+        if len(lines) > giftaid.MAX_LINES:
+            form.add_error(
+                "last",
+                _(
+                    "These dates make %(n)s lines, and one HMRC schedule holds %(max)s at "
+                    "most: choose an earlier last day and claim the rest in another claim."
+                )
+                % {"n": len(lines), "max": giftaid.MAX_LINES},
+            )
+        else:
+            name = f"gift-aid-{membership.organisation.slug}-{first:%Y%m%d}-{last:%Y%m%d}"
+            if form.cleaned_data["format"] == "csv":
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerow(giftaid.COLUMNS)
+                writer.writerows([csv_cell(value) for value in line.cells()] for line in lines)
+                response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+                name += ".csv"
+            else:
+                made = timezone.localdate()
+                response = HttpResponse(ods.schedule(lines, made=made), content_type=ods.MIMETYPE)
+                name += ".ods"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            response["Cache-Control"] = "private, no-store"
+            return response
     return render(
         request,
         "payments/staff_gift_aid.html",

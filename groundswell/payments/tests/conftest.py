@@ -80,3 +80,13 @@ def rupee_appeal(owner: Membership) -> Appeal:
             "open": True,
         },
     )
+
+
+@pytest.fixture
+def gift_aid_appeal(appeal: Appeal, owner: Membership) -> Appeal:
+    """The appeal in pounds, offering Gift Aid."""
+    return services.save_appeal(
+        owner,
+        appeal.campaign,
+        {"provider": "stripe", "currency": "GBP", "suggested": [1000], "gift_aid": True},
+    )

@@ -14,22 +14,13 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from groundswell import testing
-from groundswell.payments import giftaid, services
+from groundswell.payments import giftaid
 from groundswell.payments.models import Appeal, Donation, Payment
 from groundswell.supporters.models import Consent
 
 from .standin import Standin, signed_stripe, stripe_event
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_account")]
-
-
-@pytest.fixture
-def gift_aid_appeal(appeal: Appeal, owner: Any) -> Appeal:
-    return services.save_appeal(
-        owner,
-        appeal.campaign,
-        {"provider": "stripe", "currency": "GBP", "suggested": [1000], "gift_aid": True},
-    )
 
 
 def give(client: Client, appeal: Appeal, **fields: str) -> Any:
@@ -124,26 +115,27 @@ def test_the_claim_lists_each_gift_aid_payment_of_the_period_in_hmrcs_columns(
     give(client, gift_aid_appeal, email="refunded@example.net", given_name="Rae")
     testing.run_periodic("open_checkouts")
     first, no_aid, refunded = Donation.objects.order_by("pk")
-    paid(client, first, "pi_1")
-    paid(client, no_aid, "pi_2")
-    paid(client, refunded, "pi_3")
+    paid(client, first, "pi_1", 2500)
+    paid(client, no_aid, "pi_2", 2500)
+    paid(client, refunded, "pi_3", 2500)
     testing.run_periodic("apply_payment_events")
-    Payment.objects.filter(reference="pi_3").update(refunded=1000)
+    Payment.objects.filter(reference="pi_3").update(refunded=2500)
     today = timezone.localdate()
     client.force_login(alice)
     url = reverse("payments:staff_gift_aid", args=["alices"])
     assert client.get(url).status_code == 200
     bad = client.get(url, {"first": today.isoformat(), "last": "2001-01-01"})
     assert bad.status_code == 400
-    answer = client.get(url, {"first": today.isoformat(), "last": today.isoformat()})
+    period = {"first": today.isoformat(), "last": today.isoformat(), "format": "csv"}
+    answer = client.get(url, period)
     assert answer["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.content.decode())))
     assert rows[0] == list(giftaid.COLUMNS)
     assert rows[1:] == [
-        ["Dr", "Harriet", "Smith Jones", "12", "BS7 8AB", "", "", f"{today:%d/%m/%y}", "10.00"]
+        ["Dr", "Harriet", "Smith Jones", "12", "BS7 8AB", "", "", f"{today:%d/%m/%y}", "25.00"]
     ]
     later = today + timedelta(days=1)
-    empty = client.get(url, {"first": later.isoformat(), "last": later.isoformat()})
+    empty = client.get(url, {**period, "first": later.isoformat(), "last": later.isoformat()})
     assert list(csv.reader(io.StringIO(empty.content.decode())))[1:] == []
 
 
@@ -159,11 +151,12 @@ def test_a_name_typed_as_a_formula_reaches_the_claim_as_plain_text(
 ) -> None:
     give(client, gift_aid_appeal, given_name="=HYPERLINK(1)", house="+44")
     testing.run_periodic("open_checkouts")
-    paid(client, Donation.objects.get(), "pi_1")
+    paid(client, Donation.objects.get(), "pi_1", 2500)
     testing.run_periodic("apply_payment_events")
     today = timezone.localdate()
     client.force_login(alice)
     url = reverse("payments:staff_gift_aid", args=["alices"])
-    answer = client.get(url, {"first": today.isoformat(), "last": today.isoformat()})
+    period = {"first": today.isoformat(), "last": today.isoformat(), "format": "csv"}
+    answer = client.get(url, period)
     row = list(csv.reader(io.StringIO(answer.content.decode())))[1]
     assert (row[1], row[3]) == ("'=HYPERLINK(1)", "'+44")
