@@ -31,6 +31,12 @@ _EMAIL = re.compile(
 # The regions a bare national number is read in: the two the product serves first. Numbers
 # written with + or 00 are read in their own country's plan whatever the region.
 _REGIONS = ("GB", "IN")
+
+# phonenumbers loads each region's plan on first use under a lock it does not release if the
+# load fails, after which every later scan in the process waits forever (seen in a test run
+# whose packages were reinstalled under it). Loaded once here (about 0.2 s), no scan takes
+# that lock again.
+phonenumbers.PhoneMetadata.load_all()
 # Freephone, shared-cost and non-geographic numbers are bought by organisations (helplines,
 # switchboards), not given to a person.
 _SERVICE_LINES = frozenset(
