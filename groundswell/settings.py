@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "groundswell.timelog",
     "groundswell.ledger",
     "groundswell.payments",
+    "groundswell.events",
 ]
 
 MIDDLEWARE = [

@@ -29,5 +29,6 @@ urlpatterns = [
     path("", include("groundswell.timelog.urls")),
     path("", include("groundswell.ledger.urls")),
     path("", include("groundswell.payments.urls")),
+    path("", include("groundswell.events.urls")),
     path("", include("groundswell.hub.urls")),
 ]

@@ -181,6 +181,19 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             given_name="Rosa",
         ),
     )
+    from groundswell.events import intake as event_intake
+    from groundswell.events import services as events
+
+    when = timezone.now() + timedelta(days=3)
+    event = events.create_event(
+        owner,
+        {"campaign": campaign, "title": "Bank clean-up", "description": "Bring gloves.",
+         "kind": "physical", "venue": "The weir", "starts_at": when,
+         "ends_at": when + timedelta(hours=2), "time_zone": "Europe/London", "capacity": 5},
+    )  # fmt: skip
+    answered = event_intake.take(
+        event, event_intake.RsvpRequest(email="rosa.quint@example.net", given_name="Rosa")
+    )
     alice = owner.user
     media_file = "bad-input-suite.txt"
     (Path(settings.MEDIA_ROOT) / media_file).parent.mkdir(parents=True, exist_ok=True)
@@ -210,6 +223,10 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "payments:thanks": {"token": donation.token},
             "payments:webhook": {"provider": "stripe"},
             "payments:pledge_page": {"token": promise.token},
+            "events:thanks": {"token": answered.share_token},
+            "events:attendance": {"token": answered.token},
+            "events:cancel": {"token": answered.token},
+            "events:campaign_ics": {"slug": campaign.slug},
         },
         by_parameter={
             "org": owner.organisation.slug,
@@ -230,6 +247,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "item_id": str(reply.moderation.pk),
             "appeal_id": str(appeal.pk),
             "donation_id": str(donation.pk),
+            "event_id": str(event.pk),
         },
         remote_key_id=remote.key_id or "",
         remote_actor=remote.uri,

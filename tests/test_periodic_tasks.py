@@ -44,6 +44,9 @@ PERIODIC_TASKS = [
     "open_checkouts",
     "apply_payment_events",
     "remind_pledges",
+    "decide_rsvps",
+    "fill_event_places",
+    "remind_attendees",
 ]
 
 

@@ -276,7 +276,24 @@ def _make_cast() -> Cast:
         ),
     )
     Donation.objects.filter(pk=gift.pk).update(state="paid", supporter=signed.signature.supporter)
+    from groundswell.events import services as events
+
+    when = timezone.now() + timedelta(days=3)
+    event = events.create_event(
+        owner,
+        {"campaign": campaign, "title": "Alderbrook bank clean-up", "description": "Gloves.",
+         "kind": "physical", "venue": "Alderbrook weir", "starts_at": when,
+         "ends_at": when + timedelta(hours=2), "time_zone": "Europe/London", "capacity": 10},
+    )  # fmt: skip
+    from groundswell.events.models import Attendance
+
+    attendee = Attendance.objects.create(
+        organisation=org, event=event, email="rosa.quint@example.net", given_name="Rosa",
+        family_name="Quintavalle", email_key="rosa.quint@example.net", state="going",
+    )  # fmt: skip
     values = {
+        "event_id": str(event.pk),
+        "attendance_id": str(attendee.pk),
         "appeal_id": str(appeal.pk),
         "donation_id": str(gift.pk),
         "org": org.slug,
@@ -436,6 +453,10 @@ DAY = {"day": str(TODAY.day), "month": str(TODAY.month), "year": str(TODAY.year)
 TIME_ENTRY = {"minutes": "15", "activity": "writing", **{f"date_{k}": v for k, v in DAY.items()}}
 LEDGER_ENTRY = {"campaign": "{campaign}", "kind": "ask", "title": "Asked again",
                 **{f"happened_on_{k}": v for k, v in DAY.items()}}  # fmt: skip
+EVENT = {"campaign": "{campaign}", "title": "River walk", "description": "Boots.",
+         "kind": "physical", "venue": "The weir", "capacity": "5", "start_time": "10:00",
+         "end_time": "12:00", "time_zone": "Europe/London",
+         **{f"day_{k}": v for k, v in DAY.items()}}  # fmt: skip
 # Bodies for writes whose permission depends on what is sent; everything else gets none.
 # "{name}" stands for the cast's value of that name.
 BODIES: dict[str, dict[str, str]] = {
@@ -463,6 +484,9 @@ BODIES: dict[str, dict[str, str]] = {
     "ledger:entry_new": LEDGER_ENTRY,
     "ledger:entry": LEDGER_ENTRY,
     "ledger:report": {"subject": "We handed it in", "body": "Thank you all."},
+    "events:staff_new": EVENT,
+    "events:staff_edit": EVENT,
+    "events:staff_attendees": {"attendance": "{attendance_id}", "arrived": "on"},
     # A preview, which writes nothing: the form's own errors are a 400 with the summary.
     "fraud:invalidate": {"criterion": "domain", "domain": "example.net", "reason": "A bot."},
 }

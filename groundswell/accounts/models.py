@@ -335,6 +335,13 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "moderation:phrases": {"GET": MEMBER, "POST": "moderation.decide"},
     "moderation:release": {"POST": "moderation.decide"},
     "notifications:outbox": {"GET": "members.manage"},
+    "events:staff_list": GET_ONLY,
+    "events:staff_new": {"GET": "content.write", "POST": "content.write"},
+    "events:staff_edit": {"GET": MEMBER, "POST": "content.write"},
+    "events:staff_cancel": {"POST": "content.write"},
+    # The list for the door names people: those who read supporters, who also tick them in.
+    "events:staff_attendees": {"GET": "supporters.read", "POST": "supporters.read"},
+    "events:staff_attendees_csv": {"GET": "supporters.read"},
     "payments:staff_donations": {"GET": "donations.read"},
     "payments:staff_gift_aid": {"GET": "donations.read"},
     "payments:staff_accounts": {"GET": "payments.manage", "POST": "payments.manage"},

@@ -21,6 +21,7 @@ from groundswell.accounts.services import create_organisation
 from groundswell.actions.models import Petition
 from groundswell.campaigns.models import Campaign
 from groundswell.campaigns.services import create_campaign
+from groundswell.events.demo import seed_events
 from groundswell.federation import moderated
 from groundswell.federation.models import Interaction, InteractionKind, RemoteActor
 from groundswell.fraud.demo import seed_trend
@@ -200,6 +201,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
         subscriber=Membership.objects.get(user=sami, organisation=pantry),
     )
     seed_donations(owner, campaigns["warm-homes"])
+    seed_events(owner, campaigns["warm-homes"])
     seed_replies(Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0])
 
     watch = create_organisation(

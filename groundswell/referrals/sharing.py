@@ -161,3 +161,16 @@ def mastodon_share_url(typed_instance: str, text: str) -> str | None:
     if host is None:
         return None
     return f"https://{host}/share?{urlencode({'text': text[:500]})}"
+
+
+def event_share_links(title: str, path: str, token: str) -> dict[str, object]:
+    """Buttons that share an event (at `path`) through an attendee's personal link."""
+    text = _("I am going to “%(title)s”. Will you come too?") % {"title": title}
+
+    def link(channel: str) -> str:
+        return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
+
+    panel = _panel(title, text, link, lambda channel: "")
+    for button in panel["buttons"]:  # type: ignore[attr-defined]
+        button.url = button.target
+    return panel

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership, Organisation
 from groundswell.actions.models import Petition
+from groundswell.events.privacy import event_wordings
 from groundswell.lib import retention as registry
 from groundswell.lib.retention import ANONYMISE, YEAR_DAYS, Kind
 
@@ -76,5 +77,6 @@ def privacy(request: HttpRequest, org_slug: str) -> HttpResponse:
         "signing_wordings": list(signing),
         "updates_wordings": list(updates),
         "updates_period": period(settings.CONSENT_UPDATES_DAYS),
+        "event_wordings": event_wordings(organisation),
     }
     return render(request, "retention/privacy.html", context)

@@ -12,6 +12,7 @@ from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.actions.services import erase_signatures, forget_waiting_signatures
 from groundswell.audit.services import record
+from groundswell.events.privacy import erase_attendances
 from groundswell.payments.privacy import erase_donations
 
 from .access import require_own
@@ -60,6 +61,7 @@ def anonymise_supporter(supporter: Supporter) -> bool:
         # it touches the supporter, so taking them in the same order cannot deadlock.
         forget_waiting_signatures(supporter)
         erase_donations(supporter)  # found by the address too: before it is cleared
+        erase_attendances(supporter)  # likewise
         locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
         if locked.erased_at is not None:
             supporter.refresh_from_db()

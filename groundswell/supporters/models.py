@@ -72,6 +72,7 @@ class Purpose(models.TextChoices):
     PETITION = "petition", _("Sign this petition")
     UPDATES = "updates", _("Hear more from this organisation")
     GIFT_AID = "gift_aid", _("Gift Aid declaration")
+    EVENT = "event", _("Come to this event")
 
 
 class ConsentQuerySet(models.QuerySet["Consent"]):

@@ -11,6 +11,7 @@ from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.actions.signals import names as signal_names
 from groundswell.audit.services import record
+from groundswell.events.privacy import attendances_of
 from groundswell.payments.privacy import donations_of, pledges_of
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import personal_link
@@ -97,6 +98,7 @@ def subject_access_data(supporter: Supporter) -> dict[str, Any]:
         ],
         "donations": donations_of(supporter),
         "pledges": pledges_of(supporter),
+        "event_rsvps": attendances_of(supporter),
         "share_tokens": [
             {
                 "token": share.token,
