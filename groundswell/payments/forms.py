@@ -155,7 +155,7 @@ class AppealForm(forms.Form):
         help_text=_("Whole amounts in the currency, separated by commas: for example 5, 10, 25."),
         error_messages={"required": _("Enter at least one suggested amount.")},
     )
-    monthly = forms.BooleanField(label=_("Offer a monthly gift (Stripe only)"), required=False)
+    monthly = forms.BooleanField(label=_("Offer a monthly gift"), required=False)
     gift_aid = forms.BooleanField(
         label=_("Offer Gift Aid (UK charities, in GBP)"),
         required=False,
@@ -188,10 +188,6 @@ class AppealForm(forms.Form):
             data["suggested"] = sorted(set(amounts))
         if data.get("gift_aid") and currency and currency != "GBP":
             self.add_error("gift_aid", _("Gift Aid is for gifts in GBP; untick this."))
-        if data.get("monthly") and data.get("provider") == ProviderName.RAZORPAY:
-            self.add_error(
-                "monthly", _("Monthly gifts are offered through Stripe only; untick this.")
-            )
         return data
 
 

@@ -1,8 +1,10 @@
 """Stand-ins for Stripe and Razorpay on 127.0.0.1, for tests: never the internet.
 
 Each speaks the subset of its provider's API we call (Stripe's `POST /v1/checkout/sessions`,
-Razorpay's `POST /v1/orders`), checks the credentials the way the provider does, keeps
-what it was asked, and has a hosted page a browser can "pay" on. Paying sends the
+Razorpay's `POST /v1/orders`, `/v1/plans` and `/v1/subscriptions`), checks the credentials
+the way the provider does, keeps what it was asked, and has a hosted page a browser can
+"pay" on (for a Razorpay subscription, authorise its first payment; `charge_subscription`
+and `cancel_subscription` are Razorpay's later months and a cancellation). Paying sends the
 provider's webhooks, signed the provider's way (Stripe-Signature with t= and v1=; Razorpay's
 X-Razorpay-Signature over the raw body), to the webhook address it was given, then sends
 the browser back to the return address, as the real pages do. `signed_stripe` and
@@ -58,12 +60,21 @@ def stripe_event(kind: str, thing: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def razorpay_event(kind: str, payment: dict[str, Any]) -> dict[str, Any]:
+def razorpay_event(
+    kind: str, payment: dict[str, Any] | None, subscription: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A Razorpay event: its payload holds the entities it concerns, as Razorpay's do."""
+    payload: dict[str, Any] = {}
+    if subscription is not None:
+        payload["subscription"] = {"entity": subscription}
+    if payment is not None:
+        payload["payment"] = {"entity": payment}
     return {
         "entity": "event",
         "event": kind,
+        "contains": list(payload),
         "created_at": int(time.time()),
-        "payload": {"payment": {"entity": payment}},
+        "payload": payload,
     }
 
 
@@ -82,10 +93,13 @@ class Standin:
     def __init__(self) -> None:
         self.sessions: dict[str, dict[str, str]] = {}
         self.orders: dict[str, dict[str, Any]] = {}
+        self.plans: dict[str, dict[str, Any]] = {}
+        self.subscriptions: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []  # (path, key used)
         self.webhooks: dict[str, str] = {}
         self.sent: list[tuple[str, int]] = []  # (event type, the answer's status)
+        self.held: list[tuple[bytes, dict[str, str]]] = []  # signed events not yet sent
         self.fail_next = 0  # answer 503 to this many API calls
         owner = self
 
@@ -119,8 +133,8 @@ class Standin:
         path = urlsplit(request.path).path
         if path == "/v1/checkout/sessions":
             self._session(request, body)
-        elif path == "/v1/orders":
-            self._order(request, body)
+        elif path in ("/v1/orders", "/v1/plans", "/v1/subscriptions"):
+            self._razorpay_api(request, path, body)
         elif path.startswith("/pay/"):
             self._pay_stripe(request, path.removeprefix("/pay/"))
         elif path == "/v1/checkout/embedded":
@@ -155,17 +169,37 @@ class Standin:
         url = f"{self.base}/pay/{session_id}"
         self._answer(request, 200, {"id": session_id, "object": "checkout.session", "url": url})
 
-    def _order(self, request: BaseHTTPRequestHandler, body: bytes) -> None:
+    def _razorpay_api(self, request: BaseHTTPRequestHandler, path: str, body: bytes) -> None:
         auth = request.headers.get("Authorization", "").removeprefix("Basic ")
         expected = base64.b64encode(f"{RAZORPAY_KEY_ID}:{RAZORPAY_SECRET}".encode()).decode()
-        self.calls.append(("/v1/orders", auth))
+        self.calls.append((path, auth))
         if auth != expected:
             self._answer(request, 401, {"error": {"description": "Authentication failed"}})
             return
-        order = json.loads(body)
-        order_id = f"order_{secrets.token_hex(7)}"
-        self.orders[order_id] = order
-        self._answer(request, 200, {"id": order_id, "entity": "order", **order})
+        asked = json.loads(body)
+        if path == "/v1/orders":
+            order_id = f"order_{secrets.token_hex(7)}"
+            self.orders[order_id] = asked
+            self._answer(request, 200, {"id": order_id, "entity": "order", **asked})
+        elif path == "/v1/plans":
+            item = asked.get("item") or {}
+            periods = ("daily", "weekly", "monthly", "quarterly", "yearly")
+            if asked.get("period") not in periods or not item.get("amount"):
+                self._bad(request, "period and item needed")
+                return
+            plan_id = f"plan_{secrets.token_hex(7)}"
+            self.plans[plan_id] = asked
+            self._answer(request, 200, {"id": plan_id, "entity": "plan", **asked})
+        else:
+            if asked.get("plan_id") not in self.plans or not asked.get("total_count"):
+                self._bad(request, "The id provided does not exist")
+                return
+            subscription_id = f"sub_{secrets.token_hex(7)}"
+            self.subscriptions[subscription_id] = {**asked, "status": "created"}
+            self._answer(request, 200, {
+                "id": subscription_id, "entity": "subscription", "status": "created",
+                "short_url": f"{self.base}/razorpay/subscriptions/{subscription_id}", **asked,
+            })  # fmt: skip
 
     # --- the hosted pages ---------------------------------------------------------------
 
@@ -236,21 +270,90 @@ class Standin:
             self.sent.append((event["type"], status))
 
     def _razorpay_page(self, request: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
-        order_id = form.get("order_id", "")
-        if form.get("key_id") != RAZORPAY_KEY_ID or order_id not in self.orders:
-            self._page(request, 400, "<p>Unknown key or order.</p>")
+        # One-off gifts come with an order, monthly ones with a subscription.
+        paying = form.get("order_id") or form.get("subscription_id", "")
+        kept = self.orders.get(paying) or self.subscriptions.get(paying)
+        if form.get("key_id") != RAZORPAY_KEY_ID or kept is None:
+            self._page(request, 400, "<p>Unknown key, order or subscription.</p>")
             return
-        self.orders[order_id]["callback_url"] = form.get("callback_url", "")
+        kept["callback_url"] = form.get("callback_url", "")
         self._page(
             request,
             200,
             f"<h1>Test Razorpay checkout</h1>"
-            f'<form method="post" action="/razorpay/pay/{order_id}"><button>Pay</button></form>',
+            f'<form method="post" action="/razorpay/pay/{paying}"><button>Pay</button></form>',
         )
 
-    def _pay_razorpay(self, request: BaseHTTPRequestHandler, order_id: str) -> None:
-        self.pay_order(order_id)
-        self._redirect(request, self.orders[order_id]["callback_url"])
+    def _pay_razorpay(self, request: BaseHTTPRequestHandler, paying: str) -> None:
+        if paying in self.subscriptions:
+            self.authorise_subscription(paying)
+            self._redirect(request, self.subscriptions[paying]["callback_url"])
+        else:
+            self.pay_order(paying)
+            self._redirect(request, self.orders[paying]["callback_url"])
+
+    def _subscription_entity(self, subscription_id: str) -> dict[str, Any]:
+        kept = self.subscriptions[subscription_id]
+        return {
+            "id": subscription_id,
+            "entity": "subscription",
+            "plan_id": kept["plan_id"],
+            "status": kept["status"],
+            "total_count": kept["total_count"],
+            "paid_count": kept.get("paid_count", 0),
+            "notes": kept.get("notes", {}),
+        }
+
+    def _send_razorpay(self, event: dict[str, Any]) -> None:
+        body, headers = signed_razorpay(event, f"E{secrets.token_hex(7)}")
+        if "razorpay" not in self.webhooks:
+            # No server to send to (a test without a live server): the test posts them.
+            self.held.append((body, headers))
+            return
+        status = _post(
+            self.webhooks["razorpay"], body, {**headers, "Content-Type": "application/json"}
+        )
+        self.sent.append((event["event"], status))
+
+    def authorise_subscription(self, subscription_id: str) -> None:
+        """The donor authorised the first payment: Razorpay activates the subscription and
+        charges the first month."""
+        self.subscriptions[subscription_id]["status"] = "active"
+        self._send_razorpay(
+            razorpay_event(
+                "subscription.activated", None, self._subscription_entity(subscription_id)
+            )
+        )
+        self.charge_subscription(subscription_id)
+
+    def charge_subscription(self, subscription_id: str) -> str:
+        """One month charged: `subscription.charged` with the subscription and the payment."""
+        kept = self.subscriptions[subscription_id]
+        plan = self.plans[kept["plan_id"]]
+        kept["paid_count"] = kept.get("paid_count", 0) + 1
+        payment = {
+            "id": f"pay_{secrets.token_hex(7)}",
+            "entity": "payment",
+            "amount": plan["item"]["amount"],
+            "currency": plan["item"]["currency"],
+            "status": "captured",
+            "invoice_id": f"inv_{secrets.token_hex(7)}",
+            "notes": {},
+        }
+        self._send_razorpay(
+            razorpay_event(
+                "subscription.charged", payment, self._subscription_entity(subscription_id)
+            )
+        )
+        return str(payment["id"])
+
+    def cancel_subscription(self, subscription_id: str) -> None:
+        self.subscriptions[subscription_id]["status"] = "cancelled"
+        self._send_razorpay(
+            razorpay_event(
+                "subscription.cancelled", None, self._subscription_entity(subscription_id)
+            )
+        )
 
     def pay_order(self, order_id: str) -> None:
         order = self.orders[order_id]
@@ -273,6 +376,10 @@ class Standin:
             self.sent.append((kind, status))
 
     # --- answers ----------------------------------------------------------------------
+
+    def _bad(self, request: BaseHTTPRequestHandler, description: str) -> None:
+        error = {"code": "BAD_REQUEST_ERROR", "description": description}
+        self._answer(request, 400, {"error": error})
 
     def _answer(self, request: BaseHTTPRequestHandler, status: int, value: object) -> None:
         body = json.dumps(value).encode()

@@ -131,7 +131,7 @@ def test_a_failed_payment_and_a_refund_are_reflected(
     assert donation.state == DonationState.REFUNDED
 
 
-def test_monthly_is_not_offered_through_razorpay(
+def test_monthly_is_not_offered_where_the_appeal_does_not_offer_it(
     client: Client, rupee_appeal: Appeal, standin: Standin
 ) -> None:
     page = client.get(reverse("payments:donate", args=["alices", rupee_appeal.campaign.slug]))
