@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 from groundswell.lib.badinput import bad_request
+from groundswell.lib.dates import week_start
 from groundswell.safety.forms import OverrideForm, decide_override, offer_override
 from groundswell.safety.panel import panel
 from groundswell.stories.access import access_story
@@ -167,7 +168,7 @@ def _period(request: HttpRequest) -> tuple[str, date, date, date, date] | None:
         end = (start + timedelta(days=32)).replace(day=1)
         previous = (start - timedelta(days=1)).replace(day=1)
     else:
-        start = anchor - timedelta(days=anchor.weekday())
+        start = week_start(anchor)
         end = start + timedelta(days=7)
         previous = start - timedelta(days=7)
     return view, start, end, previous, end

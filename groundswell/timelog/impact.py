@@ -37,10 +37,10 @@ from django.utils.translation import gettext as _
 from groundswell.accounts.models import Organisation
 from groundswell.analytics import outcomes as analytics_outcomes
 from groundswell.campaigns.models import Campaign
+from groundswell.lib.dates import week_start
 
 from .forms import CHANNELS
 from .models import Activity, TimeEntry
-from .week import week_start
 
 # Outcome name → grouping ("campaign", "channel", "day") → {(value,): count}.
 Counted = dict[str, dict[str, dict[tuple[int | str | date, ...], int]]]

@@ -10,12 +10,9 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from groundswell.accounts.models import Membership
+from groundswell.lib.dates import week_start
 
 from .models import Activity, DailyBudget, TimeEntry
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def parse_week(value: str | None, today: date) -> date | None:

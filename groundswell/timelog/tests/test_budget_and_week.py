@@ -11,10 +11,10 @@ from django.urls import reverse
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.audit.models import AuditEntry
+from groundswell.lib.dates import week_start
 from groundswell.lib.retention import REGISTRY, discover
 from groundswell.timelog import budget, services
 from groundswell.timelog.models import TimeEntry
-from groundswell.timelog.week import week_start
 
 CAMPAIGNS = "/staff/alices/campaigns/"
 
