@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+
+from groundswell.lib.dates import zone_names
 
 from . import tasks
 from .models import Organisation, Role
@@ -22,9 +25,24 @@ class RoleForm(forms.Form):
 
 
 class OrganisationForm(forms.ModelForm[Organisation]):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Where your staff's day begins and ends, for the time log and its budget."),
+        error_messages={"invalid_choice": _("Choose a time zone from the list")},
+    )
+
     class Meta:
         model = Organisation
-        fields = ("name", "summary", "website", "approval_required", "story_format")
+        fields = ("name", "summary", "website", "approval_required", "story_format", "time_zone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        site = _("The site's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            ("", site),
+            *((name, name) for name in zone_names()),
+        ]
 
 
 class NewOrganisationForm(forms.ModelForm[Organisation]):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import date, datetime, tzinfo
 
 from django.conf import settings
 from django.contrib.auth.models import (
@@ -16,6 +17,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.lib.dates import local_day, zone_named, zone_names
+
 # Slugs that would shadow a site-level URL or confuse readers.
 RESERVED_SLUGS = frozenset(
     {"admin", "api", "staff", "static", "media", "i18n", "accounts", "o", "feeds", "sitemap"}
@@ -25,6 +28,11 @@ RESERVED_SLUGS = frozenset(
 def validate_slug_not_reserved(value: str) -> None:
     if value in RESERVED_SLUGS:
         raise ValidationError(_("“%(slug)s” is reserved; choose another."), params={"slug": value})
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zone_names():
+        raise ValidationError(_("Choose a time zone from the list"))
 
 
 class UserManager(BaseUserManager["User"]):
@@ -173,6 +181,16 @@ class Organisation(models.Model):
             "Members without two-factor sign-in are sent to set it up before any staff page."
         ),
     )
+    # Where "today" is for the organisation's staff: the time log's day, week and budget.
+    # Empty: the site's time zone (TIME_ZONE). An IANA name, checked by the form.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text=_("Where your staff's day begins and ends, for the time log and its budget."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Changed only by services.approve_organisation.
     state = models.CharField(
@@ -198,6 +216,15 @@ class Organisation(models.Model):
     @property
     def is_public(self) -> bool:
         return self.state == OrganisationState.APPROVED
+
+    @property
+    def zone(self) -> tzinfo:
+        """The organisation's time zone (the site's when it chose none)."""
+        return zone_named(self.time_zone)
+
+    def today(self, now: datetime | None = None) -> date:
+        """Today's date where the organisation works."""
+        return local_day(now or timezone.now(), self.zone)
 
 
 def require_public(organisation: Organisation) -> None:

@@ -24,7 +24,14 @@ from .models import (
     hash_token,
 )
 
-ORGANISATION_FIELDS = ("name", "summary", "website", "approval_required", "story_format")
+ORGANISATION_FIELDS = (
+    "name",
+    "summary",
+    "website",
+    "approval_required",
+    "story_format",
+    "time_zone",
+)
 
 
 def is_operator(user: Any) -> bool:

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 from django.core.cache import cache
 from django.db.models import IntegerField, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from groundswell.lib import leases
+from groundswell.lib.dates import day_start
 
 from .models import DailyBudget, RunningTimer, TimeEntry
 
 if TYPE_CHECKING:
-    from groundswell.accounts.models import Membership
+    from groundswell.accounts.models import Membership, Organisation
 
 CACHE_SECONDS = 60
 NEAR = 0.8  # the first warning, at 80 % of the day's budget
@@ -36,12 +36,18 @@ class Status:
     budget: int  # minutes a day
     logged: int  # minutes of today's entries
     running_since: datetime | None  # the person's timer in this organisation, if it runs
+    # The moment today began in the organisation's time zone: a timer started before it
+    # counts only its minutes since (stopping it splits it the same way, services.stop_timer).
+    day_began: datetime | None = None
 
     def spent(self, now: datetime | None = None) -> int:
         """Today's minutes, with the running timer's so far."""
         if self.running_since is None:
             return self.logged
-        seconds = ((now or leases.now()) - self.running_since).total_seconds()
+        since = self.running_since
+        if self.day_began is not None and since < self.day_began:
+            since = self.day_began
+        seconds = ((now or leases.now()) - since).total_seconds()
         return self.logged + max(int(seconds // 60), 0)
 
     def share(self) -> float:
@@ -68,14 +74,16 @@ def _key(organisation_id: int, user_id: int, day: date) -> str:
     return f"timelog:budget:{organisation_id}:{user_id}:{day.isoformat()}"
 
 
-def forget(organisation_id: int, user_id: int) -> None:
+def forget(organisation: Organisation, user_id: int) -> None:
     """Called by every verb that changes a budget, an entry or a timer."""
-    cache.delete(_key(organisation_id, user_id, timezone.localdate(leases.now())))
+    cache.delete(_key(organisation.pk, user_id, organisation.today(leases.now())))
 
 
 def status(membership: Membership) -> Status | None:
-    """The member's day against their budget; None when they set no budget."""
-    day = timezone.localdate(leases.now())
+    """The member's day, in the organisation's time zone, against their budget; None when
+    they set no budget."""
+    organisation = membership.organisation
+    day = organisation.today(leases.now())
     key = _key(membership.organisation_id, membership.user_id, day)
     found = cache.get(key)
     if found is None:
@@ -106,4 +114,5 @@ def _load(membership: Membership, day: date) -> Status | None:
     )
     if row is None:
         return None
-    return Status(row["minutes"], row["logged"], row["running_since"])
+    began = day_start(day, membership.organisation.zone)
+    return Status(row["minutes"], row["logged"], row["running_since"], began)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.accounts.access import require
-from groundswell.accounts.models import Membership
+from groundswell.accounts.models import Membership, Organisation
 from groundswell.audit.services import record
 from groundswell.lib import leases
+from groundswell.lib.dates import day_start, local_day
 
 from . import budget
 from .models import (
@@ -40,8 +41,11 @@ ENTRY_FIELDS = ("date", "minutes", "campaign", "activity", "channel")
 OLDEST_DAYS = 366
 
 
-def today() -> date:
-    return timezone.localdate(leases.now())
+def today(organisation: Organisation | None = None) -> date:
+    """Today where the organisation works (its time zone; the site's without one)."""
+    if organisation is None:
+        return timezone.localdate(leases.now())
+    return organisation.today(leases.now())
 
 
 def set_budget(membership: Membership, minutes: int | None) -> None:
@@ -69,7 +73,7 @@ def set_budget(membership: Membership, minutes: int | None) -> None:
                 target=membership,
                 summary=summary,
             )
-    budget.forget(membership.organisation_id, membership.user_id)
+    budget.forget(membership.organisation, membership.user_id)
 
 
 @dataclass(frozen=True)
@@ -99,39 +103,90 @@ def start_timer(membership: Membership, work: Work) -> RunningTimer:
         raise ValidationError(
             _("Your timer is already running. Stop it before you start another.")
         ) from None
-    budget.forget(membership.organisation_id, membership.user_id)
+    budget.forget(membership.organisation, membership.user_id)
     return timer
 
 
 @dataclass(frozen=True)
 class Stopped:
-    entry: TimeEntry
-    cut: bool  # the timer ran past TIMER_CAP_MINUTES and the entry was cut to it
+    entries: list[TimeEntry]  # one per day the timer ran on, in order; none if the days were full
+    cut: bool  # the timer ran past TIMER_CAP_MINUTES and was cut to it
+    trimmed: bool = False  # a day would have held more than 24 hours: it got what was left
+
+    @property
+    def minutes(self) -> int:
+        return sum(entry.minutes for entry in self.entries)
+
+    @property
+    def entry(self) -> TimeEntry | None:
+        return self.entries[0] if self.entries else None
+
+
+def split_by_day(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[date, float]]:
+    """The seconds from `start` to `end` on each local day of `zone` they cross."""
+    parts: list[tuple[date, float]] = []
+    moment = start
+    while moment < end:
+        day = local_day(moment, zone)
+        following = min(day_start(day + timedelta(days=1), zone), end)
+        parts.append((day, (following - moment).total_seconds()))
+        moment = following
+    return parts
 
 
 def stop_timer(membership: Membership) -> Stopped | None:
-    """Stop the member's timer in this organisation and record its minutes as an entry, dated
-    the day it started; None if no timer ran here (stopped already, in another tab)."""
+    """Stop the member's timer in this organisation and record its minutes as entries, one
+    per day of the organisation's time zone it ran on (a timer across midnight gives two);
+    None if no timer ran here (stopped already, in another tab).
+
+    The timer keeps to what entries by hand keep to: at most TIMER_CAP_MINUTES in all, each
+    day at most 24 hours with what was already logged; minutes are rounded up, each day's.
+    """
+    organisation = membership.organisation
+    zone = organisation.zone
+    entries: list[TimeEntry] = []
+    trimmed = False
     with transaction.atomic():
         timer = RunningTimer.objects.select_for_update().filter(membership=membership).first()
         if timer is None:
             return None
-        elapsed = (leases.now() - timer.started_at).total_seconds() / 60
-        minutes = max(1, math.ceil(elapsed))
-        cut = minutes > TIMER_CAP_MINUTES
-        entry = TimeEntry.objects.create(
-            organisation=membership.organisation,
-            user=membership.user,
-            date=timezone.localdate(timer.started_at),
-            minutes=min(minutes, TIMER_CAP_MINUTES),
-            campaign=timer.campaign,
-            activity=timer.activity,
-            channel=timer.channel,
-            source=Source.TIMER,
-        )
+        now = leases.now()
+        elapsed = (now - timer.started_at).total_seconds() / 60
+        cut = elapsed > TIMER_CAP_MINUTES
+        end = min(now, timer.started_at + timedelta(minutes=TIMER_CAP_MINUTES))
+        parts = split_by_day(timer.started_at, end, zone) or [
+            (local_day(timer.started_at, zone), 0.0)
+        ]
+        for day, seconds in parts:
+            minutes = max(1, math.ceil(seconds / 60))
+            logged = (
+                TimeEntry.objects.filter(
+                    organisation=organisation, user=membership.user, date=day
+                ).aggregate(total=Sum("minutes"))["total"]
+                or 0
+            )
+            left = DAY_MINUTES - logged
+            if minutes > left:
+                trimmed = True
+                minutes = left
+            if minutes < 1 or (seconds < 60 and len(parts) > 1 and day != parts[0][0]):
+                # A full day, or the few seconds past midnight of a timer stopped just then.
+                continue
+            entries.append(
+                TimeEntry.objects.create(
+                    organisation=organisation,
+                    user=membership.user,
+                    date=day,
+                    minutes=minutes,
+                    campaign=timer.campaign,
+                    activity=timer.activity,
+                    channel=timer.channel,
+                    source=Source.TIMER,
+                )
+            )
         timer.delete()
-    budget.forget(membership.organisation_id, membership.user_id)
-    return Stopped(entry, cut)
+    budget.forget(organisation, membership.user_id)
+    return Stopped(entries, cut, trimmed)
 
 
 def running_timer(membership: Membership) -> RunningTimer | None:
@@ -149,7 +204,7 @@ def add_entry(membership: Membership, data: dict[str, Any]) -> TimeEntry:
     with transaction.atomic():
         _fill(membership, entry, data)
         entry.save()
-    budget.forget(membership.organisation_id, membership.user_id)
+    budget.forget(membership.organisation, membership.user_id)
     return entry
 
 
@@ -175,7 +230,7 @@ def change_entry(membership: Membership, entry: TimeEntry, data: dict[str, Any])
                 },
             )
     if entry.user_id:
-        budget.forget(membership.organisation_id, entry.user_id)
+        budget.forget(membership.organisation, entry.user_id)
     return entry
 
 
@@ -193,7 +248,7 @@ def delete_entry(membership: Membership, entry: TimeEntry) -> None:
                 % {"id": entry.pk, "whose": _whose(membership, entry)},
             )
     if entry.user_id:
-        budget.forget(membership.organisation_id, entry.user_id)
+        budget.forget(membership.organisation, entry.user_id)
 
 
 def _whose(membership: Membership, entry: TimeEntry) -> str:
@@ -226,9 +281,10 @@ def _fill(membership: Membership, entry: TimeEntry, data: dict[str, Any]) -> Non
             setattr(entry, name, "" if value is None and name != "campaign" else value)
     _check_campaign(membership, entry.campaign)
     errors: dict[str, str] = {}
-    if entry.date > today():
+    now = today(membership.organisation)
+    if entry.date > now:
         errors["date"] = _("The date must be today or in the past.")
-    elif entry.date < today() - timedelta(days=OLDEST_DAYS):
+    elif entry.date < now - timedelta(days=OLDEST_DAYS):
         errors["date"] = _("The date must be within the last year.")
     if not 1 <= entry.minutes <= DAY_MINUTES:
         errors["minutes"] = _("Enter minutes between 1 and 1,440.")

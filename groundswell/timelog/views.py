@@ -31,7 +31,7 @@ def _home(membership: Membership) -> HttpResponse:
 def _day_page(
     request: HttpRequest, membership: Membership, form: WorkForm | None = None
 ) -> HttpResponse:
-    today = services.today()
+    today = services.today(membership.organisation)
     entries = (
         TimeEntry.objects.for_person(membership.organisation_id, membership.user_id)
         .filter(date=today)
@@ -82,29 +82,44 @@ def timer_stop(request: HttpRequest, membership: Membership) -> HttpResponse:
     stopped = services.stop_timer(membership)
     if stopped is None:
         messages.info(request, _("No timer was running here; nothing was recorded."))
-    else:
-        entry = stopped.entry
-        note = ngettext(
-            "Recorded %(minutes)d minute of %(activity)s.",
-            "Recorded %(minutes)d minutes of %(activity)s.",
-            entry.minutes,
-        ) % {
-            "minutes": entry.minutes,
-            "activity": entry.get_activity_display().lower(),
-        }
-        if stopped.cut:
-            note += " " + _(
-                "The timer ran for more than 12 hours, so only 12 hours were recorded: "
-                "change the entry if that is not right."
-            )
-        messages.success(request, note)
+        return _home(membership)
+    entry = stopped.entry
+    if entry is None:
+        messages.warning(
+            request,
+            _(
+                "Nothing was recorded: that day already holds 24 hours of time logged. "
+                "Correct the day's entries if that is not right."
+            ),
+        )
+        return _home(membership)
+    note = ngettext(
+        "Recorded %(minutes)d minute of %(activity)s.",
+        "Recorded %(minutes)d minutes of %(activity)s.",
+        stopped.minutes,
+    ) % {
+        "minutes": stopped.minutes,
+        "activity": entry.get_activity_display().lower(),
+    }
+    if len(stopped.entries) > 1:
+        note += " " + _("The timer ran past midnight, so each day has its own entry.")
+    if stopped.cut:
+        note += " " + _(
+            "The timer ran for more than 12 hours, so only 12 hours were recorded: "
+            "change the entry if that is not right."
+        )
+    if stopped.trimmed:
+        note += " " + _(
+            "A day holds at most 24 hours, so only what was left of the day was recorded."
+        )
+    messages.success(request, note)
     return _home(membership)
 
 
 def _entry_page(
     request: HttpRequest, membership: Membership, entry: TimeEntry | None
 ) -> HttpResponse:
-    initial: dict[str, Any] = {"date": services.today()}
+    initial: dict[str, Any] = {"date": services.today(membership.organisation)}
     form = EntryForm(
         request.POST if request.method == "POST" else None,
         organisation=membership.organisation,
@@ -200,7 +215,7 @@ def _member_id(request: HttpRequest) -> int | str | None:
 def week(request: HttpRequest, membership: Membership) -> HttpResponse:
     """One person's week: the member's own, or (owners only) a colleague's."""
     member_id = _member_id(request)
-    monday = parse_week(request.GET.get("week"), services.today())
+    monday = parse_week(request.GET.get("week"), services.today(membership.organisation))
     if member_id == "bad" or monday is None:
         return HttpResponseBadRequest(
             render(request, "timelog/bad_week.html", {}).content, content_type="text/html"
@@ -223,7 +238,7 @@ def team(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Owners: each member's minutes this week against their budget."""
     from .team import team_week
 
-    monday = parse_week(request.GET.get("week"), services.today())
+    monday = parse_week(request.GET.get("week"), services.today(membership.organisation))
     if monday is None:
         return HttpResponseBadRequest(
             render(request, "timelog/bad_week.html", {}).content, content_type="text/html"
@@ -278,7 +293,7 @@ def impact(request: HttpRequest, membership: Membership) -> HttpResponse:
         return HttpResponseBadRequest(
             render(request, "timelog/bad_week.html", {}).content, content_type="text/html"
         )
-    first, last = measure.period(services.today(), weeks)
+    first, last = measure.period(services.today(membership.organisation), weeks)
     context = {
         "impact": measure.impact(membership.organisation, first, last),
         "weeks": weeks,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,6 +20,7 @@ HOME = "/staff/alices/time/"
 def test_the_timer_survives_page_loads_and_stopping_records_an_entry(
     client: Client, alice: User, owner: Membership, clock: testing.FakeClock
 ) -> None:
+    clock.moment = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     campaign = testing.make_campaign(owner)
     client.force_login(alice)
     response = client.post(
@@ -64,6 +65,7 @@ def test_one_running_timer_per_person_even_across_organisations(
 def test_a_timer_left_running_overnight_is_cut_to_twelve_hours(
     client: Client, alice: User, owner: Membership, clock: testing.FakeClock
 ) -> None:
+    clock.moment = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # ends at 19:00, the same day
     services.start_timer(owner, services.Work("listening"))
     started = services.today()
     clock.advance(timedelta(hours=30))
