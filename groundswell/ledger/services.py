@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
@@ -134,6 +135,12 @@ def delete_entry(membership: Membership, entry: LedgerEntry) -> None:
         )
 
 
+ALREADY_REPORTED = _lazy(
+    "This entry was already reported back to the petition's signers: each entry is sent "
+    "once. To tell them something more, post an update from the petition's page."
+)
+
+
 def draft_report(entry: LedgerEntry) -> dict[str, str]:
     """The report-back's first draft, from the entry: staff edit it before it goes."""
     lines = [entry.details or entry.title]
@@ -153,14 +160,21 @@ def send_report(
     safety_reason: str = "",
 ) -> PetitionUpdate:
     """Tell the petition's signers: the petitions' own update, gated, batched and sent
-    exactly once by its worker; the entry keeps which update it was."""
+    exactly once by its worker; the entry keeps which update it was. An entry is reported
+    back once: a second send (another tab, a double click) is refused with ALREADY_REPORTED
+    and stores nothing."""
     require(membership, "content.write")
     if entry.petition is None:
         raise ValidationError(_("Link this entry to a petition first: its signers get the update."))
+    if LedgerEntry.objects.filter(pk=entry.pk, report__isnull=False).exists():
+        raise ValidationError(ALREADY_REPORTED)
     update = petitions.post_update(
         membership, entry.petition, subject=subject, body=body, safety_reason=safety_reason
     )
-    LedgerEntry.objects.filter(pk=entry.pk).update(report=update)
+    # The claim: of two sends at once, one finds the entry still unreported; the other's
+    # update (and its queued sending) rolls back with this transaction.
+    if not LedgerEntry.objects.filter(pk=entry.pk, report__isnull=True).update(report=update):
+        raise ValidationError(ALREADY_REPORTED)
     record(
         organisation=membership.organisation,
         actor=membership.user,

@@ -215,3 +215,24 @@ def test_old_entries_go_with_their_retention_period(owner: Membership, org: Orga
     assert kind.count(org, cutoff) == {"ledger entries": 1}
     assert kind.run(org, cutoff) == {"ledger entries": 1}
     assert list(LedgerEntry.objects.all()) == [kept]
+
+
+def test_a_report_back_is_sent_once_and_a_second_send_is_refused_clearly(
+    client: Client, alice: User, owner: Membership, petition: Petition
+) -> None:
+    client.force_login(alice)
+    client.post(reverse("ledger:entry_new", args=["alices"]), typed(petition))
+    entry = LedgerEntry.objects.get()
+    url = reverse("ledger:report", args=["alices", entry.pk])
+    words = {"subject": "We handed it in", "body": "Thank you: the council has it now."}
+    assert client.post(url, words).status_code == 302
+    # The same form, sent again from a second tab.
+    response = client.post(url, words)
+    html = response.content.decode()
+    assert response.status_code == 400 and 'class="error-summary"' in html
+    assert "This entry was already reported back to the petition&#x27;s signers" in html
+    assert PetitionUpdate.objects.count() == 1
+    assert AuditEntry.objects.filter(action="ledger.report").count() == 1
+    # Opening the page again says so, with no form to send.
+    page = client.get(url).content.decode()
+    assert "Each entry is sent once." in page and "Send the update" not in page
