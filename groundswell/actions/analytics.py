@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.lib import analytics
-from groundswell.lib.analytics import Dims, Kind, register
+from groundswell.lib.analytics import Dims, Kind, register, restates
 from groundswell.stories.models import Story
 
 from .models import Signature, SignatureState
@@ -102,18 +102,44 @@ def signs(start: datetime, end: datetime) -> Iterator[tuple[date, Dims, int]]:
     return _counted("created_at", Q(), start, end)
 
 
+# What an outcome counts: a signature its signer confirmed (and, as every kind here, never
+# struck out). The funnel's "sign" step counts every signature as taken in.
+CONFIRMED = Q(state=SignatureState.CONFIRMED)
+
+
 def confirmations(start: datetime, end: datetime) -> Iterator[tuple[date, Dims, int]]:
-    return _counted("confirmed_at", Q(state=SignatureState.CONFIRMED), start, end)
+    return _counted("confirmed_at", CONFIRMED, start, end)
 
 
 def referred(start: datetime, end: datetime) -> Iterator[tuple[date, Dims, int]]:
-    return _counted("created_at", Q(referred_by__isnull=False), start, end)
+    """Confirmed signatures through someone's link, on the day they were confirmed."""
+    return _counted("confirmed_at", CONFIRMED & Q(referred_by__isnull=False), start, end)
+
+
+@restates
+def changed_days(since: datetime, until: datetime) -> Iterator[date]:
+    """The days (signed, confirmed, supporter first met) of every signature changed between
+    `since` and `until`: confirming one stamps `updated_at`, and a supporter first met days
+    ago becomes a new supporter on that day only once they confirm."""
+    rows = Signature.objects.filter(updated_at__gte=since, updated_at__lt=until).values_list(
+        "created_at", "confirmed_at", "supporter__created_at"
+    )
+    seen: set[date] = set()
+    for moments in rows.iterator(chunk_size=5000):
+        for moment in moments:
+            if moment is not None:
+                day = moment.astimezone(UTC).date()
+                if day not in seen:
+                    seen.add(day)
+                    yield day
 
 
 def new_supporters(start: datetime, end: datetime) -> Iterator[tuple[date, Dims, int]]:
-    """Supporters first met in the span, each counted once, by their first signature there."""
+    """Supporters first met in the span, each counted once, by their first confirmed, valid
+    signature (someone who never confirmed, or was struck out, is no supporter won)."""
     first = (
         Signature.objects.filter(
+            CONFIRMED,
             supporter__created_at__gte=start,
             supporter__created_at__lt=end,
             invalidated_at__isnull=True,

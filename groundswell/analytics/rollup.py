@@ -7,9 +7,10 @@ Two ways in, one table out (models.DailyCount):
   count is added exactly once;
 - kinds from rows: `roll_up_rows` asks each kind for the counts of the last few days and
   replaces what DailyCount had for those days (so a signature confirmed today, or erased,
-  shows in today's figures). Days before that window keep the figures they had, unless
-  an app says its verbs changed them (a bulk invalidation or its undo): `restate` counts
-  those days again.
+  shows in today's figures). `restate` counts older days again: every day an app says
+  its verbs changed (a signature confirmed, struck out or put back) and every day since
+  the previous run (a worker stopped for a week catches up). Only rows deleted outright
+  (an erasure) leave the older days they counted on as they were.
 """
 
 from __future__ import annotations
@@ -163,11 +164,32 @@ def restate(now: datetime, first: date) -> int:
     cursor, _made = RestateCursor.objects.get_or_create(
         name="rows", defaults={"until": RESTATE_START}
     )
-    days = sorted(day for day in analytics.restated_days(cursor.until - RESTATE_SLACK, now)
-                  if day < first)  # fmt: skip
-    counted = sum(roll_up_rows(day, day + timedelta(days=1)) for day in days)
+    days = {day for day in analytics.restated_days(cursor.until - RESTATE_SLACK, now)
+            if day < first}  # fmt: skip
+    if cursor.until > RESTATE_START:
+        # Every day since the last run, too: a worker stopped for a week catches up on the
+        # week (rows only ever added, like followers, say nothing of their own).
+        day = (cursor.until - RESTATE_SLACK).astimezone(UTC).date()
+        while day < first:
+            days.add(day)
+            day += timedelta(days=1)
+    counted = sum(roll_up_rows(start, after) for start, after in spans(days))
     RestateCursor.objects.filter(pk=cursor.pk).update(until=now)
     return counted
+
+
+def spans(days: Iterable[date]) -> Iterator[tuple[date, date]]:
+    """Runs of consecutive days, as [first, after) pairs, counted in one go each."""
+    start = after = None
+    for day in sorted(set(days)):
+        if after is not None and day == after:
+            after = day + timedelta(days=1)
+            continue
+        if start is not None and after is not None:
+            yield start, after
+        start, after = day, day + timedelta(days=1)
+    if start is not None and after is not None:
+        yield start, after
 
 
 def today() -> date:

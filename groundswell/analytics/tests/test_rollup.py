@@ -8,13 +8,15 @@ from django.test import Client
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
+from groundswell.actions.invalidation import invalidate
 from groundswell.actions.models import Petition, Signature
 from groundswell.actions.services import confirm_signature
 from groundswell.analytics import outcomes, rollup
-from groundswell.analytics.models import DailyCount
+from groundswell.analytics.models import DailyCount, RestateCursor
 from groundswell.lib import analytics
 from groundswell.referrals.models import ShareToken
 from groundswell.stories.services import change_state
+from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import withdraw_updates
 from groundswell.testing import SIGNING, run_periodic
 
@@ -42,7 +44,7 @@ def test_signatures_count_by_the_channel_site_and_utm_they_came_with(
     assert total("sign", dimension="utm_campaign", value="dec-26") == 1
     assert total("confirm") == 1
     assert total("confirm", dimension="channel", value="whatsapp") == 1
-    assert total("new_supporter") == 3
+    assert total("new_supporter") == 1  # only a confirmed signer is a supporter won
 
 
 def test_a_referred_signature_and_the_story_its_form_was_on(
@@ -57,6 +59,9 @@ def test_a_referred_signature_and_the_story_its_form_was_on(
     sign_through_the_form(client, petition, "ben@example.net", ref=token, ch="email",
                           landing=landing)  # fmt: skip
     run_periodic(*SIGNING)
+    settle()
+    assert total("referred_sign") == 0  # not confirmed yet
+    confirm_signature(Signature.objects.get(supporter__email="ben@example.net").pk)
     settle()
     assert total("referred_sign") == 1
     assert total("referred_sign", dimension="channel", value="email") == 1
@@ -148,3 +153,67 @@ def test_counts_of_an_organisation_deleted_meanwhile_are_dropped(petition: Petit
 def test_days_are_utc_days() -> None:
     first, after = rollup.window(datetime(2026, 12, 7, tzinfo=UTC).date())
     assert (first.isoformat(), after.isoformat()) == ("2026-12-06", "2026-12-08")
+
+
+def test_outcomes_count_only_confirmed_signatures_never_struck_out_ones(
+    client: Client, petition: Petition
+) -> None:
+    sign_through_the_form(client, petition, "asha@example.net")
+    run_periodic(*SIGNING)
+    token = ShareToken.objects.get().token
+    for email in ("ben@example.net", "cleo@example.net", "dev@example.net"):
+        sign_through_the_form(client, petition, email, ref=token)
+    run_periodic(*SIGNING)
+    for email in ("asha@example.net", "ben@example.net", "cleo@example.net"):
+        confirm_signature(Signature.objects.get(supporter__email=email).pk)
+    struck = Signature.objects.get(supporter__email="cleo@example.net")
+    invalidate([struck.pk], at=datetime.now(UTC))
+    settle()
+    # Dev never confirmed and Cleo was struck out: neither is an outcome of any kind.
+    assert (total("confirm"), total("referred_sign"), total("new_supporter")) == (2, 1, 2)
+
+
+def _moved_back(signature: Signature, when: datetime) -> None:
+    Signature.objects.filter(pk=signature.pk).update(created_at=when, confirmed_at=None,
+                                                     state="pending", updated_at=when)  # fmt: skip
+    Supporter.objects.filter(pk=signature.supporter_id).update(created_at=when)
+
+
+def test_a_supporter_met_days_ago_who_confirms_today_counts_on_the_day_they_were_met(
+    client: Client, petition: Petition
+) -> None:
+    sign_through_the_form(client, petition, "asha@example.net")
+    run_periodic(*SIGNING)
+    signature = Signature.objects.get()
+    now = datetime.now(UTC)
+    met = now - timedelta(days=5)
+    _moved_back(signature, met)
+    rollup.restate(now - timedelta(hours=1), rollup.today() - timedelta(days=1))
+    confirm_signature(signature.pk)  # today, five days after signing
+    rollup.restate(now + timedelta(minutes=1), rollup.today() - timedelta(days=1))
+    assert total("new_supporter", day=met.date()) == 1
+
+
+def test_the_recount_catches_up_on_every_day_the_worker_missed(
+    client: Client, petition: Petition
+) -> None:
+    sign_through_the_form(client, petition, "asha@example.net")
+    run_periodic(*SIGNING)
+    # A signature taken four days ago, while the worker had stopped for six, and unchanged
+    # since (no app says its day changed): the days since the last run are counted anyway.
+    now = datetime.now(UTC)
+    four_days_ago = now - timedelta(days=4)
+    Signature.objects.update(created_at=four_days_ago, updated_at=now - timedelta(days=7))
+    RestateCursor.objects.create(name="rows", until=now - timedelta(days=6))
+    rollup.restate(now, rollup.today() - timedelta(days=1))
+    assert total("sign", day=four_days_ago.date()) == 1
+
+
+def test_runs_of_days_are_recounted_together() -> None:
+    day = datetime(2026, 12, 1, tzinfo=UTC).date()
+    days = [day, day + timedelta(days=1), day + timedelta(days=5), day + timedelta(days=3)]
+    assert list(rollup.spans(days)) == [
+        (day, day + timedelta(days=2)),
+        (day + timedelta(days=3), day + timedelta(days=4)),
+        (day + timedelta(days=5), day + timedelta(days=6)),
+    ]
