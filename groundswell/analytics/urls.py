@@ -18,6 +18,11 @@ urlpatterns = [
         name="share_petition",
     ),
     path(
+        "o/<slug:org_slug>/donate/<slug:campaign_slug>/share/<slug:channel>/<str:token>/",
+        views.share_gift,
+        name="share_gift",
+    ),
+    path(
         "o/<slug:org_slug>/stories/<slug:slug>/share/<slug:channel>/",
         views.share_story,
         name="share_story",

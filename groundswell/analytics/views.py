@@ -2,9 +2,9 @@
 
 Share buttons link to the networks' own share pages, which we never see; to count a click
 per channel without JavaScript or cookies, a button links here and we answer with a
-redirect to the page it stands for, built again from the petition (or story), the token and
-the channel: nothing from the request is echoed into the Location, so this is no open
-redirect. Nothing about the person is kept; DNT and Sec-GPC turn the count off.
+redirect to the page it stands for, built again from the petition (or story, or appeal for
+money), the token and the channel: nothing from the request is echoed into the Location, so
+this is no open redirect. Nothing about the person is kept; DNT and Sec-GPC turn the count off.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from groundswell.actions import services as actions
 from groundswell.actions.access import public_petition
 from groundswell.lib import analytics
 from groundswell.lib.analytics import Dims
+from groundswell.payments.access import is_gift_share_token_of, public_appeal
 from groundswell.referrals import sharing
 from groundswell.stories.access import public_story
 
@@ -49,6 +50,22 @@ def share_petition(
         raise Http404
     dims = Dims(petition.organisation_id, petition.campaign_id, petition.pk)
     return _go(request, sharing.share_links(petition, token), channel, dims)
+
+
+@require_GET
+@never_cache
+def share_gift(
+    request: HttpRequest, org_slug: str, campaign_slug: str, channel: str, token: str
+) -> HttpResponse:
+    """A donor's share button on the thank-you page: counted for the appeal's campaign."""
+    appeal = public_appeal(org_slug, campaign_slug)
+    if not is_gift_share_token_of(appeal, token):
+        raise Http404
+    campaign = appeal.campaign
+    panel = sharing.gift_share_links(
+        campaign.title, appeal.get_absolute_url(), token, org=org_slug, campaign=campaign.slug
+    )
+    return _go(request, panel, channel, Dims(appeal.organisation_id, appeal.campaign_id))
 
 
 @require_GET

@@ -17,6 +17,13 @@ def public_appeal(org_slug: str, campaign_slug: str) -> Appeal:
     )
 
 
+def is_gift_share_token_of(appeal: Appeal, token: str) -> bool:
+    """Whether `token` is the share link of a donor to this appeal (one indexed query)."""
+    if not token.isascii() or len(token) > 32:
+        return False
+    return Donation.objects.filter(appeal=appeal, share_token=token).exists()
+
+
 def donor_donation(org_slug: str, token: str) -> Donation:
     """The donation whose page token this is: the token is the donor's proof."""
     if not token.isascii() or len(token) > 32:

@@ -190,7 +190,11 @@ def thanks(request: HttpRequest, org_slug: str, token: str) -> HttpResponse:
             "confirming": gift.state in WAITING,
             "refresh": WAIT_REFRESH_SECONDS + 1,
             "share": gift_share_links(
-                appeal.campaign.title, appeal.get_absolute_url(), gift.share_token
+                appeal.campaign.title,
+                appeal.get_absolute_url(),
+                gift.share_token,
+                org=gift.organisation.slug,
+                campaign=appeal.campaign.slug,
             ),
             "share_heading": _("Ask two friends to give"),
         },

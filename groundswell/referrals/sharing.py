@@ -49,18 +49,23 @@ def share_links(petition: object, token: str) -> dict[str, object]:
     )
 
 
-def gift_share_links(title: str, path: str, token: str) -> dict[str, object]:
-    """Buttons that share an appeal for money (at `path`) through a donor's personal link."""
+def gift_share_links(
+    title: str, path: str, token: str, *, org: str, campaign: str
+) -> dict[str, object]:
+    """Buttons that share an appeal for money (at `path`, the donate form of campaign
+    `campaign` of organisation `org`) through a donor's personal link; each click is
+    counted per channel on its way (analytics:share_gift), as after signing."""
     text = _("I just gave to “%(title)s”. Will you give too?") % {"title": title}
 
     def link(channel: str) -> str:
         return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
 
-    panel = _panel(title, text, link, lambda channel: "")
-    # No counting step for gifts yet: each button goes straight to the network.
-    for button in panel["buttons"]:  # type: ignore[attr-defined]
-        button.url = button.target
-    return panel
+    return _panel(
+        title,
+        text,
+        link,
+        lambda channel: reverse("analytics:share_gift", args=[org, campaign, channel, token]),
+    )
 
 
 def story_share_links(story: object) -> dict[str, object]:
