@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "groundswell.ledger",
     "groundswell.payments",
     "groundswell.events",
+    "groundswell.volunteers",
 ]
 
 MIDDLEWARE = [

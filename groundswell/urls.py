@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("groundswell.ledger.urls")),
     path("", include("groundswell.payments.urls")),
     path("", include("groundswell.events.urls")),
+    path("", include("groundswell.volunteers.urls")),
     path("", include("groundswell.hub.urls")),
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import pyotp
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -194,6 +195,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
     answered = event_intake.take(
         event, event_intake.RsvpRequest(email="rosa.quint@example.net", given_name="Rosa")
     )
+    need, volunteer = _volunteers(owner)
     alice = owner.user
     media_file = "bad-input-suite.txt"
     (Path(settings.MEDIA_ROOT) / media_file).parent.mkdir(parents=True, exist_ok=True)
@@ -227,6 +229,8 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "events:attendance": {"token": answered.token},
             "events:cancel": {"token": answered.token},
             "events:campaign_ics": {"slug": campaign.slug},
+            "volunteers:thanks": {"token": volunteer.share_token},
+            "volunteers:signup": {"token": volunteer.token},
         },
         by_parameter={
             "org": owner.organisation.slug,
@@ -248,6 +252,8 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "appeal_id": str(appeal.pk),
             "donation_id": str(donation.pk),
             "event_id": str(event.pk),
+            "need_id": str(need.pk),
+            "signup_id": str(volunteer.pk),
         },
         remote_key_id=remote.key_id or "",
         remote_actor=remote.uri,
@@ -256,3 +262,27 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
         api_token=raw_token,
         cookies={"accounts:signin_code": _waiting_for_a_code()},
     )
+
+
+def _volunteers(owner: Membership) -> tuple[Any, Any]:
+    """An open need with a shift, and Rosa's sign-up on it (her page and thank-you page)."""
+    from groundswell.volunteers import services as volunteers
+    from groundswell.volunteers.models import Signup
+
+    need = volunteers.create_need(
+        owner,
+        {"title": "Vans for the clean-up", "quantity": 4, "skills": [{"name": "Van", "wanted": 2}]},
+    )
+    volunteers.set_need_status(owner, need, "open")
+    start = timezone.now() + timedelta(days=2)
+    shift = volunteers.add_shift(
+        owner, need, starts_at=start, ends_at=start + timedelta(hours=3), place="Weir", slots=2
+    )
+    volunteers.take_signup(
+        need,
+        shift,
+        volunteers.SignupRequest(
+            email="rosa.quint@example.net", email_key="rosa.quint@example.net", given_name="Rosa"
+        ),
+    )
+    return need, Signup.objects.get(shift=shift)

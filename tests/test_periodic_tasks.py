@@ -47,6 +47,8 @@ PERIODIC_TASKS = [
     "decide_rsvps",
     "fill_event_places",
     "remind_attendees",
+    "decide_signups",
+    "remind_volunteers",
 ]
 
 

@@ -291,6 +291,7 @@ def _make_cast() -> Cast:
         organisation=org, event=event, email="rosa.quint@example.net", given_name="Rosa",
         family_name="Quintavalle", email_key="rosa.quint@example.net", state="going",
     )  # fmt: skip
+    need, volunteer = _volunteers(owner)
     values = {
         "event_id": str(event.pk),
         "attendance_id": str(attendee.pk),
@@ -326,6 +327,8 @@ def _make_cast() -> Cast:
         "campaign": str(campaign.pk),  # in the measure forms' bodies
         "trend_id": str(trend.pk),
         "batch_id": str(batch.pk),
+        "need_id": str(need.pk),
+        "signup_id": str(volunteer.pk),
     }
     secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
     secrets_b = [
@@ -376,6 +379,33 @@ def _fraud(owner: Any, petition: Any) -> tuple[Any, Any]:
     )  # fmt: skip
     batch = invalidate(owner, Choice("network", network=network), reason="A bot.", previewed=1)
     return trend, batch
+
+
+def _volunteers(owner: Any) -> tuple[Any, Any]:
+    """A need of A's with a shift and Rosa's sign-up, placed as the worker would."""
+    from datetime import timedelta
+
+    from groundswell.volunteers import services as volunteers
+    from groundswell.volunteers.models import Signup
+
+    need = volunteers.create_need(owner, {"title": "Vans for the clean-up", "quantity": 4})
+    start = timezone.now() + timedelta(days=2)
+    shift = volunteers.add_shift(
+        owner, need, starts_at=start, ends_at=start + timedelta(hours=3), place="Weir", slots=2
+    )
+    volunteers.take_signup(
+        need,
+        shift,
+        volunteers.SignupRequest(
+            email="rosa.quint@example.net",
+            email_key="rosa.quint@example.net",
+            given_name="Rosa",
+            family_name="Quintavalle",
+        ),
+    )
+    signup = Signup.objects.get(shift=shift)
+    Signup.objects.filter(pk=signup.pk).update(state="confirmed")
+    return need, signup
 
 
 def _png() -> Any:
@@ -489,6 +519,7 @@ BODIES: dict[str, dict[str, str]] = {
     "events:staff_attendees": {"attendance": "{attendance_id}", "arrived": "on"},
     # A preview, which writes nothing: the form's own errors are a 400 with the summary.
     "fraud:invalidate": {"criterion": "domain", "domain": "example.net", "reason": "A bot."},
+    "volunteers:staff_need_status": {"status": "open"},
 }
 UPLOADS = frozenset({"stories:staff_image_add"})
 QUERIES: dict[str, dict[str, str]] = {

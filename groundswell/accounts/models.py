@@ -291,6 +291,13 @@ GET_ONLY: dict[str, str] = {"GET": MEMBER}  # a page every member reads
 
 STAFF_ACCESS: dict[str, dict[str, str]] = {
     "accounts:staff_home": {"GET": SIGNED_IN},
+    # Volunteers: needs and shifts are content; the day's list names people (and phones).
+    "volunteers:staff_needs": {"GET": MEMBER, "POST": "content.write"},
+    "volunteers:staff_need": {"GET": MEMBER, "POST": "content.write"},
+    "volunteers:staff_need_status": {"POST": "content.write"},
+    "volunteers:staff_day": {"GET": "supporters.read"},
+    "volunteers:staff_day_csv": {"GET": "supporters.read"},
+    "volunteers:staff_check_in": {"POST": "supporters.read"},
     # The switcher posts the organisation's slug: members of it go there, anyone else 404.
     "accounts:switch": {"POST": MEMBER},
     "accounts:new_organisation": {"GET": SIGNED_IN, "POST": SIGNED_IN},

@@ -68,6 +68,19 @@ def gift_share_links(
     )
 
 
+def action_share_links(title: str, path: str, token: str, *, text: str) -> dict[str, object]:
+    """Buttons that share another action's page (at `path`: a volunteer need) through the
+    person's personal link, saying `text`. No counting step yet: each goes to the network."""
+
+    def link(channel: str) -> str:
+        return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
+
+    panel = _panel(title, text, link, lambda channel: "")
+    for button in panel["buttons"]:  # type: ignore[attr-defined]
+        button.url = button.target
+    return panel
+
+
 def story_share_links(story: object) -> dict[str, object]:
     """Buttons for a reader who has not signed: the story's own address, tagged per channel."""
     title = str(story.title)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from groundswell.actions.services import erase_signatures, forget_waiting_signat
 from groundswell.audit.services import record
 from groundswell.events.privacy import erase_attendances
 from groundswell.payments.privacy import erase_donations
+from groundswell.volunteers.privacy import erase_signups
 
 from .access import require_own
 from .models import Consent, Purpose, Supporter
@@ -62,6 +63,7 @@ def anonymise_supporter(supporter: Supporter) -> bool:
         forget_waiting_signatures(supporter)
         erase_donations(supporter)  # found by the address too: before it is cleared
         erase_attendances(supporter)  # likewise
+        erase_signups(supporter)  # the same, and a place held goes to the waitlist
         locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
         if locked.erased_at is not None:
             supporter.refresh_from_db()

@@ -15,6 +15,7 @@ from groundswell.events.privacy import attendances_of
 from groundswell.payments.privacy import donations_of, pledges_of
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import personal_link
+from groundswell.volunteers.privacy import signups_of
 
 from .access import require_own
 from .export import iso
@@ -99,6 +100,7 @@ def subject_access_data(supporter: Supporter) -> dict[str, Any]:
         "donations": donations_of(supporter),
         "pledges": pledges_of(supporter),
         "event_rsvps": attendances_of(supporter),
+        "volunteering": signups_of(supporter),
         "share_tokens": [
             {
                 "token": share.token,
