@@ -34,6 +34,7 @@ from groundswell.stories.services import add_image, change_state, create_story
 from groundswell.syndication.accounts import connect_local
 from groundswell.syndication.models import ChannelAccount, Network
 from groundswell.syndication.services import default_text, schedule_post
+from groundswell.volunteers.demo import seed_volunteers
 
 PALETTES = [
     ((11, 95, 174), (120, 200, 240)),
@@ -202,6 +203,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
     )
     seed_donations(owner, campaigns["warm-homes"])
     seed_events(owner, campaigns["warm-homes"])
+    seed_volunteers(owner, campaigns["warm-homes"])
     seed_replies(Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0])
 
     watch = create_organisation(
