@@ -13,6 +13,7 @@ from groundswell.actions.models import Petition
 from groundswell.events.privacy import event_wordings
 from groundswell.lib import retention as registry
 from groundswell.lib.retention import ANONYMISE, YEAR_DAYS, Kind
+from groundswell.volunteers.models import Need
 
 from . import services
 from .forms import ScheduleForm
@@ -78,5 +79,13 @@ def privacy(request: HttpRequest, org_slug: str) -> HttpResponse:
         "updates_wordings": list(updates),
         "updates_period": period(settings.CONSENT_UPDATES_DAYS),
         "event_wordings": event_wordings(organisation),
+        "volunteer_wordings": list(
+            dict.fromkeys(
+                Need.objects.public()
+                .for_organisation(organisation)
+                .order_by("pk")
+                .values_list("wording__text", flat=True)
+            )
+        ),
     }
     return render(request, "retention/privacy.html", context)

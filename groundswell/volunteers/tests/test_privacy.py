@@ -83,6 +83,7 @@ def test_the_privacy_notice_says_how_long_sign_ups_are_kept(client: Client, need
     notice = client.get("/o/alices/privacy/").content.decode()
     assert "volunteer sign-ups" in notice.lower()
     assert "volunteer shift" in notice
+    assert need.wording.text.replace("'", "&#x27;") in notice  # the words volunteers agree to
 
 
 def test_sign_ups_places_and_check_ins_are_counted(
