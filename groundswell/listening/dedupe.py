@@ -19,6 +19,8 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
+
 JACCARD = 0.7
 CANDIDATE_BITS = 18
 MIN_WORDS = 8
@@ -63,16 +65,15 @@ def _hash(value: str) -> int:
 
 def simhash(text: str) -> int:
     """A signed 64-bit simhash of the text's shingles (signed: it is stored in a BigInteger);
-    0 for no words."""
+    0 for no words. Bit j is set when more shingles' hashes have it set than not."""
     features = shingles(text)
     if not features:
         return 0
-    weights = [0] * 64
-    for feature in features:
-        value = _hash(feature)
-        for bit in range(64):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    result = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    hashes = np.array([_hash(feature) for feature in features], dtype="<u8")
+    # One row of 64 bits per hash, bit 0 first; a column's sum is how many hashes set it.
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    majority = bits.sum(axis=0, dtype=np.int64) * 2 > len(hashes)
+    result = int.from_bytes(np.packbits(majority, bitorder="little").tobytes(), "little")
     return result - (1 << 64) if result >= 1 << 63 else result or 1
 
 
@@ -95,7 +96,7 @@ def candidate(a: int, b: int, *, short: bool) -> bool:
         return False
     if short:
         return a == b
-    return bin((a ^ b) & ((1 << 64) - 1)).count("1") <= CANDIDATE_BITS
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count() <= CANDIDATE_BITS
 
 
 def near(a: str, b: str) -> bool:

@@ -4,16 +4,14 @@ lets its caller refuse a redirect target before it is fetched."""
 from __future__ import annotations
 
 import datetime
-import functools
 import ipaddress
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -191,10 +189,7 @@ def tls_redirect(
     thread.start()
     # The network boundary: our client trusts this certificate, and nothing else changes.
     trusting = ssl.create_default_context(cafile=str(cert_file))
-    transport: Callable[..., httpx.HTTPTransport] = functools.partial(
-        httpx.HTTPTransport, verify=trusting
-    )
-    monkeypatch.setattr(httpx, "HTTPTransport", transport)
+    monkeypatch.setattr(http, "_tls", lambda: trusting)
     yield f"https://127.0.0.1:{server.server_address[1]}/go"
     server.shutdown()
     server.server_close()

@@ -3,6 +3,8 @@ fediverse hashtag timeline as a source."""
 
 from __future__ import annotations
 
+import hashlib
+import random
 from datetime import timedelta
 
 import pytest
@@ -197,3 +199,34 @@ def test_a_paused_monitor_is_not_polled_and_resuming_makes_it_due(owner: Members
     monitor.refresh_from_db()
     assert monitor.state == "discovering"
     assert Monitor.objects.due(leases.now()).filter(pk=monitor.pk).exists()
+
+
+def _simhash_bit_by_bit(text: str) -> int:
+    """The simhash as its definition reads, one bit of one hash at a time."""
+    features = dedupe.shingles(text)
+    if not features:
+        return 0
+    weights = [0] * 64
+    for feature in features:
+        value = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "big")
+        for bit in range(64):
+            weights[bit] += 1 if value >> bit & 1 else -1
+    result = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    return result - (1 << 64) if result >= 1 << 63 else result or 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [LONG, "", "one", "short text of few words", "बाढ़ का पानी सड़क पर " * 7, LONG.upper() + " x"],
+)
+def test_the_fingerprint_is_the_simhash_of_its_definition(text: str) -> None:
+    # Stored fingerprints were made by the bit-by-bit loop: the fast one must agree exactly.
+    assert dedupe.simhash(text) == _simhash_bit_by_bit(text)
+
+
+def test_fingerprints_of_random_texts_agree_with_the_definition() -> None:
+    rng = random.Random(5)
+    vocabulary = [f"w{n}" for n in range(300)]
+    for _ in range(200):
+        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 80)))
+        assert dedupe.simhash(text) == _simhash_bit_by_bit(text)
