@@ -80,6 +80,6 @@ def test_a_feed_is_added_read_and_its_signals_listed(
 
     page.get_by_role("link", name="Signals").click()
     expect(page.get_by_text("Council delays the sewage vote")).to_be_visible()
-    expect(page.get_by_text("Jo Reporter")).to_be_visible()
+    expect(page.locator(".signal strong").filter(has_text="Jo Reporter")).to_be_visible()
     fits_and_shot(page, "listening-signals")
     axe(page)

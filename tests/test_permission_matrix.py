@@ -140,7 +140,7 @@ def _make_cast() -> Cast:
     from groundswell.ledger.services import add_entry as add_ledger_entry
     from groundswell.lib.images import process_image
     from groundswell.lib.leases import now
-    from groundswell.listening.models import KeywordRule, Monitor, Spike
+    from groundswell.listening.models import KeywordRule, Monitor, MutedSource, SignalReply, Spike
     from groundswell.listening.models import Signal as Heard
     from groundswell.moderation.models import HeldPhrase
     from groundswell.safety.services import add_public_figure
@@ -239,10 +239,17 @@ def _make_cast() -> Cast:
     )
     rule = KeywordRule.objects.create(organisation=org, name="Rivers", phrases="clean rivers")
     heard = Heard.objects.create(
-        organisation=org, monitor=monitor, source="feed", external_id="gazette-1",
+        organisation=org, source="mention", external_id="https://gazette.example/notes/1",
         title="Rivers in the gazette", author_name="Gus Gazette",
+        author_key="https://gazette.example/users/gus",
     )  # fmt: skip
     heard.rules.add(rule)
+    muted = MutedSource.objects.create(
+        organisation=org, key="https://noisy.example/", label="Noisy"
+    )
+    waiting_reply = SignalReply.objects.create(
+        signal=heard, text="Thanks, Gus!", state="awaiting", written_by=extra
+    )
     spike = Spike.objects.create(
         organisation=org, rule=rule, window_start=now() - timedelta(hours=1), window_end=now(),
         signals=6, baseline=0, baseline_hours=336.0, expected=0.04, tail=1e-9, raised_at=now(),
@@ -315,6 +322,8 @@ def _make_cast() -> Cast:
         "rule_id": str(rule.pk),
         "signal_id": str(heard.pk),
         "spike_id": str(spike.pk),
+        "muted_id": str(muted.pk),
+        "reply_id": str(waiting_reply.pk),
         "update_id": str(update.pk),
         "figure_id": str(figure.pk),
         "verb": "approve",
@@ -498,6 +507,9 @@ BODIES: dict[str, dict[str, str]] = {
         "tag-server": "https://x.example",
     },
     "listening:rules": {"name": "Mills", "phrases": "Mill Lane"},
+    "listening:move": {"state": "done"},
+    "listening:note": {"text": "Gus writes for the gazette."},
+    "listening:reply": {"text": "Thanks, Gus!"},
     "accounts:switch": {"org": "alices"},
     "actions:staff_challenge": {"challenge": "on"},
     "safety:allowlist": {"remove": "{figure_id}"},

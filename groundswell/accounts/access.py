@@ -39,6 +39,7 @@ PERMISSION_MESSAGES = {
         "be shown."
     ),
     "fediverse.reply": _("Your role cannot reply on the organisation's behalf."),
+    "listening.triage": _("Your role can read what we heard but not triage it."),
     "safety.override": _(
         "Only an owner or a safety officer can let text the safety check flagged go out."
     ),

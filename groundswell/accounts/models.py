@@ -259,6 +259,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "moderation.decide": frozenset({Role.OWNER, Role.MODERATOR, Role.SAFETY_OFFICER}),
     # Answering a reply speaks for the organisation, which editors do anyway.
     "fediverse.reply": frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR}),
+    # Triage of what listening heard (assign, move, note, mute): the people who answer it.
+    "listening.triage": frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR}),
     # The naming-and-shaming guard: letting flagged content out, with a written reason, and the
     # list of public figures it must not flag, are for someone answerable for the risk.
     "safety.override": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
@@ -363,6 +365,16 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "listening:spikes": GET_ONLY,
     "listening:spike": GET_ONLY,
     "listening:spike_email": {"POST": MEMBER},
+    # The triage board: every member reads a signal; answering it is the triagers' work.
+    "listening:signal": GET_ONLY,
+    "listening:assign": {"POST": "listening.triage"},
+    "listening:move": {"POST": "listening.triage"},
+    "listening:note": {"POST": "listening.triage"},
+    "listening:mute": {"POST": "listening.triage"},
+    "listening:unmute": {"POST": "listening.triage"},
+    "listening:reply": {"GET": "fediverse.reply", "POST": "fediverse.reply"},
+    "listening:reply_approve": {"POST": "content.approve"},
+    "listening:story": {"POST": "content.write"},
     "moderation:queue": {"GET": MEMBER, "POST": "moderation.decide"},
     "moderation:item": GET_ONLY,
     "moderation:decide": {"POST": "moderation.decide"},

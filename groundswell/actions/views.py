@@ -287,6 +287,15 @@ def staff_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "actions/staff_list.html", {"rows": rows})
 
 
+# A new petition's page can be opened prefilled (the listening board's "Start a petition
+# from it"): what the address carries is only shown in the form, never stored unsent.
+PREFILLED = ("title", "ask", "campaign")
+
+
+def _prefilled(request: HttpRequest) -> dict[str, str]:
+    return {name: request.GET[name][:5000] for name in PREFILLED if request.GET.get(name)}
+
+
 def _edit(
     request: HttpRequest,
     membership: Membership,
@@ -297,7 +306,10 @@ def _edit(
     # The update's own POST shows this page again: it is not an edit of the petition.
     editing = request.method == "POST" and update_form is None
     form = PetitionForm(
-        request.POST if editing else None, instance=petition, organisation=membership.organisation
+        request.POST if editing else None,
+        instance=petition,
+        organisation=membership.organisation,
+        initial=_prefilled(request) if petition is None else None,
     )
     if editing:
         require(membership, "content.write")

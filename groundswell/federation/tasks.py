@@ -12,7 +12,7 @@ from groundswell.lib import leases
 from groundswell.lib.http import NETWORK_QUEUE
 from groundswell.lib.periodic import periodic
 
-from . import delivery, processing, verification
+from . import delivery, processing, signal_replies, verification
 from .models import OutboxActivity, OutboxState, ReceivedActivity, ReceivedState
 
 SWEEP_EVERY = timedelta(seconds=30)
@@ -32,6 +32,12 @@ def fan_out(activity_id: int) -> int:
 @task(queue_name=NETWORK_QUEUE)
 def deliver(delivery_id: int) -> str:
     return delivery.deliver(delivery_id)
+
+
+@task(queue_name=NETWORK_QUEUE)
+def send_signal_reply(reply_id: int) -> str:
+    """A reply staff wrote to a post listening heard: find its author, queue the Note."""
+    return signal_replies.send(reply_id)
 
 
 @task(queue_name=NETWORK_QUEUE)
@@ -60,7 +66,11 @@ def sweep() -> dict[str, int]:
     for pk in due:
         deliver.enqueue(pk)
     forgotten = verification.forget_discarded(moment)
+    replies = signal_replies.queued()
+    for pk in replies:
+        send_signal_reply.enqueue(pk)
     return {
+        "replies": len(replies),
         "activities": len(activities),
         "received": len(received),
         "deliveries": len(due),

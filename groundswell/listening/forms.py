@@ -1,4 +1,5 @@
-"""Staff forms: a feed's or site's address, a hashtag on a server, a keyword rule.
+"""Staff forms: a feed's or site's address, a hashtag on a server, a keyword rule, and the
+triage of a signal (assign, mark, note, reply).
 
 Addresses are checked for their shape only (lib/http.check_url_shape never resolves a
 name): no network inside a web request. The worker checks the addresses it connects to.
@@ -7,12 +8,16 @@ name): no network inside a web request. The worker checks the addresses it conne
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.accounts.models import Organisation, User
 from groundswell.lib.http import BlockedAddress, FetchError, check_url_shape
+
+from .models import SignalState
 
 HASHTAG = re.compile(r"^#?(\w{1,100})$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -146,3 +151,83 @@ class RuleForm(forms.Form):
 
 class SpikeEmailForm(forms.Form):
     wanted = forms.BooleanField(required=False)
+
+
+class AssignForm(forms.Form):
+    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=User.objects.none(),  # the organisation's members, set in __init__
+        required=False,
+        empty_label=_("Nobody"),
+        label=_("Assign to"),
+        error_messages={"invalid_choice": _("Choose a member of this organisation.")},
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = User.objects.filter(
+            memberships__organisation=organisation, is_active=True
+        ).order_by("name", "id")
+        self.fields["assignee"].queryset = members  # type: ignore[attr-defined]
+
+
+class MoveForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=SignalState.choices,
+        error_messages={
+            "required": _("Choose what to mark it"),
+            "invalid_choice": _("Choose one of the states listed"),
+        },
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note for colleagues"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write the note"),
+            "max_length": _("Keep the note under 2,000 characters"),
+        },
+    )
+
+    def clean_text(self) -> str:
+        text: str = self.cleaned_data["text"]
+        if NUL in text:
+            raise ValidationError(_("The note contains a character that cannot be stored."))
+        return text.strip()
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reply"),
+        help_text=_(
+            "Public, from the organisation's fediverse account; it mentions the author. "
+            "Markdown links and emphasis work."
+        ),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": _("Write something to reply."),
+            "max_length": _("Keep replies under 5,000 characters."),
+        },
+    )
+    safety_reason = forms.CharField(
+        label=_("Why this may go out anyway (owners and safety officers)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, can_override: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_override:
+            del self.fields["safety_reason"]
+
+    def clean_text(self) -> str:
+        text: str = self.cleaned_data["text"]
+        if NUL in text:
+            raise ValidationError(_("The reply contains a character that cannot be sent."))
+        if not text.strip():
+            raise ValidationError(_("Write something to reply."))
+        return text.strip()

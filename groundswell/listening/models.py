@@ -186,11 +186,20 @@ class SignalState(models.TextChoices):
     IGNORED = "ignored", _("Ignored")
 
 
+# Sources whose signal is a post someone wrote on the fediverse, which our actor can answer.
+FEDIVERSE_POSTS = (
+    SignalSource.HASHTAG,
+    SignalSource.REPLY,
+    SignalSource.MENTION,
+    SignalSource.QUOTE,
+)
+
+
 class SignalQuerySet(models.QuerySet["Signal"]):
     def for_organisation(self, organisation: Organisation) -> SignalQuerySet:
         return (
             self.filter(organisation=organisation)
-            .select_related("monitor", "campaign", "moderation")
+            .select_related("monitor", "campaign", "moderation", "assignee", "story")
             .prefetch_related("rules")
             .order_by("-heard_at", "-id")
         )
@@ -242,6 +251,13 @@ class Signal(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    # Triage (triage.py): who answers it, and what it became.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    story = models.ForeignKey(
+        "stories.Story", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = SignalQuerySet.as_manager()
 
@@ -255,6 +271,19 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.external_id}"
+
+    @property
+    def source_key(self) -> str:
+        """Who said it, as a mute names them: the actor's id, else the profile's address,
+        else the handle; for a feed item that names nobody, its feed."""
+        if self.author_key or self.author_url or self.author_handle:
+            return self.author_key or self.author_url or self.author_handle
+        return f"monitor:{self.monitor_id}" if self.monitor_id else ""
+
+    @property
+    def repliable(self) -> bool:
+        """A fediverse post of someone's own (not a boost, nor a feed item) can be answered."""
+        return self.source in FEDIVERSE_POSTS
 
     @property
     def words(self) -> str:
@@ -334,3 +363,87 @@ class SpikeSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"spike alerts for membership {self.membership_id}"
+
+
+class SignalNote(models.Model):
+    """A colleague's note on a signal; it goes with the signal."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on signal {self.signal_id}"
+
+
+class MutedSource(models.Model):
+    """Someone (or a feed) whose signals arrive ignored: off the board and out of the spikes.
+    `key` is Signal.source_key; `label` what staff recognise them by."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=500)
+    label = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["label", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="one_mute_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ReplyState(models.TextChoices):
+    AWAITING = "awaiting", _("Waiting for approval")
+    QUEUED = "queued", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Could not be sent")
+
+
+class SignalReplyQuerySet(models.QuerySet["SignalReply"]):
+    def queued(self) -> SignalReplyQuerySet:
+        return self.filter(state=ReplyState.QUEUED).order_by("id")
+
+
+class SignalReply(models.Model):
+    """Our actor's public reply to a fediverse post we heard.
+
+    Written by staff (through the safety gate, and an owner's approval where the
+    organisation requires it); sent by federation's worker (federation/signal_replies.py),
+    which finds the author and queues the Note. Listening never speaks ActivityPub.
+    """
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="replies")
+    text = models.TextField(max_length=5000)
+    state = models.CharField(max_length=8, choices=ReplyState.choices)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The Note's id once federation queued it; why not, if it could not.
+    note_uri = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    objects = SignalReplyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return f"reply {self.pk} to signal {self.signal_id}: {self.state}"

@@ -5,7 +5,9 @@ hold their public words. They are not joined to supporters' records: an author i
 on another service, never an email address, and we cannot tell a supporter from a namesake,
 so a supporter's export and erasure do not search them. Instead a signal goes when its
 author deletes it upstream (a fediverse Delete, an item gone from its feed) and, at the
-latest, when the period below has passed. The privacy notice says so.
+latest, when the period below has passed. The privacy notice says so. Colleagues' notes
+on a signal go with it. A muted source (a handle or a profile's address, so that what they
+say arrives ignored) is kept for its own period, from when it was muted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groundswell.lib.retention import DELETE, Deleting, Kind, register
 
-from .models import Signal, WebSubDelivery
+from .models import MutedSource, Signal, WebSubDelivery
 
 if TYPE_CHECKING:
     from groundswell.accounts.models import Organisation
@@ -33,7 +35,12 @@ def _deliveries(organisation: Organisation | None, cutoff: datetime) -> QuerySet
     return WebSubDelivery.objects.filter(received_at__lt=cutoff)
 
 
+def _muted(organisation: Organisation | None, cutoff: datetime) -> QuerySet[MutedSource]:
+    return MutedSource.objects.filter(organisation=organisation, created_at__lt=cutoff)
+
+
 SIGNALS = Deleting("signals", _signals)
+MUTED = Deleting("muted sources", _muted)
 DELIVERIES = Deleting("pushed feed updates", _deliveries)
 
 register(
@@ -51,6 +58,22 @@ register(
         does=DELETE,
         run=SIGNALS.run,
         count=SIGNALS.count,
+        order=65,
+    )
+)
+register(
+    Kind(
+        name="listening.muted",
+        label=_("Sources we muted (listening)"),
+        covers=_(
+            "The handle or profile address of someone whose posts our monitors should set "
+            "aside, from when a colleague muted them until they are unmuted or this period ends."
+        ),
+        default_days=365,
+        min_days=7,
+        does=DELETE,
+        run=MUTED.run,
+        count=MUTED.count,
         order=65,
     )
 )

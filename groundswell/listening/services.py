@@ -1,6 +1,7 @@
-"""The verbs of listening: staff add, pause and resume monitors and keyword rules (each
-audited); the worker records the feeds it found on a site. Nothing here fetches: a new
-address waits as "discovering" until the worker reads it."""
+"""The verbs of listening: staff add, pause and resume monitors and keyword rules, and
+triage signals (assign, move, note, mute, reply, draft a story), each audited; the worker
+records the feeds it found on a site. Nothing here fetches: a new address waits as
+"discovering" until the worker reads it, and a reply waits for federation's worker."""
 
 from __future__ import annotations
 
@@ -9,16 +10,35 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groundswell.accounts.access import require
-from groundswell.accounts.models import Membership, Organisation, User
+from groundswell.accounts.models import Membership, Organisation, User, require_public
 from groundswell.audit.services import record
 from groundswell.lib import leases
+from groundswell.safety import services as safety
+from groundswell.stories import services as stories
+from groundswell.stories.models import Story
 
-from . import tasks
-from .models import POLLED, KeywordRule, Monitor, MonitorKind, MonitorState, SpikeSubscription
+from . import tasks, triage
+from .models import (
+    POLLED,
+    KeywordRule,
+    Monitor,
+    MonitorKind,
+    MonitorState,
+    MutedSource,
+    ReplyState,
+    Signal,
+    SignalNote,
+    SignalReply,
+    SignalSource,
+    SignalState,
+    SpikeSubscription,
+)
 
 # Lazy: a module constant is built at import, before any request chose a language.
 ALREADY = gettext_lazy("This organisation already listens to that address.")
@@ -194,3 +214,210 @@ def choose_spike_email(membership: Membership, *, wanted: bool) -> None:
         SpikeSubscription.objects.get_or_create(membership=membership)
     else:
         SpikeSubscription.objects.filter(membership=membership).delete()
+
+
+# --- Triage (triage.py holds the states and moves) ----------------------------------------
+
+
+def _signal_audit(membership: Membership, action: str, signal: Signal, summary: str) -> None:
+    _audit(membership, f"listening.{action}", signal, summary)
+
+
+def _move(signal: Signal, target: str, **more: object) -> bool:
+    """The conditional UPDATE of a move: False when another request moved it first."""
+    allowed = [state for state, moves in triage.MOVES.items() if target in moves]
+    fields = {"state": target, **more}
+    return bool(Signal.objects.filter(pk=signal.pk, state__in=allowed).update(**fields))
+
+
+def assign(membership: Membership, signal: Signal, assignee: User | None) -> None:
+    """Give the signal to a colleague (assigned), or to nobody (back to new)."""
+    require(membership, "listening.triage")
+    if (
+        assignee is not None
+        and not Membership.objects.filter(
+            organisation=membership.organisation, user=assignee
+        ).exists()
+    ):
+        raise ValidationError(_("Choose a member of this organisation."), code="assignee")
+    with transaction.atomic():
+        if assignee is None:
+            Signal.objects.filter(pk=signal.pk).update(assignee=None)
+            if signal.state == SignalState.ASSIGNED:
+                _move(signal, SignalState.NEW)
+            summary = _("Unassigned signal #%(id)s") % {"id": signal.pk}
+        else:
+            Signal.objects.filter(pk=signal.pk).update(assignee=assignee)
+            if signal.state == SignalState.NEW:
+                _move(signal, SignalState.ASSIGNED)
+            summary = _("Assigned signal #%(id)s to %(name)s") % {
+                "id": signal.pk,
+                "name": assignee.name or assignee.email,
+            }
+        _signal_audit(membership, "signal_assigned", signal, summary)
+
+
+def move(membership: Membership, signal: Signal, target: str) -> None:
+    """Mark the signal answered, done or ignored, or open it again."""
+    require(membership, "listening.triage")
+    if not triage.may_move(signal.state, target):
+        raise ValidationError(
+            _("A signal that is %(current)s cannot become %(target)s.")
+            % {
+                "current": SignalState(signal.state).label.lower(),
+                "target": SignalState(target).label.lower(),
+            },
+            code="move",
+        )
+    with transaction.atomic():
+        if not _move(signal, target):
+            raise ValidationError(_("Someone changed this signal meanwhile: look again."))
+        summary = _("Marked signal #%(id)s %(state)s") % {
+            "id": signal.pk,
+            "state": SignalState(target).label.lower(),
+        }
+        _signal_audit(membership, "signal_moved", signal, summary)
+
+
+def add_note(membership: Membership, signal: Signal, text: str) -> SignalNote:
+    require(membership, "listening.triage")
+    with transaction.atomic():
+        note = SignalNote.objects.create(signal=signal, author=membership.user, text=text)
+        summary = _("Noted on signal #%(id)s") % {"id": signal.pk}
+        _signal_audit(membership, "signal_noted", signal, summary)
+    return note
+
+
+def _label(signal: Signal) -> str:
+    if signal.author_handle or signal.author_name or signal.author_url:
+        return (signal.author_handle or signal.author_name or signal.author_url)[:300]
+    return (signal.monitor.address if signal.monitor else signal.source_key)[:300]
+
+
+def mute(membership: Membership, signal: Signal) -> MutedSource:
+    """Mute who said it: what they said and say next is ignored (off the board, out of the
+    spikes). Their signals still waiting for someone are ignored now."""
+    require(membership, "listening.triage")
+    key = signal.source_key
+    if not key:
+        raise ValidationError(_("This signal names no source to mute."), code="mute")
+    with transaction.atomic():
+        muted, _created = MutedSource.objects.get_or_create(
+            organisation=membership.organisation,
+            key=key[:500],
+            defaults={"label": _label(signal), "created_by": membership.user},
+        )
+        Signal.objects.filter(organisation=membership.organisation, state__in=triage.OPEN).filter(
+            _of_source(key)
+        ).update(state=SignalState.IGNORED)
+        summary = _("Muted the source of signal #%(id)s") % {"id": signal.pk}
+        _audit(membership, "listening.source_muted", muted, summary)
+    return muted
+
+
+def _of_source(key: str) -> Q:
+    if key.startswith("monitor:"):
+        return Q(monitor_id=int(key.removeprefix("monitor:")), author_key="", author_url="")
+    return Q(author_key=key) | Q(author_url=key) | Q(author_handle=key)
+
+
+def unmute(membership: Membership, muted: MutedSource) -> None:
+    """Hear them again from now on (what was ignored stays ignored until reopened)."""
+    require(membership, "listening.triage")
+    with transaction.atomic():
+        summary = _("Unmuted %(label)s") % {"label": muted.label}
+        _audit(membership, "listening.source_unmuted", muted, summary)
+        MutedSource.objects.filter(pk=muted.pk).delete()
+
+
+def reply(
+    membership: Membership, signal: Signal, text: str, *, safety_reason: str = ""
+) -> SignalReply:
+    """A public reply from our actor to the post heard, sent by federation's worker.
+
+    The words pass the safety gate first; in an organisation that requires approval a
+    reply by someone who may not approve waits for an owner (`approve_reply`).
+    """
+    require(membership, "fediverse.reply")
+    require_public(membership.organisation)  # nothing goes out before an operator's approval
+    if not signal.repliable:
+        raise ValidationError(_("Only a post on the fediverse can be answered from here."))
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write something to reply.")})
+    with transaction.atomic():
+        waits = membership.organisation.approval_required and not membership.can("content.approve")
+        answer = SignalReply.objects.create(
+            signal=signal,
+            text=text,
+            state=ReplyState.AWAITING if waits else ReplyState.QUEUED,
+            written_by=membership.user,
+            approved_by=None if waits else membership.user,
+        )
+        # Checked against the reply row, so an override names exactly these words.
+        safety.gate(membership, "reply", answer, text, reason=safety_reason, field="text")
+        if not waits:
+            _move(signal, SignalState.ANSWERED)
+        summary = (
+            _("Wrote a reply to signal #%(id)s, waiting for approval")
+            if waits
+            else _("Replied to signal #%(id)s")
+        ) % {"id": signal.pk}
+        _signal_audit(membership, "signal_replied", signal, summary)
+    return answer
+
+
+def approve_reply(membership: Membership, answer: SignalReply) -> None:
+    require(membership, "content.approve")
+    with transaction.atomic():
+        done = SignalReply.objects.filter(pk=answer.pk, state=ReplyState.AWAITING).update(
+            state=ReplyState.QUEUED, approved_by=membership.user
+        )
+        if not done:
+            raise ValidationError(_("This reply is no longer waiting for approval."))
+        # The words are checked again at the moment they are let out.
+        safety.gate(membership, "reply", answer, answer.text, field="text")
+        _move(answer.signal, SignalState.ANSWERED)
+        summary = _("Approved the reply to signal #%(id)s") % {"id": answer.signal_id}
+        _signal_audit(membership, "reply_approved", answer.signal, summary)
+
+
+def draft_story(membership: Membership, signal: Signal) -> Story:
+    """A draft story quoting the signal and crediting its author, in the signal's campaign."""
+    require(membership, "content.write")
+    who = signal.author_name or signal.author_handle or _("someone")
+    words = " ".join(signal.words.split())[:1500]
+    quoted = "\n".join(f"> {line}" for line in (words or signal.title).splitlines()) or ">"
+    credit = f"[{who}]({signal.url})" if signal.url else who
+    body = "\n\n".join(
+        [
+            quoted,
+            "> — " + (_("%(who)s, %(source)s") % {"who": credit, "source": _source_label(signal)}),
+            _("Write what this means for the campaign here."),
+        ]
+    )
+    title = (signal.title or _("What %(who)s said") % {"who": who})[:200]
+    with transaction.atomic():
+        story = stories.create_story(
+            membership,
+            {
+                "title": title,
+                "slug": f"{slugify(title)[:60].strip('-') or 'heard'}-{secrets.token_hex(3)}",
+                "body": body,
+                "campaign": signal.campaign,
+                "language": (signal.language or "en")[:10],
+            },
+        )
+        Signal.objects.filter(pk=signal.pk).update(story=story)
+        summary = _("Drafted story #%(story)s from signal #%(id)s") % {
+            "story": story.pk,
+            "id": signal.pk,
+        }
+        _signal_audit(membership, "story_drafted", signal, summary)
+    return story
+
+
+def _source_label(signal: Signal) -> str:
+    if signal.monitor is not None:
+        return signal.monitor.title or signal.monitor.address
+    return str(SignalSource(signal.source).label)

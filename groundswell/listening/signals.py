@@ -20,7 +20,7 @@ from groundswell.accounts.models import Organisation
 from groundswell.campaigns.models import Campaign
 
 from . import dedupe, rules
-from .models import KeywordRule, Monitor, Signal, SignalSource
+from .models import KeywordRule, Monitor, MutedSource, Signal, SignalSource, SignalState
 from .parsing import Item
 
 # At most this many new items are taken from one poll (or one WebSub delivery): a feed
@@ -48,6 +48,8 @@ class _Context:
     rules: list[KeywordRule]
     campaigns: list[Campaign]
     fingerprints: list[tuple[int, int]]
+    # Signal.source_key of the organisation's muted sources: their signals arrive ignored.
+    muted: set[str]
 
 
 def _context(organisation: Organisation) -> _Context:
@@ -67,6 +69,9 @@ def _context(organisation: Organisation) -> _Context:
             .order_by("-created_at")
         ),
         fingerprints=list(recent),
+        muted=set(
+            MutedSource.objects.filter(organisation=organisation).values_list("key", flat=True)
+        ),
     )
 
 
@@ -154,6 +159,8 @@ def _store(
         campaign=rules.campaign_of(context.campaigns, words),
         **extra,
     )
+    if context.muted and signal.source_key in context.muted:
+        signal.state = SignalState.IGNORED
     try:
         with transaction.atomic():
             signal.save()

@@ -1,11 +1,24 @@
 from django.urls import path
 
-from . import views
+from . import board, views
 
 app_name = "listening"
 
 urlpatterns = [
     path("staff/<slug:org>/listening/", views.signals, name="signals"),
+    path("staff/<slug:org>/listening/signals/<int:signal_id>/", board.signal, name="signal"),
+    path("staff/<slug:org>/listening/signals/<int:signal_id>/assign/", board.assign, name="assign"),
+    path("staff/<slug:org>/listening/signals/<int:signal_id>/mark/", board.move, name="move"),
+    path("staff/<slug:org>/listening/signals/<int:signal_id>/notes/", board.note, name="note"),
+    path("staff/<slug:org>/listening/signals/<int:signal_id>/mute/", board.mute, name="mute"),
+    path("staff/<slug:org>/listening/signals/<int:signal_id>/reply/", board.reply, name="reply"),
+    path("staff/<slug:org>/listening/signals/<int:signal_id>/story/", board.story, name="story"),
+    path(
+        "staff/<slug:org>/listening/replies/<int:reply_id>/approve/",
+        board.approve_reply,
+        name="reply_approve",
+    ),
+    path("staff/<slug:org>/listening/muted/<int:muted_id>/unmute/", board.unmute, name="unmute"),
     path("staff/<slug:org>/listening/monitors/", views.monitors, name="monitors"),
     path(
         "staff/<slug:org>/listening/monitors/<int:monitor_id>/pause/",

@@ -15,23 +15,54 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 
-from . import services, spikes, tasks, websub
+from . import services, spikes, tasks, triage, websub
 from .access import access_monitor, access_rule, access_spike
 from .forms import AddressForm, HashtagForm, RuleForm, SpikeEmailForm
-from .models import KeywordRule, Monitor, Signal, Spike, SpikeSubscription
+from .models import KeywordRule, Monitor, MutedSource, Signal, SignalState, Spike, SpikeSubscription
 
 PAGE = 50
 
 
+def _shows() -> list[tuple[str, str]]:
+    return [
+        ("open", _("Waiting")),
+        ("mine", _("Mine")),
+        *((state.value, str(state.label)) for state in SignalState),
+        ("all", _("All")),
+    ]
+
+
 @staff_view()
 def signals(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The triage board: what still needs someone unless asked for another state."""
+    shows = _shows()
+    show = request.GET.get("show", "open")
+    if show not in dict(shows):
+        return render(
+            request,
+            "listening/bad_show.html",
+            {"shows": shows},
+            status=400,
+        )
     heard = (
         Signal.objects.for_organisation(membership.organisation)
         .filter(duplicate_of=None)
         .annotate(near=Count("duplicates"))
     )
+    if show == "open":
+        heard = heard.filter(state__in=triage.OPEN)
+    elif show == "mine":
+        heard = heard.filter(assignee=membership.user).exclude(state=SignalState.DONE)
+    elif show != "all":
+        heard = heard.filter(state=show)
     page = Paginator(heard, PAGE).get_page(request.GET.get("page"))
-    return render(request, "listening/signals.html", {"page": page})
+    context = {
+        "page": page,
+        "show": show,
+        "shows": shows,
+        "can_reply": membership.can("fediverse.reply"),
+    }
+    return render(request, "listening/signals.html", context)
 
 
 @staff_view()
@@ -62,6 +93,8 @@ def monitors(request: HttpRequest, membership: Membership) -> HttpResponse:
                 return redirect("listening:monitors", org=membership.organisation.slug)
     context = {
         "monitors": Monitor.objects.for_organisation(membership.organisation),
+        "muted": MutedSource.objects.filter(organisation=membership.organisation),
+        "can_triage": membership.can("listening.triage"),
         "address_form": address_form,
         "hashtag_form": hashtag_form,
         "form": form,

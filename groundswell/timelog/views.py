@@ -116,10 +116,15 @@ def timer_stop(request: HttpRequest, membership: Membership) -> HttpResponse:
     return _home(membership)
 
 
+PREFILLED = ("activity", "campaign", "minutes")
+
+
 def _entry_page(
     request: HttpRequest, membership: Membership, entry: TimeEntry | None
 ) -> HttpResponse:
     initial: dict[str, Any] = {"date": services.today(membership.organisation)}
+    # Opened prefilled from where the work was done (the listening board: "replying").
+    initial |= {name: request.GET[name][:50] for name in PREFILLED if request.GET.get(name)}
     form = EntryForm(
         request.POST if request.method == "POST" else None,
         organisation=membership.organisation,

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
-from groundswell.federation import documents
+from groundswell.accounts.models import Membership
+from groundswell.federation import documents, signal_replies, tasks
 from groundswell.federation.models import Interaction
-from groundswell.listening.models import Signal, SignalSource
+from groundswell.listening import services as listening
+from groundswell.listening.models import ReplyState, Signal, SignalSource
 from groundswell.moderation.models import ModerationItem
 from groundswell.stories.models import Story
 from groundswell.testing import ClientResponse
@@ -145,3 +148,48 @@ def test_a_mention_someone_else_deletes_is_not_theirs_to_delete(
 
     assert send(mallory, forged).status_code >= 400
     assert Signal.objects.count() == 1
+
+
+def test_a_reply_written_on_the_triage_board_reaches_the_authors_inbox(
+    send: Send,
+    zoe: MastoActor,
+    story: Story,
+    owner: Membership,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    actor = documents.actor_uri(story.organisation)
+    mention = create(zoe, 4, cc=[actor], tag=[{"type": "Mention", "href": actor}])
+    assert send(zoe, mention).status_code == 202
+    signal = Signal.objects.get()
+    zoe.peer.received.clear()
+
+    answer = listening.reply(owner, signal, "The march starts at noon, see you there!")
+    assert answer.state == ReplyState.QUEUED
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep()["replies"] == 1  # the test backend runs the sending at once
+
+    answer.refresh_from_db()
+    assert answer.state == ReplyState.SENT and answer.note_uri
+    [delivered] = [r for r in zoe.peer.received if r.path == "/inbox" or r.path.endswith("/inbox")]
+    note = delivered.json["object"]
+    assert (delivered.json["type"], note["inReplyTo"]) == ("Create", f"{zoe.uri}/statuses/4")
+    assert "The march starts at noon" in note["content"]
+    assert note["attributedTo"] == actor
+    assert tasks.sweep()["replies"] == 0  # sent once
+
+
+def test_a_reply_to_an_author_that_cannot_be_found_fails_with_the_reason(
+    owner: Membership, story: Story
+) -> None:
+    signal = Signal.objects.create(
+        organisation=owner.organisation,
+        source=SignalSource.HASHTAG,
+        external_id="ftp://127.0.0.1/statuses/1",  # not an address federation fetches
+        author_handle="@gone@127.0.0.1",
+    )
+    answer = listening.reply(owner, signal, "Thanks for sharing this")
+
+    assert signal_replies.send(answer.pk) == "failed"
+    answer.refresh_from_db()
+    assert answer.state == ReplyState.FAILED
+    assert answer.error.startswith("The post's author could not be found")
