@@ -1,26 +1,30 @@
 """Listening's staff pages in a real browser with axe-core (which checks at 360 and 1280 px):
 add a feed with a mistake first, then a good one; the worker reads it; the signals show,
-with no sideways scrolling on a phone."""
+with no sideways scrolling on a phone. And the triage board: a mention heard through our
+inbox is assigned, answered, and the reply reaches its author's inbox on a local server."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from groundswell.accounts.models import Membership, User
+from groundswell.federation import documents, tasks
+from groundswell.federation.tests.peers import MastoActor, Peer
+from groundswell.federation.tests.test_listening import create
 from groundswell.listening import fetching, polling
-from groundswell.listening.models import Monitor
+from groundswell.listening.models import Monitor, ReplyState, Signal, SignalReply, SignalState
 from groundswell.listening.tests import feeds as samples
 from groundswell.listening.tests.feedserver import FeedServer, static
 
+from .test_browser_moderation import ARTIFACTS, deliver
 from .test_browser_pages_fit import PHONE, sign_in
 
-SHOTS = Path("/tmp/groundswell-shots")
+SHOTS = ARTIFACTS
 WIDTHS = (360, 1280)
 
 
@@ -82,4 +86,83 @@ def test_a_feed_is_added_read_and_its_signals_listed(
     expect(page.get_by_text("Council delays the sewage vote")).to_be_visible()
     expect(page.locator(".signal strong").filter(has_text="Jo Reporter")).to_be_visible()
     fits_and_shot(page, "listening-signals")
+    axe(page)
+
+
+@pytest.fixture
+def zoe() -> Iterator[MastoActor]:
+    server = Peer()
+    yield server.add_actor("zoe")
+    server.stop()
+
+
+@pytest.mark.browser
+def test_a_mention_is_assigned_and_answered_and_the_reply_reaches_the_authors_inbox(
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    alice: User,
+    owner: Membership,
+    bob: User,
+    zoe: MastoActor,
+    axe: Callable[..., None],
+) -> None:
+    organisation = owner.organisation
+    actor = documents.actor_uri(organisation)
+    mention = create(
+        zoe,
+        7,
+        cc=[actor],
+        tag=[{"type": "Mention", "href": actor, "name": "@alices"}],
+        content="<p>@alices when does the river clean-up start?</p>",
+    )
+    deliver(zoe, mention)  # the inbox stores it; the test backend processes it at once
+    signal = Signal.objects.get()
+    page = new_context(**PHONE).new_page()
+    sign_in(page, live_server.url, alice)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    # The board, on a phone: the mention waits, with its ways in.
+    page.goto(f"{live_server.url}/staff/alices/listening/")
+    expect(page.get_by_text("when does the river clean-up start?")).to_be_visible()
+    fits_and_shot(page, "listening-board")
+    axe(page)
+    page.set_viewport_size({"width": 360, "height": 800})
+
+    # Signal → assign to Bob.
+    page.get_by_role("link", name="Triage").click()
+    page.get_by_label("Assign to").select_option(label="Bob Editor")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Assigned to Bob Editor.")
+    expect(page.get_by_text("It is Assigned. Mark it:")).to_be_visible()
+    fits_and_shot(page, "listening-signal")
+    axe(page)
+    page.set_viewport_size({"width": 360, "height": 800})
+
+    # → reply: an empty one is refused the GOV.UK way, then the words go.
+    page.get_by_role("link", name="Reply on the fediverse").click()
+    page.get_by_role("button", name="Send the reply").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert page.title().startswith("Error:")
+    fits_and_shot(page, "listening-reply-error")
+    axe(page)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.get_by_label("Your reply").fill("Saturday at ten, by the old bridge. Bring boots!")
+    page.get_by_role("button", name="Send the reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Your reply is on its way.")
+    expect(page.get_by_text("Being sent")).to_be_visible()
+    signal.refresh_from_db()
+    assert (signal.state, signal.assignee) == (SignalState.ANSWERED, bob)
+
+    # The worker's federation sweep sends it: a Create(Note) reaches Zoe's inbox.
+    zoe.peer.received.clear()
+    tasks.sweep()
+    [delivered] = zoe.peer.received  # the peer records POSTs only
+    assert delivered.path == "/inbox" or delivered.path.endswith("/inbox")
+    note = delivered.json["object"]
+    assert delivered.json["type"] == "Create" and note["inReplyTo"] == f"{zoe.uri}/statuses/7"
+    assert "Saturday at ten" in note["content"] and note["attributedTo"] == actor
+    assert SignalReply.objects.get().state == ReplyState.SENT
+    page.reload()
+    expect(page.get_by_text("Sent", exact=True)).to_be_visible()
+    fits_and_shot(page, "listening-signal-answered")
     axe(page)
