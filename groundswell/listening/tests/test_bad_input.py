@@ -10,7 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from groundswell.accounts.models import Membership
-from groundswell.listening.models import KeywordRule, Monitor
+from groundswell.listening.models import (
+    KeywordRule,
+    Monitor,
+    Signal,
+    SignalNote,
+    SignalReply,
+    SignalSource,
+    SignalState,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +71,49 @@ def test_bad_input_to_the_listening_forms_is_refused_clearly(
         assert stored == 0, data
     else:
         assert stored == 1, data
+
+
+TRIAGE = {
+    "assign/": {"assignee": text},
+    "mark/": {"state": text},
+    "notes/": {"text": text},
+    "reply/": {"text": text, "safety_reason": text},
+}
+
+
+@st.composite
+def triage_requests(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
+    action = draw(st.sampled_from(sorted(TRIAGE)))
+    return action, {name: draw(value) for name, value in TRIAGE[action].items()}
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sent=triage_requests())
+def test_bad_input_to_the_triage_forms_is_refused_clearly(
+    client: Client, owner: Membership, sent: tuple[str, dict[str, str]]
+) -> None:
+    action, data = sent
+    client.force_login(owner.user)
+    with transaction.atomic():
+        signal = Signal.objects.create(
+            organisation=owner.organisation,
+            source=SignalSource.MENTION,
+            external_id="https://social.example/notes/1",
+            author_key="https://social.example/users/zoe",
+            text="When is the march?",
+        )
+        response = client.post(f"/staff/alices/listening/signals/{signal.pk}/{action}", data)
+        status = response.status_code
+        signal.refresh_from_db()
+        written = SignalNote.objects.count() + SignalReply.objects.count()
+        moved = (signal.state, signal.assignee_id) != (SignalState.NEW, None)
+        transaction.set_rollback(True)
+    assert status in (302, 400), (status, action, data)
+    if status == 400:
+        html = response.content.decode()
+        assert "<title>Error:" in html and "There is a problem" in html, (action, data)
+        assert written == 0 and not moved, (action, data)
