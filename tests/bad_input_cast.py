@@ -184,6 +184,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
     )
     from groundswell.events import intake as event_intake
     from groundswell.events import services as events
+    from groundswell.events.models import Attendance
 
     when = timezone.now() + timedelta(days=3)
     event = events.create_event(
@@ -254,6 +255,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "event_id": str(event.pk),
             "need_id": str(need.pk),
             "signup_id": str(volunteer.pk),
+            "attendance_id": str(Attendance.objects.get(token=answered.token).pk),
         },
         remote_key_id=remote.key_id or "",
         remote_actor=remote.uri,

@@ -551,6 +551,9 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
 # from the caller's own authenticator): for a caller the table allows, a 400 means the form
 # was read, past the access check.
 READ_PAST_ACCESS = frozenset({"accounts:two_factor_setup"})
+JSON_BODIES["api:osdi:record_attendance_helper"] = {
+    "person": {"given_name": "Nia", "email_addresses": [{"address": "nia.holt@example.net"}]},
+}
 JSON_BODIES["api:osdi:record_donation_helper"] = {
     "identifiers": ["crm:matrix-1"],
     "amount": "12.50",

@@ -462,6 +462,13 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "api:osdi:fundraising_page": {"GET": TOKEN},
     "api:osdi:fundraising_page_donations": {"GET": TOKEN},
     "api:osdi:donation": {"GET": TOKEN},
+    "api:osdi:events": {"GET": TOKEN},
+    "api:osdi:event": {"GET": TOKEN},
+    "api:osdi:event_attendances": {"GET": TOKEN},
+    "api:osdi:attendance": {"GET": TOKEN},
+    # An RSVP through the intake, as the public form takes one: the organisation's own
+    # integration only (the form is the public's way).
+    "api:osdi:record_attendance_helper": {"POST": TOKEN},
     # Records a gift taken elsewhere: an organisation's own integration only.
     "api:osdi:record_donation_helper": {"POST": TOKEN},
     # Like the web form, anyone may sign a public petition; a token of another organisation

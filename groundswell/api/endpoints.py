@@ -22,7 +22,7 @@ from ninja.security import APIKeyHeader
 from groundswell.actions import services as actions
 from groundswell.lib import ratelimit
 
-from . import access, donations, helper, osdi, services
+from . import access, donations, events, helper, osdi, services
 from .models import ApiToken
 
 TOKEN_HEADER = "OSDI-API-Token"  # noqa: S105 - the header's name, not a secret
@@ -339,3 +339,4 @@ def record_signature_helper_preflight(request: HttpRequest, petition_id: int) ->
 
 api.add_router("/osdi/v1", router)
 api.add_router("/osdi/v1", donations.router)
+api.add_router("/osdi/v1", events.router)

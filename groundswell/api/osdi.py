@@ -171,6 +171,7 @@ def entry_point(token: ApiToken) -> Json:
             "self": {**link("entry_point"), "title": "This API entry point"},
             "osdi:petitions": {**link("petitions"), "title": "This organisation's petitions"},
             "osdi:people": {**link("people"), "title": "This organisation's supporters"},
+            "osdi:events": {**link("events"), "title": "This organisation's events"},
             "docs": {
                 "href": settings.SITE_URL + reverse("api:osdi:openapi-json"),
                 "title": "OpenAPI schema of this API",
