@@ -166,3 +166,14 @@ def test_a_mention_is_assigned_and_answered_and_the_reply_reaches_the_authors_in
     expect(page.get_by_text("Sent", exact=True)).to_be_visible()
     fits_and_shot(page, "listening-signal-answered")
     axe(page)
+
+    # Bob, on a phone with no JavaScript, finds it among his and marks it done.
+    plain = new_context(**PHONE, java_script_enabled=False).new_page()
+    sign_in(plain, live_server.url, bob)
+    plain.goto(f"{live_server.url}/staff/alices/listening/?show=mine")
+    plain.get_by_role("link", name="Triage").click()
+    plain.get_by_role("button", name="Done", exact=True).click()
+    expect(plain.get_by_role("status")).to_contain_text("Marked done.")
+    signal.refresh_from_db()
+    assert signal.state == SignalState.DONE
+    fits_and_shot(plain, "listening-signal-done-no-js")

@@ -31,9 +31,10 @@ from .models import MutedSource, ReplyState, Signal, SignalState
 def _moves(signal: Signal) -> list[tuple[str, str]]:
     from .triage import MOVES
 
-    return [
-        (state.value, str(state.label)) for state in SignalState if state in MOVES[signal.state]
-    ]
+    labels = {state.value: str(state.label) for state in SignalState}
+    if signal.state in (SignalState.DONE, SignalState.IGNORED):
+        labels[SignalState.NEW] = _("Open it again")
+    return [(state.value, labels[state]) for state in SignalState if state in MOVES[signal.state]]
 
 
 def _petition_link(membership: Membership, signal: Signal) -> str:

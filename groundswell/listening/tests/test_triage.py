@@ -107,6 +107,7 @@ def test_states_move_only_as_written_down(staff: Client, org: Organisation) -> N
 
     assert refused.status_code == 400
     assert "A signal that is ignored cannot become answered." in refused.content.decode()
+    assert "Open it again" in staff.get(page_of(signal)).content.decode()
     assert staff.post(page_of(signal) + "mark/", {"state": "new"}).status_code == 302
     assert staff.post(page_of(signal) + "mark/", {"state": "done"}).status_code == 302
     assert Signal.objects.get().state == SignalState.DONE
