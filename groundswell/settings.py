@@ -197,6 +197,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # reporting that scans large tables (rankings, analytics roll-ups, retention) to "reports", so
 # neither holds up signatures, counts and email on "default".
 TASK_QUEUES = ["default", "network", "reports"]
+# Processes per queue where one is not enough. "network" work mostly waits: a feed that
+# trickles holds its process for the whole fetch deadline (20 s), and 10,000 monitors at a
+# 15-minute interval are 11 polls a second (bench/listening.py). Claims stay exactly-once
+# with several processes: SKIP LOCKED on PostgreSQL, IMMEDIATE transactions on SQLite.
+TASK_QUEUE_PROCESSES = {"network": env_int("NETWORK_WORKERS", 4)}
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

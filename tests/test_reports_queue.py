@@ -24,6 +24,7 @@ REPORTING = [
     "roll_up_row_kinds",
     "apply_retention",
     "watch_sources",
+    "watch_spikes",
 ]
 # What must never wait behind them: the intake, the public count, email.
 SIGNING_AND_COUNTS = [
@@ -55,8 +56,13 @@ def test_every_periodic_task_is_on_a_queue_the_worker_runs() -> None:
 def test_the_worker_starts_one_process_for_every_queue_in_settings(verbosity: int) -> None:
     commands = queue_commands(verbosity)
     assert [command[-2:] for command in commands] == [
-        ["--queue", queue] for queue in settings.TASK_QUEUES
+        ["--queue", queue]
+        for queue in settings.TASK_QUEUES
+        for _ in range(settings.TASK_QUEUE_PROCESSES.get(queue, 1))
     ]
+    # Several processes wait on slow servers; signing, counts and email keep their one.
+    assert [command[-1] for command in commands].count("network") == 4
+    assert [command[-1] for command in commands].count("default") == 1
     assert {"default", "network", "reports"} <= set(settings.TASK_QUEUES)
     assert all(command[1:4] == ["-m", "groundswell", "worker"] for command in commands)
 

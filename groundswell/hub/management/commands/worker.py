@@ -22,13 +22,18 @@ logger = logging.getLogger("groundswell.worker")
 
 
 def queue_commands(verbosity: int = 1) -> list[list[str]]:
-    """One worker process per queue in settings.TASK_QUEUES: a task waiting on a slow server
-    (the "network" queue) or reading large tables for a report (the "reports" queue) then
-    never holds up signatures, counts or email (the "default" queue)."""
+    """Worker processes for every queue in settings.TASK_QUEUES (one each, or as many as
+    TASK_QUEUE_PROCESSES says): a task waiting on a slow server (the "network" queue) or
+    reading large tables for a report (the "reports" queue) then never holds up signatures,
+    counts or email (the "default" queue)."""
     manage = [sys.executable, "-m", "groundswell", "worker"]
     if verbosity != 1:
         manage += ["--verbosity", str(verbosity)]
-    return [[*manage, "--queue", name] for name in settings.TASK_QUEUES]
+    return [
+        [*manage, "--queue", name]
+        for name in settings.TASK_QUEUES
+        for _ in range(max(1, settings.TASK_QUEUE_PROCESSES.get(name, 1)))
+    ]
 
 
 class Command(BaseCommand):
