@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "groundswell.analytics",
     "groundswell.timelog",
     "groundswell.ledger",
+    "groundswell.reporting",
     "groundswell.payments",
     "groundswell.events",
     "groundswell.volunteers",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("groundswell.analytics.urls")),
     path("", include("groundswell.timelog.urls")),
     path("", include("groundswell.ledger.urls")),
+    path("", include("groundswell.reporting.urls")),
     path("", include("groundswell.payments.urls")),
     path("", include("groundswell.events.urls")),
     path("", include("groundswell.volunteers.urls")),

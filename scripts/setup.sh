@@ -71,6 +71,8 @@ peer_venv() {
 case "${1:-}" in
     --browser)
         debian_package chromium /usr/bin/chromium "the browser tests"
+        # pdftoppm and pdftotext: the monthly report's PDF is read back and drawn as PNG.
+        debian_package poppler-utils /usr/bin/pdftoppm "the monthly report's tests"
         peer_venv
         ;;
     --bench) debian_package wrk /usr/bin/wrk "the benchmarks" ;;

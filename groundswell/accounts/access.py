@@ -47,6 +47,7 @@ PERMISSION_MESSAGES = {
         "Only an owner or a safety officer can change the list of public figures."
     ),
     "timelog.team": _("A colleague's time log is for the organisation's owners only."),
+    "reports.monthly": _("The monthly report is for the organisation's owners and analysts."),
     "fraud.view": _("Only owners, safety officers and analysts can read the trending sources."),
     "fraud.invalidate": _(
         "Only an owner or a safety officer can invalidate signatures or undo an invalidation."

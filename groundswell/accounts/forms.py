@@ -34,7 +34,15 @@ class OrganisationForm(forms.ModelForm[Organisation]):
 
     class Meta:
         model = Organisation
-        fields = ("name", "summary", "website", "approval_required", "story_format", "time_zone")
+        fields = (
+            "name",
+            "summary",
+            "website",
+            "approval_required",
+            "story_format",
+            "time_zone",
+            "transparency_page",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

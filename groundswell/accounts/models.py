@@ -191,6 +191,15 @@ class Organisation(models.Model):
         validators=[validate_time_zone],
         help_text=_("Where your staff's day begins and ends, for the time log and its budget."),
     )
+    # The public transparency page (/o/<slug>/transparency/): off until an owner opens it.
+    transparency_page = models.BooleanField(
+        _("publish a transparency page"),
+        default=False,
+        help_text=_(
+            "A public page with your actions, outcomes and staff hours per month: totals only, "
+            "never a person."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Changed only by services.approve_organisation.
     state = models.CharField(
@@ -268,6 +277,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # A colleague's time log (timelog): owners read it and may correct it; everyone reads
     # and changes their own whatever their role.
     "timelog.team": frozenset({Role.OWNER}),
+    # The monthly report for management (reporting): totals of actions, outcomes and hours,
+    # never a supporter or one person's time.
+    "reports.monthly": frozenset({Role.OWNER, Role.ANALYST}),
     # Fraud (groundswell/fraud): analysts read the trends, which show no names; striking
     # signatures out of the counts, and putting them back, answers for the numbers.
     "fraud.view": frozenset({Role.OWNER, Role.SAFETY_OFFICER, Role.ANALYST}),
@@ -440,6 +452,9 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "timelog:export": GET_ONLY,
     # Totals per campaign, channel, activity and week: never a person, so every member.
     "timelog:impact": GET_ONLY,
+    # The monthly report: owners and analysts, as a page and as the PDF.
+    "reporting:monthly": {"GET": "reports.monthly"},
+    "reporting:monthly_pdf": {"GET": "reports.monthly"},
     # The outcome ledger: any member reads it; writers add, change, delete and report back.
     "ledger:list": GET_ONLY,
     "ledger:entry_new": {"GET": "content.write", "POST": "content.write"},

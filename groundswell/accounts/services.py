@@ -31,6 +31,7 @@ ORGANISATION_FIELDS = (
     "approval_required",
     "story_format",
     "time_zone",
+    "transparency_page",
 )
 
 
