@@ -394,13 +394,17 @@ def seed_petitions(owner: Membership, campaigns: dict[str, Campaign]) -> None:
 
 
 def seed_measure(owner: Membership, campaigns: dict[str, Campaign]) -> None:
-    """A month of staff time and a few outcome ledger entries (timelog, ledger)."""
+    """A month of staff time, of counted views, signatures and shares, a few outcome ledger
+    entries (timelog, analytics, ledger), and the transparency page open."""
+    from groundswell.analytics.demo import seed_counts
     from groundswell.ledger.demo import seed_ledger
     from groundswell.timelog.demo import seed_time
 
     members = list(Membership.objects.filter(organisation=owner.organisation))
     seed_time(members, list(campaigns.values()))
     seed_ledger(owner)
+    seed_counts(owner.organisation)
+    Organisation.objects.filter(pk=owner.organisation_id).update(transparency_page=True)
 
 
 def is_empty() -> bool:

@@ -12,8 +12,9 @@ from groundswell.actions.models import Petition
 from .services import add_entry
 
 ENTRIES = [
-    # (days ago, kind, public, title, details, evidence)
-    (28, "ask", True, "We asked the council to fund draught-proofing on Eastbank",
+    # (days ago, kind, public, title, details, evidence); None: the 12th of last month, so
+    # last month's report has the ask whatever day the demo starts.
+    (None, "ask", True, "We asked the council to fund draught-proofing on Eastbank",
      "Our petition went live with a clear ask: every home on the estate draught-proofed "
      "before the end of March.", []),
     (9, "delivery", True, "We handed 260 signatures to the council",
@@ -30,6 +31,7 @@ ENTRIES = [
 
 def seed_ledger(owner: Membership) -> None:
     today = timezone.localdate()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=12)
     petition = Petition.objects.get(organisation=owner.organisation, campaign__slug="warm-homes")
     for days, kind, public, title, details, evidence in ENTRIES:
         add_entry(
@@ -38,7 +40,7 @@ def seed_ledger(owner: Membership) -> None:
                 "campaign": petition.campaign,
                 "petition": petition,
                 "kind": kind,
-                "happened_on": today - timedelta(days=days),
+                "happened_on": last_month if days is None else today - timedelta(days=days),
                 "title": title,
                 "details": details,
                 "evidence": evidence,

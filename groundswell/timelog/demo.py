@@ -1,4 +1,4 @@
-"""A month of fictional time entries for the demo organisation, and each member's budget.
+"""Forty days of fictional time entries for the demo organisation, and each member's budget.
 
 Made through the verbs, as staff would. Today the owner is at about 83 % of her budget, so
 the gentle warning shows as soon as she signs in.
@@ -24,7 +24,7 @@ HABITS = {
     Role.ANALYST: {"listening": 3},
 }
 CHANNELS = ["", "", "site", "fediverse", "bluesky", "email", "whatsapp"]
-DAYS = 30
+DAYS = 40  # over a month back: last month's report has weeks of figures any day
 
 
 def seed_time(memberships: list[Membership], campaigns: list[Campaign]) -> None:
