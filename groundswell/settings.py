@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "groundswell.payments",
     "groundswell.events",
     "groundswell.volunteers",
+    "groundswell.fieldreports",
 ]
 
 MIDDLEWARE = [

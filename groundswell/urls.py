@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("groundswell.payments.urls")),
     path("", include("groundswell.events.urls")),
     path("", include("groundswell.volunteers.urls")),
+    path("", include("groundswell.fieldreports.urls")),
     path("", include("groundswell.hub.urls")),
 ]

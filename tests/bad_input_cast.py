@@ -83,6 +83,33 @@ def _waiting_for_a_code() -> dict[str, str]:
     return {settings.SESSION_COOKIE_NAME: session.session_key or ""}
 
 
+def _published_report(owner: Membership, campaign: Any) -> Any:
+    """A published report from the ground with a photo, for its public photo addresses."""
+    import io
+    from decimal import Decimal
+
+    from groundswell.fieldreports import services as reports
+    from groundswell.lib.images import process_image
+
+    report = reports.take_report(
+        campaign,
+        reports.ReportRequest(
+            title="Brown water at the mill",
+            body="Seen at dawn.",
+            latitude=Decimal("51.5"),
+            longitude=Decimal("-0.12"),
+            photo=process_image(io.BytesIO(testing.image_bytes()), name="photo"),
+        ),
+    )
+    reports.submit_waiting()
+    report.refresh_from_db()
+    assert report.moderation is not None
+    moderation.approve(owner, report.moderation)
+    reports.review(owner, report, "verify")
+    reports.review(owner, report, "publish")
+    return report
+
+
 def make_cast(owner: Membership, charlie: User) -> Cast:
     from groundswell.api.services import issue_token
     from groundswell.listening.models import Monitor
@@ -197,6 +224,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
         event, event_intake.RsvpRequest(email="rosa.quint@example.net", given_name="Rosa")
     )
     need, volunteer = _volunteers(owner)
+    report = _published_report(owner, campaign)
     alice = owner.user
     media_file = "bad-input-suite.txt"
     (Path(settings.MEDIA_ROOT) / media_file).parent.mkdir(parents=True, exist_ok=True)
@@ -256,6 +284,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "need_id": str(need.pk),
             "signup_id": str(volunteer.pk),
             "attendance_id": str(Attendance.objects.get(token=answered.token).pk),
+            "report_id": str(report.pk),
         },
         remote_key_id=remote.key_id or "",
         remote_actor=remote.uri,

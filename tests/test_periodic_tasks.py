@@ -49,6 +49,7 @@ PERIODIC_TASKS = [
     "remind_attendees",
     "decide_signups",
     "remind_volunteers",
+    "submit_field_reports",
 ]
 
 

@@ -299,9 +299,11 @@ def _make_cast() -> Cast:
         family_name="Quintavalle", email_key="rosa.quint@example.net", state="going",
     )  # fmt: skip
     need, volunteer = _volunteers(owner)
+    report = _field_report(campaign)
     values = {
         "event_id": str(event.pk),
         "attendance_id": str(attendee.pk),
+        "report_id": str(report.pk),
         "appeal_id": str(appeal.pk),
         "donation_id": str(gift.pk),
         "org": org.slug,
@@ -417,6 +419,27 @@ def _volunteers(owner: Any) -> tuple[Any, Any]:
     return need, signup
 
 
+def _field_report(campaign: Any) -> Any:
+    """A report from the ground with a photo and its reporter's contact."""
+    from decimal import Decimal
+
+    from groundswell.fieldreports.services import ReportRequest, take_report
+    from groundswell.lib.images import process_image
+
+    return take_report(
+        campaign,
+        ReportRequest(
+            title="Brown water at the mill",
+            body="Seen at dawn.",
+            latitude=Decimal("51.5"),
+            longitude=Decimal("-0.12"),
+            photo=process_image(_png(), name="photo"),
+            name="Nadia Brook",
+            email="nadia.brook@example.net",
+        ),
+    )
+
+
 def _png() -> Any:
     import io
 
@@ -516,6 +539,9 @@ BODIES: dict[str, dict[str, str]] = {
     "stories:staff_transition": {"action": "submit"},
     "stories:staff_image_region": REGION,
     "campaigns:staff_cover_region": REGION,
+    "fieldreports:staff_photo_region": REGION,
+    "fieldreports:staff_detail": {"action": "verify"},
+    "fieldreports:staff_setup": {"grid": "0.05", "areas": "Mill Lane, 51.5, -0.12"},
     # The measure forms answer 400 to what they refuse (R2), so the matrix sends what they
     # take. A campaign of another organisation in the body is refused by the form's own
     # choices, with the reason (groundswell/timelog and ledger tests).
@@ -537,6 +563,7 @@ UPLOADS = frozenset({"stories:staff_image_add"})
 QUERIES: dict[str, dict[str, str]] = {
     "stories:staff_image_region_preview": REGION,
     "campaigns:staff_cover_region_preview": REGION,
+    "fieldreports:staff_photo_region_preview": REGION,
 }
 JSON_BODIES: dict[str, dict[str, Any]] = {
     name: {

@@ -54,6 +54,10 @@ PERMISSION_MESSAGES = {
     ),
     "donations.read": _("Only an owner can see who gave and how much."),
     "payments.manage": _("Only an owner can change donations and payment provider keys."),
+    "reports.review": _(
+        "Only owners, editors, moderators and safety officers can review reports from the ground."
+    ),
+    "reports.contact": _("A reporter's contact details are for owners and safety officers only."),
 }
 
 

@@ -287,6 +287,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Donations: who gave how much, and the payment providers' keys.
     "donations.read": frozenset({Role.OWNER}),
     "payments.manage": frozenset({Role.OWNER}),
+    # Reports from the ground (groundswell/fieldreports): reviewing them, blurring their
+    # photos; who sent one is kept apart, for those who answer for a reporter's safety.
+    "reports.review": frozenset({Role.OWNER, Role.EDITOR, Role.MODERATOR, Role.SAFETY_OFFICER}),
+    "reports.contact": frozenset({Role.OWNER, Role.SAFETY_OFFICER}),
 }
 
 # Who may reach each staff page and API endpoint: URL name → {method: requirement}, where the
@@ -352,6 +356,15 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "campaigns:staff_cover_region": {"GET": "content.write", "POST": "content.write"},
     "campaigns:staff_cover_region_preview": {"GET": "content.write"},
     "federation:staff_overview": GET_ONLY,
+    # Reports from the ground: any member reads them; the reporter's contact only with
+    # reports.contact (the page leaves it out for the others).
+    "fieldreports:staff_list": GET_ONLY,
+    "fieldreports:staff_setup": {"GET": MEMBER, "POST": "organisation.edit"},
+    "fieldreports:staff_detail": {"GET": MEMBER, "POST": "reports.review"},
+    "fieldreports:staff_photo": GET_ONLY,
+    "fieldreports:staff_photo_region": {"GET": "reports.review", "POST": "reports.review"},
+    "fieldreports:staff_photo_region_preview": {"GET": "reports.review"},
+    "fieldreports:staff_forget_contact": {"POST": "reports.contact"},
     "fraud:trends": {"GET": "fraud.view"},
     "fraud:trend": {"GET": "fraud.view"},
     "fraud:alert_email": {"POST": "fraud.view"},

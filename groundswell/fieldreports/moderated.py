@@ -1,0 +1,39 @@
+"""Reports in the moderation queue: the kind, and what a moderator reads of one.
+
+A report's words are premoderated: nothing of it is public before a moderator approves
+them (the guard's findings hold it) and staff publish it. The moderator reads the words
+and the campaign, never who sent it: the author key is the report's own number, so even
+a reporter who gave contact details is not linked to their other reports here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from groundswell.moderation import registry
+
+if TYPE_CHECKING:
+    from .models import FieldReport
+
+KIND = "fieldreports.report"
+
+REPORT = registry.Kind(name=KIND, label=gettext_lazy("Report from the ground"))
+
+
+def register() -> None:
+    registry.register(REPORT)
+
+
+def submission(report: FieldReport) -> registry.Submission:
+    return registry.Submission(
+        text=f"{report.title}\n\n{report.body}",
+        author_key=f"fieldreport:{report.pk}",
+        author_label=str(gettext_lazy("Anonymous reporter")),
+        language=report.language,
+        context_label=report.campaign.title,
+        public_url=reverse("fieldreports:list", args=[report.organisation.slug])
+        + f"#report-{report.pk}",
+    )
