@@ -13,6 +13,7 @@ from groundswell.accounts.models import Membership
 from groundswell.actions.services import erase_signatures, forget_waiting_signatures
 from groundswell.audit.services import record
 from groundswell.events.privacy import erase_attendances
+from groundswell.fieldreports.privacy import erase_reporter
 from groundswell.payments.privacy import erase_donations
 from groundswell.volunteers.privacy import erase_signups
 
@@ -64,6 +65,7 @@ def anonymise_supporter(supporter: Supporter) -> bool:
         erase_donations(supporter)  # found by the address too: before it is cleared
         erase_attendances(supporter)  # likewise
         erase_signups(supporter)  # the same, and a place held goes to the waitlist
+        erase_reporter(supporter)  # their contact on reports from the ground, by address
         locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
         if locked.erased_at is not None:
             supporter.refresh_from_db()
