@@ -24,6 +24,7 @@ from groundswell.campaigns.services import create_campaign
 from groundswell.events.demo import seed_events
 from groundswell.federation import moderated
 from groundswell.federation.models import Interaction, InteractionKind, RemoteActor
+from groundswell.fieldreports.demo import seed_reports
 from groundswell.fraud.demo import seed_trend
 from groundswell.lib.images import process_image
 from groundswell.moderation.models import ModerationItem
@@ -204,6 +205,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
     seed_donations(owner, campaigns["warm-homes"])
     seed_events(owner, campaigns["warm-homes"])
     seed_volunteers(owner, campaigns["warm-homes"])
+    seed_reports(owner, campaigns["warm-homes"], make_picture)
     seed_replies(Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0])
 
     watch = create_organisation(

@@ -141,6 +141,6 @@ def test_each_demo_person_signs_in_to_an_organisation_with_data_and_a_timeline(
     # A reply from the fediverse shown under a story, and one the guard holds for a moderator.
     queue = client.get(reverse("moderation:queue", kwargs={"org": "riverside-pantry"}))
     assert "07700 900461" in queue.content.decode()
-    shown = ModerationItem.objects.get(state="approved")
+    shown = ModerationItem.objects.get(state="approved", kind="fediverse.reply")
     story_page = client.get(shown.fediverse_interaction.story.get_absolute_url())
     assert "count me in for the new fridge" in story_page.content.decode()
