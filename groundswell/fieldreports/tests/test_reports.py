@@ -311,6 +311,9 @@ def test_published_reports_as_geojson_csv_feed_and_map(
     services.review(owner, report, "verify")
     _approved(owner, report)
     services.review(owner, report, "publish")
+    page = client.get(reverse("fieldreports:list", args=[org.slug])).content.decode()
+    assert report.moderation is not None
+    assert reverse("moderation:report", args=[org.slug, report.moderation.pk]) in page
     data = json.loads(client.get(reverse("fieldreports:geojson", args=[org.slug])).content)
     assert data["type"] == "FeatureCollection"
     (feature,) = data["features"]
