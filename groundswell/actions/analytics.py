@@ -48,7 +48,10 @@ def signature_dims(
         parts = urlsplit(url)
     except ValueError:
         parts = urlsplit("")
-    query = parse_qs(parts.query, max_num_fields=20) if parts.query else {}
+    try:
+        query = parse_qs(parts.query, max_num_fields=20) if parts.query else {}
+    except ValueError:  # more fields than any tagged link has: read as untagged
+        query = {}
 
     def utm(name: str) -> str:
         return analytics.word((query.get(name) or [""])[0])
