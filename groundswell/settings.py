@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "groundswell.events",
     "groundswell.volunteers",
     "groundswell.fieldreports",
+    "groundswell.ideas",
 ]
 
 MIDDLEWARE = [

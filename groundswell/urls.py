@@ -33,5 +33,6 @@ urlpatterns = [
     path("", include("groundswell.events.urls")),
     path("", include("groundswell.volunteers.urls")),
     path("", include("groundswell.fieldreports.urls")),
+    path("", include("groundswell.ideas.urls")),
     path("", include("groundswell.hub.urls")),
 ]

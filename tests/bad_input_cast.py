@@ -30,6 +30,7 @@ from groundswell.api.models import ApiToken
 from groundswell.federation import moderated
 from groundswell.federation.models import Interaction, OutboxActivity, RemoteActor
 from groundswell.federation.tests.peers import _key, public_pem
+from groundswell.ideas import links as ideas_links
 from groundswell.moderation import services as moderation
 from groundswell.stories.services import change_state
 from groundswell.supporters import links
@@ -108,6 +109,38 @@ def _published_report(owner: Membership, campaign: Any) -> Any:
     reports.review(owner, report, "verify")
     reports.review(owner, report, "publish")
     return report
+
+
+def _ideas(owner: Membership, campaign: Any) -> tuple[Any, Any, str]:
+    """An open challenge with one idea shown (its forms to spoil) and a vote taken in."""
+    from groundswell.ideas import intake, services
+    from groundswell.ideas import moderated as ideas_moderated
+
+    challenge = services.save_challenge(
+        owner,
+        None,
+        {
+            "campaign": campaign,
+            "question": "What should the river fund pay for?",
+            "description": "",
+            "opens_at": timezone.now() - timedelta(days=1),
+            "closes_at": timezone.now() + timedelta(days=30),
+            "currency": "GBP",
+        },
+    )
+    idea = services.submit_idea(
+        challenge,
+        services.Person(email="rosa.quint@example.net", given_name="Rosa"),
+        title="Stepping stones",
+        body="At the ford.",
+    )
+    services.confirm("idea", idea.pk)
+    ideas_moderated.queue_waiting()
+    idea.refresh_from_db()
+    assert idea.moderation is not None
+    moderation.approve(owner, idea.moderation)
+    token = intake.take(idea, intake.VoteRequest(email="omar@example.net", given_name="Omar"))
+    return challenge, idea, token
 
 
 def make_cast(owner: Membership, charlie: User) -> Cast:
@@ -225,6 +258,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
     )
     need, volunteer = _volunteers(owner)
     report = _published_report(owner, campaign)
+    challenge, idea, voted = _ideas(owner, campaign)
     alice = owner.user
     media_file = "bad-input-suite.txt"
     (Path(settings.MEDIA_ROOT) / media_file).parent.mkdir(parents=True, exist_ok=True)
@@ -260,6 +294,9 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "events:campaign_ics": {"slug": campaign.slug},
             "volunteers:thanks": {"token": volunteer.share_token},
             "volunteers:signup": {"token": volunteer.token},
+            "ideas:voted": {"token": voted},
+            "ideas:confirm": {"token": _token_of(ideas_links.confirm_url("idea", idea.pk))},
+            "ideas:sent": {"what": "idea"},
         },
         by_parameter={
             "org": owner.organisation.slug,
@@ -285,6 +322,8 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "signup_id": str(volunteer.pk),
             "attendance_id": str(Attendance.objects.get(token=answered.token).pk),
             "report_id": str(report.pk),
+            "challenge_id": str(challenge.pk),
+            "idea_id": str(idea.pk),
         },
         remote_key_id=remote.key_id or "",
         remote_actor=remote.uri,

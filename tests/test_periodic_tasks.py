@@ -50,6 +50,10 @@ PERIODIC_TASKS = [
     "decide_signups",
     "remind_volunteers",
     "submit_field_reports",
+    "process_vote_intake",
+    "recount_ideas",
+    "moderate_ideas",
+    "send_idea_updates",
 ]
 
 

@@ -300,6 +300,7 @@ def _make_cast() -> Cast:
     )  # fmt: skip
     need, volunteer = _volunteers(owner)
     report = _field_report(campaign)
+    challenge, idea = _ideas(owner, campaign)
     values = {
         "event_id": str(event.pk),
         "attendance_id": str(attendee.pk),
@@ -340,6 +341,8 @@ def _make_cast() -> Cast:
         "batch_id": str(batch.pk),
         "need_id": str(need.pk),
         "signup_id": str(volunteer.pk),
+        "challenge_id": str(challenge.pk),
+        "idea_id": str(idea.pk),
     }
     secrets = ["rosa.quint@example.net", "Stop the sewage at Alderbrook", "Alderbrook River"]
     secrets_b = [
@@ -507,6 +510,36 @@ def outcome(response: Any) -> int | str:
     return status
 
 
+def _ideas(owner: Any, campaign: Any) -> tuple[Any, Any]:
+    """A challenge of organisation A with one idea waiting for its author's confirmation."""
+    from groundswell.ideas import services as ideas
+
+    challenge = ideas.save_challenge(owner, None, CHALLENGE_DATA | {"campaign": campaign})
+    idea = ideas.submit_idea(
+        challenge,
+        ideas.Person(email="rosa.quint@example.net", given_name="Rosa"),
+        title="Stepping stones",
+        body="At the ford.",
+    )
+    return challenge, idea
+
+
+CHALLENGE_DATA: dict[str, Any] = {
+    "question": "What should the river fund pay for?",
+    "description": "",
+    "opens_at": timezone.now(),
+    "closes_at": timezone.now() + timedelta(days=30),
+    "currency": "GBP",
+}
+CHALLENGE_FORM = {
+    "question": "What next for the river?",
+    "opens_at": "2026-01-01T09:00",
+    "closes_at": "2027-01-01T09:00",
+    "currency": "GBP",
+    "updates_text": "Email me about ideas I took part in.",
+}
+
+
 # Pages that answer 400 to a GET without their query (and a region to preview, not apply:
 # applying deletes the old picture's file, which no rollback brings back).
 REGION = {"operation": "blur", "left": "20", "top": "30", "width": "40", "height": "20"}
@@ -558,6 +591,9 @@ BODIES: dict[str, dict[str, str]] = {
     # A preview, which writes nothing: the form's own errors are a 400 with the summary.
     "fraud:invalidate": {"criterion": "domain", "domain": "example.net", "reason": "A bot."},
     "volunteers:staff_need_status": {"status": "open"},
+    "ideas:staff_new": CHALLENGE_FORM,
+    "ideas:staff_challenge": CHALLENGE_FORM,
+    "ideas:staff_idea": {"status": "under_review", "reason": "We are looking at it."},
 }
 UPLOADS = frozenset({"stories:staff_image_add"})
 QUERIES: dict[str, dict[str, str]] = {

@@ -418,6 +418,12 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "payments:staff_accounts": {"GET": "payments.manage", "POST": "payments.manage"},
     "payments:staff_appeal": {"GET": "payments.manage", "POST": "payments.manage"},
     "referrals:evangelists": GET_ONLY,
+    # Idea challenges: any member reads them and their ideas; writing a challenge and
+    # giving an idea a public status speak for the organisation.
+    "ideas:staff_challenges": GET_ONLY,
+    "ideas:staff_new": {"GET": "content.write", "POST": "content.write"},
+    "ideas:staff_challenge": {"GET": MEMBER, "POST": "content.write"},
+    "ideas:staff_idea": {"GET": MEMBER, "POST": "content.write"},
     "retention:schedule": {"GET": MEMBER, "POST": "organisation.edit"},
     "stories:staff_list": GET_ONLY,
     "stories:staff_new": {"GET": "content.write", "POST": "content.write"},

@@ -81,6 +81,19 @@ def action_share_links(title: str, path: str, token: str, *, text: str) -> dict[
     return panel
 
 
+def idea_share_links(title: str, path: str, token: str) -> dict[str, object]:
+    """Buttons that share an idea (at `path`) through a voter's or its author's own link."""
+    text = _("I just backed the idea “%(title)s”. Will you vote for it too?") % {"title": title}
+
+    def link(channel: str) -> str:
+        return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
+
+    panel = _panel(title, text, link, lambda channel: "")
+    for button in panel["buttons"]:  # type: ignore[attr-defined]
+        button.url = button.target
+    return panel
+
+
 def story_share_links(story: object) -> dict[str, object]:
     """Buttons for a reader who has not signed: the story's own address, tagged per channel."""
     title = str(story.title)  # type: ignore[attr-defined]

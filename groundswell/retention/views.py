@@ -11,6 +11,7 @@ from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership, Organisation
 from groundswell.actions.models import Petition
 from groundswell.events.privacy import event_wordings
+from groundswell.ideas.models import Challenge
 from groundswell.lib import retention as registry
 from groundswell.lib.retention import ANONYMISE, YEAR_DAYS, Kind
 from groundswell.volunteers.models import Need
@@ -85,6 +86,15 @@ def privacy(request: HttpRequest, org_slug: str) -> HttpResponse:
                 .for_organisation(organisation)
                 .order_by("pk")
                 .values_list("wording__text", flat=True)
+            )
+        ),
+        # The words beside "email me" on the idea challenges, once each (groundswell/ideas).
+        "ideas_wordings": list(
+            dict.fromkeys(
+                Challenge.objects.public()
+                .for_organisation(organisation)
+                .order_by("pk")
+                .values_list("updates_wording__text", flat=True)
             )
         ),
     }

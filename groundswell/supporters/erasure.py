@@ -14,6 +14,7 @@ from groundswell.actions.services import erase_signatures, forget_waiting_signat
 from groundswell.audit.services import record
 from groundswell.events.privacy import erase_attendances
 from groundswell.fieldreports.privacy import erase_reporter
+from groundswell.ideas.privacy import erase_ideas
 from groundswell.payments.privacy import erase_donations
 from groundswell.volunteers.privacy import erase_signups
 
@@ -66,6 +67,7 @@ def anonymise_supporter(supporter: Supporter) -> bool:
         erase_attendances(supporter)  # likewise
         erase_signups(supporter)  # the same, and a place held goes to the waitlist
         erase_reporter(supporter)  # their contact on reports from the ground, by address
+        erase_ideas(supporter)  # the same, and its waiting votes, like the signatures'
         locked = Supporter.objects.select_for_update().get(pk=supporter.pk)
         if locked.erased_at is not None:
             supporter.refresh_from_db()

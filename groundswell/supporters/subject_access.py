@@ -13,6 +13,7 @@ from groundswell.actions.signals import names as signal_names
 from groundswell.audit.services import record
 from groundswell.events.privacy import attendances_of
 from groundswell.fieldreports.privacy import reports_of
+from groundswell.ideas.privacy import ideas_of
 from groundswell.payments.privacy import donations_of, pledges_of
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import personal_link
@@ -103,6 +104,8 @@ def subject_access_data(supporter: Supporter) -> dict[str, Any]:
         "event_rsvps": attendances_of(supporter),
         "volunteering": signups_of(supporter),
         "reports_from_the_ground": reports_of(supporter),
+        # Ideas, comments, pledges towards ideas and votes (groundswell/ideas).
+        "ideas": ideas_of(supporter),
         "share_tokens": [
             {
                 "token": share.token,
