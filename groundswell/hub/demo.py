@@ -26,6 +26,7 @@ from groundswell.federation import moderated
 from groundswell.federation.models import Interaction, InteractionKind, RemoteActor
 from groundswell.fieldreports.demo import seed_reports
 from groundswell.fraud.demo import seed_trend
+from groundswell.ideas.demo import seed_ideas
 from groundswell.lib.images import process_image
 from groundswell.moderation.models import ModerationItem
 from groundswell.moderation.services import approve
@@ -206,6 +207,7 @@ def seed(password: str | None = None) -> tuple[str, str]:
     seed_events(owner, campaigns["warm-homes"])
     seed_volunteers(owner, campaigns["warm-homes"])
     seed_reports(owner, campaigns["warm-homes"], make_picture)
+    seed_ideas(owner, campaigns["warm-homes"])
     seed_replies(Story.objects.for_organisation(pantry).filter(state="published").order_by("pk")[0])
 
     watch = create_organisation(
