@@ -17,6 +17,7 @@ from django.utils import timezone
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.audit.services import record
+from groundswell.safety import services as safety
 
 from . import places
 from .models import Need, NeedStatus, Shift, Signup, SignupState
@@ -99,13 +100,21 @@ def cancel_signup(signup: Signup) -> bool:
 # --- Staff ----------------------------------------------------------------------------
 
 
-def create_need(membership: Membership, values: dict[str, Any]) -> Need:
+def need_text(need: Need) -> str:
+    """The words of a need the public reads: its title, what volunteers do, the skills."""
+    return "\n\n".join(part for part in (need.title, need.description, *need.skill_names) if part)
+
+
+def create_need(membership: Membership, values: dict[str, Any], *, safety_reason: str = "") -> Need:
+    """A draft need; its words pass the safety gate now (a flagged need is never stored),
+    as every text a staff member writes for the public does (docs/safety.md)."""
     require(membership, "content.write")
     organisation = membership.organisation
     with transaction.atomic():
         need = Need.objects.create(
             organisation=organisation, wording=wording_for(organisation), **values
         )
+        safety.gate(membership, "need", need, need_text(need), reason=safety_reason)
         record(
             organisation=organisation,
             actor=membership.user,
@@ -137,13 +146,14 @@ def set_need_status(membership: Membership, need: Need, status: str) -> bool:
 
 def add_shift(
     membership: Membership, need: Need, *, starts_at: datetime, ends_at: datetime, place: str,
-    slots: int,
+    slots: int, safety_reason: str = "",
 ) -> Shift:  # fmt: skip
     require(membership, "content.write")
     with transaction.atomic():
         shift = Shift.objects.create(
             need=need, starts_at=starts_at, ends_at=ends_at, place=place, slots=slots
         )
+        safety.gate(membership, "shift", shift, place, reason=safety_reason)
         record(
             organisation=membership.organisation,
             actor=membership.user,

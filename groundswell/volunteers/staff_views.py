@@ -8,6 +8,7 @@ import io
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 from groundswell.lib.csvcells import csv_cell
+from groundswell.safety.forms import gate_errors, offer_override
 
 from . import places, services
 from .access import staff_need, staff_signup
@@ -35,12 +37,20 @@ def needs(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = NeedForm(request.POST or None, organisation=organisation)
     if request.method == "POST":
         require(membership, "content.write")
+        typed = "\n\n".join(request.POST.get(n, "") for n in ("title", "description", "skills"))
+        offer_override(form, typed, membership=membership)
         if form.is_valid():
-            need = services.create_need(membership, form.cleaned_data)
-            messages.success(
-                request, _("The need is saved as a draft: add its shifts, then open it.")
-            )
-            return redirect("volunteers:staff_need", org=organisation.slug, need_id=need.pk)
+            data = dict(form.cleaned_data)
+            reason = data.pop("safety_reason", "") or ""
+            try:
+                need = services.create_need(membership, data, safety_reason=reason)
+            except ValidationError as error:
+                form.add_error(None, gate_errors(error, form))
+            else:
+                messages.success(
+                    request, _("The need is saved as a draft: add its shifts, then open it.")
+                )
+                return redirect("volunteers:staff_need", org=organisation.slug, need_id=need.pk)
     return render(
         request,
         "volunteers/staff_needs.html",
@@ -58,16 +68,22 @@ def need(request: HttpRequest, membership: Membership, need_id: int) -> HttpResp
     form = ShiftForm(request.POST or None, need=found)
     if request.method == "POST":
         require(membership, "content.write")
+        offer_override(form, request.POST.get("place", ""), membership=membership)
         if form.is_valid():
             data = form.cleaned_data
-            services.add_shift(
-                membership, found, starts_at=data["starts_at"], ends_at=data["ends_at"],
-                place=data["place"], slots=data["slots"],
-            )  # fmt: skip
-            messages.success(request, _("The shift is added."))
-            return redirect(
-                "volunteers:staff_need", org=membership.organisation.slug, need_id=found.pk
-            )
+            try:
+                services.add_shift(
+                    membership, found, starts_at=data["starts_at"], ends_at=data["ends_at"],
+                    place=data["place"], slots=data["slots"],
+                    safety_reason=data.get("safety_reason") or "",
+                )  # fmt: skip
+            except ValidationError as error:
+                form.add_error(None, gate_errors(error, form))
+            else:
+                messages.success(request, _("The shift is added."))
+                return redirect(
+                    "volunteers:staff_need", org=membership.organisation.slug, need_id=found.pk
+                )
     missing = places.missing(found)
     for row in missing.shifts:
         row.shift.need = found

@@ -63,7 +63,8 @@ def _page(
         "volunteers/need.html",
         {
             "organisation": need.organisation,
-            "campaign": need.campaign,
+            # A need may belong to a campaign not yet announced: its name stays unsaid.
+            "campaign": need.campaign if need.campaign and need.campaign.is_public else None,
             "need": need,
             "form": form,
             "missing": missing,

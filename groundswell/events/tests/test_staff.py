@@ -141,3 +141,15 @@ def test_reminders_go_the_day_before_once(
         "Reminder: Litter pick at Alder Mill is tomorrow"
     ]
     assert "/cancel/" in smtp_server.bodies()[1]
+
+
+def test_an_event_under_a_draft_campaign_is_read_by_the_safety_gate_too(owner: Membership) -> None:
+    # The campaign going live later publishes its events without reading them again.
+    from groundswell.safety.services import Flagged
+
+    draft = testing.make_campaign(owner, title="Not announced", slug="quiet", status="draft")
+    assert not draft.is_public
+    with pytest.raises(Flagged):
+        make_event(owner, draft, description="Questions? Ring Dev on 07700 900123.")
+    assert not Event.objects.exists()
+    assert make_event(owner, draft).pk

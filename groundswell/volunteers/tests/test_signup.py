@@ -13,7 +13,7 @@ from groundswell.accounts.models import Membership
 from groundswell.supporters.models import Supporter
 from groundswell.volunteers.models import Need, Shift, Signup, SignupState
 
-from .conftest import make_shift, sign_up
+from .conftest import make_need, make_shift, sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +187,18 @@ def remind_now() -> int:
     from groundswell.volunteers.decide import remind_due
 
     return remind_due()
+
+
+def test_a_need_of_a_campaign_not_yet_announced_does_not_name_it(
+    client: Client, owner: Membership
+) -> None:
+    draft = testing.make_campaign(
+        owner, title="Secret Sewage Dossier", slug="dossier", status="draft"
+    )
+    public = make_need(owner, campaign=draft)
+    page = client.get(f"/o/alices/volunteer/{public.pk}/")
+    assert page.status_code == 200
+    assert "Secret Sewage Dossier" not in page.content.decode()
+    live = testing.make_campaign(owner, title="Clean the Alder", slug="alder")
+    announced = make_need(owner, campaign=live, title="Litter pickers")
+    assert "Clean the Alder" in client.get(f"/o/alices/volunteer/{announced.pk}/").content.decode()

@@ -177,3 +177,42 @@ def test_the_public_page_shows_what_is_still_missing_live(
     assert "Van: 8 of 10 still needed" in later and "First aid: 1 of 2 still needed" in later
     assert "Full: waitlist open" in later
     assert "(full: you join the waitlist)" in later
+
+
+PHONE = "07700 900123"
+
+
+def test_a_need_or_shift_that_would_publish_a_phone_number_is_refused_and_nothing_stored(
+    client: Client, editor: Membership
+) -> None:
+    staff(client, editor)
+    refused = client.post(
+        "/staff/alices/volunteers/",
+        {"title": "Drivers", "quantity": "3", "time_zone": "Europe/London",
+         "description": f"Ring Dev on {PHONE} to say you can come."},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert "error-summary" in refused.content.decode()
+    assert PHONE in refused.content.decode()  # the typed words are kept in the form
+    assert not Need.objects.exists()
+
+    made = client.post(
+        "/staff/alices/volunteers/",
+        {"title": "Drivers", "quantity": "3", "time_zone": "Europe/London"},
+    )
+    assert made.status_code == 302
+    need = Need.objects.get()
+    shift = {"day_day": "12", "day_month": "12", "day_year": "2026", "starts": "09:00",
+             "ends": "13:30", "slots": "2"}  # fmt: skip
+    refused = client.post(
+        f"/staff/alices/volunteers/{need.pk}/", shift | {"place": f"Call {PHONE} at the gate"}
+    )
+    assert refused.status_code == 400
+    assert not Shift.objects.exists()
+    assert (
+        client.post(
+            f"/staff/alices/volunteers/{need.pk}/", shift | {"place": "Gurdwara hall"}
+        ).status_code
+        == 302
+    )
+    assert Shift.objects.count() == 1
