@@ -14,8 +14,10 @@ baseline. Run by the periodic `watch_spikes`, never in a request.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncHour
 
@@ -85,13 +87,20 @@ def _spikes_of(subject: Subject) -> Q:
     return Q(rule_id=pk) if kind == "rule" else Q(campaign_id=pk)
 
 
-def detect(now: datetime) -> list[Spike]:
-    """Raise a Spike for each subject spiking now and not raised within THROTTLE."""
+def detect(now: datetime, on_raised: Callable[[list[Spike]], object] | None = None) -> list[Spike]:
+    """Raise a Spike for each subject spiking now and not raised within THROTTLE.
+
+    `on_raised` (the alert emails) runs in the same transaction as the spike's row: a run
+    that dies between the two leaves neither, and the next run raises it again, instead of
+    a spike whose throttle silences it while nobody was told."""
     start = now - WINDOW
     raised = []
     for organisation_id, subjects in _window_counts(start, now).items():
         for subject, observed in sorted(subjects.items()):
-            spike = _check(organisation_id, subject, observed, start, now)
+            with transaction.atomic():
+                spike = _check(organisation_id, subject, observed, start, now)
+                if spike is not None and on_raised is not None:
+                    on_raised([spike])
             if spike is not None:
                 raised.append(spike)
     return raised

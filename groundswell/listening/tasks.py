@@ -115,8 +115,7 @@ def watch_spikes() -> int:
     from . import alerts, spikes
 
     now = leases.now()
-    raised = spikes.detect(now)
+    raised = spikes.detect(now, on_raised=alerts.tell_subscribers)
     worklog.did("raised", len(raised), "spikes")
-    alerts.tell_subscribers(raised)
     spikes.forget_old(now)
     return len(raised)

@@ -170,3 +170,25 @@ def test_another_organisations_spike_is_not_found(
     testing.make_organisation(carol, name="Other", slug="other")
     client.force_login(carol)
     assert client.get(f"/staff/other/listening/spikes/{spike.pk}/").status_code == 404
+
+
+def test_a_run_that_dies_before_the_emails_leaves_no_silent_spike(
+    clock: testing.FakeClock,
+    org: Organisation,
+    rule: KeywordRule,
+    smtp_server: testing.LocalSMTPServer,
+) -> None:
+    analyst = testing.add_member(org, testing.make_user("ana@example.org", "Ana"), Role.ANALYST)
+    services.choose_spike_email(analyst, wanted=True)
+    heard(org, 6, clock.moment, rule=rule)
+
+    def dies(raised: list[Spike]) -> None:
+        raise RuntimeError("the worker was killed here")
+
+    with pytest.raises(RuntimeError):
+        spikes.detect(clock.moment, on_raised=dies)
+    # Without the emails, no spike: its throttle would otherwise silence it for hours.
+    assert not Spike.objects.exists()
+    testing.run_periodic("watch_spikes")
+    assert Spike.objects.get().emailed == 1
+    assert [str(message["To"]) for message in smtp_server.messages] == ["ana@example.org"]
