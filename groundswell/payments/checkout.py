@@ -5,9 +5,12 @@ on the network queue, each new donation is claimed (`new → opening`, a conditi
 its supporter found or created as the sign path does, who brought them resolved, and the
 provider asked for a checkout through lib/http.py; the checkout's address is stored
 (`opening → open`) and the waiting page sends the donor there. A provider that does not
-answer is asked again (its idempotency key gives the same checkout back) up to
-MAX_ATTEMPTS times; one that refuses, or an organisation with no keys, leaves the donation
-`unavailable` with the reason, which the donor's page explains.
+answer is asked again up to MAX_ATTEMPTS times (Stripe's idempotency key gives the same
+checkout back; Razorpay has no such key, so a retry after a lost answer may leave an unused
+order, or for a monthly gift an unused plan and subscription, in the organisation's Razorpay
+account: the donor is only ever taken to the last one, so nobody pays twice). One that
+refuses, or an organisation with no keys, leaves the donation `unavailable` with the reason,
+which the donor's page explains.
 """
 
 from __future__ import annotations
