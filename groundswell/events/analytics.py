@@ -4,9 +4,8 @@ the door) and RSVPs someone's share link brought. Counts only, never who."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -16,32 +15,11 @@ from groundswell.lib.analytics import Dims, Kind, register
 
 from .models import Attendance
 
-NO_CHANNEL = frozenset({"web", "share"})
-
-
-def _dims(organisation_id: int, campaign_id: int, data: dict[str, str]) -> Dims:
-    source = str(data.get("source", ""))
-    source = "" if source in NO_CHANNEL else analytics.word(source)
-    website = str(data.get("website", ""))
-    referrer = analytics.referrer_host(f"https://{website}/") if website else ""
-    return Dims(
-        organisation_id=organisation_id,
-        campaign_id=campaign_id,
-        channel=analytics.channel_of(source, referrer),
-        referrer=referrer,
-    )
-
 
 def _counted(
     rows: QuerySet[Attendance], when: str, start: datetime, end: datetime
 ) -> Iterator[tuple[date, Dims, int]]:
-    counts: Counter[tuple[date, Dims]] = Counter()
-    found = rows.filter(**{f"{when}__gte": start, f"{when}__lt": end}).values_list(
-        when, "organisation_id", "event__campaign_id", "referrer_data"
-    )
-    for at, org, campaign, data in found.iterator(chunk_size=5000):
-        counts[(at.astimezone(UTC).date(), _dims(org, campaign, data or {}))] += 1
-    yield from ((day, dims, n) for (day, dims), n in counts.items())
+    return analytics.shared_day_counts(rows, when, "event__campaign_id", start, end)
 
 
 def taken(start: datetime, end: datetime) -> Iterator[tuple[date, Dims, int]]:

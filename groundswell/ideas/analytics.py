@@ -15,21 +15,6 @@ from groundswell.lib.analytics import Dims, Kind, register
 
 from .models import Confirmation, Idea, Vote, VoteState
 
-NO_CHANNEL = frozenset({"web", "share"})
-
-
-def _dims(organisation_id: int, campaign_id: int | None, data: dict[str, str]) -> Dims:
-    source = str(data.get("source", ""))
-    source = "" if source in NO_CHANNEL else analytics.word(source)
-    website = str(data.get("website", ""))
-    referrer = analytics.referrer_host(f"https://{website}/") if website else ""
-    return Dims(
-        organisation_id=organisation_id,
-        campaign_id=campaign_id or 0,
-        channel=analytics.channel_of(source, referrer),
-        referrer=referrer,
-    )
-
 
 def _votes(
     rows: QuerySet[Vote], start: datetime, end: datetime
@@ -41,7 +26,7 @@ def _votes(
     for at, org, campaign, data in found.iterator(chunk_size=5000):
         if at is None:
             continue
-        counts[(at.astimezone(UTC).date(), _dims(org, campaign, data or {}))] += 1
+        counts[(at.astimezone(UTC).date(), analytics.shared_dims(org, campaign, data or {}))] += 1
     yield from ((day, dims, n) for (day, dims), n in counts.items())
 
 
@@ -62,7 +47,7 @@ def ideas(start: datetime, end: datetime) -> Iterator[tuple[date, Dims, int]]:
     for at, org, campaign in found.iterator(chunk_size=5000):
         if at is None:
             continue
-        counts[(at.astimezone(UTC).date(), _dims(org, campaign, {}))] += 1
+        counts[(at.astimezone(UTC).date(), analytics.shared_dims(org, campaign, {}))] += 1
     yield from ((day, dims, n) for (day, dims), n in counts.items())
 
 

@@ -40,6 +40,7 @@ import os
 import re
 import threading
 import time
+from collections import Counter as CountsOf
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -446,6 +447,42 @@ def flush() -> int:
 
 
 # --- Helpers for kinds counted from rows ----------------------------------------------------
+
+
+# A share link's source that names no channel: the site's own pages, or a bare "share".
+NO_SHARE_CHANNEL = frozenset({"web", "share"})
+
+
+def shared_dims(organisation_id: int, campaign_id: int | None, data: dict[str, str]) -> Dims:
+    """The Dims of an action taken through a share link, read from the referrer data stored
+    with it (the link's source and the referring website)."""
+    source = str(data.get("source", ""))
+    source = "" if source in NO_SHARE_CHANNEL else word(source)
+    website = str(data.get("website", ""))
+    referrer = referrer_host(f"https://{website}/") if website else ""
+    return Dims(
+        organisation_id=organisation_id,
+        campaign_id=campaign_id or 0,
+        channel=channel_of(source, referrer),
+        referrer=referrer,
+    )
+
+
+def shared_day_counts(
+    rows: QuerySet[Any], when: str, campaign: str, start: datetime, end: datetime
+) -> Iterator[tuple[date, Dims, int]]:
+    """Count `rows` (with `organisation_id` and `referrer_data`) per UTC day of `when` in
+    [start, end), per campaign (the lookup `campaign`) and per the channel of the share link
+    each came by. Read in Python: the channel is worked out from the stored referrer data."""
+    counts: CountsOf[tuple[date, Dims]] = CountsOf()
+    found = rows.filter(**{f"{when}__gte": start, f"{when}__lt": end}).values_list(
+        when, "organisation_id", campaign, "referrer_data"
+    )
+    for at, organisation_id, campaign_id, data in found.iterator(chunk_size=5000):
+        counts[
+            (at.astimezone(UTC).date(), shared_dims(organisation_id, campaign_id, data or {}))
+        ] += 1
+    yield from ((day, dims, n) for (day, dims), n in counts.items())
 
 
 def day_counts(
