@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -249,3 +249,12 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self.moment += delta
+
+
+def date_parts(name: str, day: date) -> dict[str, str]:
+    """A GOV.UK date input's three boxes (lib/dateinput.py) as a form posts them."""
+    return {
+        f"{name}_day": str(day.day),
+        f"{name}_month": str(day.month),
+        f"{name}_year": str(day.year),
+    }

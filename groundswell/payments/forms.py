@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.lib.dateinput import DatePartsField
 from groundswell.lib.forms import PersonCleaning, ReferralField
 
 from . import giftaid, money, providers
@@ -259,14 +260,10 @@ class PledgeForm(PersonCleaning, forms.Form):
         required=False,
         help_text=_("For example: drive a van on Saturday, or translate leaflets."),
     )
-    remind_on = forms.DateField(
+    remind_on = DatePartsField(
         label=_("When should we remind you?"),
-        help_text=_("A date, for example 2027-01-31. We email you that morning."),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={
-            "required": _("Enter the date we should remind you."),
-            "invalid": _("Enter a real date, like 2027-01-31."),
-        },
+        help_text=_("For example, 31 1 2027. We email you that morning."),
+        what=str(_("the date we should remind you")),
     )
     given_name = forms.CharField(
         label=_("First name"),
@@ -327,16 +324,8 @@ class PledgeForm(PersonCleaning, forms.Form):
 
 
 class ClaimForm(forms.Form):
-    first = forms.DateField(
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": _("Enter the first day."), "invalid": _("Enter a real date.")},
-    )
-    last = forms.DateField(
-        label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": _("Enter the last day."), "invalid": _("Enter a real date.")},
-    )
+    first = DatePartsField(label=_("From"), what=str(_("the first day")))
+    last = DatePartsField(label=_("To"), what=str(_("the last day")))
     # Sent by the button pressed; none (a link typed by hand) is the spreadsheet.
     format = forms.ChoiceField(
         choices=[("ods", _("Spreadsheet (.ods)")), ("csv", "CSV")],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -124,9 +124,13 @@ def test_the_claim_lists_each_gift_aid_payment_of_the_period_in_hmrcs_columns(
     client.force_login(alice)
     url = reverse("payments:staff_gift_aid", args=["alices"])
     assert client.get(url).status_code == 200
-    bad = client.get(url, {"first": today.isoformat(), "last": "2001-01-01"})
+    bad = client.get(
+        url, testing.date_parts("first", today) | testing.date_parts("last", date(2001, 1, 1))
+    )
     assert bad.status_code == 400
-    period = {"first": today.isoformat(), "last": today.isoformat(), "format": "csv"}
+    period = (
+        testing.date_parts("first", today) | testing.date_parts("last", today) | {"format": "csv"}
+    )
     answer = client.get(url, period)
     assert answer["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.content.decode())))
@@ -135,7 +139,9 @@ def test_the_claim_lists_each_gift_aid_payment_of_the_period_in_hmrcs_columns(
         ["Dr", "Harriet", "Smith Jones", "12", "BS7 8AB", "", "", f"{today:%d/%m/%y}", "25.00"]
     ]
     later = today + timedelta(days=1)
-    empty = client.get(url, {**period, "first": later.isoformat(), "last": later.isoformat()})
+    empty = client.get(
+        url, period | testing.date_parts("first", later) | testing.date_parts("last", later)
+    )
     assert list(csv.reader(io.StringIO(empty.content.decode())))[1:] == []
 
 
@@ -156,7 +162,9 @@ def test_a_name_typed_as_a_formula_reaches_the_claim_as_plain_text(
     today = timezone.localdate()
     client.force_login(alice)
     url = reverse("payments:staff_gift_aid", args=["alices"])
-    period = {"first": today.isoformat(), "last": today.isoformat(), "format": "csv"}
+    period = (
+        testing.date_parts("first", today) | testing.date_parts("last", today) | {"format": "csv"}
+    )
     answer = client.get(url, period)
     row = list(csv.reader(io.StringIO(answer.content.decode())))[1]
     assert (row[1], row[3]) == ("'=HYPERLINK(1)", "'+44")

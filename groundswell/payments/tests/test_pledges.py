@@ -24,7 +24,7 @@ def pledge(client: Client, appeal: Appeal, **fields: str) -> Any:
     data = {
         "kind": "money",
         "amount": "20",
-        "remind_on": (timezone.now().date() + timedelta(days=7)).isoformat(),
+        **testing.date_parts("remind_on", timezone.now().date() + timedelta(days=7)),
         "given_name": "Ravi",
         "email": "ravi@example.net",
         **fields,
@@ -104,8 +104,21 @@ def test_a_time_pledge_is_kept_or_withdrawn_once(client: Client, appeal: Appeal)
         ({"kind": "time", "hours": "", "what": "x"}, "hours", "how many hours"),
         ({"kind": "time", "hours": "4", "what": ""}, "what", "Say what you can do"),
         ({"kind": "time", "hours": "-1", "what": "x"}, "hours", "at least one hour"),
-        ({"remind_on": "2001-01-01"}, "remind_on", "today or a later date"),
-        ({"remind_on": "31/31/2027"}, "remind_on", "Enter a real date"),
+        (
+            {"remind_on_day": "1", "remind_on_month": "1", "remind_on_year": "2001"},
+            "remind_on",
+            "today or a later date",
+        ),
+        (
+            {"remind_on_day": "31", "remind_on_month": "31", "remind_on_year": "2027"},
+            "remind_on",
+            "must be a real date",
+        ),
+        (
+            {"remind_on_day": "", "remind_on_month": "", "remind_on_year": ""},
+            "remind_on",
+            "Enter the date we should remind you",
+        ),
     ],
 )
 def test_each_bad_pledge_answer_gets_its_message(
