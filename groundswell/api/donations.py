@@ -30,7 +30,7 @@ from groundswell.payments.models import Appeal, Donation
 from groundswell.payments.recorded import record_donation
 from groundswell.payments.services import DonationRequest
 
-from . import helper, osdi
+from . import access, helper, osdi
 from .helper import PersonIn, ReferrerDataIn, _Lenient, most, storable
 from .models import ApiToken
 
@@ -56,10 +56,6 @@ class RecordDonationHelperIn(_Lenient):
     recipients: list[RecipientIn] = Field(default_factory=list, max_length=20)
     action_date: datetime | None = None
     referrer_data: ReferrerDataIn | None = None
-
-
-def _token(request: HttpRequest) -> ApiToken:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def _appeals(token: ApiToken) -> Any:
@@ -120,7 +116,9 @@ def donation_resource(gift: Donation) -> osdi.Json:
 
 @router.get("/fundraising_pages", url_name="fundraising_pages", summary="Appeals for money")
 def fundraising_pages(request: HttpRequest, page: int = Page, per_page: int = PerPage) -> osdi.Json:
-    rows, current = osdi.paginate(_appeals(_token(request)), page=page, per_page=per_page)
+    rows, current = osdi.paginate(
+        _appeals(access.request_token(request)), page=page, per_page=per_page
+    )
     return osdi.collection(
         "osdi:fundraising_pages", [page_resource(a) for a in rows], current, "fundraising_pages"
     )
@@ -128,7 +126,7 @@ def fundraising_pages(request: HttpRequest, page: int = Page, per_page: int = Pe
 
 @router.get("/fundraising_pages/{int:appeal_id}", url_name="fundraising_page", summary="One appeal")
 def fundraising_page(request: HttpRequest, appeal_id: int) -> osdi.Json:
-    return page_resource(get_object_or_404(_appeals(_token(request)), pk=appeal_id))
+    return page_resource(get_object_or_404(_appeals(access.request_token(request)), pk=appeal_id))
 
 
 @router.get(
@@ -139,7 +137,7 @@ def fundraising_page(request: HttpRequest, appeal_id: int) -> osdi.Json:
 def fundraising_page_donations(
     request: HttpRequest, appeal_id: int, page: int = Page, per_page: int = PerPage
 ) -> osdi.Json:
-    appeal = get_object_or_404(_appeals(_token(request)), pk=appeal_id)
+    appeal = get_object_or_404(_appeals(access.request_token(request)), pk=appeal_id)
     gifts = (
         Donation.objects.filter(appeal=appeal, state__in=COUNTED)
         .select_related("organisation")
@@ -162,7 +160,7 @@ def fundraising_page_donations(
     summary="One donation",
 )
 def donation(request: HttpRequest, appeal_id: int, donation_id: int) -> osdi.Json:
-    appeal = get_object_or_404(_appeals(_token(request)), pk=appeal_id)
+    appeal = get_object_or_404(_appeals(access.request_token(request)), pk=appeal_id)
     gift = get_object_or_404(
         Donation.objects.filter(appeal=appeal, state__in=COUNTED).select_related("organisation"),
         pk=donation_id,
@@ -199,7 +197,7 @@ def _amount(payload: RecordDonationHelperIn, currency: str) -> int:
     summary="Record Donation Helper: record a gift taken elsewhere",
 )
 def record_donation_helper(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    appeal = get_object_or_404(_appeals(_token(request)), pk=appeal_id)
+    appeal = get_object_or_404(_appeals(access.request_token(request)), pk=appeal_id)
     data = helper.read_json(request)
     try:
         payload = RecordDonationHelperIn.model_validate(data)

@@ -112,20 +112,15 @@ PerPage = param_functions.Query(
 )  # then capped at MAX_PER_PAGE
 
 
-def _token(request: HttpRequest) -> ApiToken:
-    """The token ninja's auth found for this request (every read requires one)."""
-    return request.auth  # type: ignore[attr-defined,no-any-return]
-
-
 @router.get("/", url_name="entry_point", summary="API entry point")
 def entry_point(request: HttpRequest) -> osdi.Json:
-    return osdi.entry_point(_token(request))
+    return osdi.entry_point(access.request_token(request))
 
 
 @router.get("/petitions", url_name="petitions", summary="This organisation's petitions")
 def petitions(request: HttpRequest, page: int = Page, per_page: int = PerPage) -> osdi.Json:
     rows, current = osdi.paginate(
-        access.token_petitions(_token(request)),
+        access.token_petitions(access.request_token(request)),
         page=page,
         per_page=per_page,
     )
@@ -135,7 +130,7 @@ def petitions(request: HttpRequest, page: int = Page, per_page: int = PerPage) -
 
 @router.get("/petitions/{int:petition_id}", url_name="petition", summary="One petition")
 def petition(request: HttpRequest, petition_id: int) -> osdi.Json:
-    found = access.token_petition(_token(request), petition_id)
+    found = access.token_petition(access.request_token(request), petition_id)
     return osdi.petition_resource(found)
 
 
@@ -147,7 +142,7 @@ def petition(request: HttpRequest, petition_id: int) -> osdi.Json:
 def petition_signatures(
     request: HttpRequest, petition_id: int, page: int = Page, per_page: int = PerPage
 ) -> osdi.Json:
-    token = _token(request)
+    token = access.request_token(request)
     found = access.token_petition(token, petition_id)
     rows, current = osdi.paginate(
         access.token_signatures(token).filter(petition=found), page=page, per_page=per_page
@@ -164,7 +159,7 @@ def petition_signatures(
     summary="One signature",
 )
 def signature(request: HttpRequest, petition_id: int, signature_id: int) -> osdi.Json:
-    token = _token(request)
+    token = access.request_token(request)
     found = access.token_petition(token, petition_id)
     return osdi.signature_resource(access.token_signature(token, found, signature_id))
 
@@ -172,7 +167,7 @@ def signature(request: HttpRequest, petition_id: int, signature_id: int) -> osdi
 @router.get("/people", url_name="people", summary="This organisation's supporters")
 def people(request: HttpRequest, page: int = Page, per_page: int = PerPage) -> osdi.Json:
     rows, current = osdi.paginate(
-        access.token_people(_token(request)),
+        access.token_people(access.request_token(request)),
         page=page,
         per_page=per_page,
     )
@@ -182,7 +177,7 @@ def people(request: HttpRequest, page: int = Page, per_page: int = PerPage) -> o
 
 @router.get("/people/{int:person_id}", url_name="person", summary="One supporter")
 def person(request: HttpRequest, person_id: int) -> osdi.Json:
-    found = access.token_person(_token(request), person_id)
+    found = access.token_person(access.request_token(request), person_id)
     return osdi.person_resource(found)
 
 
@@ -194,7 +189,7 @@ def person(request: HttpRequest, person_id: int) -> osdi.Json:
 def person_signatures(
     request: HttpRequest, person_id: int, page: int = Page, per_page: int = PerPage
 ) -> osdi.Json:
-    token = _token(request)
+    token = access.request_token(request)
     found = access.token_person(token, person_id)
     rows, current = osdi.paginate(
         access.token_signatures(token).filter(supporter=found), page=page, per_page=per_page

@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticError
 from groundswell.events import intake
 from groundswell.events.models import Attendance, AttendanceState, Event, EventKind
 
-from . import helper, osdi
+from . import access, helper, osdi
 from .donations import _person
 from .helper import PersonIn, ReferrerDataIn, _Lenient, most, storable
 from .models import ApiToken
@@ -46,10 +46,6 @@ class RecordAttendanceHelperIn(_Lenient):
         default_factory=list, max_length=20
     )
     referrer_data: ReferrerDataIn | None = None
-
-
-def _token(request: HttpRequest) -> ApiToken:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def _events(token: ApiToken) -> Any:
@@ -115,13 +111,15 @@ def attendance_resource(row: Attendance) -> osdi.Json:
 
 @router.get("/events", url_name="events", summary="This organisation's events")
 def events(request: HttpRequest, page: int = Page, per_page: int = PerPage) -> osdi.Json:
-    rows, current = osdi.paginate(_events(_token(request)), page=page, per_page=per_page)
+    rows, current = osdi.paginate(
+        _events(access.request_token(request)), page=page, per_page=per_page
+    )
     return osdi.collection("osdi:events", [event_resource(e) for e in rows], current, "events")
 
 
 @router.get("/events/{int:event_id}", url_name="event", summary="One event")
 def event(request: HttpRequest, event_id: int) -> osdi.Json:
-    return event_resource(get_object_or_404(_events(_token(request)), pk=event_id))
+    return event_resource(get_object_or_404(_events(access.request_token(request)), pk=event_id))
 
 
 @router.get(
@@ -132,7 +130,7 @@ def event(request: HttpRequest, event_id: int) -> osdi.Json:
 def event_attendances(
     request: HttpRequest, event_id: int, page: int = Page, per_page: int = PerPage
 ) -> osdi.Json:
-    found = get_object_or_404(_events(_token(request)), pk=event_id)
+    found = get_object_or_404(_events(access.request_token(request)), pk=event_id)
     rows, current = osdi.paginate(
         Attendance.objects.filter(event=found).order_by("pk"), page=page, per_page=per_page
     )
@@ -151,7 +149,7 @@ def event_attendances(
     summary="One attendance",
 )
 def attendance(request: HttpRequest, event_id: int, attendance_id: int) -> osdi.Json:
-    found = get_object_or_404(_events(_token(request)), pk=event_id)
+    found = get_object_or_404(_events(access.request_token(request)), pk=event_id)
     return attendance_resource(get_object_or_404(Attendance, event=found, pk=attendance_id))
 
 
@@ -161,7 +159,7 @@ def attendance(request: HttpRequest, event_id: int, attendance_id: int) -> osdi.
     summary="Record Attendance Helper: RSVP a person to an event",
 )
 def record_attendance_helper(request: HttpRequest, event_id: int) -> HttpResponse:
-    found = get_object_or_404(_events(_token(request)), pk=event_id)
+    found = get_object_or_404(_events(access.request_token(request)), pk=event_id)
     data = helper.read_json(request)
     try:
         payload = RecordAttendanceHelperIn.model_validate(data)
