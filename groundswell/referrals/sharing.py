@@ -49,6 +49,11 @@ def share_links(petition: object, token: str) -> dict[str, object]:
     )
 
 
+def _personal(path: str, token: str) -> Callable[[str], str]:
+    """A person's own link to the page at `path`, per channel (`ref` credits them)."""
+    return lambda channel: f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
+
+
 def gift_share_links(
     title: str, path: str, token: str, *, org: str, campaign: str
 ) -> dict[str, object]:
@@ -57,25 +62,19 @@ def gift_share_links(
     counted per channel on its way (analytics:share_gift), as after signing."""
     text = _("I just gave to “%(title)s”. Will you give too?") % {"title": title}
 
-    def link(channel: str) -> str:
-        return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
-
     return _panel(
         title,
         text,
-        link,
+        _personal(path, token),
         lambda channel: reverse("analytics:share_gift", args=[org, campaign, channel, token]),
     )
 
 
 def action_share_links(title: str, path: str, token: str, *, text: str) -> dict[str, object]:
-    """Buttons that share another action's page (at `path`: a volunteer need) through the
+    """Buttons that share another action's page (at `path`: a need, an event, an idea) through the
     person's personal link, saying `text`. No counting step yet: each goes to the network."""
 
-    def link(channel: str) -> str:
-        return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
-
-    panel = _panel(title, text, link, lambda channel: "")
+    panel = _panel(title, text, _personal(path, token), lambda channel: "")
     for button in panel["buttons"]:  # type: ignore[attr-defined]
         button.url = button.target
     return panel
@@ -84,14 +83,7 @@ def action_share_links(title: str, path: str, token: str, *, text: str) -> dict[
 def idea_share_links(title: str, path: str, token: str) -> dict[str, object]:
     """Buttons that share an idea (at `path`) through a voter's or its author's own link."""
     text = _("I just backed the idea “%(title)s”. Will you vote for it too?") % {"title": title}
-
-    def link(channel: str) -> str:
-        return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
-
-    panel = _panel(title, text, link, lambda channel: "")
-    for button in panel["buttons"]:  # type: ignore[attr-defined]
-        button.url = button.target
-    return panel
+    return action_share_links(title, path, token, text=text)
 
 
 def story_share_links(story: object) -> dict[str, object]:
@@ -197,11 +189,4 @@ def mastodon_share_url(typed_instance: str, text: str) -> str | None:
 def event_share_links(title: str, path: str, token: str) -> dict[str, object]:
     """Buttons that share an event (at `path`) through an attendee's personal link."""
     text = _("I am going to “%(title)s”. Will you come too?") % {"title": title}
-
-    def link(channel: str) -> str:
-        return f"{settings.SITE_URL}{path}?{urlencode({'ref': token, 'ch': channel})}"
-
-    panel = _panel(title, text, link, lambda channel: "")
-    for button in panel["buttons"]:  # type: ignore[attr-defined]
-        button.url = button.target
-    return panel
+    return action_share_links(title, path, token, text=text)
