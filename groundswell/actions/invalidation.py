@@ -1,9 +1,12 @@
 """The signatures' part of a bulk invalidation (groundswell/fraud decides which, and when).
 
 An invalidated signature keeps its row, state and place in the referral tree; it only stops
-counting anywhere public. Both verbs stamp `updated_at`, so `recount_petitions` (the only
-writer of tallies) recounts the petitions within a second, and the page copy follows.
-Nobody is emailed: the person is told nothing.
+counting anywhere public. Both verbs stamp `updated_at` once their transaction has committed,
+so `recount_petitions` (the only writer of tallies) recounts the petitions within a second,
+and the page copy follows. Stamped inside the transaction, a recount that began before the
+commit would be newer than the stamp yet blind to the change, and the count would stay
+wrong until `reconcile_tallies` came round minutes later. Nobody is emailed: the person is
+told nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from .models import Signature
 
@@ -37,16 +41,30 @@ def invalidate(ids: Iterable[int], *, at: datetime) -> list[int]:
         if connection.vendor != "sqlite":
             rows = rows.select_for_update()
         found = list(rows.values_list("pk", flat=True))
-        Signature.objects.filter(pk__in=found).update(invalidated_at=at, updated_at=at)
+        Signature.objects.filter(pk__in=found).update(invalidated_at=at)
         marked += found
+    _touch_after_commit(marked)
     return marked
 
 
-def restore(ids: Iterable[int], *, at: datetime) -> int:
+def restore(ids: Iterable[int]) -> int:
     """Count the signatures among `ids` again; how many were invalidated."""
-    restored = 0
+    restored: list[int] = []
     for chunk in _chunks(ids):
-        restored += Signature.objects.filter(pk__in=chunk, invalidated_at__isnull=False).update(
-            invalidated_at=None, updated_at=at
-        )
-    return restored
+        rows = Signature.objects.filter(pk__in=chunk, invalidated_at__isnull=False)
+        found = list(rows.values_list("pk", flat=True))
+        Signature.objects.filter(pk__in=found).update(invalidated_at=None)
+        restored += found
+    _touch_after_commit(restored)
+    return len(restored)
+
+
+def _touch_after_commit(ids: list[int]) -> None:
+    """Once the caller's transaction commits, stamp the rows changed now: any recount that
+    began before this sees a newer change than its tally and counts again."""
+
+    def touch() -> None:
+        for chunk in _chunks(ids):
+            Signature.objects.filter(pk__in=chunk).update(updated_at=timezone.now())
+
+    transaction.on_commit(touch)

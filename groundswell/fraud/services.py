@@ -1,8 +1,9 @@
 """The fraud app's staff verbs: invalidate signatures in bulk, undo it, and ask for alerts.
 
 Each checks the permission, writes in one transaction with its audit entry, and tells the
-supporters nothing. Counts follow within a second: the signatures' `updated_at` moves, and
-`recount_petitions` recounts those petitions (actions/invalidation.py).
+supporters nothing. Counts follow within a second: once the transaction commits, the
+signatures' `updated_at` moves, and `recount_petitions` recounts those petitions
+(actions/invalidation.py).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def undo(membership: Membership, batch: InvalidationBatch) -> int:
         ids = InvalidatedSignature.objects.filter(batch=batch).values_list(
             "signature_id", flat=True
         )
-        restored = invalidation.restore(ids, at=now)
+        restored = invalidation.restore(ids)
         record(
             organisation=membership.organisation,
             actor=membership.user,

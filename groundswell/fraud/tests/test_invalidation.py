@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, Role, User
-from groundswell.actions.models import Petition, Signature
+from groundswell.actions.models import Petition, PetitionTally, Signature
 from groundswell.api.services import issue_token
 from groundswell.audit.models import AuditEntry
 from groundswell.fraud import services
@@ -66,13 +67,19 @@ def test_a_preview_shows_the_count_and_changes_nothing(
 
 
 def test_confirming_takes_them_out_of_every_public_count_quietly_and_audited(
-    client: Client, alice: User, org: Organisation, owner: Membership, bot: list[Signature]
+    client: Client,
+    alice: User,
+    org: Organisation,
+    owner: Membership,
+    bot: list[Signature],
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     petition = bot[0].petition
     assert counts(client, petition).strip().endswith("8</strong>")
     client.force_login(alice)
     mail.outbox.clear()
-    response = client.post(invalidate_url(org), form(previewed="5", confirm="yes"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(invalidate_url(org), form(previewed="5", confirm="yes"))
     batch = InvalidationBatch.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("fraud:batch", args=[org.slug, batch.pk])
@@ -123,6 +130,39 @@ def test_undo_restores_exactly_the_batch_and_nothing_another_batch_took(
     client.force_login(alice)
     client.post(reverse("fraud:undo", args=[org.slug, first.pk]))
     assert AuditEntry.objects.filter(action="fraud.undo").count() == 1
+
+
+@pytest.mark.parametrize("verb", ["invalidate", "undo"])
+def test_a_recount_that_began_before_the_commit_is_put_right_by_the_next(
+    owner: Membership,
+    bot: list[Signature],
+    verb: str,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """The worker recounts every second, so one may start while a batch is being written: it
+    reads the rows as they were and stamps its tally later than the batch began. The next
+    recount must still see the change, not leave the count wrong until the reconciliation."""
+    petition = bot[0].petition
+    choice = Choice("network", network=BOT)
+    if verb == "undo":
+        batch = services.invalidate(owner, choice, reason="bot", previewed=5)
+    testing.run_periodic("recount_petitions")
+    before = PetitionTally.objects.get(petition=petition).confirmed
+    with django_capture_on_commit_callbacks() as at_commit:
+        if verb == "undo":
+            services.undo(owner, batch)
+        else:
+            services.invalidate(owner, choice, reason="bot", previewed=5)
+        # What that recount writes: the count as it was, stamped after the batch began.
+        PetitionTally.objects.filter(petition=petition).update(
+            confirmed=before, computed_at=timezone.now()
+        )
+    for callback in at_commit:  # the batch's transaction commits
+        callback()
+    testing.run_periodic("recount_petitions")
+    assert (
+        PetitionTally.objects.get(petition=petition).confirmed == {"invalidate": 3, "undo": 8}[verb]
+    )
 
 
 def test_a_confirmation_after_the_count_changed_shows_the_new_preview(
