@@ -25,13 +25,13 @@ class DateRangeForm(forms.Form):
         # "from" is a Python keyword, so the fields are named here rather than declared.
         self.fields["from"] = DatePartsField(
             label=_("From"),
-            what=str(_("the from date")),
+            what=_("the from date"),
             required=False,
             help_text=_("For example, 1 11 2026. Leave it empty for 28 days before the to date."),
         )
         self.fields["to"] = DatePartsField(
             label=_("To"),
-            what=str(_("the to date")),
+            what=_("the to date"),
             required=False,
             help_text=_("For example, 28 11 2026. Leave it empty for today."),
         )

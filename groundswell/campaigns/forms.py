@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.lib.dateinput import DatePartsField
 from groundswell.lib.forms import ImageUploadField, unique_slug_error
 from groundswell.lib.languages import CONTENT_LANGUAGES
 
@@ -18,6 +19,9 @@ class CampaignForm(forms.ModelForm[Campaign]):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # The GOV.UK date input (three boxes), not the browser's date picker.
+    starts_on = DatePartsField(label=_("Starts on"), what=_("the start date"), required=False)
+    ends_on = DatePartsField(label=_("Ends on"), what=_("the end date"), required=False)
     cover_upload = ImageUploadField(
         label=_("Cover image"), required=False, help_text=_("JPEG, PNG, WebP or GIF, up to 8 MB.")
     )
@@ -29,8 +33,6 @@ class CampaignForm(forms.ModelForm[Campaign]):
             "starts_on", "ends_on", "languages", "cover_alt",
         )  # fmt: skip
         widgets: ClassVar[dict[str, forms.Widget]] = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
             "summary": forms.Textarea(attrs={"rows": 3}),
             "change_sought": forms.Textarea(attrs={"rows": 3}),
         }

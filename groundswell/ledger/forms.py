@@ -52,7 +52,7 @@ class EntryForm(forms.Form):
     )
     happened_on = DatePartsField(
         label=_("When did it happen?"),
-        what=str(_("the date")),
+        what=_("the date"),
         help_text=_("For example, 27 3 2026"),
     )
     title = forms.CharField(

@@ -13,9 +13,18 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 PARTS = (("day", _("Day"), 2), ("month", _("Month"), 2), ("year", _("Year"), 4))
+
+
+def _enter_now(what: str | Promise) -> str:
+    return _("Enter %(what)s") % {"what": what}
+
+
+# "Enter the date", worded in the language active when the message is shown.
+_enter = lazy(_enter_now, str)
 
 
 class DatePartsWidget(forms.MultiWidget):
@@ -47,16 +56,25 @@ class DatePartsWidget(forms.MultiWidget):
 
 
 class DatePartsField(forms.MultiValueField):
-    """A date from three boxes; `what` names it in the messages ("the date of the entry")."""
+    """A date from three boxes; `what` names it in the messages ("the date of the entry").
+
+    Pass `what` as a lazy translation (`gettext_lazy`): fields are made when their form's
+    module is imported, and every message is worded in the reader's language when shown.
+    """
 
     widget = DatePartsWidget
 
-    def __init__(self, *, what: str = "", **kwargs: Any) -> None:
-        self.what = what or str(_("the date"))
+    def __init__(self, *, what: str | Promise = "", **kwargs: Any) -> None:
+        self._what = what or _("the date")
         # As long as the boxes take (the widget's maxlength): anything longer is no date.
         parts = tuple(forms.CharField(required=False, max_length=size + 2) for *_n, size in PARTS)
-        kwargs.setdefault("error_messages", {"required": _("Enter %(what)s") % {"what": self.what}})
+        kwargs.setdefault("error_messages", {"required": _enter(self._what)})
         super().__init__(parts, require_all_fields=False, **kwargs)
+
+    @property
+    def what(self) -> str:
+        """The field's name for messages, in the active language."""
+        return str(self._what)
 
     def compress(self, data_list: list[str]) -> date | None:
         if not data_list or not any(part.strip() for part in data_list):

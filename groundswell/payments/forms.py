@@ -263,7 +263,7 @@ class PledgeForm(PersonCleaning, forms.Form):
     remind_on = DatePartsField(
         label=_("When should we remind you?"),
         help_text=_("For example, 31 1 2027. We email you that morning."),
-        what=str(_("the date we should remind you")),
+        what=_("the date we should remind you"),
     )
     given_name = forms.CharField(
         label=_("First name"),
@@ -324,8 +324,8 @@ class PledgeForm(PersonCleaning, forms.Form):
 
 
 class ClaimForm(forms.Form):
-    first = DatePartsField(label=_("From"), what=str(_("the first day")))
-    last = DatePartsField(label=_("To"), what=str(_("the last day")))
+    first = DatePartsField(label=_("From"), what=_("the first day"))
+    last = DatePartsField(label=_("To"), what=_("the last day"))
     # Sent by the button pressed; none (a link typed by hand) is the spreadsheet.
     format = forms.ChoiceField(
         choices=[("ods", _("Spreadsheet (.ods)")), ("csv", "CSV")],

@@ -80,7 +80,7 @@ class WorkForm(forms.Form):
 class EntryForm(WorkForm):
     date = DatePartsField(
         label=_("When did you do it?"),
-        what=str(_("the date")),
+        what=_("the date"),
         help_text=_("For example, 27 3 2026"),
     )
     minutes = minutes_field(_("How many minutes?"), _("For example, 45. An hour and a half is 90."))

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -31,8 +33,8 @@ def test_an_owner_creates_a_live_campaign_with_a_cover_and_the_public_sees_it(
             "summary": "Our rivers deserve better.",
             "change_sought": "No sewage discharges by 2030.",
             "status": "live",
-            "starts_on": "2026-01-01",
-            "ends_on": "2026-12-31",
+            **testing.date_parts("starts_on", date(2026, 1, 1)),
+            **testing.date_parts("ends_on", date(2026, 12, 31)),
             "languages": ["en", "hi"],
             "cover_upload": upload,
             "cover_alt": "A river under a blue sky",
@@ -103,12 +105,54 @@ def test_an_end_before_the_start_is_refused(signed_in: Client, org: Organisation
             "title": "T",
             "slug": "t",
             "status": "draft",
-            "starts_on": "2026-05-01",
-            "ends_on": "2026-04-01",
+            **testing.date_parts("starts_on", date(2026, 5, 1)),
+            **testing.date_parts("ends_on", date(2026, 4, 1)),
         },
     )
     assert "The end date is before the start date." in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_a_date_with_a_box_left_empty_is_named_the_govuk_way_and_nothing_is_stored(
+    signed_in: Client, org: Organisation
+) -> None:
+    response = signed_in.post(
+        new_url(org),
+        {
+            "title": "T",
+            "slug": "t",
+            "status": "draft",
+            "starts_on_day": "1",
+            "starts_on_year": "2026",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The start date must include a month" in html
+    assert 'name="starts_on_day" value="1"' in html  # what they typed is kept
+    assert not Campaign.objects.exists()
+
+
+def test_the_edit_form_shows_the_stored_dates_in_three_boxes(
+    signed_in: Client, org: Organisation
+) -> None:
+    signed_in.post(
+        new_url(org),
+        {
+            "title": "T",
+            "slug": "t",
+            "status": "draft",
+            **testing.date_parts("ends_on", date(2027, 3, 9)),
+        },
+    )
+    campaign = Campaign.objects.get(slug="t")
+    assert campaign.ends_on == date(2027, 3, 9) and campaign.starts_on is None
+    html = signed_in.get(
+        reverse("campaigns:staff_edit", args=[org.slug, campaign.pk])
+    ).content.decode()
+    for name, value in (("day", "9"), ("month", "3"), ("year", "2027")):
+        assert f'name="ends_on_{name}" value="{value}"' in html
+    assert 'type="date"' not in html
 
 
 def test_a_cover_needs_a_description_and_must_be_an_image(
