@@ -1,9 +1,11 @@
 """Reports in the moderation queue: the kind, and what a moderator reads of one.
 
 A report's words are premoderated: nothing of it is public before a moderator approves
-them (the guard's findings hold it) and staff publish it. The moderator reads the words
-and the campaign, never who sent it: the author key is the report's own number, so even
-a reporter who gave contact details is not linked to their other reports here.
+them (the guard's findings hold it) and staff publish it. Rejecting the words in the queue
+rejects the report as its review page would (`services.follow_moderation`), and the words
+of a rejected report are never approved. The moderator reads the words and the campaign,
+never who sent it: the author key is the report's own number, so even a reporter who gave
+contact details is not linked to their other reports here.
 """
 
 from __future__ import annotations
@@ -16,11 +18,31 @@ from django.utils.translation import gettext_lazy
 from groundswell.moderation import registry
 
 if TYPE_CHECKING:
+    from groundswell.moderation.models import ModerationItem
+
     from .models import FieldReport
 
 KIND = "fieldreports.report"
 
-REPORT = registry.Kind(name=KIND, label=gettext_lazy("Report from the ground"))
+
+def _on_decision(item: ModerationItem) -> None:
+    from . import services  # services queues reports through this module
+
+    services.follow_moderation(item)
+
+
+def _refuse_approval(item: ModerationItem) -> str | None:
+    from . import services
+
+    return services.refuse_approval(item)
+
+
+REPORT = registry.Kind(
+    name=KIND,
+    label=gettext_lazy("Report from the ground"),
+    refuse_approval=_refuse_approval,
+    on_decision=_on_decision,
+)
 
 
 def register() -> None:

@@ -22,7 +22,7 @@ from groundswell.lib.emails import normalise_email
 from groundswell.lib.image_regions import stored_bytes
 from groundswell.lib.images import BLUR, CROP, Box, ProcessedImage, edit_image
 from groundswell.moderation import services as moderation
-from groundswell.moderation.models import ModerationState
+from groundswell.moderation.models import ModerationItem, ModerationState
 
 from . import grid, moderated
 from .models import (
@@ -157,12 +157,24 @@ def review(membership: Membership, report: FieldReport, action: str, *, reason: 
     approved its words) or reject with a reason. Raises ValidationError with the message
     to show when the move is not allowed now."""
     require(membership, REVIEW)
-    target = VERBS[action]
     locked = (
         FieldReport.objects.select_for_update(of=("self",))
         .select_related("moderation")
         .get(pk=report.pk, organisation=membership.organisation)
     )
+    _move(
+        locked, action, reason=reason, organisation=membership.organisation, actor=membership.user
+    )
+    report.state, report.decided_at, report.reason = locked.state, locked.decided_at, locked.reason
+
+
+def _move(
+    locked: FieldReport, action: str, *, reason: str, organisation: Organisation, actor: object
+) -> None:
+    """The one way a report changes stage, from its review page or from the moderation
+    queue: the transition checked, the row saved and the audit entry written. `locked` is
+    the report's row, locked by the caller."""
+    target = VERBS[action]
     if target not in TRANSITIONS[locked.state]:
         raise ValidationError(
             _("A report that is %(state)s cannot be %(verb)s.")
@@ -196,14 +208,44 @@ def review(membership: Membership, report: FieldReport, action: str, *, reason: 
         fields.append("reason")
     locked.save(update_fields=fields)
     record(
-        organisation=membership.organisation,
-        actor=membership.user,
+        organisation=organisation,
+        actor=actor,
         action=f"fieldreport.{action}",
         target=locked,
         summary=str(SUMMARIES[target]) % {"id": locked.pk},
         changes={"state": [before, target]},
     )
-    report.state, report.decided_at, report.reason = locked.state, now, locked.reason
+
+
+def follow_moderation(item: ModerationItem) -> None:
+    """The queue decided on a report's words (inside that decision's transaction): a
+    rejection there rejects the report, with the moderator's reason, as its review page
+    would. An approval changes no stage: staff still verify and publish."""
+    if item.state != ModerationState.REJECTED:
+        return
+    locked = (
+        FieldReport.objects.select_for_update(of=("self",))
+        .select_related("moderation")
+        .filter(moderation=item)
+        .first()
+    )
+    if locked is None or locked.state == ReportState.REJECTED:
+        return
+    _move(
+        locked, "reject", reason=item.reason, organisation=item.organisation, actor=item.decided_by
+    )
+
+
+def refuse_approval(item: ModerationItem) -> str | None:
+    """A rejected report stays rejected (its stage has no way back), so its words are
+    never approved: saying so beats an approval that shows nothing."""
+    report = FieldReport.objects.filter(moderation=item).only("pk", "state").first()
+    if report is None or report.state != ReportState.REJECTED:
+        return None
+    return _(
+        "Report #%(id)s is rejected, so its words cannot be shown. Reject this item too "
+        "to take it out of the queue."
+    ) % {"id": report.pk}
 
 
 @transaction.atomic

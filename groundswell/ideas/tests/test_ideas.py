@@ -25,6 +25,7 @@ from groundswell.ideas.models import (
     VoteState,
 )
 from groundswell.moderation import services as moderation
+from groundswell.moderation.models import ModerationItem
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Supporter
 from groundswell.supporters.subject_access import subject_access_data
@@ -243,3 +244,40 @@ def test_the_challenge_dates_are_checked(owner: Membership) -> None:
     now = timezone.now()
     with pytest.raises(Exception, match="after the opening date"):
         make_challenge(owner, opens_at=now, closes_at=now - timedelta(days=1))
+
+
+def test_the_queue_shows_or_hides_ideas_and_comments_and_changes_nothing_else(
+    client: Client, owner: Membership, challenge: Challenge, smtp_server: testing.LocalSMTPServer
+) -> None:
+    idea = _shown_idea(client, owner, challenge, smtp_server)
+    comment_url = reverse("ideas:comment", args=[challenge.organisation.slug, idea.pk])
+    client.post(comment_url, {"comment-given_name": "Lena", "comment-body": "Mind the eels.",
+                              "comment-email": "lena@example.net"})  # fmt: skip
+    _confirm(client, smtp_server)
+    testing.run_periodic(*WORK)
+    comment = Comment.objects.get()
+    assert comment.moderation is not None
+    queue = f"/staff/{challenge.organisation.slug}/moderation/"
+    client.force_login(owner.user)
+    assert (
+        client.post(queue, {"items": [comment.moderation.pk], "action": "approve"}).status_code
+        == 302
+    )
+    client.logout()
+    assert "Mind the eels." in client.get(idea.get_absolute_url()).content.decode()
+    assert idea.moderation is not None
+    client.force_login(owner.user)
+    response = client.post(f"{queue}{idea.moderation.pk}/reject/", {"reason": "Off topic"})
+    assert response.status_code == 302
+    client.logout()
+    assert client.get(idea.get_absolute_url()).status_code == 404
+    assert not Idea.objects.shown().exists()
+    testing.run_periodic(*WORK)  # a hidden idea is not handed to the queue a second time
+    idea.refresh_from_db()
+    comment.refresh_from_db()
+    assert idea.state == comment.state == Confirmation.CONFIRMED
+    assert idea.moderation is not None and idea.moderation.state == "rejected"
+    assert comment.moderation is not None and comment.moderation.state == "approved"
+    assert ModerationItem.objects.filter(kind="ideas.idea").count() == 1
+    moderation.approve(owner, idea.moderation)  # a mistaken rejection undone: shown again
+    assert client.get(idea.get_absolute_url()).status_code == 200
