@@ -25,6 +25,8 @@ from groundswell.hub import demo
 from groundswell.syndication import tasks
 from groundswell.syndication.models import LocalPost, ScheduledPost
 
+from .test_browser_pages_fit import open_staff_page
+
 SHOTS = Path("/tmp/groundswell-orgs-shots")
 PASSWORD = "demo-password-for-the-walk"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
@@ -69,7 +71,7 @@ def test_the_demo_owner_schedules_a_story_to_the_demo_timeline_and_sees_it_poste
     expect(page.get_by_role("link", name="Warm Homes This Winter")).to_be_visible()
     shoot(page, f"dashboard-{width}")
 
-    page.get_by_role("navigation", name="Site").get_by_role("link", name="Stories").click()
+    open_staff_page(page, "Stories")
     page.get_by_role("link", name="Maya's kitchen, one cold Tuesday").click()
     page.get_by_role("link", name="Schedule posts").click()
     heading = page.get_by_role("heading", name="Schedule on Demo timeline (this site)")

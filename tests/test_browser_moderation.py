@@ -31,6 +31,7 @@ from groundswell.stories.services import change_state
 
 from .a11y import PHONE as PHONE_SIZE
 from .a11y import WIDTHS
+from .test_browser_pages_fit import open_staff_page
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
@@ -96,7 +97,7 @@ def test_a_reply_is_held_approved_by_a_moderator_and_shown_with_a_report_link(
     page.get_by_label("Password").fill(testing.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{base}/staff/alices/")
-    page.get_by_role("navigation", name="Site").get_by_role("link", name="Moderation").click()
+    open_staff_page(page, "Moderation")
     expect(page.get_by_role("heading", level=1)).to_have_text("Moderation queue")
     flagged = page.locator("section.mod-item").filter(has_text="07700")
     expect(flagged.locator("mark")).to_have_text("07700 900123")

@@ -43,6 +43,51 @@ def sign_in(page: Page, base: str, user: User) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
 
 
+def open_staff_page(page: Page, name: str) -> None:
+    """Follow the staff link `name` as a reader at this width does: on a phone through the
+    header's "Menu" link to the list at the foot of the page, on a wider screen in the header."""
+    menu = page.get_by_role("navigation", name="Site").get_by_role("link", name="Menu")
+    if menu.is_visible():
+        menu.click()
+        page.get_by_role("navigation", name="Staff pages").get_by_role("link", name=name).click()
+    else:
+        page.get_by_role("navigation", name="Site").get_by_role("link", name=name).click()
+
+
+@pytest.mark.browser
+def test_the_staff_menu_waits_at_the_foot_of_a_phone_screen_and_heads_a_wide_one(
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    alice: User,
+    owner: Membership,
+    axe: Callable[..., None],
+) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page = new_context(**PHONE).new_page()
+    sign_in(page, live_server.url, alice)
+    site = page.get_by_role("navigation", name="Site")
+    staff_pages = page.get_by_role("navigation", name="Staff pages")
+    # On a phone the header is one line of links; the page's own content comes first.
+    expect(site.get_by_role("link", name="Moderation")).to_be_hidden()
+    header = page.locator("header.site").bounding_box()
+    assert header is not None and header["height"] < 140, header
+    heading = page.get_by_role("heading", level=1).bounding_box()
+    assert heading is not None and heading["y"] < 740 / 2, heading
+    site.get_by_role("link", name="Menu").click()
+    expect(staff_pages).to_be_in_viewport()
+    assert staff_pages.get_by_role("link").count() >= 20
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(SHOTS / "staff-menu-360.png"), full_page=True)
+    open_staff_page(page, "Moderation")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Moderation queue")
+    axe(page)  # 360 px, then 1280 px
+    # Wide: the header holds every link, and neither the "Menu" link nor the foot list shows.
+    expect(site.get_by_role("link", name="Moderation")).to_be_visible()
+    expect(site.get_by_role("link", name="Menu")).to_be_hidden()
+    expect(staff_pages).to_be_hidden()
+    page.screenshot(path=str(SHOTS / "staff-menu-1280.png"))
+
+
 @pytest.mark.browser
 def test_staff_tables_fit_a_phone_and_scroll_by_keyboard(
     live_server: LiveServer,
