@@ -143,7 +143,7 @@ def test_owners_and_analysts_download_the_pdf_editors_do_not(
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         assert 'filename="alices-2026-11.pdf"' in response["Content-Disposition"]
         dashboard = client.get(reverse("hub:dashboard", args=["alices"])).content.decode()
-        assert "report (PDF)" in dashboard and "reports/monthly.pdf" in dashboard
+        assert "report (PDF)" in dashboard and "/monthly-report.pdf" in dashboard
     page = client.get(reverse("reporting:monthly", args=["alices"]), {"month": "2026-11"})
     html = page.content.decode()
     assert "Hours and outcomes per campaign" in html and "24 (4.00/h)" in html
