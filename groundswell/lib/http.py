@@ -12,10 +12,8 @@ hop is checked the same way.
 
 from __future__ import annotations
 
-import codecs
 import contextvars
 import ipaddress
-import re
 import socket
 import ssl
 import threading
@@ -24,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -32,6 +29,14 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 from django.conf import settings
+
+# What callers name as http.X: the address rules and the reply live in their own modules.
+from .responses import Response as Response
+from .responses import safe_charset as safe_charset
+from .urlcheck import BlockedAddress as BlockedAddress
+from .urlcheck import FetchError as FetchError
+from .urlcheck import address_allowed, host_and_port
+from .urlcheck import check_url_shape as check_url_shape
 
 VERSION = "0.1"
 
@@ -51,14 +56,6 @@ NETWORK_QUEUE = "network"
 MAX_REDIRECTS = 5
 
 
-class FetchError(Exception):
-    """The fetch failed; the message is safe to show to staff."""
-
-
-class BlockedAddress(FetchError):
-    """The URL points at an address we never fetch from."""
-
-
 class RefusedRedirect(FetchError):
     """A redirect the caller's rules forbid: to a server it will not ask, or from https to
     plain http in a signed fetch. The message names the reason."""
@@ -66,91 +63,6 @@ class RefusedRedirect(FetchError):
 
 class DeadlineExceeded(FetchError):
     """The whole request (every hop, every read) took longer than its deadline."""
-
-
-@dataclass
-class Response:
-    url: str
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    content: bytes = b""
-
-    @property
-    def charset(self) -> str:
-        """The charset the page declares (header, else an HTML meta tag), if safe; else utf-8."""
-        content_type = self.headers.get("content-type", "").lower()
-        if "charset=" in content_type:
-            return safe_charset(content_type.split("charset=")[-1].split(";")[0])
-        if "html" in content_type:
-            found = _META_CHARSET.search(self.content[:2048])
-            if found:
-                return safe_charset(found.group(1).decode("ascii", "replace"))
-        return "utf-8"
-
-    @property
-    def text(self) -> str:
-        """The body as text; never raises, whatever charset the server claims."""
-        try:
-            return self.content.decode(self.charset, errors="replace")
-        except Exception:  # noqa: BLE001 - a codec may raise anything; the bytes are still text
-            return self.content.decode("utf-8", errors="replace")
-
-
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I
-)
-# Codecs Python has that are no charset of the web and that a hostile page may name: utf-7
-# turns `+ADw-` into `<`, the escape codecs turn `\u0000` into a NUL (which PostgreSQL refuses
-# to store), idna and `undefined` raise whatever the error handler says.
-_HOSTILE_CODECS = frozenset(
-    {"utf-7", "idna", "undefined", "punycode", "unicode-escape", "raw-unicode-escape"}
-)
-
-
-def safe_charset(declared: str) -> str:
-    """The codec name for `declared` when it is a text charset safe to decode with, else utf-8."""
-    name = declared.strip().strip("\"'")
-    if not name or len(name) > 40:
-        return "utf-8"
-    try:
-        info = codecs.lookup(name)
-    except (LookupError, ValueError):
-        return "utf-8"
-    normalised = info.name.replace("_", "-")
-    if normalised in _HOSTILE_CODECS or not getattr(info, "_is_text_encoding", True):
-        return "utf-8"
-    return info.name
-
-
-def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    if address.is_loopback:
-        return settings.HTTP_ALLOW_LOOPBACK or settings.HTTP_ALLOW_PRIVATE_ADDRESSES
-    if (
-        address.is_private
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_multicast
-        or address.is_unspecified
-        or not address.is_global
-    ):
-        return settings.HTTP_ALLOW_PRIVATE_ADDRESSES
-    return True
-
-
-def _host_and_port(url: str) -> tuple[str, int]:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise FetchError("the address is malformed") from None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise FetchError("only http and https addresses can be fetched")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise FetchError("the address has an invalid port") from None
-    return parts.hostname, port
 
 
 # --- resolving and connecting to the checked address ---------------------------------------
@@ -190,62 +102,13 @@ def resolve(host: str, port: int, *, timeout: float | None = None) -> list[str]:
     addresses: list[str] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not _address_allowed(address):
+        if not address_allowed(address):
             raise BlockedAddress("the address is private or local and is never fetched")
         if str(address) not in addresses:
             addresses.append(str(address))
     if not addresses:
         raise FetchError("the host name does not resolve")
     return addresses
-
-
-# Names that never reach the public internet, whatever a DNS server says (RFC 6761, RFC 6762
-# and the .internal TLD ICANN set aside for private networks).
-_LOOPBACK_NAMES = ("localhost",)
-_PRIVATE_NAMES = ("local", "internal")
-_NUMERIC_HOST = re.compile(r"[0-9a-fx.]+", re.I)
-
-
-def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        pass
-    # getaddrinfo reads `2130706433`, `127.1` and `0x7f.0.0.1` as 127.0.0.1 without asking a
-    # DNS server; inet_aton parses the same legacy forms, offline.
-    if _NUMERIC_HOST.fullmatch(host):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
-
-
-def _is_under(name: str, suffixes: tuple[str, ...]) -> bool:
-    return any(name == suffix or name.endswith("." + suffix) for suffix in suffixes)
-
-
-def check_url_shape(url: str) -> tuple[str, int]:
-    """(host, port) of `url` if it looks fetchable; FetchError/BlockedAddress if not.
-
-    Never touches the network, so a web request may call it: http(s) only, a host, a valid
-    port, and no literal private/loopback address or local-only name. A public-looking name
-    may still resolve to a private address; fetching checks the addresses it connects to.
-    """
-    host, port = _host_and_port(url)
-    name = host.rstrip(".").lower()
-    address = _literal_address(name)
-    if address is not None:
-        allowed = _address_allowed(address)
-    elif _is_under(name, _LOOPBACK_NAMES):
-        allowed = settings.HTTP_ALLOW_LOOPBACK or settings.HTTP_ALLOW_PRIVATE_ADDRESSES
-    elif _is_under(name, _PRIVATE_NAMES):
-        allowed = settings.HTTP_ALLOW_PRIVATE_ADDRESSES
-    else:
-        allowed = True
-    if not allowed:
-        raise BlockedAddress("the address is private or local and is never fetched")
-    return host, port
 
 
 def check_url(url: str) -> None:
@@ -374,7 +237,7 @@ def get(
         _client(timeout=timeout or settings.HTTP_TIMEOUT_SECONDS) as client,
     ):
         for _hop in range(MAX_REDIRECTS + 1):
-            _host_and_port(url)
+            host_and_port(url)
             hop_headers = request_headers
             if signer is not None and on_first_origin:
                 hop_headers = _with_replaced(request_headers, signer(url))
@@ -493,7 +356,7 @@ def post(
     as the response. Only the first `max_bytes` of the answer are kept.
     """
     limit = max_bytes or settings.HTTP_MAX_BYTES
-    _host_and_port(url)
+    host_and_port(url)
     request_headers = {"User-Agent": user_agent(), **(headers or {})}
     client = _shared_post_client()
     with _until(deadline or settings.HTTP_DEADLINE_SECONDS):
