@@ -13,6 +13,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from groundswell.notifications.services import queue_email
+from groundswell.supporters.links import supporter_page_url
 
 from .models import Attendance, Event, EventKind
 
@@ -62,6 +63,12 @@ def _send(attendance: Attendance, subject: str, lines: list[str], *, cancel: boo
     if cancel:
         footer.append(
             _("Cannot come? Free your place: %(link)s") % {"link": cancel_url(attendance)}
+        )
+    if attendance.supporter_id:
+        # Their private page counts the RSVPs their share link brings (referrals.rules).
+        footer.append(
+            _("What your sharing achieved: %(link)s")
+            % {"link": supporter_page_url(attendance.supporter_id)}
         )
     greeting = _("Dear %(name)s,") % {"name": attendance.given_name or _("friend")}
     queue_email(

@@ -38,7 +38,7 @@ def share_links(petition: object, token: str) -> dict[str, object]:
     title = str(petition.title)  # type: ignore[attr-defined]
     text = _("I just signed “%(title)s”. Will you sign too?") % {"title": title}
     org = petition.organisation.slug  # type: ignore[attr-defined]
-    return _panel(
+    panel = _panel(
         title,
         text,
         lambda channel: personal_link(petition, token, channel),
@@ -47,6 +47,8 @@ def share_links(petition: object, token: str) -> dict[str, object]:
             args=[org, petition.pk, channel, token],  # type: ignore[attr-defined]
         ),
     )
+    panel["credited"] = True
+    return panel
 
 
 def _personal(path: str, token: str) -> Callable[[str], str]:
@@ -70,13 +72,19 @@ def gift_share_links(
     )
 
 
-def action_share_links(title: str, path: str, token: str, *, text: str) -> dict[str, object]:
+def action_share_links(
+    title: str, path: str, token: str, *, text: str, credited: bool = False
+) -> dict[str, object]:
     """Buttons that share another action's page (at `path`: a need, an event, an idea) through the
-    person's personal link, saying `text`. No counting step yet: each goes to the network."""
+    person's personal link, saying `text`. No counting step yet: each goes to the network.
+
+    `credited`: what the link brings shows on the person's own page (referrals.rules.CREDITED),
+    so the panel says so and offers the phone's share sheet, as after signing."""
 
     panel = _panel(title, text, _personal(path, token), lambda channel: "")
     for button in panel["buttons"]:  # type: ignore[attr-defined]
         button.url = button.target
+    panel["credited"] = credited
     return panel
 
 
@@ -189,4 +197,4 @@ def mastodon_share_url(typed_instance: str, text: str) -> str | None:
 def event_share_links(title: str, path: str, token: str) -> dict[str, object]:
     """Buttons that share an event (at `path`) through an attendee's personal link."""
     text = _("I am going to “%(title)s”. Will you come too?") % {"title": title}
-    return action_share_links(title, path, token, text=text)
+    return action_share_links(title, path, token, text=text, credited=True)

@@ -73,6 +73,7 @@ def decide_one(pk: int) -> int:
         )
         if not moved:
             return 0
+        signup.supporter = supporter  # the email links their own page
         (emails.placed if placed else emails.waitlisted)(signup)
     return 1
 

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from groundswell.notifications.services import queue_email
+from groundswell.supporters.links import supporter_page_url
 
 from .models import Signup
 from .times import when
@@ -32,11 +33,19 @@ def _send(signup: Signup, subject: str, lines: list[str]) -> None:
             "",
             _("Your place, and the button to cancel if you cannot come:"),
             page_url(signup),
+            *_sharing(signup),
             "",
             need.organisation.name,
         ]
     )
     queue_email(to=signup.email, subject=subject, body=body, organisation_id=need.organisation_id)
+
+
+def _sharing(signup: Signup) -> list[str]:
+    """Their private page, which counts the volunteers their share link brings."""
+    if not signup.supporter_id:
+        return []
+    return ["", _("What your sharing achieved:"), supporter_page_url(signup.supporter_id)]
 
 
 def _details(signup: Signup) -> list[str]:

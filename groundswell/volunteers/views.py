@@ -131,7 +131,9 @@ def sign_up(request: HttpRequest, org_slug: str, need_id: int) -> HttpResponse:
 
 def share_panel(need: Need, share_token: str) -> dict[str, object]:
     text = _("I just volunteered for “%(title)s”. Will you join me?") % {"title": need.title}
-    return action_share_links(need.title, need.get_absolute_url(), share_token, text=text)
+    return action_share_links(
+        need.title, need.get_absolute_url(), share_token, text=text, credited=True
+    )
 
 
 @require_GET
