@@ -33,8 +33,9 @@ class EvangelistRanking(models.Model):
     """The evangelist ranking of an organisation (campaign empty) or of one campaign, as the
     refresh task last computed it (referrals/tasks.py). Pages read this row; none ranks.
 
-    `entries` is the list in rank order, each {"supporter", "downstream", "direct"}, the
-    first DETAILED of them also with "new" and "channels" (what the staff page shows).
+    `entries` is the list in rank order, each {"supporter", "downstream", "direct", "rsvps",
+    "volunteers"} (the last two from referrals/credit.py; rows stored before them lack them),
+    the first DETAILED of them also with "new" and "channels" (what the staff page shows).
     """
 
     organisation = models.ForeignKey(

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 
 from groundswell.actions.models import Petition, Signature
 
-from . import forest, rules
+from . import credit, forest, rules
 
 # One row of four integers per signature; the referrer and whether the signature counts
 # travel together as referrer * 2 + counts (fewer values is most of the reading time).
@@ -174,6 +174,8 @@ class Computed:
 
 
 def compute(organisation_id: int) -> Computed:
+    """Every scope's signature ranking, each entry with its RSVPs and volunteers too, and
+    those credited only with such actions after (credit.py)."""
     started = time.perf_counter()
     grown = forest.grow(load(organisation_id))
     scopes: dict[int | None, list[Entry]] = {None: as_entries(forest.rank(grown, top=KEEP))}
@@ -188,6 +190,9 @@ def compute(organisation_id: int) -> Computed:
                 per_campaign.direct[mine],
             )
         )
+    actions = credit.counts(organisation_id)
+    for scope in sorted(credit.scopes(actions) | set(scopes), key=lambda s: s or 0):
+        scopes[scope] = credit.attach(scopes.get(scope, []), actions, scope, keep=KEEP)
     _add_details(scopes)
     return Computed(scopes, len(grown.rows), time.perf_counter() - started)
 

@@ -4,7 +4,9 @@ A signature's parent is the signature of the supporter whose link brought it, on
 petition (forest.py has the exact rule and its edge cases). A supporter's reach is
 everything below their signatures: the people they brought directly, the people those
 brought, and so on. Only signatures that `rules.counted` admits (confirmed ones) count;
-the others still pass credit along the chain, since the person may confirm later.
+the others still pass credit along the chain, since the person may confirm later. Beside
+those figures, never added into them: the confirmed RSVPs and volunteer sign-ups made
+through the supporter's own link (`rules.CREDITED`, counted directly, no chain).
 
 The organisation's ranking is computed by a periodic task (tasks.py, ranking.py) and
 stored; pages read the stored rows. A supporter's own figures are walked from their
@@ -49,9 +51,11 @@ class Figures:
     generated: Figure
     direct: Figure
     new: Figure
+    rsvps: Figure
+    volunteers: Figure
 
     def __iter__(self) -> Iterator[Figure]:
-        return iter((self.generated, self.direct, self.new))
+        return iter((self.generated, self.direct, self.new, self.rsvps, self.volunteers))
 
 
 FIGURES = Figures(
@@ -76,6 +80,16 @@ FIGURES = Figures(
         _("Of those brought directly, people signing for this organisation for the first time."),
         _("Of those you brought directly, people signing for us for the first time."),
     ),
+    rsvps=Figure(
+        _("RSVPs brought"),
+        _("People with a place at an event who answered through their own share link."),
+        _("People with a place at an event who answered through your own share link."),
+    ),
+    volunteers=Figure(
+        _("Volunteers brought"),
+        _("Volunteers with a confirmed place on a shift who signed up through their own link."),
+        _("Volunteers with a confirmed place on a shift who signed up through your own link."),
+    ),
 )
 
 
@@ -85,6 +99,8 @@ class Reach:
     direct: int = 0  # FIGURES.direct: confirmed signatures whose parent is theirs
     downstream: int = 0  # FIGURES.generated: every confirmed signature below, direct included
     new_supporters: int = 0  # FIGURES.new
+    rsvps: int = 0  # FIGURES.rsvps: confirmed RSVPs through their link (rules.CREDITED)
+    volunteers: int = 0  # FIGURES.volunteers: confirmed volunteer sign-ups, likewise
     channels: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -99,7 +115,8 @@ def reach_of(supporter: Supporter) -> Reach:
     For their private page and their staff page: it reads only their subtrees (a recursive
     query over the referrer index), never the organisation's, so it stays cheap and exact
     however many signatures the organisation holds. Same rules as the ranking (forest.py):
-    a child has the higher id, which also keeps a loop in odd data from going round.
+    a child has the higher id, which also keeps a loop in odd data from going round. The
+    RSVPs and volunteer sign-ups their link brought are one count each (rules.CREDITED).
     """
     table = Signature._meta.db_table
     below = f"""
@@ -131,6 +148,9 @@ def reach_of(supporter: Supporter) -> Reach:
         reach.direct += 1
         reach.channels[channel or "web"] += 1
         reach.new_supporters += signature_id == first_id
+    for kind in rules.CREDITED:
+        brought = kind.model.objects.filter(kind.counted, referred_by=supporter)  # type: ignore[attr-defined]
+        setattr(reach, kind.key, brought.count())
     return reach
 
 
@@ -188,6 +208,8 @@ def stored_ranking(
             downstream=entry["downstream"],
             new_supporters=entry.get("new", 0),
             channels=Counter(entry.get("channels", {})),
+            # Rows stored before these figures existed have neither key.
+            **{key: entry.get(key, 0) for key in rules.KEYS},
         )
         listed.append(Evangelist(shown[entry["supporter"]] if shown else None, reach))
     return StoredRanking(row.computed_at, listed)

@@ -130,8 +130,8 @@ def test_the_command_prints_the_ranking_as_json(
     call_command("evangelists", org.slug, "--top", "2", "--json", stdout=out)
     printed = json.loads(out.getvalue())
     assert printed == [
-        {"supporter": tree["ana"].pk, "downstream": 5, "direct": 4},
-        {"supporter": tree["xan"].pk, "downstream": 3, "direct": 1},
+        {"supporter": tree["ana"].pk, "downstream": 5, "direct": 4, "rsvps": 0, "volunteers": 0},
+        {"supporter": tree["xan"].pk, "downstream": 3, "direct": 1, "rsvps": 0, "volunteers": 0},
     ]
 
 

@@ -1,14 +1,16 @@
 """`python -m groundswell evangelists ORG_SLUG [--top N] --json`: the ranking, computed now."""
+# The signature ranking is timed on its own (P4); the RSVPs and volunteers are counted after.
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from groundswell.accounts.models import Organisation
-from groundswell.referrals import ranking
+from groundswell.referrals import credit, ranking
 
 
 class Command(BaseCommand):
@@ -16,7 +18,10 @@ class Command(BaseCommand):
         "Rank the organisation's supporters by the confirmed signatures their sharing "
         "generated (downstream, then direct, then supporter id) from every signature as it "
         'is now, and print the first N as a JSON list of {"supporter", "downstream", '
-        '"direct"}. Does not change the stored ranking that the staff page shows.'
+        '"direct", "rsvps", "volunteers"}: the last two count the confirmed RSVPs and '
+        "volunteer sign-ups made through the supporter's link, and supporters credited only "
+        "with those follow everyone with signature credit, most first. Does not change the "
+        "stored ranking that the staff page shows."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,9 +55,13 @@ class Command(BaseCommand):
                 strict=True,
             )
         ]
+        started = time.perf_counter()
+        entries = credit.attach(entries, credit.counts(organisation_id), None, keep=options["top"])
+        counted = time.perf_counter() - started
         self.stdout.write(json.dumps(entries))
         if options["timing"]:
             self.stderr.write(
                 f"{timed.signatures} signatures: read in {timed.read_seconds:.2f} s, "
-                f"ranked in {timed.rank_seconds:.2f} s"
+                f"ranked in {timed.rank_seconds:.2f} s; RSVPs and volunteers counted in "
+                f"{counted:.2f} s"
             )
