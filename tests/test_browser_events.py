@@ -1,6 +1,7 @@
-"""An event on a phone: story → event → RSVP → share → a referred RSVP → the reminder
-email → cancel from it → the waiting list moves up; email through a real SMTP server,
-axe at 360 and 1280 px on each public page."""
+"""An event on a phone: story → event → RSVP → share → a referred RSVP, credited to the
+sharer on her own page and the staff evangelist page → the reminder email → cancel from it →
+the waiting list moves up; email through a real SMTP server, axe at 360 and 1280 px on each
+public page."""
 
 from __future__ import annotations
 
@@ -91,8 +92,9 @@ def test_story_to_rsvp_to_a_referred_rsvp_to_a_reminder_and_a_cancel_that_moves_
     answer(a, name="Ana", email="ana@example.net", shot="event-thanks")
     axe(a, widths=(PHONE, DESKTOP))
     a.set_viewport_size(PHONE)
-    subject, _body = last_to(smtp_server, "ana@example.net")
+    subject, placed = last_to(smtp_server, "ana@example.net")
     assert subject == "Your place at Litter pick at Alder Mill is confirmed"
+    expect(a.locator("section.share")).to_contain_text("Each share button uses your own link")
 
     # The share step: A's own link brings B, who answers on another phone.
     a_link = a.locator("#copy-link").input_value()
@@ -105,6 +107,21 @@ def test_story_to_rsvp_to_a_referred_rsvp_to_a_reminder_and_a_cancel_that_moves_
     assert ben.state == "going"
     assert ben.referred_by_id == ana.supporter_id
     assert ben.referrer_data["source"] == "copy"
+
+    # A's own page, linked from her email, credits her with Ben's RSVP once ranked.
+    testing.run_periodic("rank_evangelists")
+    own_page = next(word for word in placed.split() if "/me/" in word)
+    a.goto(local(own_page, live_server))
+    expect(a.get_by_text("Your sharing brought 1 person to an event.")).to_be_visible()
+    credit = a.locator("ul.stats li", has_text="RSVPs brought")
+    expect(credit.locator("strong")).to_have_text("1")
+    expect(
+        a.locator("ul.stats li", has_text="Signatures generated").locator("strong")
+    ).to_have_text("0")
+    fits(a)
+    a.screenshot(path=str(ARTIFACTS / "event-sharer-credit-360.png"), full_page=True)
+    axe(a, widths=(PHONE, DESKTOP))
+    a.set_viewport_size(PHONE)
 
     # C comes with JavaScript off and finds the event full: the waiting list.
     c = new_context(**ON_A_PHONE, java_script_enabled=False).new_page()
@@ -148,6 +165,15 @@ def test_story_to_rsvp_to_a_referred_rsvp_to_a_reminder_and_a_cancel_that_moves_
     staff.get_by_label("Email address").fill("alice@example.org")
     staff.get_by_label("Password").fill(testing.PASSWORD)
     staff.get_by_role("button", name="Sign in").click()
+    # The evangelist page ranks Ana by the RSVP her link brought.
+    staff.get_by_role("link", name="Evangelists", exact=True).click()
+    row = staff.get_by_role("row", name="Ana")
+    headings = staff.locator("thead th").all_inner_texts()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[headings.index("RSVPs brought")] == "1"
+    assert cells[headings.index("Signatures generated")] == "0"
+    axe(staff, widths=(PHONE, DESKTOP))
+    staff.set_viewport_size(DESKTOP)
     staff.get_by_role("link", name="Events", exact=True).click()
     staff.get_by_role("link", name="Litter pick at Alder Mill").click()
     staff.get_by_role("link", name="Attendees and check-in").click()
