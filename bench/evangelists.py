@@ -239,7 +239,12 @@ def main() -> None:
     began = time.perf_counter()
     expected = independent_top(data, ids, args.top)
     check = time.perf_counter() - began
-    same = printed == expected
+    # P4 ranks by signatures; the RSVPs and volunteer sign-ups a person brought are printed
+    # beside them, and this data has none.
+    signature_keys = ("supporter", "downstream", "direct")
+    others = {(e.get("rsvps"), e.get("volunteers")) for e in printed} - {(0, 0)}
+    printed = [{key: entry[key] for key in signature_keys} for entry in printed]
+    same = printed == expected and not others
     print()
     print(f"P4 evangelist ranking, {args.signatures:,} signatures, {args.supporters:,} supporters,")
     print(f"{args.petitions:,} petitions, database {'PostgreSQL' if args.database else 'SQLite'}")
@@ -254,6 +259,8 @@ def main() -> None:
     print(f"  refresh task's work (every scope, details, stored): {refresh:.2f} s")
     print(f"  independent NetworkX computation: {check:.1f} s")
     print(f"  top {args.top} equal to the independent computation: {'yes' if same else 'NO'}")
+    if others:
+        print(f"  RSVP and volunteer figures other than 0 on data without any: {others}")
     print(f"  the first three: {printed[:3]}")
     print(f"command: {command}")
     if not same:
