@@ -66,7 +66,7 @@ def _clock(value: str, what: str) -> time:
 
 
 class EventForm(forms.ModelForm[Event]):
-    day = DatePartsField(label=_("Day"), what=str(_("the day of the event")))
+    day = DatePartsField(label=_("Day"), what=_("the day of the event"))
     start_time = forms.CharField(
         label=_("Starts at"), max_length=10, help_text=_("24-hour clock, for example 18:30")
     )

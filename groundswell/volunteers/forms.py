@@ -222,7 +222,7 @@ def clock(value: str, field: str) -> time:
 
 
 class ShiftForm(forms.Form):
-    day = DatePartsField(label=_("Day"), what=str(_("the day of the shift")))
+    day = DatePartsField(label=_("Day"), what=_("the day of the shift"))
     starts = forms.CharField(
         label=_("Starts at"), max_length=5, help_text=_("24-hour clock, like 09:00."),
         error_messages={"required": _("Enter when the shift starts.")},
@@ -279,4 +279,4 @@ class StatusForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    day = DatePartsField(label=_("Day"), what=str(_("the day")), required=False)
+    day = DatePartsField(label=_("Day"), what=_("the day"), required=False)
