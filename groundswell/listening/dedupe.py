@@ -69,7 +69,11 @@ def simhash(text: str) -> int:
     features = shingles(text)
     if not features:
         return 0
-    hashes = np.array([_hash(feature) for feature in features], dtype="<u8")
+    blake2b = hashlib.blake2b
+    # The digests read as big-endian integers, as _hash reads one, then laid out in this
+    # machine's order so that a row's bytes hold bit 0 first.
+    digests = b"".join([blake2b(feature.encode(), digest_size=8).digest() for feature in features])
+    hashes = np.frombuffer(digests, dtype=">u8").astype("<u8")
     # One row of 64 bits per hash, bit 0 first; a column's sum is how many hashes set it.
     bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
     majority = bits.sum(axis=0, dtype=np.int64) * 2 > len(hashes)
@@ -97,6 +101,17 @@ def candidate(a: int, b: int, *, short: bool) -> bool:
     if short:
         return a == b
     return ((a ^ b) & ((1 << 64) - 1)).bit_count() <= CANDIDATE_BITS
+
+
+def candidates_among(fingerprint: int, known: np.ndarray, *, short: bool) -> np.ndarray:
+    """The positions in `known` (signed 64-bit fingerprints) that `candidate` accepts, in
+    order: the same test for a whole array at once."""
+    if not fingerprint or not len(known):
+        return np.empty(0, dtype=np.intp)
+    if short:
+        return np.flatnonzero(known == fingerprint)
+    apart = np.bitwise_count(np.bitwise_xor(known, np.int64(fingerprint)).view(np.uint64))
+    return np.flatnonzero((apart <= CANDIDATE_BITS) & (known != 0))
 
 
 def near(a: str, b: str) -> bool:

@@ -32,15 +32,18 @@ def _bare(tokens_: list[str]) -> list[str]:
     return [token.lstrip("#") for token in tokens_]
 
 
-def _holds(haystack: list[str], bare: list[str], phrase: str) -> bool:
-    wanted = tokens(phrase)
-    if not wanted:
-        return False
-    hashtag = len(wanted) == 1 and wanted[0].startswith("#")
-    words = haystack if hashtag else bare
-    needle = wanted if hashtag else _bare(wanted)
+def _holds(haystack: list[str], present: frozenset[str], needle: list[str]) -> bool:
     size = len(needle)
-    return any(words[i : i + size] == needle for i in range(len(words) - size + 1))
+    # Most phrases are not there at all: a set says so before any slice is compared.
+    if not all(word in present for word in needle):
+        return False
+    if size == 1:
+        return True
+    first = needle[0]
+    return any(
+        haystack[i] == first and haystack[i : i + size] == needle
+        for i in range(len(haystack) - size + 1)
+    )
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,29 @@ class Words:
     bare: list[str]
     language: str
     links: tuple[str, ...]
+    token_set: frozenset[str] = frozenset()
+    bare_set: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, text: str, language: str, links: Iterable[str] = ()) -> Words:
         found = tokens(text)
-        return cls(found, _bare(found), language.lower().split("-")[0], tuple(links))
+        bare = _bare(found)
+        return cls(
+            found,
+            bare,
+            language.lower().split("-")[0],
+            tuple(links),
+            frozenset(found),
+            frozenset(bare),
+        )
 
     def holds(self, phrase: str) -> bool:
-        return _holds(self.tokens, self.bare, phrase)
+        wanted = tokens(phrase)
+        if not wanted:
+            return False
+        if len(wanted) == 1 and wanted[0].startswith("#"):  # a hashtag
+            return _holds(self.tokens, self.token_set, wanted)
+        return _holds(self.bare, self.bare_set, _bare(wanted))
 
 
 def matches(rule: KeywordRule, words: Words) -> bool:
@@ -81,7 +99,7 @@ def campaign_of(campaigns: Iterable[Campaign], words: Words) -> Campaign | None:
         page = campaign.get_absolute_url()
         if (
             words.holds(campaign.title)
-            or hashtag.casefold() in words.tokens
+            or hashtag.casefold() in words.token_set
             or any(page in link for link in words.links)
         ):
             return campaign

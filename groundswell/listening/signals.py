@@ -9,11 +9,14 @@ not stored again; one with nearly the same words is stored linked to the first
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+import numpy as np
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from groundswell.accounts.models import Organisation
@@ -34,6 +37,8 @@ NEAR_WINDOW_ROWS = 2000
 NEAR_CANDIDATES = 20
 HREF = re.compile(r'href="([^"]+)"')
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Ingested:
@@ -47,14 +52,18 @@ class Ingested:
 class _Context:
     rules: list[KeywordRule]
     campaigns: list[Campaign]
-    fingerprints: list[tuple[int, int]]
+    # The organisation's recent originals, newest first: their ids and fingerprints.
+    ids: np.ndarray
+    fingerprints: np.ndarray
     # Signal.source_key of the organisation's muted sources: their signals arrive ignored.
     muted: set[str]
+    # The words of the candidates read so far, by id.
+    texts: dict[int, str] = field(default_factory=dict)
 
 
 def _context(organisation: Organisation) -> _Context:
     since = timezone.now() - NEAR_WINDOW
-    recent = (
+    recent = list(
         Signal.objects.filter(organisation=organisation, heard_at__gte=since, duplicate_of=None)
         .exclude(fingerprint=0)
         .order_by("-heard_at")
@@ -68,11 +77,24 @@ def _context(organisation: Organisation) -> _Context:
             .select_related("organisation")
             .order_by("-created_at")
         ),
-        fingerprints=list(recent),
+        ids=np.array([pk for pk, _ in recent], dtype=np.int64),
+        fingerprints=np.array([fingerprint for _, fingerprint in recent], dtype=np.int64),
         muted=set(
             MutedSource.objects.filter(organisation=organisation).values_list("key", flat=True)
         ),
     )
+
+
+@dataclass
+class _Ready:
+    """One item made into a signal, not yet saved."""
+
+    signal: Signal
+    rules: list[KeywordRule]
+    text: str
+    short: bool
+    # An earlier item of the same batch it nearly repeats (saved first, so linked after).
+    echoes: _Ready | None = None
 
 
 def ingest(
@@ -83,7 +105,12 @@ def ingest(
     monitor: Monitor | None = None,
     cap: int = MAX_NEW_PER_POLL,
 ) -> Ingested:
-    """Store the items not heard before; returns what happened to them."""
+    """Store the items not heard before; returns what happened to them.
+
+    Their signals go in together (a few statements for the whole batch, in a savepoint);
+    if the database refuses the batch (an item another worker stored meanwhile, or one it
+    cannot take), the batch is rolled back and saved item by item, each in its own
+    savepoint, so the others are stored whatever one of them does."""
     result = Ingested(seen=len(items))
     ids = [item.external_id for item in items]
     known = set(
@@ -109,31 +136,48 @@ def ingest(
         ).values_list("canonical_url", flat=True)
     )
     context = _context(organisation)
+    kept: list[tuple[Item, str, _Words]] = []
     for item in fresh:
         address = canonical[item.external_id]
         if address and address in taken:
             result.duplicates += 1
             continue
-        if _store(organisation, source, item, address, monitor, context) is not None:
-            result.new += 1
-            if address:
-                taken.add(address)
+        if address:
+            taken.add(address)
+        kept.append((item, address, _Words.of(item)))
+    # Every candidate's words in one query, not one a item.
+    _read_texts(context, [pk for *_, words in kept for pk in _candidates(words, context)])
+    batch: list[_Ready] = []
+    for item, address, words in kept:
+        batch.append(
+            _prepare(organisation, source, item, address, monitor, context, batch=batch, said=words)
+        )
+    try:
+        with transaction.atomic():
+            _save_together(batch)
+        result.new = len(batch)
+    except (IntegrityError, DataError):
+        result.new = _save_one_by_one(batch)
     return result
 
 
-def _store(
+def _prepare(
     organisation: Organisation,
     source: str,
     item: Item,
     address: str,
     monitor: Monitor | None,
     context: _Context,
-    **extra: object,
-) -> Signal | None:
-    text = " ".join(part for part in (item.title, item.text) if part)
-    fingerprint = dedupe.simhash(text)
-    short = len(dedupe.words(text)) < dedupe.MIN_WORDS
-    original = _original(text, fingerprint, short, context)
+    *,
+    batch: Sequence[_Ready] = (),
+    said: _Words | None = None,
+    extra: dict[str, object] | None = None,
+) -> _Ready:
+    extra = extra or {}
+    said = said or _Words.of(item)
+    text, plain, fingerprint, short = said.text, said.plain, said.fingerprint, said.short
+    original = _original(said, context)
+    echoes = None if original is not None else _echo(text, fingerprint, short, batch)
     links = [item.url, *_links(item.content_html)]
     # A reply's words are its moderation item's: matched here, never copied.
     own_words = extra.get("moderation") is None
@@ -147,7 +191,7 @@ def _store(
         canonical_url=address,
         title=item.title,
         content_html=item.content_html if own_words else "",
-        text=item.text[:5000] if own_words else "",
+        text=plain[:5000] if own_words else "",
         author_name=item.author_name,
         author_handle=item.author_handle[:200],
         author_url=item.author_url,
@@ -161,32 +205,104 @@ def _store(
     )
     if context.muted and signal.source_key in context.muted:
         signal.state = SignalState.IGNORED
+    return _Ready(signal, rules.matching(context.rules, words), text, short, echoes)
+
+
+def _echo(text: str, fingerprint: int, short: bool, batch: Sequence[_Ready]) -> _Ready | None:
+    """The first original earlier in this batch with nearly these words, else None."""
+    for ready in batch:
+        if ready.signal.duplicate_of_id is None and ready.echoes is None:
+            seen = ready.signal.fingerprint
+            if dedupe.candidate(fingerprint, seen, short=short) and dedupe.near(text, ready.text):
+                return ready
+    return None
+
+
+def _save_together(batch: list[_Ready]) -> None:
+    """Originals first (bulk_create gives them their ids: SQLite ≥ 3.35 and PostgreSQL
+    return them), then the items that repeat one of them, then every rule link."""
+    Signal.objects.bulk_create([ready.signal for ready in batch if ready.echoes is None])
+    echoes = [ready for ready in batch if ready.echoes is not None]
+    for ready in echoes:
+        ready.signal.duplicate_of_id = ready.echoes.signal.pk  # type: ignore[union-attr]
+    Signal.objects.bulk_create([ready.signal for ready in echoes])
+    Link = Signal.rules.through
+    Link.objects.bulk_create(
+        [
+            Link(signal_id=ready.signal.pk, keywordrule_id=rule.pk)
+            for ready in batch
+            for rule in ready.rules
+        ]
+    )
+
+
+def _save_one_by_one(batch: list[_Ready]) -> int:
+    """Each item in its own savepoint, in order; returns how many were stored."""
+    stored = 0
+    for ready in batch:
+        signal = ready.signal
+        signal.pk = None
+        signal._state.adding = True
+        if ready.echoes is not None:
+            signal.duplicate_of_id = ready.echoes.signal.pk  # None if its original failed
+        if _save(ready):
+            stored += 1
+        else:
+            signal.pk = None
+    return stored
+
+
+def _save(ready: _Ready) -> bool:
     try:
         with transaction.atomic():
-            signal.save()
-            signal.rules.set(rules.matching(context.rules, words))
+            ready.signal.save()
+            Link = Signal.rules.through
+            Link.objects.bulk_create(
+                [Link(signal_id=ready.signal.pk, keywordrule_id=rule.pk) for rule in ready.rules]
+            )
     except IntegrityError:
-        return None  # heard already (a WebSub delivery and a poll at once)
-    if original is None and fingerprint:
-        context.fingerprints.insert(0, (signal.pk, fingerprint))
-    return signal
+        # Heard already (a WebSub delivery and a poll at once), or a value a check refuses.
+        return False
+    except DataError as error:
+        # Something in the item the database cannot take: the others still go in.
+        log.warning("a %s item was not stored: %s", ready.signal.source, type(error).__name__)
+        return False
+    return True
 
 
-def _original(text: str, fingerprint: int, short: bool, context: _Context) -> int | None:
+@dataclass(frozen=True)
+class _Words:
+    text: str  # title and body, what dedupe and the rules read
+    plain: str  # the body's words
+    fingerprint: int
+    short: bool
+
+    @classmethod
+    def of(cls, item: Item) -> _Words:
+        plain = item.text
+        text = " ".join(part for part in (item.title, plain) if part)
+        short = len(dedupe.words(text)) < dedupe.MIN_WORDS
+        return cls(text, plain, dedupe.simhash(text), short)
+
+
+def _candidates(said: _Words, context: _Context) -> list[int]:
+    found = dedupe.candidates_among(said.fingerprint, context.fingerprints, short=said.short)
+    return [int(pk) for pk in context.ids[found[:NEAR_CANDIDATES]]]
+
+
+def _read_texts(context: _Context, ids: list[int]) -> None:
+    wanted = [pk for pk in ids if pk not in context.texts]
+    if wanted:
+        rows = Signal.objects.filter(pk__in=wanted).values_list("pk", "title", "text")
+        context.texts.update((pk, f"{title} {body}") for pk, title, body in rows)
+
+
+def _original(said: _Words, context: _Context) -> int | None:
     """The first signal heard with nearly these words (dedupe.py), else None."""
-    candidates = [
-        pk for pk, seen in context.fingerprints if dedupe.candidate(fingerprint, seen, short=short)
-    ][:NEAR_CANDIDATES]
-    if not candidates:
-        return None
-    texts = {
-        pk: f"{title} {body}"
-        for pk, title, body in Signal.objects.filter(pk__in=candidates).values_list(
-            "pk", "title", "text"
-        )
-    }
+    candidates = _candidates(said, context)
+    _read_texts(context, candidates)
     for pk in sorted(candidates):  # the first heard wins
-        if pk in texts and dedupe.near(text, texts[pk]):
+        if pk in context.texts and dedupe.near(said.text, context.texts[pk]):
             return pk
     return None
 
@@ -204,7 +320,9 @@ def heard_one(
     ).exists():
         return None
     address = dedupe.canonical_url(item.url)
-    return _store(organisation, source, item, address, None, _context(organisation), **extra)
+    context = _context(organisation)
+    ready = _prepare(organisation, source, item, address, None, context, extra=extra)
+    return ready.signal if _save(ready) else None
 
 
 def forget_gone(monitor: Monitor, present: set[str], oldest_present: datetime | None) -> int:
