@@ -104,7 +104,7 @@ def plain(markup: str) -> str:
 
 def _short(value: Any, length: int) -> str:
     text = value if isinstance(value, str) else ""
-    if "<" not in text and "&" not in text and "\x00" not in text:
+    if not any(mark in text for mark in ("<", "&", "\x00", "\ufeff")):
         return " ".join(text.split())[:length]  # what nh3 and unescape would give back
     return " ".join(html.unescape(nh3.clean(text, tags=set())).split())[:length]
 

@@ -138,7 +138,15 @@ def test_a_parsed_body_is_sanitised_before_anything_reads_it() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["  Jo   Reporter ", "a > b", "tab\tand\nnew line", "nbsp\u00a0here", "中文 🙂", "'quoted\""],
+    [
+        "  Jo   Reporter ",
+        "a > b",
+        "tab\tand\nnew line",
+        "nbsp\u00a0here",
+        "中文 🙂",
+        "'quoted\"",
+        "\ufeffmark first",
+    ],
 )
 def test_a_short_text_without_markup_reads_as_nh3_would_read_it(text: str) -> None:
     import html
