@@ -5,11 +5,13 @@ alias-aware key of lib/emails.py, as signatures use), so a second vote from the 
 person, however they spell their address, stores nothing and gets the same token back.
 `process` records the rows in arrival order (a referrer before the people their link
 brought): the person, their vote, its referral credit and the confirmation email, and
-deletes the row in the same transaction.
+deletes the row in the same transaction as the vote; first-time voters in batches, as the
+signatures' intake records first-time signers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -19,15 +21,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from groundswell.lib import worklog
+from groundswell.lib.bulk import prepare_insert
 from groundswell.lib.emails import normalise_email
 from groundswell.referrals.models import new_token
+from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import find_or_create_supporter
 
 from . import emails
 from .models import Idea, Vote, VoteIntake
 
 logger = logging.getLogger(__name__)
-BATCH = 200
+BATCH = 500
+CHUNK = 100
 
 
 @dataclass
@@ -97,29 +102,74 @@ def referrer_of(token: str, organisation_id: int) -> int | None:
     return found
 
 
+class IntakeChanged(Exception):
+    pass
+
+
 def process(limit: int = BATCH) -> int:
-    """Record up to `limit` waiting votes, oldest first; how many were done."""
+    """Record up to `limit` waiting votes, oldest first; how many were done.
+
+    Each chunk is written with a few multi-row INSERTs prepared before the write
+    transaction starts (lib/bulk.py), as the signatures' intake writes first-time signers:
+    the people met for the first time, then the votes with their confirmation emails.
+    Referral credit follows arrival order (a voter earlier in the chunk can have brought a
+    later one), and a person who voted for the idea already, under any spelling of their
+    address, gets no second vote. Anything unexpected sends the chunk through
+    `_record_one`, row by row.
+
+    On PostgreSQL each chunk is one transaction holding its intake rows FOR UPDATE, so two
+    workers never take the same row. SQLite has one write lock for the whole file, which
+    the vote form needs too: there each step is its own short transaction, and a worker
+    that died between two steps leaves rows that the next run records.
+    """
+    sqlite = connection.vendor == "sqlite"
     done = 0
     ids = list(VoteIntake.objects.order_by("id").values_list("id", flat=True)[:limit])
-    for pk in ids:
-        done += _record_one(pk)
+    ideas: dict[int, Idea] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = VoteIntake.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("id")
+        with contextlib.nullcontext() if sqlite else transaction.atomic():
+            if not sqlite:  # rows another worker holds are skipped, and it does them
+                rows = rows.select_for_update(skip_locked=True)
+            done += _record_rows(list(rows), ideas)
     worklog.did("recorded", done, "votes")
     return done
 
 
-def _record_one(pk: int) -> int:
+def _record_rows(rows: list[VoteIntake], ideas: dict[int, Idea]) -> int:
+    wanted = {row.idea_id for row in rows} - set(ideas)
+    if wanted:
+        for idea in Idea.objects.select_related("challenge__organisation").filter(pk__in=wanted):
+            ideas[idea.pk] = idea
+    rows = [row for row in rows if row.idea_id in ideas]  # a deleted idea took its rows
+    if not rows:
+        return 0
+    for row in rows:
+        row.idea = ideas[row.idea_id]
+    try:
+        _bulk_record(rows)
+    except Exception:
+        # Typically the same person arrived by another door (a petition, an idea) between
+        # our look-up and our INSERT; the single path copes with that, row by row.
+        logger.info("recording %s vote intake rows one by one", len(rows), exc_info=True)
+        return sum(_record_one(row) for row in rows)
+    return len(rows)
+
+
+def _record_one(row: VoteIntake) -> int:
     try:
         with transaction.atomic():
-            rows = VoteIntake.objects.filter(pk=pk).select_related("idea__challenge__organisation")
-            if connection.vendor != "sqlite":
-                rows = rows.select_for_update(skip_locked=True, of=("self",))
-            row = rows.first()
-            if row is None:
-                return 0  # another worker holds it, or it was erased
+            # Gone since we read it: erased with its supporter, or recorded by a second
+            # worker (SQLite has no row locks, so two workers on one file may both pick a
+            # row up). Inside the write transaction the answer holds until we commit.
+            if not VoteIntake.objects.filter(pk=row.pk).delete()[0]:
+                return 1
+            if Vote.objects.filter(share_token=row.share_token).exists():
+                return 1  # recorded already: this row was a stale copy of one recorded
             _record(row)
-            row.delete()
     except Exception:
-        logger.exception("could not record vote intake %s", pk)
+        # Leave the row for the next run; one bad row must not stop the rest.
+        logger.exception("could not record vote intake %s", row.pk)
         return 0
     return 1
 
@@ -135,18 +185,138 @@ def _record(row: VoteIntake) -> None:
     if Vote.objects.filter(idea=idea, supporter=supporter).exists():
         return  # voted already (through another spelling of the address, since recorded)
     referrer = referrer_of(request.referral_token, organisation.pk)
-    vote = Vote.objects.create(
-        idea=idea,
-        supporter=supporter,
+    vote = _new_vote(row, request, supporter.pk, referrer)
+    vote.save(force_insert=True)
+    _queue_confirmation(vote, request, idea)
+
+
+def _new_vote(
+    row: VoteIntake, request: VoteRequest, supporter_id: int, referrer: int | None
+) -> Vote:
+    return Vote(
+        idea_id=row.idea_id,
+        supporter_id=supporter_id,
         wants_updates=request.wants_updates,
         language=request.language[:35],
         share_token=row.share_token,
-        referred_by_id=referrer if referrer != supporter.pk else None,
+        referred_by_id=referrer if referrer != supporter_id else None,
         referrer_data=request.referrer_data,
         channel=str(request.referrer_data.get("source", ""))[:40],
         created_at=row.created_at,
     )
+
+
+def _queue_confirmation(vote: Vote, request: VoteRequest, idea: Idea) -> None:
     emails.queue_confirmation(
         kind="vote", pk=vote.pk, email=request.email, name=request.given_name,
-        language=request.language, what=idea.title, organisation=organisation,
+        language=request.language, what=idea.title, organisation=idea.challenge.organisation,
     )  # fmt: skip
+
+
+def _bulk_record(rows: list[VoteIntake]) -> None:
+    """Two short transactions: the people the organisation did not know yet, then the votes
+    with the intake rows' deletion and the confirmation emails.
+
+    A person the organisation knows is found by their address key, as `_record` finds
+    them; one who voted for the idea already (another spelling since recorded) gets no
+    second vote, and a row already recorded (a stale copy) is only deleted. If the second
+    transaction fails (or the worker dies before it) the people stay, and the next run
+    finds them by their key.
+    """
+    requests = [VoteRequest(**row.payload) for row in rows]
+    people = _people(rows, requests)
+    recorded = set(
+        Vote.objects.filter(share_token__in=[row.share_token for row in rows]).values_list(
+            "share_token", flat=True
+        )
+    )
+    voted = set(
+        Vote.objects.filter(
+            idea_id__in={row.idea_id for row in rows}, supporter_id__in=set(people.values())
+        ).values_list("idea_id", "supporter_id")
+    )
+    shares = _shares({request.referral_token[:32] for request in requests} - {""})
+    votes: list[tuple[Vote, VoteIntake, VoteRequest]] = []
+    for row, request in zip(rows, requests, strict=True):
+        organisation_id = row.idea.organisation_id
+        supporter_id = people[(organisation_id, row.email_key)]
+        if row.share_token in recorded or (row.idea_id, supporter_id) in voted:
+            continue
+        voted.add((row.idea_id, supporter_id))
+        found = shares.get(request.referral_token[:32])
+        referrer = found[0] if found and found[1] == organisation_id else None
+        votes.append((_new_vote(row, request, supporter_id, referrer), row, request))
+        shares[row.share_token] = (supporter_id, organisation_id)  # for those this one brought
+    insert_votes = (
+        prepare_insert(Vote, [vote for vote, _r, _q in votes], returning=["id", "share_token"])
+        if votes
+        else None
+    )
+    with transaction.atomic():
+        if VoteIntake.objects.filter(pk__in=[row.pk for row in rows]).delete()[0] != len(rows):
+            # Some were erased (or taken by another worker) since we read them: roll back
+            # and let the single path sort out which.
+            raise IntakeChanged
+        if insert_votes is None:
+            return
+        made = {token: pk for pk, token in insert_votes.execute()}
+        for vote, row, request in votes:
+            vote.pk = made[vote.share_token]
+            _queue_confirmation(vote, request, row.idea)
+
+
+def _people(rows: list[VoteIntake], requests: list[VoteRequest]) -> dict[tuple[int, str], int]:
+    """The supporter id for each (organisation, address key) of these rows: found, or
+    created in one INSERT (in a transaction of its own) for those met for the first time."""
+    organisations = {row.idea.organisation_id for row in rows}
+    people: dict[tuple[int, str], int] = {
+        (organisation_id, key): pk
+        for pk, organisation_id, key in Supporter.objects.filter(
+            organisation_id__in=organisations, email_key__in={row.email_key for row in rows}
+        ).values_list("pk", "organisation_id", "email_key")
+    }
+    new: dict[tuple[int, str], Supporter] = {}
+    for row, request in zip(rows, requests, strict=True):
+        key = (row.idea.organisation_id, row.email_key)
+        if key not in people and key not in new:
+            # The same person voting for two ideas in one batch is one person.
+            new[key] = Supporter(
+                organisation_id=key[0],
+                email=request.email,
+                email_key=row.email_key,
+                given_name=request.given_name,
+            )
+    if not new:
+        return people
+    insert = prepare_insert(
+        Supporter, list(new.values()), returning=["id", "organisation", "email_key"]
+    )
+    with transaction.atomic():
+        # A row erased since we read it must not bring its person back. PostgreSQL holds the
+        # rows FOR UPDATE, so an erasure waits for us; SQLite has no row locks, so look again
+        # under the write lock.
+        if connection.vendor == "sqlite" and VoteIntake.objects.filter(
+            pk__in=[row.pk for row in rows]
+        ).count() != len(rows):
+            raise IntakeChanged
+        for pk, organisation_id, key in insert.execute():
+            people[(organisation_id, key)] = pk
+    return people
+
+
+def _shares(tokens: set[str]) -> dict[str, tuple[int, int]]:
+    """The supporter and organisation behind each share token: a recorded vote's, or an
+    idea's author's (`referrer_of` for many tokens at once)."""
+    if not tokens:
+        return {}
+    found: dict[str, tuple[int, int]] = {
+        token: (supporter_id, organisation_id)
+        for token, supporter_id, organisation_id in Vote.objects.filter(
+            share_token__in=tokens
+        ).values_list("share_token", "supporter_id", "idea__organisation_id")
+    }
+    for token, supporter_id, organisation_id in Idea.objects.filter(
+        share_token__in=tokens - set(found), supporter__isnull=False
+    ).values_list("share_token", "supporter_id", "organisation_id"):
+        found[token] = (supporter_id, organisation_id)
+    return found
