@@ -100,6 +100,15 @@ def test_an_idea_is_approved_voted_for_through_a_share_link_and_its_status_email
     expect(rosa.get_by_role("heading", level=1)).to_have_text("Stepping stones at the ford")
     check(rosa, axe)
     shoot(rosa, "idea")
+    # The hours box is a box a thumb can use, and words in it get a message, not a blank.
+    hours = rosa.get_by_label("Hours of your time, if this happens")
+    box = hours.bounding_box()
+    assert box is not None and box["width"] >= 88 and box["height"] >= 40, box
+    hours.fill("2 hours")
+    rosa.get_by_role("button", name="Make my pledge").click()
+    expect(rosa.locator(".error-summary")).to_contain_text("Type the hours as a whole number")
+    expect(rosa.get_by_label("Hours of your time, if this happens")).to_have_value("2 hours")
+    fits(rosa)
     link = f"{base}{idea.get_absolute_url()}?ref={idea.share_token}&ch=whatsapp"
     omar = new_context(**ON_A_PHONE).new_page()
     omar.goto(link)
@@ -118,7 +127,7 @@ def test_an_idea_is_approved_voted_for_through_a_share_link_and_its_status_email
     assert counted.state == VoteState.CONFIRMED
     assert counted.referred_by_id == idea.supporter_id and counted.channel == "whatsapp"
     omar.goto(base + idea.get_absolute_url())
-    expect(omar.locator(".stats")).to_contain_text("1 confirmed votes")
+    expect(omar.locator(".stats li").first).to_have_text("1 confirmed vote")
 
     # --- staff give it a status with a reason; both hear of it by email -----------------
     staff.goto(f"{base}/staff/{org.slug}/ideas/idea/{idea.pk}/")

@@ -97,6 +97,11 @@ class PledgeForm(PersonForm):
         required=False,
         min_value=0,
         max_value=MAX_HOURS,
+        # GOV.UK: a short text box that opens the number keypad, not type=number, which
+        # spins, is drawn tiny on phones and drops what it cannot read ("2 hours").
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "class": "short", "spellcheck": "false"}
+        ),
         error_messages={
             "invalid": _("Type the hours as a whole number, like 2."),
             "min_value": _("Hours cannot be fewer than none."),

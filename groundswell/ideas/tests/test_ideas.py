@@ -108,6 +108,10 @@ def test_one_vote_per_person_however_they_spell_their_address(
     testing.run_periodic(*WORK)
     idea.refresh_from_db()
     assert (idea.confirmed_votes, idea.pending_votes) == (1, 0)
+    assert (
+        "<strong>1</strong> confirmed vote</li>"
+        in client.get(idea.get_absolute_url()).content.decode()
+    )
     client.post(vote_url, {"vote-given_name": "Omar", "vote-email": "omarvale@gmail.com"})
     testing.run_periodic(*WORK)
     assert Vote.objects.count() == 1  # recorded already: the worker adds no second vote
