@@ -7,6 +7,8 @@ class Config(AppConfig):
     label = "fieldreports"
 
     def ready(self) -> None:
-        from . import moderated
+        from . import moderated, services
 
-        moderated.register()
+        moderated.register(
+            on_decision=services.follow_moderation, refuse_approval=services.refuse_approval
+        )

@@ -10,6 +10,7 @@ contact details is not linked to their other reports here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
@@ -25,28 +26,22 @@ if TYPE_CHECKING:
 KIND = "fieldreports.report"
 
 
-def _on_decision(item: ModerationItem) -> None:
-    from . import services  # services queues reports through this module
-
-    services.follow_moderation(item)
-
-
-def _refuse_approval(item: ModerationItem) -> str | None:
-    from . import services
-
-    return services.refuse_approval(item)
-
-
-REPORT = registry.Kind(
-    name=KIND,
-    label=gettext_lazy("Report from the ground"),
-    refuse_approval=_refuse_approval,
-    on_decision=_on_decision,
-)
-
-
-def register() -> None:
-    registry.register(REPORT)
+def register(
+    *,
+    on_decision: Callable[[ModerationItem], None],
+    refuse_approval: Callable[[ModerationItem], str | None],
+) -> None:
+    """Register the kind with the queue's two hooks (services.follow_moderation and
+    services.refuse_approval, handed in by apps.py: services queues reports through this
+    module, so this module does not import it)."""
+    registry.register(
+        registry.Kind(
+            name=KIND,
+            label=gettext_lazy("Report from the ground"),
+            refuse_approval=refuse_approval,
+            on_decision=on_decision,
+        )
+    )
 
 
 def submission(report: FieldReport) -> registry.Submission:
