@@ -8,6 +8,8 @@ scripts in bench/lua/) as the load generator:
                (the same person with other case, dots or +tags), referral tokens taken from
                earlier thank-you redirects; the worker records them meanwhile;
   * osdi:      POST the OSDI record-signature helper (JSON), a quarter as many;
+  * rsvp, volunteer, vote: P8, the other public forms (bench/spike_p8.py): an event's RSVP,
+               a volunteer need's sign-up and an idea's vote, by the same kind of crowd;
   * static:    GET a static file from the same server;
   * page:      GET the campaign page with its live count;
   * static+sign, page+sign (mixed load): 64 clients sign while 64 others read the static
@@ -15,7 +17,12 @@ scripts in bench/lua/) as the load generator:
                the count's age sampled meanwhile.
 Before each ceiling and helper round the worker is given time to catch up, so the ceilings
 never share the machine with it and the sign form always does; before the plain reading
-rounds it has also sent every email owed, so both read the same quiet server. Emails go to
+rounds it has also sent every email owed, so both read the same quiet server, and so it
+has before each P8 round, which then runs with the worker recording and emailing, as the
+sign form's second round does (compare them in a run without the first, worker-stopped
+sign round, whose backlog the second inherits: `--only ceiling,sign+worker,rsvp,...`).
+Every form's POST names its client in X-Forwarded-For (127.0.0.1 is a trusted proxy here):
+each person has an address of their own, so the per-address limits count as in a spike. Emails go to
 a real SMTP server on 127.0.0.1 (bench/smtp_sink.py, a process of its own; --outbox keeps
 them in the database instead, as runs before 2026-12-06 did). Afterwards it counts rows:
 every share token a 302 handed out must belong to a stored signature, and every 2xx from
@@ -23,6 +30,7 @@ the helper must be one stored signature.
 
     .venv/bin/python bench/spike.py                     # SQLite
     .venv/bin/python bench/spike.py --db postgres       # PostgreSQL on 127.0.0.1:5432
+    .venv/bin/python bench/spike.py --only ceiling,sign+worker,rsvp,volunteer,vote  # P8
 
 Only 127.0.0.1 is targeted; every run is bounded by a request count and a duration.
 """
@@ -48,6 +56,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import spike_p8
 import wrk
 
 FIRST = [
@@ -84,7 +93,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(port: int, timeout: float = 30) -> None:
+def wait_for(port: int, timeout: float = 120) -> None:
+    # Long enough for a server starting on a machine others keep busy.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -133,6 +143,8 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, str], dict]:
         "EMAIL_BACKEND": "groundswell.notifications.backends.OutboxBackend",
         # The load comes from one address; real spikes come from many.
         "SIGN_RATE_LIMIT_PER_MINUTE": "100000000",
+        # ... so each request names its own client through a trusted proxy (common.lua).
+        "TRUSTED_PROXIES": "127.0.0.1",
     }
     if args.db == "postgres":
         import psycopg
@@ -177,8 +189,13 @@ def main() -> None:
     parser.add_argument(
         "--outbox", action="store_true", help="keep emails in the database, no SMTP server"
     )
-    parser.add_argument("--only", default="", help="comma-separated rounds to run (default: all)")
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated rounds to run, of {','.join(ROUNDS)}"
+    )
     args = parser.parse_args()
+    unknown = set(filter(None, args.only.split(","))) - set(ROUNDS)
+    if unknown:
+        parser.error(f"--only: no round named {', '.join(sorted(unknown))}")
     args.port = args.port or free_port()
     args.smtp_port = 0 if args.outbox else free_port()
     command = "python bench/spike.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -197,25 +214,36 @@ def main() -> None:
     if args.threads:
         serve += ["--threads", str(args.threads)]
     log = open(Path(env["GROUNDSWELL_DATA_DIR"]) / "processes.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(serve, env=env, cwd=ROOT, stdout=log, stderr=log)
+    # A session of its own: granian's workers are its children, stopped with it.
+    server = subprocess.Popen(
+        serve, env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
+    )
     worker = Worker(env, log)
     try:
         wait_for(args.port)
         database = Database(args, env)
         reports = run_rounds(args, f"http://127.0.0.1:{args.port}", fixture, database, worker)
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
         worker.start()
         caught_up = database.wait_for_worker(timeout=600)
     finally:
         worker.stop()
         if server.poll() is None:
-            server.terminate()
-            server.wait(timeout=20)
+            stop_server(server)
         if sink is not None:
             sink.terminate()
             sink.wait(timeout=20)
     verify_and_print(args, fixture, reports, command, database, caught_up)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the server this run started; kill its process group if it does not stop."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, 9)  # its own session (start_new_session): only its processes
+        server.wait(timeout=20)
 
 
 class Worker:
@@ -264,7 +292,7 @@ class Database:
 
         from groundswell.actions.models import SignatureIntake
 
-        count = SignatureIntake.objects.count()
+        count = SignatureIntake.objects.count() + spike_p8.waiting()
         connection.close()
         return count
 
@@ -277,6 +305,7 @@ class Database:
         count = Signature.objects.filter(
             confirmations_delivered__lt=F("confirmation_sends")
         ).count()
+        count += spike_p8.emails_queued()
         connection.close()
         return count
 
@@ -292,18 +321,21 @@ class Database:
 
 
 MIXED = ("static+sign", "page+sign")
+ROUNDS = ("ceiling", "sign", "sign+worker", "osdi", *spike_p8.ROUNDS, "static", "page", *MIXED)
 
 
 def run_rounds(
     args: argparse.Namespace, base: str, fixture: dict, database: Database, worker: Worker
 ) -> dict[str, list[wrk.WrkReport]]:
     org, petition = fixture["org"], fixture["petition"]
+    p8 = spike_p8.targets(base, fixture)
     sign_url = f"{base}/o/{org}/petitions/{petition}/sign/"
     urls = {
         "ceiling": base + "/bench/insert/",
         "sign": sign_url,
         "sign+worker": sign_url,
         "osdi": f"{base}/api/osdi/v1/petitions/{petition}/record_signature_helper",
+        **{name: url for name, (url, _script, _extra) in p8.items()},
         "static": base + "/static/groundswell/site.css",
         "page": f"{base}/o/{org}/campaigns/{fixture['campaign']}/",
         "static+sign": base + "/static/groundswell/site.css",
@@ -317,6 +349,7 @@ def run_rounds(
         "sign": "sign",
         "sign+worker": "sign",
         "osdi": "osdi",
+        **{name: script for name, (_url, script, _extra) in p8.items()},
         "static": "get",
         "page": "get",
         "static+sign": "get",
@@ -327,6 +360,7 @@ def run_rounds(
         "sign": args.requests,
         "sign+worker": args.requests,
         "osdi": args.requests,
+        **dict.fromkeys(spike_p8.ROUNDS, args.requests),
         "static": args.page_requests,
         "page": args.page_requests,
         "static+sign": args.page_requests,
@@ -337,9 +371,11 @@ def run_rounds(
     reports["signing meanwhile"] = []
     # Warm up every path (imports, connections, caches) before measuring.
     worker.stop()
-    for name in ("page", "static", "ceiling", "sign"):
+    extras = {name: extra for name, (_url, _script, extra) in p8.items()}
+    warm = ("page", "static", "ceiling", "sign", *(n for n in spike_p8.ROUNDS if n in urls))
+    for name in warm:
         wrk.run("warm-up", urls.get(name, sign_url), scripts[name], count=500, duration=2,
-                prefix="warm")  # fmt: skip
+                prefix="warm", extra=extras.get(name, ()))  # fmt: skip
     for number in range(1, args.rounds + 1):
         for name in urls:
             # The ceiling and the first sign round run with the worker stopped (it records
@@ -347,7 +383,7 @@ def run_rounds(
             worker.start()
             if name in ("ceiling", "osdi"):
                 database.wait_for_worker(timeout=300)
-            if name in ("static", "page"):
+            if name in ("static", "page", *spike_p8.ROUNDS):
                 database.wait_for_worker(timeout=300, emails=True)
             if name in ("ceiling", "sign") or (
                 name in ("static", "page") and args.worker_off_for_reads
@@ -371,6 +407,7 @@ def run_rounds(
                     duration=args.duration,
                     connections=args.concurrency,
                     prefix=f"r{number}{name.replace('+', 'w')}",
+                    extra=extras.get(name, ()),
                 )
             )
             print("  " + reports[name][-1].line(), flush=True)
@@ -514,6 +551,13 @@ def verify_and_print(args, fixture, reports, command, database, caught_up) -> No
         f"P8 OSDI helper: {rates('osdi')}; ÷ sign form (worker recording) "
         f"{ratios('osdi', 'sign+worker')}; ÷ ceiling {ratios('osdi', 'ceiling')}"
     )
+    for name in spike_p8.ROUNDS:
+        if name in reports:
+            print(
+                f"P8 {name}: {rates(name)}; ÷ sign form (worker recording) "
+                f"{ratios(name, 'sign+worker') or '-'}; ÷ sign form (worker stopped) "
+                f"{ratios(name, 'sign') or '-'}; ÷ ceiling {ratios(name, 'ceiling') or '-'}"
+            )
     print(f"P2 static: {rates('static')}; page: {rates('page')}; ÷ {ratios('page', 'static')}")
     print(
         f"P2 under signing: static {rates('static+sign')}; page {rates('page+sign')}; "
@@ -528,12 +572,15 @@ def verify_and_print(args, fixture, reports, command, database, caught_up) -> No
     in_flight = args.rounds * args.concurrency
     ok = not lost and helper_2xx <= helper_stored <= helper_2xx + in_flight
     ok = ok and caught_up is not None
+    p8_lines, _p8_ok = spike_p8.verify(fixture, reports)  # each line says OK or MISMATCH
     print(
         f"correctness: sign form {accepted_302} × 302 handing out {len(handed_out)} share "
         f"tokens, {form_stored} signatures stored, tokens without a stored signature: "
         f"{len(lost)}; helper {helper_2xx} × 2xx, {helper_stored} stored: "
         f"{'OK' if ok else 'MISMATCH'}"
     )
+    for line in p8_lines:
+        print(f"correctness, {line}")
 
 
 if __name__ == "__main__":

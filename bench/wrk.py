@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,8 +72,11 @@ def run(
     connections: int = 64,
     threads: int = 1,
     prefix: str = "run",
+    extra: Sequence[str] = (),
 ) -> WrkReport:
-    """Send at most `count` requests for at most `duration` seconds; return the figures."""
+    """Send at most `count` requests for at most `duration` seconds; return the figures.
+
+    `extra` goes to the script after the common arguments (bench/lua/common.lua)."""
     host = urlsplit(url).hostname or ""
     if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
         raise SystemExit(f"refusing to load {host}: benchmarks only target loopback")
@@ -83,7 +87,7 @@ def run(
         per_thread = max(1, count // threads)
         command = [
             binary(), "-t", str(threads), "-c", str(connections), "-d", f"{int(duration)}s",
-            "--timeout", "10s", "-s", str(lua), url, "--", prefix, str(per_thread), stem,
+            "--timeout", "10s", "-s", str(lua), url, "--", prefix, str(per_thread), stem, *extra,
         ]  # fmt: skip
         output = _with_progress(name, command, duration)
         report = _parse(name, output)
