@@ -14,10 +14,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from groundswell.lib import worklog
@@ -28,7 +30,7 @@ from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import find_or_create_supporter
 
 from . import emails
-from .models import Idea, Vote, VoteIntake
+from .models import Idea, Vote, VoteIntake, VoteToken
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -73,13 +75,26 @@ def take(idea: Idea, request: VoteRequest) -> str:
     return str(row[0])
 
 
+def _votes_with_token(tokens: Iterable[str]) -> QuerySet[Vote]:
+    """The recorded votes any of `tokens` belongs to: each vote's own, or one a repeat got."""
+    listed = list(tokens)
+    return Vote.objects.filter(Q(share_token__in=listed) | Q(other_tokens__token__in=listed))
+
+
+def _recorded_tokens(tokens: list[str]) -> set[str]:
+    """Those of `tokens` a recorded vote holds, as its own or as a repeat's."""
+    own = Vote.objects.filter(share_token__in=tokens).values_list("share_token", flat=True)
+    other = VoteToken.objects.filter(token__in=tokens).values_list("token", flat=True)
+    return set(own.union(other, all=True))  # one statement
+
+
 def is_token_of(idea: Idea, token: str) -> bool:
     """Whether `token` is a vote's share token for this idea (waiting or recorded)."""
     if not token.isascii() or len(token) > 32:
         return False
     return (
         VoteIntake.objects.filter(idea=idea, share_token=token).exists()
-        or Vote.objects.filter(idea=idea, share_token=token).exists()
+        or _votes_with_token([token]).filter(idea=idea).exists()
     )
 
 
@@ -89,7 +104,8 @@ def referrer_of(token: str, organisation_id: int) -> int | None:
     if not token:
         return None
     found = (
-        Vote.objects.filter(share_token=token, idea__organisation_id=organisation_id)
+        _votes_with_token([token])
+        .filter(idea__organisation_id=organisation_id)
         .values_list("supporter_id", flat=True)
         .first()
     )
@@ -164,7 +180,7 @@ def _record_one(row: VoteIntake) -> int:
             # row up). Inside the write transaction the answer holds until we commit.
             if not VoteIntake.objects.filter(pk=row.pk).delete()[0]:
                 return 1
-            if Vote.objects.filter(share_token=row.share_token).exists():
+            if _recorded_tokens([row.share_token]):
                 return 1  # recorded already: this row was a stale copy of one recorded
             _record(row)
     except Exception:
@@ -182,8 +198,12 @@ def _record(row: VoteIntake) -> None:
         organisation, email=request.email, email_key=row.email_key,
         given_name=request.given_name,
     )  # fmt: skip
-    if Vote.objects.filter(idea=idea, supporter=supporter).exists():
-        return  # voted already (through another spelling of the address, since recorded)
+    earlier = Vote.objects.filter(idea=idea, supporter=supporter).values_list("pk", flat=True)
+    if earlier:
+        # Voted already (through another spelling of the address, since recorded): no second
+        # vote, but the token this one was answered with leads to the first.
+        VoteToken.objects.create(token=row.share_token, vote_id=earlier[0])
+        return
     referrer = referrer_of(request.referral_token, organisation.pk)
     vote = _new_vote(row, request, supporter.pk, referrer)
     vote.save(force_insert=True)
@@ -219,28 +239,33 @@ def _bulk_record(rows: list[VoteIntake]) -> None:
 
     A person the organisation knows is found by their address key, as `_record` finds
     them; one who voted for the idea already (another spelling since recorded) gets no
-    second vote, and a row already recorded (a stale copy) is only deleted. If the second
+    second vote, the token they were answered with leading to the first (`VoteToken`), and
+    a row already recorded (a stale copy) is only deleted. If the second
     transaction fails (or the worker dies before it) the people stay, and the next run
     finds them by their key.
     """
     requests = [VoteRequest(**row.payload) for row in rows]
     people = _people(rows, requests)
-    recorded = set(
-        Vote.objects.filter(share_token__in=[row.share_token for row in rows]).values_list(
-            "share_token", flat=True
-        )
-    )
-    voted = set(
-        Vote.objects.filter(
+    recorded = _recorded_tokens([row.share_token for row in rows])
+    vote_of: dict[tuple[int, int], int] = {
+        (idea_id, supporter_id): pk
+        for idea_id, supporter_id, pk in Vote.objects.filter(
             idea_id__in={row.idea_id for row in rows}, supporter_id__in=set(people.values())
-        ).values_list("idea_id", "supporter_id")
-    )
+        ).values_list("idea_id", "supporter_id", "pk")
+    }
+    voted = set(vote_of)
+    # A repeat's token, and the (idea, supporter) of the vote it leads to.
+    repeats: list[tuple[str, tuple[int, int]]] = []
     shares = _shares({request.referral_token[:32] for request in requests} - {""})
     votes: list[tuple[Vote, VoteIntake, VoteRequest]] = []
     for row, request in zip(rows, requests, strict=True):
         organisation_id = row.idea.organisation_id
         supporter_id = people[(organisation_id, row.email_key)]
-        if row.share_token in recorded or (row.idea_id, supporter_id) in voted:
+        if row.share_token in recorded:
+            continue
+        if (row.idea_id, supporter_id) in voted:
+            repeats.append((row.share_token, (row.idea_id, supporter_id)))
+            shares[row.share_token] = (supporter_id, organisation_id)
             continue
         voted.add((row.idea_id, supporter_id))
         found = shares.get(request.referral_token[:32])
@@ -257,12 +282,15 @@ def _bulk_record(rows: list[VoteIntake]) -> None:
             # Some were erased (or taken by another worker) since we read them: roll back
             # and let the single path sort out which.
             raise IntakeChanged
-        if insert_votes is None:
-            return
-        made = {token: pk for pk, token in insert_votes.execute()}
-        for vote, row, request in votes:
-            vote.pk = made[vote.share_token]
-            _queue_confirmation(vote, request, row.idea)
+        if insert_votes is not None:
+            made = {token: pk for pk, token in insert_votes.execute()}
+            for vote, row, request in votes:
+                vote.pk = made[vote.share_token]
+                vote_of[(vote.idea_id, vote.supporter_id)] = vote.pk
+                _queue_confirmation(vote, request, row.idea)
+        VoteToken.objects.bulk_create(
+            [VoteToken(token=token, vote_id=vote_of[pair]) for token, pair in repeats]
+        )
 
 
 def _people(rows: list[VoteIntake], requests: list[VoteRequest]) -> dict[tuple[int, str], int]:
@@ -309,12 +337,13 @@ def _shares(tokens: set[str]) -> dict[str, tuple[int, int]]:
     idea's author's (`referrer_of` for many tokens at once)."""
     if not tokens:
         return {}
-    found: dict[str, tuple[int, int]] = {
-        token: (supporter_id, organisation_id)
-        for token, supporter_id, organisation_id in Vote.objects.filter(
-            share_token__in=tokens
-        ).values_list("share_token", "supporter_id", "idea__organisation_id")
-    }
+    found: dict[str, tuple[int, int]] = {}
+    for token, other, supporter_id, organisation_id in _votes_with_token(tokens).values_list(
+        "share_token", "other_tokens__token", "supporter_id", "idea__organisation_id"
+    ):
+        for known in (token, other):
+            if known in tokens:
+                found[known] = (supporter_id, organisation_id)
     for token, supporter_id, organisation_id in Idea.objects.filter(
         share_token__in=tokens - set(found), supporter__isnull=False
     ).values_list("share_token", "supporter_id", "organisation_id"):

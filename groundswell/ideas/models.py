@@ -246,6 +246,22 @@ class Vote(models.Model):
         return f"vote {self.pk} on idea {self.idea_id} ({self.state})"
 
 
+class VoteToken(models.Model):
+    """Another share token of a recorded vote.
+
+    A person who votes again for the same idea under another spelling of their address,
+    after their vote was recorded, is answered with a new token before the worker can know
+    it is them; the worker gives them no second vote and keeps the token here, so their
+    thank-you page still opens and their share link still credits them.
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="other_tokens")
+
+    def __str__(self) -> str:
+        return f"another token of vote {self.vote_id}"
+
+
 class VoteIntake(models.Model):
     """A vote as the form took it in: one INSERT, guarded by (idea, email_key)."""
 

@@ -116,6 +116,39 @@ def test_repeats_in_one_batch_are_one_person_and_one_vote_per_idea(
     assert (stones.pending_votes, benches.pending_votes) == (2, 2)
 
 
+@pytest.mark.parametrize("path", ["in a chunk", "row by row"])
+def test_a_repeat_after_the_vote_was_recorded_keeps_a_token_that_leads_to_it(
+    challenge: Challenge, queued: None, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """The repeat is answered with a new token before the worker can know it is the same
+    person: that token must still open their thank-you page and credit them."""
+    idea = make_idea(challenge)
+    first = vote(idea, "rosa.quint@gmail.com", name="Rosa")
+    intake.process()
+    again = vote(idea, "ROSA.QUINT@gmail.com", name="Rosa")  # the same person, once recorded
+    assert again != first
+    if path == "row by row":
+        monkeypatch.setattr(intake, "_bulk_record", _refuse)
+    brought = vote(idea, "tom@example.net", ref=again, name="Tom")  # through the repeat's link
+    assert intake.process() == 2
+    assert not VoteIntake.objects.exists()
+    assert voters(idea) == ["rosa.quint@gmail.com", "tom@example.net"]
+    rosa = Vote.objects.get(share_token=first)
+    assert intake.is_token_of(idea, again) and intake.is_token_of(idea, first)
+    assert not intake.is_token_of(idea, brought + "x")
+    assert Vote.objects.get(share_token=brought).referred_by_id == rosa.supporter_id
+    assert intake.referrer_of(again, challenge.organisation_id) == rosa.supporter_id
+    # A later voter through the repeat's link is credited too, whichever path records them.
+    later = vote(idea, "una@example.net", ref=again, name="Una")
+    intake.process()
+    assert Vote.objects.get(share_token=later).referred_by_id == rosa.supporter_id
+    assert emails() == 3  # no second email for Rosa
+
+
+def _refuse(rows: list[VoteIntake]) -> None:
+    raise intake.IntakeChanged
+
+
 def test_a_row_another_worker_already_recorded_is_only_deleted(
     challenge: Challenge, queued: None
 ) -> None:
