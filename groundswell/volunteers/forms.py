@@ -79,16 +79,15 @@ class SignupForm(PersonCleaning, forms.Form):
     ch = ReferralField(limit=40)
     ws = ReferralField(limit=200)
 
-    def __init__(
-        self, *args: Any, need: Need, missing: Missing | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.need = need
+    def label_shifts(self, missing: Missing | None) -> None:
+        """The shifts to choose from, each with the places it has left when `missing` is
+        given. A sign-up being sent needs no labels: the form is only drawn again on an
+        error, and the page then labels it (views._page), so the POST counts nothing."""
         shift_field = self.fields["shift"]
         assert isinstance(shift_field, forms.TypedChoiceField)
         left = {row.shift.pk: row.left for row in missing.shifts} if missing else {}
         choices = []
-        for shift in upcoming(need):
+        for shift in self.shifts:
             label = f"{when(shift)} — {shift.place}"
             if shift.pk in left:
                 label += " " + (
@@ -99,6 +98,14 @@ class SignupForm(PersonCleaning, forms.Form):
                 )
             choices.append((shift.pk, label))
         shift_field.choices = choices
+
+    def __init__(
+        self, *args: Any, need: Need, missing: Missing | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.need = need
+        self.shifts = upcoming(need)
+        self.label_shifts(missing)
         skills = self.fields["skills"]
         assert isinstance(skills, forms.MultipleChoiceField)
         skills.choices = [(name, name) for name in need.skill_names]

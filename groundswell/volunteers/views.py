@@ -26,7 +26,7 @@ from groundswell.referrals.sharing import action_share_links
 from . import places, services
 from .access import public_need, shared_signup, volunteer_signup
 from .forms import SignupForm
-from .models import Need, Shift, SignupState
+from .models import Need, SignupState
 from .times import when
 from .workflow import CANCELLABLE
 
@@ -56,6 +56,8 @@ def _page(
     missing = places.missing(need)
     if form is None:
         form = SignupForm(initial=referral(request), need=need, missing=missing)
+    else:
+        form.label_shifts(missing)
     for row in missing.shifts:
         row.shift.need = need
     return render(
@@ -91,7 +93,7 @@ def sign_up(request: HttpRequest, org_slug: str, need_id: int) -> HttpResponse:
     need = public_need(org_slug, need_id)
     if request.method != "POST":
         return _page(request, need, None)
-    form = SignupForm(request.POST, need=need, missing=places.missing(need))
+    form = SignupForm(request.POST, need=need)
     if not services.still_open(need):
         form.add_error(None, _("This need is closed and takes no more volunteers."))
         return _page(request, need, form, status=400)
@@ -105,7 +107,7 @@ def sign_up(request: HttpRequest, org_slug: str, need_id: int) -> HttpResponse:
         )
         return _page(request, need, form, status=429)
     data = form.cleaned_data
-    shift = Shift.objects.get(pk=data["shift"], need=need)
+    shift = next(shift for shift in form.shifts if shift.pk == data["shift"])  # as offered
     ref = data.get("ref") or ""
     share_token = services.take_signup(
         need,

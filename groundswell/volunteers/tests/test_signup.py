@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from pytest_django.fixtures import DjangoAssertNumQueries
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
@@ -31,6 +34,28 @@ def test_the_request_stores_one_row_and_promises_an_email(
     page = client.get(response["Location"]).content.decode()
     assert "We will confirm your place by email" in page
     assert f"ref={signup.share_token}" in page  # the share step: their own link
+
+
+def test_a_sign_up_costs_the_same_however_many_came_before_and_errors_still_show_places(
+    client: Client,
+    need: Need,
+    shift: Shift,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
+    """The request stores one row; it counts no places (it used to read every confirmed
+    volunteer's skills on each POST). A form sent back with an error still says what is left."""
+    for n in range(30):  # from as many connections: each may send ten a minute
+        early = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+        sign_up(early, need, shift, email=f"early{n}@example.net", skills=["Van"])
+    Signup.objects.update(state=SignupState.CONFIRMED)
+    with CaptureQueriesContext(connection) as queries:
+        assert sign_up(client, need, shift, email="late@example.net").status_code == 302
+    read = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in read if '"volunteers_signup"."skills"' in sql]
+    with django_assert_max_num_queries(len(queries)):
+        assert sign_up(client, need, shift, email="later@example.net").status_code == 302
+    page = sign_up(client, need, shift, email="not an address").content.decode()
+    assert "(full: you join the waitlist)" in page or "places left)" in page
 
 
 def test_a_repeat_stores_nothing_and_gets_the_same_page(
