@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.lib.retention import ANONYMISE, DELETE, Counts, Kind, register
+from groundswell.referrals import digest
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters.links import CONFIRM_MAX_AGE
 from groundswell.supporters.models import Consent, Supporter
@@ -81,6 +82,7 @@ def delete_unconfirmed(organisation: Organisation | None, cutoff: datetime) -> C
         )
         Consent.objects.filter(Exists(same_pair), confirmed_at__isnull=True).delete()
         ShareToken.objects.filter(Exists(same_pair)).delete()
+        digest.forget(signatures)  # the ranking's copy of them, read again at its next refresh
         signatures_deleted = signatures.delete()[0]
         supporters_deleted = 0
         for start in range(0, len(doomed), BATCH):

@@ -63,3 +63,45 @@ class EvangelistRanking(models.Model):
 
     def __str__(self) -> str:
         return f"ranking of {self.organisation_id}/{self.campaign_id or '-'}"
+
+
+class RankingBlock(models.Model):
+    """What the ranking reads of an organisation's signatures whose ids fall in one block
+    (referrals/digest.py): four integers a signature, packed, so that ranking ten million
+    signatures reads a few hundred values instead of ten million rows.
+
+    `stale` marks a block to build again although none of its rows changed their
+    `updated_at`: a deleted signature leaves no row to notice (digest.forget).
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    number = models.PositiveIntegerField()  # ids number * BLOCK + 1 … (number + 1) * BLOCK
+    rows = models.BinaryField()
+    count = models.PositiveIntegerField()
+    built_at = models.DateTimeField()
+    stale = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="one_block_each")
+        ]
+        indexes = [models.Index(fields=["organisation", "built_at"])]
+
+    def __str__(self) -> str:
+        return f"block {self.number} of {self.organisation_id}"
+
+
+class RankingDigest(models.Model):
+    """How far an organisation's blocks are known to be up to date (referrals/digest.py)."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    # The refresh that last finished began here: a row changed later is yet to be read.
+    checked_at = models.DateTimeField()
+    through = models.PositiveBigIntegerField(default=0)  # the highest signature id then
+
+    def __str__(self) -> str:
+        return f"digest of {self.organisation_id}"

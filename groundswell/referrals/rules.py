@@ -4,8 +4,10 @@ Signatures: every figure (the stored ranking, a supporter's own page, the comman
 benchmark's check) asks `counted()`. A signature that does not count (waiting for its
 confirmation email, or one invalidated by the fraud tools) stays in the tree and still
 passes its children's credit up to whoever brought it: the people below did sign through
-that chain. To take a kind of signature out of the figures, narrow this predicate; nothing
-else needs to change (`referrals/tests/test_ranking.py` holds the rules to a hand-built tree).
+that chain. To take a kind of signature out of the figures, narrow this predicate, and
+have a migration delete every RankingDigest row so that the ranking's compact copy
+(digest.py), which holds each signature's answer, is built again; nothing else needs to
+change (`referrals/tests/test_ranking.py` holds the rules to a hand-built tree).
 
 Other actions (`CREDITED`): an RSVP or a volunteer sign-up made through someone's share
 link credits that person once it holds a place. These are figures of their own beside the

@@ -37,7 +37,7 @@ from django.urls import reverse
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation, User
 from groundswell.actions.models import Petition, Signature, SignatureState
-from groundswell.referrals import forest, ranking, rules, services
+from groundswell.referrals import digest, forest, ranking, rules, services
 from groundswell.referrals.models import EvangelistRanking
 from groundswell.supporters.models import ConsentWording, Supporter
 
@@ -334,7 +334,7 @@ def test_blocks_read_by_threads_give_the_same_ranking(
     tree: dict[str, Supporter], org: Organisation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Committed rows, so that the readers' own connections see them; blocks of 3 ids.
-    monkeypatch.setattr(ranking, "READ_BLOCK", 3)
+    monkeypatch.setattr(digest, "BLOCK", 3)
     timed = ranking.rank_organisation(org.pk, top=10)
     assert named(tree, ranking.as_entries(timed.ranked)) == EXPECTED
     assert timed.signatures == len(TREE)

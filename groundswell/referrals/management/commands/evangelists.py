@@ -14,6 +14,10 @@ from groundswell.referrals import credit, ranking
 
 
 class Command(BaseCommand):
+    # The ranking needs the models, not the URLs, templates and the rest the system checks
+    # import (seconds: every page's module, the Bluesky client among them); `check` and
+    # every server start still run them.
+    requires_system_checks = []  # noqa: RUF012 (an instance variable on BaseCommand)
     help = (
         "Rank the organisation's supporters by the confirmed signatures their sharing "
         "generated (downstream, then direct, then supporter id) from every signature as it "
