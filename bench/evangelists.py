@@ -52,6 +52,9 @@ CONFIRMED = 0.88
 ODD = {"stranger": 0.002, "self": 0.0005, "later": 0.0005}
 CHANNELS = ("whatsapp", "email", "telegram", "mastodon", "")
 REPEAT = 3
+# Every row's timestamps: a day old, as rows at rest are (the ranking's copy reads again only
+# what changed since its last refresh).
+STAMP = time.strftime("%Y-%m-%d %H:%M:%S+00:00", time.gmtime(time.time() - 86_400))
 
 
 @dataclass
@@ -188,16 +191,36 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--database", default="", help="a PostgreSQL URL; SQLite if empty")
     parser.add_argument("--top", type=int, default=100)
+    parser.add_argument(
+        "--keep",
+        default="",
+        help="a folder that keeps the data (and SQLite's file) for the next run",
+    )
+    parser.add_argument(
+        "--churn", type=int, default=50_000,
+        help="the newest signatures whose pending ones are confirmed before the second round",
+    )  # fmt: skip
     args = parser.parse_args()
     command = "python bench/evangelists.py " + shlex.join(sys.argv[1:])
 
+    kept = Path(args.keep) / "generated.npz" if args.keep else None
     started = time.perf_counter()
-    data = generate(args.signatures, args.supporters, args.petitions, args.seed)
-    print(
-        f"generated {args.signatures:,} signatures in {time.perf_counter() - started:.1f} s",
-        flush=True,
-    )
-    env = prepare_environment(args.database)
+    if kept is not None and kept.exists():
+        saved = np.load(kept)
+        data = Generated(
+            **{k: saved[k] for k in ("petition", "supporter", "referrer", "counted", "channel")},
+            supporters=int(saved["supporters"]),
+            petitions=int(saved["petitions"]),
+        )
+        print(f"read the kept data from {kept}", flush=True)
+    else:
+        data = generate(args.signatures, args.supporters, args.petitions, args.seed)
+        print(
+            f"generated {args.signatures:,} signatures in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+    reuse = kept is not None and kept.exists()
+    env = prepare_environment(args.database, keep=args.keep, reuse=reuse)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -206,9 +229,38 @@ def main() -> None:
     from django.db import connection
 
     connection.ensure_connection()
-    ids = store(data)
-    print(f"stored in {time.perf_counter() - started:.1f} s", flush=True)
+    if reuse:
+        ids = stored_ids(data)
+    else:
+        ids = store(data)
+        print(f"stored in {time.perf_counter() - started:.1f} s", flush=True)
+        if kept is not None:
+            np.savez(kept, **{f: getattr(data, f) for f in Generated.__dataclass_fields__})
 
+    from groundswell.referrals import digest
+    from groundswell.referrals.models import RankingBlock, RankingDigest
+
+    RankingDigest.objects.filter(organisation_id=ids["organisation"]).delete()
+    RankingBlock.objects.filter(organisation_id=ids["organisation"]).delete()
+    began = time.perf_counter()
+    built = digest.refresh(ids["organisation"])
+    print(f"the compact copy built from nothing: {built.blocks} blocks in "
+          f"{time.perf_counter() - began:.1f} s", flush=True)  # fmt: skip
+    same = timed_round("at rest", data, ids, args, env)
+    changed = churn(data, args.churn)
+    print(
+        f"confirmed {changed.size:,} pending signatures among the newest {args.churn:,}", flush=True
+    )
+    try:
+        same = timed_round("after a spike's last minutes", data, ids, args, env) and same
+    finally:
+        unchurn(changed)
+    print(f"command: {command}")
+    if not same:
+        raise SystemExit(1)
+
+
+def timed_round(title: str, data: Generated, ids: dict[str, Any], args: Any, env: Any) -> bool:
     runs, run_cpu = [], []
     printed: list[Any] = []
     loads = [os.getloadavg()[0]]
@@ -246,14 +298,17 @@ def main() -> None:
     printed = [{key: entry[key] for key in signature_keys} for entry in printed]
     same = printed == expected and not others
     print()
-    print(f"P4 evangelist ranking, {args.signatures:,} signatures, {args.supporters:,} supporters,")
-    print(f"{args.petitions:,} petitions, database {'PostgreSQL' if args.database else 'SQLite'}")
+    print(f"P4 evangelist ranking, {title}: {len(data.petition):,} signatures, "
+          f"{data.supporters:,} supporters, {data.petitions:,} petitions, "
+          f"database {'PostgreSQL' if args.database else 'SQLite'}")  # fmt: skip
     print(f"  load average (1 min) before and after timing: {loads[0]:.1f}, {loads[1]:.1f}")
     print(f"  command, whole process, wall: {fmt(runs)}  CPU: {fmt(run_cpu)}")
     print(
         f"  in process, read + rank, wall: {fmt([t.read_seconds + t.rank_seconds for t in split])}"
     )
-    print(f"    of which read:  {fmt([t.read_seconds for t in split])}")
+    print(f"    of which bringing the copy up to date: {fmt([t.refreshed.seconds for t in split])}"
+          f" ({', '.join(str(t.refreshed.blocks) for t in split)} blocks)")  # fmt: skip
+    print(f"    of which read (with the above): {fmt([t.read_seconds for t in split])}")
     print(f"    of which rank:  {fmt([t.rank_seconds for t in split])}")
     print(f"  in process, read + rank, CPU of this process (all threads): {fmt(cpu)}")
     print(f"  refresh task's work (every scope, details, stored): {refresh:.2f} s")
@@ -261,14 +316,60 @@ def main() -> None:
     print(f"  top {args.top} equal to the independent computation: {'yes' if same else 'NO'}")
     if others:
         print(f"  RSVP and volunteer figures other than 0 on data without any: {others}")
-    print(f"  the first three: {printed[:3]}")
-    print(f"command: {command}")
+    print(f"  the first three: {printed[:3]}", flush=True)
     if not same:
         for n, (got, want) in enumerate(zip(printed, expected, strict=False)):
             if got != want:
                 print(f"  first difference at rank {n + 1}: got {got}, expected {want}")
                 break
-        raise SystemExit(1)
+    return same
+
+
+def churn(data: Generated, newest: int) -> np.ndarray:
+    """Confirm the pending signatures among the newest (stamped now, as confirmation does):
+    what the copy meets after a spike, its last minutes' rows changed since the last refresh.
+    Returns the positions changed, which `data` now counts too."""
+    from django.utils import timezone
+
+    from groundswell.actions.models import Signature, SignatureState
+
+    low = max(0, len(data.counted) - newest)
+    changed = low + np.flatnonzero(~data.counted[low:])
+    for at in range(0, changed.size, 10_000):
+        Signature.objects.filter(pk__in=(changed[at : at + 10_000] + 1).tolist()).update(
+            state=SignatureState.CONFIRMED, updated_at=timezone.now()
+        )
+    data.counted[changed] = True
+    return changed
+
+
+def unchurn(changed: np.ndarray) -> None:
+    """Put the kept database back as stored (the next run builds its copy from nothing)."""
+    from groundswell.actions.models import Signature, SignatureState
+
+    for at in range(0, changed.size, 10_000):
+        Signature.objects.filter(pk__in=(changed[at : at + 10_000] + 1).tolist()).update(
+            state=SignatureState.PENDING, updated_at=STAMP
+        )
+
+
+def stored_ids(data: Generated) -> dict[str, Any]:
+    from groundswell.accounts.models import Organisation
+    from groundswell.actions.models import Petition
+
+    organisation = Organisation.objects.get(slug="bench")
+    petitions = list(
+        Petition.objects.filter(organisation=organisation)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if len(petitions) != data.petitions:
+        raise SystemExit("The kept database does not hold the kept data: remove --keep's folder.")
+    return {
+        "organisation": organisation.pk,
+        "petitions": petitions,
+        "supporters": list(range(1, data.supporters + 1)),
+    }
 
 
 def store(data: Generated) -> dict[str, Any]:
@@ -302,7 +403,7 @@ def store(data: Generated) -> dict[str, Any]:
     wording = ConsentWording.objects.filter(organisation=organisation).first()
     if wording is None:
         wording = ConsentWording.objects.create(organisation=organisation, text="Bench wording.")
-    now = time.strftime("%Y-%m-%d %H:%M:%S+00:00", time.gmtime())
+    now = STAMP
     supporters = {
         "id": np.arange(1, data.supporters + 1),
         "organisation_id": organisation.pk,
@@ -386,8 +487,10 @@ def fmt(values: list[float]) -> str:
     return ", ".join(f"{v:.2f} s" for v in values)
 
 
-def prepare_environment(database: str) -> dict[str, str]:
-    data_dir = tempfile.mkdtemp(prefix="groundswell-p4-")
+def prepare_environment(database: str, *, keep: str, reuse: bool) -> dict[str, str]:
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+    data_dir = keep or tempfile.mkdtemp(prefix="groundswell-p4-")
     os.environ.update({
         "GROUNDSWELL_DATA_DIR": data_dir, "SITE_URL": "http://127.0.0.1:8000",
         "DJANGO_SETTINGS_MODULE": "groundswell.settings", "LOG_LEVEL": "WARNING",
@@ -398,13 +501,17 @@ def prepare_environment(database: str) -> dict[str, str]:
         name = database.rsplit("/", 1)[1]
         if not name.startswith("gs_bench"):
             raise SystemExit("The PostgreSQL database's name must start with gs_bench.")
-        admin = database.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        if not reuse:
+            admin = database.rsplit("/", 1)[0] + "/postgres"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = database
     else:
         os.environ.pop("DATABASE_URL", None)
+        if not reuse:
+            for old in Path(data_dir).glob("*.sqlite3*"):
+                old.unlink()
     sys.path.insert(0, str(ROOT / "bench"))
     return dict(os.environ)
 
