@@ -121,6 +121,8 @@ def subject_access_data(supporter: Supporter) -> dict[str, Any]:
             "brought_directly": reach.direct,
             "signatures_in_all": reach.downstream,
             "new_supporters": reach.new_supporters,
+            "rsvps_brought": reach.rsvps,
+            "volunteers_brought": reach.volunteers,
         },
     }
 

@@ -129,6 +129,19 @@ def test_the_staff_page_and_the_reach_page_show_the_new_figures(
         rows[cells[1]] = (int(cells[r]), int(cells[v]))
     assert rows == {"Xan": (0, 0), "Ana": (1, 1)}
     assert str(FIGURES.rsvps.means) in text(page)
+    # Her staff page and her subject-access export carry the same figures.
+    detail = reverse("supporters:staff_detail", args=["alices", cast["ana"].pk])
+    shown = text(client.get(detail).content.decode())
+    assert f"1 {FIGURES.rsvps.label} 1 {FIGURES.volunteers.label}" in shown
+    assert str(FIGURES.volunteers.means) in shown
+    export = client.get(reverse("supporters:staff_export_json", args=["alices", cast["ana"].pk]))
+    generated = json.loads(
+        b"".join(export.streaming_content) if export.streaming else export.content
+    )
+    assert (
+        generated["sharing_generated"]["rsvps_brought"],
+        generated["sharing_generated"]["volunteers_brought"],
+    ) == (1, 1)
     client.logout()
     own = client.get(urlsplit(supporter_page_url(cast["ana"].pk)).path)
     shown = text(own.content.decode())

@@ -269,6 +269,8 @@ def test_the_subject_access_export_holds_everything_about_the_person(
         "brought_directly": 1,
         "signatures_in_all": 1,
         "new_supporters": 1,
+        "rsvps_brought": 0,
+        "volunteers_brought": 0,
     }
     # Ben's export says a link brought him, not whose link it was.
     ben_data = download_json(client, org, ben.supporter)
