@@ -22,6 +22,7 @@ def _isolated(settings: Settings, tmp_path: Path) -> None:
     from groundswell.actions import forms
     from groundswell.actions.intake import forget_cached_petitions
     from groundswell.lib import analytics, pagecache
+    from groundswell.listening import context as listening_context
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
@@ -29,6 +30,7 @@ def _isolated(settings: Settings, tmp_path: Path) -> None:
     # Ids are reused from one test's database to the next: no cached petition may survive.
     forget_cached_petitions()
     forms.forget_shared_fields()
+    listening_context.forget()  # an organisation's rules and mutes, held by ingestion
     pagecache.clear()
     analytics.COUNTER.forget()  # page views another test counted
     cache.clear()  # anything a view kept in the cache (rate limits are in the database)

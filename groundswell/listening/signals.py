@@ -4,7 +4,9 @@ Run in the worker (polls, WebSub deliveries, the inbox's processing). Each item 
 once per organisation and source (a unique constraint: a repeated delivery or two workers
 at once leave one row); an item whose canonical address an earlier signal already has is
 not stored again; one with nearly the same words is stored linked to the first
-(dedupe.py). Then the keyword rules and the campaigns (rules.py).
+(dedupe.py). Then the keyword rules and the campaigns (rules.py). What this reads about the
+organisation (rules, campaigns, mutes, recent fingerprints) the worker keeps between
+polls (context.py).
 """
 
 from __future__ import annotations
@@ -12,27 +14,22 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-import numpy as np
 from django.db import DataError, IntegrityError, transaction
-from django.utils import timezone
 
 from groundswell.accounts.models import Organisation
-from groundswell.campaigns.models import Campaign
 
+from . import context as held
 from . import dedupe, rules
-from .models import KeywordRule, Monitor, MutedSource, Signal, SignalSource, SignalState
+from .context import Context as _Context
+from .models import KeywordRule, Monitor, Signal, SignalSource, SignalState
 from .parsing import Item
 
 # At most this many new items are taken from one poll (or one WebSub delivery): a feed
 # whose item ids change at every poll would otherwise flood the stream.
 MAX_NEW_PER_POLL = 50
-# Near-duplicates are looked for among the organisation's signals of this period, newest
-# first, at most NEAR_WINDOW_ROWS of them.
-NEAR_WINDOW = timedelta(days=7)
-NEAR_WINDOW_ROWS = 2000
 # At most this many candidates (by fingerprint) are read and compared word for word.
 NEAR_CANDIDATES = 20
 HREF = re.compile(r'href="([^"]+)"')
@@ -46,43 +43,6 @@ class Ingested:
     duplicates: int = 0
     over_cap: int = 0
     seen: int = 0
-
-
-@dataclass
-class _Context:
-    rules: list[KeywordRule]
-    campaigns: list[Campaign]
-    # The organisation's recent originals, newest first: their ids and fingerprints.
-    ids: np.ndarray
-    fingerprints: np.ndarray
-    # Signal.source_key of the organisation's muted sources: their signals arrive ignored.
-    muted: set[str]
-    # The words of the candidates read so far, by id.
-    texts: dict[int, str] = field(default_factory=dict)
-
-
-def _context(organisation: Organisation) -> _Context:
-    since = timezone.now() - NEAR_WINDOW
-    recent = list(
-        Signal.objects.filter(organisation=organisation, heard_at__gte=since, duplicate_of=None)
-        .exclude(fingerprint=0)
-        .order_by("-heard_at")
-        .values_list("id", "fingerprint")[:NEAR_WINDOW_ROWS]
-    )
-    return _Context(
-        rules=list(KeywordRule.objects.filter(organisation=organisation, active=True)),
-        campaigns=list(
-            Campaign.objects.filter(organisation=organisation)
-            .exclude(status="draft")
-            .select_related("organisation")
-            .order_by("-created_at")
-        ),
-        ids=np.array([pk for pk, _ in recent], dtype=np.int64),
-        fingerprints=np.array([fingerprint for _, fingerprint in recent], dtype=np.int64),
-        muted=set(
-            MutedSource.objects.filter(organisation=organisation).values_list("key", flat=True)
-        ),
-    )
 
 
 @dataclass
@@ -135,7 +95,7 @@ def ingest(
             canonical_url__in=[url for url in canonical.values() if url],
         ).values_list("canonical_url", flat=True)
     )
-    context = _context(organisation)
+    context = held.for_organisation(organisation)
     kept: list[tuple[Item, str, _Words]] = []
     for item in fresh:
         address = canonical[item.external_id]
@@ -320,7 +280,7 @@ def heard_one(
     ).exists():
         return None
     address = dedupe.canonical_url(item.url)
-    context = _context(organisation)
+    context = held.for_organisation(organisation)
     ready = _prepare(organisation, source, item, address, None, context, extra=extra)
     return ready.signal if _save(ready) else None
 
