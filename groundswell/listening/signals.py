@@ -291,7 +291,13 @@ def forget_gone(monitor: Monitor, present: set[str], oldest_present: datetime | 
     still there was deleted upstream. Returns how many were deleted."""
     if oldest_present is None:
         return 0
-    gone = Signal.objects.filter(
-        monitor=monitor, source=SignalSource.FEED, published_at__gte=oldest_present
-    ).exclude(external_id__in=present)
-    return gone.delete()[0]
+    gone = list(
+        Signal.objects.filter(
+            monitor=monitor, source=SignalSource.FEED, published_at__gte=oldest_present
+        )
+        .exclude(external_id__in=present)
+        .values_list("pk", flat=True)
+    )
+    # Nearly always none: their ids first, a lighter statement than delete()'s own read of
+    # whole rows; the delete then does what it must for the rows that point at them.
+    return Signal.objects.filter(pk__in=gone).delete()[0] if gone else 0

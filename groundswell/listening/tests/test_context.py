@@ -117,6 +117,6 @@ def test_a_poll_costs_a_fixed_number_of_statements(
     with CaptureQueriesContext(connection) as not_modified:
         assert polling.poll(monitor.pk, force=True).status == "not modified"
 
-    assert len(two_new) == 18, statements(two_new)
-    assert len(none_new) == 11, statements(none_new)
-    assert len(not_modified) == 7, statements(not_modified)
+    assert len(two_new) == 17, statements(two_new)
+    assert len(none_new) == 10, statements(none_new)
+    assert len(not_modified) == 6, statements(not_modified)
