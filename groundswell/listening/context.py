@@ -58,6 +58,8 @@ class Context:
     muted: frozenset[str]
     # The words of the candidates read so far, by id (for one batch only).
     texts: dict[int, str] = field(default_factory=dict)
+    # The candidates found for a (fingerprint, short), for one batch only.
+    candidates: dict[tuple[int, bool], list[int]] = field(default_factory=dict)
 
 
 @dataclass

@@ -63,10 +63,11 @@ def _hash(value: str) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big")
 
 
-def simhash(text: str) -> int:
+def simhash(text: str, found: list[str] | None = None) -> int:
     """A signed 64-bit simhash of the text's shingles (signed: it is stored in a BigInteger);
-    0 for no words. Bit j is set when more shingles' hashes have it set than not."""
-    features = shingles(text)
+    0 for no words. Bit j is set when more shingles' hashes have it set than not. `found`:
+    the text's `words`, when the caller has them already."""
+    features = shingles(text, found)
     if not features:
         return 0
     blake2b = hashlib.blake2b
@@ -81,8 +82,8 @@ def simhash(text: str) -> int:
     return result - (1 << 64) if result >= 1 << 63 else result or 1
 
 
-def shingles(text: str) -> set[str]:
-    found = words(text)
+def shingles(text: str, found: list[str] | None = None) -> set[str]:
+    found = words(text) if found is None else found
     if len(found) < MIN_WORDS:
         return {" ".join(found)} if found else set()
     return {" ".join(found[i : i + SHINGLE]) for i in range(len(found) - SHINGLE + 1)}

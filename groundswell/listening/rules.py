@@ -22,6 +22,8 @@ from groundswell.campaigns.models import Campaign
 from .models import KeywordRule
 
 TOKEN = re.compile(r"#?\w+")
+HASHTAG = re.compile(r"#\w+")
+WORD = re.compile(r"\w+")
 
 
 def tokens(text: str) -> list[str]:
@@ -50,32 +52,30 @@ def _holds(haystack: list[str], present: frozenset[str], needle: list[str]) -> b
 class Words:
     """A signal's words, tokenised once for every rule and campaign."""
 
-    tokens: list[str]
-    bare: list[str]
+    bare: list[str]  # the words without any '#': what phrases are matched against
     language: str
     links: tuple[str, ...]
-    token_set: frozenset[str] = frozenset()
+    hashtags: frozenset[str] = frozenset()  # with their '#'
     bare_set: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, text: str, language: str, links: Iterable[str] = ()) -> Words:
-        found = tokens(text)
-        bare = _bare(found)
-        return cls(
-            found,
-            bare,
-            language.lower().split("-")[0],
-            tuple(links),
-            frozenset(found),
-            frozenset(bare),
-        )
+    def of(
+        cls, text: str, language: str, links: Iterable[str] = (), bare: list[str] | None = None
+    ) -> Words:
+        """`bare`: the text's `\\w+` runs, casefolded, when the caller has them already
+        (dedupe.words): the same list as the tokens with their '#' taken off."""
+        folded = text.casefold()
+        if bare is None:
+            bare = WORD.findall(folded)
+        hashtags = frozenset(HASHTAG.findall(folded)) if "#" in folded else frozenset()
+        return cls(bare, language.lower().split("-")[0], tuple(links), hashtags, frozenset(bare))
 
     def holds(self, phrase: str) -> bool:
         wanted = tokens(phrase)
         if not wanted:
             return False
         if len(wanted) == 1 and wanted[0].startswith("#"):  # a hashtag
-            return _holds(self.tokens, self.token_set, wanted)
+            return wanted[0] in self.hashtags
         return _holds(self.bare, self.bare_set, _bare(wanted))
 
 
@@ -99,7 +99,7 @@ def campaign_of(campaigns: Iterable[Campaign], words: Words) -> Campaign | None:
         page = campaign.get_absolute_url()
         if (
             words.holds(campaign.title)
-            or hashtag.casefold() in words.token_set
+            or hashtag.casefold() in words.hashtags
             or any(page in link for link in words.links)
         ):
             return campaign

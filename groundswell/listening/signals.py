@@ -141,7 +141,7 @@ def _prepare(
     links = [item.url, *_links(item.content_html)]
     # A reply's words are its moderation item's: matched here, never copied.
     own_words = extra.get("moderation") is None
-    words = rules.Words.of(text, item.language, links)
+    words = rules.Words.of(text, item.language, links, bare=said.found)
     signal = Signal(
         organisation=organisation,
         monitor=monitor,
@@ -236,18 +236,23 @@ class _Words:
     plain: str  # the body's words
     fingerprint: int
     short: bool
+    found: list[str]  # dedupe.words(text): read once for the fingerprint and the rules
 
     @classmethod
     def of(cls, item: Item) -> _Words:
         plain = item.text
         text = " ".join(part for part in (item.title, plain) if part)
-        short = len(dedupe.words(text)) < dedupe.MIN_WORDS
-        return cls(text, plain, dedupe.simhash(text), short)
+        found = dedupe.words(text)
+        short = len(found) < dedupe.MIN_WORDS
+        return cls(text, plain, dedupe.simhash(text, found), short, found)
 
 
 def _candidates(said: _Words, context: _Context) -> list[int]:
-    found = dedupe.candidates_among(said.fingerprint, context.fingerprints, short=said.short)
-    return [int(pk) for pk in context.ids[found[:NEAR_CANDIDATES]]]
+    key = (said.fingerprint, said.short)
+    if key not in context.candidates:
+        found = dedupe.candidates_among(said.fingerprint, context.fingerprints, short=said.short)
+        context.candidates[key] = [int(pk) for pk in context.ids[found[:NEAR_CANDIDATES]]]
+    return context.candidates[key]
 
 
 def _read_texts(context: _Context, ids: list[int]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation
 from groundswell.lib import leases
-from groundswell.listening import dedupe, polling, services, signals
+from groundswell.listening import dedupe, polling, rules, services, signals
 from groundswell.listening.models import KeywordRule, Monitor, Signal, SignalSource
 from groundswell.listening.parsing import Item
 
@@ -230,3 +230,17 @@ def test_fingerprints_of_random_texts_agree_with_the_definition() -> None:
     for _ in range(200):
         text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 80)))
         assert dedupe.simhash(text) == _simhash_bit_by_bit(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [LONG, "", "#CleanAir now!", "a#b ##tag #Tag2_x", "Ça va, #ÉCOLE? École", "x_y #_ 12#3"],
+)
+def test_a_signal_read_once_for_its_fingerprint_matches_rules_as_read_alone(text: str) -> None:
+    # Ingestion hands the rules the words dedupe read (one tokenising for both).
+    shared = rules.Words.of(text, "en", bare=dedupe.words(text))
+    alone = rules.Words.of(text, "en")
+    tags = {token for token in rules.tokens(text) if token.startswith("#")}
+    assert (shared.bare, shared.hashtags) == (alone.bare, alone.hashtags)
+    assert shared.bare == [token.lstrip("#") for token in rules.tokens(text)]
+    assert shared.hashtags == tags
