@@ -83,28 +83,33 @@ def forget() -> None:
 
 
 def _stamp_sql() -> str:
-    rules, mutes, campaigns = (
-        model._meta.db_table for model in (KeywordRule, MutedSource, Campaign)
+    rules, mutes, campaigns, organisations = (
+        model._meta.db_table for model in (KeywordRule, MutedSource, Campaign, Organisation)
     )
-    # Rules are only added (a new highest id) and paused or resumed (the active set's
-    # count, sum and sum of squares of ids: no two different small sets of ids share all
-    # three); mutes only added and deleted; a campaign's save moves its updated_at. The
-    # table names are our models'; every value is a parameter.
+    # Rules are only added and paused or resumed: the active ones' ids, listed whole (a few
+    # dozen at most; sums of ids, even with their squares, can agree for two different sets).
+    # Mutes are only added and deleted; a campaign's save moves its updated_at; the
+    # organisation's slug is in its campaigns' links. The table names are our models'; every
+    # value is a parameter.
+    mine = f"FROM {rules} WHERE organisation_id = %s AND active"
+    if connection.vendor == "postgresql":
+        active = f"(SELECT string_agg(id::text, ',' ORDER BY id) {mine})"
+    else:
+        active = f"(SELECT group_concat(id) FROM (SELECT id {mine} ORDER BY id))"  # noqa: S608
     return (
         f"SELECT (SELECT MAX(id) FROM {rules} WHERE organisation_id = %s), "  # noqa: S608
-        f"(SELECT COUNT(*) FROM {rules} WHERE organisation_id = %s AND active), "
-        f"(SELECT SUM(id) FROM {rules} WHERE organisation_id = %s AND active), "
-        f"(SELECT SUM(id * id) FROM {rules} WHERE organisation_id = %s AND active), "
+        f"{active}, "
         f"(SELECT COUNT(*) FROM {mutes} WHERE organisation_id = %s), "
         f"(SELECT MAX(id) FROM {mutes} WHERE organisation_id = %s), "
         f"(SELECT COUNT(*) FROM {campaigns} WHERE organisation_id = %s AND status <> %s), "
-        f"(SELECT MAX(updated_at) FROM {campaigns} WHERE organisation_id = %s)"
+        f"(SELECT MAX(updated_at) FROM {campaigns} WHERE organisation_id = %s), "
+        f"(SELECT slug FROM {organisations} WHERE id = %s)"
     )
 
 
 def _stamp(organisation_id: int) -> tuple[object, ...]:
     with connection.cursor() as cursor:
-        params: list[int | str] = [*[organisation_id] * 7, "draft", organisation_id]
+        params: list[int | str] = [*[organisation_id] * 5, "draft", *[organisation_id] * 2]
         cursor.execute(_stamp_sql(), params)
         row = cursor.fetchone()
     return tuple(row)

@@ -120,3 +120,23 @@ def test_a_poll_costs_a_fixed_number_of_statements(
     assert len(two_new) == 17, statements(two_new)
     assert len(none_new) == 10, statements(none_new)
     assert len(not_modified) == 6, statements(not_modified)
+
+
+def test_pausing_and_resuming_rules_into_a_set_with_the_same_sums_counts_at_the_next_poll(
+    owner: Membership, poll: Poll
+) -> None:
+    # Seven rules with consecutive ids a … a+6: the active sets {a, a+4, a+5} and
+    # {a+1, a+2, a+6} have the same count, sum and sum of squares.
+    rules = [
+        services.add_rule(owner, name=f"R{n}", phrases=f"story {n}", exclusions="", language="")
+        for n in range(7)
+    ]
+    assert [r.pk - rules[0].pk for r in rules] == list(range(7))
+    for n, rule in enumerate(rules):
+        services.set_rule_active(owner, rule, n in (0, 4, 5))
+    poll(1)
+    for n, rule in enumerate(rules):
+        services.set_rule_active(owner, rule, n in (1, 2, 6))
+    poll(2)  # "Story 2 about clean rivers": rule R2 ("story 2") is active now
+
+    assert (rules_of(1), rules_of(2)) == ([], ["R2"])
