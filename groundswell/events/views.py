@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from groundswell.accounts.models import Organisation
 from groundswell.lib import analytics, ratelimit
+from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.sharing import event_share_links
 
 from . import calendar, intake, services
@@ -28,6 +29,9 @@ RSVP_RATE_PER_MINUTE = 20
 
 
 def _referral(request: HttpRequest) -> dict[str, str]:
+    if rendering_for_cache(request):
+        # The shared copy carries no one's referral: each reply gets its own (pagecache).
+        return {"ref": "", "ch": "", "ws": ""}
     try:
         website = urlsplit(request.META.get("HTTP_REFERER", "")).hostname or ""
     except ValueError:
@@ -65,6 +69,7 @@ def places_left(event: Event) -> int | None:
 
 
 @require_GET
+@public_page(referral=_referral)
 def detail(request: HttpRequest, org_slug: str, event_id: int) -> HttpResponse:
     event = public_event(org_slug, event_id)
     analytics.mark_page(request, analytics.Dims(event.organisation_id, event.campaign_id))
