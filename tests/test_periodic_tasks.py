@@ -47,6 +47,7 @@ PERIODIC_TASKS = [
     "decide_rsvps",
     "fill_event_places",
     "remind_attendees",
+    "send_event_notices",
     "decide_signups",
     "remind_volunteers",
     "submit_field_reports",

@@ -71,6 +71,8 @@ def decide_one(pk: int) -> int:
             state = AttendanceState.GOING
         else:
             state = AttendanceState.WAITLISTED
+        updates = _consents(row, event, supporter)
+        row.updates_consent = updates if updates.granted else None
         Attendance.objects.filter(pk=row.pk).update(
             supporter=supporter,
             referred_by=referrer,
@@ -78,9 +80,9 @@ def decide_one(pk: int) -> int:
             decided_at=now,
             placed_at=now if state == AttendanceState.GOING else None,
             cancelled_at=now if state == AttendanceState.CANCELLED else None,
+            updates_consent=row.updates_consent,
         )
         row.state, row.supporter, row.referred_by = state, supporter, referrer
-        _consents(row, event, supporter)
         if state == AttendanceState.GOING:
             emails.send_place(row)
         elif state == AttendanceState.WAITLISTED:
@@ -102,9 +104,10 @@ def _has_room(event: Event) -> bool:
     )
 
 
-def _consents(row: Attendance, event: Event, supporter: Supporter) -> None:
+def _consents(row: Attendance, event: Event, supporter: Supporter) -> Consent:
     """As a signature does: the event's own consent (given with the RSVP, so it holds at
-    once) and the answer about updates, which an email link must still confirm."""
+    once) and the answer about updates, returned: a "yes" holds only once the person
+    confirms it from the place or waiting-list email (services.confirm_updates)."""
     source = row.source_url or f"{event.get_absolute_url()}"
     channel = str(row.referrer_data.get("source", ""))
     attend = new_consent(
@@ -124,7 +127,9 @@ def _consents(row: Attendance, event: Event, supporter: Supporter) -> None:
         source_url=source,
         channel=channel,
     )
+    # Both backends hand back the new ids, so the RSVP can name its "yes" to confirm.
     Consent.objects.bulk_create([attend, updates])
+    return updates
 
 
 def _referrer(row: Attendance, supporter: Supporter) -> Supporter | None:

@@ -48,12 +48,45 @@ def cancel_url(attendance: Attendance) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def updates_url(attendance: Attendance) -> str:
+    path = reverse(
+        "events:confirm_updates", args=[attendance.event.organisation.slug, attendance.token]
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def _confirm_updates(attendance: Attendance) -> list[str]:
+    """The one tap that confirms the "keep me updated" they ticked, in the email they were
+    waiting for anyway (the place or the waiting list): on a phone a second email asking
+    only for that would look like a repeat, and be left unopened."""
+    if not attendance.updates_consent_id:
+        return []
+    return [
+        "",
+        _("You asked to hear about this campaign and the organisation's work. Confirm it here:"),
+        updates_url(attendance),
+    ]
+
+
 def calendar_url(event: Event) -> str:
     path = reverse("events:ics", args=[event.organisation.slug, event.pk])
     return f"{settings.SITE_URL}{path}"
 
 
 def _send(attendance: Attendance, subject: str, lines: list[str], *, cancel: bool = True) -> None:
+    subject, body = _compose(attendance, subject, lines, cancel=cancel)
+    queue_email(
+        to=attendance.email,
+        subject=subject,
+        body=body,
+        organisation_id=attendance.event.organisation_id,
+    )
+
+
+def _compose(
+    attendance: Attendance, subject: str, lines: list[str], *, cancel: bool = True
+) -> tuple[str, str]:
+    """The subject and body of one email to one attendee, in the active language."""
     event = attendance.event
     footer = [
         "",
@@ -71,12 +104,7 @@ def _send(attendance: Attendance, subject: str, lines: list[str], *, cancel: boo
             % {"link": supporter_page_url(attendance.supporter_id)}
         )
     greeting = _("Dear %(name)s,") % {"name": attendance.given_name or _("friend")}
-    queue_email(
-        to=attendance.email,
-        subject=subject,
-        body="\n".join([greeting, "", *lines, *footer]),
-        organisation_id=event.organisation_id,
-    )
+    return subject, "\n".join([greeting, "", *lines, *footer])
 
 
 def _details(event: Event, *, with_link: bool) -> list[str]:
@@ -98,7 +126,11 @@ def send_place(attendance: Attendance) -> None:
         _send(
             attendance,
             _("Your place at %(title)s is confirmed") % {"title": event.title},
-            [_("You have a place. See you there!"), *_details(event, with_link=True)],
+            [
+                _("You have a place. See you there!"),
+                *_details(event, with_link=True),
+                *_confirm_updates(attendance),
+            ],
         )
 
 
@@ -114,6 +146,7 @@ def send_waitlisted(attendance: Attendance) -> None:
                     "frees up, it is yours in the order people answered, and we email you."
                 ),
                 *_details(event, with_link=False),
+                *_confirm_updates(attendance),
             ],
         )
 
@@ -144,30 +177,42 @@ def send_reminder(attendance: Attendance) -> None:
         )
 
 
-def send_changed(attendance: Attendance) -> None:
+def changed(attendance: Attendance) -> tuple[str, str]:
+    """The organisers changed the time or place: how it is now (notices.py sends it)."""
     event = attendance.event
-    with translation.override(_language(attendance)):
-        _send(
-            attendance,
-            _("%(title)s has changed") % {"title": event.title},
-            [
-                _("The organisers changed the time or the place. This is how it is now:"),
-                *_details(event, with_link=attendance.state == "going"),
-            ],
-        )
+    return _compose(
+        attendance,
+        _("%(title)s has changed") % {"title": event.title},
+        [
+            _("The organisers changed the time or the place. This is how it is now:"),
+            *_details(event, with_link=attendance.state == "going"),
+        ],
+    )
+
+
+def event_cancelled(attendance: Attendance) -> tuple[str, str]:
+    """The organisers called the event off (notices.py sends it to everyone coming)."""
+    event = attendance.event
+    return _compose(
+        attendance,
+        _("%(title)s is cancelled") % {"title": event.title},
+        [
+            _("We are sorry: the organisers have cancelled this event."),
+            *_details(event, with_link=False),
+        ],
+        cancel=False,
+    )
 
 
 def send_event_cancelled(attendance: Attendance) -> None:
-    event = attendance.event
+    """An RSVP the worker finds for an event already called off: told at once."""
     with translation.override(_language(attendance)):
-        _send(
-            attendance,
-            _("%(title)s is cancelled") % {"title": event.title},
-            [
-                _("We are sorry: the organisers have cancelled this event."),
-                *_details(event, with_link=False),
-            ],
-            cancel=False,
+        subject, body = event_cancelled(attendance)
+        queue_email(
+            to=attendance.email,
+            subject=subject,
+            body=body,
+            organisation_id=attendance.event.organisation_id,
         )
 
 

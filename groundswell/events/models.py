@@ -169,6 +169,11 @@ class Attendance(models.Model):
     family_name = models.CharField(max_length=100, blank=True)
     language = models.CharField(max_length=12, blank=True)
     wants_updates = models.BooleanField(default=False)
+    # The "yes" to updates the worker recorded from this RSVP, until the person confirms it
+    # from their email (consent.py): what the confirmation link turns into a standing consent.
+    updates_consent = models.ForeignKey(
+        "supporters.Consent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     source_url = models.URLField(max_length=2000, blank=True)
     state = models.CharField(
         max_length=12, choices=AttendanceState.choices, default=AttendanceState.NEW
@@ -211,3 +216,66 @@ class Attendance(models.Model):
     @property
     def name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+
+class NoticeKind(models.TextChoices):
+    CHANGED = "changed", _("The time or place changed")
+    CANCELLED = "cancelled", _("The event is cancelled")
+
+
+class EventNotice(models.Model):
+    """Everyone coming told of a change, in steps that resume (notices.py).
+
+    Edits in quick succession fold into the notice not yet started: it is due a few
+    minutes after the last of them and says how the event is when it goes out. A step holds
+    the notice's named lease (`holder`, `until`) while it lists and sends.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    due_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Attendances up to this id have their delivery row; `listed` once all have.
+    listed_to = models.BigIntegerField(default=0)
+    listed = models.BooleanField(default=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+    holder = models.CharField(max_length=120, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["finished_at", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"notice {self.pk} ({self.kind}) of event {self.event_id}"
+
+
+class NoticeState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent (cancelled or erased meanwhile)")
+    REFUSED = "refused", _("Not sent (the mail server kept putting it off)")
+
+
+class NoticeDelivery(models.Model):
+    """One notice to one attendee: written before it is sent, marked sent once the mail
+    server took it, so a resumed step skips whoever had it already."""
+
+    notice = models.ForeignKey(EventNotice, on_delete=models.CASCADE, related_name="+")
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(
+        max_length=10, choices=NoticeState.choices, default=NoticeState.PENDING
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "attendance"], name="one_notice_each")
+        ]
+        indexes = [models.Index(fields=["notice", "state"])]
+
+    def __str__(self) -> str:
+        return f"notice {self.notice_id} to attendance {self.attendance_id}: {self.state}"

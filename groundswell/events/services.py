@@ -1,8 +1,9 @@
 """The verbs of events: the staff's writes and the attendee's own cancellation.
 
 Each checks access, writes with `update_fields` (or a conditional UPDATE), records the
-audit entry and queues the emails in the same transaction (so they go exactly when the
-change is stored). Moving people up a waiting list is the worker's (decisions.py).
+audit entry and queues the emails, or the notice to everyone coming (notices.py), in the
+same transaction (so they go exactly when the change is stored). Moving people up a
+waiting list is the worker's (decisions.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,9 +20,9 @@ from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.audit.services import diff, record
 from groundswell.safety import services as safety
-from groundswell.supporters.models import ConsentWording
+from groundswell.supporters.models import Consent, ConsentWording
 
-from . import emails
+from . import emails, notices
 from .models import ANSWERED, Attendance, AttendanceState, Event, EventState
 
 DEFAULT_CONSENT = _(
@@ -81,7 +83,8 @@ def create_event(membership: Membership, data: dict[str, Any], *, safety_reason:
 def update_event(
     membership: Membership, event: Event, data: dict[str, Any], *, safety_reason: str = ""
 ) -> Event:
-    """Change an event; if its time or place changed, everyone coming is told."""
+    """Change an event; if its time or place changed, everyone coming is told (notices.py:
+    a few minutes later, once, however many saves the change took)."""
     require(membership, "content.write")
     event = Event.objects.select_for_update().select_related("organisation").get(pk=event.pk)
     if "campaign" in data and data["campaign"].organisation_id != event.organisation_id:
@@ -113,13 +116,14 @@ def update_event(
         changes={k: [str(v[0]), str(v[1])] for k, v in changes.items()},
     )
     if told:
-        _tell_everyone(event, emails.send_changed)
+        notices.notice_change(event)
     return event
 
 
 @transaction.atomic
 def cancel_event(membership: Membership, event: Event) -> bool:
-    """The organiser calls it off: everyone with a place or on the list is told, once."""
+    """The organiser calls it off: everyone with a place or on the list is told, once
+    (notices.py sends it in steps)."""
     require(membership, "content.write")
     if not Event.objects.filter(pk=event.pk, state=EventState.SCHEDULED).update(
         state=EventState.CANCELLED, sequence=event.sequence + 1, updated_at=timezone.now()
@@ -133,14 +137,8 @@ def cancel_event(membership: Membership, event: Event) -> bool:
         target=event,
         summary=_("Cancelled event #%(id)s") % {"id": event.pk},
     )
-    _tell_everyone(event, emails.send_event_cancelled)
+    notices.notice_cancel(event)
     return True
-
-
-def _tell_everyone(event: Event, send: Any) -> None:
-    for row in Attendance.objects.filter(event=event).told().iterator(chunk_size=500):
-        row.event = event
-        send(row)
 
 
 def cancel_attendance(attendance: Attendance) -> bool:
@@ -155,6 +153,34 @@ def cancel_attendance(attendance: Attendance) -> bool:
         if done and attendance.email:
             emails.send_cancelled(attendance)
     return bool(done)
+
+
+def confirm_updates(attendance: Attendance) -> bool:
+    """Double opt-in for the "keep me updated" ticked with an RSVP, as a signature's link
+    gives it: the link came in the email to the address, so the address is the person's.
+    The consent row the worker wrote keeps its wording, source and time of asking, and gets
+    its `confirmed_at`; an erased person's, a withdrawn or an expired one never does.
+    True if this call confirmed it."""
+    if not attendance.updates_consent_id:
+        return False
+    return bool(
+        Consent.objects.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()),
+            pk=attendance.updates_consent_id,
+            granted=True,
+            confirmed_at__isnull=True,
+            withdrawn_at__isnull=True,
+            supporter__erased_at__isnull=True,
+        ).update(confirmed_at=timezone.now())
+    )
+
+
+def updates_confirmed(attendance: Attendance) -> bool:
+    if not attendance.updates_consent_id:
+        return False
+    return Consent.objects.filter(
+        pk=attendance.updates_consent_id, confirmed_at__isnull=False
+    ).exists()
 
 
 def check_in(membership: Membership, attendance: Attendance, *, arrived: bool) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from groundswell.lib.periodic import periodic
 
-from . import decisions
+from . import decisions, notices
 
 
 @periodic(every=timedelta(seconds=1), batch=decisions.BATCH)
@@ -25,3 +25,9 @@ def fill_event_places() -> int:
 def remind_attendees() -> int:
     """The day-before reminder to everyone with a place."""
     return decisions.remind_due()
+
+
+@periodic(every=timedelta(seconds=5), batch=notices.NOTICE_BATCH)
+def send_event_notices() -> int:
+    """Tell everyone coming that an event changed or is cancelled, in resumable steps."""
+    return notices.notice_step()

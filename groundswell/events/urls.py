@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import consent_views, staff_views, views
 
 app_name = "events"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("o/<slug:org_slug>/rsvp/<slug:token>/", views.attendance, name="attendance"),
     path("o/<slug:org_slug>/rsvp/<slug:token>/cancel/", views.cancel, name="cancel"),
+    path(
+        "o/<slug:org_slug>/rsvp/<slug:token>/updates/",
+        consent_views.confirm_updates,
+        name="confirm_updates",
+    ),
     path("staff/<slug:org>/events/", staff_views.staff_list, name="staff_list"),
     path("staff/<slug:org>/events/new/", staff_views.staff_new, name="staff_new"),
     path("staff/<slug:org>/events/<int:event_id>/", staff_views.staff_edit, name="staff_edit"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
-from groundswell.events import intake, services
+from groundswell.events import intake, notices, services
 from groundswell.events.models import Attendance, Event
 
 from .conftest import make_event
@@ -78,7 +78,7 @@ def test_the_event_form_refuses_bad_times_with_the_summary(
 
 
 def test_a_change_of_time_tells_everyone_coming_and_a_cancel_too(
-    owner: Membership, smtp_server: testing.LocalSMTPServer
+    owner: Membership, smtp_server: testing.LocalSMTPServer, clock: testing.FakeClock
 ) -> None:
     event = make_event(owner, capacity=1)
     answer(event, "a@example.net")
@@ -89,14 +89,19 @@ def test_a_change_of_time_tells_everyone_coming_and_a_cancel_too(
     services.update_event(owner, event, {"starts_at": later, "ends_at": later + timedelta(hours=2)})
     event.refresh_from_db()
     assert event.sequence == 1
+    clock.advance(notices.NOTICE_DELAY)  # the notice waits for further edits (notices.py)
+    testing.run_periodic("send_event_notices")
     changed = smtp_server.messages[2:]
     assert sorted(m["To"] for m in changed) == ["a@example.net", "b@example.net"]
     assert all("has changed" in str(m["Subject"]) for m in changed)
     # A change nobody needs to hear of (the description) sends nothing.
     services.update_event(owner, event, {"description": "Bring gloves and a flask."})
+    clock.advance(notices.NOTICE_DELAY)
+    testing.run_periodic("send_event_notices")
     assert len(smtp_server.messages) == 4
     assert services.cancel_event(owner, event)
     assert not services.cancel_event(owner, event)  # once
+    testing.run_periodic("send_event_notices", "send_event_notices")
     cancelled = smtp_server.messages[4:]
     assert sorted(m["To"] for m in cancelled) == ["a@example.net", "b@example.net"]
     assert all("is cancelled" in str(m["Subject"]) for m in cancelled)
