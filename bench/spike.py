@@ -12,6 +12,8 @@ scripts in bench/lua/) as the load generator:
                a volunteer need's sign-up and an idea's vote, by the same kind of crowd;
   * static:    GET a static file from the same server;
   * page:      GET the campaign page with its live count;
+  * event-page, need-page: GET an event's page (places left) and a volunteer need's page
+               (what is still missing), P2 for issue 15's pages, against the same static file;
   * static+sign, page+sign (mixed load): 64 clients sign while 64 others read the static
                file, then the campaign page: P2's ratio under the same signing load, with
                the count's age sampled meanwhile.
@@ -321,7 +323,9 @@ class Database:
 
 
 MIXED = ("static+sign", "page+sign")
-ROUNDS = ("ceiling", "sign", "sign+worker", "osdi", *spike_p8.ROUNDS, "static", "page", *MIXED)
+# Pages read as the campaign page is (P2): served from the page copy, live figures on them.
+READS = ("static", "page", *spike_p8.PAGES)
+ROUNDS = ("ceiling", "sign", "sign+worker", "osdi", *spike_p8.ROUNDS, *READS, *MIXED)
 
 
 def run_rounds(
@@ -338,6 +342,7 @@ def run_rounds(
         **{name: url for name, (url, _script, _extra) in p8.items()},
         "static": base + "/static/groundswell/site.css",
         "page": f"{base}/o/{org}/campaigns/{fixture['campaign']}/",
+        **spike_p8.pages(base, fixture),
         "static+sign": base + "/static/groundswell/site.css",
         "page+sign": f"{base}/o/{org}/campaigns/{fixture['campaign']}/",
     }
@@ -352,6 +357,7 @@ def run_rounds(
         **{name: script for name, (_url, script, _extra) in p8.items()},
         "static": "get",
         "page": "get",
+        **dict.fromkeys(spike_p8.PAGES, "get"),
         "static+sign": "get",
         "page+sign": "get",
     }
@@ -363,6 +369,7 @@ def run_rounds(
         **dict.fromkeys(spike_p8.ROUNDS, args.requests),
         "static": args.page_requests,
         "page": args.page_requests,
+        **dict.fromkeys(spike_p8.PAGES, args.page_requests),
         "static+sign": args.page_requests,
         "page+sign": args.page_requests,
     }
@@ -373,6 +380,7 @@ def run_rounds(
     worker.stop()
     extras = {name: extra for name, (_url, _script, extra) in p8.items()}
     warm = ("page", "static", "ceiling", "sign", *(n for n in spike_p8.ROUNDS if n in urls))
+    warm += tuple(n for n in spike_p8.PAGES if n in urls)
     for name in warm:
         wrk.run("warm-up", urls.get(name, sign_url), scripts[name], count=500, duration=2,
                 prefix="warm", extra=extras.get(name, ()))  # fmt: skip
@@ -383,11 +391,9 @@ def run_rounds(
             worker.start()
             if name in ("ceiling", "osdi"):
                 database.wait_for_worker(timeout=300)
-            if name in ("static", "page", *spike_p8.ROUNDS):
+            if name in (*READS, *spike_p8.ROUNDS):
                 database.wait_for_worker(timeout=300, emails=True)
-            if name in ("ceiling", "sign") or (
-                name in ("static", "page") and args.worker_off_for_reads
-            ):
+            if name in ("ceiling", "sign") or (name in READS and args.worker_off_for_reads):
                 worker.stop()
             live = name in ("sign+worker", "page+sign")
             sampler = Staleness(urls[name], database, petition) if live else None
@@ -559,6 +565,9 @@ def verify_and_print(args, fixture, reports, command, database, caught_up) -> No
                 f"{ratios(name, 'sign') or '-'}; ÷ ceiling {ratios(name, 'ceiling') or '-'}"
             )
     print(f"P2 static: {rates('static')}; page: {rates('page')}; ÷ {ratios('page', 'static')}")
+    for name in spike_p8.PAGES:
+        if name in reports:
+            print(f"P2 {name}: {rates(name)}; ÷ static {ratios(name, 'static') or '-'}")
     print(
         f"P2 under signing: static {rates('static+sign')}; page {rates('page+sign')}; "
         f"÷ {ratios('page+sign', 'static+sign')}; signing meanwhile {rates('signing meanwhile')}"

@@ -1,5 +1,6 @@
 """The P8 rounds of bench/spike.py: an event's RSVP form, a volunteer need's sign-up form and
-the idea challenge's vote form, each measured against the sign form in the same run.
+the idea challenge's vote form, each measured against the sign form in the same run; and the
+P2 reads of the same event's and need's pages, against the static file.
 
 Each form is posted as the public posts it (no session, no CSRF token: the views are exempt,
 as the sign form is), by a crowd like the sign form's (bench/lua/common.lua `next_person`),
@@ -17,6 +18,8 @@ from typing import Any
 import wrk
 
 ROUNDS = ("rsvp", "volunteer", "vote")
+# The P2 reads of the same event and need (GET, from the page copy).
+PAGES = ("event-page", "need-page")
 
 
 def targets(base: str, fixture: dict[str, Any]) -> dict[str, tuple[str, str, list[str]]]:
@@ -31,6 +34,14 @@ def targets(base: str, fixture: dict[str, Any]) -> dict[str, tuple[str, str, lis
             [str(pk) for pk in fixture["shifts"]] + fixture["skills"],
         ),
         "vote": (base + votes[0], "vote", votes),
+    }
+
+
+def pages(base: str, fixture: dict[str, Any]) -> dict[str, str]:
+    org = fixture["org"]
+    return {
+        "event-page": f"{base}/o/{org}/events/{fixture['event']}/",
+        "need-page": f"{base}/o/{org}/volunteer/{fixture['need']}/",
     }
 
 
