@@ -135,9 +135,7 @@ def test_the_staff_page_and_the_reach_page_show_the_new_figures(
     assert f"1 {FIGURES.rsvps.label} 1 {FIGURES.volunteers.label}" in shown
     assert str(FIGURES.volunteers.means) in shown
     export = client.get(reverse("supporters:staff_export_json", args=["alices", cast["ana"].pk]))
-    generated = json.loads(
-        b"".join(export.streaming_content) if export.streaming else export.content
-    )
+    generated = json.loads(export.content)
     assert (
         generated["sharing_generated"]["rsvps_brought"],
         generated["sharing_generated"]["volunteers_brought"],
