@@ -1,7 +1,8 @@
 """Listening's staff pages in a real browser with axe-core (which checks at 360 and 1280 px):
 add a feed with a mistake first, then a good one; the worker reads it; the signals show,
 with no sideways scrolling on a phone. And the triage board: a mention heard through our
-inbox is assigned, answered, and the reply reaches its author's inbox on a local server."""
+inbox is assigned, answered, and the reply reaches its author's inbox on a local server; a
+reply the author's server refused is tried again from a phone without JavaScript."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from groundswell.accounts.models import Membership, User
+from groundswell.audit.models import AuditEntry
 from groundswell.federation import documents, tasks
 from groundswell.federation.tests.peers import MastoActor, Peer
 from groundswell.federation.tests.test_listening import create
-from groundswell.listening import fetching, polling
+from groundswell.listening import fetching, polling, services
 from groundswell.listening.models import Monitor, ReplyState, Signal, SignalReply, SignalState
 from groundswell.listening.tests import feeds as samples
 from groundswell.listening.tests.feedserver import FeedServer, static
@@ -177,3 +179,62 @@ def test_a_mention_is_assigned_and_answered_and_the_reply_reaches_the_authors_in
     signal.refresh_from_db()
     assert signal.state == SignalState.DONE
     fits_and_shot(plain, "listening-signal-done-no-js")
+
+
+@pytest.mark.browser
+def test_a_reply_the_authors_server_refused_is_tried_again_from_a_phone_without_javascript(
+    live_server: LiveServer,
+    new_context: Callable[..., BrowserContext],
+    alice: User,
+    owner: Membership,
+    zoe: MastoActor,
+    axe: Callable[..., None],
+) -> None:
+    organisation = owner.organisation
+    actor = documents.actor_uri(organisation)
+    mention = create(
+        zoe,
+        8,
+        cc=[actor],
+        tag=[{"type": "Mention", "href": actor, "name": "@alices"}],
+        content="<p>@alices is the clean-up still on?</p>",
+    )
+    deliver(zoe, mention)
+    answer = services.reply(owner, Signal.objects.get(), "Yes: Saturday at ten, by the bridge.")
+    zoe.peer.status = 403  # Zoe's server says no: the delivery gives up at once
+    tasks.sweep()  # sends it, and its delivery gives up
+    tasks.sweep()  # finds it given up: the reply failed
+    answer.refresh_from_db()
+    assert answer.state == ReplyState.FAILED
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = new_context(**PHONE).new_page()
+    sign_in(page, live_server.url, alice)
+
+    page.goto(f"{live_server.url}/staff/alices/listening/?show=failed")
+    expect(page.get_by_text("is the clean-up still on?")).to_be_visible()
+    page.get_by_role("link", name="Triage").click()
+    expect(page.get_by_text("Could not be sent", exact=True)).to_be_visible()
+    expect(page.get_by_text("the inbox answered 403")).to_be_visible()
+    fits_and_shot(page, "listening-reply-failed")
+    axe(page)
+    signal_page = page.url
+
+    # The button is a plain form: a phone without JavaScript tries it again.
+    zoe.peer.status = 202
+    zoe.peer.received.clear()
+    plain = new_context(**PHONE, java_script_enabled=False).new_page()
+    sign_in(plain, live_server.url, alice)
+    plain.goto(signal_page)
+    plain.get_by_role("button", name="Try sending it again").click()
+    expect(plain.get_by_role("status")).to_contain_text("The reply is queued again")
+    expect(plain.get_by_text("Being sent")).to_be_visible()
+    expect(plain.get_by_role("button", name="Try sending it again")).to_have_count(0)
+    fits_and_shot(plain, "listening-reply-retried-no-js")
+    assert AuditEntry.objects.filter(action="listening.reply_retried").count() == 1
+
+    tasks.sweep()
+    [delivered] = zoe.peer.received
+    assert "Saturday at ten" in delivered.json["object"]["content"]
+    page.reload()
+    expect(page.get_by_text("Sent", exact=True)).to_be_visible()
+    axe(page)

@@ -40,6 +40,7 @@ PERIODIC_TASKS = [
     "rank_evangelists",
     "listen_tick",
     "watch_spikes",
+    "tell_approvers",
     "watch_sources",
     "open_checkouts",
     "apply_payment_events",

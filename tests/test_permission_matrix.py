@@ -250,6 +250,9 @@ def _make_cast() -> Cast:
     waiting_reply = SignalReply.objects.create(
         signal=heard, text="Thanks, Gus!", state="awaiting", written_by=extra
     )
+    failed_reply = SignalReply.objects.create(
+        signal=heard, text="Thanks again, Gus!", state="failed", error="the inbox answered 403"
+    )
     spike = Spike.objects.create(
         organisation=org, rule=rule, window_start=now() - timedelta(hours=1), window_end=now(),
         signals=6, baseline=0, baseline_hours=336.0, expected=0.04, tail=1e-9, raised_at=now(),
@@ -327,6 +330,7 @@ def _make_cast() -> Cast:
         "spike_id": str(spike.pk),
         "muted_id": str(muted.pk),
         "reply_id": str(waiting_reply.pk),
+        "failed_reply_id": str(failed_reply.pk),
         "update_id": str(update.pk),
         "figure_id": str(figure.pk),
         "verb": "approve",

@@ -399,6 +399,8 @@ STAFF_ACCESS: dict[str, dict[str, str]] = {
     "listening:unmute": {"POST": "listening.triage"},
     "listening:reply": {"GET": "fediverse.reply", "POST": "fediverse.reply"},
     "listening:reply_approve": {"POST": "content.approve"},
+    # A reply that could not be sent is sent again by those who may write one.
+    "listening:reply_retry": {"POST": "fediverse.reply"},
     "listening:story": {"POST": "content.write"},
     "moderation:queue": {"GET": MEMBER, "POST": "moderation.decide"},
     "moderation:item": GET_ONLY,

@@ -9,6 +9,9 @@ author's inbox like every other reply of ours (outbox.queue_note).
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -16,12 +19,15 @@ from groundswell.accounts.models import NOT_YET_PUBLIC
 from groundswell.lib import leases
 from groundswell.listening.models import ReplyState, Signal, SignalReply
 
-from . import outbox, remote
-from .models import RemoteActor
+from . import delivery, outbox, remote
+from .models import Delivery, DeliveryState, RemoteActor
 from .services import _author
 
 # Replies handed to the worker per sweep.
 PER_SWEEP = 100
+# A sent reply's delivery gives up within delivery.GIVE_UP_AFTER; a day more covers a
+# worker that was down meanwhile. Older sent replies are not looked at again.
+SETTLED_AFTER = delivery.GIVE_UP_AFTER + timedelta(days=1)
 
 
 def queued() -> list[int]:
@@ -74,3 +80,38 @@ def send(reply_id: int) -> str:
         note_uri = note.get("id", "") if isinstance(note, dict) else ""
         SignalReply.objects.filter(pk=answer.pk).update(note_uri=str(note_uri)[:500])
     return "sent"
+
+
+def _activity_uuid(note_uri: str) -> uuid.UUID | None:
+    # The Note's id is documents.note_uri(activity uuid): the uuid is its last segment.
+    try:
+        return uuid.UUID(note_uri.rstrip("/").rsplit("/", 1)[-1])
+    except ValueError:
+        return None
+
+
+def settle() -> int:
+    """Mark failed the sent replies whose Note's delivery gave up (refused, blocked, or
+    out of retries): staff see why and may try again. How many were marked."""
+    recent = SignalReply.objects.filter(
+        state=ReplyState.SENT, sent_at__gte=leases.now() - SETTLED_AFTER
+    ).exclude(note_uri="")
+    by_activity: dict[uuid.UUID, int] = {}
+    for pk, note_uri in recent.values_list("pk", "note_uri"):
+        found = _activity_uuid(note_uri)
+        if found is not None:
+            by_activity[found] = pk
+    if not by_activity:
+        return 0
+    given_up = Delivery.objects.filter(
+        activity__uuid__in=list(by_activity), state=DeliveryState.GIVEN_UP
+    ).values_list("activity__uuid", "last_error")
+    marked = 0
+    for activity_uuid, last_error in given_up:
+        reason = _("The author's server did not take it: %(error)s") % {
+            "error": last_error or _("no reason given")
+        }
+        marked += SignalReply.objects.filter(
+            pk=by_activity[activity_uuid], state=ReplyState.SENT
+        ).update(state=ReplyState.FAILED, error=reason[:300])
+    return marked

@@ -69,8 +69,10 @@ def sweep() -> dict[str, int]:
     replies = signal_replies.queued()
     for pk in replies:
         send_signal_reply.enqueue(pk)
+    failed_replies = signal_replies.settle()
     return {
         "replies": len(replies),
+        "failed_replies": failed_replies,
         "activities": len(activities),
         "received": len(received),
         "deliveries": len(due),

@@ -13,6 +13,7 @@ from groundswell.audit.models import AuditEntry
 from groundswell.campaigns.models import Campaign
 from groundswell.fraud.models import Trend
 from groundswell.lib import leases
+from groundswell.listening.approvals import waiting_count
 from groundswell.notifications.backends import outbox_enabled
 from groundswell.stories.models import Story
 
@@ -24,6 +25,8 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     context = {
         "story_counts": stories.counts_by_state(),
         "awaiting": stories.awaiting_approval()[:10],
+        # Fediverse replies from the triage board waiting for approval (listening/approvals.py).
+        "replies_awaiting": waiting_count(organisation),
         "recent": stories.order_by("-updated_at")[:8],
         "campaigns": Campaign.objects.for_organisation(organisation).order_by("-updated_at")[:8],
         "outbox": outbox_enabled() and membership.can("members.manage"),

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from groundswell.accounts.models import MEMBER, PERMISSIONS, STAFF_ACCESS, Role
 from groundswell.notifications.services import queue_email
 
 from . import spikes
@@ -20,11 +21,24 @@ from .models import Spike, SpikeSubscription
 QUOTED = 5
 
 
+def readers() -> frozenset[str]:
+    """The roles that may open a spike's page, as the permission table (STAFF_ACCESS) says:
+    the email quotes what that page shows, so it goes to no one else."""
+    needed = STAFF_ACCESS["listening:spike"]["GET"]
+    return frozenset(Role.values) if needed == MEMBER else PERMISSIONS[needed]
+
+
 def subscribers(organisation_id: int) -> list[SpikeSubscription]:
-    """Those who asked, while they are still active members (any member reads signals)."""
+    """Those who asked, while they are still members, active, in a role that reads spikes.
+
+    Checked at each sending, so a member whose role changes stops getting them at once
+    (their choice is kept, should the role come back); one who leaves takes the choice with
+    the membership (it is deleted with it)."""
     return list(
         SpikeSubscription.objects.filter(
-            membership__organisation_id=organisation_id, membership__user__is_active=True
+            membership__organisation_id=organisation_id,
+            membership__role__in=readers(),
+            membership__user__is_active=True,
         ).select_related("membership__user", "membership__organisation")
     )
 

@@ -22,7 +22,7 @@ from groundswell.accounts.access import staff_view
 from groundswell.accounts.models import Membership
 from groundswell.safety.services import Flagged
 
-from . import services
+from . import replies, services
 from .access import access_muted, access_reply, access_signal
 from .forms import AssignForm, MoveForm, NoteForm, ReplyForm
 from .models import MutedSource, ReplyState, Signal, SignalState
@@ -86,6 +86,8 @@ def _page(
         "can_reply": membership.can("fediverse.reply") and signal.repliable,
         "can_write": membership.can("content.write"),
         "can_approve": membership.can("content.approve"),
+        "can_retry": membership.can("fediverse.reply"),
+        "failed": ReplyState.FAILED,
         "petition_link": _petition_link(membership, signal),
         "time_link": _time_link(membership, signal, "listening"),
         "awaiting": ReplyState.AWAITING,
@@ -230,6 +232,19 @@ def approve_reply(request: HttpRequest, membership: Membership, reply_id: int) -
     except ValidationError as error:
         return _refused(request, membership, found, _carrier(), error)
     messages.success(request, _("Approved: the reply is on its way."))
+    return _back(membership, found)
+
+
+@require_POST
+@staff_view("fediverse.reply")
+def retry_reply(request: HttpRequest, membership: Membership, failed_reply_id: int) -> HttpResponse:
+    answer = access_reply(membership, failed_reply_id)
+    found = access_signal(membership, answer.signal_id)
+    try:
+        replies.retry_reply(membership, answer)
+    except ValidationError as error:
+        return _refused(request, membership, found, _carrier(), error)
+    messages.success(request, _("The reply is queued again: it goes out in a minute or so."))
     return _back(membership, found)
 
 

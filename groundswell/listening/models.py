@@ -415,6 +415,9 @@ class SignalReplyQuerySet(models.QuerySet["SignalReply"]):
     def queued(self) -> SignalReplyQuerySet:
         return self.filter(state=ReplyState.QUEUED).order_by("id")
 
+    def awaiting(self) -> SignalReplyQuerySet:
+        return self.filter(state=ReplyState.AWAITING)
+
 
 class SignalReply(models.Model):
     """Our actor's public reply to a fediverse post we heard.
@@ -438,6 +441,9 @@ class SignalReply(models.Model):
     # The Note's id once federation queued it; why not, if it could not.
     note_uri = models.CharField(max_length=500, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # When those who may approve were emailed about it (approvals.py): each waiting reply
+    # is in one email, so a busy minute is one email, not one per reply.
+    approvers_told_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     objects = SignalReplyQuerySet.as_manager()
 

@@ -119,3 +119,15 @@ def watch_spikes() -> int:
     worklog.did("raised", len(raised), "spikes")
     spikes.forget_old(now)
     return len(raised)
+
+
+APPROVALS_EVERY = timedelta(minutes=1)
+
+
+@periodic(every=APPROVALS_EVERY)
+def tell_approvers() -> int:
+    """Email those who may approve about fediverse replies waiting for them, gathered and
+    throttled per organisation (approvals.py)."""
+    from . import approvals
+
+    return approvals.tell_approvers(leases.now())

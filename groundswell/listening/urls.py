@@ -18,6 +18,11 @@ urlpatterns = [
         board.approve_reply,
         name="reply_approve",
     ),
+    path(
+        "staff/<slug:org>/listening/replies/<int:failed_reply_id>/retry/",
+        board.retry_reply,
+        name="reply_retry",
+    ),
     path("staff/<slug:org>/listening/muted/<int:muted_id>/unmute/", board.unmute, name="unmute"),
     path("staff/<slug:org>/listening/monitors/", views.monitors, name="monitors"),
     path(

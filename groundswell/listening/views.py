@@ -15,19 +15,32 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.accounts.access import require, staff_view
 from groundswell.accounts.models import Membership
 
-from . import services, spikes, tasks, triage, websub
+from . import approvals, services, spikes, tasks, triage, websub
 from .access import access_monitor, access_rule, access_spike
 from .forms import AddressForm, HashtagForm, RuleForm, SpikeEmailForm
-from .models import KeywordRule, Monitor, MutedSource, Signal, SignalState, Spike, SpikeSubscription
+from .models import (
+    KeywordRule,
+    Monitor,
+    MutedSource,
+    ReplyState,
+    Signal,
+    SignalReply,
+    SignalState,
+    Spike,
+    SpikeSubscription,
+)
 
 PAGE = 50
 
 
-def _shows() -> list[tuple[str, str]]:
+def _shows(waiting: int = 0) -> list[tuple[str, str]]:
+    approval = _("Replies to approve")
     return [
         ("open", _("Waiting")),
         ("mine", _("Mine")),
         *((state.value, str(state.label)) for state in SignalState),
+        ("approval", f"{approval} ({waiting})" if waiting else approval),
+        ("failed", _("Replies not sent")),
         ("all", _("All")),
     ]
 
@@ -35,7 +48,7 @@ def _shows() -> list[tuple[str, str]]:
 @staff_view()
 def signals(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The triage board: what still needs someone unless asked for another state."""
-    shows = _shows()
+    shows = _shows(approvals.waiting_count(membership.organisation))
     show = request.GET.get("show", "open")
     if show not in dict(shows):
         return render(
@@ -44,15 +57,20 @@ def signals(request: HttpRequest, membership: Membership) -> HttpResponse:
             {"shows": shows},
             status=400,
         )
-    heard = (
-        Signal.objects.for_organisation(membership.organisation)
-        .filter(duplicate_of=None)
-        .annotate(near=Count("duplicates"))
+    heard = Signal.objects.for_organisation(membership.organisation).annotate(
+        near=Count("duplicates")
     )
+    if show not in ("approval", "failed"):
+        # Our replies are listed wherever they were written, a near-duplicate's too.
+        heard = heard.filter(duplicate_of=None)
     if show == "open":
         heard = heard.filter(state__in=triage.OPEN)
     elif show == "mine":
         heard = heard.filter(assignee=membership.user).exclude(state=SignalState.DONE)
+    elif show in ("approval", "failed"):
+        # A subquery, not a join: a join would multiply the duplicates' count per reply.
+        state = ReplyState.AWAITING if show == "approval" else ReplyState.FAILED
+        heard = heard.filter(pk__in=SignalReply.objects.filter(state=state).values("signal_id"))
     elif show != "all":
         heard = heard.filter(state=show)
     page = Paginator(heard, PAGE).get_page(request.GET.get("page"))

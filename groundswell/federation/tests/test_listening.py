@@ -12,9 +12,10 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from groundswell.accounts.models import Membership
 from groundswell.federation import documents, signal_replies, tasks
-from groundswell.federation.models import Interaction
+from groundswell.federation.models import Delivery, DeliveryState, Interaction
 from groundswell.listening import services as listening
 from groundswell.listening.models import ReplyState, Signal, SignalSource
+from groundswell.listening.replies import retry_reply
 from groundswell.moderation.models import ModerationItem
 from groundswell.stories.models import Story
 from groundswell.testing import ClientResponse
@@ -193,3 +194,39 @@ def test_a_reply_to_an_author_that_cannot_be_found_fails_with_the_reason(
     answer.refresh_from_db()
     assert answer.state == ReplyState.FAILED
     assert answer.error.startswith("The post's author could not be found")
+
+
+def test_a_reply_the_authors_server_refuses_fails_and_goes_out_again_when_tried_again(
+    send: Send,
+    zoe: MastoActor,
+    story: Story,
+    owner: Membership,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    actor = documents.actor_uri(story.organisation)
+    mention = create(zoe, 6, cc=[actor], tag=[{"type": "Mention", "href": actor}])
+    assert send(zoe, mention).status_code == 202
+    answer = listening.reply(owner, Signal.objects.get(), "See you at the bridge at noon!")
+    zoe.peer.status = 403  # the server is up and says no: given up at once, no retries
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sweep()
+    answer.refresh_from_db()
+    assert answer.state == ReplyState.SENT  # the Note was queued; its delivery gave up
+    assert Delivery.objects.get(activity__type="Create").state == DeliveryState.GIVEN_UP
+
+    assert tasks.sweep()["failed_replies"] == 1
+    answer.refresh_from_db()
+    assert answer.state == ReplyState.FAILED
+    assert answer.error == "The author's server did not take it: the inbox answered 403"
+    assert tasks.sweep()["failed_replies"] == 0
+
+    zoe.peer.status = 202
+    zoe.peer.received.clear()
+    retry_reply(owner, answer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep()["replies"] == 1
+    answer.refresh_from_db()
+    assert answer.state == ReplyState.SENT and answer.error == ""
+    [delivered] = [r for r in zoe.peer.received if r.path.endswith("/inbox")]
+    assert delivered.json["object"]["id"] == answer.note_uri
+    assert tasks.sweep()["failed_replies"] == 0

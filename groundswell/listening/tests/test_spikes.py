@@ -11,9 +11,10 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from groundswell import testing
-from groundswell.accounts.models import Membership, Organisation, Role
+from groundswell.accounts.models import STAFF_ACCESS, Membership, Organisation, Role
+from groundswell.accounts.services import change_role, remove_member
 from groundswell.campaigns.models import Campaign
-from groundswell.listening import services, spikes
+from groundswell.listening import alerts, services, spikes
 from groundswell.listening.models import (
     KeywordRule,
     Signal,
@@ -192,3 +193,58 @@ def test_a_run_that_dies_before_the_emails_leaves_no_silent_spike(
     testing.run_periodic("watch_spikes")
     assert Spike.objects.get().emailed == 1
     assert [str(message["To"]) for message in smtp_server.messages] == ["ana@example.org"]
+
+
+def test_spike_emails_go_only_to_roles_that_may_read_the_spikes_page(
+    clock: testing.FakeClock,
+    org: Organisation,
+    owner: Membership,
+    rule: KeywordRule,
+    smtp_server: testing.LocalSMTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    analyst = testing.add_member(org, testing.make_user("ana@example.org", "Ana"), Role.ANALYST)
+    services.choose_spike_email(analyst, wanted=True)
+    services.choose_spike_email(owner, wanted=True)
+    # Today every member reads the listening pages; the email follows the table if that
+    # changes, as it would for a page only triagers may open.
+    monkeypatch.setitem(STAFF_ACCESS, "listening:spike", {"GET": "listening.triage"})
+    heard(org, 6, clock.moment, rule=rule)
+
+    testing.run_periodic("watch_spikes")
+
+    assert [str(message["To"]) for message in smtp_server.messages] == ["alice@example.org"]
+    assert Spike.objects.get().emailed == 1
+
+
+def test_a_member_whose_role_changes_or_who_leaves_stops_getting_spike_emails(
+    clock: testing.FakeClock,
+    org: Organisation,
+    owner: Membership,
+    editor: Membership,
+    rule: KeywordRule,
+    smtp_server: testing.LocalSMTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(STAFF_ACCESS, "listening:spike", {"GET": "listening.triage"})
+    moderator = testing.add_member(org, testing.make_user("mo@example.org", "Mo"), Role.MODERATOR)
+    services.choose_spike_email(editor, wanted=True)
+    services.choose_spike_email(moderator, wanted=True)
+    heard(org, 6, clock.moment, rule=rule)
+    testing.run_periodic("watch_spikes")
+    assert sorted(str(message["To"]) for message in smtp_server.messages) == [
+        "bob@example.org",
+        "mo@example.org",
+    ]
+
+    change_role(owner, moderator, Role.ANALYST)
+    remove_member(owner, editor)
+    assert not SpikeSubscription.objects.filter(membership_id=editor.pk).exists()
+    clock.advance(spikes.THROTTLE + timedelta(minutes=5))
+    heard(org, 12, clock.moment, rule=rule)
+    testing.run_periodic("watch_spikes")
+
+    assert Spike.objects.count() == 2
+    assert len(smtp_server.messages) == 2  # nobody was told of the second
+    change_role(owner, moderator, Role.MODERATOR)  # the choice was kept for the role
+    assert [s.membership_id for s in alerts.subscribers(org.pk)] == [moderator.pk]
