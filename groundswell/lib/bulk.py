@@ -52,13 +52,16 @@ def prepare_insert(
     objs: Sequence[models.Model],
     *,
     returning: Sequence[str] = (),
+    conflict: Sequence[str] = (),
     using: str = "default",
 ) -> PreparedInsert:
     """INSERTs of `objs` (new rows, no primary key yet) ready to execute: one statement per
     batch the database can take (as many rows as its limit on parameters allows).
 
     `returning` names fields to read back; rows come back in no promised order, so include
-    a unique field to match them with `objs`.
+    a unique field to match them with `objs`. `conflict` names the fields of a unique
+    constraint: a row that would break it is skipped (ON CONFLICT … DO NOTHING) and
+    returns nothing.
     """
     assert objs, "nothing to insert"
     meta = model._meta
@@ -76,10 +79,12 @@ def prepare_insert(
     if plain is not None:
         return PreparedInsert(
             objs,
-            _plain_statements(model, plain, objs, size, returning, using),
+            _plain_statements(model, plain, objs, size, returning, conflict, using),
             list(returning),
             using,
         )
+    if conflict:
+        raise NotImplementedError("ON CONFLICT is written for models of plain fields only")
     statements = []
     for start in range(0, len(objs), size):
         query = InsertQuery(model)
@@ -137,23 +142,31 @@ def _plain_fields(
     return tuple(plain)
 
 
-def _plain_statements(
+type _Converter = tuple[models.Field[Any, Any], str, bool, type | None]
+
+
+@cache
+def _plain_sql(
     model: type[models.Model],
     fields: tuple[tuple[models.Field[Any, Any], bool], ...],
-    objs: Sequence[models.Model],
-    size: int,
-    returning: Sequence[str],
+    returning: tuple[str, ...],
+    conflict: tuple[str, ...],
     using: str,
-) -> list[tuple[str, tuple[Any, ...]]]:
-    connection = connections[using]
-    quote = connection.ops.quote_name
+) -> tuple[str, str, str, tuple[_Converter, ...]]:
+    """The statement's head, one row's placeholders, its tail and the values' converters:
+    the same for every INSERT of a model, so worked out once (the web's one-row INSERTs
+    would otherwise spend as long on this as on the row)."""
+    quote = connections[using].ops.quote_name
     meta = model._meta
     columns = ", ".join(quote(str(field.column)) for field, _ in fields)
     head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 - names quoted
     tail = ""
+    if conflict:
+        keys = ", ".join(quote(str(getattr(meta.get_field(n), "column", ""))) for n in conflict)
+        tail = f" ON CONFLICT ({keys}) DO NOTHING"
     if returning:
         returned = [meta.get_field(name) for name in returning]
-        tail = " RETURNING " + ", ".join(quote(str(getattr(f, "column", ""))) for f in returned)
+        tail += " RETURNING " + ", ".join(quote(str(getattr(f, "column", ""))) for f in returned)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     converters = []
     for field, pre_save in fields:
@@ -162,11 +175,26 @@ def _plain_statements(
             target = field.target_field
             as_is = int if isinstance(target, models.AutoField) else None
         converters.append((field, field.attname, pre_save, as_is))
-    params: list[Any] = []
+    return head, row, tail, tuple(converters)
+
+
+def _plain_statements(
+    model: type[models.Model],
+    fields: tuple[tuple[models.Field[Any, Any], bool], ...],
+    objs: Sequence[models.Model],
+    size: int,
+    returning: Sequence[str],
+    conflict: Sequence[str],
+    using: str,
+) -> list[tuple[str, tuple[Any, ...]]]:
+    connection = connections[using]
+    head, row, tail, converters = _plain_sql(
+        model, fields, tuple(returning), tuple(conflict), using
+    )
     statements = []
     for start in range(0, len(objs), size):
         chunk = objs[start : start + size]
-        params = []
+        params: list[Any] = []
         for obj in chunk:
             for field, attname, pre_save, as_is in converters:
                 value = field.pre_save(obj, True) if pre_save else getattr(obj, attname)
