@@ -41,11 +41,16 @@ class RsvpForm(PersonCleaning, forms.Form):
     ch = ReferralField(limit=40)
     ws = ReferralField(limit=200)
 
-    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, event: Event | None = None, **kwargs: Any) -> None:
+        """`event` words the form for drawing; a POST validates without it (no query)."""
         super().__init__(*args, **kwargs)
-        self.event = event
         self.fields["given_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"
+        if event is not None:
+            self.describe(event)
+
+    def describe(self, event: Event) -> None:
+        """The words that depend on the event: what "keep me updated" agrees to."""
         self.fields["wants_updates"].help_text = event.updates_wording.text
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 
+from groundswell.lib.bulk import prepare_insert
 from groundswell.lib.emails import normalise_email
 
+from .access import EventForRsvp
 from .models import Attendance, AttendanceState, Event
 
 
@@ -40,12 +43,17 @@ class Taken:
     created: bool
 
 
-def take(event: Event, wanted: RsvpRequest) -> Taken:
-    """Store the RSVP durably (INSERT … ON CONFLICT DO NOTHING); return its tokens."""
+def take(event: Event | EventForRsvp, wanted: RsvpRequest) -> Taken:
+    """Store the RSVP durably (INSERT … ON CONFLICT DO NOTHING); return its tokens.
+
+    The statement is built by lib/bulk.py (the fields' own defaults and conversions) and
+    run in autocommit: its own transaction, durable when it returns. A repeat reads the
+    first row's tokens back with a second, plain SELECT.
+    """
     email_key = normalise_email(wanted.email)
     row = Attendance(
         organisation_id=event.organisation_id,
-        event=event,
+        event_id=event.pk,
         email=wanted.email,
         email_key=email_key,
         given_name=wanted.given_name[:100],
@@ -57,17 +65,22 @@ def take(event: Event, wanted: RsvpRequest) -> Taken:
         referral_token=wanted.referral_token[:64],
         referrer_data={k: str(v)[:2000] for k, v in wanted.referrer_data.items() if v},
     )
-    # No transaction of our own: one statement in autocommit, durable when it returns.
-    Attendance.objects.bulk_create([row], ignore_conflicts=True)
-    stored = (
-        Attendance.objects.filter(event=event, email_key=email_key)
-        .values_list("token", "share_token", "state")
-        .get()
-    )
-    created = stored[0] == row.token
-    if not created and stored[2] == AttendanceState.CANCELLED:
+    insert = prepare_insert(Attendance, [row], returning=["token"], conflict=["event", "email_key"])
+    if insert.execute():
+        return Taken(token=row.token, share_token=row.share_token, created=True)
+    table = Attendance._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT token, share_token, state FROM {table} "  # noqa: S608
+            "WHERE event_id = %s AND email_key = %s",
+            [event.pk, email_key],
+        )
+        stored = cursor.fetchone()
+    if stored is None:  # erased between our two statements: store it again
+        return take(event, wanted)
+    if stored[2] == AttendanceState.CANCELLED:
         # They cancelled and changed their mind: the same answer again, decided afresh.
         Attendance.objects.filter(
-            event=event, email_key=email_key, state=AttendanceState.CANCELLED
+            event_id=event.pk, email_key=email_key, state=AttendanceState.CANCELLED
         ).update(state=AttendanceState.NEW, cancelled_at=None, created_at=timezone.now())
-    return Taken(token=stored[0], share_token=stored[1], created=created)
+    return Taken(token=stored[0], share_token=stored[1], created=False)

@@ -4,6 +4,7 @@ place or sends email: the RSVP is one INSERT and the worker does the rest (decis
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.sharing import event_share_links
 
 from . import calendar, intake, services
-from .access import own_attendance, public_event
+from .access import event_for_rsvp, own_attendance, public_event
 from .forms import RsvpForm
 from .models import Attendance, AttendanceState, Event
 
@@ -82,45 +83,69 @@ def detail(request: HttpRequest, org_slug: str, event_id: int) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def rsvp(request: HttpRequest, org_slug: str, event_id: int) -> HttpResponse:
-    event = public_event(org_slug, event_id)
+    """The sign form's shape: one lean look-up, validation without queries, and the rate
+    count and the INSERT under one take of the write lock. Only a refused RSVP loads the
+    whole event, to draw its page again."""
     if request.method != "POST":
+        event = public_event(org_slug, event_id)
         return _page(request, event, RsvpForm(initial=_referral(request), event=event))
-    form = RsvpForm(request.POST, event=event)
-    if not event.taking_rsvps:
+    found = event_for_rsvp(org_slug, event_id)
+    if found is None:
+        raise Http404
+    form = RsvpForm(request.POST)
+    if not found.taking_rsvps:
         form.add_error(None, _("This event is over or cancelled, so it takes no more RSVPs."))
-        return _page(request, event, form, status=400)
+        return _refused(request, org_slug, event_id, form, status=400)
     if not form.is_valid():
-        return _page(request, event, form, status=400)
-    if not ratelimit.hit(
-        "rsvp", ratelimit.client_network(request), limit=RSVP_RATE_PER_MINUTE, window=60
-    ):
+        return _refused(request, org_slug, event_id, form, status=400)
+    with ratelimit.one_write():
+        allowed = ratelimit.hit(
+            "rsvp", ratelimit.client_network(request), limit=RSVP_RATE_PER_MINUTE, window=60
+        )
+        taken = intake.take(found, _rsvp_request(request, form)) if allowed else None
+    if taken is None:
         form.add_error(
             None, _("Too many RSVPs from your connection in the last minute. Please wait.")
         )
-        return _page(request, event, form, status=429)
+        return _refused(request, org_slug, event_id, form, status=429)
+    return HttpResponseRedirect(_thanks_url(org_slug, found.pk, taken.share_token))
+
+
+def _refused(
+    request: HttpRequest, org_slug: str, event_id: int, form: RsvpForm, *, status: int
+) -> HttpResponse:
+    event = public_event(org_slug, event_id)
+    form.describe(event)
+    return _page(request, event, form, status=status)
+
+
+def _rsvp_request(request: HttpRequest, form: RsvpForm) -> intake.RsvpRequest:
     data = form.cleaned_data
     ref = data.get("ref") or ""
-    landing = request.META.get("HTTP_REFERER", "")[:2000]
-    taken = intake.take(
-        event,
-        intake.RsvpRequest(
-            email=data["email"],
-            given_name=data["given_name"],
-            family_name=data.get("family_name", ""),
-            wants_updates=data["wants_updates"],
-            language=get_language() or "",
-            referral_token=ref,
-            referrer_data={
-                "source": data.get("ch") or ("share" if ref else "web"),
-                "referrer": ref,
-                "website": data.get("ws") or "",
-            },
-            source_url=landing,
-        ),
+    return intake.RsvpRequest(
+        email=data["email"],
+        given_name=data["given_name"],
+        family_name=data.get("family_name", ""),
+        wants_updates=data["wants_updates"],
+        language=get_language() or "",
+        referral_token=ref,
+        referrer_data={
+            "source": data.get("ch") or ("share" if ref else "web"),
+            "referrer": ref,
+            "website": data.get("ws") or "",
+        },
+        source_url=request.META.get("HTTP_REFERER", "")[:2000],
     )
-    return HttpResponseRedirect(
-        reverse("events:thanks", args=[org_slug, event.pk, taken.share_token])
-    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _thanks_prefix(org_slug: str, event_id: int) -> str:
+    return reverse("events:thanks", args=[org_slug, event_id, "TOKEN"]).removesuffix("TOKEN/")
+
+
+def _thanks_url(org_slug: str, event_id: int, token: str) -> str:
+    # Resolved once per event, as the sign form's: reverse() was a noticeable part of a POST.
+    return f"{_thanks_prefix(org_slug, event_id)}{token}/"
 
 
 @require_GET
