@@ -100,17 +100,29 @@ class SignupForm(PersonCleaning, forms.Form):
         shift_field.choices = choices
 
     def __init__(
-        self, *args: Any, need: Need, missing: Missing | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        need: Need,
+        missing: Missing | None = None,
+        shifts: list[Shift] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """`shifts`, when given, are those a POST may choose (access.need_for_signup): the
+        form is then only validated, never drawn, and asks the database nothing."""
         super().__init__(*args, **kwargs)
         self.need = need
-        self.shifts = upcoming(need)
-        self.label_shifts(missing)
+        self.shifts = upcoming(need) if shifts is None else shifts
         skills = self.fields["skills"]
         assert isinstance(skills, forms.MultipleChoiceField)
         skills.choices = [(name, name) for name in need.skill_names]
         if not need.skills:
             del self.fields["skills"]
+        if shifts is not None:
+            shift_field = self.fields["shift"]
+            assert isinstance(shift_field, forms.TypedChoiceField)
+            shift_field.choices = [(shift.pk, "") for shift in shifts]
+            return
+        self.label_shifts(missing)
         self.fields["consent"].label = need.wording.text
         self.fields["given_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"

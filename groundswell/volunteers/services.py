@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from groundswell.accounts.access import require
 from groundswell.accounts.models import Membership
 from groundswell.audit.services import record
+from groundswell.lib.bulk import prepare_insert
 from groundswell.safety import services as safety
 
 from . import places
@@ -62,12 +63,19 @@ def take_signup(need: Need, shift: Shift, wanted: SignupRequest) -> str:
         referrer_data=wanted.referrer_data,
         created_at=timezone.now(),
     )
-    Signup.objects.bulk_create([row], ignore_conflicts=True)
-    found = (
-        Signup.objects.filter(shift=shift, email_key=wanted.email_key)
-        .values_list("pk", "share_token", "state")
-        .first()
+    insert = prepare_insert(
+        Signup, [row], returning=["share_token"], conflict=["shift", "email_key"]
     )
+    if insert.execute():  # one statement in autocommit: durable when it returns
+        return row.share_token
+    table = Signup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, share_token, state FROM {table} "  # noqa: S608
+            "WHERE shift_id = %s AND email_key = %s",
+            [shift.pk, wanted.email_key],
+        )
+        found = cursor.fetchone()
     if found is None:  # erased between the two statements: store it again
         return take_signup(need, shift, wanted)
     pk, share_token, state = found

@@ -7,10 +7,11 @@ Signing up stores one row and decides nothing: the worker gives the place or the
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -24,7 +25,7 @@ from groundswell.lib.pagecache import public_page, rendering_for_cache
 from groundswell.referrals.sharing import action_share_links
 
 from . import places, services
-from .access import public_need, shared_signup, volunteer_signup
+from .access import need_for_signup, public_need, shared_signup, volunteer_signup
 from .forms import SignupForm
 from .models import Need, SignupState
 from .times import when
@@ -90,45 +91,72 @@ def need_page(request: HttpRequest, org_slug: str, need_id: int) -> HttpResponse
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest, org_slug: str, need_id: int) -> HttpResponse:
-    need = public_need(org_slug, need_id)
+    """The sign form's shape: one lean look-up (the need and the chosen shift), validation
+    without queries, and the rate count and the INSERT under one take of the write lock.
+    Only a refused sign-up loads the whole need, to draw its page again."""
     if request.method != "POST":
-        return _page(request, need, None)
+        return _page(request, public_need(org_slug, need_id), None)
+    found = need_for_signup(org_slug, need_id, request.POST.get("shift", ""))
+    if found is None:
+        raise Http404
+    need, shifts = found
+    form = SignupForm(request.POST, need=need, shifts=shifts)
+    if not services.still_open(need) or not form.is_valid():
+        return _refused(request, org_slug, need_id, status=400)
+    with ratelimit.one_write():
+        allowed = ratelimit.hit(
+            "volunteer", ratelimit.client_network(request), limit=SIGNUP_RATE_PER_MINUTE, window=60
+        )
+        share_token = (
+            services.take_signup(need, shifts[0], _signup_request(form)) if allowed else None
+        )
+    if share_token is None:
+        return _refused(request, org_slug, need_id, status=429)
+    return HttpResponseRedirect(_thanks_url(org_slug, need.pk, share_token))
+
+
+def _refused(request: HttpRequest, org_slug: str, need_id: int, *, status: int) -> HttpResponse:
+    """The need's page again with the form as sent and why it was refused: the whole need
+    and every shift, as a GET draws them."""
+    need = public_need(org_slug, need_id)
     form = SignupForm(request.POST, need=need)
     if not services.still_open(need):
         form.add_error(None, _("This need is closed and takes no more volunteers."))
-        return _page(request, need, form, status=400)
-    if not form.is_valid():
-        return _page(request, need, form, status=400)
-    if not ratelimit.hit(
-        "volunteer", ratelimit.client_network(request), limit=SIGNUP_RATE_PER_MINUTE, window=60
-    ):
+    elif form.is_valid() and status == 429:
         form.add_error(
             None, _("Too many sign-ups from your connection in the last minute. Please wait.")
         )
-        return _page(request, need, form, status=429)
+    return _page(request, need, form, status=status)
+
+
+def _signup_request(form: SignupForm) -> services.SignupRequest:
     data = form.cleaned_data
-    shift = next(shift for shift in form.shifts if shift.pk == data["shift"])  # as offered
     ref = data.get("ref") or ""
-    share_token = services.take_signup(
-        need,
-        shift,
-        services.SignupRequest(
-            email=data["email"],
-            email_key=normalise_email(data["email"]),
-            given_name=data["given_name"],
-            family_name=data.get("family_name") or "",
-            phone=data.get("phone") or "",
-            skills=list(data.get("skills") or []),
-            language=get_language() or "",
-            referral_token=ref,
-            referrer_data={
-                "source": data.get("ch") or ("share" if ref else "web"),
-                "referrer": ref,
-                "website": data.get("ws") or "",
-            },
-        ),
+    return services.SignupRequest(
+        email=data["email"],
+        email_key=normalise_email(data["email"]),
+        given_name=data["given_name"],
+        family_name=data.get("family_name") or "",
+        phone=data.get("phone") or "",
+        skills=list(data.get("skills") or []),
+        language=get_language() or "",
+        referral_token=ref,
+        referrer_data={
+            "source": data.get("ch") or ("share" if ref else "web"),
+            "referrer": ref,
+            "website": data.get("ws") or "",
+        },
     )
-    return HttpResponseRedirect(reverse("volunteers:thanks", args=[org_slug, need.pk, share_token]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _thanks_prefix(org_slug: str, need_id: int) -> str:
+    return reverse("volunteers:thanks", args=[org_slug, need_id, "TOKEN"]).removesuffix("TOKEN/")
+
+
+def _thanks_url(org_slug: str, need_id: int, token: str) -> str:
+    # Resolved once per need, as the sign form's: reverse() was a noticeable part of a POST.
+    return f"{_thanks_prefix(org_slug, need_id)}{token}/"
 
 
 def share_panel(need: Need, share_token: str) -> dict[str, object]:
