@@ -39,9 +39,14 @@ class PersonForm(PersonCleaning, forms.Form):
     )
     wants_updates = forms.BooleanField(required=False)
 
-    def __init__(self, *args: Any, challenge: Challenge, **kw: Any) -> None:
+    def __init__(self, *args: Any, challenge: Challenge | None = None, **kw: Any) -> None:
+        """`challenge` words the form for drawing; a vote's POST validates without it."""
         super().__init__(*args, **kw)
-        self.challenge = challenge
+        if challenge is not None:
+            self.describe(challenge)
+
+    def describe(self, challenge: Challenge) -> None:
+        """The words that depend on the challenge: what "email me" agrees to."""
         self.fields["wants_updates"].label = challenge.updates_wording.text
 
 
@@ -112,6 +117,7 @@ class PledgeForm(PersonForm):
 
     def __init__(self, *args: Any, challenge: Challenge, **kw: Any) -> None:
         super().__init__(*args, challenge=challenge, **kw)
+        self.currency = challenge.currency
         self.fields["amount"].help_text = _("In %(currency)s, for example 10.") % {
             "currency": challenge.currency
         }
@@ -120,7 +126,7 @@ class PledgeForm(PersonForm):
         typed = (self.cleaned_data.get("amount") or "").strip()
         if not typed:
             return 0
-        currency = self.challenge.currency
+        currency = self.currency
         minor = money.parse(typed, currency)
         if minor is None or minor < 0:
             raise forms.ValidationError(_("Type an amount as a number, like 10 or 12.50."))

@@ -30,6 +30,7 @@ from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import find_or_create_supporter
 
 from . import emails
+from .access import IdeaForVote
 from .models import Idea, Vote, VoteIntake, VoteToken
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class VoteRequest:
     referrer_data: dict[str, Any] = field(default_factory=dict)
 
 
-def take(idea: Idea, request: VoteRequest) -> str:
+def take(idea: Idea | IdeaForVote, request: VoteRequest) -> str:
     """Store the vote durably with one INSERT; return the voter's share token."""
     email_key = normalise_email(request.email)
     table = VoteIntake._meta.db_table
@@ -68,7 +69,7 @@ def take(idea: Idea, request: VoteRequest) -> str:
     if row is None:
         # Recorded (and the row deleted) between the two statements: the vote's own token.
         found = Vote.objects.filter(
-            idea=idea, supporter__organisation_id=idea.organisation_id,
+            idea_id=idea.pk, supporter__organisation_id=idea.organisation_id,
             supporter__email_key=email_key,
         ).values_list("share_token", flat=True).first()  # fmt: skip
         return found or take(idea, request)
