@@ -83,16 +83,27 @@ def refresh(organisation_id: int) -> Refreshed:
 
 def read(organisation_id: int) -> list[forest.Ints]:
     """The organisation's signatures as COLUMNS, in id order, as the last refresh left them."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count, rows FROM {RankingBlock._meta.db_table} "  # noqa: S608 (our table)
-            "WHERE organisation_id = %s ORDER BY number",
-            [organisation_id],
-        )
-        blocks = [
-            np.frombuffer(rows, dtype=DTYPE).reshape(len(COLUMNS), count)
-            for count, rows in cursor.fetchall()
-        ]
+    sql = (
+        f"SELECT count, rows FROM {RankingBlock._meta.db_table} "  # noqa: S608 (our table)
+        "WHERE organisation_id = %s ORDER BY number"
+    )
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        # Django's cursors bind on the client, which cannot take results in binary: as text,
+        # the blocks' hundreds of megabytes would come as hex and be decoded (1.5 s of CPU at
+        # ten million signatures, against 0.3-0.6 s this way).
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, [organisation_id], binary=True)
+            found = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [organisation_id])
+            found = cursor.fetchall()
+    blocks = [
+        np.frombuffer(rows, dtype=DTYPE).reshape(len(COLUMNS), count) for count, rows in found
+    ]
     if not blocks:
         return [np.zeros(0, dtype=np.int64) for _ in COLUMNS]
     return [np.concatenate([block[k] for block in blocks]) for k in range(len(COLUMNS))]
