@@ -71,14 +71,16 @@ def _tell(organisation_id: int, moment: datetime) -> int:
             .select_related("signal", "written_by")
             .order_by("created_at", "id")
         )
+        people = approvers(organisation)
+        if not waiting or not people:
+            # Nobody to tell (no active approver for now): they stay untold, for the next
+            # approver the organisation has.
+            return 0
         # Marked in the transaction that queues the emails (the database task backend
         # commits them together): a run that dies here leaves them to be told next time.
         SignalReply.objects.filter(
             pk__in=[answer.pk for answer in waiting], approvers_told_at__isnull=True
         ).update(approvers_told_at=moment)
-        people = approvers(organisation)
-        if not waiting or not people:
-            return 0
         slug = organisation.slug
         listed = [
             (answer, settings.SITE_URL + reverse("listening:signal", args=[slug, answer.signal_id]))

@@ -86,6 +86,31 @@ def test_ten_replies_written_in_a_minute_make_one_email_to_each_active_owner(
     assert len(smtp_server.messages) == 2  # each reply is told of once
 
 
+def test_replies_waiting_while_no_approver_is_active_are_told_to_the_next_one(
+    clock: testing.FakeClock,
+    approving: Organisation,
+    owner: Membership,
+    editor: Membership,
+    smtp_server: testing.LocalSMTPServer,
+) -> None:
+    alice = owner.user
+    alice.is_active = False  # the only owner, away for now
+    alice.save(update_fields=["is_active"])
+    answer = reply_as(editor, heard(approving, 1), "Waiting for an owner")
+    clock.advance(approvals.GATHER + timedelta(seconds=1))
+    testing.run_periodic("tell_approvers")
+    assert smtp_server.messages == []
+    answer.refresh_from_db()
+    assert answer.approvers_told_at is None
+
+    alice.is_active = True
+    alice.save(update_fields=["is_active"])
+    clock.advance(timedelta(minutes=1))
+    testing.run_periodic("tell_approvers")
+    assert [str(message["To"]) for message in smtp_server.messages] == ["alice@example.org"]
+    assert "Waiting for an owner" in smtp_server.bodies()[0]
+
+
 def test_a_reply_within_the_throttle_waits_for_the_next_email(
     clock: testing.FakeClock,
     approving: Organisation,
