@@ -13,14 +13,17 @@ every block that may differ from the rows:
   after it read them is caught by the next one (every path that changes what the ranking
   reads stamps `updated_at`, as the tally's recount already needs);
 - every block past the highest id the last refresh saw (new rows, whatever their clock);
-- a block marked stale, where rows were deleted (`forget`; nothing is left to stamp);
+- a block marked stale, where rows were deleted (`forget`; nothing is left to stamp); the
+  mark stays until a refresh that began MARGIN after it has read the block, so a refresh
+  that read the rows just before the deletion committed cannot clear it;
 - the RECHECK blocks built longest ago, once they are older than RECHECK_AFTER: a slow
   sweep that puts right anything the rules above could miss (a row written by a server
   whose clock is behind by more than MARGIN, a deletion outside `forget`).
 
 A block is built from the rows of its id range only, in a short transaction of its own, so
 that a first build of millions of rows never holds SQLite's write lock for long. Two
-refreshes at once do no harm: a block is only replaced by one read later than it.
+refreshes at once do no harm: a block is only replaced by one read later than it, and the
+first to create it wins the insert.
 """
 
 from __future__ import annotations
@@ -122,7 +125,7 @@ def forget(signatures: Any) -> int:
         numbers = [n for o, n in pairs if o == organisation_id]
         marked += RankingBlock.objects.filter(
             organisation_id=organisation_id, number__in=numbers
-        ).update(stale=True)
+        ).update(stale_since=timezone.now())
     return marked
 
 
@@ -157,7 +160,7 @@ def _changed(petitions: tuple[int, int], *, since: datetime) -> set[int]:
 
 def _stale_or_old(organisation_id: int, now: datetime) -> set[int]:
     blocks = RankingBlock.objects.filter(organisation_id=organisation_id)
-    stale = set(blocks.filter(stale=True).values_list("number", flat=True))
+    stale = set(blocks.filter(stale_since__isnull=False).values_list("number", flat=True))
     old = blocks.filter(built_at__lt=now - RECHECK_AFTER).order_by("built_at")
     return stale | set(old.values_list("number", flat=True)[:RECHECK])
 
@@ -197,18 +200,19 @@ def _store(organisation_id: int, built: Any, began: datetime) -> None:
                 continue
             # Column after column: `read` views a block as COLUMNS rows of `count`.
             packed = np.stack(columns).astype(DTYPE, copy=False).tobytes(order="C")
-            fields = {"rows": packed, "count": count, "built_at": began, "stale": False}
-            updated = RankingBlock.objects.filter(
-                organisation_id=organisation_id, number=number, built_at__lt=began
-            ).update(**fields)
-            if (
-                not updated
-                and not RankingBlock.objects.filter(
-                    organisation_id=organisation_id, number=number
-                ).exists()
-            ):
-                RankingBlock.objects.create(
-                    organisation_id=organisation_id, number=number, **fields
+            fields = {"rows": packed, "count": count, "built_at": began}
+            # A stale mark made less than MARGIN before this refresh began may belong to a
+            # deletion that committed after these rows were read: it stays, for the next.
+            kept_mark = Case(
+                When(stale_since__gte=began - MARGIN, then=F("stale_since")), default=None
+            )
+            mine = RankingBlock.objects.filter(organisation_id=organisation_id, number=number)
+            if not mine.filter(built_at__lt=began).update(**fields, stale_since=kept_mark):
+                # None yet, or one read later than this (left alone); another refresh may
+                # be creating it at this moment: whoever inserts first wins.
+                RankingBlock.objects.bulk_create(
+                    [RankingBlock(organisation_id=organisation_id, number=number, **fields)],
+                    ignore_conflicts=True,
                 )
 
 

@@ -70,7 +70,7 @@ class RankingBlock(models.Model):
     (referrals/digest.py): four integers a signature, packed, so that ranking ten million
     signatures reads a few hundred values instead of ten million rows.
 
-    `stale` marks a block to build again although none of its rows changed their
+    `stale_since` marks a block to build again although none of its rows changed their
     `updated_at`: a deleted signature leaves no row to notice (digest.forget).
     """
 
@@ -81,7 +81,7 @@ class RankingBlock(models.Model):
     rows = models.BinaryField()
     count = models.PositiveIntegerField()
     built_at = models.DateTimeField()
-    stale = models.BooleanField(default=False)
+    stale_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

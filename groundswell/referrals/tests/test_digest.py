@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from groundswell import testing
@@ -189,3 +190,30 @@ def test_each_organisation_keeps_its_own_blocks(
         {"supporter": people[1].pk, "downstream": 1, "direct": 1},
     ]
     assert RankingBlock.objects.filter(organisation=other).get().count == 3
+
+
+def test_a_deletion_committed_while_a_refresh_reads_its_block_is_not_forgotten(
+    tree: dict[str, Any], org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Signature.objects.filter(state=SignatureState.PENDING).update(
+        created_at=timezone.now() - timedelta(days=400)
+    )
+    settle(org)
+    # eve's row changes, so the next refresh reads the block (with cat's old pending row)…
+    Signature.objects.filter(supporter=tree["eve"]).update(updated_at=timezone.now())
+    name = "_bytes_block" if connection.vendor == "postgresql" else "_concat_block"
+    reader = getattr(digest, name)
+
+    def read_then_delete(petitions: tuple[int, int], ids: tuple[int, int]) -> Any:
+        rows = reader(petitions, ids)
+        # …and retention deletes cat's row just after the block was read.
+        retention.delete_unconfirmed(org, timezone.now() - timedelta(days=30))
+        return rows
+
+    monkeypatch.setattr(digest, name, read_then_delete)
+    digest.refresh(org.pk)
+    monkeypatch.undo()
+    assert RankingBlock.objects.filter(organisation=org, stale_since__isnull=False).exists()
+    after = ranked(org)  # the mark made the next refresh read the block again
+    assert named(tree, after)[0] == ("ana", 4, 4)
+    assert after == from_nothing(org)
