@@ -350,3 +350,11 @@ def test_sorting_packs_small_keys_and_falls_back_for_large_ones() -> None:
         ids, (sums,) = forest.sum_by_key(keys, [np.array([1, 2, 4, 8, 16], dtype=np.int64)])
         assert (ids - keys.min()).tolist() == [0, 3, 5, 9]
         assert sums.tolist() == [16, 10, 1, 4]
+
+
+def test_parents_found_by_two_threads_are_the_same(
+    tree: dict[str, Supporter], org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forest, "THREADED_FROM", 0)  # even and odd petitions apart
+    timed = ranking.rank_organisation(org.pk, top=10)
+    assert named(tree, ranking.as_entries(timed.ranked)) == EXPECTED
