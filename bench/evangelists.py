@@ -230,6 +230,9 @@ def main() -> None:
 
     connection.ensure_connection()
     if reuse:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # the kept database, to this commit's tables
         ids = stored_ids(data)
     else:
         ids = store(data)
