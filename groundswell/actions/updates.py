@@ -17,7 +17,6 @@ import secrets
 import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -27,9 +26,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from groundswell.audit.services import record
-from groundswell.lib import leases, worklog
+from groundswell.lib import leases
 from groundswell.lib.names import email_name
-from groundswell.notifications.bulk import Letter, Outgoing, deliver
+from groundswell.notifications.bulk import Letter, Outgoing
+from groundswell.notifications.rows import send_rows
 from groundswell.safety import services as safety
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Purpose
@@ -234,29 +234,7 @@ def _send_update_batch(update: PetitionUpdate, still_ours: Callable[[], None]) -
         }
         outgoing.append(letters[key].to(supporter.email, delivery.pk, values))
 
-    def record(done: list[Outgoing]) -> None:
-        UpdateDelivery.objects.filter(
-            pk__in=[item.key for item in done], state=DeliveryState.PENDING
-        ).update(state=DeliveryState.SENT, sent_at=timezone.now())
-        still_ours()  # after the record: what the server took is ours to mark sent
-
-    tries = {delivery.pk: delivery.attempts + 1 for delivery in waiting}
-
-    def put_off(items: list[Outgoing]) -> None:
-        moment = leases.now()
-        for item in items:
-            pk = cast(int, item.key)
-            retry_at = emails.EMAIL_RETRY.next_attempt(tries[pk], moment)
-            UpdateDelivery.objects.filter(pk=pk, state=DeliveryState.PENDING).update(
-                attempts=tries[pk],
-                retry_at=retry_at,
-                state=DeliveryState.PENDING if retry_at else DeliveryState.REFUSED,
-            )
-            if retry_at is None:
-                logger.warning("gave up update delivery %s after %d tries", pk, tries[pk])
-
-    still_ours()
-    worklog.did("sent", deliver(outgoing, record, put_off), "update emails")
+    send_rows(UpdateDelivery, waiting, outgoing, still_ours, emails.EMAIL_RETRY, "update")
     return len(waiting)
 
 

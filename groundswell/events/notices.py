@@ -24,7 +24,6 @@ import secrets
 import socket
 from collections.abc import Callable
 from datetime import timedelta
-from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -32,8 +31,9 @@ from django.db import transaction
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone, translation
 
-from groundswell.lib import leases, worklog
-from groundswell.notifications.bulk import Letter, Outgoing, deliver
+from groundswell.lib import leases
+from groundswell.notifications.bulk import Letter, Outgoing
+from groundswell.notifications.rows import send_rows
 
 from . import emails
 from .models import (
@@ -200,29 +200,7 @@ def _send(notice: EventNotice, event: Event, still_ours: Callable[[], None]) -> 
         )
         outgoing.append(letter.to(attendance.email, delivery.pk, {}))
 
-    def record(done: list[Outgoing]) -> None:
-        NoticeDelivery.objects.filter(
-            pk__in=[item.key for item in done], state=NoticeState.PENDING
-        ).update(state=NoticeState.SENT, sent_at=timezone.now())
-        still_ours()  # after the record: what the server took is ours to mark sent
-
-    tries = {delivery.pk: delivery.attempts + 1 for delivery in waiting}
-
-    def put_off(items: list[Outgoing]) -> None:
-        moment = leases.now()
-        for item in items:
-            pk = cast(int, item.key)
-            retry_at = NOTICE_RETRY.next_attempt(tries[pk], moment)
-            NoticeDelivery.objects.filter(pk=pk, state=NoticeState.PENDING).update(
-                attempts=tries[pk],
-                retry_at=retry_at,
-                state=NoticeState.PENDING if retry_at else NoticeState.REFUSED,
-            )
-            if retry_at is None:
-                logger.warning("gave up event notice delivery %s after %d tries", pk, tries[pk])
-
-    still_ours()
-    worklog.did("sent", deliver(outgoing, record, put_off), "event change emails")
+    send_rows(NoticeDelivery, waiting, outgoing, still_ours, NOTICE_RETRY, "event change")
     return len(waiting)
 
 

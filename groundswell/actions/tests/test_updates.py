@@ -23,6 +23,7 @@ from groundswell.actions.petitions import post_update
 from groundswell.actions.services import SignatureRequest, confirm_signature, sign_petition
 from groundswell.lib import leases, periodic
 from groundswell.notifications import bulk
+from groundswell.notifications import rows as sending
 from groundswell.notifications.bulk import Outgoing, deliver
 from groundswell.supporters.services import withdraw_updates
 
@@ -122,7 +123,7 @@ def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_mo
     smtp_server: testing.LocalSMTPServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_deliver = deliver  # as updates.py sees it
+    real_deliver = deliver  # as notifications/rows.py, which sends for updates.py, sees it
     records: list[list[Outgoing]] = []
 
     def killed_after_two_records(
@@ -136,12 +137,12 @@ def test_a_kill_between_the_servers_250_and_our_record_doubles_one_message_at_mo
 
         return real_deliver(items, record_then_die, defer)
 
-    monkeypatch.setattr(updates, "deliver", killed_after_two_records)
+    monkeypatch.setattr(sending, "deliver", killed_after_two_records)
     monkeypatch.setattr(bulk, "CONNECTIONS", 1)
     update = post_update(owner, petition, subject="News", body="More news.")
     first_run = list(smtp_server.messages)
     assert len(first_run) == 3  # two recorded, the third taken but not recorded
-    monkeypatch.setattr(updates, "deliver", real_deliver)
+    monkeypatch.setattr(sending, "deliver", real_deliver)
     # (A worker really killed would not let go of the update: the next run then waits for
     # the step's lease to run out, as the test below shows.)
     tasks.send_updates.call()  # the next run
@@ -181,7 +182,7 @@ def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alo
     monkeypatch: pytest.MonkeyPatch,
     clock: testing.FakeClock,
 ) -> None:
-    real_deliver = deliver  # as updates.py sees it
+    real_deliver = deliver  # as notifications/rows.py, which sends for updates.py, sees it
     rows = PetitionUpdate.objects.filter(finished_at__isnull=True)
     records: list[list[Outgoing]] = []
 
@@ -199,7 +200,7 @@ def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alo
 
         return real_deliver(items, record_late, defer)
 
-    monkeypatch.setattr(updates, "deliver", slow_second_message)
+    monkeypatch.setattr(sending, "deliver", slow_second_message)
     monkeypatch.setattr(bulk, "CONNECTIONS", 1)
     update = post_update(owner, petition, subject="News", body="More news.")
     assert len(smtp_server.messages) == 2  # it sent nothing more once the lease was lost
@@ -208,7 +209,7 @@ def test_a_step_whose_lease_ran_out_mid_send_stops_and_leaves_the_new_holder_alo
     assert update.finished_at is None
     assert UpdateDelivery.objects.filter(update=update, state=DeliveryState.SENT).count() == 2
     # The other step sends the rest (here: its lease runs out and the next run does).
-    monkeypatch.setattr(updates, "deliver", real_deliver)
+    monkeypatch.setattr(sending, "deliver", real_deliver)
     clock.advance(updates.UPDATE_LEASE + timedelta(seconds=1))
     tasks.send_updates.call()
     assert sorted(m["To"] for m in smtp_server.messages) == signers
