@@ -23,6 +23,21 @@ urlpatterns = [
         name="share_gift",
     ),
     path(
+        "o/<slug:org_slug>/events/<int:event_id>/share/<slug:channel>/<str:token>/",
+        views.share_event,
+        name="share_event",
+    ),
+    path(
+        "o/<slug:org_slug>/volunteer/<int:need_id>/share/<slug:channel>/<str:token>/",
+        views.share_need,
+        name="share_need",
+    ),
+    path(
+        "o/<slug:org_slug>/idea/<int:idea_id>/share/<slug:channel>/<str:token>/",
+        views.share_idea,
+        name="share_idea",
+    ),
+    path(
         "o/<slug:org_slug>/stories/<slug:slug>/share/<slug:channel>/",
         views.share_story,
         name="share_story",

@@ -164,7 +164,13 @@ def thanks(request: HttpRequest, org_slug: str, event_id: int, token: str) -> Ht
         {
             "organisation": event.organisation,
             "event": event,
-            "share": event_share_links(event.title, event.get_absolute_url(), token),
+            "share": event_share_links(
+                event.title,
+                event.get_absolute_url(),
+                token,
+                org=event.organisation.slug,
+                event_id=event.pk,
+            ),
             "share_heading": _("Ask two friends to come"),
         },
     )

@@ -229,7 +229,13 @@ def voted(request: HttpRequest, org_slug: str, idea_id: int, token: str) -> Http
         {
             "organisation": idea.challenge.organisation,
             "idea": idea,
-            "share": idea_share_links(idea.title, idea.get_absolute_url(), token),
+            "share": idea_share_links(
+                idea.title,
+                idea.get_absolute_url(),
+                token,
+                org=idea.challenge.organisation.slug,
+                idea_id=idea.pk,
+            ),
         },
     )
 
@@ -308,7 +314,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             "kind": kind,
             "done": done,
             "shown": shown,
-            "share": idea_share_links(idea.title, idea.get_absolute_url(), share_token)
+            "share": idea_share_links(
+                idea.title,
+                idea.get_absolute_url(),
+                share_token,
+                org=challenge.organisation.slug,
+                idea_id=idea.pk,
+            )
             if done and shown and share_token
             else None,
         },

@@ -73,25 +73,54 @@ def gift_share_links(
 
 
 def action_share_links(
-    title: str, path: str, token: str, *, text: str, credited: bool = False
+    title: str,
+    path: str,
+    token: str,
+    *,
+    text: str,
+    counted: tuple[str, str, int],
+    credited: bool = False,
 ) -> dict[str, object]:
-    """Buttons that share another action's page (at `path`: a need, an event, an idea) through the
-    person's personal link, saying `text`. No counting step yet: each goes to the network.
+    """Buttons that share another action's page (at `path`: a need, an event, an idea)
+    through the person's personal link, saying `text`; each click is counted per channel on
+    its way by the view `counted` names (with the organisation's slug and the page's id).
 
     `credited`: what the link brings shows on the person's own page (referrals.rules.CREDITED),
     so the panel says so and offers the phone's share sheet, as after signing."""
-
-    panel = _panel(title, text, _personal(path, token), lambda channel: "")
-    for button in panel["buttons"]:  # type: ignore[attr-defined]
-        button.url = button.target
+    view, org, pk = counted
+    panel = _panel(
+        title,
+        text,
+        _personal(path, token),
+        lambda channel: reverse(view, args=[org, pk, channel, token]),
+    )
     panel["credited"] = credited
     return panel
 
 
-def idea_share_links(title: str, path: str, token: str) -> dict[str, object]:
+def idea_share_links(
+    title: str, path: str, token: str, *, org: str, idea_id: int
+) -> dict[str, object]:
     """Buttons that share an idea (at `path`) through a voter's or its author's own link."""
     text = _("I just backed the idea “%(title)s”. Will you vote for it too?") % {"title": title}
-    return action_share_links(title, path, token, text=text)
+    return action_share_links(
+        title, path, token, text=text, counted=("analytics:share_idea", org, idea_id)
+    )
+
+
+def need_share_links(
+    title: str, path: str, token: str, *, org: str, need_id: int
+) -> dict[str, object]:
+    """Buttons that share a volunteer need (at `path`) through a volunteer's own link."""
+    text = _("I just volunteered for “%(title)s”. Will you join me?") % {"title": title}
+    return action_share_links(
+        title,
+        path,
+        token,
+        text=text,
+        counted=("analytics:share_need", org, need_id),
+        credited=True,
+    )
 
 
 def story_share_links(story: object) -> dict[str, object]:
@@ -194,7 +223,16 @@ def mastodon_share_url(typed_instance: str, text: str) -> str | None:
     return f"https://{host}/share?{urlencode({'text': text[:500]})}"
 
 
-def event_share_links(title: str, path: str, token: str) -> dict[str, object]:
+def event_share_links(
+    title: str, path: str, token: str, *, org: str, event_id: int
+) -> dict[str, object]:
     """Buttons that share an event (at `path`) through an attendee's personal link."""
     text = _("I am going to “%(title)s”. Will you come too?") % {"title": title}
-    return action_share_links(title, path, token, text=text, credited=True)
+    return action_share_links(
+        title,
+        path,
+        token,
+        text=text,
+        counted=("analytics:share_event", org, event_id),
+        credited=True,
+    )

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from groundswell.lib import analytics, ratelimit
 from groundswell.lib.emails import normalise_email
 from groundswell.lib.pagecache import public_page, rendering_for_cache
-from groundswell.referrals.sharing import action_share_links
+from groundswell.referrals.sharing import need_share_links
 
 from . import places, services
 from .access import need_for_signup, public_need, shared_signup, volunteer_signup
@@ -160,9 +160,12 @@ def _thanks_url(org_slug: str, need_id: int, token: str) -> str:
 
 
 def share_panel(need: Need, share_token: str) -> dict[str, object]:
-    text = _("I just volunteered for “%(title)s”. Will you join me?") % {"title": need.title}
-    return action_share_links(
-        need.title, need.get_absolute_url(), share_token, text=text, credited=True
+    return need_share_links(
+        need.title,
+        need.get_absolute_url(),
+        share_token,
+        org=need.organisation.slug,
+        need_id=need.pk,
     )
 
 

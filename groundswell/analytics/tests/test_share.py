@@ -10,9 +10,13 @@ from django.urls import reverse
 from groundswell import testing
 from groundswell.accounts.models import Membership
 from groundswell.actions.models import Petition
+from groundswell.events.tests.conftest import make_event
+from groundswell.ideas.tests.conftest import make_challenge
+from groundswell.ideas.tests.test_ideas import _shown_idea
 from groundswell.referrals.models import ShareToken
 from groundswell.stories.services import change_state
 from groundswell.testing import SIGNING, run_periodic
+from groundswell.volunteers.tests.conftest import make_need, make_shift, sign_up
 
 from .helpers import BROWSER, settle, sign_through_the_form, total
 
@@ -65,3 +69,51 @@ def test_a_story_share_is_counted_for_the_story_unless_the_reader_said_do_not_tr
     settle()
     assert total("share_click", scope="story", scope_id=story.pk) == 1
     assert total("share_click", scope="campaign", scope_id=campaign.pk) == 1
+
+
+def _click_from(client: Client, thanks: str, view: str, args: list[object]) -> str:
+    """The thank-you page's WhatsApp button counts on its way; the share token it carries."""
+    html = client.get(thanks).content.decode()
+    token = thanks.rstrip("/").rsplit("/", 1)[1]
+    button = reverse(f"analytics:{view}", args=[*args, "whatsapp", token])
+    assert f'href="{button}"' in html
+    response = client.get(button, **BROWSER)
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://wa.me/?text=")
+    assert response["Location"].endswith(quote(f"?ref={token}&ch=whatsapp", safe=""))
+    made_up = button.replace(token, "not-a-token")
+    assert client.get(made_up, **BROWSER).status_code == 404
+    return token
+
+
+def test_an_attendees_and_a_volunteers_share_buttons_are_counted_for_their_campaign(
+    client: Client, owner: Membership
+) -> None:
+    event = make_event(owner)
+    rsvp = client.post(
+        reverse("events:rsvp", args=["alices", event.pk]),
+        {"given_name": "Asha", "email": "asha@example.net", "consent": "on"},
+    )
+    assert rsvp.status_code == 302
+    _click_from(client, rsvp["Location"], "share_event", ["alices", event.pk])
+    need = make_need(owner, campaign=event.campaign)
+    signed = sign_up(client, need, make_shift(owner, need))
+    assert signed.status_code == 302
+    _click_from(client, signed["Location"], "share_need", ["alices", need.pk])
+    settle()
+    assert total("share_click", scope="campaign", scope_id=event.campaign_id) == 2
+    assert total("share_click", dimension="channel", value="whatsapp") == 2
+
+
+def test_a_voters_share_button_is_counted(
+    client: Client, owner: Membership, smtp_server: testing.LocalSMTPServer
+) -> None:
+    idea = _shown_idea(client, owner, make_challenge(owner), smtp_server)
+    voted = client.post(
+        reverse("ideas:vote", args=["alices", idea.pk]),
+        {"vote-given_name": "Omar", "vote-email": "omar@example.net"},
+    )
+    assert voted.status_code == 302
+    _click_from(client, voted["Location"], "share_idea", ["alices", idea.pk])
+    settle()
+    assert total("share_click") == 1
