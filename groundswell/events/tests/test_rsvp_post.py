@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from groundswell import testing
 from groundswell.accounts.models import Organisation
 from groundswell.campaigns.models import Campaign
 from groundswell.events.access import event_for_rsvp, public_event
@@ -67,11 +68,18 @@ def _waiting_organisation(event: Event) -> None:
     Organisation.objects.filter(pk=event.organisation_id).update(state="waiting")
 
 
+def _another_organisation(_found: Any, *_rest: Any) -> None:
+    # An approved organisation at the address asked for, which the id is not one of.
+    owner = testing.make_user("olu@example.org", "Olu Owner")
+    testing.make_organisation(owner, name="Someone Else", slug="someone-else")
+
+
 @pytest.mark.parametrize(
     ("change", "slug"),
     [
         (None, "alices"),
         (None, "someone-else"),
+        (_another_organisation, "someone-else"),
         (_cancel, "alices"),
         (_over, "alices"),
         (_draft_campaign, "alices"),

@@ -78,11 +78,18 @@ def _waiting_organisation(idea: Idea) -> None:
     Organisation.objects.filter(pk=idea.organisation_id).update(state="waiting")
 
 
+def _another_organisation(_found: Any, *_rest: Any) -> None:
+    # An approved organisation at the address asked for, which the id is not one of.
+    owner = testing.make_user("olu@example.org", "Olu Owner")
+    testing.make_organisation(owner, name="Someone Else", slug="someone-else")
+
+
 @pytest.mark.parametrize(
     ("change", "slug"),
     [
         (None, "alices"),
         (None, "someone-else"),
+        (_another_organisation, "someone-else"),
         (_closed, "alices"),
         (_upcoming, "alices"),
         (_in_campaign("live"), "alices"),

@@ -1,12 +1,14 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from groundswell.accounts.models import Organisation
+from groundswell.accounts.models import Membership, Organisation
 from groundswell.actions.models import Petition, Signature
+from groundswell.events.models import Attendance
+from groundswell.events.tests.conftest import make_event
 from groundswell.lib import bulk
 from groundswell.lib.bulk import prepare_insert
 from groundswell.supporters.models import Supporter
@@ -115,3 +117,40 @@ def test_rows_written_by_the_plain_statement_read_back_as_they_were_made(
                       "confirmation_sends", "last_sent_at", "confirmed_at", "state"):  # fmt: skip
             assert getattr(row, field) == getattr(made, field), field
         assert row.created_at is not None and row.updated_at is not None
+
+
+def test_a_row_that_breaks_the_named_constraint_is_skipped_and_any_other_clash_still_fails(
+    owner: Membership,
+) -> None:
+    event = make_event(owner)
+
+    def answer(email: str, **fields: str) -> Attendance:
+        return Attendance(
+            organisation_id=event.organisation_id, event=event, email=email, email_key=email,
+            **fields,
+        )  # fmt: skip
+
+    first = answer("ana@example.net")
+    with transaction.atomic():
+        prepare_insert(Attendance, [first]).execute()
+    repeat, fresh = answer("ana@example.net"), answer("ben@example.net")
+    with transaction.atomic():
+        rows = prepare_insert(
+            Attendance, [repeat, fresh], returning=["token"], conflict=["event", "email_key"]
+        ).execute()
+    assert rows == [(fresh.token,)]  # the repeat is skipped and returns nothing
+    assert Attendance.objects.filter(event=event).count() == 2
+    # A clash on another unique column is not what `conflict` names: it fails as before.
+    twin = answer("cat@example.net", share_token=first.share_token)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        prepare_insert(Attendance, [twin], conflict=["event", "email_key"]).execute()
+    assert Attendance.objects.filter(event=event).count() == 2
+
+
+def test_on_conflict_is_refused_for_a_model_that_is_not_plain(
+    org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "_plain_fields", lambda model: None)
+    person = Supporter(organisation=org, email="p@example.net", email_key="p@example.net")
+    with pytest.raises(NotImplementedError):
+        prepare_insert(Supporter, [person], conflict=["organisation", "email_key"])

@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from groundswell import testing
 from groundswell.accounts.models import Membership, Organisation
 from groundswell.volunteers.access import need_for_signup, public_need
 from groundswell.volunteers.forms import upcoming
@@ -58,11 +59,18 @@ def _over(need: Need, shift: Shift) -> None:
     Shift.objects.filter(pk=shift.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
 
 
+def _another_organisation(_found: Any, *_rest: Any) -> None:
+    # An approved organisation at the address asked for, which the id is not one of.
+    owner = testing.make_user("olu@example.org", "Olu Owner")
+    testing.make_organisation(owner, name="Someone Else", slug="someone-else")
+
+
 @pytest.mark.parametrize(
     ("change", "slug", "chosen"),
     [
         (None, "alices", "{shift}"),
         (None, "someone-else", "{shift}"),
+        (_another_organisation, "someone-else", "{shift}"),
         (None, "alices", "{other}"),  # another need's shift
         (None, "alices", "0{shift}"),
         (None, "alices", " {shift}"),
