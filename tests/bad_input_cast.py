@@ -291,6 +291,7 @@ def make_cast(owner: Membership, charlie: User) -> Cast:
             "events:thanks": {"token": answered.share_token},
             "events:attendance": {"token": answered.token},
             "events:cancel": {"token": answered.token},
+            "events:confirm_updates": {"token": answered.token},
             "events:campaign_ics": {"slug": campaign.slug},
             "volunteers:thanks": {"token": volunteer.share_token},
             "volunteers:signup": {"token": volunteer.token},
