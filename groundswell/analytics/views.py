@@ -28,8 +28,7 @@ from groundswell.lib.analytics import Dims
 from groundswell.payments.access import is_gift_share_token_of, public_appeal
 from groundswell.referrals import sharing
 from groundswell.stories.access import public_story
-from groundswell.volunteers.access import public_need
-from groundswell.volunteers.models import Signup
+from groundswell.volunteers.access import public_need, shared_signup
 
 
 class ShareRedirect(HttpResponseRedirect):
@@ -113,8 +112,7 @@ def share_need(
 ) -> HttpResponse:
     """A volunteer's share button: counted for the need's campaign."""
     need = public_need(org_slug, need_id)
-    if not _holds(token, Signup.objects.filter(need=need)):
-        raise Http404
+    shared_signup(need, token)  # the volunteers' own check of a thank-you page's token: 404
     panel = sharing.need_share_links(
         need.title, need.get_absolute_url(), token, org=org_slug, need_id=need.pk
     )
