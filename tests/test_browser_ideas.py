@@ -21,7 +21,7 @@ from .a11y import DESKTOP, PHONE
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 ON_A_PHONE = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
-WORK = ("process_vote_intake", "moderate_ideas", "recount_ideas")
+WORK = ("process_vote_intake", "send_vote_confirmations", "moderate_ideas", "recount_ideas")
 
 
 def fits(page: Page) -> None:

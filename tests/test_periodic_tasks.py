@@ -53,6 +53,7 @@ PERIODIC_TASKS = [
     "remind_volunteers",
     "submit_field_reports",
     "process_vote_intake",
+    "send_vote_confirmations",
     "recount_ideas",
     "moderate_ideas",
     "send_idea_updates",

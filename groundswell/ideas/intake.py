@@ -4,9 +4,10 @@
 alias-aware key of lib/emails.py, as signatures use), so a second vote from the same
 person, however they spell their address, stores nothing and gets the same token back.
 `process` records the rows in arrival order (a referrer before the people their link
-brought): the person, their vote, its referral credit and the confirmation email, and
-deletes the row in the same transaction as the vote; first-time voters in batches, as the
-signatures' intake records first-time signers.
+brought): the person, their vote and its referral credit, and deletes the row in the same
+transaction as the vote; first-time voters in batches, as the signatures' intake records
+first-time signers. A new vote owes its confirmation email until `vote_emails.py` has
+sent it: nothing is queued per vote here.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from groundswell.referrals.models import new_token
 from groundswell.supporters.models import Supporter
 from groundswell.supporters.services import find_or_create_supporter
 
-from . import emails
 from .access import IdeaForVote
 from .models import Idea, Vote, VoteIntake, VoteToken
 
@@ -128,7 +128,7 @@ def process(limit: int = BATCH) -> int:
 
     Each chunk is written with a few multi-row INSERTs prepared before the write
     transaction starts (lib/bulk.py), as the signatures' intake writes first-time signers:
-    the people met for the first time, then the votes with their confirmation emails.
+    the people met for the first time, then the votes (each owing its confirmation email).
     Referral credit follows arrival order (a voter earlier in the chunk can have brought a
     later one), and a person who voted for the idea already, under any spelling of their
     address, gets no second vote. Anything unexpected sends the chunk through
@@ -206,9 +206,7 @@ def _record(row: VoteIntake) -> None:
         VoteToken.objects.create(token=row.share_token, vote_id=earlier[0])
         return
     referrer = referrer_of(request.referral_token, organisation.pk)
-    vote = _new_vote(row, request, supporter.pk, referrer)
-    vote.save(force_insert=True)
-    _queue_confirmation(vote, request, idea)
+    _new_vote(row, request, supporter.pk, referrer).save(force_insert=True)
 
 
 def _new_vote(
@@ -227,16 +225,9 @@ def _new_vote(
     )
 
 
-def _queue_confirmation(vote: Vote, request: VoteRequest, idea: Idea) -> None:
-    emails.queue_confirmation(
-        kind="vote", pk=vote.pk, email=request.email, name=request.given_name,
-        language=request.language, what=idea.title, organisation=idea.challenge.organisation,
-    )  # fmt: skip
-
-
 def _bulk_record(rows: list[VoteIntake]) -> None:
     """Two short transactions: the people the organisation did not know yet, then the votes
-    with the intake rows' deletion and the confirmation emails.
+    with the intake rows' deletion (each new vote owes its confirmation email).
 
     A person the organisation knows is found by their address key, as `_record` finds
     them; one who voted for the idea already (another spelling since recorded) gets no
@@ -258,7 +249,7 @@ def _bulk_record(rows: list[VoteIntake]) -> None:
     # A repeat's token, and the (idea, supporter) of the vote it leads to.
     repeats: list[tuple[str, tuple[int, int]]] = []
     shares = _shares({request.referral_token[:32] for request in requests} - {""})
-    votes: list[tuple[Vote, VoteIntake, VoteRequest]] = []
+    votes: list[Vote] = []
     for row, request in zip(rows, requests, strict=True):
         organisation_id = row.idea.organisation_id
         supporter_id = people[(organisation_id, row.email_key)]
@@ -271,13 +262,9 @@ def _bulk_record(rows: list[VoteIntake]) -> None:
         voted.add((row.idea_id, supporter_id))
         found = shares.get(request.referral_token[:32])
         referrer = found[0] if found and found[1] == organisation_id else None
-        votes.append((_new_vote(row, request, supporter_id, referrer), row, request))
+        votes.append(_new_vote(row, request, supporter_id, referrer))
         shares[row.share_token] = (supporter_id, organisation_id)  # for those this one brought
-    insert_votes = (
-        prepare_insert(Vote, [vote for vote, _r, _q in votes], returning=["id", "share_token"])
-        if votes
-        else None
-    )
+    insert_votes = prepare_insert(Vote, votes, returning=["id", "share_token"]) if votes else None
     with transaction.atomic():
         if VoteIntake.objects.filter(pk__in=[row.pk for row in rows]).delete()[0] != len(rows):
             # Some were erased (or taken by another worker) since we read them: roll back
@@ -285,10 +272,8 @@ def _bulk_record(rows: list[VoteIntake]) -> None:
             raise IntakeChanged
         if insert_votes is not None:
             made = {token: pk for pk, token in insert_votes.execute()}
-            for vote, row, request in votes:
-                vote.pk = made[vote.share_token]
-                vote_of[(vote.idea_id, vote.supporter_id)] = vote.pk
-                _queue_confirmation(vote, request, row.idea)
+            for vote in votes:
+                vote_of[(vote.idea_id, vote.supporter_id)] = made[vote.share_token]
         VoteToken.objects.bulk_create(
             [VoteToken(token=token, vote_id=vote_of[pair]) for token, pair in repeats]
         )

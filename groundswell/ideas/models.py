@@ -237,10 +237,25 @@ class Vote(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The row is the queue of its confirmation email (vote_emails.py): owed until the mail
+    # server took it (or refused it for good, or it was given up, or nobody is left to write
+    # to). A mail server that puts the address off has it tried again at `email_retry_at`.
+    confirmation_emailed = models.BooleanField(default=False)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["idea", "supporter"], name="one_vote_each")]
-        indexes = [models.Index(fields=["idea", "state"])]
+        indexes = [
+            models.Index(fields=["idea", "state"]),
+            # Only the few votes still owing their email: the sender's look stays cheap
+            # however many votes are done.
+            models.Index(
+                fields=["id"],
+                condition=Q(state=VoteState.PENDING, confirmation_emailed=False),
+                name="vote_email_owed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"vote {self.pk} on idea {self.idea_id} ({self.state})"

@@ -6,13 +6,24 @@ from datetime import timedelta
 
 from groundswell.lib.periodic import periodic
 
-from . import counts, intake, moderated, updates
+from . import counts, intake, moderated, updates, vote_emails
 
 
 @periodic(every=timedelta(milliseconds=500), batch=intake.BATCH)
 def process_vote_intake() -> int:
-    """Record the votes the form took in: the person, the vote, its credit, its email."""
+    """Record the votes the form took in: the person, the vote and its credit."""
     return intake.process()
+
+
+@periodic(every=timedelta(milliseconds=500), batch=vote_emails.BATCH)
+def send_vote_confirmations() -> int:
+    """Send the confirmation emails votes owe, in batches over a few SMTP connections.
+
+    A pending vote owes its email until `confirmation_emailed`: the row is the queue, as a
+    signature's is. Each message is handed to the mail server first and recorded after, so
+    a worker killed in between sends it again, with the same Message-ID.
+    """
+    return vote_emails.send_batch()
 
 
 @periodic(every=timedelta(seconds=1))

@@ -33,7 +33,7 @@ from groundswell.supporters.subject_access import subject_access_data
 from .conftest import make_challenge
 
 pytestmark = pytest.mark.django_db
-WORK = ("process_vote_intake", "moderate_ideas", "recount_ideas")
+WORK = ("process_vote_intake", "send_vote_confirmations", "moderate_ideas", "recount_ideas")
 
 
 def _confirm(client: Client, smtp: testing.LocalSMTPServer, index: int = -1) -> None:
