@@ -3,6 +3,7 @@
     .venv/bin/python bench/p8_cpu.py                       # 4 rounds of 300 POSTs per form
     .venv/bin/python bench/p8_cpu.py --posts 500 --rounds 6
     .venv/bin/python bench/p8_cpu.py --profile vote        # and where a vote's time goes
+    .venv/bin/python bench/p8_cpu.py --worker              # and the worker's share per row
 
 A repeatable figure beside bench/spike.py's (which needs a quiet machine): the same fresh
 SQLite database and fixture as spike.py (its `prepare`), the Django test client through the
@@ -12,6 +13,11 @@ sign-up, vote: A B C D A B C D …), each POST from a new person at an address o
 (user + system: SQLite runs in this process, so its work counts too). It prints the median
 CPU per POST of each form over the rounds, its ratio to the sign form's, and the SQL
 statements one POST of each runs. Every POST must answer 302.
+
+With --worker it then does, form by form, what the worker does with those rows (records or
+decides them, then sends the emails they owe to a real SMTP server on 127.0.0.1,
+bench/smtp_sink.py, in a process of its own) and prints the CPU this process spent per row:
+under a spike the worker shares the two cores, and on SQLite the write lock, with the web.
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ import argparse
 import cProfile
 import os
 import pstats
+import socket
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -82,6 +91,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=50, help="POSTs per form first")
     parser.add_argument("--profile", choices=FORMS, help="profile one more round of this form")
+    parser.add_argument("--worker", action="store_true", help="and the worker's CPU per row")
     args = parser.parse_args()
 
     import spike
@@ -92,6 +102,7 @@ def main() -> None:
     os.environ["SIGN_RATE_LIMIT_PER_MINUTE"] = env["SIGN_RATE_LIMIT_PER_MINUTE"]
     os.environ.pop("DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "groundswell.settings"
+    sink = start_sink(Path(env["GROUNDSWELL_DATA_DIR"])) if args.worker else None
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -152,6 +163,77 @@ def main() -> None:
         )
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+    if sink is not None:
+        try:
+            worker_share()
+        finally:
+            sink.terminate()
+            sink.wait()
+
+
+def start_sink(folder: Path) -> subprocess.Popen[bytes]:
+    """bench/smtp_sink.py on a free port, with Django's SMTP backend pointed at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "smtp_sink.py"), "--port", str(port),
+         "--out", str(folder / "arrivals.txt")]
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    os.environ.update(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(port),
+    )
+    return sink
+
+
+def worker_share() -> None:
+    """Each form's rows recorded or decided, then their emails sent: CPU per row."""
+    from django.core.management import call_command
+
+    from groundswell.actions import emails as sign_emails
+    from groundswell.actions import intake as sign_intake
+    from groundswell.events import decisions
+    from groundswell.ideas import intake as vote_intake
+    from groundswell.volunteers import decide
+
+    def queued_emails() -> int:
+        # The emails queued as tasks, one by one (what the worker's default queue runs).
+        call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "default",
+                     verbosity=0)  # fmt: skip
+        return 0
+
+    steps: dict[str, tuple[Callable[[], int], ...]] = {
+        "sign": (sign_intake.process, sign_emails.send_confirmations_and_notices),
+        "rsvp": (decisions.decide_waiting, queued_emails),
+        "volunteer": (decide.decide_waiting, queued_emails),
+        "vote": (vote_intake.process, queued_emails),
+    }
+    print("\nthe worker's share, form by form (this process's CPU per row):")
+    queued_emails()  # whatever the warm-up left, so each form pays for its own
+    for form, (record, *send) in steps.items():
+        before, rows = cpu(), 0
+        while done := record():
+            rows += done
+        recorded = cpu()
+        for step in send:
+            while step():
+                pass
+        after = cpu()
+        if rows:
+            print(
+                f"{form:>9}: {rows} rows; {1000 * (recorded - before) / rows:.2f} ms recording, "
+                f"{1000 * (after - recorded) / rows:.2f} ms emailing, "
+                f"{1000 * (after - before) / rows:.2f} ms in all a row"
+            )
 
 
 if __name__ == "__main__":
