@@ -188,6 +188,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-20000;"
         ),
     }
+    # Tests get a file, not Django's in-memory default: with memory, the live server's
+    # request threads and the test share one connection, and two requests at once (a page
+    # and the favicon it asks for) can disturb each other's statements.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 elif _db["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to SQLite or PostgreSQL")
 DATABASES = {"default": _db}
