@@ -203,6 +203,7 @@ def worker_share() -> None:
     from groundswell.actions import intake as sign_intake
     from groundswell.events import decisions
     from groundswell.ideas import intake as vote_intake
+    from groundswell.ideas import vote_emails
     from groundswell.volunteers import decide
 
     def queued_emails() -> int:
@@ -215,7 +216,7 @@ def worker_share() -> None:
         "sign": (sign_intake.process, sign_emails.send_confirmations_and_notices),
         "rsvp": (decisions.decide_waiting, queued_emails),
         "volunteer": (decide.decide_waiting, queued_emails),
-        "vote": (vote_intake.process, queued_emails),
+        "vote": (vote_intake.process, vote_emails.send_batch),
     }
     print("\nthe worker's share, form by form (this process's CPU per row):")
     queued_emails()  # whatever the warm-up left, so each form pays for its own
