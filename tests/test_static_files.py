@@ -11,14 +11,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import Message
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.signals import request_started
 from django.test import Client
+from playwright.sync_api import BrowserContext
 from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from groundswell.accounts.models import Organisation
 from groundswell.hub.management.commands.serve import STATIC_MAX_AGE, granian_command
@@ -147,3 +150,32 @@ def test_serve_lets_caches_keep_media_files_briefly_and_forgets_withdrawn_ones(
         assert get(base + url_path)[0] == 404
         assert get(base + "/media/stories/../../secret_key")[0] == 404
         assert get(base + "/media/%2e%2e/secret_key")[0] == 404
+
+
+@pytest.mark.browser
+def test_a_page_names_its_icon_so_the_browser_never_asks_django_for_favicon_ico(
+    live_server: LiveServer, new_context: Callable[..., BrowserContext], org: Organisation
+) -> None:
+    """Browsers ask for /favicon.ico after every page that names no icon: a request Django
+    answered with its 404 page, beside whatever the reader did next (a page from the page
+    copy included, under a spike). The browser's own icon fetch is not one of the page's
+    requests, so what reached Django is noted on Django's side."""
+    reached: list[str] = []
+
+    def note(sender: object, environ: dict[str, str], **kwargs: object) -> None:
+        reached.append(environ["PATH_INFO"])
+
+    request_started.connect(note)
+    try:
+        page = new_context(viewport={"width": 360, "height": 740}).new_page()
+        icons: list[int] = []
+        page.on("response", lambda r: icons.append(r.status) if "icon" in r.url else None)
+        page.goto(f"{live_server.url}/o/alices/")
+        page.wait_for_load_state("load")
+        # Long enough for the browser's icon request, which comes after the load event.
+        page.wait_for_timeout(1500)
+    finally:
+        request_started.disconnect(note)
+    assert "/o/alices/" in reached  # the note sees what reaches Django
+    assert "/favicon.ico" not in reached, reached
+    assert icons == [200]
