@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import decisions, intake, services
+from . import decisions, intake, letters, services
 
 GUESTS = [("Ines", "Arbour"), ("Jon", "Balfour"), ("Kit", "Corran"), ("Lou", "Dallow")]
 
@@ -45,3 +45,4 @@ def seed_events(owner: Any, campaign: Any) -> None:
             ),
         )
     decisions.decide_waiting()
+    letters.tell_decided()

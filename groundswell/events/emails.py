@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from groundswell.notifications.services import queue_email
 from groundswell.supporters.links import supporter_page_url
 
-from .models import Attendance, Event, EventKind
+from .models import Attendance, AttendanceState, Event, EventKind
 
 DASH = "\u2013"  # an en dash between two times
 
@@ -84,9 +84,15 @@ def _send(attendance: Attendance, subject: str, lines: list[str], *, cancel: boo
 
 
 def _compose(
-    attendance: Attendance, subject: str, lines: list[str], *, cancel: bool = True
+    attendance: Attendance,
+    subject: str,
+    lines: list[str],
+    *,
+    cancel: bool = True,
+    supporter_page: str = "",
 ) -> tuple[str, str]:
-    """The subject and body of one email to one attendee, in the active language."""
+    """The subject and body of one email to one attendee, in the active language
+    (`supporter_page`: their private page's link, when the caller has it already)."""
     event = attendance.event
     footer = [
         "",
@@ -101,7 +107,7 @@ def _compose(
         # Their private page counts the RSVPs their share link brings (referrals.rules).
         footer.append(
             _("What your sharing achieved: %(link)s")
-            % {"link": supporter_page_url(attendance.supporter_id)}
+            % {"link": supporter_page or supporter_page_url(attendance.supporter_id)}
         )
     greeting = _("Dear %(name)s,") % {"name": attendance.given_name or _("friend")}
     return subject, "\n".join([greeting, "", *lines, *footer])
@@ -120,10 +126,12 @@ def _language(attendance: Attendance) -> str:
     return attendance.language or settings.LANGUAGE_CODE
 
 
-def send_place(attendance: Attendance) -> None:
+def decision(attendance: Attendance, kind: str, *, supporter_page: str = "") -> tuple[str, str]:
+    """What the worker decided for a new RSVP (`kind`: the state it gave), in the active
+    language: a place, the waiting list, or the event called off (letters.py sends it)."""
     event = attendance.event
-    with translation.override(_language(attendance)):
-        _send(
+    if kind == AttendanceState.GOING:
+        return _compose(
             attendance,
             _("Your place at %(title)s is confirmed") % {"title": event.title},
             [
@@ -131,13 +139,10 @@ def send_place(attendance: Attendance) -> None:
                 *_details(event, with_link=True),
                 *_confirm_updates(attendance),
             ],
+            supporter_page=supporter_page,
         )
-
-
-def send_waitlisted(attendance: Attendance) -> None:
-    event = attendance.event
-    with translation.override(_language(attendance)):
-        _send(
+    if kind == AttendanceState.WAITLISTED:
+        return _compose(
             attendance,
             _("You are on the waiting list for %(title)s") % {"title": event.title},
             [
@@ -148,7 +153,9 @@ def send_waitlisted(attendance: Attendance) -> None:
                 *_details(event, with_link=False),
                 *_confirm_updates(attendance),
             ],
+            supporter_page=supporter_page,
         )
+    return event_cancelled(attendance, supporter_page=supporter_page)
 
 
 def send_moved_up(attendance: Attendance) -> None:
@@ -190,8 +197,9 @@ def changed(attendance: Attendance) -> tuple[str, str]:
     )
 
 
-def event_cancelled(attendance: Attendance) -> tuple[str, str]:
-    """The organisers called the event off (notices.py sends it to everyone coming)."""
+def event_cancelled(attendance: Attendance, *, supporter_page: str = "") -> tuple[str, str]:
+    """The organisers called the event off (notices.py sends it to everyone coming; the
+    worker to an RSVP it finds for an event already called off or over)."""
     event = attendance.event
     return _compose(
         attendance,
@@ -201,19 +209,8 @@ def event_cancelled(attendance: Attendance) -> tuple[str, str]:
             *_details(event, with_link=False),
         ],
         cancel=False,
+        supporter_page=supporter_page,
     )
-
-
-def send_event_cancelled(attendance: Attendance) -> None:
-    """An RSVP the worker finds for an event already called off: told at once."""
-    with translation.override(_language(attendance)):
-        subject, body = event_cancelled(attendance)
-        queue_email(
-            to=attendance.email,
-            subject=subject,
-            body=body,
-            organisation_id=attendance.event.organisation_id,
-        )
 
 
 def send_cancelled(attendance: Attendance) -> None:

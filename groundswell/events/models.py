@@ -191,6 +191,16 @@ class Attendance(models.Model):
     referrer_data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The row is the queue of the email that says what the worker decided (letters.py):
+    # `decided_as` is the state it decided, `told_at` is set once the mail server took the
+    # email about that decision. A decision (a first, or a fresh one after cancelling and
+    # answering again) clears `told_at`; the sender marks it only where `decided_at` is
+    # still the decision it wrote about.
+    decided_as = models.CharField(max_length=12, choices=AttendanceState.choices, blank=True)
+    told_at = models.DateTimeField(null=True, blank=True)
+    # Tries the mail server put off (a 4xx to RCPT), and when to try again.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
     # When a place was given (at once, or later from the waiting list).
     placed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
@@ -208,6 +218,12 @@ class Attendance(models.Model):
         indexes = [
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["event", "state", "created_at"]),
+            # The decision emails owed: few rows at any time, found without a scan.
+            models.Index(
+                fields=["decided_at"],
+                name="attendance_untold",
+                condition=models.Q(told_at__isnull=True, decided_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

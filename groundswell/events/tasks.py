@@ -6,13 +6,18 @@ from datetime import timedelta
 
 from groundswell.lib.periodic import periodic
 
-from . import decisions, notices
+from . import decisions, letters, notices
 
 
 @periodic(every=timedelta(seconds=1), batch=decisions.BATCH)
 def decide_rsvps() -> int:
-    """A place or the waiting list for each new RSVP, and the email that says which."""
-    return decisions.decide_waiting()
+    """A place or the waiting list for each new RSVP (in chunks), then the emails that say
+    which, in batches: one task, so that a decision's email follows it in the same turn
+    and only one sender at a time reads the rows that owe one."""
+    decided = decisions.decide_waiting()
+    # A full batch of either means more may wait: the turn goes on.
+    told = letters.tell_decided()
+    return max(decided, told * decisions.BATCH // letters.TELL_BATCH)
 
 
 @periodic(every=timedelta(seconds=5), batch=decisions.BATCH)
