@@ -118,8 +118,9 @@ class LocalSMTPServer:
     """aiosmtpd on 127.0.0.1: tests read the messages a real SMTP exchange delivered.
 
     It can also be difficult, as real servers are: recipients in `refuse` are refused for
-    good at RCPT (550), those in `defer` turned away for now (450), and once it has taken
-    `accept` messages it answers every DATA with 451. A test may change these meanwhile.
+    good at RCPT (550), those in `defer` turned away for now (450), those in `closing` met
+    with the server going away (421), and once it has taken `accept` messages it answers
+    every DATA with 451. A test may change these meanwhile.
     `envelopes` holds (MAIL FROM, RCPT TOs, MAIL options) per message taken.
     """
 
@@ -128,6 +129,7 @@ class LocalSMTPServer:
         *,
         refuse: Iterable[str] = (),
         defer: Iterable[str] = (),
+        closing: Iterable[str] = (),
         accept: int | None = None,
     ) -> None:
         import email
@@ -141,6 +143,7 @@ class LocalSMTPServer:
         self.envelopes: list[tuple[str | None, list[str], list[str]]] = []
         self.refuse = set(refuse)
         self.defer = set(defer)
+        self.closing = set(closing)
         self.accept = accept
         owner = self
 
@@ -157,6 +160,8 @@ class LocalSMTPServer:
                     return "550 5.1.1 No such mailbox"
                 if address in owner.defer:
                     return "450 4.2.1 Mailbox busy, try again later"
+                if address in owner.closing:
+                    return "421 4.3.2 Service shutting down"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 

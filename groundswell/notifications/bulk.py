@@ -347,7 +347,9 @@ class _Delivery:
             if code >= 500:
                 raise Refused(f"recipient refused ({code})")
             if code == 421:  # the server is closing the connection: not this recipient's
-                raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+                # Raised without the address (smtplib's own exception would carry it into
+                # the log of the step that stops here).
+                raise smtplib.SMTPResponseException(code, "the mail server closed the connection")
             # After RSET the connection goes on with the next message.
             raise Deferred(f"recipient put off ({code})")
         connection.putcmd("data")

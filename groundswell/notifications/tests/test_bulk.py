@@ -1,5 +1,6 @@
 """Letters rendered once and filled per person, sent over several SMTP connections."""
 
+import smtplib
 from collections.abc import Callable
 from typing import cast
 
@@ -143,6 +144,23 @@ def test_a_temporary_refusal_stops_and_records_exactly_what_the_server_took(
     )
     assert len(taken) == 3
     assert sorted(recorded) == taken
+
+
+def test_a_server_going_away_stops_the_batch_without_naming_the_recipient(
+    smtp_server_with: Callable[..., LocalSMTPServer],
+) -> None:
+    server = smtp_server_with(closing={"reader3@example.net"})  # 421 4.3.2 at RCPT
+    recorded: list[int] = []
+    items = [letter().to(f"reader{n}@example.net", n, v) for n, v in enumerate(people(6))]
+    with pytest.raises(smtplib.SMTPResponseException) as raised:
+        deliver(items, lambda done: recorded.extend(cast(int, item.key) for item in done))
+    assert raised.value.smtp_code == 421
+    # The step's log shows the exception: no address in it.
+    assert "@" not in str(raised.value) and "@" not in repr(raised.value)
+    assert sorted(recorded) == sorted(
+        int(message["Message-ID"].split(".")[1].split("@")[0]) for message in server.messages
+    )
+    assert "reader3@example.net" not in [message["To"] for message in server.messages]
 
 
 def test_no_message_is_ended_while_another_the_server_took_is_unrecorded(
