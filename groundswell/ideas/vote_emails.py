@@ -25,6 +25,7 @@ from django.utils import translation
 
 from groundswell.actions.emails import EMAIL_RETRY
 from groundswell.lib import leases, worklog
+from groundswell.lib.names import email_name
 from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
 
 from . import links
@@ -91,12 +92,14 @@ def send_batch(limit: int = BATCH) -> int:
         with translation.override(language):
             letters: dict[tuple[int, bool], Letter] = {}
             for row in group:
-                key = (row.idea_id, bool(row.given_name))
+                # As every email that greets a stored name: cleaned first (lib/names.py).
+                name = email_name(row.given_name)
+                key = (row.idea_id, bool(name))
                 letter = letters.get(key)
                 if letter is None:
                     letter = letters[key] = _letter(ideas[row.idea_id], named=key[1])
                 values = {
-                    "name": row.given_name,
+                    "name": name,
                     "confirm": links.confirm_url("vote", row.pk),
                     "id": str(row.pk),
                 }

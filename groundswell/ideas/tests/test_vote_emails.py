@@ -279,3 +279,30 @@ def test_votes_recorded_before_the_change_are_not_emailed_again(challenge: Chall
     after = Vote.objects.create(idea=idea, supporter=people[1], share_token="t2")
     assert Vote.objects.get(pk=before.pk).confirmation_emailed
     assert list(Vote.objects.filter(vote_emails.owed()).values_list("pk", flat=True)) == [after.pk]
+
+
+def test_a_stored_name_is_cleaned_before_it_greets_anyone(
+    challenge: Challenge, smtp_server: testing.LocalSMTPServer
+) -> None:
+    """The greeting comes from the supporter record, which may hold a name from before the
+    forms refused links, or from the API: cleaned as every other email cleans it."""
+    idea = make_idea(challenge)
+    stored = {
+        "link@example.net": "http://cheap-pills.example/buy",
+        "long@example.net": "Ana" * 33,
+        "hidden@example.net": "Ana\u202eevil",
+        "blank@example.net": "    ",
+    }
+    for address, name in stored.items():
+        Supporter.objects.create(
+            organisation=challenge.organisation, email=address, email_key=address,
+            given_name=name,
+        )  # fmt: skip
+        vote(idea, address, "Ana")
+    testing.run_periodic(SEND)
+    greetings = {m["To"]: text(m).split("\n", 1)[0] for m in smtp_server.messages}
+    assert greetings["link@example.net"] == "Dear supporter,"
+    assert greetings["blank@example.net"] == "Dear supporter,"
+    assert "\u202e" not in greetings["hidden@example.net"]
+    assert greetings["long@example.net"].startswith("Dear Ana")
+    assert len(greetings["long@example.net"]) < len("Dear ,") + 33 * 3
