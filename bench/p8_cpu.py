@@ -201,7 +201,7 @@ def worker_share() -> None:
 
     from groundswell.actions import emails as sign_emails
     from groundswell.actions import intake as sign_intake
-    from groundswell.events import decisions
+    from groundswell.events import decisions, letters
     from groundswell.ideas import intake as vote_intake
     from groundswell.ideas import vote_emails
     from groundswell.volunteers import decide
@@ -214,7 +214,7 @@ def worker_share() -> None:
 
     steps: dict[str, tuple[Callable[[], int], ...]] = {
         "sign": (sign_intake.process, sign_emails.send_confirmations_and_notices),
-        "rsvp": (decisions.decide_waiting, queued_emails),
+        "rsvp": (decisions.decide_waiting, letters.tell_decided),
         "volunteer": (decide.decide_waiting, queued_emails),
         "vote": (vote_intake.process, vote_emails.send_batch),
     }
