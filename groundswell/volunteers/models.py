@@ -107,6 +107,14 @@ class SignupState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class DecisionEmail(models.TextChoices):
+    """The email a decided sign-up is owed (`Signup.email_owed`): the row is the queue."""
+
+    NONE = "", _("Nothing owed")
+    PLACED = "placed", _("Your place")
+    WAITLISTED = "waitlisted", _("The waitlist")
+
+
 class Signup(models.Model):
     """One person for one shift, from the form's INSERT to the day (and check-in)."""
 
@@ -155,6 +163,13 @@ class Signup(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # Set by the worker with its decision, cleared once the mail server took the email
+    # that says which (telling.py); the mail server putting the address off waits.
+    email_owed = models.CharField(
+        max_length=12, choices=DecisionEmail.choices, default=DecisionEmail.NONE, blank=True
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -164,6 +179,10 @@ class Signup(models.Model):
             models.Index(fields=["state", "id"]),
             models.Index(fields=["shift", "state"]),
             models.Index(fields=["organisation", "email_key"]),
+            # The sender's queue: the few rows still owed an email, oldest first.
+            models.Index(
+                fields=["id"], condition=~models.Q(email_owed=""), name="volunteers_signup_owed"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -88,6 +88,9 @@ def take_signup(need: Need, shift: Shift, wanted: SignupRequest) -> str:
             cancelled_at=None,
             reminded_at=None,
             skills=wanted.skills,
+            email_owed="",  # an email its cancelled decision still owed is not true now
+            email_attempts=0,
+            email_retry_at=None,
         )
     return str(share_token)
 
