@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,9 +21,10 @@ from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from groundswell.lib import leases, worklog
+from groundswell.lib import leases
 from groundswell.lib.names import email_name
-from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
+from groundswell.notifications.bulk import Letter, Outgoing, slot
+from groundswell.notifications.owed import send_owed
 from groundswell.referrals.models import ShareToken
 from groundswell.referrals.sharing import personal_link
 from groundswell.supporters import links
@@ -35,21 +36,6 @@ from .models import Petition, Signature, SignatureState
 logger = logging.getLogger(__name__)
 
 CONFIRMATION_BATCH = 400
-# A recipient the mail server keeps putting off (a 4xx to RCPT: a full mailbox,
-# greylisting) is tried again after these waits, about two days in all, then given up as
-# refused. No claim is involved: the lease is unused.
-EMAIL_RETRY = leases.Retry(
-    lease=timedelta(0),
-    waits=(
-        timedelta(minutes=1),
-        timedelta(minutes=5),
-        timedelta(minutes=15),
-        timedelta(hours=1),
-        timedelta(hours=4),
-        timedelta(hours=12),
-        timedelta(hours=24),
-    ),
-)
 
 
 def send_confirmations_and_notices() -> int:
@@ -173,28 +159,10 @@ def _send_batch(
                 marks = ", ".join(["%s"] * len(ids))
                 cursor.execute(f"{update}({marks})", [number, before, *ids])
 
-    def put_off(items: list[Outgoing]) -> None:
-        moment, given_up = leases.now(), []
-        for row in (item.key for item in items if isinstance(item.key, _Owed)):
-            retry_at = EMAIL_RETRY.next_attempt(row.attempts + 1, moment)
-            if retry_at is None:
-                given_up.append(row)
-            else:
-                Signature.objects.filter(pk=row.pk).update(
-                    email_attempts=row.attempts + 1, email_retry_at=retry_at
-                )
-        if given_up:
-            logger.warning("gave up %s after %d tries: %s", what, EMAIL_RETRY.attempts, given_up)
-            record(given_up)
+    def try_again(row: _Owed, attempts: int, when: datetime) -> None:
+        Signature.objects.filter(pk=row.pk).update(email_attempts=attempts, email_retry_at=when)
 
-    if unreachable:
-        record(unreachable)
-    sent = deliver(
-        outgoing,
-        lambda items: record([i.key for i in items if isinstance(i.key, _Owed)]),
-        put_off,
-    )
-    worklog.did("sent", sent, what)
+    send_owed(outgoing, unreachable, done=record, try_again=try_again, what=what)
     return len(rows)
 
 

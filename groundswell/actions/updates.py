@@ -29,6 +29,7 @@ from groundswell.audit.services import record
 from groundswell.lib import leases
 from groundswell.lib.names import email_name
 from groundswell.notifications.bulk import Letter, Outgoing
+from groundswell.notifications.owed import EMAIL_RETRY
 from groundswell.notifications.rows import send_rows
 from groundswell.safety import services as safety
 from groundswell.supporters import links
@@ -234,7 +235,7 @@ def _send_update_batch(update: PetitionUpdate, still_ours: Callable[[], None]) -
         }
         outgoing.append(letters[key].to(supporter.email, delivery.pk, values))
 
-    send_rows(UpdateDelivery, waiting, outgoing, still_ours, emails.EMAIL_RETRY, "update")
+    send_rows(UpdateDelivery, waiting, outgoing, still_ours, EMAIL_RETRY, "update")
     return len(waiting)
 
 

@@ -13,10 +13,9 @@ Message-ID.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,30 +23,15 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext
 
-from groundswell.lib import leases, worklog
-from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
+from groundswell.lib import leases
+from groundswell.notifications.bulk import Letter, Outgoing, slot
+from groundswell.notifications.owed import send_owed
 from groundswell.supporters.links import supporter_page_url
 
 from . import emails
 from .models import Attendance, AttendanceState, Event
 
-logger = logging.getLogger(__name__)
-
 TELL_BATCH = 400
-# A recipient the mail server keeps putting off (4xx to RCPT: a full mailbox, greylisting)
-# is tried again after these waits, about two days in all, then given up.
-TELL_RETRY = leases.Retry(
-    lease=timedelta(0),
-    waits=(
-        timedelta(minutes=1),
-        timedelta(minutes=5),
-        timedelta(minutes=15),
-        timedelta(hours=1),
-        timedelta(hours=4),
-        timedelta(hours=12),
-        timedelta(hours=24),
-    ),
-)
 
 _COLUMNS = (
     "pk", "event_id", "token", "email", "given_name", "language", "supporter_id",
@@ -122,26 +106,12 @@ def tell_decided(limit: int = TELL_BATCH) -> int:
                     values["impact"] = supporter_page_url(row.supporter_id)
                 outgoing.append(letter.to(row.email, row, values))
 
-    def put_off(items: list[Outgoing]) -> None:
-        moment, given_up = leases.now(), []
-        for row in (item.key for item in items if isinstance(item.key, _Owed)):
-            retry_at = TELL_RETRY.next_attempt(row.attempts + 1, moment)
-            if retry_at is None:
-                given_up.append(row)
-            else:
-                Attendance.objects.filter(pk=row.pk, decided_at=row.decided_at).update(
-                    email_attempts=row.attempts + 1, email_retry_at=retry_at
-                )
-        if given_up:
-            logger.warning("gave up RSVP emails after %d tries: %s", TELL_RETRY.attempts, given_up)
-            _told(given_up)
+    def try_again(row: _Owed, attempts: int, when: datetime) -> None:
+        Attendance.objects.filter(pk=row.pk, decided_at=row.decided_at).update(
+            email_attempts=attempts, email_retry_at=when
+        )
 
-    if unreachable:
-        _told(unreachable)
-    sent = deliver(
-        outgoing, lambda items: _told([i.key for i in items if isinstance(i.key, _Owed)]), put_off
-    )
-    worklog.did("sent", sent, "RSVP decision emails")
+    send_owed(outgoing, unreachable, done=_told, try_again=try_again, what="RSVP decision emails")
     return len(found)
 
 

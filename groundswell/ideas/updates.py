@@ -23,10 +23,11 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from groundswell.actions.emails import EMAIL_RETRY, headers
+from groundswell.actions.emails import headers
 from groundswell.lib import leases, worklog
 from groundswell.lib.names import email_name
 from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
+from groundswell.notifications.owed import EMAIL_RETRY
 from groundswell.supporters import links
 from groundswell.supporters.models import Consent, Purpose
 

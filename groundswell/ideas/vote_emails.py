@@ -13,9 +13,9 @@ one deleted (retention, its idea gone) is simply no longer owed.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,16 +23,16 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import translation
 
-from groundswell.actions.emails import EMAIL_RETRY
-from groundswell.lib import leases, worklog
+from groundswell.lib import leases
 from groundswell.lib.names import email_name
-from groundswell.notifications.bulk import Letter, Outgoing, deliver, slot
+from groundswell.notifications.bulk import Letter, Outgoing, slot
+from groundswell.notifications.owed import send_owed
 
 from . import links
 from .emails import compose
 from .models import Idea, Vote, VoteState
 
-logger = logging.getLogger(__name__)
+WHAT = "vote confirmation emails"
 
 BATCH = 400
 
@@ -64,7 +64,7 @@ def send_batch(limit: int = BATCH) -> int:
     looked at (a full batch: there may be more).
 
     A voter's email is in the language their page was in; an address the server puts off
-    waits for its next try (actions.emails.EMAIL_RETRY) while the rest go, and once the
+    waits for its next try (notifications.owed.EMAIL_RETRY) while the rest go, and once the
     tries are used up it counts as emailed, as a refused one does.
     """
     found = list(
@@ -105,31 +105,10 @@ def send_batch(limit: int = BATCH) -> int:
                 }
                 outgoing.append(letter.to(row.email, row, values))
 
-    def put_off(items: list[Outgoing]) -> None:
-        moment, given_up = leases.now(), []
-        for row in (item.key for item in items if isinstance(item.key, _Owed)):
-            retry_at = EMAIL_RETRY.next_attempt(row.attempts + 1, moment)
-            if retry_at is None:
-                given_up.append(row)
-            else:
-                Vote.objects.filter(pk=row.pk).update(
-                    email_attempts=row.attempts + 1, email_retry_at=retry_at
-                )
-        if given_up:
-            logger.warning(
-                "gave up vote confirmation emails after %d tries: %s",
-                EMAIL_RETRY.attempts, given_up,
-            )  # fmt: skip
-            _record(given_up)
+    def try_again(row: _Owed, attempts: int, when: datetime) -> None:
+        Vote.objects.filter(pk=row.pk).update(email_attempts=attempts, email_retry_at=when)
 
-    if unreachable:
-        _record(unreachable)
-    sent = deliver(
-        outgoing,
-        lambda items: _record([i.key for i in items if isinstance(i.key, _Owed)]),
-        put_off,
-    )
-    worklog.did("sent", sent, "vote confirmation emails")
+    send_owed(outgoing, unreachable, done=_record, try_again=try_again, what=WHAT)
     return len(rows)
 
 

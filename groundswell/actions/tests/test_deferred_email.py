@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from groundswell import testing
-from groundswell.actions import emails
 from groundswell.actions.models import Petition, Signature
 from groundswell.actions.services import SignatureRequest, sign_petition
+from groundswell.notifications.owed import EMAIL_RETRY
 
 BUSY = "busy.mailbox@example.net"
 
@@ -33,12 +33,12 @@ def test_a_recipient_put_off_is_retried_later_while_the_others_go(
     busy.refresh_from_db()
     assert busy.confirmations_delivered == 0
     assert busy.email_attempts == 1
-    assert busy.email_retry_at == clock.moment + emails.EMAIL_RETRY.waits[0]
+    assert busy.email_retry_at == clock.moment + EMAIL_RETRY.waits[0]
     # Until then the batch leaves it alone: no second try, no failure of the batch.
     server.defer.clear()
     testing.run_periodic("send_confirmations")
     assert len(server.messages) == 5
-    clock.advance(emails.EMAIL_RETRY.waits[0])
+    clock.advance(EMAIL_RETRY.waits[0])
     testing.run_periodic("send_confirmations")
     assert [m["To"] for m in server.messages[5:]] == [BUSY]
     busy.refresh_from_db()
@@ -54,7 +54,7 @@ def test_a_recipient_put_off_at_every_try_is_given_up_as_refused(
 ) -> None:
     server = smtp_server_with(defer={BUSY})
     busy = sign(petition, BUSY)
-    for wait in (*emails.EMAIL_RETRY.waits, timedelta(0)):
+    for wait in (*EMAIL_RETRY.waits, timedelta(0)):
         busy.refresh_from_db()
         assert busy.confirmations_delivered == 0
         with caplog.at_level(logging.WARNING):

@@ -11,7 +11,7 @@ from pytest_django.fixtures import Settings
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
-from groundswell.actions import emails, tasks, updates
+from groundswell.actions import tasks, updates
 from groundswell.actions.models import (
     DeliveryState,
     Petition,
@@ -25,6 +25,7 @@ from groundswell.lib import leases, periodic
 from groundswell.notifications import bulk
 from groundswell.notifications import rows as sending
 from groundswell.notifications.bulk import Outgoing, deliver
+from groundswell.notifications.owed import EMAIL_RETRY
 from groundswell.supporters.services import withdraw_updates
 
 
@@ -286,14 +287,14 @@ def test_a_recipient_put_off_gets_the_update_at_its_retry_and_the_update_waits_f
     assert sorted(m["To"] for m in smtp_server.messages) == signers[1:]
     busy = UpdateDelivery.objects.get(update=update, supporter__email=signers[0])
     assert (busy.state, busy.attempts) == (DeliveryState.PENDING, 1)
-    assert busy.retry_at == clock.moment + emails.EMAIL_RETRY.waits[0]
+    assert busy.retry_at == clock.moment + EMAIL_RETRY.waits[0]
     update.refresh_from_db()
     assert update.finished_at is None
     assert update.until == busy.retry_at  # parked until then, free for any step after
     smtp_server.defer.clear()
     tasks.send_updates.call()
     assert len(smtp_server.messages) == 6  # not before its time
-    clock.advance(emails.EMAIL_RETRY.waits[0])
+    clock.advance(EMAIL_RETRY.waits[0])
     tasks.send_updates.call()
     assert sorted(m["To"] for m in smtp_server.messages) == signers
     assert all(n == 1 for n in update_ids(smtp_server.messages).values())
@@ -311,11 +312,11 @@ def test_a_recipient_put_off_at_every_try_is_recorded_refused(
 ) -> None:
     smtp_server.defer.add(signers[0])
     update = post_update(owner, petition, subject="News", body="More news.")
-    for wait in emails.EMAIL_RETRY.waits:
+    for wait in EMAIL_RETRY.waits:
         clock.advance(wait)
         tasks.send_updates.call()
     busy = UpdateDelivery.objects.get(update=update, supporter__email=signers[0])
-    assert (busy.state, busy.attempts) == (DeliveryState.REFUSED, emails.EMAIL_RETRY.attempts)
+    assert (busy.state, busy.attempts) == (DeliveryState.REFUSED, EMAIL_RETRY.attempts)
     update.refresh_from_db()
     assert update.finished_at is not None
     assert update.recipients == 6

@@ -21,11 +21,11 @@ from pytest_django.fixtures import Settings
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
-from groundswell.actions.emails import EMAIL_RETRY
 from groundswell.ideas import emails, intake, links, vote_emails
 from groundswell.ideas.models import Challenge, Confirmation, Idea, Vote
-from groundswell.notifications import bulk
+from groundswell.notifications import bulk, owed
 from groundswell.notifications.bulk import Outgoing
+from groundswell.notifications.owed import EMAIL_RETRY
 from groundswell.retention.services import run_organisation
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Supporter
@@ -197,7 +197,7 @@ def test_a_kill_between_the_servers_250_and_our_record_resends_that_one_with_its
     voters = [f"voter{n}@example.net" for n in range(5)]
     for address in voters:
         vote(idea, address)
-    real_deliver = bulk.deliver  # as vote_emails.py sees it
+    real_deliver = bulk.deliver  # as notifications/owed.py sees it
     records: list[list[Outgoing]] = []
 
     def killed_after_two_records(
@@ -211,13 +211,13 @@ def test_a_kill_between_the_servers_250_and_our_record_resends_that_one_with_its
 
         return real_deliver(items, record_then_die, defer)
 
-    monkeypatch.setattr(vote_emails, "deliver", killed_after_two_records)
+    monkeypatch.setattr(owed, "deliver", killed_after_two_records)
     monkeypatch.setattr(bulk, "CONNECTIONS", 1)
     with pytest.raises(SystemExit):
         vote_emails.send_batch()
     assert len(smtp_server.messages) == 3  # two recorded, the third taken but not recorded
     assert Vote.objects.filter(confirmation_emailed=True).count() == 2
-    monkeypatch.setattr(vote_emails, "deliver", real_deliver)
+    monkeypatch.setattr(owed, "deliver", real_deliver)
     testing.run_periodic(SEND)  # the next run
     ids = vote_ids(smtp_server)
     assert sorted({m["To"] for m in smtp_server.messages}) == voters

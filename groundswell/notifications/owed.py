@@ -1,0 +1,83 @@
+"""Emails that rows owe, sent a batch at a time: what the mail server took is recorded as
+done, what it put off waits for its next try (EMAIL_RETRY), and is given up after the last
+one, recorded as done as a refused one is.
+
+Signatures (actions/emails.py), votes (ideas/vote_emails.py), RSVP decisions
+(events/letters.py) and volunteer sign-ups keep the state of their emails on their own rows;
+each reads a batch of the rows that owe one, builds the letters and hands them to
+`send_owed` with the two writes only it knows: "done" and "try again at".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol, cast
+
+from groundswell.lib import leases, worklog
+
+from .bulk import Outgoing, deliver
+
+logger = logging.getLogger(__name__)
+
+# A recipient the mail server keeps putting off (a 4xx to RCPT: a full mailbox,
+# greylisting) is tried again after these waits, about two days in all, then given up.
+# No claim is involved: the lease is unused.
+EMAIL_RETRY = leases.Retry(
+    lease=timedelta(0),
+    waits=(
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+        timedelta(hours=1),
+        timedelta(hours=4),
+        timedelta(hours=12),
+        timedelta(hours=24),
+    ),
+)
+
+
+class Owed(Protocol):
+    """A row that owes an email, as read for a batch. Its repr is what a log line names:
+    never the address or the name."""
+
+    @property
+    def attempts(self) -> int: ...  # times the mail server put this address off
+
+
+def send_owed[T: Owed](
+    outgoing: list[Outgoing],
+    unreachable: Sequence[T],
+    *,
+    done: Callable[[list[T]], None],
+    try_again: Callable[[T, int, datetime], None],
+    what: str,
+) -> int:
+    """Send `outgoing` (each keyed by its row); how many the server took.
+
+    `done(rows)` records rows whose email needs no more sending: taken by the server,
+    refused for good, given up, or with nobody to write to (`unreachable`, recorded first).
+    `try_again(row, attempts, when)` stores a put-off row's next try.
+    """
+    if unreachable:
+        done(list(unreachable))
+
+    def taken(items: list[Outgoing]) -> None:
+        done([cast("T", item.key) for item in items])
+
+    def put_off(items: list[Outgoing]) -> None:
+        moment, given_up = leases.now(), []
+        for row in (cast("T", item.key) for item in items):
+            when = EMAIL_RETRY.next_attempt(row.attempts + 1, moment)
+            if when is None:
+                given_up.append(row)
+            else:
+                try_again(row, row.attempts + 1, when)
+        if given_up:
+            logger.warning("gave up %s after %d tries: %s", what, EMAIL_RETRY.attempts, given_up)
+            done(given_up)
+
+    sent = deliver(outgoing, taken, put_off)
+    worklog.did("sent", sent, what)
+    return sent
