@@ -5,7 +5,7 @@ is for its confirmation (actions/emails.py). Each batch is built once per shift,
 language as a `Letter` (notifications/bulk.py) and sent over a few SMTP connections; a
 row's mark is cleared only after the mail server's 250, so a worker killed in between
 sends that email again, with the same Message-ID. An address the server puts off (a 4xx)
-waits for its next try (EMAIL_RETRY) while the rest go.
+waits for its next try (notifications/owed.py) while the rest go.
 
 An email no longer true when its turn comes is not sent: the sign-up was cancelled, or
 moved from the waitlist to a place (that move sent its own "a place opened up"). An erased
@@ -14,24 +14,22 @@ sign-up is deleted, and with it what it was owed.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.utils import translation
 
-from groundswell.actions.emails import EMAIL_RETRY
-from groundswell.lib import leases, worklog
-from groundswell.notifications.bulk import Letter, Outgoing, deliver
+from groundswell.lib import leases
+from groundswell.notifications.bulk import Letter, Outgoing
+from groundswell.notifications.owed import send_owed
 from groundswell.supporters.links import supporter_page_url
 
 from . import emails
 from .decide import BATCH
 from .models import DecisionEmail, Shift, Signup, SignupState
-
-logger = logging.getLogger(__name__)
 
 # The state a sign-up must still be in for its decision's email to be true.
 _STILL = {
@@ -98,12 +96,7 @@ def tell_decided(limit: int = BATCH) -> int:
             "id": str(row.pk),
         }
         outgoing.append(letter.to(row.email, row, values))
-    if stale:
-        _told(stale)
-    sent = deliver(
-        outgoing, lambda items: _told([i.key for i in items if isinstance(i.key, _Owed)]), _put_off
-    )
-    worklog.did("sent", sent, "volunteer decision emails")
+    send_owed(outgoing, stale, done=_told, try_again=_try_again, what="volunteer decision emails")
     return len(rows)
 
 
@@ -124,18 +117,7 @@ def _told(rows: list[_Owed]) -> None:
             cursor.execute(_TOLD + "(" + ", ".join(["%s"] * len(ids)) + ")", [kind, *ids])
 
 
-def _put_off(items: list[Outgoing]) -> None:
-    moment, given_up = leases.now(), []
-    for row in (item.key for item in items if isinstance(item.key, _Owed)):
-        retry_at = EMAIL_RETRY.next_attempt(row.attempts + 1, moment)
-        if retry_at is None:
-            given_up.append(row)
-        else:
-            Signup.objects.filter(pk=row.pk, email_owed=row.kind).update(
-                email_attempts=row.attempts + 1, email_retry_at=retry_at
-            )
-    if given_up:
-        logger.warning(
-            "gave up volunteer decision emails after %d tries: %s", EMAIL_RETRY.attempts, given_up
-        )
-        _told(given_up)
+def _try_again(row: _Owed, attempts: int, when: datetime) -> None:
+    Signup.objects.filter(pk=row.pk, email_owed=row.kind).update(
+        email_attempts=attempts, email_retry_at=when
+    )

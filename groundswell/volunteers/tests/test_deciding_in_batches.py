@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
-from groundswell.actions.emails import EMAIL_RETRY
 from groundswell.actions.models import Petition
 from groundswell.actions.services import SignatureRequest, first_share_token, sign_petition
 from groundswell.lib.emails import normalise_email
+from groundswell.notifications.owed import EMAIL_RETRY
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.models import Consent, Supporter
 from groundswell.supporters.services import find_or_create_supporter
