@@ -227,35 +227,39 @@ _RETURNED = ["id", "supporter", "purpose"]
 
 
 def _consents(event: Event, rows: list[_New], known: dict[str, int]) -> list[Consent]:
-    """As a signature does: the event's own consent (given with the RSVP, so it holds at
-    once) and the answer about updates, whose id the row keeps: a "yes" holds only once
-    the person confirms it from the place or waiting-list email (services.confirm_updates).
-    One person per row: an event has one RSVP per address."""
-    made = []
-    page = event.get_absolute_url()
+    """Each row's two consents (`_consent_pair`), for one INSERT; one person per row: an
+    event has one RSVP per address."""
+    made: list[Consent] = []
     for row in rows:
         row.supporter_id = known[row.email_key]
-        source = row.source_url or page
-        channel = str(row.referrer_data.get("source", ""))
-        attend = new_consent(
-            row.supporter_id,
-            purpose=Purpose.EVENT,
-            wording=event.consent_wording,
-            granted=True,
-            source_url=source,
-            channel=channel,
-        )
-        attend.confirmed_at = row.created_at
-        updates = new_consent(
-            row.supporter_id,
-            purpose=Purpose.UPDATES,
-            wording=event.updates_wording,
-            granted=row.wants_updates,
-            source_url=source,
-            channel=channel,
-        )
-        made += [attend, updates]
+        made += _consent_pair(row, event, row.supporter_id)
     return made
+
+
+def _consent_pair(row: _New | Attendance, event: Event, supporter_id: int) -> list[Consent]:
+    """As a signature does: the event's own consent (given with the RSVP, so it holds at
+    once) and the answer about updates, whose id the row keeps: a "yes" holds only once
+    the person confirms it from the place or waiting-list email (services.confirm_updates)."""
+    source = row.source_url or event.get_absolute_url()
+    channel = str(row.referrer_data.get("source", ""))
+    attend = new_consent(
+        supporter_id,
+        purpose=Purpose.EVENT,
+        wording=event.consent_wording,
+        granted=True,
+        source_url=source,
+        channel=channel,
+    )
+    attend.confirmed_at = row.created_at
+    updates = new_consent(
+        supporter_id,
+        purpose=Purpose.UPDATES,
+        wording=event.updates_wording,
+        granted=row.wants_updates,
+        source_url=source,
+        channel=channel,
+    )
+    return [attend, updates]
 
 
 def _decide(
@@ -369,28 +373,8 @@ def _has_room(event: Event) -> bool:
 
 
 def _record_consents(row: Attendance, event: Event, supporter: Supporter) -> Consent:
-    """As a signature does: the event's own consent (given with the RSVP, so it holds at
-    once) and the answer about updates, returned: a "yes" holds only once the person
-    confirms it from the place or waiting-list email (services.confirm_updates)."""
-    source = row.source_url or f"{event.get_absolute_url()}"
-    channel = str(row.referrer_data.get("source", ""))
-    attend = new_consent(
-        supporter.pk,
-        purpose=Purpose.EVENT,
-        wording=event.consent_wording,
-        granted=True,
-        source_url=source,
-        channel=channel,
-    )
-    attend.confirmed_at = row.created_at
-    updates = new_consent(
-        supporter.pk,
-        purpose=Purpose.UPDATES,
-        wording=event.updates_wording,
-        granted=row.wants_updates,
-        source_url=source,
-        channel=channel,
-    )
+    """The row's two consents stored (`_consent_pair`); the updates answer returned."""
+    attend, updates = _consent_pair(row, event, supporter.pk)
     # Both backends hand back the new ids, so the RSVP can name its "yes" to confirm.
     Consent.objects.bulk_create([attend, updates])
     return updates
