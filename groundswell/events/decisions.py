@@ -425,7 +425,9 @@ def _fill(event_id: int) -> int:
         waiting = (
             Attendance.objects.select_for_update()
             .filter(event=event, state=AttendanceState.WAITLISTED)
-            .order_by("decided_at", "pk")
+            # A chunk decides many rows at one moment, in the order they arrived: that
+            # order, not the id (a person who cancelled and answered again keeps theirs).
+            .order_by("decided_at", "created_at", "pk")
         )
         chosen = list(waiting if free is None else waiting[:free])
         now = timezone.now()

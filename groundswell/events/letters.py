@@ -29,13 +29,13 @@ from groundswell.notifications.owed import send_owed
 from groundswell.supporters.links import supporter_page_url
 
 from . import emails
-from .models import Attendance, AttendanceState, Event
+from .models import Attendance, AttendanceState, Event, EventState
 
 TELL_BATCH = 400
 
 _COLUMNS = (
     "pk", "event_id", "token", "email", "given_name", "language", "supporter_id",
-    "updates_consent_id", "decided_as", "decided_at", "email_attempts",
+    "updates_consent_id", "decided_as", "decided_at", "email_attempts", "state",
 )  # fmt: skip
 
 
@@ -52,6 +52,7 @@ class _Owed:
     decided_as: str
     decided_at: datetime
     attempts: int
+    state: str  # the row's state now, which may have moved on since the decision
 
     def __repr__(self) -> str:  # what a log line may name: never the address or the name
         return f"attendance {self.pk}"
@@ -85,6 +86,15 @@ def tell_decided(limit: int = TELL_BATCH) -> int:
             for row in rows:
                 event = events.get(row.event_id)
                 if event is None or not row.email:  # nobody to write to
+                    unreachable.append(row)
+                    continue
+                if row.state != row.decided_as or (
+                    event.state == EventState.CANCELLED
+                    and row.decided_as != AttendanceState.CANCELLED
+                ):
+                    # No longer true: they cancelled, or were moved up from the waiting list
+                    # (that sent "a place is now yours"), or the event was called off since
+                    # (its notice told them). Done, without a word that would contradict.
                     unreachable.append(row)
                     continue
                 key = (

@@ -21,7 +21,7 @@ from groundswell.accounts.models import Membership
 from groundswell.events import decisions, emails, letters
 from groundswell.events.intake import RsvpRequest, take
 from groundswell.events.models import Attendance, Event
-from groundswell.events.services import cancel_event
+from groundswell.events.services import cancel_attendance, cancel_event
 from groundswell.events.tests.conftest import make_event
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters.erasure import erase_supporter
@@ -331,3 +331,48 @@ def test_cancelling_and_answering_again_is_told_afresh(
         f"You cancelled your RSVP to {three_places.title}",
         f"Your place at {three_places.title} is confirmed",
     ]
+
+
+def test_the_waiting_list_moves_up_in_the_order_people_answered_not_by_row_id(
+    owner: Membership, smtp_server: testing.LocalSMTPServer
+) -> None:
+    """A chunk decides its rows at one moment; someone who cancelled and answered again
+    keeps their old (low) id but answered last, so is last in the queue."""
+    event = make_event(owner, capacity=1)
+    zoe = answer(event, "zoe")
+    decisions.decide_waiting()
+    assert cancel_attendance(Attendance.objects.get(pk=zoe.pk))
+    ann = answer(event, "ann")
+    decisions.decide_waiting()
+    for name in ("ben", "cat", "zoe"):  # zoe answers again, after ben and cat
+        answer(event, name)
+    decisions.decide_waiting()
+    assert Attendance.objects.get(pk=zoe.pk).state == "waitlisted"
+    assert cancel_attendance(Attendance.objects.get(pk=ann.pk))
+    assert decisions.fill_places() == 1
+    states = dict(Attendance.objects.values_list("given_name", "state"))
+    assert states == {"Ann": "cancelled", "Ben": "going", "Cat": "waitlisted", "Zoe": "waitlisted"}
+
+
+def test_an_email_no_longer_true_when_its_turn_comes_is_not_sent(
+    owner: Membership, smtp_server: testing.LocalSMTPServer
+) -> None:
+    """Between the decision and its email (a greylisted address waits up to two days):
+    the waiting list moved up, the person cancelled, or the event was called off."""
+    event = make_event(owner, capacity=1)
+    for name in ("ann", "ben"):
+        answer(event, name)
+    decisions.decide_waiting()  # Ann has the place, Ben waits; both emails owed
+    assert cancel_attendance(Attendance.objects.get(email="ann@example.net"))
+    assert decisions.fill_places() == 1  # Ben moves up and is told so
+    other = make_event(owner, event.campaign, title="Picnic at the weir", capacity=5)
+    answer(other, "cat")
+    decisions.decide_waiting()
+    cancel_event(owner, other)  # its notice tells Cat
+    letters.tell_decided()
+    told = [(str(m["To"]), str(m["Subject"])) for m in smtp_server.messages]
+    assert ("ben@example.net", f"A place at {event.title} is now yours") in told
+    assert not [
+        subject for to, subject in told if "waiting list" in subject or "confirmed" in subject
+    ]
+    assert not Attendance.objects.filter(letters.owed()).exists()  # done with, not retried
