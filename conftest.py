@@ -23,6 +23,7 @@ def _isolated(settings: Settings, tmp_path: Path) -> None:
     from groundswell.actions.intake import forget_cached_petitions
     from groundswell.lib import analytics, pagecache
     from groundswell.listening import context as listening_context
+    from groundswell.notifications import owed
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
@@ -34,6 +35,7 @@ def _isolated(settings: Settings, tmp_path: Path) -> None:
     pagecache.clear()
     analytics.COUNTER.forget()  # page views another test counted
     cache.clear()  # anything a view kept in the cache (rate limits are in the database)
+    owed.forget_mail_pauses()  # a mail server another test made unreachable
 
 
 @pytest.fixture(autouse=True)

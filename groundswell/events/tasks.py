@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from groundswell.lib.periodic import periodic
+from groundswell.notifications.owed import unless_mail_is_down
 
 from . import decisions, letters, notices
 
@@ -13,10 +14,11 @@ from . import decisions, letters, notices
 def decide_rsvps() -> int:
     """A place or the waiting list for each new RSVP (in chunks), then the emails that say
     which, in batches: one task, so that a decision's email follows it in the same turn
-    and only one sender at a time reads the rows that owe one."""
+    and only one sender at a time reads the rows that owe one. A mail server out of reach
+    pauses the sending only (notifications/owed.py); the deciding goes on."""
     decided = decisions.decide_waiting()
     # A full batch of either means more may wait: the turn goes on.
-    told = letters.tell_decided()
+    told = unless_mail_is_down("RSVP decision emails", letters.tell_decided)
     return max(decided, told * decisions.BATCH // letters.TELL_BATCH)
 
 

@@ -11,6 +11,7 @@ each reads a batch of the rows that owe one, builds the letters and hands them t
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, cast
@@ -81,3 +82,36 @@ def send_owed[T: Owed](
     sent = deliver(outgoing, taken, put_off)
     worklog.did("sent", sent, what)
     return sent
+
+
+# After the mail server could not be reached, a task that also decides places or records
+# actions skips its sending for this long (doubling up to the last) and goes on deciding: a
+# mail outage must not slow what the emails are about.
+MAIL_PAUSES = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2))
+_paused: dict[str, tuple[datetime, int]] = {}
+
+
+def unless_mail_is_down(name: str, send: Callable[[], int]) -> int:
+    """`send()` (a batch of owed emails, done by `send_owed`), or 0 while the mail server
+    is known to be out of reach: a failure to reach it is logged and pauses `name`'s
+    sending in this process (MAIL_PAUSES), and the rows keep owing their emails."""
+    moment = leases.now()
+    until, failures = _paused.get(name, (moment, 0))
+    if moment < until:
+        return 0
+    try:
+        sent = send()
+    except (OSError, smtplib.SMTPException) as error:
+        wait = MAIL_PAUSES[min(failures, len(MAIL_PAUSES) - 1)]
+        _paused[name] = (moment + wait, failures + 1)
+        # The error's own text: the server's reply or the socket's reason, never a row's
+        # address (bulk.py raises without it).
+        logger.warning("%s: the mail server could not take them (%s); trying again in %s",
+                       name, error, wait)  # fmt: skip
+        return 0
+    _paused.pop(name, None)
+    return sent
+
+
+def forget_mail_pauses() -> None:
+    _paused.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from groundswell.lib.periodic import periodic
+from groundswell.notifications.owed import unless_mail_is_down
 
 from . import decide, telling
 
@@ -17,9 +18,10 @@ def decide_signups() -> int:
     emails saying which (decide.py, telling.py); the larger batch's size.
 
     One task, so that a decision's email follows it within the same run. The sending runs
-    after the deciding has committed: a mail server that fails fails this run (the next
-    one backs off, lib/periodic.py) but never undoes a decision, and nothing is lost."""
-    return max(decide.decide_waiting(), telling.tell_decided())
+    after the deciding has committed, and a mail server out of reach only pauses it
+    (notifications/owed.py): the deciding goes on at its pace, the rows keep owing."""
+    decided = decide.decide_waiting()
+    return max(decided, unless_mail_is_down("volunteer decision emails", telling.tell_decided))
 
 
 @periodic(every=timedelta(minutes=5), batch=decide.BATCH)

@@ -50,6 +50,7 @@ class _Owed:
     token: str
     supporter_id: int | None
     attempts: int
+    decided_at: datetime | None
 
     def __repr__(self) -> str:  # what a log line may name: never the address or the name
         return f"volunteer sign-up {self.pk}"
@@ -65,7 +66,7 @@ def tell_decided(limit: int = BATCH) -> int:
         .order_by("pk")
         .values_list(
             "pk", "shift_id", "email_owed", "state", "email", "given_name", "language", "token",
-            "supporter_id", "email_attempts",
+            "supporter_id", "email_attempts", "decided_at",
         )[:limit]
     ]  # fmt: skip
     if not rows:
@@ -93,7 +94,10 @@ def tell_decided(limit: int = BATCH) -> int:
             "name": row.given_name,
             "page": emails.own_page_url(shift.need.organisation.slug, row.token),
             "sharing": supporter_page_url(row.supporter_id) if row.supporter_id else "",
-            "id": str(row.pk),
+            # One Message-ID per decision (the same for a copy sent again after a kill): a
+            # second decision after a cancel and a new sign-up is a new message, which mail
+            # services would otherwise drop as one they have already.
+            "id": f"{row.pk}.{int(row.decided_at.timestamp() * 1000) if row.decided_at else 0}",
         }
         outgoing.append(letter.to(row.email, row, values))
     send_owed(outgoing, stale, done=_told, try_again=_try_again, what="volunteer decision emails")

@@ -3,7 +3,10 @@ waiting list, credit, consents and emails as one at a time, with a real SMTP ser
 
 from __future__ import annotations
 
+import logging
 import re
+import socket
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from pytest_django.fixtures import Settings
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
@@ -23,6 +27,7 @@ from groundswell.events.intake import RsvpRequest, take
 from groundswell.events.models import Attendance, Event
 from groundswell.events.services import cancel_attendance, cancel_event
 from groundswell.events.tests.conftest import make_event
+from groundswell.notifications import owed
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters.erasure import erase_supporter
 from groundswell.supporters.links import read_supporter_page_token
@@ -376,3 +381,39 @@ def test_an_email_no_longer_true_when_its_turn_comes_is_not_sent(
         subject for to, subject in told if "waiting list" in subject or "confirmed" in subject
     ]
     assert not Attendance.objects.filter(letters.owed()).exists()  # done with, not retried
+
+
+def test_a_mail_server_out_of_reach_pauses_the_emails_not_the_places(
+    owner: Membership,
+    settings: Settings,
+    smtp_server_with: Callable[..., testing.LocalSMTPServer],
+    clock: testing.FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = make_event(owner, capacity=1)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed, "timeout": 5},
+        }
+    }
+    answer(event, "ann")
+    with caplog.at_level(logging.WARNING):
+        testing.run_periodic("decide_rsvps")  # does not fail: the task goes on
+    answer(event, "ben")
+    testing.run_periodic("decide_rsvps")  # paused: decides without trying the server
+    states = dict(Attendance.objects.values_list("given_name", "state"))
+    assert states == {"Ann": "going", "Ben": "waitlisted"}
+    assert Attendance.objects.filter(letters.owed()).count() == 2  # still owed
+    assert any("could not take them" in r.getMessage() for r in caplog.records)
+    assert all("@" not in r.getMessage() for r in caplog.records)
+    server = smtp_server_with()  # the mail server is back
+    testing.run_periodic("decide_rsvps")
+    assert server.messages == []  # still within the pause
+    clock.advance(owed.MAIL_PAUSES[0])
+    testing.run_periodic("decide_rsvps")
+    assert sorted(str(m["To"]) for m in server.messages) == ["ann@example.net", "ben@example.net"]
+    assert not Attendance.objects.filter(letters.owed()).exists()

@@ -63,7 +63,8 @@ def test_two_slots_and_four_sign_ups_give_two_places_then_two_waitlisted_in_arri
         assert "What your sharing achieved:" in body
         assert body.rstrip().endswith(need.organisation.name)
         kind = "placed" if signup.state == SignupState.CONFIRMED else "waitlisted"
-        assert message["Message-ID"].startswith(f"<volunteer-{kind}.{signup.pk}@")
+        decided = int(signup.decided_at.timestamp() * 1000)  # type: ignore[union-attr]
+        assert message["Message-ID"].startswith(f"<volunteer-{kind}.{signup.pk}.{decided}@")
     waitlist = mail["cai@example.net"].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "is full, so you are on its waitlist" in waitlist
     testing.run_periodic("decide_signups")  # nothing decided or sent twice
@@ -266,6 +267,9 @@ def test_a_cancelled_sign_up_signed_again_is_decided_and_emailed_afresh(
         f"Your place is confirmed: {need.title}"
     ] * 2
     assert timedelta(0) <= Signup.objects.get().decided_at - ana.decided_at  # type: ignore[operator]
+    # A new decision is a new message: mail services drop one whose Message-ID they hold.
+    first, second = (m["Message-ID"] for m in smtp_server.messages)
+    assert first != second and first.startswith(f"<volunteer-placed.{ana.pk}.")
 
 
 def test_the_one_by_one_fallback_decides_alike_and_leaves_the_email_owed(
