@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.test import Client
@@ -46,6 +46,9 @@ def test_the_banner_warns_gently_at_80_and_100_percent_on_any_staff_page(
 def test_a_running_timer_counts_towards_the_warning(
     client: Client, alice: User, owner: Membership, clock: testing.FakeClock
 ) -> None:
+    # Mid-morning: a timer run across midnight counts only the new day's minutes, so a test
+    # started at 23:50 saw 15 of them (CI, 7 December).
+    clock.moment = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     services.set_budget(owner, 30)
     services.start_timer(owner, services.Work("writing"))
     clock.advance(timedelta(minutes=25))
