@@ -85,7 +85,7 @@ def send_owed[T: Owed](
 
 
 # After the mail server could not be reached, a task that also decides places or records
-# actions skips its sending for this long (doubling up to the last) and goes on deciding: a
+# actions skips its sending for these waits (the last repeated) and goes on deciding: a
 # mail outage must not slow what the emails are about.
 MAIL_PAUSES = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2))
 _paused: dict[str, tuple[datetime, int]] = {}
