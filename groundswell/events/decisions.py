@@ -14,35 +14,32 @@ Anything unexpected (someone created meanwhile by a signature, a row erased or t
 second worker) sends the chunk through `decide_one`, one RSVP per transaction, which copes.
 No email is composed here: a decided row owes the email that says which (`decided_as`,
 `told_at`), and letters.py sends those in batches after each turn.
-`fill_places` moves people up the waiting list as places free (a cancellation, a larger
-capacity), each emailed. `remind_due` emails everyone with a place the day before.
+After the decision: waitlist.py moves people up as places free, and reminds those coming.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from groundswell.lib import leases, worklog
+from groundswell.lib import worklog
 from groundswell.lib.bulk import prepare_insert
 from groundswell.referrals.models import ShareToken
 from groundswell.supporters.models import Consent, Purpose, Supporter
 from groundswell.supporters.services import find_or_create_supporter, new_consent
 
-from . import emails
 from .models import Attendance, AttendanceState, Event, EventState
 
 logger = logging.getLogger(__name__)
 
 BATCH = 200
 CHUNK = 100
-REMIND_BEFORE = timedelta(hours=24)
 
 # What a chunk needs of each row: read once, no model instances.
 _COLUMNS = (
@@ -398,71 +395,3 @@ def _referrer(row: Attendance, supporter: Supporter) -> Supporter | None:
     if not found or found == supporter.pk:
         return None
     return Supporter.objects.filter(pk=found, erased_at__isnull=True).first()
-
-
-def fill_places(limit: int = BATCH) -> int:
-    """Give freed places to the waiting list, first come first served; how many moved."""
-    now = timezone.now()
-    events = list(
-        Event.objects.filter(
-            state=EventState.SCHEDULED,
-            ends_at__gt=now,
-            attendances__state=AttendanceState.WAITLISTED,
-        )
-        .values_list("pk", flat=True)
-        .distinct()[:limit]
-    )
-    moved = sum(_fill(pk) for pk in events)
-    worklog.did("moved up", moved, "people")
-    return moved
-
-
-def _fill(event_id: int) -> int:
-    with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("organisation").get(pk=event_id)
-        going = Attendance.objects.filter(event=event, state=AttendanceState.GOING).count()
-        free = None if not event.capacity else max(0, event.capacity - going)
-        waiting = (
-            Attendance.objects.select_for_update()
-            .filter(event=event, state=AttendanceState.WAITLISTED)
-            # A chunk decides many rows at one moment, in the order they arrived: that
-            # order, not the id (a person who cancelled and answered again keeps theirs).
-            .order_by("decided_at", "created_at", "pk")
-        )
-        chosen = list(waiting if free is None else waiting[:free])
-        now = timezone.now()
-        for row in chosen:
-            Attendance.objects.filter(pk=row.pk, state=AttendanceState.WAITLISTED).update(
-                state=AttendanceState.GOING, placed_at=now
-            )
-            row.state, row.event = AttendanceState.GOING, event
-            if row.email:
-                emails.send_moved_up(row)
-    return len(chosen)
-
-
-def remind_due(limit: int = BATCH) -> int:
-    """Email everyone with a place at an event starting within a day; each once."""
-    now = leases.now()
-    due = list(
-        Attendance.objects.filter(
-            state=AttendanceState.GOING,
-            reminded_at__isnull=True,
-            event__state=EventState.SCHEDULED,
-            event__starts_at__gt=now,
-            event__starts_at__lte=now + REMIND_BEFORE,
-        )
-        .exclude(email="")
-        .select_related("event__organisation")[:limit]
-    )
-    sent = 0
-    for row in due:
-        with transaction.atomic():
-            claimed = Attendance.objects.filter(pk=row.pk, reminded_at__isnull=True).update(
-                reminded_at=timezone.now()
-            )
-            if claimed:
-                emails.send_reminder(row)
-                sent += 1
-    worklog.did("reminded", sent, "attendees")
-    return len(due)

@@ -1,7 +1,7 @@
 """The events' part of a person's export and of their erasure (supporters calls these).
 
 An RSVP is no record any law asks to keep: erasure deletes the person's RSVPs outright. A
-place they held at an event still to come frees for the waiting list (decisions.fill_places
+place they held at an event still to come frees for the waiting list (waitlist.fill_places
 gives it on); counts already rolled up into the analytics stay, anonymous.
 """
 

@@ -144,7 +144,7 @@ def cancel_event(membership: Membership, event: Event) -> bool:
 def cancel_attendance(attendance: Attendance) -> bool:
     """The person frees their place (or leaves the list), from their email; once.
 
-    The next on the waiting list gets the place from the worker (decisions.fill_places).
+    The next on the waiting list gets the place from the worker (waitlist.fill_places).
     """
     with transaction.atomic():
         done = Attendance.objects.filter(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from groundswell.lib.periodic import periodic
 from groundswell.notifications.owed import unless_mail_is_down
 
-from . import decisions, letters, notices
+from . import decisions, letters, notices, waitlist
 
 
 @periodic(every=timedelta(seconds=1), batch=decisions.BATCH)
@@ -25,13 +25,13 @@ def decide_rsvps() -> int:
 @periodic(every=timedelta(seconds=5), batch=decisions.BATCH)
 def fill_event_places() -> int:
     """Move people up the waiting lists as places free."""
-    return decisions.fill_places()
+    return waitlist.fill_places()
 
 
 @periodic(every=timedelta(minutes=5), batch=decisions.BATCH)
 def remind_attendees() -> int:
     """The day-before reminder to everyone with a place."""
-    return decisions.remind_due()
+    return waitlist.remind_due()
 
 
 @periodic(every=timedelta(seconds=5), batch=notices.NOTICE_BATCH)

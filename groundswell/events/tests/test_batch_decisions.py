@@ -22,7 +22,7 @@ from pytest_django.fixtures import Settings
 
 from groundswell import testing
 from groundswell.accounts.models import Membership
-from groundswell.events import decisions, emails, letters
+from groundswell.events import decisions, emails, letters, waitlist
 from groundswell.events.intake import RsvpRequest, take
 from groundswell.events.models import Attendance, Event
 from groundswell.events.services import cancel_attendance, cancel_event
@@ -354,7 +354,7 @@ def test_the_waiting_list_moves_up_in_the_order_people_answered_not_by_row_id(
     decisions.decide_waiting()
     assert Attendance.objects.get(pk=zoe.pk).state == "waitlisted"
     assert cancel_attendance(Attendance.objects.get(pk=ann.pk))
-    assert decisions.fill_places() == 1
+    assert waitlist.fill_places() == 1
     states = dict(Attendance.objects.values_list("given_name", "state"))
     assert states == {"Ann": "cancelled", "Ben": "going", "Cat": "waitlisted", "Zoe": "waitlisted"}
 
@@ -369,7 +369,7 @@ def test_an_email_no_longer_true_when_its_turn_comes_is_not_sent(
         answer(event, name)
     decisions.decide_waiting()  # Ann has the place, Ben waits; both emails owed
     assert cancel_attendance(Attendance.objects.get(email="ann@example.net"))
-    assert decisions.fill_places() == 1  # Ben moves up and is told so
+    assert waitlist.fill_places() == 1  # Ben moves up and is told so
     other = make_event(owner, event.campaign, title="Picnic at the weir", capacity=5)
     answer(other, "cat")
     decisions.decide_waiting()
